@@ -1,0 +1,8 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
+/* dump.erofs - stub front end, to be written */
+#include <stdio.h>
+int main(void)
+{
+	fprintf(stderr, "dump.erofs: not implemented yet\n");
+	return 8;
+}

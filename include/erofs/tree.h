@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0 */
+/*
+ * tree.h - the in-memory tree that mkfs builds before writing an image.
+ *
+ * Importers (a host directory, later a tar stream) produce it; the writer
+ * (erofs/mkfs.h) plans and emits the image from it.  The tree is pure data:
+ * no image offsets live here except in the writer-private `wr` field.
+ *
+ * Invariants once an importer returns:
+ *  - inodes and dentries are separate: a hard link is two dentries whose
+ *    ->inode is the same struct erofs_node (->nlink counts the names,
+ *    plus 2 + subdirectories for directories);
+ *  - every directory's dentries are sorted by erofs_tree_sort() in the
+ *    format's order (memcmp, shorter first), "." and ".." not included;
+ *  - xattrs of each node are sorted by full name, names unique;
+ *  - regular file data is read from src_path at src_off, size bytes.
+ */
+#ifndef __EROFS_TREE_H
+#define __EROFS_TREE_H
+
+#include <sys/types.h>
+#include "erofs/defs.h"
+
+struct erofs_node;
+
+struct erofs_xattr {
+	char *name;		/* full name, e.g. "user.foo", NUL-terminated */
+	size_t name_len;
+	void *value;
+	size_t value_len;
+};
+
+struct erofs_dentry {
+	char *name;		/* one path component, no NUL inside */
+	size_t name_len;
+	struct erofs_node *inode;	/* holds one reference */
+};
+
+struct erofs_node {
+	unsigned int refcount;	/* dentries (and the root pointer) holding it */
+	mode_t mode;		/* S_IFMT type and permission bits */
+	uint64_t uid, gid;
+	int64_t mtime;		/* seconds since the epoch */
+	uint32_t mtime_nsec;
+	uint64_t size;		/* regular files and symlinks */
+	uint32_t nlink;
+	uint64_t rdev;		/* makedev(major, minor) for devices */
+	uint64_t ino_hint;	/* source (dev, ino) hash, diagnostics only */
+
+	char *symlink;		/* target of a symlink, size bytes */
+	char *src_path;		/* regular file: where the data is read */
+	uint64_t src_off;	/* ... at this offset (tar spool files) */
+	char *path;		/* path inside the image, "/" for the root,
+				   for messages */
+
+	struct erofs_xattr *xattrs;
+	size_t nr_xattrs;
+
+	/* directories */
+	struct erofs_node *parent;	/* the first directory that names it */
+	struct erofs_dentry *dentries;
+	size_t nr_dentries, cap_dentries;
+
+	void *wr;		/* writer-private state, freed by the writer */
+};
+
+struct erofs_node *erofs_node_new(mode_t mode);
+/* drop one reference; frees the node (and for a directory its subtree) at 0 */
+void erofs_node_put(struct erofs_node *node);
+
+/* add a dentry name -> child to dir; takes a new reference on child */
+int erofs_tree_add(struct erofs_node *dir, const char *name, size_t name_len,
+		   struct erofs_node *child);
+/* set (replace) an xattr; copies name and value */
+int erofs_node_set_xattr(struct erofs_node *node, const char *name,
+			 const void *value, size_t value_len);
+/* remove an xattr by name; 0 or -ENODATA */
+int erofs_node_del_xattr(struct erofs_node *node, const char *name);
+/* sort dentries and xattrs of the whole tree and compute nlink */
+int erofs_tree_finalize(struct erofs_node *root);
+/* the format's name order: memcmp, then shorter first */
+int erofs_name_cmp(const char *a, size_t alen, const char *b, size_t blen);
+
+#endif

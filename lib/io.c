@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
+/*
+ * io.c - file and memory backends of the I/O layer (see erofs/io.h).
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "erofs/io.h"
+
+static int file_pread(struct erofs_io *io, void *buf, size_t len, uint64_t off)
+{
+	unsigned char *p = buf;
+
+	while (len) {
+		ssize_t n = pread(io->fd, p, len, (off_t)off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (!n)		/* past the end: never hand back a partial buffer */
+			return -EIO;
+		p += n;
+		off += (uint64_t)n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int file_pwrite(struct erofs_io *io, const void *buf, size_t len,
+		       uint64_t off)
+{
+	const unsigned char *p = buf;
+
+	while (len) {
+		ssize_t n = pwrite(io->fd, p, len, (off_t)off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (!n)
+			return -ENOSPC;
+		p += n;
+		off += (uint64_t)n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int file_size(struct erofs_io *io, uint64_t *size)
+{
+	struct stat st;
+
+	if (fstat(io->fd, &st))
+		return -errno;
+	if (S_ISBLK(st.st_mode)) {
+		off_t end = lseek(io->fd, 0, SEEK_END);
+
+		if (end < 0)
+			return -errno;
+		*size = (uint64_t)end;
+		return 0;
+	}
+	*size = (uint64_t)st.st_size;
+	return 0;
+}
+
+static int file_truncate(struct erofs_io *io, uint64_t size)
+{
+	struct stat st;
+
+	if (fstat(io->fd, &st))
+		return -errno;
+	if (!S_ISREG(st.st_mode))	/* block devices keep their size */
+		return 0;
+	return ftruncate(io->fd, (off_t)size) ? -errno : 0;
+}
+
+static int file_sync(struct erofs_io *io)
+{
+	return fsync(io->fd) && errno != EINVAL ? -errno : 0;
+}
+
+static void file_close(struct erofs_io *io)
+{
+	if (io->fd >= 0)
+		close(io->fd);
+	io->fd = -1;
+}
+
+static const struct erofs_io_ops erofs_io_file_ops = {
+	.pread = file_pread,
+	.pwrite = file_pwrite,
+	.size = file_size,
+	.truncate = file_truncate,
+	.sync = file_sync,
+	.close = file_close,
+};
+
+int erofs_io_open_file(struct erofs_io *io, const char *path, int flags)
+{
+	memset(io, 0, sizeof(*io));
+	io->fd = open(path, flags | O_CLOEXEC, 0644);
+	if (io->fd < 0)
+		return -errno;
+	io->ops = &erofs_io_file_ops;
+	return 0;
+}
+
+static int mem_pread(struct erofs_io *io, void *buf, size_t len, uint64_t off)
+{
+	if (off > io->len || len > io->len - off)
+		return -EIO;
+	memcpy(buf, io->buf + off, len);
+	return 0;
+}
+
+static int mem_reserve(struct erofs_io *io, uint64_t size)
+{
+	unsigned char *nbuf;
+	size_t ncap;
+
+	if (!io->owns_buf)
+		return -EROFS;
+	if (size > SIZE_MAX / 2)
+		return -EFBIG;
+	if (size <= io->cap)
+		return 0;
+	ncap = io->cap ? io->cap : 4096;
+	while (ncap < size)
+		ncap *= 2;
+	nbuf = realloc(io->buf, ncap);
+	if (!nbuf)
+		return -ENOMEM;
+	memset(nbuf + io->cap, 0, ncap - io->cap);
+	io->buf = nbuf;
+	io->cap = ncap;
+	return 0;
+}
+
+static int mem_pwrite(struct erofs_io *io, const void *buf, size_t len,
+		      uint64_t off)
+{
+	int ret;
+
+	if (off + len < off)
+		return -EFBIG;
+	ret = mem_reserve(io, off + len);
+	if (ret)
+		return ret;
+	memcpy(io->buf + off, buf, len);
+	if (off + len > io->len)
+		io->len = off + len;
+	return 0;
+}
+
+static int mem_size(struct erofs_io *io, uint64_t *size)
+{
+	*size = io->len;
+	return 0;
+}
+
+static int mem_truncate(struct erofs_io *io, uint64_t size)
+{
+	int ret = mem_reserve(io, size);
+
+	if (ret)
+		return ret;
+	if (size < io->len)
+		memset(io->buf + size, 0, io->len - size);
+	io->len = size;
+	return 0;
+}
+
+static void mem_close(struct erofs_io *io)
+{
+	if (io->owns_buf)
+		free(io->buf);
+	io->buf = NULL;
+	io->len = io->cap = 0;
+}
+
+static const struct erofs_io_ops erofs_io_mem_ops = {
+	.pread = mem_pread,
+	.pwrite = mem_pwrite,
+	.size = mem_size,
+	.truncate = mem_truncate,
+	.close = mem_close,
+};
+
+int erofs_io_open_mem(struct erofs_io *io, const void *buf, size_t len,
+		      bool writable)
+{
+	memset(io, 0, sizeof(*io));
+	io->fd = -1;
+	io->ops = &erofs_io_mem_ops;
+	if (!writable) {
+		io->buf = (unsigned char *)buf;
+		io->len = io->cap = len;
+		return 0;
+	}
+	io->owns_buf = true;
+	if (len) {
+		int ret = mem_pwrite(io, buf ? buf : "", 0, 0);
+
+		if (ret)
+			return ret;
+		ret = mem_reserve(io, len);
+		if (ret)
+			return ret;
+		if (buf)
+			memcpy(io->buf, buf, len);
+		io->len = len;
+	}
+	return 0;
+}
+
+void erofs_io_close(struct erofs_io *io)
+{
+	if (io && io->ops && io->ops->close)
+		io->ops->close(io);
+}

@@ -1,0 +1,3 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
+/* tree.c - stub, to be written */
+#include "erofs/defs.h"

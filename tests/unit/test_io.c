@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
+/* test_io.c - the memory and file backends behave alike. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "erofs/io.h"
+
+static void roundtrip(struct erofs_io *io)
+{
+	char buf[16];
+	uint64_t size;
+
+	assert_int_equal(erofs_io_pwrite(io, "hello", 5, 4096), 0);
+	assert_int_equal(erofs_io_size(io, &size), 0);
+	assert_int_equal(size, 4101);
+	assert_int_equal(erofs_io_pread(io, buf, 5, 4096), 0);
+	assert_memory_equal(buf, "hello", 5);
+	/* the gap reads as zeros */
+	assert_int_equal(erofs_io_pread(io, buf, 4, 100), 0);
+	assert_memory_equal(buf, "\0\0\0\0", 4);
+	/* reading past the end is an error, never a short buffer */
+	assert_int_equal(erofs_io_pread(io, buf, 8, 4100), -EIO);
+	assert_int_equal(erofs_io_truncate(io, 8192), 0);
+	assert_int_equal(erofs_io_size(io, &size), 0);
+	assert_int_equal(size, 8192);
+}
+
+static void test_mem_backend(void **state)
+{
+	struct erofs_io io;
+
+	assert_int_equal(erofs_io_open_mem(&io, NULL, 0, true), 0);
+	roundtrip(&io);
+	erofs_io_close(&io);
+}
+
+static void test_file_backend(void **state)
+{
+	char path[] = "/tmp/erofs-test-io-XXXXXX";
+	int fd = mkstemp(path);
+	struct erofs_io io;
+
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(erofs_io_open_file(&io, path, O_RDWR | O_TRUNC), 0);
+	roundtrip(&io);
+	erofs_io_close(&io);
+	unlink(path);
+}
+
+static void test_readonly_mem(void **state)
+{
+	static const char img[] = "abcdef";
+	struct erofs_io io;
+	char c;
+
+	assert_int_equal(erofs_io_open_mem(&io, img, 6, false), 0);
+	assert_int_equal(erofs_io_pread(&io, &c, 1, 5), 0);
+	assert_int_equal(c, 'f');
+	assert_int_not_equal(erofs_io_pwrite(&io, "x", 1, 0), 0);
+	erofs_io_close(&io);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_mem_backend),
+		cmocka_unit_test(test_file_backend),
+		cmocka_unit_test(test_readonly_mem),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
