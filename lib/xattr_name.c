@@ -4,7 +4,10 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include "config.h"
+#ifdef HAVE_LIBXXHASH
 #include <xxhash.h>
+#endif
 #include "erofs/erofs_fs.h"
 #include "erofs/xattr.h"
 
@@ -89,6 +92,20 @@ size_t erofs_xattr_prefix_len(const struct erofs_xattr_prefix *pfx)
 unsigned int erofs_xattr_filter_bit(unsigned int base_index, const void *name,
 				    size_t len)
 {
+#ifdef HAVE_LIBXXHASH
 	return XXH32(name, len, EROFS_XATTR_FILTER_SEED + base_index) &
 		(EROFS_XATTR_FILTER_BITS - 1);
+#else
+	/* callers check erofs_xattr_filter_available() first */
+	return 0;
+#endif
+}
+
+bool erofs_xattr_filter_available(void)
+{
+#ifdef HAVE_LIBXXHASH
+	return true;
+#else
+	return false;
+#endif
 }

@@ -48,4 +48,7 @@ size_t erofs_xattr_prefix_len(const struct erofs_xattr_prefix *pfx);
 unsigned int erofs_xattr_filter_bit(unsigned int base_index, const void *name,
 				    size_t len);
 
+/* false when built without libxxhash: write no filters, check none */
+bool erofs_xattr_filter_available(void);
+
 #endif
