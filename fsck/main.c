@@ -1,8 +1,317 @@
 // SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
-/* fsck.erofs - stub front end, to be written */
+/*
+ * fsck.erofs - check an EROFS image, optionally extracting it.
+ *
+ * Thin front end: options -> struct fsck_cli -> erofs_image_open(),
+ * erofs_check_image(), erofs_extract(); problems are printed as
+ * "<E> fsck.erofs: [CODE] path (nid N): message" and mapped to fsck(8)
+ * exit codes: 0 clean, 4 problems left uncorrected, 8 operational error,
+ * 16 usage error.
+ */
+#include "config.h"
+#include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
-int main(void)
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "erofs/check.h"
+#include "erofs/cli.h"
+#include "erofs/extract.h"
+#include "erofs/reader.h"
+
+#define PROG "fsck.erofs"
+
+enum {
+	EXIT_CLEAN = 0,
+	EXIT_UNCORRECTED = 4,
+	EXIT_OPERATIONAL = 8,
+	EXIT_USAGE = 16,
+};
+
+enum {
+	OPT_NO_SBCRC = 256, OPT_OFFSET, OPT_NID, OPT_PATH, OPT_XATTRS,
+	OPT_NO_XATTRS, OPT_EXTRACT, OPT_FORCE, OPT_OVERWRITE, OPT_PRESERVE,
+	OPT_NO_PRESERVE, OPT_PRESERVE_OWNER, OPT_NO_PRESERVE_OWNER,
+	OPT_PRESERVE_PERMS, OPT_NO_PRESERVE_PERMS, OPT_CHECK_ISHARE,
+};
+
+static const struct erofs_cli_opt opt_defs[] = {
+	{ NULL, required_argument, 'd', "LEVEL", "message level 0..9 (default 2: errors and warnings)" },
+	{ NULL, no_argument, 'p', NULL, "print the total compression ratio of all files" },
+	{ NULL, no_argument, 'a', NULL, "accepted for fsck(8) compatibility; nothing is repaired" },
+	{ NULL, no_argument, 'A', NULL, "accepted for fsck(8) compatibility" },
+	{ NULL, no_argument, 'y', NULL, "accepted for fsck(8) compatibility" },
+	{ "no-sbcrc", no_argument, OPT_NO_SBCRC, NULL, "do not verify the superblock checksum" },
+	{ "offset", required_argument, OPT_OFFSET, "N", "the image starts N bytes into the file" },
+	{ "nid", required_argument, OPT_NID, "N", "check only the subtree at inode N" },
+	{ "path", required_argument, OPT_PATH, "PATH", "check only the subtree at PATH" },
+	{ "xattrs", no_argument, OPT_XATTRS, NULL, "check (and extract) xattrs (default)" },
+	{ "no-xattrs", no_argument, OPT_NO_XATTRS, NULL, "skip xattrs" },
+	{ "check-ishare", no_argument, OPT_CHECK_ISHARE, NULL, "verify every page-cache-sharing fingerprint against the file contents" },
+	{ "xattr-inode-digest", no_argument, OPT_CHECK_ISHARE, NULL, "same as --check-ishare (erofs-utils spelling)" },
+	{ "extract", optional_argument, OPT_EXTRACT, "[=DIR]", "decode every file; with DIR, recreate the tree in DIR" },
+	{ "force", no_argument, OPT_FORCE, NULL, "allow extracting into /" },
+	{ "overwrite", no_argument, OPT_OVERWRITE, NULL, "replace files that already exist in DIR" },
+	{ "preserve", no_argument, OPT_PRESERVE, NULL, "extract with the image's owners and permissions" },
+	{ "no-preserve", no_argument, OPT_NO_PRESERVE, NULL, "extract as yourself, applying the umask" },
+	{ "preserve-owner", no_argument, OPT_PRESERVE_OWNER, NULL, "keep owners (default for root)" },
+	{ "no-preserve-owner", no_argument, OPT_NO_PRESERVE_OWNER, NULL, "extract files owned by yourself (default for other users)" },
+	{ "preserve-perms", no_argument, OPT_PRESERVE_PERMS, NULL, "keep exact permissions (default for root)" },
+	{ "no-preserve-perms", no_argument, OPT_NO_PRESERVE_PERMS, NULL, "apply the umask to permissions (default for other users)" },
+	{ "version", no_argument, 'V', NULL, "print the version and exit" },
+	{ "help", no_argument, 'h', NULL, "print this help and exit" },
+};
+
+struct fsck_cli {
+	struct erofs_log log;
+	struct erofs_check_params chk;
+	struct erofs_extract_params ext;
+	const char *image;
+	uint64_t offset;
+	bool no_sbcrc, print_ratio, extract, xattrs;
+	int preserve_owner, preserve_perms;	/* -1 = default */
+	bool check_ishare;	/* --check-ishare / --xattr-inode-digest */
+	bool operational_error;
+};
+
+static void usage(FILE *f)
 {
-	fprintf(stderr, "fsck.erofs: not implemented yet\n");
-	return 8;
+	char *opts = erofs_cli_help(opt_defs, EROFS_ARRAY_SIZE(opt_defs));
+
+	fprintf(f, "Usage: " PROG " [OPTIONS] IMAGE\n"
+		"Check the EROFS image IMAGE; exit 0 clean, 4 corrupted, 8 operational error, 16 usage.\n\n%s",
+		opts ? opts : "");
+	free(opts);
+}
+
+static int bad(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs(PROG ": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry '" PROG " --help' for more information.\n", stderr);
+	return -EINVAL;
+}
+
+static void log_sink(void *priv, int level, const char *msg)
+{
+	const char *tag = level <= EROFS_LOG_ERR ? "<E>" :
+			  level <= EROFS_LOG_WARN ? "<W>" :
+			  level <= EROFS_LOG_INFO ? "<I>" : "<D>";
+
+	fprintf(stderr, "%s " PROG ": %s\n", tag, msg);
+}
+
+static void report(void *priv, const struct erofs_problem_report *r)
+{
+	struct fsck_cli *cli = priv;
+	bool err = r->info->severity == EROFS_SEV_ERROR;
+
+	if (r->info->code == EROFS_PROB_EXTRACT)
+		cli->operational_error = true;
+	if (cli->log.level < (err ? EROFS_LOG_ERR : EROFS_LOG_WARN))
+		return;
+	fprintf(stderr, "%s " PROG ": [%s] ", err ? "<E>" : "<W>",
+		r->info->name);
+	if (r->path)
+		fprintf(stderr, "%s ", r->path);
+	if (r->has_nid)
+		fprintf(stderr, "(nid %llu) ", (unsigned long long)r->nid);
+	fprintf(stderr, "%s%s%s\n", r->info->message, r->detail ? ": " : "",
+		r->detail ? r->detail : "");
+}
+
+static int parse_one(struct fsck_cli *cli, int c, const char *arg)
+{
+	long long v;
+
+	switch (c) {
+	case 'd':
+		if (erofs_cli_parse_int(arg, 0, 9, &v))
+			return bad("invalid message level '%s'", arg);
+		cli->log.level = (int)v;
+		break;
+	case 'p': cli->print_ratio = true; break;
+	case 'a': case 'A': case 'y': break;
+	case OPT_NO_SBCRC: cli->no_sbcrc = true; break;
+	case OPT_OFFSET:
+		if (erofs_cli_parse_int(arg, 0, INT64_MAX, &v))
+			return bad("invalid offset '%s'", arg);
+		cli->offset = (uint64_t)v;
+		break;
+	case OPT_NID:
+		if (erofs_cli_parse_int(arg, 0, INT64_MAX, &v))
+			return bad("invalid nid '%s'", arg);
+		cli->chk.has_start_nid = cli->ext.has_start_nid = true;
+		cli->chk.start_nid = cli->ext.start_nid = (erofs_nid_t)v;
+		break;
+	case OPT_PATH:
+		cli->chk.start_path = cli->ext.start_path = arg;
+		break;
+	case OPT_XATTRS: cli->xattrs = true; break;
+	case OPT_NO_XATTRS: cli->xattrs = false; break;
+	case OPT_CHECK_ISHARE: cli->check_ishare = true; break;
+	case OPT_EXTRACT:
+		cli->extract = true;
+		if (arg && !*arg)
+			return bad("--extract= needs a directory");
+		cli->ext.dir = arg;
+		break;
+	case OPT_FORCE: cli->ext.force = true; break;
+	case OPT_OVERWRITE: cli->ext.overwrite = true; break;
+	case OPT_PRESERVE: cli->preserve_owner = cli->preserve_perms = 1; break;
+	case OPT_NO_PRESERVE: cli->preserve_owner = cli->preserve_perms = 0; break;
+	case OPT_PRESERVE_OWNER: cli->preserve_owner = 1; break;
+	case OPT_NO_PRESERVE_OWNER: cli->preserve_owner = 0; break;
+	case OPT_PRESERVE_PERMS: cli->preserve_perms = 1; break;
+	case OPT_NO_PRESERVE_PERMS: cli->preserve_perms = 0; break;
+	default:
+		return bad("unhandled option");
+	}
+	return 0;
+}
+
+static int parse_args(struct fsck_cli *cli, int argc, char **argv)
+{
+	struct option *longs;
+	char *shorts;
+	int c, ret;
+
+	ret = erofs_cli_getopt_tables(opt_defs, EROFS_ARRAY_SIZE(opt_defs),
+				      &longs, &shorts);
+	if (ret)
+		return ret;
+	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			exit(EXIT_CLEAN);
+		} else if (c == 'V') {
+			printf(PROG " (erofs-tools) " PACKAGE_VERSION "\n");
+			exit(EXIT_CLEAN);
+		} else if (c == '?' || c == ':') {
+			char o[3] = { '-', (char)optopt, 0 };
+			const char *which = optopt > 0 && optopt < 256 ? o :
+					    argv[optind - 1];
+
+			ret = bad(c == ':' ? "option '%s' needs a value" :
+				  "unknown option '%s'", which);
+			break;
+		}
+		ret = parse_one(cli, c, optarg);
+		if (ret)
+			break;
+	}
+	free(longs);
+	free(shorts);
+	if (ret)
+		return ret;
+	if (argc - optind != 1)
+		return bad("%s", argc - optind < 1 ? "missing IMAGE" :
+			   "too many arguments");
+	if (cli->chk.start_path && cli->chk.has_start_nid)
+		return bad("--nid and --path are mutually exclusive");
+	cli->image = argv[optind];
+	return 0;
+}
+
+/* the problems that mean "this is not an image we can read at all" */
+static bool unreadable(unsigned int problem)
+{
+	return problem == EROFS_PROB_NONE || problem == EROFS_PROB_SB_READ ||
+	       problem == EROFS_PROB_SB_MAGIC || problem == EROFS_PROB_DATA_READ;
+}
+
+int main(int argc, char **argv)
+{
+	struct fsck_cli cli = { .xattrs = true, .preserve_owner = -1,
+				.preserve_perms = -1 };
+	struct erofs_check_stats st, est;
+	struct erofs_image img;
+	struct erofs_io io;
+	bool root = geteuid() == 0;
+	int ret, rc = EXIT_CLEAN;
+
+	erofs_log_init(&cli.log);
+	cli.log.sink = log_sink;
+	erofs_check_params_init(&cli.chk);
+	erofs_extract_params_init(&cli.ext);
+	if (parse_args(&cli, argc, argv))
+		return EXIT_USAGE;
+	cli.chk.check_xattrs = cli.ext.xattrs = cli.xattrs;
+	cli.chk.check_ishare = cli.check_ishare;
+	cli.chk.report = cli.ext.report = report;
+	cli.chk.report_priv = cli.ext.report_priv = &cli;
+	cli.ext.preserve_owner = cli.preserve_owner < 0 ? root :
+		cli.preserve_owner;
+	cli.ext.preserve_perms = cli.preserve_perms < 0 ? root :
+		cli.preserve_perms;
+	cli.ext.umask = umask(0);
+	umask(cli.ext.umask);
+
+	ret = erofs_io_open_file(&io, cli.image, O_RDONLY);
+	if (ret) {
+		fprintf(stderr, "<E> " PROG ": cannot open %s: %s\n", cli.image,
+			strerror(-ret));
+		return EXIT_OPERATIONAL;
+	}
+	io.offset = cli.offset;
+	ret = erofs_image_open(&img, &io, &cli.log,
+			       cli.no_sbcrc ? EROFS_OPEN_NO_SBCRC : 0);
+	if (ret) {
+		const struct erofs_problem_info *pi =
+			erofs_problem_lookup(img.problem);
+
+		fprintf(stderr, "<E> " PROG ": [%s] %s: %s\n", pi->name,
+			cli.image, pi->message);
+		erofs_io_close(&io);
+		return unreadable(img.problem) ? EXIT_OPERATIONAL :
+			EXIT_UNCORRECTED;
+	}
+	ret = erofs_check_image(&img, &cli.chk, &st);
+	if (ret) {
+		fprintf(stderr, "<E> " PROG ": check failed: %s\n",
+			strerror(-ret));
+		rc = EXIT_OPERATIONAL;
+		goto out;
+	}
+	if (cli.extract && cli.ext.dir) {
+		ret = erofs_extract(&img, &cli.ext, &est);
+		if (ret) {
+			fprintf(stderr, "<E> " PROG ": extracting to %s: %s\n",
+				cli.ext.dir, ret == -EPERM ?
+				"refusing to extract into / without --force" :
+				strerror(-ret));
+			rc = EXIT_OPERATIONAL;
+			goto out;
+		}
+		st.errors += est.errors;
+		st.warnings += est.warnings;
+		st.counts[EROFS_PROB_EXTRACT] += est.counts[EROFS_PROB_EXTRACT];
+	}
+	if (cli.print_ratio)
+		printf("Compression ratio: %.2f(%%)\n", st.logical_bytes ?
+		       100.0 * (double)st.physical_bytes /
+		       (double)st.logical_bytes : 100.0);
+	if (st.errors) {
+		fprintf(stderr, "<E> " PROG ": %s: %llu error(s), %llu warning(s) found\n",
+			cli.image, (unsigned long long)st.errors,
+			(unsigned long long)st.warnings);
+		/* fsck(8) codes are bits: corruption and failures add up */
+		if (st.errors > st.counts[EROFS_PROB_EXTRACT])
+			rc |= EXIT_UNCORRECTED;
+		if (cli.operational_error)
+			rc |= EXIT_OPERATIONAL;
+	} else if (cli.log.level >= EROFS_LOG_INFO) {
+		fprintf(stderr, "<I> " PROG ": %s: no errors found, %llu inodes\n",
+			cli.image, (unsigned long long)st.inodes);
+	}
+out:
+	erofs_image_release(&img);
+	erofs_io_close(&io);
+	return rc;
 }

@@ -1,3 +1,135 @@
 // SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
-/* mkfs.c - stub, to be written */
-#include "erofs/defs.h"
+/*
+ * mkfs.c - the writer's entry points: defaults, -z parsing, one build =
+ * plan (with compression) + emit over a per-build struct erofs_wr (no
+ * state outlives the call).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "writer_internal.h"
+
+void erofs_mkfs_params_init(struct erofs_mkfs_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->blkszbits = 12;
+	p->inode_form = EROFS_FORM_AUTO;
+	p->sb_checksum = true;
+	p->xattr_filter = true;
+	/* like erofs-utils -x 2: share what more than two inodes carry */
+	p->xattr_share_threshold = 2;
+}
+
+int erofs_mkfs_parse_compress(struct erofs_mkfs_params *p, const char *arg)
+{
+	struct erofs_compress_cfg cfg[EROFS_MKFS_MAX_COMPR];
+	unsigned int nr = 0;
+	char *dup, *tok, *save = NULL;
+	int ret = 0;
+
+	dup = strdup(arg);
+	if (!dup)
+		return -ENOMEM;
+	/* ':' separates algorithms; ',' their options (compress.h) */
+	for (tok = strtok_r(dup, ":", &save); tok;
+	     tok = strtok_r(NULL, ":", &save)) {
+		if (nr == EROFS_MKFS_MAX_COMPR) {
+			erofs_err(p->log, "-z %s: more than %u algorithms",
+				  arg, EROFS_MKFS_MAX_COMPR);
+			ret = -EINVAL;
+			break;
+		}
+		ret = erofs_compress_cfg_parse(&cfg[nr], tok, p->log);
+		if (ret)
+			break;
+		nr++;
+	}
+	if (!ret && !nr) {
+		erofs_err(p->log, "-z: no compression algorithm given");
+		ret = -EINVAL;
+	}
+	if (!ret) {
+		memcpy(p->compr, cfg, nr * sizeof(cfg[0]));
+		p->nr_compr = nr;
+	}
+	free(dup);
+	return ret;
+}
+
+static void wr_release(struct erofs_wr *w)
+{
+	size_t i;
+
+	erofs_wr_z_release(w);
+
+	for (i = 0; i < w->nr_inodes; i++)
+		w->inodes[i].node->wr = NULL;
+	free(w->inodes);
+	free(w->order);
+	free(w->xa);
+	free(w->shared);
+	free(w->shared_pos);
+	for (i = 0; i < w->nr_pfx; i++)
+		erofs_xattr_prefix_release(&w->pfx[i]);
+	free(w->pfx);
+	free(w->ishare_key);
+}
+
+int erofs_mkfs_build(const struct erofs_mkfs_params *p, struct erofs_node *root,
+		     struct erofs_io *io, struct erofs_mkfs_stats *stats)
+{
+	struct erofs_wr w = { .p = p, .log = p->log, .io = io,
+			      .spool_fd = -1 };
+	int ret;
+
+	if (p->blkszbits < EROFS_MIN_BLKSZBITS ||
+	    p->blkszbits > EROFS_MAX_BLKSZBITS) {
+		erofs_err(p->log, "unsupported block size %u (2^%u..2^%u)",
+			  1U << (p->blkszbits & 31), EROFS_MIN_BLKSZBITS,
+			  EROFS_MAX_BLKSZBITS);
+		return -EINVAL;
+	}
+	if (!root) {
+		erofs_err(p->log, "no root to build");
+		return -EINVAL;
+	}
+	w.blkszbits = p->blkszbits;
+	w.bs = 1U << p->blkszbits;
+
+	ret = erofs_wr_prefixes_init(&w);
+	if (!ret)
+		ret = erofs_wr_z_init(&w);
+	if (!ret)
+		ret = erofs_wr_plan(&w, root);
+	if (ret)
+		goto out;
+
+	/* feature bits: exactly what the plan uses */
+	w.feature_compat = EROFS_FEATURE_COMPAT_MTIME;
+	if (p->sb_checksum)
+		w.feature_compat |= EROFS_FEATURE_COMPAT_SB_CHKSUM;
+	if (w.any_filter)
+		w.feature_compat |= EROFS_FEATURE_COMPAT_XATTR_FILTER;
+	if (w.nr_pfx) {
+		w.feature_incompat |= EROFS_FEATURE_INCOMPAT_XATTR_PREFIXES;
+		w.feature_compat |= EROFS_FEATURE_COMPAT_PLAIN_XATTR_PFX;
+	}
+	if (w.ishare_id >= 0)
+		w.feature_compat |= EROFS_FEATURE_COMPAT_ISHARE_XATTRS;
+	/* ZERO_PADDING, COMPR_CFGS came with the plan (erofs_wr_z_features) */
+	if (w.any_inline_z)
+		w.feature_incompat |= EROFS_FEATURE_INCOMPAT_ZTAILPACKING;
+
+	ret = erofs_wr_emit(&w);
+	if (ret)
+		goto out;
+	if (stats) {
+		stats->inodes = w.nr_inodes;
+		stats->blocks = w.blocks;
+		stats->image_bytes = w.blocks * w.bs;
+		stats->data_bytes_read = w.data_bytes_read;
+		stats->compressed_files = w.nr_zfiles;
+	}
+out:
+	wr_release(&w);
+	return ret;
+}

@@ -1,3 +1,335 @@
 // SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
-/* tree.c - stub, to be written */
-#include "erofs/defs.h"
+/*
+ * tree.c - the in-memory tree between importers and the writer
+ * (see erofs/tree.h).
+ *
+ * Walks over the tree (freeing, finalizing) use an explicit work stack
+ * rather than recursion, so a pathologically deep source tree cannot
+ * exhaust the C stack.  Arrays grow geometrically so that adding the
+ * n-th dentry is amortised O(1).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "erofs/tree.h"
+
+/* a growable stack of node pointers for the iterative walks */
+struct node_stack {
+	struct erofs_node **v;
+	size_t n, cap;
+};
+
+static int node_stack_push(struct node_stack *s, struct erofs_node *node)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+		struct erofs_node **v = realloc(s->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n++] = node;
+	return 0;
+}
+
+struct erofs_node *erofs_node_new(mode_t mode)
+{
+	struct erofs_node *node = calloc(1, sizeof(*node));
+
+	if (!node)
+		return NULL;
+	node->refcount = 1;
+	node->mode = mode;
+	return node;
+}
+
+/* frees what the node owns, but not its children */
+static void node_free_one(struct erofs_node *node)
+{
+	size_t i;
+
+	for (i = 0; i < node->nr_xattrs; i++) {
+		free(node->xattrs[i].name);
+		free(node->xattrs[i].value);
+	}
+	free(node->xattrs);
+	for (i = 0; i < node->nr_dentries; i++)
+		free(node->dentries[i].name);
+	free(node->dentries);
+	free(node->symlink);
+	free(node->src_path);
+	free(node->path);
+	/* the writer owns ->wr and must have released it */
+	free(node);
+}
+
+static void node_put_slow(struct erofs_node *node)
+{
+	struct node_stack st = { 0 };
+	size_t i;
+
+	/*
+	 * Children whose last reference goes away are queued instead of
+	 * recursed into.  If the queue cannot grow we fall back to
+	 * recursion for that child, which is correct, only deeper.
+	 */
+	if (node_stack_push(&st, node)) {
+		node_free_one(node);
+		return;
+	}
+	while (st.n) {
+		struct erofs_node *cur = st.v[--st.n];
+
+		for (i = 0; i < cur->nr_dentries; i++) {
+			struct erofs_node *child = cur->dentries[i].inode;
+
+			if (!child || --child->refcount)
+				continue;
+			if (node_stack_push(&st, child)) {
+				child->refcount = 1;
+				erofs_node_put(child);
+			}
+		}
+		node_free_one(cur);
+	}
+	free(st.v);
+}
+
+void erofs_node_put(struct erofs_node *node)
+{
+	if (!node || --node->refcount)
+		return;
+	node_put_slow(node);
+}
+
+int erofs_name_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+	int ret = memcmp(a, b, EROFS_MIN(alen, blen));
+
+	if (ret)
+		return ret < 0 ? -1 : 1;
+	if (alen == blen)
+		return 0;
+	return alen < blen ? -1 : 1;
+}
+
+int erofs_tree_add(struct erofs_node *dir, const char *name, size_t name_len,
+		   struct erofs_node *child)
+{
+	struct erofs_dentry *d;
+
+	if (!S_ISDIR(dir->mode) || !child)
+		return -ENOTDIR;
+	/* one path component: no '/', no NUL, not "." or ".." */
+	if (!name_len || name_len > 255 || memchr(name, '/', name_len) ||
+	    memchr(name, '\0', name_len))
+		return -EINVAL;
+	if ((name_len == 1 && name[0] == '.') ||
+	    (name_len == 2 && name[0] == '.' && name[1] == '.'))
+		return -EINVAL;
+
+	if (dir->nr_dentries == dir->cap_dentries) {
+		size_t cap = dir->cap_dentries ? dir->cap_dentries * 2 : 8;
+
+		d = realloc(dir->dentries, cap * sizeof(*d));
+		if (!d)
+			return -ENOMEM;
+		dir->dentries = d;
+		dir->cap_dentries = cap;
+	}
+	d = &dir->dentries[dir->nr_dentries];
+	d->name = malloc(name_len + 1);
+	if (!d->name)
+		return -ENOMEM;
+	memcpy(d->name, name, name_len);
+	d->name[name_len] = '\0';
+	d->name_len = name_len;
+	d->inode = child;
+	child->refcount++;
+	if (S_ISDIR(child->mode) && !child->parent)
+		child->parent = dir;
+	dir->nr_dentries++;
+	return 0;
+}
+
+static struct erofs_xattr *node_find_xattr(struct erofs_node *node,
+					   const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < node->nr_xattrs; i++)
+		if (!strcmp(node->xattrs[i].name, name))
+			return &node->xattrs[i];
+	return NULL;
+}
+
+/* xattr arrays are sized in powers of two, at least 4 */
+static size_t xattr_cap(size_t n)
+{
+	size_t cap = 4;
+
+	while (cap < n)
+		cap <<= 1;
+	return cap;
+}
+
+int erofs_node_set_xattr(struct erofs_node *node, const char *name,
+			 const void *value, size_t value_len)
+{
+	struct erofs_xattr *x = node_find_xattr(node, name);
+	void *v;
+
+	if (!*name)
+		return -EINVAL;
+	/* malloc(0) may return NULL; always keep a valid pointer */
+	v = malloc(value_len ? value_len : 1);
+	if (!v)
+		return -ENOMEM;
+	if (value_len)
+		memcpy(v, value, value_len);
+
+	if (!x) {
+		char *n = strdup(name);
+
+		if (!n) {
+			free(v);
+			return -ENOMEM;
+		}
+		/* no capacity field: the array always holds xattr_cap(nr) */
+		if (!node->xattrs ||
+		    node->nr_xattrs == xattr_cap(node->nr_xattrs)) {
+			struct erofs_xattr *nx;
+
+			nx = realloc(node->xattrs, xattr_cap(node->nr_xattrs + 1) *
+				     sizeof(*nx));
+			if (!nx) {
+				free(n);
+				free(v);
+				return -ENOMEM;
+			}
+			node->xattrs = nx;
+		}
+		x = &node->xattrs[node->nr_xattrs++];
+		x->name = n;
+		x->name_len = strlen(n);
+	} else {
+		free(x->value);
+	}
+	x->value = v;
+	x->value_len = value_len;
+	return 0;
+}
+
+int erofs_node_del_xattr(struct erofs_node *node, const char *name)
+{
+	struct erofs_xattr *x = node_find_xattr(node, name);
+	size_t i;
+
+	if (!x)
+		return -ENODATA;
+	i = (size_t)(x - node->xattrs);
+	free(x->name);
+	free(x->value);
+	memmove(x, x + 1, (node->nr_xattrs - i - 1) * sizeof(*x));
+	node->nr_xattrs--;
+	return 0;
+}
+
+static int dentry_cmp(const void *a, const void *b)
+{
+	const struct erofs_dentry *da = a, *db = b;
+
+	return erofs_name_cmp(da->name, da->name_len, db->name, db->name_len);
+}
+
+static int xattr_cmp(const void *a, const void *b)
+{
+	const struct erofs_xattr *xa = a, *xb = b;
+
+	return erofs_name_cmp(xa->name, xa->name_len, xb->name, xb->name_len);
+}
+
+/* sort one node's xattrs; names were unique on insertion, check anyway */
+static int node_sort_xattrs(struct erofs_node *node)
+{
+	size_t i;
+
+	if (node->nr_xattrs > 1)
+		qsort(node->xattrs, node->nr_xattrs, sizeof(*node->xattrs),
+		      xattr_cmp);
+	for (i = 1; i < node->nr_xattrs; i++)
+		if (!xattr_cmp(&node->xattrs[i - 1], &node->xattrs[i]))
+			return -EEXIST;
+	return 0;
+}
+
+/*
+ * Two passes: first zero every nlink reachable from root, then count.
+ * A directory is counted when it is popped (2 + its subdirectories); its
+ * nlink being non-zero at that point means a second name led to it,
+ * which no importer may produce.
+ */
+int erofs_tree_finalize(struct erofs_node *root)
+{
+	struct node_stack st = { 0 };
+	size_t i;
+	int ret;
+
+	if (!root || !S_ISDIR(root->mode))
+		return -ENOTDIR;
+
+	root->nlink = 0;
+	ret = node_stack_push(&st, root);
+	while (!ret && st.n) {
+		struct erofs_node *dir = st.v[--st.n];
+
+		for (i = 0; i < dir->nr_dentries && !ret; i++) {
+			struct erofs_node *child = dir->dentries[i].inode;
+
+			child->nlink = 0;
+			if (S_ISDIR(child->mode))
+				ret = node_stack_push(&st, child);
+		}
+	}
+	if (ret)
+		goto out;
+
+	st.n = 0;
+	ret = node_stack_push(&st, root);
+	while (!ret && st.n) {
+		struct erofs_node *dir = st.v[--st.n];
+
+		if (dir->nlink) {
+			ret = -EMLINK;	/* a directory with two names */
+			break;
+		}
+		dir->nlink = 2;
+		if (dir->nr_dentries > 1)
+			qsort(dir->dentries, dir->nr_dentries,
+			      sizeof(*dir->dentries), dentry_cmp);
+		ret = node_sort_xattrs(dir);
+		for (i = 0; i < dir->nr_dentries && !ret; i++) {
+			struct erofs_dentry *d = &dir->dentries[i];
+			struct erofs_node *child = d->inode;
+
+			if (i && !dentry_cmp(&dir->dentries[i - 1], d)) {
+				ret = -EEXIST;
+				break;
+			}
+			if (S_ISDIR(child->mode)) {
+				dir->nlink++;
+				child->parent = dir;
+				ret = node_stack_push(&st, child);
+				continue;
+			}
+			/* a hard-linked node is sorted once, on first sight */
+			if (!child->nlink++)
+				ret = node_sort_xattrs(child);
+		}
+	}
+out:
+	free(st.v);
+	return ret;
+}

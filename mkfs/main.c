@@ -1,8 +1,449 @@
 // SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
-/* mkfs.erofs - stub front end, to be written */
+/*
+ * mkfs.erofs - build an EROFS image from a directory or a tar archive.
+ *
+ * Options come from one table that drives both getopt_long() and --help.
+ * The tree is imported before the image is opened, so a bad SOURCE never
+ * truncates an existing IMAGE; any later failure unlinks the image file.
+ * Exit status: 0 on success, 1 on any error (as erofs-utils).
+ */
+#include "config.h"
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
-int main(void)
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "erofs/cli.h"
+#include "erofs/import.h"
+#include "erofs/mkfs.h"
+#include "erofs/uuid.h"
+#include "erofs/xattr.h"
+
+#define PROG	"mkfs.erofs"
+#define DEFAULT_ISHARE_KEY	"erofs.fingerprint.v1"
+
+enum {	/* long-only options */
+	OPT_ALL_ROOT = 256, OPT_ALL_TIME, OPT_MKFS_TIME, OPT_IGNORE_MTIME,
+	OPT_PRESERVE_MTIME, OPT_FORCE_UID, OPT_FORCE_GID, OPT_UID_OFFSET,
+	OPT_GID_OFFSET, OPT_EXCLUDE_PATH, OPT_EXCLUDE_REGEX, OPT_FILE_CONTEXTS,
+	OPT_MOUNT_POINT, OPT_ROOT_XATTR_ISIZE, OPT_XATTR_PREFIX,
+	OPT_HARD_DEREF, OPT_ISHARE_KEY, OPT_XATTR_INODE_DIGEST, OPT_QUIET,
+	OPT_TAR, OPT_AUFS, OPT_UNZIP, OPT_MAX_EXTENT_BYTES,
+};
+
+static const struct erofs_cli_opt opt_defs[] = {
+	{ NULL, required_argument, 'b', "SIZE", "block size: 512, 1024, 2048 or 4096 (default 4096)" },
+	{ NULL, required_argument, 'd', "LEVEL", "message level 0..9 (default 2: errors and warnings)" },
+	{ NULL, required_argument, 'x', "N", "share an xattr stored by more than N inodes (default 2); N < 0 drops all xattrs" },
+	{ NULL, required_argument, 'z', "ALG[,level=N][,dictsize=S][:ALG...]", "compress regular files: lz4, lz4hc, lzma, deflate, zstd" },
+	{ NULL, required_argument, 'C', "SIZE", "largest physical cluster in bytes (a multiple of the block size; default one block)" },
+	{ NULL, required_argument, 'E', "OPT[,...]", "extended options: force-inode-compact, force-inode-extended, noinline_data, nosbcrc, [^]xattr-name-filter, legacy-compress, [^]ztailpacking" },
+	{ NULL, required_argument, 'L', "LABEL", "volume label (at most 15 bytes)" },
+	{ NULL, required_argument, 'T', "EPOCH", "build time in seconds since 1970; all files get it too unless --mkfs-time (default: $SOURCE_DATE_EPOCH, else now)" },
+	{ "all-time", no_argument, OPT_ALL_TIME, NULL, "give every file the build time as mtime (the default with -T)" },
+	{ "mkfs-time", no_argument, OPT_MKFS_TIME, NULL, "use the -T time as build time only, keep file mtimes" },
+	{ "ignore-mtime", no_argument, OPT_IGNORE_MTIME, NULL, "replace file mtimes by the build time (smaller inodes)" },
+	{ "preserve-mtime", no_argument, OPT_PRESERVE_MTIME, NULL, "keep file mtimes (default; cancels --ignore-mtime)" },
+	{ NULL, required_argument, 'U', "UUID", "filesystem UUID, \"clear\" or \"random\" (default random; derived from the tree when a build time is fixed)" },
+	{ "all-root", no_argument, OPT_ALL_ROOT, NULL, "make every file owned by uid 0, gid 0" },
+	{ "force-uid", required_argument, OPT_FORCE_UID, "UID", "set every file's uid to UID" },
+	{ "force-gid", required_argument, OPT_FORCE_GID, "GID", "set every file's gid to GID" },
+	{ "uid-offset", required_argument, OPT_UID_OFFSET, "N", "add N to every uid (after --force-uid)" },
+	{ "gid-offset", required_argument, OPT_GID_OFFSET, "N", "add N to every gid (after --force-gid)" },
+	{ "exclude-path", required_argument, OPT_EXCLUDE_PATH, "PATH", "leave out PATH (relative to SOURCE); repeatable" },
+	{ "exclude-regex", required_argument, OPT_EXCLUDE_REGEX, "REGEX", "leave out paths matching the extended REGEX; repeatable" },
+	{ "file-contexts", required_argument, OPT_FILE_CONTEXTS, "FILE", "set security.selinux labels from an SELinux file_contexts FILE" },
+	{ "mount-point", required_argument, OPT_MOUNT_POINT, "PATH", "path the image will be mounted at, for --file-contexts (default /)" },
+	{ "root-xattr-isize", required_argument, OPT_ROOT_XATTR_ISIZE, "N", "reserve at least N bytes of inline xattrs in the root inode" },
+	{ "xattr-prefix", required_argument, OPT_XATTR_PREFIX, "PREFIX", "store xattr names starting with PREFIX compactly; repeatable" },
+	{ "hard-dereference", no_argument, OPT_HARD_DEREF, NULL, "store hard-linked files as separate inodes" },
+	{ "ishare_key", required_argument, OPT_ISHARE_KEY, "NAME", "write page-cache-sharing fingerprints as xattr NAME" },
+	{ "xattr-inode-digest", optional_argument, OPT_XATTR_INODE_DIGEST, "[=NAME]", "same as --ishare_key (NAME defaults to " DEFAULT_ISHARE_KEY ")" },
+	{ "tar", optional_argument, OPT_TAR, "[=f]", "SOURCE is a tar archive (plain or compressed; standard input if absent or \"-\"); only full mode f so far" },
+	{ "aufs", no_argument, OPT_AUFS, NULL, "with --tar: turn aufs whiteouts (.wh.*) into overlayfs ones" },
+	{ "ungzip", optional_argument, OPT_UNZIP, "[=FILE]", "accepted for erofs-utils compatibility: compressed tar input is detected anyway (=FILE unsupported)" },
+	{ "gzip", no_argument, OPT_UNZIP, NULL, "same as --ungzip" },
+	{ "unxz", optional_argument, OPT_UNZIP, "[=FILE]", "same as --ungzip" },
+	{ "unlzma", optional_argument, OPT_UNZIP, "[=FILE]", "same as --ungzip" },
+	{ "max-extent-bytes", required_argument, OPT_MAX_EXTENT_BYTES, "N", "largest uncompressed extent in bytes (default max(1 MiB, 4 pclusters))" },
+	{ "quiet", no_argument, OPT_QUIET, NULL, "print nothing but errors" },
+	{ "version", no_argument, 'V', NULL, "print the version and exit" },
+	{ "help", no_argument, 'h', NULL, "print this help and exit" },
+};
+
+struct mkfs_cli {
+	struct erofs_import_params imp;
+	struct erofs_mkfs_params mk;
+	struct erofs_log log;
+	const char *image, *source;
+	const char **excludes, **regexes, **prefixes;
+	size_t nr_excludes, nr_regexes, nr_prefixes;
+	bool quiet, has_T, fixed_time, all_time, mkfs_time, tar;
+	int uuid_mode;		/* 0 default, 1 given/clear, 2 random */
+	int64_t epoch;
+	/* progress line state */
+	bool progress_shown;
+	struct timespec last;
+};
+
+/* the image being written, for the signal handler to remove */
+static const char *volatile partial_image;
+
+static void on_signal(int sig)
 {
-	fprintf(stderr, "mkfs.erofs: not implemented yet\n");
-	return 8;
+	if (partial_image)
+		unlink(partial_image);	/* async-signal-safe */
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void usage(FILE *f)
+{
+	char *opts = erofs_cli_help(opt_defs, EROFS_ARRAY_SIZE(opt_defs));
+
+	fprintf(f, "Usage: " PROG " [OPTIONS] IMAGE SOURCE\n"
+		"       " PROG " --tar[=f] [OPTIONS] IMAGE [TARFILE]\n"
+		"Build the EROFS image IMAGE from the directory SOURCE or a tar archive.\n\n%s",
+		opts ? opts : "");
+	free(opts);
+}
+
+static void log_sink(void *priv, int level, const char *msg)
+{
+	struct mkfs_cli *cli = priv;
+	const char *tag = level <= EROFS_LOG_ERR ? "<E>" :
+			  level <= EROFS_LOG_WARN ? "<W>" :
+			  level <= EROFS_LOG_INFO ? "<I>" : "<D>";
+
+	if (cli->progress_shown)
+		fputs("\r\033[K", stderr);
+	cli->progress_shown = false;
+	fprintf(stderr, "%s " PROG ": %s\n", tag, msg);
+}
+
+/* rewrite the progress line at most ten times a second */
+static void show_progress(struct mkfs_cli *cli, const char *what,
+			  const char *unit, uint64_t done, uint64_t total)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (cli->progress_shown && done != total &&
+	    (now.tv_sec - cli->last.tv_sec) * 1000000000L +
+	    (now.tv_nsec - cli->last.tv_nsec) < 100000000L)
+		return;
+	cli->last = now;
+	fprintf(stderr, "\r%s %llu%s%.0llu %s\033[K", what,
+		(unsigned long long)done, total ? "/" : "",
+		(unsigned long long)total, unit);
+	cli->progress_shown = true;
+}
+
+static void import_progress(void *priv, uint64_t done)
+{
+	show_progress(priv, "importing...", "files", done, 0);
+}
+
+static void build_progress(void *priv, uint64_t done, uint64_t total)
+{
+	show_progress(priv, "writing...", "inodes", done, total);
+}
+
+static int bad(const char *fmt, ...) EROFS_PRINTF(1, 2);
+static int bad(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("<E> " PROG ": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return -EINVAL;
+}
+
+static int parse_one(struct mkfs_cli *cli, int c, char *arg)
+{
+	const char *tok;
+	long long v;
+	int ret = 0;
+
+	switch (c) {
+	case 'b':
+		if (erofs_cli_parse_int(arg, 512, 4096, &v) || (v & (v - 1)))
+			return bad("invalid block size '%s' (512..4096, a power of 2)", arg);
+		cli->mk.blkszbits = (unsigned int)__builtin_ctzll(v);
+		break;
+	case 'd':
+		if (erofs_cli_parse_int(arg, 0, 9, &v))
+			return bad("invalid message level '%s' (0..9)", arg);
+		cli->log.level = (int)v;
+		break;
+	case 'x':
+		if (erofs_cli_parse_int(arg, INT_MIN, INT_MAX, &v))
+			return bad("invalid xattr sharing threshold '%s'", arg);
+		cli->imp.xattrs = v >= 0;
+		cli->mk.xattr_share_threshold = v < 0 ? -1 : (int)v;
+		break;
+	case 'z':
+		if (erofs_mkfs_parse_compress(&cli->mk, arg))
+			return -EINVAL;	/* the library logged why */
+		break;
+	case 'C':
+		if (erofs_cli_parse_int(arg, 512, 1 << 20, &v))
+			return bad("invalid physical cluster size '%s'", arg);
+		cli->mk.pcluster_max = (uint32_t)v;
+		break;
+	case OPT_MAX_EXTENT_BYTES:
+		if (erofs_cli_parse_int(arg, 1, 12 << 20, &v))
+			return bad("invalid --max-extent-bytes '%s'", arg);
+		cli->mk.max_extent_bytes = (uint32_t)v;
+		break;
+	case 'E':
+		if (erofs_cli_mkfs_extended(&cli->mk, &cli->imp, arg, &tok))
+			return bad("unknown extended option '%s'", tok);
+		break;
+	case 'L':
+		if (strlen(arg) >= sizeof(cli->mk.volume_label))
+			return bad("volume label '%s' is longer than 15 bytes", arg);
+		strcpy(cli->mk.volume_label, arg);
+		break;
+	case 'T':
+		if (erofs_cli_parse_int(arg, 0, INT64_MAX, &v))
+			return bad("invalid timestamp '%s'", arg);
+		cli->epoch = v;
+		cli->has_T = true;
+		break;
+	case 'U':
+		cli->uuid_mode = !strcmp(arg, "random") ? 2 : 1;
+		if (!strcmp(arg, "clear"))
+			memset(cli->mk.uuid, 0, sizeof(cli->mk.uuid));
+		else if (cli->uuid_mode == 1 && erofs_uuid_parse(arg, cli->mk.uuid))
+			return bad("invalid UUID '%s'", arg);
+		break;
+	case OPT_ALL_TIME: cli->all_time = true; cli->mkfs_time = false; break;
+	case OPT_MKFS_TIME: cli->mkfs_time = true; cli->all_time = false; break;
+	case OPT_IGNORE_MTIME: cli->imp.ignore_mtime = true; break;
+	case OPT_PRESERVE_MTIME: cli->imp.ignore_mtime = false; break;
+	case OPT_ALL_ROOT: cli->imp.all_root = true; break;
+	case OPT_FORCE_UID:
+	case OPT_FORCE_GID:
+		if (erofs_cli_parse_int(arg, 0, UINT32_MAX, &v))
+			return bad("invalid id '%s'", arg);
+		*(c == OPT_FORCE_UID ? &cli->imp.force_uid : &cli->imp.force_gid) = v;
+		break;
+	case OPT_UID_OFFSET:
+	case OPT_GID_OFFSET:
+		if (erofs_cli_parse_int(arg, -(long long)UINT32_MAX, UINT32_MAX, &v))
+			return bad("invalid id offset '%s'", arg);
+		*(c == OPT_UID_OFFSET ? &cli->imp.uid_offset : &cli->imp.gid_offset) = v;
+		break;
+	case OPT_EXCLUDE_PATH:
+		return erofs_cli_push_str(&cli->excludes, &cli->nr_excludes, arg);
+	case OPT_EXCLUDE_REGEX:
+		return erofs_cli_push_str(&cli->regexes, &cli->nr_regexes, arg);
+	case OPT_FILE_CONTEXTS: cli->imp.file_contexts = arg; break;
+	case OPT_MOUNT_POINT: cli->imp.mount_point = arg; break;
+	case OPT_ROOT_XATTR_ISIZE:
+		if (erofs_cli_parse_int(arg, 0, 65535, &v))
+			return bad("invalid root xattr size '%s'", arg);
+		cli->mk.root_xattr_isize = (unsigned int)v;
+		break;
+	case OPT_XATTR_PREFIX: {
+		struct erofs_xattr_prefix pfx;
+
+		if (erofs_xattr_prefix_from_name(&pfx, arg))
+			return bad("invalid xattr prefix '%s'", arg);
+		erofs_xattr_prefix_release(&pfx);
+		ret = erofs_cli_push_str(&cli->prefixes, &cli->nr_prefixes, arg);
+		break;
+	}
+	case OPT_HARD_DEREF: cli->imp.hard_dereference = true; break;
+	case OPT_ISHARE_KEY:
+	case OPT_XATTR_INODE_DIGEST:
+		cli->mk.ishare_key = arg && *arg ? arg : DEFAULT_ISHARE_KEY;
+		break;
+	case OPT_TAR:
+		cli->tar = true;
+		if (arg && strcmp(arg, "f"))
+			return bad(!strcmp(arg, "i") || !strcmp(arg, "0") ||
+				   !strncmp(arg, "headerball", 10) || strchr(arg, ',') ?
+				   "--tar=%s is not supported yet (only --tar=f)" :
+				   "invalid tar mode '%s' (f, i or headerball)", arg);
+		break;
+	case OPT_AUFS: cli->imp.aufs = true; break;
+	case OPT_UNZIP:	/* libarchive undoes any compression by itself */
+		if (arg)
+			return bad("dumping the decompressed stream to '%s' is not supported yet", arg);
+		break;
+	case OPT_QUIET: cli->quiet = true; break;
+	default:
+		return -EINVAL;	/* getopt has printed why */
+	}
+	return ret;
+}
+
+static int parse_args(struct mkfs_cli *cli, int argc, char **argv)
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	struct option *longs;
+	char *shorts;
+	long long v;
+	int c, ret;
+
+	ret = erofs_cli_getopt_tables(opt_defs, EROFS_ARRAY_SIZE(opt_defs),
+				      &longs, &shorts);
+	if (ret)
+		return ret;
+	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			exit(0);
+		} else if (c == 'V') {
+			printf(PROG " (erofs-tools) " PACKAGE_VERSION "\n");
+			exit(0);
+		} else if (c == '?' || c == ':') {
+			char o[3] = { '-', (char)optopt, 0 };
+			const char *which = optopt > 0 && optopt < 256 ? o :
+					    argv[optind - 1];
+
+			return bad(c == ':' ? "option '%s' needs a value" :
+				   "unknown option '%s'", which);
+		}
+		ret = parse_one(cli, c, optarg);
+		if (ret)
+			break;
+	}
+	free(longs);
+	free(shorts);
+	if (ret)
+		return ret;
+	if (argc - optind != 2 && !(cli->tar && argc - optind == 1))
+		return bad("%s", argc - optind < 2 ? "missing IMAGE or SOURCE" :
+			   "too many arguments");
+	if (cli->imp.aufs && !cli->tar)
+		return bad("--aufs needs --tar");
+	cli->image = argv[optind];
+	cli->source = argv[optind + 1];	/* NULL: stdin with --tar */
+
+	/* reproducible-builds.org: -T wins over SOURCE_DATE_EPOCH */
+	cli->fixed_time = cli->has_T || sde;
+	if (!cli->has_T && sde) {
+		if (erofs_cli_parse_int(sde, 0, INT64_MAX, &v))
+			return bad("invalid SOURCE_DATE_EPOCH '%s'", sde);
+		cli->epoch = v;
+		cli->imp.clamp_mtime = !cli->all_time && !cli->mkfs_time;
+	} else if (cli->has_T) {
+		cli->all_time = !cli->mkfs_time;
+	} else {
+		cli->epoch = time(NULL);
+	}
+	cli->mk.build_time = cli->epoch;
+	cli->mk.build_time_nsec = 0;
+	cli->imp.timestamp = cli->epoch;
+	cli->imp.all_time = cli->all_time;
+	cli->imp.exclude_paths = cli->excludes;
+	cli->imp.exclude_regex = cli->regexes;
+	cli->mk.xattr_prefixes = cli->prefixes;
+	cli->mk.nr_xattr_prefixes = cli->nr_prefixes;
+	if (cli->quiet)
+		cli->log.level = EROFS_LOG_ERR;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct mkfs_cli cli = { 0 };
+	struct erofs_mkfs_stats stats = { 0 };
+	struct erofs_node *root = NULL;
+	struct erofs_tar_spool *spool = NULL;
+	struct erofs_io io;
+	struct stat st;
+	char uuid[EROFS_UUID_STR_LEN + 1];
+	bool created = false;
+	int ret;
+
+	erofs_log_init(&cli.log);
+	cli.log.sink = log_sink;
+	cli.log.priv = &cli;
+	erofs_import_params_init(&cli.imp);
+	erofs_mkfs_params_init(&cli.mk);
+	cli.imp.log = cli.mk.log = &cli.log;
+
+	ret = parse_args(&cli, argc, argv);
+	if (ret) {
+		fprintf(stderr, "Try '%s --help' for more information.\n",
+			argv[0]);
+		return 1;
+	}
+	if (!cli.quiet && isatty(STDERR_FILENO)) {
+		cli.imp.progress = import_progress;
+		cli.imp.progress_priv = &cli;
+		cli.mk.progress = build_progress;
+		cli.mk.progress_priv = &cli;
+	}
+
+	/* an image from an earlier run inside SOURCE is not part of it */
+	cli.imp.skip_file = cli.image;
+	ret = cli.tar ? erofs_import_tar(&cli.imp, cli.source, &root, &spool) :
+			erofs_import_dir(&cli.imp, cli.source, &root);
+	if (ret)
+		goto out;
+
+	/* a fixed build time asks for a reproducible image: derive the UUID */
+	if (cli.uuid_mode == 2 || (!cli.uuid_mode && !cli.fixed_time))
+		ret = erofs_uuid_random(cli.mk.uuid);
+	else if (!cli.uuid_mode)
+		erofs_uuid_from_tree(root, cli.mk.build_time,
+				     cli.mk.volume_label, cli.mk.uuid);
+	if (ret) {
+		erofs_err(&cli.log, "cannot generate a UUID: %s", strerror(-ret));
+		goto out;
+	}
+
+	/* never unlink what was not a regular file (a block device) */
+	created = stat(cli.image, &st) || S_ISREG(st.st_mode);
+	ret = erofs_io_open_file(&io, cli.image, O_RDWR | O_CREAT | O_TRUNC);
+	if (ret) {
+		created = false;
+		erofs_err(&cli.log, "cannot open image %s: %s", cli.image,
+			  strerror(-ret));
+		goto out;
+	}
+	if (created) {
+		partial_image = cli.image;
+		signal(SIGINT, on_signal);
+		signal(SIGTERM, on_signal);
+		signal(SIGHUP, on_signal);
+	}
+	ret = erofs_mkfs_build(&cli.mk, root, &io, &stats);
+	if (!ret)
+		ret = erofs_io_sync(&io);
+	erofs_io_close(&io);
+	if (ret)
+		erofs_err(&cli.log, "cannot build %s: %s", cli.image,
+			  strerror(-ret));
+out:
+	if (cli.progress_shown)
+		fputs("\r\033[K", stderr);
+	if (ret && created && unlink(cli.image) && errno != ENOENT)
+		erofs_err(&cli.log, "cannot remove the partial image %s: %s",
+			  cli.image, strerror(errno));
+	if (!ret && !cli.quiet) {
+		erofs_uuid_unparse(cli.mk.uuid, uuid);
+		printf("Filesystem UUID: %s\nFilesystem total blocks: %llu (of %u-byte blocks)\nFilesystem total inodes: %llu\n",
+		       uuid, (unsigned long long)stats.blocks,
+		       1U << cli.mk.blkszbits, (unsigned long long)stats.inodes);
+	}
+	erofs_node_put(root);
+	erofs_tar_spool_close(spool);
+	free(cli.excludes);
+	free(cli.regexes);
+	free(cli.prefixes);
+	return ret ? 1 : 0;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0 */
 /*
- * import.h - turn a source (a host directory) into an erofs_node tree.
+ * import.h - turn a source (a host directory or a tar stream) into an
+ * erofs_node tree.
  *
  * Everything that changes *what* goes into the image (ownership overrides,
  * exclusions, SELinux labels, timestamps) is applied here, so the writer
@@ -22,12 +23,21 @@ struct erofs_import_params {
 	bool ignore_mtime;	/* --ignore-mtime: all mtimes = timestamp */
 	bool all_time;		/* --all-time: all mtimes = timestamp */
 	int64_t timestamp;	/* -T / SOURCE_DATE_EPOCH, -1 = unset */
+	/* SOURCE_DATE_EPOCH: mtimes at or after timestamp become timestamp */
+	bool clamp_mtime;
 	bool xattrs;		/* import xattrs (-x -1 disables) */
 	const char *const *exclude_paths;	/* --exclude-path, NULL-ended */
 	const char *const *exclude_regex;	/* --exclude-regex, NULL-ended */
+	/* a host file never imported, wherever it appears (mkfs passes the
+	   image being written, in case it lies inside the source) */
+	const char *skip_file;
 	const char *file_contexts;	/* --file-contexts (libselinux) */
 	const char *mount_point;	/* --mount-point, prefix for labels */
-	/* called with the number of inodes imported so far (may be NULL) */
+	/* tar input only: --aufs, turn aufs whiteouts (".wh.NAME") into
+	   overlayfs ones (char device 0:0) and ".wh..wh..opq" into
+	   trusted.overlay.opaque=y on the directory */
+	bool aufs;
+	/* called with the number of names imported so far (may be NULL) */
 	void (*progress)(void *priv, uint64_t done);
 	void *progress_priv;
 };
@@ -39,5 +49,29 @@ void erofs_import_params_init(struct erofs_import_params *p);
  */
 int erofs_import_dir(const struct erofs_import_params *p, const char *src_dir,
 		     struct erofs_node **rootp);
+
+/*
+ * Tar input ("mkfs.erofs --tar=f").  Regular file data is copied to one
+ * spool file (in $TMPDIR, else /tmp), which the tree's src_path/src_off
+ * point into; keep the spool open until the writer is done with the tree,
+ * then close it (which also deletes it).  On Linux the spool is unlinked
+ * at once and reached through /proc/self/fd, so nothing is left behind
+ * even when the process is killed.
+ */
+struct erofs_tar_spool;
+
+/*
+ * Import the tar archive at path (NULL or "-": standard input), plain or
+ * compressed with anything libarchive can undo (gzip, xz, zstd, ...).
+ * Entries are applied in archive order: a later entry for the same path
+ * replaces the earlier one (two directories merge); missing parent
+ * directories are created (mode 0755 plus the parent's group/other write
+ * bits, owner and mtime of the parent).  A ".." component, a hard link to
+ * a missing or non-regular target and a damaged archive are errors naming
+ * the entry.  -EOPNOTSUPP when built without libarchive.
+ */
+int erofs_import_tar(const struct erofs_import_params *p, const char *path,
+		     struct erofs_node **rootp, struct erofs_tar_spool **spoolp);
+void erofs_tar_spool_close(struct erofs_tar_spool *spool);	/* NULL ok */
 
 #endif

@@ -7,13 +7,22 @@
  * where it was planned.  The superblock is written last, so an interrupted
  * build never leaves a valid-looking image behind.  Same tree + same params
  * = same bytes.
+ *
+ * With compression (nr_compr > 0) the plan starts by compressing every
+ * regular file larger than one block: each source is read exactly once
+ * (fingerprint included) and its encoded pclusters are kept in an unlinked
+ * spool file under tmpdir until emit copies them into place, so a build
+ * needs temporary space of about the compressed data size.
  */
 #ifndef __EROFS_MKFS_H
 #define __EROFS_MKFS_H
 
+#include "erofs/compress.h"
 #include "erofs/io.h"
 #include "erofs/log.h"
 #include "erofs/tree.h"
+
+#define EROFS_MKFS_MAX_COMPR	8	/* algorithms in one -z list */
 
 enum erofs_inode_form {
 	EROFS_FORM_AUTO,	/* compact where it fits */
@@ -39,6 +48,28 @@ struct erofs_mkfs_params {
 	size_t nr_xattr_prefixes;
 	/* --ishare_key / --xattr-inode-digest: NULL = off */
 	const char *ishare_key;
+	/*
+	 * Compression (-z).  nr_compr == 0: no compression.  compr[] holds
+	 * the algorithms of "-z ALG[,level=N][,dictsize=S][:ALG2...]" in the
+	 * order given (erofs_mkfs_parse_compress() fills it); every
+	 * compressed file uses compr[0] for now, the rest is kept for
+	 * --compress-hints.  Regular files larger than one block are
+	 * compressed when that saves at least one block; directories,
+	 * symlinks and smaller files stay uncompressed.
+	 */
+	struct erofs_compress_cfg compr[EROFS_MKFS_MAX_COMPR];
+	unsigned int nr_compr;
+	uint32_t pcluster_max;		/* -C bytes: max physical cluster
+					 * (multiple of the block size, up to
+					 * 1 MiB and 2047 blocks); 0 = 1 block */
+	uint32_t max_extent_bytes;	/* --max-extent-bytes: max decoded
+					 * bytes per extent; 0 = automatic
+					 * (max(1 MiB, 4 * pcluster) <= 12 MiB) */
+	bool legacy_compress;		/* -E legacy-compress: full indexes */
+	bool ztailpacking;		/* -E ztailpacking: inline tail pcluster */
+	/* directory for the compressed-data spool file; NULL = $TMPDIR or
+	 * /tmp (the file is unlinked at once) */
+	const char *tmpdir;
 	/* progress: called with (done, total) inodes while emitting */
 	void (*progress)(void *priv, uint64_t done, uint64_t total);
 	void *progress_priv;
@@ -47,9 +78,17 @@ struct erofs_mkfs_params {
 struct erofs_mkfs_stats {
 	uint64_t inodes, blocks, image_bytes;
 	uint64_t data_bytes_read;
+	uint64_t compressed_files;	/* files stored compressed */
 };
 
 void erofs_mkfs_params_init(struct erofs_mkfs_params *p);
+/*
+ * Parse a -z argument "ALG[,level=N][,dictsize=S][:ALG2[,...]...]" into
+ * p->compr[] / p->nr_compr (replacing an earlier -z).  Algorithms: lz4,
+ * lz4hc, lzma, deflate, zstd (erofs/compress.h).  Returns 0, -EINVAL (the
+ * reason went to p->log) or -EOPNOTSUPP (algorithm not built in).
+ */
+int erofs_mkfs_parse_compress(struct erofs_mkfs_params *p, const char *arg);
 /*
  * Build the image of root into io (which should be empty).  Returns 0 or
  * -errno; on error nothing valid-looking is left (no superblock written).

@@ -10,7 +10,7 @@
  *  - inodes and dentries are separate: a hard link is two dentries whose
  *    ->inode is the same struct erofs_node (->nlink counts the names,
  *    plus 2 + subdirectories for directories);
- *  - every directory's dentries are sorted by erofs_tree_sort() in the
+ *  - every directory's dentries are sorted by erofs_tree_finalize() in the
  *    format's order (memcmp, shorter first), "." and ".." not included;
  *  - xattrs of each node are sorted by full name, names unique;
  *  - regular file data is read from src_path at src_off, size bytes.
@@ -57,13 +57,15 @@ struct erofs_node {
 	size_t nr_xattrs;
 
 	/* directories */
-	struct erofs_node *parent;	/* the first directory that names it */
+	struct erofs_node *parent;	/* the first directory that names it,
+					   NULL for the root (no reference) */
 	struct erofs_dentry *dentries;
 	size_t nr_dentries, cap_dentries;
 
 	void *wr;		/* writer-private state, freed by the writer */
 };
 
+/* a node with one reference and nlink 0; NULL when out of memory */
 struct erofs_node *erofs_node_new(mode_t mode);
 /* drop one reference; frees the node (and for a directory its subtree) at 0 */
 void erofs_node_put(struct erofs_node *node);
@@ -76,7 +78,11 @@ int erofs_node_set_xattr(struct erofs_node *node, const char *name,
 			 const void *value, size_t value_len);
 /* remove an xattr by name; 0 or -ENODATA */
 int erofs_node_del_xattr(struct erofs_node *node, const char *name);
-/* sort dentries and xattrs of the whole tree and compute nlink */
+/*
+ * sort dentries and xattrs of the whole tree and compute nlink; -EEXIST
+ * for a duplicate name in a directory or a node, -EMLINK for a directory
+ * reachable through two names
+ */
 int erofs_tree_finalize(struct erofs_node *root);
 /* the format's name order: memcmp, then shorter first */
 int erofs_name_cmp(const char *a, size_t alen, const char *b, size_t blen);

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0 */
+/*
+ * check.h - the check engine behind fsck.erofs.
+ *
+ * erofs_check_image() walks the directory tree of an opened image from the
+ * root (or from a given nid or path), verifies what the kernel verifies and
+ * what it does not (format.md section 8), and reports every problem through
+ * a callback with a code from erofs/problem.h, the nid and the path.  The
+ * engine never stops at the first problem; it only returns an error for
+ * operational failures (out of memory).  Directory cycles and excessive
+ * depth are detected, so any image terminates.
+ *
+ * Reports of the whole-tree checks (nlink against the names found, the
+ * superblock inode count, overlapping regions) are only made for a walk
+ * from the root, where every reference is seen.
+ */
+#ifndef __EROFS_CHECK_H
+#define __EROFS_CHECK_H
+
+#include "erofs/problem.h"
+#include "erofs/reader.h"
+
+struct erofs_problem_report {
+	const struct erofs_problem_info *info;
+	bool has_nid;
+	erofs_nid_t nid;
+	const char *path;	/* "/a/b", or NULL when unknown */
+	const char *detail;	/* extra context, or NULL */
+};
+
+typedef void (*erofs_check_report_fn)(void *priv,
+				      const struct erofs_problem_report *r);
+
+struct erofs_check_params {
+	/* start of the walk: path wins over nid; neither = the root */
+	const char *start_path;
+	bool has_start_nid;
+	erofs_nid_t start_nid;
+	bool check_xattrs;	/* parse and verify xattrs (default true) */
+	bool read_data;		/* read every byte of every file (default) */
+	unsigned int max_depth;	/* directory depth limit (default 1024) */
+	erofs_check_report_fn report;
+	void *report_priv;
+	/*
+	 * ISHARE HOOK (--check-ishare): when set, check.c calls
+	 * erofs_check_ishare_file() (see the "ISHARE HOOK" site in
+	 * lib/check.c) for every regular file after its data was checked.
+	 */
+	bool check_ishare;
+	/* optional per-inode hook, called after the engine's own checks */
+	int (*inode_hook)(void *priv, struct erofs_inode *inode,
+			  const char *path);
+	void *hook_priv;
+};
+
+struct erofs_check_stats {
+	uint64_t inodes;		/* distinct inodes visited */
+	uint64_t files, dirs, symlinks, chrdevs, blkdevs, fifos, sockets;
+	uint64_t logical_bytes;		/* sum of regular file sizes */
+	uint64_t physical_bytes;	/* bytes stored for them */
+	uint64_t errors, warnings;
+	unsigned int counts[EROFS_PROB_MAX];	/* reports per code */
+};
+
+/* defaults: from the root, xattrs and data checked, depth 1024 */
+void erofs_check_params_init(struct erofs_check_params *p);
+
+/*
+ * Check the image.  Returns 0 when the walk completed (problems are in
+ * stats and were reported), or -ENOMEM / -ENOENT (start path not found).
+ */
+int erofs_check_image(struct erofs_image *img,
+		      const struct erofs_check_params *p,
+		      struct erofs_check_stats *stats);
+
+/* report helper shared with the extractor */
+void erofs_check_report(erofs_check_report_fn fn, void *priv,
+			struct erofs_check_stats *stats, unsigned int code,
+			bool has_nid, erofs_nid_t nid, const char *path,
+			const char *fmt, ...) EROFS_PRINTF(8, 9);
+
+#endif

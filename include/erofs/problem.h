@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0 */
+/*
+ * problem.h - the table of problems the reader and the check engine can
+ * find in an image.  Every corruption the reader detects is tagged with one
+ * of these codes (struct erofs_image::problem, set right before a call
+ * returns -EFSCORRUPTED or -EOPNOTSUPP), so that the check engine and the
+ * tests can tell WHICH rule an image broke rather than just "corrupted".
+ *
+ * Codes are stable identifiers: the table row gives the printable name
+ * (e.g. "E_DIR_UNSORTED"), a severity and a one-line description.  New codes
+ * are only ever appended before EROFS_PROB_MAX.
+ */
+#ifndef __EROFS_PROBLEM_H
+#define __EROFS_PROBLEM_H
+
+enum erofs_problem_code {
+	EROFS_PROB_NONE = 0,
+	/* superblock */
+	EROFS_PROB_SB_READ,
+	EROFS_PROB_SB_MAGIC,
+	EROFS_PROB_SB_BLKSZBITS,
+	EROFS_PROB_SB_DIRBLKBITS,
+	EROFS_PROB_SB_CHECKSUM,
+	EROFS_PROB_SB_INCOMPAT,
+	EROFS_PROB_SB_EXTSLOTS,
+	EROFS_PROB_SB_METABOX,
+	EROFS_PROB_SB_PACKED_NID,
+	EROFS_PROB_SB_COMPR_CFGS,
+	EROFS_PROB_SB_DEVICE_TABLE,
+	EROFS_PROB_SB_XATTR_PREFIX,
+	EROFS_PROB_SB_ISHARE_PREFIX,
+	EROFS_PROB_SB_ROOT,
+	EROFS_PROB_SB_VOLUME_NAME,
+	EROFS_PROB_SB_RESERVED,
+	EROFS_PROB_SB_INOS,
+	EROFS_PROB_IMAGE_TRUNCATED,
+	/* inodes */
+	EROFS_PROB_INODE_NID,
+	EROFS_PROB_INODE_RANGE,
+	EROFS_PROB_INODE_FORMAT,
+	EROFS_PROB_INODE_LAYOUT,
+	EROFS_PROB_INODE_MODE,
+	EROFS_PROB_INODE_SIZE,
+	EROFS_PROB_INODE_NB,
+	EROFS_PROB_INODE_FEATURE,
+	EROFS_PROB_INODE_RESERVED,
+	EROFS_PROB_NLINK,
+	EROFS_PROB_DIR_NLINK,
+	EROFS_PROB_SYMLINK_SIZE,
+	/* data */
+	EROFS_PROB_DATA_RANGE,
+	EROFS_PROB_DATA_INLINE_CROSS,
+	EROFS_PROB_DATA_OVERLAP,
+	EROFS_PROB_DATA_UNSUPPORTED,
+	EROFS_PROB_DATA_READ,
+	EROFS_PROB_CHUNK_FORMAT,
+	EROFS_PROB_CHUNK_DEVICE,
+	/* directories */
+	EROFS_PROB_DIR_NAMEOFF,
+	EROFS_PROB_DIR_NAMELEN,
+	EROFS_PROB_DIR_UNSORTED,
+	EROFS_PROB_DIR_DUPLICATE,
+	EROFS_PROB_DIR_DOT,
+	EROFS_PROB_DIR_DOTDOT,
+	EROFS_PROB_DIR_BADNAME,
+	EROFS_PROB_DIR_FTYPE,
+	EROFS_PROB_DIR_LOOP,
+	EROFS_PROB_DIR_DEPTH,
+	EROFS_PROB_DIR_TAIL,
+	EROFS_PROB_DIR_RESERVED,
+	EROFS_PROB_DIR_SIZE,
+	/* xattrs */
+	EROFS_PROB_XATTR_ICOUNT,
+	EROFS_PROB_XATTR_SHARED_COUNT,
+	EROFS_PROB_XATTR_ENTRY_RANGE,
+	EROFS_PROB_XATTR_SHARED_RANGE,
+	EROFS_PROB_XATTR_PREFIX,
+	EROFS_PROB_XATTR_FILTER,
+	EROFS_PROB_XATTR_RESERVED,
+	/* extraction */
+	EROFS_PROB_EXTRACT,
+	/* page cache sharing fingerprints (--check-ishare) */
+	EROFS_PROB_ISHARE_ABSENT,
+	EROFS_PROB_ISHARE_MISSING,
+	EROFS_PROB_ISHARE_MALFORMED,
+	EROFS_PROB_ISHARE_MISMATCH,
+	EROFS_PROB_ISHARE_UNVERIFIED,
+	EROFS_PROB_ISHARE_EMPTY,
+	/* compressed data */
+	EROFS_PROB_COMPRESSED,
+	EROFS_PROB_INODE_BLOCKS,
+	EROFS_PROB_DIR_BLOCK_TAIL,
+	EROFS_PROB_MAX
+};
+
+enum erofs_problem_severity {
+	EROFS_SEV_ERROR,	/* the image is corrupted (fsck exit 4) */
+	EROFS_SEV_WARN,		/* suspicious or unsupported, image usable */
+};
+
+struct erofs_problem_info {
+	enum erofs_problem_code code;
+	const char *name;		/* "E_DIR_UNSORTED" */
+	enum erofs_problem_severity severity;
+	const char *message;		/* lowercase, no trailing period */
+};
+
+/* the table row of code; an "unknown" row for out-of-range values */
+const struct erofs_problem_info *erofs_problem_lookup(unsigned int code);
+
+#endif

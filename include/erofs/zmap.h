@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0 */
+/*
+ * zmap.h - compressed files: map a logical offset to the extent that holds
+ * it (lib/zmap.c), and read decoded bytes (lib/decompress.c).
+ *
+ * The module does not know how an image is opened: the caller describes
+ * the inode (size, layout, where its body ends) and hands in read
+ * callbacks for the three byte spaces a compressed file touches -- the
+ * metadata space holding the inode body (map header, lcluster indexes,
+ * inline tail pcluster), the data space holding pclusters (unified device
+ * byte addresses), and the packed inode's decoded data (fragments).  So it
+ * works for plain images, metabox images and in-memory unit tests alike.
+ *
+ * Every value read from the image is checked before use (index types,
+ * cluster offsets, lookback distances, CBLKCNT rules, algorithm ids,
+ * pcluster and extent size limits, inline tail within one block); bad
+ * images give -EFSCORRUPTED (or -EOPNOTSUPP for valid-but-unsupported
+ * forms) with a message naming the nid.  Both lcluster index forms
+ * (FULL, COMPACT with 4B/2B packs, big pclusters, ztailpacking, fragments)
+ * and the 48BIT encoded-extent records (format.md 7.14) are mapped.
+ *
+ * A struct erofs_z_inode caches the last decoded extent and owns a
+ * decompression context unless one is lent to it, so it must not be used
+ * by two threads at once; use one per thread (they are cheap until read).
+ */
+#ifndef __EROFS_ZMAP_H
+#define __EROFS_ZMAP_H
+
+#include "erofs/compress.h"
+#include "erofs/defs.h"
+#include "erofs/log.h"
+
+/* read exactly len bytes at byte off of one space; 0 or -errno */
+typedef int (*erofs_z_read_fn)(void *priv, void *buf, size_t len,
+			       uint64_t off);
+
+/* what the caller (an image reader) knows about the inode and image */
+struct erofs_z_params {
+	erofs_nid_t nid;		/* only for messages */
+	uint64_t i_size;
+	unsigned int blkszbits;
+	unsigned int datalayout;	/* EROFS_INODE_COMPRESSED_FULL/_COMPACT */
+	uint64_t inode_end;		/* meta-space byte offset of iloc +
+					 * inode size + inline xattr size */
+	uint32_t feature_incompat;	/* superblock */
+	uint16_t available_compr_algs;	/* sb u1; used only with COMPR_CFGS */
+	erofs_z_read_fn read_meta;	/* inode body (raw image or metabox) */
+	erofs_z_read_fn read_data;	/* pclusters: device byte address */
+	erofs_z_read_fn read_packed;	/* packed inode data; NULL = none */
+	void *priv;			/* passed to the three callbacks */
+	struct erofs_log *log;		/* borrowed, may be NULL */
+	struct erofs_decompress_ctx *dctx; /* borrowed; NULL: own one */
+};
+
+/* the inode, with its map header decoded; see erofs_z_inode_init() */
+struct erofs_z_inode {
+	struct erofs_z_params p;
+	uint16_t advise;		/* h_advise */
+	uint8_t algs[2];		/* HEAD1 / HEAD2 algorithm ids */
+	unsigned int lclusterbits;
+	uint64_t nlclusters;		/* ceil(i_size / lcluster) */
+	uint64_t index_pos;		/* meta offset of index 0 */
+	unsigned int compact_4b_init;	/* compact: leading 4B entries */
+	uint64_t compact_2b;		/* compact: entries in 2B packs */
+	bool extents;			/* 48BIT encoded-extent records */
+	unsigned int recsz;		/* extents: record size 4/8/16/32 */
+	uint64_t nextents;		/* extents: record count (16/32) */
+	uint64_t ext_pos;		/* extents: meta offset of records */
+	uint64_t r4_l, r4_pos, r4_run;	/* 4-byte records: resume point */
+	bool whole_fragment;		/* whole file in the packed inode */
+	bool tail_fragment;		/* last extent in the packed inode */
+	bool tail_inline;		/* last extent's pcluster inline */
+	uint64_t fragment_off;		/* packed-inode offset of the tail */
+	uint64_t tail_head_lcn;		/* head lcluster of the last extent */
+	uint64_t idata_pos;		/* meta offset of the inline pcluster */
+	unsigned int idata_size;
+	/* cache of the last decoded extent */
+	void *ext_buf;
+	uint64_t ext_la, ext_len;
+	bool ext_valid;
+	struct erofs_decompress_ctx own_dctx;
+};
+
+/* flags of struct erofs_z_map */
+#define EROFS_Z_MAP_PARTIAL	0x1	/* PARTIAL_REF: a prefix of the
+					 * pcluster's output */
+#define EROFS_Z_MAP_INLINE	0x2	/* pa is a meta-space offset */
+#define EROFS_Z_MAP_FRAGMENT	0x4	/* bytes are in the packed inode */
+#define EROFS_Z_MAP_BIG		0x8	/* size came from a CBLKCNT */
+#define EROFS_Z_MAP_HOLE	0x10	/* no data: reads as zeros */
+
+/* one extent: logical [la, la + llen) decoded from pcluster [pa, pa+plen) */
+struct erofs_z_map {
+	uint64_t la, llen;		/* llen clamped at i_size */
+	uint64_t pa;			/* data-space byte address, or meta
+					 * offset with EROFS_Z_MAP_INLINE */
+	uint32_t plen;			/* encoded bytes (incl. 0PADDING) */
+	unsigned int alg;		/* Z_EROFS_COMPRESSION_* or
+					 * EROFS_Z_ALG_SHIFTED/_INTERLACED */
+	unsigned int flags;		/* EROFS_Z_MAP_* */
+	uint64_t fragment_off;		/* FRAGMENT: packed-inode offset of la */
+	uint64_t head_lcn;		/* lcluster holding the extent head */
+	unsigned int head_type;		/* Z_EROFS_LCLUSTER_TYPE_* of the head */
+};
+
+/*
+ * Copy p into zi and decode the map header (and, for ztailpacking or tail
+ * fragments, locate the last extent).  Returns 0, -EFSCORRUPTED,
+ * -EOPNOTSUPP (e.g. encoded extents) or the callback's error.  Release zi
+ * with erofs_z_inode_release() whatever the result.
+ */
+int erofs_z_inode_init(struct erofs_z_inode *zi,
+		       const struct erofs_z_params *p);
+void erofs_z_inode_release(struct erofs_z_inode *zi);
+
+/*
+ * Map the extent containing logical offset off (< i_size).  Encoded-extent
+ * files may map holes (EROFS_Z_MAP_HOLE, read as zeros); fragments carry
+ * the packed-inode offset of map->la.  zi is updated (a resume point for
+ * 4-byte extent records), hence not const.
+ */
+int erofs_z_map(struct erofs_z_inode *zi, uint64_t off,
+		struct erofs_z_map *map);
+
+/*
+ * Decode a whole extent into out (map->llen bytes): reads the pcluster,
+ * strips 0PADDING, undoes SHIFTED/INTERLACED plain storage, decodes
+ * (partially for PARTIAL_REF) or copies from the packed inode.
+ */
+int erofs_z_read_extent(struct erofs_z_inode *zi,
+			const struct erofs_z_map *map, void *out);
+
+/*
+ * Read exactly len decoded bytes at off (off + len <= i_size, else
+ * -EINVAL).  The last decoded extent is cached in zi, so sequential small
+ * reads decode each extent once.
+ */
+int erofs_z_read(struct erofs_z_inode *zi, void *buf, size_t len,
+		 uint64_t off);
+
+#endif

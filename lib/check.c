@@ -1,0 +1,978 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
+/*
+ * check.c - the check engine (erofs/check.h).
+ *
+ * One depth-first walk over the directory tree.  Each distinct nid is
+ * checked once (inode fields, xattrs, data mapping); every directory entry
+ * is checked where it is found (order, names, "." and "..", file type).
+ * Byte ranges owned by metadata and data are collected on the way and
+ * checked for overlaps at the end, together with link counts.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "erofs/check.h"
+#include "erofs/zmap.h"
+#include "erofs/ishare_report.h"
+
+enum region_kind {
+	REGION_META,		/* superblock, inode bodies, tables */
+	REGION_DATA,		/* flat data blocks */
+	REGION_CHUNK,		/* chunk blocks: may be shared (dedupe) */
+	REGION_SHARED_XATTR,	/* one shared xattr entry, many users */
+};
+
+struct region {
+	uint64_t start, end;
+	erofs_nid_t owner;
+	enum region_kind kind;
+};
+
+struct node_rec {
+	erofs_nid_t nid;
+	bool used;
+	bool is_dir;
+	bool bad;		/* unreadable inode */
+	char *path;		/* first path it was found at (for reports) */
+	uint32_t mode;
+	uint32_t nlink;
+	uint32_t refs;		/* names pointing here */
+	uint32_t subdirs;
+};
+
+struct dent {
+	erofs_nid_t nid;
+	unsigned int ftype;
+	char *name;
+	unsigned int len;
+};
+
+struct check_ctx {
+	struct erofs_image *img;
+	const struct erofs_check_params *p;
+	struct erofs_check_stats *st;
+	struct node_rec *nodes;
+	size_t nodes_cap, nodes_used;
+	struct region *regions;
+	size_t nregions, regions_cap;
+	char *path;
+	size_t pathlen, pathcap;
+	unsigned char *databuf;
+	bool full;		/* walk from the root */
+	int oom;
+};
+
+void erofs_check_params_init(struct erofs_check_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->check_xattrs = true;
+	p->read_data = true;
+	p->max_depth = 1024;
+}
+
+void erofs_check_report(erofs_check_report_fn fn, void *priv,
+			struct erofs_check_stats *stats, unsigned int code,
+			bool has_nid, erofs_nid_t nid, const char *path,
+			const char *fmt, ...)
+{
+	struct erofs_problem_report r;
+	char detail[512];
+	va_list ap;
+
+	r.info = erofs_problem_lookup(code);
+	r.has_nid = has_nid;
+	r.nid = nid;
+	r.path = path;
+	r.detail = NULL;
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(detail, sizeof(detail), fmt, ap);
+		va_end(ap);
+		r.detail = detail;
+	}
+	if (stats) {
+		if (r.info->severity == EROFS_SEV_ERROR)
+			stats->errors++;
+		else
+			stats->warnings++;
+		if (code < EROFS_PROB_MAX)
+			stats->counts[code]++;
+	}
+	if (fn)
+		fn(priv, &r);
+}
+
+#define report(c, code, nid, ...) \
+	erofs_check_report((c)->p->report, (c)->p->report_priv, (c)->st, \
+			   (code), true, (nid), (c)->path, __VA_ARGS__)
+#define report_sb(c, code, ...) \
+	erofs_check_report((c)->p->report, (c)->p->report_priv, (c)->st, \
+			   (code), false, 0, NULL, __VA_ARGS__)
+
+/* ---- the nid table: open addressing, grows at 50% load ---- */
+static struct node_rec *node_find(struct check_ctx *c, erofs_nid_t nid,
+				  bool create)
+{
+	size_t i, mask;
+
+	if (create && (c->nodes_used + 1) * 2 > c->nodes_cap) {
+		size_t ncap = c->nodes_cap ? c->nodes_cap * 2 : 1024, j;
+		struct node_rec *n = calloc(ncap, sizeof(*n));
+
+		if (!n) {
+			c->oom = -ENOMEM;
+			return NULL;
+		}
+		for (j = 0; j < c->nodes_cap; j++) {
+			struct node_rec *o = &c->nodes[j];
+
+			if (!o->used)
+				continue;
+			i = (o->nid * 0x9E3779B97F4A7C15ULL >> 20) & (ncap - 1);
+			while (n[i].used)
+				i = (i + 1) & (ncap - 1);
+			n[i] = *o;
+		}
+		free(c->nodes);
+		c->nodes = n;
+		c->nodes_cap = ncap;
+	}
+	if (!c->nodes_cap)
+		return NULL;
+	mask = c->nodes_cap - 1;
+	i = (nid * 0x9E3779B97F4A7C15ULL >> 20) & mask;
+	while (c->nodes[i].used) {
+		if (c->nodes[i].nid == nid)
+			return &c->nodes[i];
+		i = (i + 1) & mask;
+	}
+	if (!create)
+		return NULL;
+	c->nodes[i].used = true;
+	c->nodes[i].nid = nid;
+	c->nodes_used++;
+	return &c->nodes[i];
+}
+
+static const char *node_path(struct check_ctx *c, erofs_nid_t nid)
+{
+	struct node_rec *r = node_find(c, nid, false);
+
+	return r ? r->path : NULL;
+}
+
+static void add_region(struct check_ctx *c, uint64_t start, uint64_t len,
+		       erofs_nid_t owner, enum region_kind kind)
+{
+	if (!len)
+		return;
+	if (c->nregions == c->regions_cap) {
+		size_t ncap = c->regions_cap ? c->regions_cap * 2 : 256;
+		struct region *r = realloc(c->regions, ncap * sizeof(*r));
+
+		if (!r) {
+			c->oom = -ENOMEM;
+			return;
+		}
+		c->regions = r;
+		c->regions_cap = ncap;
+	}
+	c->regions[c->nregions++] = (struct region){
+		start, start + len, owner, kind };
+}
+
+/* ---- path stack ---- */
+static int path_push(struct check_ctx *c, const char *name, size_t len)
+{
+	size_t need = c->pathlen + 1 + len + 1;
+
+	if (need > c->pathcap) {
+		size_t ncap = EROFS_MAX(need, c->pathcap * 2);
+		char *np = realloc(c->path, ncap);
+
+		if (!np)
+			return c->oom = -ENOMEM;
+		c->path = np;
+		c->pathcap = ncap;
+	}
+	if (c->pathlen != 1 || c->path[0] != '/')
+		c->path[c->pathlen++] = '/';
+	memcpy(c->path + c->pathlen, name, len);
+	c->pathlen += len;
+	c->path[c->pathlen] = '\0';
+	return 0;
+}
+
+static void path_set(struct check_ctx *c, size_t len)
+{
+	c->pathlen = len;
+	c->path[len] = '\0';
+}
+
+/* ---- per-inode checks ---- */
+struct xattr_check {
+	struct check_ctx *c;
+	struct erofs_inode *inode;
+	struct erofs_xattr_header hdr;
+	bool filter;
+};
+
+static int xattr_check_cb(void *priv, const struct erofs_xattr_info *x)
+{
+	struct xattr_check *xc = priv;
+	struct check_ctx *c = xc->c;
+
+	if (!x->known) {
+		report(c, EROFS_PROB_XATTR_PREFIX, xc->inode->nid,
+		       "name index 0x%02x", x->index);
+		return 0;
+	}
+	if (x->shared) {
+		struct erofs_image *img = c->img;
+		uint64_t pos = (img->xattr_blkaddr << img->blkszbits) +
+			(uint64_t)x->shared_id * 4;
+
+		if (!(img->feature_compat &
+		      EROFS_FEATURE_COMPAT_SHARED_EA_IN_METABOX))
+			add_region(c, pos, x->entry_size, x->shared_id,
+				   REGION_SHARED_XATTR);
+	}
+	if (xc->filter) {
+		unsigned int bit = erofs_xattr_filter_bit(x->base_index,
+				x->filter_name, x->filter_name_len);
+
+		if (xc->hdr.name_filter & (1U << bit))
+			report(c, EROFS_PROB_XATTR_FILTER, xc->inode->nid,
+			       "filter bit %u set for \"%s\"", bit, x->name);
+	}
+	return 0;
+}
+
+static void check_xattrs(struct check_ctx *c, struct erofs_inode *inode)
+{
+	struct erofs_image *img = c->img;
+	struct xattr_check xc = { .c = c, .inode = inode };
+	int ret;
+
+	if (!inode->xattr_isize)
+		return;
+	/* the filter can only be verified when every name was read */
+	xc.filter = img->xattr_filter && erofs_xattr_filter_available();
+	if (xc.filter) {
+		struct erofs_xattr_ibody_header ih;
+
+		if (erofs_meta_read(img, inode->in_metabox, &ih, sizeof(ih),
+				    inode->iloc + inode->inode_isize,
+				    EROFS_PROB_INODE_RANGE))
+			xc.filter = false;
+		else
+			xc.hdr.name_filter = erofs_le32(ih.h_name_filter);
+	}
+	ret = erofs_xattr_iterate(inode, xattr_check_cb, &xc, &xc.hdr);
+	if (ret == -ENOMEM)
+		c->oom = ret;
+	else if (ret)
+		report(c, img->problem ? img->problem : EROFS_PROB_DATA_READ,
+		       inode->nid, "%s", strerror(-ret));
+	else if (xc.hdr.reserved_nonzero)
+		report(c, EROFS_PROB_XATTR_RESERVED, inode->nid, NULL);
+}
+
+static unsigned int problem_or(struct erofs_image *img, unsigned int code)
+{
+	return img->problem ? img->problem : code;
+}
+
+static void check_data(struct check_ctx *c, struct erofs_inode *inode)
+{
+	struct erofs_image *img = c->img;
+	uint64_t limit = img->blocks << img->blkszbits;
+	bool z = erofs_inode_is_compressed(inode);
+	bool dedupe = img->feature_incompat & EROFS_FEATURE_INCOMPAT_DEDUPE;
+	/* chunk blocks and deduplicated pclusters may be shared */
+	enum region_kind kind = inode->datalayout == EROFS_INODE_CHUNK_BASED ||
+		(z && dedupe) ? REGION_CHUNK : REGION_DATA;
+	uint64_t la = 0, zblocks = 0, last_pa = UINT64_MAX;
+	struct erofs_data_ctx d;
+	struct erofs_map map;
+	int ret;
+
+	if (inode->datalayout == EROFS_INODE_CHUNK_BASED) {
+		unsigned int unit = inode->chunkformat &
+			EROFS_CHUNK_FORMAT_INDEXES ? 8 : 4;
+		uint64_t nchunks = inode->chunkbits > 62 ? 0 :
+			EROFS_DIV_ROUND_UP(inode->size, 1ULL << inode->chunkbits);
+		uint64_t tpos = EROFS_ROUND_UP(erofs_inode_end(inode), unit);
+
+		if (!(img->feature_incompat & EROFS_FEATURE_INCOMPAT_CHUNKED_FILE))
+			report(c, EROFS_PROB_INODE_FEATURE, inode->nid,
+			       "chunk-based file without CHUNKED_FILE");
+		if (!inode->in_metabox)
+			add_region(c, erofs_inode_end(inode),
+				   tpos - erofs_inode_end(inode) + nchunks * unit,
+				   inode->nid, REGION_META);
+	}
+	ret = erofs_data_open(&d, inode);
+	if (ret) {
+		report(c, problem_or(img, EROFS_PROB_COMPRESSED), inode->nid,
+		       "%s", strerror(-ret));
+		return;
+	}
+	while (la < inode->size) {
+		uint64_t n;
+
+		map.la = la;
+		ret = erofs_data_map(&d, &map);
+		if (ret) {
+			report(c, problem_or(img, EROFS_PROB_DATA_READ),
+			       inode->nid, "mapping offset %llu: %s",
+			       (unsigned long long)la, strerror(-ret));
+			goto out;
+		}
+		n = map.la + map.llen - la;
+		if (map.kind == EROFS_MAP_MAPPED ||
+		    (map.kind == EROFS_MAP_COMPRESSED &&
+		     !(map.zflags & (EROFS_Z_MAP_INLINE | EROFS_Z_MAP_FRAGMENT)))) {
+			uint64_t plen = map.kind == EROFS_MAP_MAPPED ?
+				map.llen : map.plen;
+
+			plen = EROFS_ROUND_UP(plen, (uint64_t)img->blksz);
+			if (map.pa + plen > limit && !map.device)
+				report(c, EROFS_PROB_DATA_RANGE, inode->nid,
+				       "blocks %llu..%llu past the %llu blocks of the image",
+				       (unsigned long long)(map.pa >> img->blkszbits),
+				       (unsigned long long)((map.pa + plen - 1) >> img->blkszbits),
+				       (unsigned long long)img->blocks);
+			/* one pcluster can serve several extents of a file */
+			if (map.pa != last_pa) {
+				add_region(c, map.pa, plen, inode->nid, kind);
+				zblocks += plen >> img->blkszbits;
+				if (S_ISREG(inode->mode))
+					c->st->physical_bytes +=
+						map.kind == EROFS_MAP_MAPPED ?
+						map.llen : map.plen;
+			}
+			last_pa = map.pa;
+		} else if (map.kind == EROFS_MAP_INLINE ||
+			   (map.kind == EROFS_MAP_COMPRESSED &&
+			    (map.zflags & EROFS_Z_MAP_INLINE))) {
+			uint64_t len = map.kind == EROFS_MAP_INLINE ?
+				map.llen : map.plen;
+
+			if (!map.in_metabox)
+				add_region(c, map.pa, len, inode->nid,
+					   REGION_META);
+			if (S_ISREG(inode->mode))
+				c->st->physical_bytes += len;
+		}
+		if (c->p->read_data && map.kind != EROFS_MAP_HOLE) {
+			uint64_t off;
+
+			for (off = la; off < la + n; off += 65536) {
+				size_t chunk = EROFS_MIN(65536, la + n - off);
+
+				ret = erofs_data_read(&d, c->databuf, chunk, off);
+				if (ret) {
+					report(c, problem_or(img,
+					       EROFS_PROB_DATA_READ), inode->nid,
+					       "reading offset %llu: %s",
+					       (unsigned long long)off,
+					       strerror(-ret));
+					goto out;
+				}
+			}
+		}
+		la += n;
+	}
+	/* i_u of a compressed inode counts its pcluster blocks (st_blocks) */
+	if (z && !dedupe) {
+		uint64_t iu = inode->i_u;
+
+		if (inode->nlink_1)
+			iu |= (uint64_t)inode->i_nb << 32;
+		if (iu != zblocks)
+			report(c, EROFS_PROB_INODE_BLOCKS, inode->nid,
+			       "i_u %llu, %llu blocks used",
+			       (unsigned long long)iu,
+			       (unsigned long long)zblocks);
+	}
+out:
+	erofs_data_close(&d);
+}
+
+/* ISHARE HOOK: --check-ishare; the work is in lib/ishare_check.c */
+static void ishare_issue(void *priv, const struct erofs_ishare_issue *is)
+{
+	static const unsigned int codes[] = {
+		[EROFS_ISHARE_MISSING] = EROFS_PROB_ISHARE_MISSING,
+		[EROFS_ISHARE_MALFORMED] = EROFS_PROB_ISHARE_MALFORMED,
+		[EROFS_ISHARE_MISMATCH] = EROFS_PROB_ISHARE_MISMATCH,
+		[EROFS_ISHARE_UNREADABLE] = EROFS_PROB_ISHARE_UNVERIFIED,
+		[EROFS_ISHARE_UNSUPPORTED] = EROFS_PROB_ISHARE_UNVERIFIED,
+		[EROFS_ISHARE_EMPTY_FILE] = EROFS_PROB_ISHARE_EMPTY,
+	};
+
+	report((struct check_ctx *)priv, codes[is->kind], is->nid, "%s",
+	       is->detail);
+}
+
+static void erofs_check_ishare_file(struct check_ctx *c,
+				    struct erofs_inode *inode)
+{
+	struct erofs_ishare_check_stats st = { 0 };
+
+	/* -ENODATA (no usable key) was reported once by check_super */
+	if (erofs_ishare_check_inode(c->img, inode, c->path, ishare_issue, c,
+				     &st) == -ENOMEM)
+		c->oom = -ENOMEM;
+}
+
+static void check_inode(struct check_ctx *c, struct erofs_inode *inode)
+{
+	struct erofs_image *img = c->img;
+	bool has48 = img->feature_incompat & EROFS_FEATURE_INCOMPAT_48BIT;
+	uint32_t type = inode->mode & S_IFMT;
+
+	if (inode->reserved_nonzero)
+		report(c, EROFS_PROB_INODE_RESERVED, inode->nid, NULL);
+	if (inode->version == EROFS_INODE_LAYOUT_EXTENDED && inode->i_nb &&
+	    !has48 && (type == S_IFREG || type == S_IFDIR || type == S_IFLNK))
+		report(c, EROFS_PROB_INODE_NB, inode->nid, "i_nb 0x%04x",
+		       inode->i_nb);
+	if ((inode->nlink_1 || inode->dot_omitted) && !has48)
+		report(c, EROFS_PROB_INODE_FEATURE, inode->nid,
+		       "i_format bit 4 without 48BIT");
+	if (type != S_IFREG && type != S_IFDIR && type != S_IFLNK) {
+		if (inode->datalayout != EROFS_INODE_FLAT_PLAIN)
+			report(c, EROFS_PROB_INODE_LAYOUT, inode->nid,
+			       "special file with data layout %u",
+			       inode->datalayout);
+		if (inode->size)
+			report(c, EROFS_PROB_INODE_SIZE, inode->nid,
+			       "special file with size %llu",
+			       (unsigned long long)inode->size);
+	}
+	if (type == S_IFLNK && (!inode->size || inode->size >= 4096))
+		report(c, EROFS_PROB_SYMLINK_SIZE, inode->nid, "size %llu",
+		       (unsigned long long)inode->size);
+	if (type == S_IFDIR && !inode->size)
+		report(c, EROFS_PROB_DIR_SIZE, inode->nid, "empty directory");
+	if (!inode->in_metabox)
+		add_region(c, inode->iloc, inode->inode_isize +
+			   inode->xattr_isize, inode->nid, REGION_META);
+	if (c->p->check_xattrs)
+		check_xattrs(c, inode);
+	if (type == S_IFREG || type == S_IFDIR || type == S_IFLNK)
+		check_data(c, inode);
+	switch (type) {
+	case S_IFREG:
+		c->st->files++;
+		c->st->logical_bytes += inode->size;
+		if (c->p->check_ishare)
+			erofs_check_ishare_file(c, inode);	/* ISHARE HOOK */
+		break;
+	case S_IFDIR: c->st->dirs++; break;
+	case S_IFLNK: c->st->symlinks++; break;
+	case S_IFCHR: c->st->chrdevs++; break;
+	case S_IFBLK: c->st->blkdevs++; break;
+	case S_IFIFO: c->st->fifos++; break;
+	case S_IFSOCK: c->st->sockets++; break;
+	}
+	c->st->inodes++;
+	if (c->p->inode_hook)
+		c->p->inode_hook(c->p->hook_priv, inode, c->path);
+}
+
+/* ---- directories ---- */
+struct dir_scan {
+	struct check_ctx *c;
+	struct erofs_inode *dir;
+	erofs_nid_t parent;
+	bool parent_known;
+	struct dent *ents;
+	size_t n, cap;
+	char *prev;
+	unsigned int prevlen;
+	bool have_prev, unsorted_reported, dot, dotdot;
+};
+
+static int name_cmp(const char *a, unsigned int alen, const char *b,
+		    unsigned int blen)
+{
+	int r = memcmp(a, b, EROFS_MIN(alen, blen));
+
+	if (r)
+		return r;
+	return alen < blen ? -1 : alen > blen;
+}
+
+static int scan_cb(void *priv, const struct erofs_dir_entry *ent)
+{
+	struct dir_scan *s = priv;
+	struct check_ctx *c = s->c;
+	erofs_nid_t dnid = s->dir->nid;
+	bool isdot = ent->name_len == 1 && ent->name[0] == '.';
+	bool isdotdot = ent->name_len == 2 && !memcmp(ent->name, "..", 2);
+	struct dent *d;
+
+	if (s->have_prev) {
+		int r = name_cmp(s->prev, s->prevlen, ent->name, ent->name_len);
+
+		if (!r)
+			report(c, EROFS_PROB_DIR_DUPLICATE, dnid,
+			       "\"%.*s\" appears twice", (int)ent->name_len,
+			       ent->name);
+		else if (r > 0 && !s->unsorted_reported) {
+			report(c, EROFS_PROB_DIR_UNSORTED, dnid,
+			       "\"%.*s\" after \"%.*s\"", (int)ent->name_len,
+			       ent->name, (int)s->prevlen, s->prev);
+			s->unsorted_reported = true;
+		}
+	}
+	free(s->prev);
+	s->prev = malloc(ent->name_len);
+	if (!s->prev)
+		return c->oom = -ENOMEM;
+	memcpy(s->prev, ent->name, ent->name_len);
+	s->prevlen = ent->name_len;
+	s->have_prev = true;
+
+	if (ent->tail_dirty)
+		report(c, EROFS_PROB_DIR_TAIL, dnid, "block %llu",
+		       (unsigned long long)ent->block);
+	if (ent->reserved)
+		report(c, EROFS_PROB_DIR_RESERVED, dnid, "entry \"%.*s\"",
+		       (int)ent->name_len, ent->name);
+	if (memchr(ent->name, '/', ent->name_len) ||
+	    memchr(ent->name, '\0', ent->name_len)) {
+		report(c, EROFS_PROB_DIR_BADNAME, dnid,
+		       "name \"%.*s\" contains '/' or NUL", (int)ent->name_len,
+		       ent->name);
+		return 0;
+	}
+	if (isdot) {
+		if (s->dot)
+			return 0;	/* reported as duplicate */
+		s->dot = true;
+		if (s->dir->dot_omitted)
+			report(c, EROFS_PROB_DIR_DOT, dnid,
+			       "\".\" stored although DOT_OMITTED is set");
+		if (ent->nid != dnid)
+			report(c, EROFS_PROB_DIR_DOT, dnid,
+			       "\".\" points at nid %llu",
+			       (unsigned long long)ent->nid);
+		if (ent->file_type != EROFS_FT_DIR)
+			report(c, EROFS_PROB_DIR_FTYPE, dnid,
+			       "\".\" has file type %u", ent->file_type);
+		return 0;
+	}
+	if (isdotdot) {
+		if (s->dotdot)
+			return 0;
+		s->dotdot = true;
+		if (s->parent_known && ent->nid != s->parent)
+			report(c, EROFS_PROB_DIR_DOTDOT, dnid,
+			       "\"..\" points at nid %llu instead of %llu",
+			       (unsigned long long)ent->nid,
+			       (unsigned long long)s->parent);
+		if (ent->file_type != EROFS_FT_DIR)
+			report(c, EROFS_PROB_DIR_FTYPE, dnid,
+			       "\"..\" has file type %u", ent->file_type);
+		return 0;
+	}
+	if (s->n == s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 64;
+		struct dent *nd = realloc(s->ents, ncap * sizeof(*nd));
+
+		if (!nd)
+			return c->oom = -ENOMEM;
+		s->ents = nd;
+		s->cap = ncap;
+	}
+	d = &s->ents[s->n];
+	d->name = malloc(ent->name_len + 1);
+	if (!d->name)
+		return c->oom = -ENOMEM;
+	memcpy(d->name, ent->name, ent->name_len);
+	d->name[ent->name_len] = '\0';
+	d->len = ent->name_len;
+	d->nid = ent->nid;
+	d->ftype = ent->file_type;
+	s->n++;
+	return 0;
+}
+
+static void check_dir(struct check_ctx *c, struct erofs_inode *dir,
+		      erofs_nid_t parent, bool parent_known,
+		      unsigned int depth);
+
+/*
+ * The kernel's lookup reads a whole directory block and ends the last name
+ * at a NUL or the block end, so on-disk bytes past i_size in the last
+ * block must be zero (format.md 5.2); readdir stops at i_size and would
+ * still list the name.
+ */
+static void check_dir_block_tail(struct check_ctx *c, struct erofs_inode *dir)
+{
+	struct erofs_image *img = c->img;
+	unsigned char buf[512];
+	struct erofs_map map;
+	uint64_t pos, end;
+
+	if (!(dir->size & (img->blksz - 1)) || erofs_inode_is_compressed(dir))
+		return;
+	map.la = dir->size - 1;
+	if (erofs_map_blocks(dir, &map) || map.kind != EROFS_MAP_MAPPED)
+		return;
+	pos = map.pa + (dir->size - map.la);
+	end = EROFS_ROUND_UP(pos, (uint64_t)img->blksz);
+	while (pos < end) {
+		size_t n = EROFS_MIN(sizeof(buf), end - pos), i;
+
+		if (erofs_meta_read(img, false, buf, n, pos,
+				    EROFS_PROB_DATA_RANGE))
+			return;
+		for (i = 0; i < n; i++)
+			if (buf[i]) {
+				report(c, EROFS_PROB_DIR_BLOCK_TAIL, dir->nid,
+				       "byte %llu of the image",
+				       (unsigned long long)(pos + i));
+				return;
+			}
+		pos += n;
+	}
+}
+
+static void visit_entry(struct check_ctx *c, struct erofs_inode *dir,
+			const struct dent *d, unsigned int depth)
+{
+	struct node_rec *rec = node_find(c, d->nid, false), *prec;
+	struct erofs_inode inode;
+	size_t saved = c->pathlen;
+	int ret;
+
+	if (path_push(c, d->name, d->len))
+		return;
+	if (rec) {
+		rec->refs++;
+		if (!rec->bad && d->ftype != erofs_mode_to_ftype(rec->mode))
+			report(c, EROFS_PROB_DIR_FTYPE, d->nid,
+			       "file type %u, inode mode 0%o", d->ftype,
+			       rec->mode);
+		if (rec->is_dir)
+			report(c, EROFS_PROB_DIR_LOOP, d->nid,
+			       "directory nid %llu already reached",
+			       (unsigned long long)d->nid);
+		goto out;
+	}
+	rec = node_find(c, d->nid, true);
+	if (!rec)
+		goto out;
+	rec->refs = 1;
+	rec->path = strdup(c->path);
+	ret = erofs_inode_read(c->img, d->nid, &inode);
+	if (ret) {
+		rec->bad = true;
+		report(c, c->img->problem ? c->img->problem :
+		       EROFS_PROB_DATA_READ, d->nid, "%s", strerror(-ret));
+		goto out;
+	}
+	rec->mode = inode.mode;
+	rec->nlink = inode.nlink;
+	rec->is_dir = S_ISDIR(inode.mode);
+	if (d->ftype != erofs_mode_to_ftype(inode.mode))
+		report(c, EROFS_PROB_DIR_FTYPE, d->nid,
+		       "file type %u, inode mode 0%o", d->ftype, inode.mode);
+	check_inode(c, &inode);
+	if (rec->is_dir) {
+		prec = node_find(c, dir->nid, false);
+		if (prec)
+			prec->subdirs++;
+		check_dir(c, &inode, dir->nid, true, depth + 1);
+	}
+out:
+	path_set(c, saved);
+}
+
+static void check_dir(struct check_ctx *c, struct erofs_inode *dir,
+		      erofs_nid_t parent, bool parent_known, unsigned int depth)
+{
+	struct dir_scan s = { .c = c, .dir = dir, .parent = parent,
+			      .parent_known = parent_known };
+	size_t i;
+	int ret;
+
+	if (depth > c->p->max_depth) {
+		report(c, EROFS_PROB_DIR_DEPTH, dir->nid,
+		       "deeper than %u levels", c->p->max_depth);
+		return;
+	}
+	ret = erofs_dir_iterate(dir, scan_cb, &s);
+	if (ret < 0 && ret != -ENOMEM)
+		report(c, c->img->problem ? c->img->problem :
+		       EROFS_PROB_DATA_READ, dir->nid, "%s", strerror(-ret));
+	if (!ret || ret == -EFSCORRUPTED) {
+		if (!s.dot && !dir->dot_omitted)
+			report(c, EROFS_PROB_DIR_DOT, dir->nid,
+			       "no \".\" entry");
+		if (!s.dotdot)
+			report(c, EROFS_PROB_DIR_DOTDOT, dir->nid,
+			       "no \"..\" entry");
+	}
+	if (!ret)
+		check_dir_block_tail(c, dir);
+	for (i = 0; i < s.n && !c->oom; i++)
+		visit_entry(c, dir, &s.ents[i], depth);
+	for (i = 0; i < s.n; i++)
+		free(s.ents[i].name);
+	free(s.ents);
+	free(s.prev);
+}
+
+/* ---- whole-image checks ---- */
+static int region_cmp(const void *a, const void *b)
+{
+	const struct region *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	if (x->end != y->end)
+		return x->end < y->end ? -1 : 1;
+	return 0;
+}
+
+static bool may_share(const struct region *a, const struct region *b)
+{
+	/* identical chunk blocks (dedupe) and one shared xattr's users */
+	if (a->kind == REGION_CHUNK && b->kind == REGION_CHUNK)
+		return true;
+	if (a->kind == REGION_SHARED_XATTR && b->kind == REGION_SHARED_XATTR)
+		return a->owner == b->owner;
+	return a->owner == b->owner && a->kind == b->kind;
+}
+
+static void check_overlaps(struct check_ctx *c)
+{
+	unsigned int reported = 0;
+	size_t i, maxi = 0;
+
+	if (!c->nregions)
+		return;
+	qsort(c->regions, c->nregions, sizeof(*c->regions), region_cmp);
+	for (i = 1; i < c->nregions; i++) {
+		const struct region *prev = &c->regions[maxi];
+		const struct region *cur = &c->regions[i];
+
+		if (cur->start < prev->end && !may_share(prev, cur) &&
+		    reported++ < 16) {
+			erofs_check_report(c->p->report, c->p->report_priv,
+				c->st, EROFS_PROB_DATA_OVERLAP, true, cur->owner,
+				node_path(c, cur->owner), "bytes %llu..%llu (%s) overlap %llu..%llu (%s of nid %llu)",
+				(unsigned long long)cur->start,
+				(unsigned long long)cur->end - 1,
+				cur->kind == REGION_META ? "metadata" : "data",
+				(unsigned long long)prev->start,
+				(unsigned long long)prev->end - 1,
+				prev->kind == REGION_META ? "metadata" : "data",
+				(unsigned long long)prev->owner);
+		}
+		if (cur->end > prev->end)
+			maxi = i;
+	}
+}
+
+static void check_links(struct check_ctx *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nodes_cap; i++) {
+		struct node_rec *r = &c->nodes[i];
+
+		if (!r->used || r->bad)
+			continue;
+		if (r->is_dir) {
+			/* mkfs stores 1 for directories with too many links */
+			if (r->nlink != 2 + r->subdirs && r->nlink != 1)
+				erofs_check_report(c->p->report,
+					c->p->report_priv, c->st,
+					EROFS_PROB_DIR_NLINK, true, r->nid, r->path,
+					"nlink %u, expected %u", r->nlink,
+					2 + r->subdirs);
+		} else if (r->nlink != r->refs) {
+			erofs_check_report(c->p->report, c->p->report_priv,
+				c->st, EROFS_PROB_NLINK, true, r->nid, r->path,
+				"nlink %u but %u names", r->nlink, r->refs);
+		}
+	}
+}
+
+static bool bytes_zero(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	while (n--)
+		if (*b++)
+			return false;
+	return true;
+}
+
+static void check_super(struct check_ctx *c)
+{
+	struct erofs_image *img = c->img;
+	const struct erofs_super_block *sb = &img->sb;
+	bool reserved_ok;
+
+	if (img->blocks > (img->size >> img->blkszbits))
+		report_sb(c, EROFS_PROB_IMAGE_TRUNCATED,
+			  "%llu blocks in the superblock, %llu in the image",
+			  (unsigned long long)img->blocks,
+			  (unsigned long long)(img->size >> img->blkszbits));
+	if (!memchr(sb->volume_name, 0, sizeof(sb->volume_name)))
+		report_sb(c, EROFS_PROB_SB_VOLUME_NAME, NULL);
+	reserved_ok = bytes_zero(sb->reserved, sizeof(sb->reserved)) &&
+		bytes_zero(sb->reserved2, sizeof(sb->reserved2)) &&
+		bytes_zero(sb->reserved3, sizeof(sb->reserved3));
+	if (!(img->feature_compat & EROFS_FEATURE_COMPAT_ISHARE_XATTRS) &&
+	    sb->ishare_xattr_prefix_id)
+		reserved_ok = false;
+	/* ISHARE HOOK: --check-ishare needs the key to check against */
+	if (c->p->check_ishare) {
+		int r = erofs_ishare_check_super(img);
+
+		if (r == -ENODATA)
+			report_sb(c, EROFS_PROB_ISHARE_ABSENT,
+				  "compat ISHARE_XATTRS not set");
+		else if (r == -EFSCORRUPTED)
+			report_sb(c, EROFS_PROB_SB_ISHARE_PREFIX,
+				  "id %u, %u long prefixes",
+				  img->ishare_prefix_id,
+				  img->xattr_prefix_count);
+		else if (r)
+			report_sb(c, EROFS_PROB_ISHARE_UNVERIFIED,
+				  "built without SHA-256 support");
+	}
+	if (!reserved_ok)
+		report_sb(c, EROFS_PROB_SB_RESERVED, NULL);
+	add_region(c, EROFS_SUPER_OFFSET, img->cfg_end - EROFS_SUPER_OFFSET,
+		   ~0ULL, REGION_META);
+	if (img->extra_devices)
+		add_region(c, (uint64_t)erofs_le16(sb->devt_slotoff) *
+			   EROFS_DEVT_SLOT_SIZE,
+			   (uint64_t)img->extra_devices * EROFS_DEVT_SLOT_SIZE,
+			   ~0ULL - 1, REGION_META);
+	if (img->xattr_prefix_count && img->prefix_space == 0)
+		add_region(c, img->prefix_table_start,
+			   img->prefix_table_end - img->prefix_table_start,
+			   ~0ULL - 2, REGION_META);
+}
+
+int erofs_check_image(struct erofs_image *img,
+		      const struct erofs_check_params *p,
+		      struct erofs_check_stats *stats)
+{
+	struct check_ctx c = { .img = img, .p = p, .st = stats };
+	struct erofs_inode start;
+	erofs_nid_t parent = 0;
+	bool parent_known = false;
+	struct node_rec *rec;
+	size_t i;
+	int ret;
+
+	memset(stats, 0, sizeof(*stats));
+	c.databuf = malloc(65536);
+	c.path = malloc(c.pathcap = 4096);
+	if (!c.databuf || !c.path) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	strcpy(c.path, "/");
+	c.pathlen = 1;
+	if (p->start_path && *p->start_path && strcmp(p->start_path, "/")) {
+		char *dup = strdup(p->start_path), *slash;
+
+		if (!dup) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		/* the parent of the start directory, for its ".." */
+		slash = strrchr(dup, '/');
+		while (slash && slash > dup && !slash[1]) {
+			*slash = '\0';
+			slash = strrchr(dup, '/');
+		}
+		if (slash) {
+			struct erofs_inode pi;
+
+			*slash = '\0';
+			if (!erofs_path_lookup(img, *dup ? dup : "/", &pi)) {
+				parent = pi.nid;
+				parent_known = true;
+			}
+		}
+		free(dup);
+		ret = erofs_path_lookup(img, p->start_path, &start);
+		if (ret)
+			goto out;
+		c.pathlen = 0;
+		path_push(&c, p->start_path[0] == '/' ? p->start_path + 1 :
+			  p->start_path, strlen(p->start_path) -
+			  (p->start_path[0] == '/'));
+	} else if (p->has_start_nid && p->start_nid != img->root_nid) {
+		ret = erofs_inode_read(img, p->start_nid, &start);
+		if (ret) {
+			report(&c, img->problem, p->start_nid, "%s",
+			       strerror(-ret));
+			ret = 0;
+			goto out;
+		}
+		snprintf(c.path, c.pathcap, "<nid %llu>",
+			 (unsigned long long)p->start_nid);
+		c.pathlen = strlen(c.path);
+	} else {
+		c.full = true;
+		parent = img->root_nid;
+		parent_known = true;
+		check_super(&c);
+		ret = erofs_inode_read(img, img->root_nid, &start);
+		if (ret) {
+			report(&c, img->problem, img->root_nid, "%s",
+			       strerror(-ret));
+			ret = 0;
+			goto out;
+		}
+	}
+	rec = node_find(&c, start.nid, true);
+	if (!rec) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	rec->mode = start.mode;
+	rec->nlink = start.nlink;
+	rec->is_dir = S_ISDIR(start.mode);
+	rec->refs = 1;
+	rec->path = strdup(c.path);
+	check_inode(&c, &start);
+	if (rec->is_dir)
+		check_dir(&c, &start, parent, parent_known, 0);
+	if (c.full && !c.oom) {
+		check_links(&c);
+		check_overlaps(&c);
+		if (stats->inodes + !!img->packed_nid +
+		    !!(img->feature_incompat & EROFS_FEATURE_INCOMPAT_METABOX) !=
+		    img->inos)
+			report_sb(&c, EROFS_PROB_SB_INOS,
+				  "superblock says %llu, found %llu",
+				  (unsigned long long)img->inos,
+				  (unsigned long long)stats->inodes);
+	}
+	ret = c.oom;
+out:
+	for (i = 0; i < c.nodes_cap; i++)
+		free(c.nodes[i].path);
+	free(c.nodes);
+	free(c.regions);
+	free(c.path);
+	free(c.databuf);
+	return ret;
+}

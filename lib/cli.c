@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
+/*
+ * cli.c - option tables for the front ends (see erofs/cli.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "erofs/cli.h"
+#include "erofs/import.h"
+#include "erofs/mkfs.h"
+
+int erofs_cli_getopt_tables(const struct erofs_cli_opt *defs, size_t n,
+			    struct option **longs, char **shorts)
+{
+	struct option *l = calloc(n + 1, sizeof(*l));
+	char *s = malloc(3 * n + 2), *p = s;
+	size_t i, nl = 0;
+
+	if (!l || !s) {
+		free(l);
+		free(s);
+		return -ENOMEM;
+	}
+	*p++ = ':';
+	for (i = 0; i < n; i++) {
+		if (defs[i].name)
+			l[nl++] = (struct option){ defs[i].name,
+				defs[i].has_arg, NULL, defs[i].val };
+		if (defs[i].val > 0 && defs[i].val < 256) {
+			*p++ = (char)defs[i].val;
+			if (defs[i].has_arg == required_argument)
+				*p++ = ':';
+			else if (defs[i].has_arg == optional_argument) {
+				*p++ = ':';
+				*p++ = ':';
+			}
+		}
+	}
+	*p = '\0';
+	*longs = l;
+	*shorts = s;
+	return 0;
+}
+
+char *erofs_cli_help(const struct erofs_cli_opt *defs, size_t n)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	size_t i;
+
+	if (!f)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		const struct erofs_cli_opt *o = &defs[i];
+		bool sh = o->val > 0 && o->val < 256;
+		char head[64];
+		int k;
+
+		k = snprintf(head, sizeof(head), sh ? "-%c%s" : "    ",
+			     sh ? o->val : 0, sh && o->name ? ", " : "");
+		if (o->name)
+			snprintf(head + k, sizeof(head) - k, "--%s%s%s", o->name,
+				 o->has_arg == required_argument ? "=" : "",
+				 o->arg ? o->arg : "");
+		else if (o->arg)
+			snprintf(head + k, sizeof(head) - k, " %s", o->arg);
+		fprintf(f, "  %-30s %s\n", head, o->help);
+	}
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+int erofs_cli_parse_int(const char *s, long long lo, long long hi,
+			long long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoll(s, &end, 0);
+	return (errno || end == s || *end || *v < lo || *v > hi) ? -EINVAL : 0;
+}
+
+int erofs_cli_push_str(const char ***arr, size_t *n, const char *s)
+{
+	const char **a = realloc(*arr, (*n + 2) * sizeof(*a));
+
+	if (!a)
+		return -ENOMEM;
+	a[(*n)++] = s;
+	a[*n] = NULL;
+	*arr = a;
+	return 0;
+}
+
+int erofs_cli_mkfs_extended(struct erofs_mkfs_params *mk,
+			    struct erofs_import_params *imp, char *opts,
+			    const char **bad)
+{
+	char *tok, *save = NULL;
+
+	for (tok = strtok_r(opts, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		bool neg = *tok == '^';
+		const char *k = tok + neg;
+
+		if (!strcmp(k, "force-inode-compact")) {
+			mk->inode_form = neg ? EROFS_FORM_AUTO :
+					       EROFS_FORM_COMPACT;
+			/* as erofs-utils: compact inodes cannot keep mtimes */
+			imp->ignore_mtime |= !neg;
+		} else if (!strcmp(k, "force-inode-extended")) {
+			mk->inode_form = neg ? EROFS_FORM_AUTO :
+					       EROFS_FORM_EXTENDED;
+		} else if (!strcmp(k, "noinline_data")) {
+			mk->noinline_data = !neg;
+		} else if (!strcmp(k, "inline_data")) {
+			mk->noinline_data = neg;
+		} else if (!strcmp(k, "nosbcrc")) {
+			mk->sb_checksum = neg;
+		} else if (!strcmp(k, "xattr-name-filter")) {
+			mk->xattr_filter = !neg;
+		} else if (!strcmp(k, "legacy-compress")) {
+			mk->legacy_compress = !neg;
+		} else if (!strcmp(k, "ztailpacking")) {
+			mk->ztailpacking = !neg;
+		} else {
+			*bad = tok;
+			return -EINVAL;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,347 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
+/*
+ * compressor.c - the compressor table (see erofs/compress.h): option
+ * parsing shared by every backend, dispatch, and the length search used by
+ * backends that cannot stop at a given output size themselves.
+ */
+#include "config.h"
+#include <ctype.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include "erofs/compress.h"
+#include "compressor_internal.h"
+
+/*
+ * Table order is the --help order.  lz4hc shares the LZ4 id; the decoding
+ * lookup (erofs_compressor_by_alg) takes the first row with a given id, so
+ * the plain row of each algorithm comes first.
+ */
+static const struct erofs_compressor *const erofs_compressors[] = {
+	&erofs_compressor_lz4,
+	&erofs_compressor_lz4hc,
+	&erofs_compressor_lzma,
+	&erofs_compressor_deflate,
+	&erofs_compressor_zstd,
+};
+
+const struct erofs_compressor *erofs_compressor_get(unsigned int i)
+{
+	return i < EROFS_ARRAY_SIZE(erofs_compressors) ? erofs_compressors[i]
+						       : NULL;
+}
+
+const struct erofs_compressor *erofs_compressor_find(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < EROFS_ARRAY_SIZE(erofs_compressors); i++)
+		if (!strcmp(erofs_compressors[i]->name, name))
+			return erofs_compressors[i];
+	return NULL;
+}
+
+const struct erofs_compressor *erofs_compressor_by_alg(unsigned int alg)
+{
+	unsigned int i;
+
+	for (i = 0; i < EROFS_ARRAY_SIZE(erofs_compressors); i++)
+		if (erofs_compressors[i]->alg == alg)
+			return erofs_compressors[i];
+	return NULL;
+}
+
+void erofs_compress_cfg_init(struct erofs_compress_cfg *cfg,
+			     const struct erofs_compressor *c)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->c = c;
+	cfg->level = c->default_level;
+	cfg->dictsize = c->default_dictsize;
+	cfg->blkszbits = 12;
+	cfg->max_pclusterblks = 1;
+}
+
+/* a decimal number with an optional K/M suffix (powers of 1024) */
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -EINVAL;
+	if (*end == 'k' || *end == 'K') {
+		v <<= 10;
+		end++;
+	} else if (*end == 'm' || *end == 'M') {
+		v <<= 20;
+		end++;
+	}
+	if (*end || v > UINT32_MAX)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int parse_level(const char *s, int *out)
+{
+	char *end;
+	long v;
+
+	if (!*s)
+		return -EINVAL;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < INT_MIN || v > INT_MAX)
+		return -EINVAL;
+	*out = (int)v;
+	return 0;
+}
+
+int erofs_compress_cfg_parse(struct erofs_compress_cfg *cfg, const char *spec,
+			     struct erofs_log *log)
+{
+	const struct erofs_compressor *c;
+	char *dup, *tok, *save = NULL;
+	bool first = true;
+	int ret = 0;
+
+	dup = strdup(spec);
+	if (!dup)
+		return -ENOMEM;
+	tok = strtok_r(dup, ",", &save);
+	if (!tok) {
+		erofs_err(log, "empty compressor specification");
+		ret = -EINVAL;
+		goto out;
+	}
+	c = erofs_compressor_find(tok);
+	if (!c) {
+		erofs_err(log, "unknown compressor '%s'", tok);
+		ret = -EINVAL;
+		goto out;
+	}
+	if (!c->built) {
+		erofs_err(log, "%s not built in", c->name);
+		ret = -EOPNOTSUPP;
+		goto out;
+	}
+	erofs_compress_cfg_init(cfg, c);
+	while ((tok = strtok_r(NULL, ",", &save))) {
+		uint64_t size;
+
+		if (!strncmp(tok, "level=", 6) ||
+		    (first && isdigit((unsigned char)*tok))) {
+			const char *v = tok[0] == 'l' ? tok + 6 : tok;
+
+			if (parse_level(v, &cfg->level) ||
+			    cfg->level < c->min_level ||
+			    cfg->level > c->max_level) {
+				erofs_err(log, "%s: level '%s' is not in %d..%d",
+					  c->name, v, c->min_level,
+					  c->max_level);
+				ret = -EINVAL;
+				goto out;
+			}
+		} else if (!strncmp(tok, "dictsize=", 9)) {
+			if (!c->default_dictsize) {
+				erofs_err(log, "%s has no dictsize option",
+					  c->name);
+				ret = -EINVAL;
+				goto out;
+			}
+			if (parse_size(tok + 9, &size) ||
+			    size < c->min_dictsize || size > c->max_dictsize) {
+				erofs_err(log, "%s: dictsize '%s' is not in %u..%u",
+					  c->name, tok + 9, c->min_dictsize,
+					  c->max_dictsize);
+				ret = -EINVAL;
+				goto out;
+			}
+			cfg->dictsize = (uint32_t)size;
+		} else {
+			erofs_err(log, "%s: unknown option '%s'", c->name, tok);
+			ret = -EINVAL;
+			goto out;
+		}
+		first = false;
+	}
+	if (c->check)
+		ret = c->check(cfg, log);
+out:
+	free(dup);
+	return ret;
+}
+
+int erofs_compress_init(struct erofs_compress_ctx *ctx,
+			const struct erofs_compress_cfg *cfg)
+{
+	ctx->cfg = *cfg;
+	ctx->priv = NULL;
+	if (!cfg->c || !cfg->c->built)
+		return -EOPNOTSUPP;
+	return cfg->c->init ? cfg->c->init(ctx) : 0;
+}
+
+void erofs_compress_release(struct erofs_compress_ctx *ctx)
+{
+	if (ctx->cfg.c && ctx->cfg.c->release)
+		ctx->cfg.c->release(ctx);
+	ctx->priv = NULL;
+}
+
+int erofs_compress_destsize(struct erofs_compress_ctx *ctx, const void *src,
+			    size_t *srclen, void *dst, size_t dstsize)
+{
+	const struct erofs_compressor *c = ctx->cfg.c;
+
+	if (!c || !c->built || !c->compress_destsize)
+		return -EOPNOTSUPP;
+	if (!*srclen || !dstsize)
+		return -ENOSPC;
+	if (*srclen > INT_MAX || dstsize > INT_MAX)
+		return -EINVAL;
+	return c->compress_destsize(ctx, src, srclen, dst, dstsize);
+}
+
+int erofs_compress_write_cfg(const struct erofs_compress_cfg *cfg,
+			     void *payload, size_t cap)
+{
+	if (!cfg->c || !cfg->c->write_cfg)
+		return -EOPNOTSUPP;
+	return cfg->c->write_cfg(cfg, payload, cap);
+}
+
+void erofs_decompress_ctx_init(struct erofs_decompress_ctx *dctx)
+{
+	memset(dctx, 0, sizeof(*dctx));
+}
+
+void erofs_decompress_ctx_release(struct erofs_decompress_ctx *dctx)
+{
+	unsigned int i;
+
+	if (!dctx)
+		return;
+	for (i = 0; i < Z_EROFS_COMPRESSION_MAX; i++) {
+		const struct erofs_compressor *c = erofs_compressor_by_alg(i);
+
+		if (dctx->state[i] && c && c->dstate_free)
+			c->dstate_free(dctx->state[i]);
+		dctx->state[i] = NULL;
+	}
+}
+
+int erofs_decompress(struct erofs_decompress_ctx *dctx, unsigned int alg,
+		     const void *in, size_t inlen, void *out, size_t outlen,
+		     bool partial)
+{
+	const struct erofs_compressor *c;
+
+	if (alg >= Z_EROFS_COMPRESSION_MAX)
+		return -EOPNOTSUPP;
+	c = erofs_compressor_by_alg(alg);
+	if (!c || !c->built || !c->decompress)
+		return -EOPNOTSUPP;
+	if (!outlen)
+		return 0;
+	if (!inlen)
+		return -EFSCORRUPTED;
+	if (inlen > INT_MAX || outlen > INT_MAX)
+		return -EFSCORRUPTED;
+	return c->decompress(&dctx->state[alg], in, inlen, out, outlen,
+			     partial);
+}
+
+int erofs_compress_check_cfg(unsigned int alg, const void *payload,
+			     size_t len, unsigned int blkszbits,
+			     struct erofs_log *log)
+{
+	const struct erofs_compressor *c = erofs_compressor_by_alg(alg);
+
+	if (!c) {
+		erofs_err(log, "unknown compression algorithm %u", alg);
+		return -EOPNOTSUPP;
+	}
+	return c->check_cfg(payload, len, blkszbits, log);
+}
+
+/*
+ * The search, for zstd and libdeflate: neither can stop at an output size,
+ * but both report "does not fit" cheaply when given dstsize as capacity.
+ * Encoded size grows roughly with input length (not strictly), so:
+ *  1. try everything: most tails fit at once;
+ *  2. gallop up from dstsize bytes of input (the size of incompressible
+ *     data that still fits) doubling while it fits;
+ *  3. bisect between the largest fitting and smallest failing length
+ *     until they are within 1/64 of each other (or 32 bytes), which costs
+ *     about 6..8 more encodings and loses < 2% of the ideal ratio.
+ * Only lengths that were actually encoded and fit are ever returned, so
+ * the non-monotonic cases can cost ratio but never correctness, and the
+ * result is deterministic (it depends only on the input bytes).
+ */
+int erofs_compress_search(struct erofs_compress_ctx *ctx,
+			  erofs_compress_try_fn try, const void *src,
+			  size_t *srclen, void *dst, size_t dstsize)
+{
+	size_t total = *srclen, lo = 0, hi = total + 1, g, in_dst = 0;
+	int ret, lo_len = 0;
+
+	ret = try(ctx, src, total, dst, dstsize);
+	if (ret < 0)
+		return ret;
+	if (ret > 0)
+		return ret;		/* *srclen stays total */
+	hi = total;
+	/* gallop */
+	for (g = EROFS_MIN(dstsize, total - 1); g; ) {
+		ret = try(ctx, src, g, dst, dstsize);
+		if (ret < 0)
+			return ret;
+		if (ret > 0) {
+			lo = g;
+			lo_len = ret;
+			in_dst = g;
+			if (g >= hi / 2)
+				break;
+			g *= 2;
+			if (g >= hi)
+				break;
+		} else {
+			hi = g;
+			in_dst = 0;
+			if (lo)
+				break;
+			g /= 2;		/* not even dstsize bytes: shrink */
+		}
+	}
+	if (!lo)
+		return -ENOSPC;
+	/* bisect */
+	while (hi - lo > EROFS_MAX((size_t)32, lo / 64)) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		ret = try(ctx, src, mid, dst, dstsize);
+		if (ret < 0)
+			return ret;
+		if (ret > 0) {
+			lo = mid;
+			lo_len = ret;
+			in_dst = mid;
+		} else {
+			hi = mid;
+			in_dst = 0;
+		}
+	}
+	if (in_dst != lo) {	/* dst holds a failed attempt: redo lo */
+		lo_len = try(ctx, src, lo, dst, dstsize);
+		if (lo_len <= 0)
+			return lo_len < 0 ? lo_len : -EIO;
+	}
+	*srclen = lo;
+	return lo_len;
+}

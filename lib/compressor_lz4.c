@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
+/*
+ * compressor_lz4.c - LZ4 (on-disk algorithm 0): rows "lz4" (fast) and
+ * "lz4hc" (high compression); both write raw LZ4 block data and share the
+ * decoder and the configuration record.
+ */
+#include "config.h"
+#include <stdlib.h>
+#include <string.h>
+#include "compressor_internal.h"
+#ifdef HAVE_LIBLZ4
+#include <lz4.h>
+#include <lz4hc.h>
+#endif
+
+/* LZ4's match window is fixed at 64 KiB - 1 by the block format */
+#define LZ4_WINDOW_MAX	65535
+
+/* record: le16 max_distance, le16 max_pclusterblks, 10 reserved */
+static int lz4_check_cfg(const void *payload, size_t len,
+			 unsigned int blkszbits, struct erofs_log *log)
+{
+	struct z_erofs_lz4_cfgs c;
+
+	if (erofs_cfg_short(len, sizeof(c))) {
+		erofs_err(log, "lz4 config record too short (%zu bytes)", len);
+		return -EFSCORRUPTED;
+	}
+	memcpy(&c, payload, sizeof(c));
+	if (erofs_le16(c.max_pclusterblks) >
+	    (EROFS_Z_PCLUSTER_MAX >> blkszbits)) {
+		erofs_err(log, "lz4 max_pclusterblks %u exceeds 1 MiB",
+			  erofs_le16(c.max_pclusterblks));
+		return -EFSCORRUPTED;
+	}
+	return 0;
+}
+
+#ifdef HAVE_LIBLZ4
+static int lz4_write_cfg(const struct erofs_compress_cfg *cfg, void *payload,
+			 size_t cap)
+{
+	struct z_erofs_lz4_cfgs c;
+
+	if (cap < sizeof(c))
+		return -ENOSPC;
+	memset(&c, 0, sizeof(c));
+	c.max_distance = erofs_cpu_to_le16(LZ4_WINDOW_MAX);
+	c.max_pclusterblks = erofs_cpu_to_le16((uint16_t)cfg->max_pclusterblks);
+	memcpy(payload, &c, sizeof(c));
+	return sizeof(c);
+}
+
+static int lz4_compress_destsize(struct erofs_compress_ctx *ctx,
+				 const void *src, size_t *srclen, void *dst,
+				 size_t dstsize)
+{
+	int in = (int)*srclen;
+	int ret = LZ4_compress_destSize(src, dst, &in, (int)dstsize);
+
+	if (ret <= 0 || in <= 0)
+		return -ENOSPC;
+	*srclen = (size_t)in;
+	return ret;
+}
+
+static int lz4hc_init(struct erofs_compress_ctx *ctx)
+{
+	/* LZ4HC's match finder state: large, so one per context */
+	ctx->priv = malloc((size_t)LZ4_sizeofStateHC());
+	return ctx->priv ? 0 : -ENOMEM;
+}
+
+static void lz4hc_release(struct erofs_compress_ctx *ctx)
+{
+	free(ctx->priv);
+}
+
+static int lz4hc_compress_destsize(struct erofs_compress_ctx *ctx,
+				   const void *src, size_t *srclen, void *dst,
+				   size_t dstsize)
+{
+	int in = (int)*srclen;
+	int ret = LZ4_compress_HC_destSize(ctx->priv, src, dst, &in,
+					   (int)dstsize, ctx->cfg.level);
+
+	if (ret <= 0 || in <= 0)
+		return -ENOSPC;
+	*srclen = (size_t)in;
+	return ret;
+}
+
+static int lz4_decompress(void **state, const void *in, size_t inlen,
+			  void *out, size_t outlen, bool partial)
+{
+	int ret;
+
+	/*
+	 * Both calls bound every write by outlen and every read by inlen,
+	 * whatever the stream says.  The partial form also tolerates bytes
+	 * after the point where outlen was reached (pre-0PADDING layout).
+	 */
+	if (partial)
+		ret = LZ4_decompress_safe_partial(in, out, (int)inlen,
+						  (int)outlen, (int)outlen);
+	else
+		ret = LZ4_decompress_safe(in, out, (int)inlen, (int)outlen);
+	return ret == (int)outlen ? 0 : -EFSCORRUPTED;
+}
+
+const struct erofs_compressor erofs_compressor_lz4 = {
+	.name = "lz4",
+	.alg = Z_EROFS_COMPRESSION_LZ4,
+	.built = true,
+	.default_level = 0, .min_level = 0, .max_level = 0,
+	.compress_destsize = lz4_compress_destsize,
+	.decompress = lz4_decompress,
+	.write_cfg = lz4_write_cfg,
+	.check_cfg = lz4_check_cfg,
+};
+
+const struct erofs_compressor erofs_compressor_lz4hc = {
+	.name = "lz4hc",
+	.alg = Z_EROFS_COMPRESSION_LZ4,
+	.built = true,
+	.default_level = LZ4HC_CLEVEL_DEFAULT,
+	.min_level = 3,		/* below 3 LZ4HC falls back to the fast coder */
+	.max_level = LZ4HC_CLEVEL_MAX,
+	.init = lz4hc_init,
+	.release = lz4hc_release,
+	.compress_destsize = lz4hc_compress_destsize,
+	.decompress = lz4_decompress,
+	.write_cfg = lz4_write_cfg,
+	.check_cfg = lz4_check_cfg,
+};
+#else
+const struct erofs_compressor erofs_compressor_lz4 = {
+	.name = "lz4", .alg = Z_EROFS_COMPRESSION_LZ4,
+	.check_cfg = lz4_check_cfg,
+};
+const struct erofs_compressor erofs_compressor_lz4hc = {
+	.name = "lz4hc", .alg = Z_EROFS_COMPRESSION_LZ4,
+	.check_cfg = lz4_check_cfg,
+};
+#endif

@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
+/*
+ * decompress.c - turn a mapped extent (lib/zmap.c) into decoded bytes, and
+ * the erofs_z_read() entry point readers call for compressed inodes.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "erofs/erofs_fs.h"
+#include "erofs/zmap.h"
+
+static const char *alg_name(unsigned int alg)
+{
+	static const char *const names[] = {
+		"lz4", "lzma", "deflate", "zstd", "shifted", "interlaced",
+	};
+
+	return alg < EROFS_ARRAY_SIZE(names) ? names[alg] : "?";
+}
+
+static int extent_fail(const struct erofs_z_inode *zi,
+		       const struct erofs_z_map *map, int err, const char *why)
+{
+	erofs_err(zi->p.log,
+		  "nid %llu: %s (%s extent %llu+%llu, pcluster %llu+%u)",
+		  (unsigned long long)zi->p.nid, why, alg_name(map->alg),
+		  (unsigned long long)map->la, (unsigned long long)map->llen,
+		  (unsigned long long)map->pa, map->plen);
+	return err;
+}
+
+/* PLAIN pclusters: raw bytes, possibly rotated (format.md 7.8) */
+static int copy_plain(const struct erofs_z_inode *zi,
+		      const struct erofs_z_map *map, const uint8_t *in,
+		      uint8_t *out)
+{
+	uint64_t bs = 1ULL << zi->p.blkszbits, head, first;
+
+	if (map->llen > map->plen)
+		return extent_fail(zi, map, -EFSCORRUPTED,
+				   "plain extent longer than its pcluster");
+	if (map->alg != EROFS_Z_ALG_INTERLACED ||
+	    (map->flags & EROFS_Z_MAP_INLINE)) {
+		/* SHIFTED, and inline tails, which are stored as is */
+		memcpy(out, in, map->llen);
+		return 0;
+	}
+	/*
+	 * INTERLACED: the extent's first BS - la % BS bytes are the last
+	 * bytes of the pcluster (for a one-block pcluster: at in-block
+	 * offset la % BS), and the rest starts at the pcluster's beginning.
+	 */
+	head = bs - (map->la & (bs - 1));
+	if (head > map->plen)
+		return extent_fail(zi, map, -EFSCORRUPTED,
+				   "interlaced pcluster smaller than a block");
+	first = EROFS_MIN(head, map->llen);
+	memcpy(out, in + (map->plen - head), first);
+	memcpy(out + first, in, map->llen - first);
+	return 0;
+}
+
+int erofs_z_read_extent(struct erofs_z_inode *zi,
+			const struct erofs_z_map *map, void *out)
+{
+	const struct erofs_z_params *p = &zi->p;
+	struct erofs_decompress_ctx *dctx = p->dctx ? p->dctx : &zi->own_dctx;
+	bool zeropad = p->feature_incompat & EROFS_FEATURE_INCOMPAT_ZERO_PADDING;
+	size_t start = 0, scan;
+	uint8_t *in;
+	bool partial;
+	int ret;
+
+	if (map->flags & EROFS_Z_MAP_HOLE) {
+		memset(out, 0, map->llen);
+		return 0;
+	}
+	if (map->flags & EROFS_Z_MAP_FRAGMENT) {
+		if (!p->read_packed)
+			return extent_fail(zi, map, -EOPNOTSUPP,
+					   "fragment without a packed inode");
+		return p->read_packed(p->priv, out, map->llen,
+				      map->fragment_off);
+	}
+	if (!map->plen)
+		return extent_fail(zi, map, -EFSCORRUPTED, "empty pcluster");
+	in = malloc(map->plen);
+	if (!in)
+		return -ENOMEM;
+	if (map->flags & EROFS_Z_MAP_INLINE)
+		ret = p->read_meta(p->priv, in, map->plen, map->pa);
+	else
+		ret = p->read_data(p->priv, in, map->plen, map->pa);
+	if (ret)
+		goto out;
+
+	if (map->alg >= Z_EROFS_COMPRESSION_MAX) {
+		ret = copy_plain(zi, map, in, out);
+		goto out;
+	}
+	/*
+	 * 0PADDING puts the stream at the end of the pcluster; like the
+	 * kernel, look for its first byte only within the first block.
+	 * LZMA, DEFLATE and ZSTD are always stored that way.
+	 */
+	partial = map->flags & EROFS_Z_MAP_PARTIAL;
+	if (zeropad || map->alg != Z_EROFS_COMPRESSION_LZ4) {
+		scan = EROFS_MIN((size_t)map->plen,
+				 (size_t)1 << p->blkszbits);
+		while (start < scan && !in[start])
+			start++;
+		if (start == scan) {
+			ret = extent_fail(zi, map, -EFSCORRUPTED,
+					  "no encoded data in the first block of the pcluster");
+			goto out;
+		}
+	} else {
+		/* pre-0PADDING LZ4: trailing bytes follow the stream */
+		partial = true;
+	}
+	ret = erofs_decompress(dctx, map->alg, in + start, map->plen - start,
+			       out, map->llen, partial);
+	if (ret == -EFSCORRUPTED)
+		ret = extent_fail(zi, map, ret, "corrupted compressed data");
+	else if (ret == -EOPNOTSUPP)
+		ret = extent_fail(zi, map, ret, "algorithm not built in");
+out:
+	free(in);
+	return ret;
+}
+
+int erofs_z_read(struct erofs_z_inode *zi, void *buf, size_t len,
+		 uint64_t off)
+{
+	uint8_t *dst = buf;
+	struct erofs_z_map map;
+	int ret;
+
+	if (off > zi->p.i_size || len > zi->p.i_size - off)
+		return -EINVAL;
+	while (len) {
+		uint64_t n;
+
+		if (zi->ext_valid && off >= zi->ext_la &&
+		    off - zi->ext_la < zi->ext_len) {
+			n = EROFS_MIN((uint64_t)len,
+				      zi->ext_la + zi->ext_len - off);
+			memcpy(dst, (uint8_t *)zi->ext_buf + (off - zi->ext_la),
+			       n);
+			goto next;
+		}
+		ret = erofs_z_map(zi, off, &map);
+		if (ret)
+			return ret;
+		n = EROFS_MIN((uint64_t)len, map.la + map.llen - off);
+		if (map.flags & EROFS_Z_MAP_HOLE) {
+			memset(dst, 0, n);
+			goto next;
+		}
+		if (map.flags & EROFS_Z_MAP_FRAGMENT) {
+			/* already decoded bytes: fetch just the range asked */
+			if (!zi->p.read_packed) {
+				erofs_err(zi->p.log,
+					  "nid %llu: fragment without a packed inode",
+					  (unsigned long long)zi->p.nid);
+				return -EOPNOTSUPP;
+			}
+			ret = zi->p.read_packed(zi->p.priv, dst, n,
+						map.fragment_off + (off - map.la));
+			if (ret)
+				return ret;
+			goto next;
+		}
+		/* decode the whole extent once; later reads hit the cache */
+		zi->ext_valid = false;
+		if (map.llen > zi->ext_len || !zi->ext_buf) {
+			void *nb = realloc(zi->ext_buf, map.llen);
+
+			if (!nb)
+				return -ENOMEM;
+			zi->ext_buf = nb;
+		}
+		ret = erofs_z_read_extent(zi, &map, zi->ext_buf);
+		if (ret)
+			return ret;
+		zi->ext_la = map.la;
+		zi->ext_len = map.llen;
+		zi->ext_valid = true;
+		memcpy(dst, (uint8_t *)zi->ext_buf + (off - map.la), n);
+next:
+		dst += n;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}

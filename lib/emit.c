@@ -1,0 +1,559 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
+/*
+ * emit.c - the emit pass: write what layout.c planned, in order.
+ *
+ * Two cursors only ever move forward: one through the metadata area (root,
+ * prefix table, shared xattrs, then inodes in nid order) and one through the
+ * data area (blocks in the same inode order).  Every write is checked
+ * against its cursor and the gap before it is zero-filled, so a plan/emit
+ * disagreement is caught here instead of producing a subtly broken image.
+ * Each regular file is read exactly once: the same pass writes its blocks,
+ * keeps its inline tail and feeds the fingerprint hash, and the inode (with
+ * the fingerprint value) is written right after its data.  Files that went
+ * through the compressor (zwrite.c) were read during planning; their
+ * blocks, inline pcluster and fingerprint come from the spool instead.  The superblock
+ * goes last, with its checksum.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include "erofs/crc32c.h"
+#include "erofs/ishare.h"
+#include "writer_internal.h"
+
+#define WR_CHUNK	(1U << 20)	/* source read size */
+
+struct wr_emit {
+	struct erofs_wr *w;
+	uint64_t meta_cur, data_cur;
+	uint8_t *chunk;			/* WR_CHUNK bytes, reused */
+	uint8_t *tail;			/* one block: the inline tail */
+	uint8_t *meta;			/* inode + xattrs + tail */
+	size_t meta_cap;
+	struct erofs_sha256 *sha;
+	uint8_t digest[EROFS_ISHARE_DIGEST_LEN];
+};
+
+static int wr_zero_fill(struct wr_emit *e, uint64_t from, uint64_t to)
+{
+	static const uint8_t zeros[4096];
+
+	while (from < to) {
+		size_t n = (size_t)EROFS_MIN(to - from, sizeof(zeros));
+		int ret = erofs_io_pwrite(e->w->io, zeros, n, from);
+
+		if (ret)
+			return ret;
+		from += n;
+	}
+	return 0;
+}
+
+static int wr_meta_write(struct wr_emit *e, uint64_t pos, const void *buf,
+			 size_t len, const char *what)
+{
+	int ret;
+
+	if (pos < e->meta_cur || pos + len > e->w->data_blkaddr * e->w->bs) {
+		erofs_err(e->w->log,
+			  "internal error: %s planned at %llu overlaps written metadata (%llu)",
+			  what, (unsigned long long)pos,
+			  (unsigned long long)e->meta_cur);
+		return -EIO;
+	}
+	ret = wr_zero_fill(e, e->meta_cur, pos);
+	if (!ret && len)
+		ret = erofs_io_pwrite(e->w->io, buf, len, pos);
+	if (ret)
+		return ret;
+	e->meta_cur = pos + len;
+	return 0;
+}
+
+static int wr_data_write(struct wr_emit *e, uint64_t pos, const void *buf,
+			 size_t len, const char *path)
+{
+	int ret;
+
+	if (pos != e->data_cur) {
+		erofs_err(e->w->log,
+			  "internal error: data of %s planned at %llu, stream at %llu",
+			  path, (unsigned long long)pos,
+			  (unsigned long long)e->data_cur);
+		return -EIO;
+	}
+	ret = buf ? erofs_io_pwrite(e->w->io, buf, len, pos) :
+		    wr_zero_fill(e, pos, pos + len);
+	if (ret)
+		return ret;
+	e->data_cur = pos + len;
+	return 0;
+}
+
+/* write bytes [off, off + len) of a file's content: blocks or tail */
+static int wr_content(struct wr_emit *e, const struct erofs_wr_inode *wi,
+		      uint64_t off, const uint8_t *buf, size_t len)
+{
+	uint64_t inblocks = EROFS_MIN(wi->nblocks * e->w->bs, wi->size);
+	const char *path = wi->node->path ? wi->node->path : "?";
+	int ret;
+
+	if (off < inblocks) {
+		size_t n = (size_t)EROFS_MIN(len, inblocks - off);
+
+		ret = wr_data_write(e, wi->startblk * e->w->bs + off, buf, n,
+				    path);
+		if (ret)
+			return ret;
+		off += n;
+		buf += n;
+		len -= n;
+	}
+	if (len)
+		memcpy(e->tail + (off - inblocks), buf, len);
+	return 0;
+}
+
+/* zero the rest of a plain file's last block */
+static int wr_content_end(struct wr_emit *e, const struct erofs_wr_inode *wi)
+{
+	uint64_t stored = wi->nblocks * e->w->bs;
+
+	if (stored <= wi->size)
+		return 0;
+	return wr_data_write(e, wi->startblk * e->w->bs + wi->size, NULL,
+			     stored - wi->size,
+			     wi->node->path ? wi->node->path : "?");
+}
+
+/* a file compressed by zwrite.c: copy its spooled blocks (or, stored
+ * uncompressed after all, its spooled raw data) */
+static int wr_emit_zfile(struct wr_emit *e, const struct erofs_wr_inode *wi)
+{
+	const struct erofs_wr_zinfo *z = wi->z;
+	struct erofs_wr *w = e->w;
+	const char *path = wi->node->path ? wi->node->path : "?";
+	uint64_t done = 0, total;
+	int ret = 0;
+
+	if (z->has_digest)
+		memcpy(e->digest, z->digest, sizeof(e->digest));
+	if (z->flat) {
+		while (done < wi->size && !ret) {
+			size_t n = (size_t)EROFS_MIN(wi->size - done, WR_CHUNK);
+
+			ret = erofs_wr_spool_read(w, e->chunk, n,
+						  z->raw_off + done);
+			if (!ret)
+				ret = wr_content(e, wi, done, e->chunk, n);
+			done += n;
+		}
+		return ret ? ret : wr_content_end(e, wi);
+	}
+	total = wi->nblocks * w->bs;
+	while (done < total && !ret) {
+		size_t n = (size_t)EROFS_MIN(total - done, WR_CHUNK);
+
+		ret = erofs_wr_spool_read(w, e->chunk, n, z->spool_off + done);
+		if (!ret)
+			ret = wr_data_write(e, wi->startblk * w->bs + done,
+					    e->chunk, n, path);
+		done += n;
+	}
+	if (!ret && z->inlined)
+		ret = erofs_wr_spool_read(w, e->tail, z->inl_len, z->inl_off);
+	return ret;
+}
+
+static int wr_emit_regular(struct wr_emit *e, const struct erofs_wr_inode *wi)
+{
+	const struct erofs_node *n = wi->node;
+	const char *path = n->path ? n->path : n->src_path;
+	uint64_t done = 0;
+	int fd, ret = 0;
+
+	if (!wi->size)
+		return 0;
+	if (wi->z)
+		return wr_emit_zfile(e, wi);
+	fd = open(n->src_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		erofs_err(e->w->log, "%s: cannot open %s: %s", path,
+			  n->src_path, strerror(errno));
+		return ret;
+	}
+	if (wi->fingerprint && (ret = erofs_sha256_reset(e->sha)))
+		goto out;
+	while (done < wi->size) {
+		size_t want = (size_t)EROFS_MIN(wi->size - done, WR_CHUNK);
+		ssize_t got = pread(fd, e->chunk, want, (off_t)(n->src_off + done));
+
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = -errno;
+			erofs_err(e->w->log, "%s: read error: %s", path,
+				  strerror(errno));
+			goto out;
+		}
+		if (!got) {
+			erofs_err(e->w->log,
+				  "%s: file shrank while building (%llu of %llu bytes)",
+				  path, (unsigned long long)done,
+				  (unsigned long long)wi->size);
+			ret = -EIO;
+			goto out;
+		}
+		if (wi->fingerprint &&
+		    (ret = erofs_sha256_update(e->sha, e->chunk, (size_t)got)))
+			goto out;
+		ret = wr_content(e, wi, done, e->chunk, (size_t)got);
+		if (ret)
+			goto out;
+		done += (uint64_t)got;
+	}
+	e->w->data_bytes_read += done;
+	/* a whole-file source must end here; spool files continue */
+	if (!n->src_off) {
+		uint8_t c;
+		ssize_t got = pread(fd, &c, 1, (off_t)wi->size);
+
+		if (got > 0) {
+			erofs_err(e->w->log,
+				  "%s: file grew while building (expected %llu bytes)",
+				  path, (unsigned long long)wi->size);
+			ret = -EIO;
+			goto out;
+		}
+	}
+	if (wi->fingerprint)
+		ret = erofs_sha256_final(e->sha, e->digest);
+	if (!ret)
+		ret = wr_content_end(e, wi);
+out:
+	close(fd);
+	return ret;
+}
+
+static int wr_emit_dir(struct wr_emit *e, const struct erofs_wr_inode *wi)
+{
+	size_t len = (size_t)EROFS_ROUND_UP(wi->size, e->w->bs);
+	uint8_t *buf = malloc(len);
+	int ret;
+
+	if (!buf)
+		return -ENOMEM;
+	ret = erofs_wr_dir_render(e->w, wi, buf);
+	if (ret == -EIO)
+		erofs_err(e->w->log,
+			  "internal error: directory %s changed size since planning",
+			  wi->node->path ? wi->node->path : "?");
+	if (!ret)
+		ret = wr_content(e, wi, 0, buf, (size_t)wi->size);
+	/* the padding of a plain last block is zero already in buf */
+	if (!ret && wi->nblocks * e->w->bs > wi->size)
+		ret = wr_data_write(e, wi->startblk * e->w->bs + wi->size,
+				    buf + wi->size,
+				    wi->nblocks * e->w->bs - wi->size,
+				    wi->node->path ? wi->node->path : "?");
+	free(buf);
+	return ret;
+}
+
+static int wr_emit_data(struct wr_emit *e, const struct erofs_wr_inode *wi)
+{
+	int ret;
+
+	switch (wi->ftype) {
+	case EROFS_FT_REG_FILE:
+		return wr_emit_regular(e, wi);
+	case EROFS_FT_DIR:
+		return wr_emit_dir(e, wi);
+	case EROFS_FT_SYMLINK:
+		if (!wi->size)
+			return 0;
+		ret = wr_content(e, wi, 0, (const uint8_t *)wi->node->symlink,
+				 (size_t)wi->size);
+		return ret ? ret : wr_content_end(e, wi);
+	default:
+		return 0;
+	}
+}
+
+static uint32_t wr_i_u(const struct erofs_wr_inode *wi)
+{
+	dev_t rdev = (dev_t)wi->node->rdev;
+
+	switch (wi->ftype) {
+	case EROFS_FT_CHRDEV:
+	case EROFS_FT_BLKDEV:
+		return erofs_encode_dev(major(rdev), minor(rdev));
+	case EROFS_FT_FIFO:
+	case EROFS_FT_SOCK:
+		return 0;
+	default:
+		break;
+	}
+	if (erofs_wr_is_z(wi))		/* compressed: on-disk blocks */
+		return (uint32_t)wi->nblocks;
+	if (wi->nblocks)
+		return (uint32_t)wi->startblk;
+	/* all inline: no block; empty plain files: 0 */
+	return wi->layout == EROFS_INODE_FLAT_INLINE ? EROFS_NULL_ADDR32 : 0;
+}
+
+static void wr_encode_inode(const struct erofs_wr *w,
+			    const struct erofs_wr_inode *wi, uint8_t *out)
+{
+	const struct erofs_node *n = wi->node;
+	uint16_t ifmt = erofs_i_format(wi->extended ?
+				       EROFS_INODE_LAYOUT_EXTENDED :
+				       EROFS_INODE_LAYOUT_COMPACT, wi->layout);
+
+	if (wi->extended) {
+		struct erofs_inode_extended di = {
+			.i_format = erofs_cpu_to_le16(ifmt),
+			.i_xattr_icount = erofs_cpu_to_le16(wi->icount),
+			.i_mode = erofs_cpu_to_le16((uint16_t)n->mode),
+			.i_size = erofs_cpu_to_le64(wi->size),
+			.i_ino = erofs_cpu_to_le32(wi->ino),
+			.i_uid = erofs_cpu_to_le32((uint32_t)n->uid),
+			.i_gid = erofs_cpu_to_le32((uint32_t)n->gid),
+			.i_mtime = erofs_cpu_to_le64((uint64_t)n->mtime),
+			.i_mtime_nsec = erofs_cpu_to_le32(n->mtime_nsec),
+			.i_nlink = erofs_cpu_to_le32(wi->nlink),
+		};
+
+		di.i_u.startblk_lo = erofs_cpu_to_le32(wr_i_u(wi));
+		memcpy(out, &di, sizeof(di));
+	} else {
+		struct erofs_inode_compact dc = {
+			.i_format = erofs_cpu_to_le16(ifmt),
+			.i_xattr_icount = erofs_cpu_to_le16(wi->icount),
+			.i_mode = erofs_cpu_to_le16((uint16_t)n->mode),
+			.i_nb = erofs_cpu_to_le16((uint16_t)wi->nlink),
+			.i_size = erofs_cpu_to_le32((uint32_t)wi->size),
+			/* no 48BIT: the kernel may use epoch for all */
+			.i_mtime = 0,
+			.i_ino = erofs_cpu_to_le32(wi->ino),
+			.i_uid = erofs_cpu_to_le16((uint16_t)n->uid),
+			.i_gid = erofs_cpu_to_le16((uint16_t)n->gid),
+		};
+
+		dc.i_u.startblk_lo = erofs_cpu_to_le32(wr_i_u(wi));
+		memcpy(out, &dc, sizeof(dc));
+	}
+}
+
+static int wr_emit_meta(struct wr_emit *e, const struct erofs_wr_inode *wi)
+{
+	size_t zlen = erofs_wr_is_z(wi) ? wi->z->meta_len : 0;
+	size_t body = wi->isize + wi->xattr_size + zlen;
+	size_t len = body + wi->tail, fp_off = 0;
+	char what[64];
+	int ret;
+
+	if (len > e->meta_cap) {
+		uint8_t *m = realloc(e->meta, len);
+
+		if (!m)
+			return -ENOMEM;
+		e->meta = m;
+		e->meta_cap = len;
+	}
+	wr_encode_inode(e->w, wi, e->meta);
+	erofs_wr_xattr_ibody_encode(e->w, wi, e->meta + wi->isize, &fp_off);
+	if (wi->fingerprint) {
+		if (!fp_off)
+			return -EIO;
+		erofs_ishare_value_encode(e->digest,
+					  e->meta + wi->isize + fp_off);
+	}
+	if (zlen) {
+		ret = erofs_wr_z_encode_meta(e->w, wi, e->meta + wi->isize +
+					     wi->xattr_size);
+		if (ret)
+			return ret;
+	}
+	memcpy(e->meta + body, e->tail, wi->tail);
+	snprintf(what, sizeof(what), "inode %llu",
+		 (unsigned long long)wi->nid);
+	return wr_meta_write(e, wi->pos, e->meta, len, what);
+}
+
+static int wr_emit_inode(struct wr_emit *e, const struct erofs_wr_inode *wi)
+{
+	int ret = wr_emit_data(e, wi);
+
+	return ret ? ret : wr_emit_meta(e, wi);
+}
+
+static int wr_emit_shared(struct wr_emit *e)
+{
+	struct erofs_wr *w = e->w;
+	size_t i, len = erofs_wr_prefix_table_size(w);
+	uint8_t *buf;
+	int ret = 0;
+
+	if (len) {
+		buf = malloc(len);
+		if (!buf)
+			return -ENOMEM;
+		erofs_wr_prefix_table_encode(w, buf);
+		ret = wr_meta_write(e, w->pfx_pos, buf, len,
+				    "long prefix table");
+		free(buf);
+		if (ret)
+			return ret;
+	}
+	buf = malloc(erofs_xattr_entry_size(EROFS_NAME_LEN, 0xFFFF));
+	if (!buf)
+		return -ENOMEM;
+	for (i = 0; i < w->nr_shared && !ret; i++) {
+		len = erofs_wr_xattr_entry_encode(w->shared[i], buf);
+		ret = wr_meta_write(e, w->shared_pos[i], buf, len,
+				    "shared xattr");
+	}
+	free(buf);
+	return ret;
+}
+
+static int wr_write_super(struct wr_emit *e)
+{
+	struct erofs_wr *w = e->w;
+	const struct erofs_mkfs_params *p = w->p;
+	size_t span = EROFS_SUPER_OFFSET +
+		      (w->bs > EROFS_SUPER_OFFSET ? w->bs - EROFS_SUPER_OFFSET : w->bs);
+	struct erofs_super_block sb = {
+		.magic = erofs_cpu_to_le32(EROFS_SUPER_MAGIC_V1),
+		.blkszbits = (uint8_t)w->blkszbits,
+		.inos = erofs_cpu_to_le64(w->nr_inodes),
+		.epoch = erofs_cpu_to_le64((uint64_t)p->build_time),
+		.fixed_nsec = erofs_cpu_to_le32(p->build_time_nsec),
+		.blocks_lo = erofs_cpu_to_le32((uint32_t)w->blocks),
+		.meta_blkaddr = 0,
+		.xattr_blkaddr = 0,
+		.xattr_prefix_count = (uint8_t)w->nr_pfx,
+		.xattr_prefix_start = erofs_cpu_to_le32(
+			w->nr_pfx ? (uint32_t)(w->pfx_pos / 4) : 0),
+	};
+	uint8_t *blk;
+	int ret;
+
+	sb.rb.rootnid_2b = erofs_cpu_to_le16((uint16_t)w->inodes[0].nid);
+	memcpy(sb.uuid, p->uuid, sizeof(sb.uuid));
+	memcpy(sb.volume_name, p->volume_label, sizeof(sb.volume_name));
+	sb.volume_name[sizeof(sb.volume_name) - 1] = '\0';
+	if (w->ishare_id >= 0)
+		sb.ishare_xattr_prefix_id = (uint8_t)w->ishare_id;
+	if (w->feature_incompat & EROFS_FEATURE_INCOMPAT_COMPR_CFGS)
+		sb.u1.available_compr_algs =
+			erofs_cpu_to_le16((uint16_t)(1U << w->zcfg.c->alg));
+	else if (w->feature_incompat & EROFS_FEATURE_INCOMPAT_ZERO_PADDING)
+		sb.u1.lz4_max_distance = erofs_cpu_to_le16(0xFFFF);
+	sb.feature_compat = erofs_cpu_to_le32(w->feature_compat);
+	sb.feature_incompat = erofs_cpu_to_le32(w->feature_incompat);
+
+	blk = malloc(span);
+	if (!blk)
+		return -ENOMEM;
+	ret = erofs_io_pread(w->io, blk, span, 0);
+	if (ret) {
+		free(blk);
+		return ret;
+	}
+	/* only the 128 base bytes: sb_extslots is 0, the root follows */
+	memcpy(blk + EROFS_SUPER_OFFSET, &sb, EROFS_SB_BASE_SIZE);
+	if (w->feature_compat & EROFS_FEATURE_COMPAT_SB_CHKSUM)
+		sb.checksum = erofs_cpu_to_le32(erofs_sb_checksum(blk, w->bs));
+	free(blk);
+	return erofs_io_pwrite(w->io, &sb, EROFS_SB_BASE_SIZE,
+			       EROFS_SUPER_OFFSET);
+}
+
+int erofs_wr_emit(struct erofs_wr *w)
+{
+	struct wr_emit e = { .w = w };
+	const struct erofs_mkfs_params *p = w->p;
+	uint64_t end = w->blocks * w->bs;
+	size_t i;
+	int ret = -ENOMEM;
+
+	e.chunk = malloc(WR_CHUNK);
+	e.tail = calloc(1, w->bs);
+	if (!e.chunk || !e.tail)
+		goto out;
+	if (w->ishare_id >= 0) {
+		e.sha = erofs_sha256_new();
+		if (!e.sha) {
+			erofs_err(w->log,
+				  "fingerprints need SHA-256 (libcrypto), which is not available");
+			ret = -EOPNOTSUPP;
+			goto out;
+		}
+	}
+	/* every byte up to the end gets written (gaps as zeros), so a reused
+	 * target holds no stale data; the superblock area stays zero until
+	 * the very end */
+	ret = wr_zero_fill(&e, 0, EROFS_SUPER_OFFSET + EROFS_SB_BASE_SIZE);
+	if (ret)
+		goto out;
+	e.meta_cur = EROFS_SUPER_OFFSET + EROFS_SB_BASE_SIZE;
+	e.data_cur = w->data_blkaddr * w->bs;
+	if (w->cfg_len) {
+		ret = wr_meta_write(&e, e.meta_cur, w->cfg_rec, w->cfg_len,
+				    "compression config records");
+		if (ret)
+			goto out;
+	}
+
+	for (i = 0; i < w->nr_inodes; i++) {
+		ret = wr_emit_inode(&e, w->order[i]);
+		if (ret)
+			goto out;
+		if (i == 0) {
+			ret = wr_emit_shared(&e);
+			if (ret)
+				goto out;
+		}
+		if (p->progress)
+			p->progress(p->progress_priv, i + 1, w->nr_inodes);
+	}
+	if (e.meta_cur != w->meta_end || e.data_cur != w->blocks * w->bs) {
+		/* data_cur may stop short only when padding blocks exist */
+		if (e.meta_cur != w->meta_end || e.data_cur > end) {
+			erofs_err(w->log,
+				  "internal error: emitted %llu/%llu bytes, planned %llu/%llu",
+				  (unsigned long long)e.meta_cur,
+				  (unsigned long long)e.data_cur,
+				  (unsigned long long)w->meta_end,
+				  (unsigned long long)end);
+			ret = -EIO;
+			goto out;
+		}
+	}
+	ret = wr_zero_fill(&e, e.meta_cur, w->data_blkaddr * w->bs);
+	if (!ret && e.data_cur < end)
+		ret = wr_zero_fill(&e, e.data_cur, end);
+	if (!ret) {
+		uint64_t size;
+
+		/* block devices cannot be truncated; they are big enough */
+		ret = erofs_io_truncate(w->io, end);
+		if (ret && !erofs_io_size(w->io, &size) && size >= end)
+			ret = 0;
+	}
+	if (!ret)
+		ret = wr_write_super(&e);
+out:
+	erofs_sha256_free(e.sha);
+	free(e.chunk);
+	free(e.tail);
+	free(e.meta);
+	return ret;
+}

@@ -1,0 +1,520 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
+/*
+ * layout.c - the plan pass: collect every inode (breadth-first, in each
+ * directory's sorted order), choose compact or extended forms, data layouts,
+ * metadata positions (nids, breadth-first except where a later inode fills
+ * a hole that an inline tail would otherwise leave) and data blocks.
+ *
+ * Image map chosen here (meta_blkaddr = xattr_blkaddr = 0, so nids and
+ * shared xattr ids are plain byte offsets / 32 and / 4):
+ *   0..1023 zeros | superblock (128) | COMPR_CFGS records (if any) |
+ *   root inode | long prefix table | shared xattrs | other inodes in nid
+ *   order | data blocks in nid order
+ * The root goes first so its nid always fits the 16-bit superblock field.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include "writer_internal.h"
+
+/* a non-NULL marker for "seen" while nodes are being collected; never
+ * dereferenced */
+static const char wr_seen_marker;
+#define WR_SEEN ((void *)(uintptr_t)&wr_seen_marker)
+
+static uint8_t wr_ftype(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG:	return EROFS_FT_REG_FILE;
+	case S_IFDIR:	return EROFS_FT_DIR;
+	case S_IFCHR:	return EROFS_FT_CHRDEV;
+	case S_IFBLK:	return EROFS_FT_BLKDEV;
+	case S_IFIFO:	return EROFS_FT_FIFO;
+	case S_IFSOCK:	return EROFS_FT_SOCK;
+	case S_IFLNK:	return EROFS_FT_SYMLINK;
+	default:	return EROFS_FT_UNKNOWN;
+	}
+}
+
+/* breadth-first collection: the list itself is the queue */
+static int wr_collect(struct erofs_wr *w, struct erofs_node *root,
+		      struct erofs_node ***listp, size_t *nrp)
+{
+	struct erofs_node **list = NULL;
+	size_t nr = 0, cap = 0, i, k;
+	int ret = 0;
+
+	if (!S_ISDIR(root->mode)) {
+		erofs_err(w->log, "the root is not a directory");
+		return -ENOTDIR;
+	}
+	list = malloc(64 * sizeof(*list));
+	if (!list)
+		return -ENOMEM;
+	cap = 64;
+	list[nr++] = root;
+	root->wr = WR_SEEN;
+	for (i = 0; i < nr; i++) {
+		struct erofs_node *dir = list[i];
+
+		if (!S_ISDIR(dir->mode))
+			continue;
+		for (k = 0; k < dir->nr_dentries; k++) {
+			struct erofs_node *c = dir->dentries[k].inode;
+
+			if (!c) {
+				erofs_err(w->log, "%s: entry without inode",
+					  dir->path ? dir->path : "?");
+				ret = -EINVAL;
+				goto out;
+			}
+			if (c->wr) {
+				if (S_ISDIR(c->mode)) {
+					erofs_err(w->log,
+						  "%s: directory is linked more than once",
+						  c->path ? c->path : "?");
+					ret = -EINVAL;
+					goto out;
+				}
+				continue;	/* a hard link: one inode */
+			}
+			if (nr == cap) {
+				struct erofs_node **n;
+
+				cap *= 2;
+				n = realloc(list, cap * sizeof(*n));
+				if (!n) {
+					ret = -ENOMEM;
+					goto out;
+				}
+				list = n;
+			}
+			c->wr = WR_SEEN;
+			list[nr++] = c;
+		}
+	}
+out:
+	*listp = list;
+	*nrp = nr;
+	return ret;
+}
+
+static int wr_setup_inodes(struct erofs_wr *w, struct erofs_node **list,
+			   size_t nr)
+{
+	size_t i, k;
+
+	if (nr > UINT32_MAX) {
+		erofs_err(w->log, "too many inodes (%zu)", nr);
+		return -EFBIG;
+	}
+	w->inodes = calloc(nr, sizeof(*w->inodes));
+	if (!w->inodes)
+		return -ENOMEM;
+	w->nr_inodes = nr;
+	for (i = 0; i < nr; i++) {
+		struct erofs_wr_inode *wi = &w->inodes[i];
+		struct erofs_node *n = list[i];
+
+		wi->node = n;
+		wi->ino = (uint32_t)(i + 1);
+		n->wr = wi;
+	}
+	for (i = 0; i < nr; i++) {
+		struct erofs_wr_inode *wi = &w->inodes[i];
+		struct erofs_node *n = list[i];
+
+		wi->ftype = wr_ftype(n->mode);
+		if (wi->ftype == EROFS_FT_UNKNOWN) {
+			erofs_err(w->log, "%s: unsupported file type 0%o",
+				  n->path ? n->path : "?",
+				  (unsigned int)(n->mode & S_IFMT));
+			return -EINVAL;
+		}
+	}
+	w->inodes[0].parent = &w->inodes[0];
+	for (i = 0; i < nr; i++) {
+		struct erofs_wr_inode *wi = &w->inodes[i];
+		struct erofs_node *n = wi->node;
+		uint32_t subdirs = 0;
+
+		if (!S_ISDIR(n->mode))
+			continue;
+		for (k = 0; k < n->nr_dentries; k++) {
+			struct erofs_wr_inode *c = n->dentries[k].inode->wr;
+
+			if (c->ftype == EROFS_FT_DIR) {
+				c->parent = wi;
+				subdirs++;
+			}
+		}
+		/* the tree's count wins; computed only if it was left unset */
+		wi->nlink = n->nlink ? n->nlink : 2 + subdirs;
+	}
+	/* non-directories: count names if the tree did not */
+	for (i = 0; i < nr; i++) {
+		struct erofs_node *n = w->inodes[i].node;
+
+		if (!S_ISDIR(n->mode))
+			continue;
+		for (k = 0; k < n->nr_dentries; k++) {
+			struct erofs_wr_inode *c = n->dentries[k].inode->wr;
+
+			if (c->ftype != EROFS_FT_DIR && !c->node->nlink)
+				c->nlink++;
+		}
+	}
+	for (i = 0; i < nr; i++) {
+		struct erofs_wr_inode *wi = &w->inodes[i];
+
+		if (wi->ftype != EROFS_FT_DIR && wi->node->nlink)
+			wi->nlink = wi->node->nlink;
+	}
+	return 0;
+}
+
+/* i_size of every inode; directories from their packed entries */
+static int wr_plan_sizes(struct erofs_wr *w)
+{
+	size_t i;
+	int ret;
+
+	for (i = 0; i < w->nr_inodes; i++) {
+		struct erofs_wr_inode *wi = &w->inodes[i];
+		struct erofs_node *n = wi->node;
+
+		switch (wi->ftype) {
+		case EROFS_FT_DIR:
+			ret = erofs_wr_dir_size(w, wi, &wi->size);
+			if (ret)
+				return ret;
+			break;
+		case EROFS_FT_REG_FILE:
+			wi->size = n->size;
+			if (n->size && !n->src_path) {
+				erofs_err(w->log, "%s: no data source",
+					  n->path ? n->path : "?");
+				return -EINVAL;
+			}
+			break;
+		case EROFS_FT_SYMLINK:
+			wi->size = n->size;
+			if (n->size && !n->symlink) {
+				erofs_err(w->log, "%s: symlink without target",
+					  n->path ? n->path : "?");
+				return -EINVAL;
+			}
+			break;
+		default:
+			wi->size = 0;
+			break;
+		}
+	}
+	return 0;
+}
+
+static void wr_plan_form(struct erofs_wr *w, struct erofs_wr_inode *wi)
+{
+	const struct erofs_node *n = wi->node;
+	bool fits = wi->size <= UINT32_MAX && n->uid <= 0xFFFF &&
+		    n->gid <= 0xFFFF && wi->nlink <= 0xFFFF;
+	/* without 48BIT every compact inode reads back the build time */
+	bool time_ok = n->mtime == w->p->build_time &&
+		       n->mtime_nsec == w->p->build_time_nsec;
+
+	switch (w->p->inode_form) {
+	case EROFS_FORM_EXTENDED:
+		wi->extended = true;
+		break;
+	case EROFS_FORM_COMPACT:
+		wi->extended = !fits;
+		break;
+	default:
+		wi->extended = !fits || !time_ok;
+		break;
+	}
+	wi->isize = wi->extended ? sizeof(struct erofs_inode_extended) :
+				   sizeof(struct erofs_inode_compact);
+}
+
+static bool wr_has_data(const struct erofs_wr_inode *wi)
+{
+	return wi->ftype == EROFS_FT_REG_FILE || wi->ftype == EROFS_FT_DIR ||
+	       wi->ftype == EROFS_FT_SYMLINK;
+}
+
+/* metadata bytes before the inline part: inode, xattrs, map + indexes */
+static uint64_t wr_body_len(const struct erofs_wr_inode *wi)
+{
+	return wi->isize + wi->xattr_size +
+	       (erofs_wr_is_z(wi) ? wi->z->meta_len : 0);
+}
+
+/* the bytes an inline placement would add after the body */
+static unsigned int wr_tail_len(const struct erofs_wr *w,
+				const struct erofs_wr_inode *wi)
+{
+	if (erofs_wr_is_z(wi))
+		return wi->z->inl_len;
+	return (unsigned int)(wi->size % w->bs);
+}
+
+/* would an inline tail be worth having (it fits a block with the inode)? */
+static bool wr_wants_inline(const struct erofs_wr *w,
+			    const struct erofs_wr_inode *wi)
+{
+	unsigned int tail = wr_tail_len(w, wi);
+
+	if (erofs_wr_is_z(wi))	/* a long index area may span blocks */
+		return tail && wr_body_len(wi) % w->bs + tail <= w->bs;
+	return wr_has_data(wi) && tail && !w->p->noinline_data &&
+	       wi->isize + wi->xattr_size + tail <= w->bs;
+}
+
+/* does wi, put at the next slot after cursor, end within the same block
+ * with its tail kept whole (so it fills a hole without padding)? */
+static bool wr_fits_here(const struct erofs_wr *w,
+			 const struct erofs_wr_inode *wi, uint64_t cursor)
+{
+	uint64_t pos = EROFS_ROUND_UP(cursor, EROFS_SLOTSIZE);
+	uint64_t end = pos + wr_body_len(wi);
+	unsigned int tail = wr_wants_inline(w, wi) ? wr_tail_len(w, wi) : 0;
+
+	if (pos % w->bs == 0)
+		return true;	/* a fresh block: nothing to fill */
+	return end + tail <= EROFS_ROUND_UP(pos + 1, w->bs);
+}
+
+/* a compressed inode: inline tail pcluster or its block form */
+static void wr_place_z(struct erofs_wr *w, struct erofs_wr_inode *wi,
+		       uint64_t *cursor)
+{
+	struct erofs_wr_zinfo *z = wi->z;
+	uint64_t pos = EROFS_ROUND_UP(*cursor, EROFS_SLOTSIZE);
+	uint64_t body = wr_body_len(wi);
+	unsigned int bs = w->bs, tail = z->inl_len;
+
+	z->inlined = false;
+	if (wr_wants_inline(w, wi)) {
+		if ((pos + body) % bs + tail <= bs) {
+			z->inlined = true;
+		} else {
+			uint64_t pad = EROFS_ROUND_UP(pos, bs) - pos;
+
+			/* padding that wastes less than the block saved */
+			if (pad <= bs - tail) {
+				pos += pad;
+				w->meta_pad += pad;
+				z->inlined = true;
+			}
+		}
+	}
+	wi->tail = 0;
+	if (z->inlined) {
+		struct erofs_wr_extent *e = &z->ext[z->nr_ext - 1];
+
+		z->zblocks -= e->pblks;
+		e->pblks = 0;
+		e->type = z->inl_type;
+		wi->tail = tail;
+		w->any_inline_z = true;
+	}
+	wi->layout = w->p->legacy_compress ? EROFS_INODE_COMPRESSED_FULL :
+					     EROFS_INODE_COMPRESSED_COMPACT;
+	z->advise = 0;
+	if (!w->p->legacy_compress)
+		z->advise |= Z_EROFS_ADVISE_COMPACTED_2B;
+	if (w->zbig)
+		z->advise |= Z_EROFS_ADVISE_BIG_PCLUSTER_1 |
+			     Z_EROFS_ADVISE_BIG_PCLUSTER_2;
+	if (z->inlined)
+		z->advise |= Z_EROFS_ADVISE_INLINE_PCLUSTER;
+	wi->nblocks = z->zblocks;
+	wi->pos = pos;
+	wi->nid = pos >> EROFS_ISLOTBITS;
+	*cursor = pos + body + wi->tail;
+}
+
+/* place one inode's metadata at or after *cursor; decides its layout */
+static void wr_place(struct erofs_wr *w, struct erofs_wr_inode *wi,
+		     uint64_t *cursor)
+{
+	uint64_t pos = EROFS_ROUND_UP(*cursor, EROFS_SLOTSIZE);
+	uint64_t body = wi->isize + wi->xattr_size;
+	unsigned int bs = w->bs, tail = (unsigned int)(wi->size % bs);
+
+	if (erofs_wr_is_z(wi)) {
+		wr_place_z(w, wi, cursor);
+		return;
+	}
+	wi->layout = EROFS_INODE_FLAT_PLAIN;
+	wi->tail = 0;
+	wi->nblocks = wr_has_data(wi) ? EROFS_DIV_ROUND_UP(wi->size, bs) : 0;
+	if (wr_wants_inline(w, wi)) {
+		uint64_t end = pos + body;
+
+		if (end % bs + tail <= bs) {
+			wi->layout = EROFS_INODE_FLAT_INLINE;
+		} else {
+			/* pad to the next block unless a plain last block
+			 * wastes less */
+			uint64_t pad = EROFS_ROUND_UP(pos, bs) - pos;
+
+			if (pad <= bs - tail) {
+				pos += pad;
+				w->meta_pad += pad;
+				wi->layout = EROFS_INODE_FLAT_INLINE;
+			}
+		}
+		if (wi->layout == EROFS_INODE_FLAT_INLINE) {
+			wi->tail = tail;
+			wi->nblocks = wi->size / bs;
+		}
+	}
+	wi->pos = pos;
+	wi->nid = pos >> EROFS_ISLOTBITS;
+	*cursor = pos + body + wi->tail;
+}
+
+/* how far ahead (in breadth-first order) to look for hole fillers */
+#define WR_FILL_WINDOW	256
+
+/*
+ * Place inodes 1..n-1 mostly in breadth-first order.  When the next one
+ * would need padding to keep its inline tail in one block, first fill the
+ * hole with later inodes that fit in it whole (first fit within a window),
+ * then pad.  The result is w->order, the nid order that emit follows.
+ */
+static void wr_place_rest(struct erofs_wr *w, uint64_t *cursor, size_t *next)
+{
+	size_t n = w->nr_inodes, head = 1, k = 1, i, j, scanned;
+
+	/* next[] links the still unplaced inodes in breadth-first order */
+	for (i = 1; i < n; i++)
+		next[i] = i + 1;
+	while (head < n) {
+		struct erofs_wr_inode *wi = &w->inodes[head];
+
+		if (wr_wants_inline(w, wi) && !wr_fits_here(w, wi, *cursor)) {
+			size_t prev = head;
+
+			for (j = next[head], scanned = 0;
+			     j < n && scanned < WR_FILL_WINDOW;
+			     j = next[j], scanned++) {
+				struct erofs_wr_inode *c = &w->inodes[j];
+
+				if (!wr_fits_here(w, c, *cursor)) {
+					prev = j;
+					continue;
+				}
+				wr_place(w, c, cursor);
+				w->order[k++] = c;
+				next[prev] = next[j];	/* unlink j */
+				/* the hole is full once we reach a boundary */
+				if (EROFS_ROUND_UP(*cursor, EROFS_SLOTSIZE) %
+				    w->bs == 0 ||
+				    wr_fits_here(w, wi, *cursor))
+					break;
+			}
+		}
+		wr_place(w, wi, cursor);
+		w->order[k++] = wi;
+		head = next[head];
+	}
+}
+
+int erofs_wr_plan(struct erofs_wr *w, struct erofs_node *root)
+{
+	struct erofs_node **list = NULL;
+	uint64_t cursor;
+	erofs_blk_t blk;
+	size_t nr = 0, i, *next;
+	int ret;
+
+	ret = wr_collect(w, root, &list, &nr);
+	if (!ret)
+		ret = wr_setup_inodes(w, list, nr);
+	if (ret) {
+		/* clear the markers of nodes that never got an inode */
+		for (i = 0; i < nr; i++)
+			if (list[i]->wr == WR_SEEN)
+				list[i]->wr = NULL;
+		free(list);
+		return ret;
+	}
+	free(list);
+
+	ret = wr_plan_sizes(w);
+	if (ret)
+		return ret;
+	ret = erofs_wr_xattrs_plan(w);
+	if (ret)
+		return ret;
+	for (i = 0; i < w->nr_inodes; i++)
+		wr_plan_form(w, &w->inodes[i]);
+	/* compression results decide layouts and sizes below */
+	ret = erofs_wr_z_compress_all(w);
+	if (ret)
+		return ret;
+	erofs_wr_z_features(w);
+
+	/* COMPR_CFGS records follow the superblock (format.md 7.4) */
+	cursor = EROFS_SUPER_OFFSET + EROFS_SB_BASE_SIZE + w->cfg_len;
+	wr_place(w, &w->inodes[0], &cursor);
+	if (w->inodes[0].nid > 0xFFFF) {
+		erofs_err(w->log, "root nid %llu does not fit",
+			  (unsigned long long)w->inodes[0].nid);
+		return -EFBIG;
+	}
+	w->meta_end = cursor;
+	/* prefix records and shared entries are 4-byte aligned */
+	w->pfx_pos = EROFS_ROUND_UP(cursor, 4);
+	w->shared_start = w->pfx_pos + erofs_wr_prefix_table_size(w);
+	if (w->shared_start > w->pfx_pos || w->nr_shared)
+		cursor = w->shared_start;
+	for (i = 0; i < w->nr_shared; i++) {
+		w->shared_pos[i] = cursor;
+		cursor += erofs_wr_xattr_entry_size(w->shared[i]);
+	}
+	if (cursor / 4 > UINT32_MAX) {
+		erofs_err(w->log, "shared xattrs do not fit 32-bit ids");
+		return -EFBIG;
+	}
+	w->order = malloc(w->nr_inodes * sizeof(*w->order));
+	next = malloc((w->nr_inodes + 1) * sizeof(*next));
+	if (!w->order || !next) {
+		free(next);
+		return -ENOMEM;
+	}
+	w->order[0] = &w->inodes[0];
+	wr_place_rest(w, &cursor, next);
+	free(next);
+	w->meta_end = cursor;
+
+	blk = EROFS_DIV_ROUND_UP(cursor, w->bs);
+	w->data_blkaddr = blk;
+	for (i = 0; i < w->nr_inodes; i++) {
+		struct erofs_wr_inode *wi = w->order[i];
+
+		wi->startblk = wi->nblocks ? blk : 0;
+		blk += wi->nblocks;
+	}
+	/* block addresses and blocks_lo are 32-bit without 48BIT */
+	if (blk > UINT32_MAX) {
+		erofs_err(w->log, "image too large (%llu blocks)",
+			  (unsigned long long)blk);
+		return -EFBIG;
+	}
+	w->blocks = blk;
+	erofs_info(w->log,
+		   "plan: %zu inodes, metadata %llu bytes (%llu padding), data from block %llu",
+		   w->nr_inodes, (unsigned long long)w->meta_end,
+		   (unsigned long long)w->meta_pad,
+		   (unsigned long long)w->data_blkaddr);
+	/* the superblock checksum covers up to 1024 + BS bytes */
+	if (w->blocks * w->bs < EROFS_SUPER_OFFSET + EROFS_SB_BASE_SIZE)
+		w->blocks = EROFS_DIV_ROUND_UP(EROFS_SUPER_OFFSET +
+					       EROFS_SB_BASE_SIZE, w->bs);
+	return 0;
+}

@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0 */
+/*
+ * writer_internal.h - state shared by the writer's passes (private to lib/).
+ *
+ * The writer runs in two passes over one struct erofs_wr:
+ *  - plan (layout.c, xattr_write.c, dir_write.c, zwrite.c): number the
+ *    inodes in breadth-first order, decide every inode's form, compress
+ *    regular files (zwrite.c; results spooled), decide data layout, xattr
+ *    area, metadata position (nid) and data blocks;
+ *  - emit (emit.c): stream data blocks and metadata to exactly the planned
+ *    offsets, checking every write against the plan, superblock last.
+ * Nothing here depends on anything but the tree and the params, so two
+ * builds of the same input produce the same bytes.  node->wr points at the
+ * node's struct erofs_wr_inode only while a build runs.
+ */
+#ifndef __EROFS_WRITER_INTERNAL_H
+#define __EROFS_WRITER_INTERNAL_H
+
+#include "erofs/compress.h"
+#include "erofs/erofs_fs.h"
+#include "erofs/mkfs.h"
+#include "erofs/xattr.h"
+
+/* one xattr as it will be stored: index, suffix and value */
+struct erofs_wr_xattr {
+	uint8_t index;			/* short index or 0x80 | long prefix id */
+	uint8_t filter_bit;		/* bloom filter bit of the name */
+	const char *suffix;		/* points into the tree's name */
+	size_t suffix_len;
+	const void *value;		/* points into the tree's value */
+	size_t value_len;
+	const char *full_name;		/* for sorting and messages */
+	uint32_t owner;			/* inode index that carries it */
+	int64_t shared_idx;		/* -1 inline, else index in ->shared */
+};
+
+/* one extent of a compressed file (format.md 7.1) */
+struct erofs_wr_extent {
+	uint64_t la;			/* first decoded byte */
+	uint32_t llen;			/* decoded bytes */
+	uint32_t pblks;			/* pcluster blocks; 0 = inline */
+	uint8_t type;			/* Z_EROFS_LCLUSTER_TYPE_PLAIN/HEAD1 */
+};
+
+/*
+ * The result of compressing one regular file (zwrite.c).  Its pclusters
+ * (the tail's block form included) sit in the spool, block-aligned and
+ * zero-padded exactly as they go to the image.  The last extent may also
+ * have an inline form (ztailpacking); layout decides which one is used.
+ */
+struct erofs_wr_zinfo {
+	struct erofs_wr_extent *ext;
+	size_t nr_ext;
+	uint64_t spool_off;		/* pclusters, in extent order */
+	uint64_t zblocks;		/* their blocks (tail block form too) */
+	uint32_t inl_len;		/* inline form of the last extent, 0 = none */
+	uint8_t inl_type;		/* its lcluster type */
+	uint64_t inl_off;		/* its bytes in the spool */
+	bool inlined;			/* layout chose the inline form */
+	bool flat;			/* stored uncompressed after all: */
+	uint64_t raw_off;		/* the raw data in the spool */
+	unsigned int meta_len;		/* map header + indexes (bytes) */
+	uint16_t advise;
+	bool has_digest;
+	uint8_t digest[EROFS_ISHARE_DIGEST_LEN];
+};
+
+struct erofs_wr_inode {
+	struct erofs_node *node;
+	struct erofs_wr_inode *parent;	/* directories: the ".." target */
+	erofs_nid_t nid;
+	uint64_t pos;			/* byte position of the inode */
+	uint32_t ino;			/* serial number, 1-based */
+	uint32_t nlink;
+	uint8_t ftype;			/* EROFS_FT_* */
+	bool extended;
+	uint8_t layout;			/* FLAT_PLAIN or FLAT_INLINE */
+	unsigned int isize;		/* 32 or 64 */
+	uint64_t size;			/* i_size */
+
+	/* xattrs: xa[0..nr_xa) of the build's array are this inode's */
+	size_t xa_first, nr_xa;
+	unsigned int nr_shared;		/* of those, how many are shared */
+	unsigned int xattr_size;	/* inline area bytes, 0 = none */
+	uint16_t icount;
+	uint32_t filter;
+	bool fingerprint;		/* carries the ishare xattr */
+
+	/* data */
+	uint64_t nblocks;		/* blocks stored in the data area */
+	erofs_blk_t startblk;
+	unsigned int tail;		/* inline tail bytes (FLAT_INLINE) or
+					 * inline pcluster (compressed) */
+	struct erofs_wr_zinfo *z;	/* compression result, NULL if none */
+};
+
+struct erofs_wr {
+	const struct erofs_mkfs_params *p;
+	struct erofs_log *log;
+	struct erofs_io *io;
+	unsigned int blkszbits, bs;
+
+	struct erofs_wr_inode *inodes;	/* breadth-first; [0] is the root */
+	struct erofs_wr_inode **order;	/* nid order = data and emit order */
+	size_t nr_inodes;
+
+	/* every stored xattr (inline and shared), grouped by owner */
+	struct erofs_wr_xattr *xa;
+	size_t nr_xa, cap_xa;
+	/* distinct shared entries (pointers into xa), sorted, with offsets */
+	struct erofs_wr_xattr **shared;
+	uint64_t *shared_pos;
+	size_t nr_shared;
+
+	/* long prefixes: --xattr-prefix ones, then maybe the ishare key */
+	struct erofs_xattr_prefix *pfx;
+	size_t nr_pfx;
+	int ishare_id;			/* -1 when off */
+	char *ishare_key;		/* copy of the key's full name */
+	bool filters;			/* write name filters */
+	bool any_filter;		/* some inode has a non-zero filter */
+
+	/* placement */
+	uint64_t pfx_pos;		/* prefix table byte position */
+	uint64_t shared_start;		/* shared xattr area */
+	uint64_t meta_end;		/* end of all metadata */
+	uint64_t meta_pad;		/* bytes skipped to keep tails whole */
+	erofs_blk_t data_blkaddr;	/* first data block */
+	erofs_blk_t blocks;		/* image size in blocks */
+	uint32_t feature_compat, feature_incompat;
+
+	uint64_t data_bytes_read;
+
+	/* compression (zwrite.c); cfg is p->compr[0] with writer context */
+	struct erofs_compress_cfg zcfg;
+	bool zbig;			/* pclusters may span several blocks */
+	uint32_t pcluster_blks;		/* max pcluster blocks */
+	uint32_t max_extent;		/* max decoded bytes per extent */
+	int spool_fd;			/* -1 = none */
+	uint64_t spool_len;
+	uint64_t nr_zfiles;		/* files stored compressed */
+	bool any_inline_z;		/* some inode has an inline pcluster */
+	uint8_t cfg_rec[64];		/* COMPR_CFGS records (after the sb) */
+	unsigned int cfg_len;
+};
+
+/* xattr_write.c */
+int erofs_wr_prefixes_init(struct erofs_wr *w);
+int erofs_wr_xattrs_plan(struct erofs_wr *w);
+size_t erofs_wr_prefix_table_size(const struct erofs_wr *w);
+void erofs_wr_prefix_table_encode(const struct erofs_wr *w, uint8_t *out);
+size_t erofs_wr_xattr_entry_size(const struct erofs_wr_xattr *x);
+/* encode one entry at out; returns its size */
+size_t erofs_wr_xattr_entry_encode(const struct erofs_wr_xattr *x,
+				   uint8_t *out);
+/* encode the inline area of wi into out (wi->xattr_size bytes); when the
+ * inode has a fingerprint, *fp_off receives the value's offset in out */
+void erofs_wr_xattr_ibody_encode(const struct erofs_wr *w,
+				 const struct erofs_wr_inode *wi, uint8_t *out,
+				 size_t *fp_off);
+
+/* dir_write.c */
+/* count the bytes of a directory's data (i_size) */
+int erofs_wr_dir_size(const struct erofs_wr *w, struct erofs_wr_inode *wi,
+		      uint64_t *size);
+/* render the whole directory data into buf (round_up(size, bs) bytes) */
+int erofs_wr_dir_render(const struct erofs_wr *w,
+			const struct erofs_wr_inode *wi, uint8_t *buf);
+
+/* zwrite.c */
+int erofs_wr_z_init(struct erofs_wr *w);
+void erofs_wr_z_release(struct erofs_wr *w);
+/* compress every candidate file (one read each, fingerprint included) */
+int erofs_wr_z_compress_all(struct erofs_wr *w);
+/* after the plan: superblock bits and records of what was used */
+void erofs_wr_z_features(struct erofs_wr *w);
+/* map header + indexes of a compressed inode into out (z->meta_len) */
+int erofs_wr_z_encode_meta(const struct erofs_wr *w,
+			   const struct erofs_wr_inode *wi, uint8_t *out);
+int erofs_wr_spool_read(const struct erofs_wr *w, void *buf, size_t len,
+			uint64_t off);
+static inline bool erofs_wr_is_z(const struct erofs_wr_inode *wi)
+{
+	return wi->z && !wi->z->flat;
+}
+
+/* layout.c */
+int erofs_wr_plan(struct erofs_wr *w, struct erofs_node *root);
+
+/* emit.c */
+int erofs_wr_emit(struct erofs_wr *w);
+
+#endif

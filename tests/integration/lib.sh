@@ -1,0 +1,339 @@
+# SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
+#
+# lib.sh - shared helpers for the integration scripts (tests/integration/
+# tNNN-*.sh).  Source it first:  . "$(dirname "$0")/lib.sh"
+#
+# Functions: pass fail skip skip_all finish; need_root need_loop need_tools
+# need_mkfs have_fsck mkfs_has_option; mount_image umount_image (every
+# mount is undone by the exit trap, whatever happens); mkfs_image digest
+# compare_trees our_fsck deb_fsck gentree_run; roundtrip ishare_roundtrip
+# (a whole mkfs/mount/compare/fsck/extract cycle).  Helpers that fail set
+# T_WHY to a one-line reason.  Variables inside these functions start with
+# "_xx_" so that they never clobber a calling script's own (sh has no
+# local variables).  $T_TMP is the script's temporary directory.
+#
+# Every case reports exactly one line: "PASS: name", "FAIL: name: why" or
+# "SKIP: name: why" (run-suite.sh counts them).  A script that cannot run at
+# all calls skip_all, which prints one SKIP line and exits 77.  Cases that
+# use random trees put the seed in the case name, so every FAIL line says
+# how to reproduce it (gentree --seed N --files M DIR).
+#
+# Tools (override through the environment):
+#   MKFS FSCK DUMP     ours, default $TOP_BUILDDIR/{mkfs,fsck,dump}/*.erofs
+#   DEB_MKFS DEB_FSCK  Debian's erofs-utils, a second writer/reader
+#   GENTREE TREEDIGEST tests/tools helpers in $TOP_BUILDDIR
+# Knobs:
+#   BLOCK_SIZES  block sizes to test (default "512 1024 2048 4096")
+#   SEEDS        random-tree seeds (default set per script)
+#   HARNESS_QUICK=1  smaller trees (sanitizer runs)
+#   KEEP_TMP=1   keep the temporary directory (it is printed)
+#
+# Stand-in mode: with MKFS=/usr/bin/mkfs.erofs (Debian's 1.5, used while our
+# mkfs was being written) the scripts adapt to what 1.5 can do: 4096-byte
+# blocks only, no -b option, no 255-byte names (1.5 truncates them), no
+# reproducibility options beyond -T/-U.  STANDIN=1 marks that mode; these
+# relaxations never apply to our mkfs.  (STANDIN=1 forces the mode for a
+# wrapper script around 1.5.)
+
+set -u
+
+T_NAME=$(basename "$0" .sh)
+T_SRCDIR=$(cd "$(dirname "$0")" && pwd)
+: "${TOP_SRCDIR:=$(cd "$T_SRCDIR/../.." && pwd)}"
+if [ -z "${TOP_BUILDDIR:-}" ]; then
+	# run by hand: prefer the build directory scripts/setup.sh makes
+	if [ -x "$TOP_SRCDIR/build/tests/tools/gentree" ]; then
+		TOP_BUILDDIR=$TOP_SRCDIR/build
+	else
+		TOP_BUILDDIR=$TOP_SRCDIR
+	fi
+fi
+export TOP_SRCDIR TOP_BUILDDIR
+
+: "${MKFS:=$TOP_BUILDDIR/mkfs/mkfs.erofs}"
+: "${FSCK:=$TOP_BUILDDIR/fsck/fsck.erofs}"
+: "${DUMP:=$TOP_BUILDDIR/dump/dump.erofs}"
+: "${DEB_MKFS:=/usr/bin/mkfs.erofs}"
+: "${DEB_FSCK:=/usr/bin/fsck.erofs}"
+: "${GENTREE:=$TOP_BUILDDIR/tests/tools/gentree}"
+: "${TREEDIGEST:=$TOP_BUILDDIR/tests/tools/treedigest}"
+: "${BLOCK_SIZES:=512 1024 2048 4096}"
+: "${HARNESS_QUICK:=0}"
+: "${KEEP_TMP:=0}"
+# a build time from the caller would change every mtime in the images
+unset SOURCE_DATE_EPOCH
+
+if [ -z "${STANDIN:-}" ]; then
+	STANDIN=0
+	[ "$MKFS" = "$DEB_MKFS" ] && STANDIN=1
+fi
+[ "$STANDIN" = 1 ] && BLOCK_SIZES=4096
+# extra gentree options (stand-in: 1.5 cannot store 255-byte names)
+GENTREE_OPTS=
+[ "$STANDIN" = 1 ] && GENTREE_OPTS="--name-max 254"
+
+T_FAILED=0
+T_PASSED=0
+
+pass() { echo "PASS: $1"; T_PASSED=$((T_PASSED + 1)); }
+# (cat -v: messages may quote raw file names; keep the log plain ASCII)
+fail() { echo "FAIL: $1: $2" | cat -v; T_FAILED=1; }
+skip() { echo "SKIP: $1: $2"; }
+
+# the whole script cannot run: one SKIP line, exit 77
+skip_all() {
+	echo "SKIP: $T_NAME: $1"
+	exit 77
+}
+
+# end of a script: non-zero if any case failed
+finish() {
+	exit "$T_FAILED"
+}
+
+# ---- environment checks --------------------------------------------------
+
+need_root() {
+	[ "$(id -u)" = 0 ] || skip_all "needs root (mknod, chown, trusted.* xattrs, mount)"
+}
+
+need_loop() {
+	need_root
+	grep -qw erofs /proc/filesystems 2>/dev/null ||
+		modprobe erofs 2>/dev/null
+	grep -qw erofs /proc/filesystems 2>/dev/null ||
+		skip_all "kernel has no erofs (not in /proc/filesystems)"
+	[ -e /dev/loop-control ] || modprobe loop 2>/dev/null
+	[ -e /dev/loop-control ] || skip_all "no loop device support (/dev/loop-control missing)"
+	losetup -f >/dev/null 2>&1 || skip_all "no free loop device (losetup -f failed)"
+}
+
+need_tools() {
+	for t in "$GENTREE" "$TREEDIGEST"; do
+		[ -x "$t" ] || skip_all "$t not built (run make check)"
+	done
+}
+
+# our mkfs must exist and answer --help; anything else is a failure of
+# the product, not a reason to skip
+need_mkfs() {
+	if [ ! -x "$MKFS" ]; then
+		fail "$T_NAME" "$MKFS is missing"
+		finish
+	fi
+	if ! "$MKFS" --help >/dev/null 2>&1; then
+		fail "$T_NAME" "$MKFS --help fails: $("$MKFS" --help 2>&1 | head -n 1)"
+		finish
+	fi
+}
+
+# is our fsck usable?  (it is optional for the round trip while unwritten)
+have_fsck() {
+	[ "$STANDIN" = 0 ] && [ -x "$FSCK" ] && "$FSCK" --help >/dev/null 2>&1
+}
+
+# ---- temporary directory, mounts, cleanup ---------------------------------
+
+T_TMP=$(mktemp -d "/tmp/erofs-$T_NAME.XXXXXX") || { echo "FAIL: $T_NAME: mktemp"; exit 1; }
+: >"$T_TMP/.mounts"
+
+cleanup() {
+	rc=$?
+	trap - EXIT INT TERM HUP
+	# always unmount, newest first, even if a case died half-way
+	if [ -s "$T_TMP/.mounts" ]; then
+		tac "$T_TMP/.mounts" | while IFS= read -r m; do
+			umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null
+		done
+	fi
+	if [ "$KEEP_TMP" = 1 ]; then
+		echo "(kept $T_TMP)"
+	else
+		rm -rf "$T_TMP"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+# mount_image IMG DIR: read-only loop mount by the kernel
+mount_image() {
+	mkdir -p "$2"
+	mount -t erofs -o loop,ro "$1" "$2" 2>"$T_TMP/mount.err" || {
+		T_WHY="kernel refused to mount: $(head -n 1 "$T_TMP/mount.err"); dmesg: $(dmesg 2>/dev/null | grep -i erofs | tail -n 1)"
+		return 1
+	}
+	echo "$2" >>"$T_TMP/.mounts"
+}
+
+umount_image() {
+	umount "$1" || umount -l "$1"
+	grep -vxF "$1" "$T_TMP/.mounts" >"$T_TMP/.mounts.new"
+	mv "$T_TMP/.mounts.new" "$T_TMP/.mounts"
+}
+
+# ---- building and checking -------------------------------------------------
+
+# mkfs_image IMG SRC BLKSZ [options...]: our mkfs (or the stand-in) with
+# the block size; output in $T_TMP/mkfs.log, first error line in T_WHY
+mkfs_image() {
+	_mi_img=$1 _mi_src=$2 _mi_bs=$3
+	shift 3
+	rm -f "$_mi_img"
+	if [ "$STANDIN" = 1 ]; then
+		set -- --quiet "$@"
+	else
+		set -- -b "$_mi_bs" "$@"
+	fi
+	if ! "$MKFS" "$@" "$_mi_img" "$_mi_src" >"$T_TMP/mkfs.log" 2>&1; then
+		T_WHY="mkfs failed: $(grep -v '^$' "$T_TMP/mkfs.log" | tail -n 1)"
+		return 1
+	fi
+}
+
+# digest DIR OUT [treedigest options]
+digest() {
+	_dg_dir=$1 _dg_out=$2
+	shift 2
+	"$TREEDIGEST" "$@" "$_dg_dir" >"$_dg_out" 2>"$_dg_out.err" || {
+		T_WHY="treedigest $_dg_dir: $(head -n 1 "$_dg_out.err")"
+		return 1
+	}
+}
+
+# compare_trees SRC MNT [treedigest options]: identical canonical digests
+# (IMG_DIGEST_OPTS: extra treedigest options for the MNT side only);
+# on a mismatch T_WHY names the first differing path and the diff's first
+# lines are printed (indented, so they are not counted as results)
+compare_trees() {
+	_ct_src=$1 _ct_mnt=$2
+	shift 2
+	digest "$_ct_src" "$T_TMP/digest.src" "$@" || return 1
+	# shellcheck disable=SC2086
+	digest "$_ct_mnt" "$T_TMP/digest.mnt" "$@" ${IMG_DIGEST_OPTS:-} || return 1
+	if ! diff -u "$T_TMP/digest.src" "$T_TMP/digest.mnt" >"$T_TMP/digest.diff"; then
+		_ct_first=$(grep -m 1 '^[-+][^-+]' "$T_TMP/digest.diff" | cut -c2- | cut -d' ' -f1)
+		T_WHY="trees differ ($(grep -c '^-[^-]' "$T_TMP/digest.diff") source lines), first at \"$_ct_first\""
+		# the first few source (-) and image (+) lines: for a wholesale
+		# change a plain diff head would show only "-" lines
+		{ grep '^-[^-]' "$T_TMP/digest.diff" | head -n 8
+		  grep '^+[^+]' "$T_TMP/digest.diff" | head -n 8; } |
+			cut -c1-300 | sed 's/^/    /'
+		return 1
+	fi
+}
+
+# our_fsck IMG: 0 ok, 1 failed (T_WHY), 2 our fsck not usable yet
+our_fsck() {
+	have_fsck || return 2
+	if ! "$FSCK" "$1" >"$T_TMP/fsck.log" 2>&1; then
+		T_WHY="our fsck.erofs rejects it: $(grep -v '^$' "$T_TMP/fsck.log" | tail -n 1)"
+		return 1
+	fi
+}
+
+# deb_fsck IMG BLKSZ: Debian's fsck.erofs (1.5); 0 ok, 1 failed (T_WHY),
+# 2 cannot judge (absent, or the image uses something 1.5 cannot read)
+deb_fsck() {
+	[ -x "$DEB_FSCK" ] || { T_WHY="$DEB_FSCK not installed"; return 2; }
+	if [ "${2:-4096}" != 4096 ]; then
+		T_WHY="erofs-utils 1.5 reads 4096-byte blocks only"
+		return 2
+	fi
+	if ! "$DEB_FSCK" "$1" >"$T_TMP/debfsck.log" 2>&1; then
+		# 1.5 predates zstd/deflate (it calls them "unknown compression
+		# format", then "corruption") and several feature bits
+		if grep -qiE "unsupported|not supported|isn't supported|unknown feature|unidentified incompatible feature|unknown compression format" "$T_TMP/debfsck.log"; then
+			T_WHY="1.5 cannot read it: $(grep -iE "support|unknown|unidentified" "$T_TMP/debfsck.log" | head -n 1)"
+			return 2
+		fi
+		T_WHY="Debian fsck.erofs rejects it: $(grep -v '^$' "$T_TMP/debfsck.log" | tail -n 1)"
+		return 1
+	fi
+}
+
+# gentree_run NAME ARGS...: build a tree; prints gentree's seed line
+gentree_run() {
+	_gt_dir=$1
+	shift
+	rm -rf "$_gt_dir"
+	# shellcheck disable=SC2086
+	if ! "$GENTREE" $GENTREE_OPTS "$@" "$_gt_dir" >"$T_TMP/gentree.log" 2>&1; then
+		T_WHY="gentree $*: $(tail -n 1 "$T_TMP/gentree.log")"
+		return 1
+	fi
+	cat "$T_TMP/gentree.log"
+}
+
+# roundtrip CASE SRC BLKSZ [mkfs options...]: mkfs, kernel mount + compare,
+# our fsck and Debian's fsck; one result line per checker:
+#   CASE                 mkfs + mount + full metadata/content comparison
+#   CASE fsck            our fsck.erofs accepts the image
+#   CASE extract         our fsck --extract=DIR gives the source tree back
+#                        (when our fsck offers --extract)
+#   CASE deb-fsck        Debian's fsck.erofs accepts the image
+# DIGEST_OPTS (treedigest options) applies to the comparisons,
+# EXTRACT_DIGEST_OPTS to the extracted tree only.
+roundtrip() {
+	_rt_name=$1 _rt_src=$2 _rt_bs=$3
+	shift 3
+	_rt_img=$T_TMP/img
+	_rt_mnt=$T_TMP/mnt
+	if ! mkfs_image "$_rt_img" "$_rt_src" "$_rt_bs" "$@"; then
+		fail "$_rt_name" "$T_WHY"
+		tail -n 5 "$T_TMP/mkfs.log" | cat -v | sed 's/^/    /'
+		return 1
+	fi
+	if mount_image "$_rt_img" "$_rt_mnt"; then
+		# shellcheck disable=SC2086
+		if compare_trees "$_rt_src" "$_rt_mnt" ${DIGEST_OPTS:-}; then
+			pass "$_rt_name"
+		else
+			fail "$_rt_name" "$T_WHY"
+		fi
+		umount_image "$_rt_mnt"
+	else
+		fail "$_rt_name" "$T_WHY"
+	fi
+	our_fsck "$_rt_img"
+	case $? in
+	0) pass "$_rt_name fsck" ;;
+	1) fail "$_rt_name fsck" "$T_WHY" ;;
+	2) [ -z "${T_FSCK_NOTED:-}" ] && skip "$_rt_name fsck" "our fsck.erofs is not usable yet"
+	   T_FSCK_NOTED=1 ;;
+	esac
+	if have_fsck && "$FSCK" --help 2>&1 | grep -q -- '--extract'; then
+		rm -rf "$T_TMP/ext"
+		# shellcheck disable=SC2086
+		if ! "$FSCK" --extract="$T_TMP/ext" "$_rt_img" >"$T_TMP/extract.log" 2>&1; then
+			fail "$_rt_name extract" "fsck --extract failed: $(grep -v '^$' "$T_TMP/extract.log" | tail -n 1)"
+		elif compare_trees "$_rt_src" "$T_TMP/ext" ${DIGEST_OPTS:-} ${EXTRACT_DIGEST_OPTS:-}; then
+			pass "$_rt_name extract"
+		else
+			fail "$_rt_name extract" "$T_WHY"
+		fi
+		rm -rf "$T_TMP/ext"
+	fi
+	deb_fsck "$_rt_img" "$_rt_bs"
+	case $? in
+	0) pass "$_rt_name deb-fsck" ;;
+	1) fail "$_rt_name deb-fsck" "$T_WHY" ;;
+	esac
+	return 0
+}
+
+# ishare_roundtrip CASE SRC BLKSZ: as roundtrip, with
+# --ishare_key=$ISHARE_KEY; the mounted tree must also carry a correct
+# fingerprint on exactly the regular files with content (treedigest
+# --check-fingerprint recomputes every SHA-256 from what the kernel reads)
+: "${ISHARE_KEY:=trusted.erofs.fingerprint}"
+ishare_roundtrip() {
+	IMG_DIGEST_OPTS="--check-fingerprint $ISHARE_KEY"
+	roundtrip "$1" "$2" "$3" --ishare_key="$ISHARE_KEY"
+	IMG_DIGEST_OPTS=
+}
+
+# mkfs_has_option OPT: our mkfs lists OPT in --help
+mkfs_has_option() {
+	"$MKFS" --help 2>&1 | grep -q -e "$1"
+}

@@ -1,0 +1,74 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
+#
+# t033-corrupt.sh - fsck names WHICH rule a corrupted image breaks.
+# tests/corrupt/make-corpus.sh mutates valid images (bad magic, checksum,
+# unknown incompat bit, truncation, addresses past the end, dirent name
+# offsets, unsorted/duplicate names, "." / ".." elsewhere, a directory
+# cycle, names with "/" or "..", xattr counts, ...); each case lists the
+# problem code fsck must print ("[E_...]") and the exit code (4, or 8 when
+# the file is not readable as EROFS).  Extraction of the hostile names
+# must stay inside its directory.
+. "$(dirname "$0")/lib.sh"
+[ -x "$DEB_MKFS" ] || skip_all "$DEB_MKFS not installed (builds the base images)"
+command -v setfattr >/dev/null || skip_all "setfattr not installed"
+
+CORPUS=$T_TMP/corpus
+if ! DUMP=$DUMP DEB_MKFS=$DEB_MKFS sh "$TOP_SRCDIR/tests/corrupt/make-corpus.sh" \
+	"$CORPUS" >"$T_TMP/corpus.log" 2>&1; then
+	fail make-corpus "$(tail -n 1 "$T_TMP/corpus.log")"
+	finish
+fi
+
+# the base images themselves are clean
+for b in base chunk; do
+	if "$FSCK" "$CORPUS/$b.img" >"$T_TMP/out" 2>&1; then
+		pass "base-$b-clean"
+	else
+		fail "base-$b-clean" "$(head -n 2 "$T_TMP/out" | tr '\n' ' ')"
+	fi
+done
+
+while read -r name code want opts; do
+	# shellcheck disable=SC2086
+	"$FSCK" $opts "$CORPUS/$name.img" >"$T_TMP/out" 2>&1
+	rc=$?
+	if ! grep -qF "[$code]" "$T_TMP/out"; then
+		fail "$name" "no [$code] (exit $rc): $(grep -o '\[[EW]_[A-Z0-9_]*\]' "$T_TMP/out" | sort -u | tr '\n' ' ')"
+	elif [ "$rc" != "$want" ]; then
+		fail "$name" "[$code] found but exit $rc, expected $want"
+	else
+		pass "$name"
+	fi
+done <"$CORPUS/cases"
+
+# hostile names: extraction refuses them and writes nothing outside
+for name in name-with-slash name-escape name-dotdot-file; do
+	ex=$T_TMP/ex-$name
+	mkdir -p "$ex"
+	"$FSCK" --no-sbcrc --extract="$ex/out" "$CORPUS/$name.img" >"$T_TMP/out" 2>&1
+	rc=$?
+	outside=$(ls -A "$ex" | grep -vx out)
+	if [ -n "$outside" ]; then
+		fail "extract-$name" "wrote outside the target: $outside"
+	elif [ -e "$ex/out/a" ] || [ -e "$ex/e" ] || [ -e "$T_TMP/e" ]; then
+		fail "extract-$name" "a refused name was created"
+	elif [ "$rc" = 0 ]; then
+		fail "extract-$name" "exit 0 for a hostile image"
+	elif [ ! -f "$ex/out/bb" ]; then
+		fail "extract-$name" "the rest of the tree was not extracted"
+	else
+		pass "extract-$name"
+	fi
+done
+
+# a directory cycle terminates during extraction as well
+ex=$T_TMP/ex-cycle
+"$FSCK" --no-sbcrc --extract="$ex" "$CORPUS/dir-cycle.img" >"$T_TMP/out" 2>&1
+rc=$?
+if [ "$rc" = 4 ] && grep -qF '[E_DIR_LOOP]' "$T_TMP/out"; then
+	pass extract-dir-cycle
+else
+	fail extract-dir-cycle "exit $rc: $(grep -o '\[[EW]_[A-Z_]*\]' "$T_TMP/out" | sort -u | tr '\n' ' ')"
+fi
+finish

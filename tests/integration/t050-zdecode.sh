@@ -1,0 +1,177 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
+#
+# t050-zdecode - our compressed-data decoder (lib/zmap.c, lib/decompress.c)
+# against images written by Debian's mkfs.erofs 1.5: every file of a varied
+# tree must decode byte-exactly.  tests/tools/zcat_test walks the image by
+# itself (superblock, directories, inodes), so this runs independently of
+# the library's reader.  Cases cover LZ4 and LZ4HC, compact (4B and 2B
+# packs) and legacy full indexes, big pclusters (-C), ztailpacking, and a
+# damaged-image pass that must never crash.  1.5 cannot write fragments,
+# lzma, deflate or zstd; those paths are covered by tests/unit/test_zmap
+# and tests/unit/test_compressor.
+. "$(dirname "$0")/lib.sh"
+
+ZCAT=$TOP_BUILDDIR/tests/tools/zcat_test
+[ -x "$DEB_MKFS" ] || skip_all "$DEB_MKFS (Debian erofs-utils) not installed"
+[ -x "$ZCAT" ] || skip_all "$ZCAT not built (run make check)"
+[ -x "$GENTREE" ] || skip_all "$GENTREE not built (run make check)"
+
+src=$T_TMP/src
+if ! gentree_run "$src" --seed 50 --files 150 --name-max 254 >/dev/null; then
+	fail "$T_NAME tree" "$T_WHY"
+	finish
+fi
+# larger files: long compressible text (many lclusters, 2B packs, big
+# pclusters), incompressible data (PLAIN lclusters), alternating runs
+# (mixed HEAD/PLAIN), a 5000-byte file (EOF marker), an empty file
+awk 'BEGIN { srand(50); for (i = 0; i < 300000; i++)
+	printf "%s%s", (i % 7 ? "erofs " : "kernel "), (rand() < 0.1 ? "\n" : "") }' \
+	>"$src/big_text"
+# seeded incompressible bytes (AES-CTR keystream of the seed), or awk
+noise() {
+	if command -v openssl >/dev/null 2>&1; then
+		head -c "$1" /dev/zero | openssl enc -aes-128-ctr -nosalt \
+			-K "$(printf '%032x' "$2")" -iv 0 2>/dev/null
+	else
+		LC_ALL=C awk -v n="$1" -v s="$2" 'BEGIN { srand(s);
+			for (i = 0; i < n; i++) printf "%c", int(rand() * 255) + 1 }'
+	fi
+}
+noise 400000 1 >"$src/big_rand"
+i=0
+while [ $i -lt 30 ]; do
+	noise 5000 $((i + 2))
+	awk -v n=$i 'BEGIN { for (j = 0; j < 700; j++) printf "run%d ", n }'
+	i=$((i + 1))
+done >"$src/mixed"
+head -c 5000 "$src/big_text" >"$src/tail5000"
+: >"$src/empty"
+
+# zcase NAME EXPECT MKFS-OPTIONS...: EXPECT is "key>0 ..." on zcat stats
+zcase() {
+	name=$1 expect=$2
+	shift 2
+	img=$T_TMP/img
+	rm -f "$img"
+	if ! "$DEB_MKFS" --quiet "$@" "$img" "$src" >"$T_TMP/mkfs.log" 2>&1; then
+		skip "$name" "mkfs.erofs 1.5 $*: $(tail -n 1 "$T_TMP/mkfs.log")"
+		return
+	fi
+	if ! "$ZCAT" "$img" "$src" >"$T_TMP/zcat.log" 2>&1; then
+		fail "$name" "$(grep -m 1 MISMATCH "$T_TMP/zcat.log" || tail -n 1 "$T_TMP/zcat.log")"
+		sed 's/^/    /' "$T_TMP/zcat.log" | head -n 10
+		return
+	fi
+	stats=$(grep '^stats:' "$T_TMP/zcat.log")
+	for e in $expect; do
+		key=${e%>0}
+		val=$(echo "$stats" | sed -n "s/.* $key=\([0-9]*\).*/\1/p")
+		if [ "${val:-0}" -eq 0 ]; then
+			fail "$name" "image exercised no '$key' ($stats)"
+			return
+		fi
+	done
+	pass "$name"
+	echo "    $stats"
+}
+
+zcase "lz4 compact" "compact>0 compact2b>0" -zlz4
+zcase "lz4hc compact" "compact>0" -zlz4hc
+zcase "lz4hc level 12" "compact>0" -zlz4hc,12
+zcase "lz4 legacy full" "full>0" -zlz4 -Elegacy-compress
+zcase "lz4hc big pcluster" "compact>0 big>0" -zlz4hc -C65536
+zcase "lz4hc big pcluster full" "full>0 big>0" -zlz4hc -C65536 -Elegacy-compress
+zcase "lz4hc ztailpacking" "compact>0 inline>0" -zlz4hc -Eztailpacking
+zcase "lz4 ztailpacking full" "full>0 inline>0" -zlz4 -Elegacy-compress -Eztailpacking
+zcase "lz4hc big pcluster ztailpacking" "big>0 inline>0" -zlz4hc -C131072 -Eztailpacking
+zcase "lz4 extended inodes" "compact>0" -zlz4 -Eforce-inode-extended
+
+# our own mkfs (when it offers -z): every algorithm, decoded by zcat_test
+# and read back by the kernel, so the MicroLZMA/DEFLATE/zstd paths are
+# judged against the kernel too, not only against our own encoder
+ours_case() {
+	alg=$1
+	name="ours $alg"
+	img=$T_TMP/img
+	rm -f "$img"
+	if ! "$MKFS" -z"$alg" "$img" "$src" >"$T_TMP/mkfs.log" 2>&1; then
+		if grep -q "not built in" "$T_TMP/mkfs.log"; then
+			skip "$name" "$alg not built in"
+			return
+		fi
+		fail "$name" "our mkfs -z$alg failed: $(grep -v '^$' "$T_TMP/mkfs.log" | tail -n 1)"
+		return
+	fi
+	if ! "$ZCAT" "$img" "$src" >"$T_TMP/zcat.log" 2>&1; then
+		fail "$name" "$(grep -m 1 MISMATCH "$T_TMP/zcat.log" || tail -n 1 "$T_TMP/zcat.log")"
+		return
+	fi
+	if ! grep -q '^stats:.* \(full\|compact\)=[1-9]' "$T_TMP/zcat.log"; then
+		fail "$name" "no compressed file in the image ($(grep '^stats:' "$T_TMP/zcat.log"))"
+		return
+	fi
+	pass "$name"
+	echo "    $(grep '^stats:' "$T_TMP/zcat.log")"
+	if [ "$(id -u)" != 0 ] || ! grep -qw erofs /proc/filesystems; then
+		skip "$name kernel" "needs root and a kernel with erofs"
+		return
+	fi
+	if ! mount_image "$img" "$T_TMP/mnt"; then
+		fail "$name kernel" "$T_WHY"
+		return
+	fi
+	# contents only: metadata is t010's business
+	if compare_trees "$src" "$T_TMP/mnt" --ignore mtime,uid,gid,mode,nlink,xattrs,hardlinks,root; then
+		pass "$name kernel"
+	else
+		fail "$name kernel" "$T_WHY"
+	fi
+	umount_image "$T_TMP/mnt"
+}
+if [ "$STANDIN" = 1 ]; then
+	skip "ours" "MKFS is the Debian stand-in"
+elif [ ! -x "$TREEDIGEST" ]; then
+	skip "ours" "$TREEDIGEST not built"
+elif [ -x "$MKFS" ] && "$MKFS" --help 2>&1 | grep -qE '^ *-z'; then
+	for alg in lz4 lz4hc lzma deflate zstd; do
+		ours_case "$alg"
+	done
+else
+	skip "ours" "$MKFS does not offer -z yet"
+fi
+
+# damaged images: seeded byte flips, mostly in the first 16 KiB
+# (superblock, inodes, indexes, inline tails), some anywhere; the decoder
+# may report errors but must never crash (zcat_test exits 0, 1, or 2 when
+# the superblock itself is unreadable).  Seeds are run numbers, so a crash
+# is reproduced by rerunning the script.
+img=$T_TMP/img
+"$DEB_MKFS" --quiet -zlz4hc -C65536 -Eztailpacking "$img" "$src" >/dev/null 2>&1
+size=$(stat -c %s "$img")
+crashes=""
+n=0
+: "${DAMAGE_RUNS:=60}"
+while [ $n -lt "$DAMAGE_RUNS" ]; do
+	cp "$img" "$T_TMP/bad"
+	awk -v seed=$n -v size="$size" 'BEGIN { srand(seed);
+		for (k = 0; k < 8; k++) {
+			lim = (k % 2) ? size : 16384
+			printf "%d %o\n", int(rand() * lim), int(rand() * 256) } }' |
+	while read -r off val; do
+		printf "\\$val" | dd of="$T_TMP/bad" bs=1 seek="$off" conv=notrunc 2>/dev/null
+	done
+	"$ZCAT" "$T_TMP/bad" "$src" >/dev/null 2>&1
+	rc=$?
+	if [ $rc -gt 2 ]; then
+		crashes="$crashes $n"
+		cp "$T_TMP/bad" "/tmp/erofs-t050-crash-$n.img"
+	fi
+	n=$((n + 1))
+done
+if [ -z "$crashes" ]; then
+	pass "damaged images ($DAMAGE_RUNS seeded runs)"
+else
+	fail "damaged images" "crashes for seeds$crashes (kept /tmp/erofs-t050-crash-SEED.img)"
+fi
+finish
