@@ -90,11 +90,64 @@ static int lz4hc_compress_destsize(struct erofs_compress_ctx *ctx,
 	return ret;
 }
 
+/*
+ * liblz4 (like the kernel's copy) accepts a match offset of 0, which the
+ * block format declares invalid: the match then copies output bytes that
+ * were never written, so such a stream hands out stale buffer contents and
+ * decodes differently from call to call and from a shorter (partial)
+ * decode of itself (fuzz_lz4 found both).  Walk the sequences that produce
+ * the first outlen bytes and report an offset of 0 among them; any other
+ * defect is left to liblz4, which checks everything else.
+ */
+static bool lz4_zero_offset(const uint8_t *ip, size_t inlen, size_t outlen)
+{
+	const uint8_t *iend = ip + inlen;
+	size_t produced = 0, len;
+	unsigned int token, b;
+
+	while (ip < iend) {
+		token = *ip++;
+		len = token >> 4;
+		if (len == 15) {
+			do {
+				if (ip >= iend)
+					return false;
+				b = *ip++;
+				len += b;
+			} while (b == 255);
+		}
+		if (len >= (size_t)(iend - ip))
+			return false;	/* last literals (or truncated) */
+		ip += len;
+		produced += len;
+		if (produced >= outlen || iend - ip < 2)
+			return false;	/* decoding stops before the offset */
+		if (!(ip[0] | ip[1] << 8))
+			return true;
+		ip += 2;
+		len = token & 15;
+		if (len == 15) {
+			do {
+				if (ip >= iend)
+					return false;
+				b = *ip++;
+				len += b;
+			} while (b == 255);
+		}
+		produced += len + 4;
+		if (produced >= outlen)
+			return false;
+	}
+	return false;
+}
+
 static int lz4_decompress(void **state, const void *in, size_t inlen,
 			  void *out, size_t outlen, bool partial)
 {
 	int ret;
 
+	if (lz4_zero_offset(in, inlen, outlen))
+		return -EFSCORRUPTED;
 	/*
 	 * Both calls bound every write by outlen and every read by inlen,
 	 * whatever the stream says.  The partial form also tolerates bytes

@@ -11,8 +11,8 @@
  * keeps its inline tail and feeds the fingerprint hash, and the inode (with
  * the fingerprint value) is written right after its data.  Files that went
  * through the compressor (zwrite.c) were read during planning; their
- * blocks, inline pcluster and fingerprint come from the spool instead.  The superblock
- * goes last, with its checksum.
+ * blocks, inline pcluster and fingerprint come from the spools instead.
+ * The superblock goes last, with its checksum.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -143,11 +143,16 @@ static int wr_emit_zfile(struct wr_emit *e, const struct erofs_wr_inode *wi)
 	if (z->has_digest)
 		memcpy(e->digest, z->digest, sizeof(e->digest));
 	if (z->flat) {
+		/* raw data spooled apart, or the all-PLAIN blocks */
+		const struct erofs_wr_zpiece *src = z->raw.len ? &z->raw :
+						    z->pcl;
+		size_t nsrc = z->raw.len ? 1 : z->nr_pcl;
+
 		while (done < wi->size && !ret) {
 			size_t n = (size_t)EROFS_MIN(wi->size - done, WR_CHUNK);
 
-			ret = erofs_wr_spool_read(w, e->chunk, n,
-						  z->raw_off + done);
+			ret = erofs_wr_spool_read(w, src, nsrc, e->chunk, n,
+						  done);
 			if (!ret)
 				ret = wr_content(e, wi, done, e->chunk, n);
 			done += n;
@@ -158,14 +163,16 @@ static int wr_emit_zfile(struct wr_emit *e, const struct erofs_wr_inode *wi)
 	while (done < total && !ret) {
 		size_t n = (size_t)EROFS_MIN(total - done, WR_CHUNK);
 
-		ret = erofs_wr_spool_read(w, e->chunk, n, z->spool_off + done);
+		ret = erofs_wr_spool_read(w, z->pcl, z->nr_pcl, e->chunk, n,
+					  done);
 		if (!ret)
 			ret = wr_data_write(e, wi->startblk * w->bs + done,
 					    e->chunk, n, path);
 		done += n;
 	}
 	if (!ret && z->inlined)
-		ret = erofs_wr_spool_read(w, e->tail, z->inl_len, z->inl_off);
+		ret = erofs_wr_spool_read(w, &z->inl, 1, e->tail, z->inl_len,
+					  0);
 	return ret;
 }
 

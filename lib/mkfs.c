@@ -77,8 +77,7 @@ static void wr_release(struct erofs_wr *w)
 int erofs_mkfs_build(const struct erofs_mkfs_params *p, struct erofs_node *root,
 		     struct erofs_io *io, struct erofs_mkfs_stats *stats)
 {
-	struct erofs_wr w = { .p = p, .log = p->log, .io = io,
-			      .spool_fd = -1 };
+	struct erofs_wr w = { .p = p, .log = p->log, .io = io };
 	int ret;
 
 	if (p->blkszbits < EROFS_MIN_BLKSZBITS ||

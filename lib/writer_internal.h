@@ -5,8 +5,9 @@
  * The writer runs in two passes over one struct erofs_wr:
  *  - plan (layout.c, xattr_write.c, dir_write.c, zwrite.c): number the
  *    inodes in breadth-first order, decide every inode's form, compress
- *    regular files (zwrite.c; results spooled), decide data layout, xattr
- *    area, metadata position (nid) and data blocks;
+ *    regular files (zwrite.c: in parallel, results spooled and collected
+ *    per file, so the plan never depends on the thread count), decide
+ *    data layout, xattr area, metadata position (nid) and data blocks;
  *  - emit (emit.c): stream data blocks and metadata to exactly the planned
  *    offsets, checking every write against the plan, superblock last.
  * Nothing here depends on anything but the tree and the params, so two
@@ -42,23 +43,40 @@ struct erofs_wr_extent {
 	uint8_t type;			/* Z_EROFS_LCLUSTER_TYPE_PLAIN/HEAD1 */
 };
 
+/* bytes [off, off + len) of spool file number `spool` */
+struct erofs_wr_zpiece {
+	uint32_t spool;
+	uint64_t off, len;
+};
+
+/* one append-only, unlinked spool file; each compression worker owns one */
+struct erofs_wr_spool {
+	int fd;
+	uint64_t len;
+};
+
 /*
  * The result of compressing one regular file (zwrite.c).  Its pclusters
- * (the tail's block form included) sit in the spool, block-aligned and
- * zero-padded exactly as they go to the image.  The last extent may also
- * have an inline form (ztailpacking); layout decides which one is used.
+ * (the tail's block form included) sit in the spools, block-aligned and
+ * zero-padded exactly as they go to the image; concatenating pcl[] gives
+ * them in extent order (one piece per segment of the file, each piece
+ * written by whichever worker compressed that segment).  The last extent
+ * may also have an inline form (ztailpacking); layout decides which one
+ * is used.
  */
 struct erofs_wr_zinfo {
 	struct erofs_wr_extent *ext;
 	size_t nr_ext;
-	uint64_t spool_off;		/* pclusters, in extent order */
+	struct erofs_wr_zpiece *pcl;	/* pclusters, in extent order */
+	size_t nr_pcl;
 	uint64_t zblocks;		/* their blocks (tail block form too) */
 	uint32_t inl_len;		/* inline form of the last extent, 0 = none */
 	uint8_t inl_type;		/* its lcluster type */
-	uint64_t inl_off;		/* its bytes in the spool */
+	struct erofs_wr_zpiece inl;	/* its bytes (inl_len of them) */
 	bool inlined;			/* layout chose the inline form */
 	bool flat;			/* stored uncompressed after all: */
-	uint64_t raw_off;		/* the raw data in the spool */
+	struct erofs_wr_zpiece raw;	/* the raw data; len 0 = the pclusters
+					 * (all PLAIN) are the raw data */
 	unsigned int meta_len;		/* map header + indexes (bytes) */
 	uint16_t advise;
 	bool has_digest;
@@ -136,8 +154,8 @@ struct erofs_wr {
 	bool zbig;			/* pclusters may span several blocks */
 	uint32_t pcluster_blks;		/* max pcluster blocks */
 	uint32_t max_extent;		/* max decoded bytes per extent */
-	int spool_fd;			/* -1 = none */
-	uint64_t spool_len;
+	struct erofs_wr_spool *spools;	/* one per compression worker */
+	unsigned int nr_spools;
 	uint64_t nr_zfiles;		/* files stored compressed */
 	bool any_inline_z;		/* some inode has an inline pcluster */
 	uint8_t cfg_rec[64];		/* COMPR_CFGS records (after the sb) */
@@ -170,15 +188,18 @@ int erofs_wr_dir_render(const struct erofs_wr *w,
 /* zwrite.c */
 int erofs_wr_z_init(struct erofs_wr *w);
 void erofs_wr_z_release(struct erofs_wr *w);
-/* compress every candidate file (one read each, fingerprint included) */
+/* compress every candidate file (one read each, fingerprint included),
+ * with p->workers threads; the result does not depend on their number */
 int erofs_wr_z_compress_all(struct erofs_wr *w);
 /* after the plan: superblock bits and records of what was used */
 void erofs_wr_z_features(struct erofs_wr *w);
 /* map header + indexes of a compressed inode into out (z->meta_len) */
 int erofs_wr_z_encode_meta(const struct erofs_wr *w,
 			   const struct erofs_wr_inode *wi, uint8_t *out);
-int erofs_wr_spool_read(const struct erofs_wr *w, void *buf, size_t len,
-			uint64_t off);
+/* read bytes [off, off + len) of the concatenation of pieces pc[0..nr) */
+int erofs_wr_spool_read(const struct erofs_wr *w,
+			const struct erofs_wr_zpiece *pc, size_t nr, void *buf,
+			size_t len, uint64_t off);
 static inline bool erofs_wr_is_z(const struct erofs_wr_inode *wi)
 {
 	return wi->z && !wi->z->flat;

@@ -3,26 +3,48 @@
  * zwrite.c - compressed regular files for the writer (format.md 7).
  *
  * Before layout, every regular file larger than one block is read once:
- * the same pass feeds the fingerprint hash and cuts the data into extents
- * with the compressor's fixed-output call ("fill one pcluster").  The
- * encoded pclusters go to a spool file exactly as they will sit in the
- * image (0PADDING: stream at the end of its blocks; PLAIN: raw data at the
- * start, SHIFTED), so layout only has to choose positions and emit only
- * has to copy.  A file whose compression does not save a block is stored
- * uncompressed from the spool, never re-read.
+ * the same read feeds the fingerprint hash and the compressor's
+ * fixed-output call ("fill one pcluster"), which cuts the data into
+ * extents.  The encoded pclusters go to a spool file exactly as they will
+ * sit in the image (0PADDING: stream at the end of its blocks; PLAIN: raw
+ * data at the start, SHIFTED), so layout only has to choose positions and
+ * emit only has to copy.  A file whose compression does not save a block
+ * is stored uncompressed from the spool, never re-read.
+ *
+ * Parallelism (--workers) without losing reproducibility:
+ *  - the unit of work is a segment: a file cut at fixed WR_ZSEGMENT
+ *    offsets (most files are one segment).  Extents never cross a segment
+ *    boundary, and a segment's extents depend only on its bytes and the
+ *    params, so the cut -- and therefore the image -- is the same for any
+ *    number of workers;
+ *  - the queue is the list of segments in inode order; a worker takes the
+ *    next one, reads it whole, hashes it, compresses it into its own spool
+ *    file and records the result in that segment's slot.  Nothing is
+ *    placed yet: after all workers are joined, the results are collected
+ *    file by file in inode order, and layout decides every position;
+ *  - SHA-256 cannot be split, so the segments of one file are hashed in
+ *    order: a worker that has read segment k waits until segment k-1 has
+ *    been hashed (not compressed).  Segment k-1 was taken earlier by a
+ *    worker that waits only on k-2, so this cannot deadlock;
+ *  - memory: one segment buffer and one pcluster per worker; everything
+ *    encoded goes to the spools at once.
+ * An error stops the queue: the failing worker logs it (with the path),
+ * the others finish the segment in hand (or leave the hash wait) and stop,
+ * and the build returns the first error.  Workers log through a proxy that
+ * serializes calls into the build's log sink.
  *
  * Extent rules (format.md 7.1, 7.6, 7.8):
  *  - lclusters are one block; an extent that is not the last must end in a
  *    later lcluster than it starts in (one extent start per lcluster);
+ *    segment boundaries are block-aligned, so ending there is allowed;
  *  - a compressed extent is kept only if its block-rounded encoded size is
  *    smaller than its decoded size; otherwise that spot becomes a PLAIN
  *    extent of (at most) one block of raw data;
  *  - with ztailpacking the last extent also gets an inline form (encoded
  *    or raw, < 1 block) that layout may place right after the indexes.
- * compress_file() depends on nothing but the file's bytes and the params,
- * so files could be compressed in parallel later (one context each).
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,11 +52,17 @@
 #include "erofs/ishare.h"
 #include "writer_internal.h"
 
+/*
+ * The segment size: as erofs-utils (16 MiB), a multiple of every block
+ * size and larger than the largest extent (12 MiB), so small and medium
+ * files are one segment and only very large ones get extra extent cuts.
+ */
+#define WR_ZSEGMENT	(16U << 20)
 #define WR_ZREAD	(1U << 20)	/* source read size */
 
-/* ---- spool: an unlinked temporary file, append-only ---- */
+/* ---- spools: unlinked temporary files, append-only ---- */
 
-static int wr_spool_open(struct erofs_wr *w)
+static int wr_spool_open(struct erofs_wr *w, struct erofs_wr_spool *s)
 {
 	const char *dir = w->p->tmpdir;
 	char path[4096];
@@ -58,56 +86,47 @@ static int wr_spool_open(struct erofs_wr *w)
 		return err;
 	}
 	unlink(path);
-	w->spool_fd = fd;
-	w->spool_len = 0;
+	s->fd = fd;
+	s->len = 0;
 	return 0;
 }
 
-static int wr_spool_append(struct erofs_wr *w, const void *buf, size_t len,
-			   uint64_t *off)
-{
-	const uint8_t *p = buf;
-	uint64_t pos = w->spool_len;
-
-	if (off)
-		*off = pos;
-	while (len) {
-		ssize_t n = pwrite(w->spool_fd, p, len, (off_t)pos);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			erofs_err(w->log, "spool write error: %s",
-				  strerror(errno));
-			return -errno;
-		}
-		p += n;
-		pos += (uint64_t)n;
-		len -= (size_t)n;
-	}
-	w->spool_len = pos;
-	return 0;
-}
-
-int erofs_wr_spool_read(const struct erofs_wr *w, void *buf, size_t len,
-			uint64_t off)
+int erofs_wr_spool_read(const struct erofs_wr *w,
+			const struct erofs_wr_zpiece *pc, size_t nr, void *buf,
+			size_t len, uint64_t off)
 {
 	uint8_t *p = buf;
 
 	while (len) {
-		ssize_t n = pread(w->spool_fd, p, len, (off_t)off);
+		uint64_t at;
+		size_t n;
+		ssize_t got;
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			erofs_err(w->log, "spool read error at %llu: %s",
-				  (unsigned long long)off,
-				  n ? strerror(errno) : "short read");
-			return n ? -errno : -EIO;
+		/* find the piece holding off */
+		while (nr && off >= pc->len) {
+			off -= pc->len;
+			pc++;
+			nr--;
 		}
-		p += n;
-		off += (uint64_t)n;
-		len -= (size_t)n;
+		if (!nr || pc->spool >= w->nr_spools) {
+			erofs_err(w->log,
+				  "internal error: spool read beyond the data");
+			return -EIO;
+		}
+		at = pc->off + off;
+		n = (size_t)EROFS_MIN((uint64_t)len, pc->len - off);
+		got = pread(w->spools[pc->spool].fd, p, n, (off_t)at);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			erofs_err(w->log, "spool read error at %llu: %s",
+				  (unsigned long long)at,
+				  got ? strerror(errno) : "short read");
+			return got ? -errno : -EIO;
+		}
+		p += got;
+		off += (uint64_t)got;
+		len -= (size_t)got;
 	}
 	return 0;
 }
@@ -120,7 +139,8 @@ int erofs_wr_z_init(struct erofs_wr *w)
 	uint32_t pmax = p->pcluster_max ? p->pcluster_max : w->bs;
 	uint32_t limit;
 
-	w->spool_fd = -1;
+	w->spools = NULL;
+	w->nr_spools = 0;
 	if (!p->nr_compr)
 		return 0;
 	if (!p->compr[0].c || !p->compr[0].c->built) {
@@ -159,7 +179,7 @@ int erofs_wr_z_init(struct erofs_wr *w)
 	w->zcfg = p->compr[0];
 	w->zcfg.blkszbits = w->blkszbits;
 	w->zcfg.max_pclusterblks = w->pcluster_blks;
-	return wr_spool_open(w);
+	return 0;
 }
 
 void erofs_wr_z_release(struct erofs_wr *w)
@@ -171,144 +191,195 @@ void erofs_wr_z_release(struct erofs_wr *w)
 
 		if (z) {
 			free(z->ext);
+			free(z->pcl);
 			free(z);
 			w->inodes[i].z = NULL;
 		}
 	}
-	if (w->spool_fd >= 0)
-		close(w->spool_fd);
-	w->spool_fd = -1;
+	for (i = 0; i < w->nr_spools; i++)
+		if (w->spools[i].fd >= 0)
+			close(w->spools[i].fd);
+	free(w->spools);
+	w->spools = NULL;
+	w->nr_spools = 0;
 }
 
-/* ---- compressing one file ---- */
+/* ---- the work queue ---- */
 
-struct wr_zjob {
-	struct erofs_wr *w;
-	struct erofs_compress_ctx ctx;
-	struct erofs_sha256 *sha;
-	uint8_t *win;			/* input window */
-	size_t wincap;
-	uint8_t *enc;			/* one pcluster of encoded output */
-	uint8_t *pcl;			/* the padded pcluster */
-
-	/* current file */
-	const struct erofs_wr_inode *wi;
-	int fd;
-	uint64_t size, wbase, wlen;	/* window = file bytes [wbase, +wlen) */
-	struct erofs_wr_zinfo *z;
-	size_t cap_ext;
+/* what one segment produced */
+struct wr_zseg {
+	struct erofs_wr_extent *ext;	/* la relative to the file */
+	size_t nr_ext, cap_ext;
+	struct erofs_wr_zpiece pcl;	/* its pclusters */
+	uint64_t zblocks;
+	/* the file's last segment: inline form of the last extent */
+	uint32_t inl_len;
+	uint8_t inl_type;
+	struct erofs_wr_zpiece inl;
+	/* a one-segment file that compresses badly: its raw data */
+	struct erofs_wr_zpiece raw;
 };
+
+struct wr_zfile {
+	struct erofs_wr_inode *wi;
+	uint32_t nr_seg;
+	struct wr_zseg *seg;
+	/* files of several segments with a fingerprint: the running hash,
+	 * and how many segments went into it (guarded by the pool lock) */
+	struct erofs_sha256 *sha;
+	uint32_t hashed;
+};
+
+struct wr_zjobref {
+	uint32_t file, seg;
+};
+
+struct wr_zpool;
+
+struct wr_zworker {
+	struct wr_zpool *pool;
+	unsigned int id;		/* = its spool number */
+	pthread_t thread;
+	bool started;
+	struct erofs_log log;		/* proxy into the build's log */
+	struct erofs_compress_ctx ctx;
+	bool ctx_ok;
+	struct erofs_sha256 *sha;	/* one-segment files */
+	uint8_t *buf;			/* the segment's bytes */
+	uint8_t *enc;			/* one encoded pcluster */
+	uint8_t *pcl;			/* the padded pcluster */
+	uint64_t bytes_read;
+	/* the segment in hand */
+	struct wr_zfile *f;
+	struct wr_zseg *s;
+	const char *path;
+};
+
+struct wr_zpool {
+	struct erofs_wr *w;
+	pthread_mutex_t lock;		/* next, err, hashed counters */
+	pthread_cond_t hashed_cond;	/* some file's hash advanced */
+	pthread_mutex_t log_lock;	/* one message at a time */
+	struct wr_zfile *files;
+	size_t nr_files;
+	struct wr_zjobref *jobs;
+	size_t nr_jobs, next;
+	size_t bufsz;			/* largest segment in the queue */
+	int stop;			/* atomic: an error happened */
+	int err;			/* the first error */
+	struct wr_zworker *wk;
+	unsigned int nr_wk;
+};
+
+static void wr_zlog_sink(void *priv, int level, const char *msg)
+{
+	struct wr_zpool *pool = priv;
+	const struct erofs_log *log = pool->w->log;
+
+	pthread_mutex_lock(&pool->log_lock);
+	log->sink(log->priv, level, msg);
+	pthread_mutex_unlock(&pool->log_lock);
+}
+
+static bool wr_zstopped(struct wr_zpool *pool)
+{
+	return __atomic_load_n(&pool->stop, __ATOMIC_ACQUIRE);
+}
 
 static const char *wr_path(const struct erofs_wr_inode *wi)
 {
 	return wi->node->path ? wi->node->path : wi->node->src_path;
 }
 
-/* make file bytes [head, head + need) available in the window */
-static int wr_zwindow(struct wr_zjob *j, uint64_t head, size_t need)
+static int wr_zappend(struct wr_zworker *k, const void *buf, size_t len,
+		      uint64_t *off)
 {
-	const struct erofs_node *n = j->wi->node;
+	struct erofs_wr_spool *sp = &k->pool->w->spools[k->id];
+	const uint8_t *p = buf;
+	uint64_t pos = sp->len;
 
-	if (head + need <= j->wbase + j->wlen)
-		return 0;
-	if (head > j->wbase) {
-		memmove(j->win, j->win + (head - j->wbase),
-			(size_t)(j->wbase + j->wlen - head));
-		j->wlen -= head - j->wbase;
-		j->wbase = head;
-	}
-	while (j->wbase + j->wlen < j->size && j->wlen < j->wincap) {
-		size_t want = (size_t)EROFS_MIN(j->size - j->wbase - j->wlen,
-						j->wincap - j->wlen);
-		ssize_t got;
+	if (off)
+		*off = pos;
+	while (len) {
+		ssize_t n = pwrite(sp->fd, p, len, (off_t)pos);
 
-		want = EROFS_MIN(want, (size_t)WR_ZREAD);
-		got = pread(j->fd, j->win + j->wlen, want,
-			    (off_t)(n->src_off + j->wbase + j->wlen));
-		if (got < 0) {
+		if (n < 0) {
+			int err = -errno;
+
 			if (errno == EINTR)
 				continue;
-			erofs_err(j->w->log, "%s: read error: %s",
-				  wr_path(j->wi), strerror(errno));
-			return -errno;
+			erofs_err(&k->log, "%s: spool write error: %s",
+				  k->path, strerror(errno));
+			return err;
 		}
-		if (!got) {
-			erofs_err(j->w->log,
-				  "%s: file shrank while building (%llu of %llu bytes)",
-				  wr_path(j->wi),
-				  (unsigned long long)(j->wbase + j->wlen),
-				  (unsigned long long)j->size);
-			return -EIO;
-		}
-		if (j->sha) {
-			int ret = erofs_sha256_update(j->sha, j->win + j->wlen,
-						      (size_t)got);
-			if (ret)
-				return ret;
-		}
-		j->wlen += (size_t)got;
-		j->w->data_bytes_read += (uint64_t)got;
+		p += n;
+		pos += (uint64_t)n;
+		len -= (size_t)n;
 	}
+	sp->len = pos;
 	return 0;
 }
 
-static int wr_zadd(struct wr_zjob *j, uint64_t la, uint32_t llen,
+static int wr_zadd(struct wr_zworker *k, uint64_t la, uint32_t llen,
 		   uint32_t pblks, uint8_t type)
 {
-	struct erofs_wr_zinfo *z = j->z;
+	struct wr_zseg *s = k->s;
 
-	if (z->nr_ext == j->cap_ext) {
-		size_t cap = j->cap_ext ? 2 * j->cap_ext : 16;
-		struct erofs_wr_extent *e = realloc(z->ext, cap * sizeof(*e));
+	if (s->nr_ext == s->cap_ext) {
+		size_t cap = s->cap_ext ? 2 * s->cap_ext : 16;
+		struct erofs_wr_extent *e = realloc(s->ext, cap * sizeof(*e));
 
-		if (!e)
+		if (!e) {
+			erofs_err(&k->log, "%s: out of memory", k->path);
 			return -ENOMEM;
-		z->ext = e;
-		j->cap_ext = cap;
+		}
+		s->ext = e;
+		s->cap_ext = cap;
 	}
-	z->ext[z->nr_ext++] = (struct erofs_wr_extent){
+	s->ext[s->nr_ext++] = (struct erofs_wr_extent){
 		.la = la, .llen = llen, .pblks = pblks, .type = type,
 	};
-	z->zblocks += pblks;
+	s->zblocks += pblks;
 	return 0;
 }
 
 /* spool one pcluster: zero padding then the stream (0PADDING) */
-static int wr_zput_encoded(struct wr_zjob *j, const uint8_t *enc, size_t len,
-			   uint32_t *pblks)
+static int wr_zput_encoded(struct wr_zworker *k, const uint8_t *enc,
+			   size_t len, uint32_t *pblks)
 {
-	unsigned int bs = j->w->bs;
+	unsigned int bs = k->pool->w->bs;
 	size_t total = EROFS_ROUND_UP(len, bs);
 
-	memset(j->pcl, 0, total - len);
-	memcpy(j->pcl + total - len, enc, len);
+	memset(k->pcl, 0, total - len);
+	memcpy(k->pcl + total - len, enc, len);
 	*pblks = (uint32_t)(total / bs);
-	return wr_spool_append(j->w, j->pcl, total, NULL);
+	return wr_zappend(k, k->pcl, total, NULL);
 }
 
 /* spool one PLAIN block: raw data then zeros (SHIFTED) */
-static int wr_zput_plain(struct wr_zjob *j, const uint8_t *raw, size_t len)
+static int wr_zput_plain(struct wr_zworker *k, const uint8_t *raw,
+			 size_t len)
 {
-	unsigned int bs = j->w->bs;
+	unsigned int bs = k->pool->w->bs;
 
-	memcpy(j->pcl, raw, len);
-	memset(j->pcl + len, 0, bs - len);
-	return wr_spool_append(j->w, j->pcl, bs, NULL);
+	memcpy(k->pcl, raw, len);
+	memset(k->pcl + len, 0, bs - len);
+	return wr_zappend(k, k->pcl, bs, NULL);
 }
 
 /* how much input to offer the compressor at once */
-static size_t wr_zoffer(const struct wr_zjob *j, uint64_t r, size_t last_in)
+static size_t wr_zoffer(const struct erofs_wr *w, uint64_t r, size_t last_in)
 {
-	size_t want = (size_t)EROFS_MIN(r, (uint64_t)j->w->max_extent);
-	unsigned int alg = j->w->zcfg.c->alg;
-	size_t pmax = (size_t)j->w->pcluster_blks << j->w->blkszbits;
+	size_t want = (size_t)EROFS_MIN(r, (uint64_t)w->max_extent);
+	unsigned int alg = w->zcfg.c->alg;
+	size_t pmax = (size_t)w->pcluster_blks << w->blkszbits;
 
 	/*
 	 * zstd and libdeflate cannot stop at an output size; their backends
 	 * search the input length and try the whole offer first, so offering
 	 * the maximum every time would cost O(max_extent) per pcluster.
 	 * Offer about twice what the previous pcluster took instead (a pure
-	 * function of the data, so still deterministic).
+	 * function of the segment's data, so still deterministic).
 	 */
 	if (alg == Z_EROFS_COMPRESSION_DEFLATE ||
 	    alg == Z_EROFS_COMPRESSION_ZSTD)
@@ -316,41 +387,42 @@ static size_t wr_zoffer(const struct wr_zjob *j, uint64_t r, size_t last_in)
 	return want;
 }
 
-static int wr_zfile_extents(struct wr_zjob *j)
+/*
+ * Cut file bytes [base, base + len), held in k->buf, into extents.
+ * last_seg: the segment ends the file (tail packing applies).
+ */
+static int wr_zseg_extents(struct wr_zworker *k, uint64_t base, size_t len,
+			   bool last_seg)
 {
-	struct erofs_wr *w = j->w;
-	struct erofs_wr_zinfo *z = j->z;
+	struct erofs_wr *w = k->pool->w;
+	struct wr_zseg *s = k->s;
 	unsigned int bs = w->bs, L = w->bs;
 	size_t pmax = (size_t)w->pcluster_blks << w->blkszbits;
-	uint64_t head = 0;
+	uint64_t head = base, end = base + len;
 	size_t last_in = 0;
 	int ret;
 
-	z->spool_off = w->spool_len;
-	while (head < j->size) {
-		uint64_t r = j->size - head;
-		size_t in = wr_zoffer(j, r, last_in);
-		const uint8_t *src;
+	while (head < end) {
+		uint64_t r = end - head;
+		size_t in = wr_zoffer(w, r, last_in);
+		const uint8_t *src = k->buf + (head - base);
 		bool last;
 		int enc;
 		uint32_t pblks;
 
-		ret = wr_zwindow(j, head, in);
-		if (ret)
-			return ret;
-		src = j->win + (head - j->wbase);
-		enc = erofs_compress_destsize(&j->ctx, src, &in, j->enc, pmax);
+		if (wr_zstopped(k->pool))
+			return -ECANCELED;
+		enc = erofs_compress_destsize(&k->ctx, src, &in, k->enc, pmax);
 		if (enc == -ENOSPC) {
 			enc = 0;
 			in = 0;
 		} else if (enc < 0) {
-			erofs_err(w->log, "%s: %s compression failed: %s",
-				  wr_path(j->wi), w->zcfg.c->name,
-				  strerror(-enc));
+			erofs_err(&k->log, "%s: %s compression failed: %s",
+				  k->path, w->zcfg.c->name, strerror(-enc));
 			return enc;
 		}
 		last = in == r;
-		if (w->p->ztailpacking && enc > 0 && last &&
+		if (w->p->ztailpacking && last_seg && enc > 0 && last &&
 		    (unsigned int)enc < bs && (size_t)enc < in) {
 			/*
 			 * The tail: its block form first (compressed if that
@@ -358,30 +430,30 @@ static int wr_zfile_extents(struct wr_zjob *j)
 			 * contiguous in the spool, then the inline form.
 			 */
 			if (EROFS_ROUND_UP((size_t)enc, bs) < in) {
-				ret = wr_zput_encoded(j, j->enc, (size_t)enc,
+				ret = wr_zput_encoded(k, k->enc, (size_t)enc,
 						      &pblks);
 				if (!ret)
-					ret = wr_zadd(j, head, (uint32_t)in,
+					ret = wr_zadd(k, head, (uint32_t)in,
 						      pblks,
 						      Z_EROFS_LCLUSTER_TYPE_HEAD1);
 			} else {
-				ret = wr_zput_plain(j, src, in);
+				ret = wr_zput_plain(k, src, in);
 				if (!ret)
-					ret = wr_zadd(j, head, (uint32_t)in, 1,
+					ret = wr_zadd(k, head, (uint32_t)in, 1,
 						      Z_EROFS_LCLUSTER_TYPE_PLAIN);
 			}
 			if (!ret)
-				ret = wr_spool_append(w, j->enc, (size_t)enc,
-						      &z->inl_off);
-			z->inl_len = (uint32_t)enc;
-			z->inl_type = Z_EROFS_LCLUSTER_TYPE_HEAD1;
+				ret = wr_zappend(k, k->enc, (size_t)enc,
+						 &s->inl.off);
+			s->inl_len = (uint32_t)enc;
+			s->inl_type = Z_EROFS_LCLUSTER_TYPE_HEAD1;
 			return ret;
 		}
 		if (enc > 0 && EROFS_ROUND_UP((size_t)enc, bs) < in &&
 		    (last || (head + in) / L > head / L)) {
-			ret = wr_zput_encoded(j, j->enc, (size_t)enc, &pblks);
+			ret = wr_zput_encoded(k, k->enc, (size_t)enc, &pblks);
 			if (!ret)
-				ret = wr_zadd(j, head, (uint32_t)in, pblks,
+				ret = wr_zadd(k, head, (uint32_t)in, pblks,
 					      Z_EROFS_LCLUSTER_TYPE_HEAD1);
 			if (ret)
 				return ret;
@@ -391,14 +463,15 @@ static int wr_zfile_extents(struct wr_zjob *j)
 		}
 		/* incompressible here: one block of raw data */
 		in = (size_t)EROFS_MIN(r, (uint64_t)bs);
-		ret = wr_zput_plain(j, src, in);
+		ret = wr_zput_plain(k, src, in);
 		if (!ret)
-			ret = wr_zadd(j, head, (uint32_t)in, 1,
+			ret = wr_zadd(k, head, (uint32_t)in, 1,
 				      Z_EROFS_LCLUSTER_TYPE_PLAIN);
-		if (!ret && w->p->ztailpacking && in == r && in < bs) {
-			ret = wr_spool_append(w, src, in, &z->inl_off);
-			z->inl_len = (uint32_t)in;
-			z->inl_type = Z_EROFS_LCLUSTER_TYPE_PLAIN;
+		if (!ret && w->p->ztailpacking && last_seg && in == r &&
+		    in < bs) {
+			ret = wr_zappend(k, src, in, &s->inl.off);
+			s->inl_len = (uint32_t)in;
+			s->inl_type = Z_EROFS_LCLUSTER_TYPE_PLAIN;
 		}
 		if (ret)
 			return ret;
@@ -406,6 +479,179 @@ static int wr_zfile_extents(struct wr_zjob *j)
 		last_in = in;
 	}
 	return 0;
+}
+
+/* read file bytes [base, base + len) into k->buf; last_seg: also check
+ * that the file did not grow */
+static int wr_zseg_read(struct wr_zworker *k, uint64_t base, size_t len,
+			bool last_seg)
+{
+	const struct erofs_wr_inode *wi = k->f->wi;
+	const struct erofs_node *n = wi->node;
+	size_t done = 0;
+	int fd, ret = 0;
+	uint8_t c;
+
+	fd = open(n->src_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		erofs_err(&k->log, "%s: cannot open %s: %s", k->path,
+			  n->src_path, strerror(errno));
+		return ret;
+	}
+	while (done < len) {
+		size_t want = EROFS_MIN(len - done, (size_t)WR_ZREAD);
+		ssize_t got = pread(fd, k->buf + done, want,
+				    (off_t)(n->src_off + base + done));
+
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = -errno;
+			erofs_err(&k->log, "%s: read error: %s", k->path,
+				  strerror(errno));
+			goto out;
+		}
+		if (!got) {
+			erofs_err(&k->log,
+				  "%s: file shrank while building (%llu of %llu bytes)",
+				  k->path, (unsigned long long)(base + done),
+				  (unsigned long long)wi->size);
+			ret = -EIO;
+			goto out;
+		}
+		done += (size_t)got;
+		k->bytes_read += (uint64_t)got;
+	}
+	/* a whole-file source must end here; spool files continue */
+	if (last_seg && !n->src_off &&
+	    pread(fd, &c, 1, (off_t)wi->size) > 0) {
+		erofs_err(&k->log,
+			  "%s: file grew while building (expected %llu bytes)",
+			  k->path, (unsigned long long)wi->size);
+		ret = -EIO;
+	}
+out:
+	close(fd);
+	return ret;
+}
+
+/* feed segment seg (len bytes in k->buf) to the file's fingerprint */
+static int wr_zseg_hash(struct wr_zworker *k, uint32_t seg, size_t len)
+{
+	struct wr_zpool *pool = k->pool;
+	struct wr_zfile *f = k->f;
+	struct erofs_wr_zinfo *z = f->wi->z;
+	struct erofs_sha256 *sha = f->nr_seg == 1 ? k->sha : f->sha;
+	int ret = 0;
+
+	if (f->nr_seg > 1) {
+		/* wait for the previous segment's bytes */
+		bool ready;
+
+		pthread_mutex_lock(&pool->lock);
+		while (f->hashed < seg && !wr_zstopped(pool))
+			pthread_cond_wait(&pool->hashed_cond, &pool->lock);
+		ready = f->hashed == seg;
+		pthread_mutex_unlock(&pool->lock);
+		if (!ready)
+			return -ECANCELED;
+	}
+	/* this worker alone holds the hash until it passes it on */
+	if (!seg)
+		ret = erofs_sha256_reset(sha);
+	if (!ret)
+		ret = erofs_sha256_update(sha, k->buf, len);
+	if (!ret && seg + 1 == f->nr_seg) {
+		ret = erofs_sha256_final(sha, z->digest);
+		z->has_digest = !ret;
+	}
+	if (ret) {
+		erofs_err(&k->log, "%s: cannot compute the fingerprint: %s",
+			  k->path, strerror(-ret));
+		return ret;
+	}
+	if (f->nr_seg > 1) {
+		pthread_mutex_lock(&pool->lock);
+		f->hashed = seg + 1;
+		pthread_cond_broadcast(&pool->hashed_cond);
+		pthread_mutex_unlock(&pool->lock);
+	}
+	return 0;
+}
+
+static int wr_zseg_run(struct wr_zworker *k, const struct wr_zjobref *job)
+{
+	struct wr_zpool *pool = k->pool;
+	struct erofs_wr *w = pool->w;
+	struct wr_zfile *f = &pool->files[job->file];
+	struct wr_zseg *s = &f->seg[job->seg];
+	uint64_t size = f->wi->size, base = (uint64_t)job->seg * WR_ZSEGMENT;
+	size_t len = (size_t)EROFS_MIN(size - base, (uint64_t)WR_ZSEGMENT), i;
+	bool last_seg = job->seg + 1 == f->nr_seg, any_head1 = false;
+	int ret;
+
+	k->f = f;
+	k->s = s;
+	k->path = wr_path(f->wi);
+	ret = wr_zseg_read(k, base, len, last_seg);
+	if (!ret && w->ishare_id >= 0)
+		ret = wr_zseg_hash(k, job->seg, len);
+	if (ret)
+		return ret;
+	s->pcl.spool = s->inl.spool = s->raw.spool = k->id;
+	s->pcl.off = w->spools[k->id].len;
+	ret = wr_zseg_extents(k, base, len, last_seg);
+	if (ret)
+		return ret;
+	s->pcl.len = s->zblocks << w->blkszbits;
+	s->inl.len = s->inl_len;
+	if (f->nr_seg > 1)
+		return 0;
+	/*
+	 * A one-segment file that saves no block but has compressed extents
+	 * is stored raw; its bytes are still in hand, so spool them now (all
+	 * PLAIN needs nothing: those blocks are the raw data already).
+	 */
+	for (i = 0; i < s->nr_ext; i++)
+		any_head1 |= s->ext[i].type == Z_EROFS_LCLUSTER_TYPE_HEAD1;
+	if (any_head1 && s->zblocks >= EROFS_DIV_ROUND_UP(size, w->bs)) {
+		ret = wr_zappend(k, k->buf, len, &s->raw.off);
+		s->raw.len = len;
+	}
+	return ret;
+}
+
+static void *wr_zworker_main(void *arg)
+{
+	struct wr_zworker *k = arg;
+	struct wr_zpool *pool = k->pool;
+
+	for (;;) {
+		struct wr_zjobref job;
+		int ret;
+
+		pthread_mutex_lock(&pool->lock);
+		if (wr_zstopped(pool) || pool->next == pool->nr_jobs) {
+			pthread_mutex_unlock(&pool->lock);
+			break;
+		}
+		job = pool->jobs[pool->next++];
+		pthread_mutex_unlock(&pool->lock);
+
+		ret = wr_zseg_run(k, &job);
+		if (ret) {
+			pthread_mutex_lock(&pool->lock);
+			/* -ECANCELED only follows someone else's error */
+			if (!pool->err && ret != -ECANCELED)
+				pool->err = ret;
+			__atomic_store_n(&pool->stop, 1, __ATOMIC_RELEASE);
+			pthread_cond_broadcast(&pool->hashed_cond);
+			pthread_mutex_unlock(&pool->lock);
+			break;
+		}
+	}
+	return NULL;
 }
 
 /* bytes of the map header and indexes (format.md 7.2, 7.5, 7.7) */
@@ -431,129 +677,284 @@ static unsigned int wr_zmeta_len(const struct erofs_wr *w,
 	return pad + 8 + (unsigned int)len;
 }
 
-static int wr_zfile(struct wr_zjob *j, struct erofs_wr_inode *wi)
+/* collect one file's segments (main thread, inode order) */
+static int wr_zcollect(struct erofs_wr *w, struct wr_zfile *f)
 {
-	struct erofs_wr *w = j->w;
-	const struct erofs_node *n = wi->node;
-	struct erofs_wr_zinfo *z;
-	uint64_t flat_blocks = EROFS_DIV_ROUND_UP(wi->size, w->bs), i;
-	bool any_head1 = false, whole;
-	uint8_t c;
-	int ret;
+	struct erofs_wr_zinfo *z = f->wi->z;
+	const struct wr_zseg *last = &f->seg[f->nr_seg - 1];
+	uint64_t flat_blocks = EROFS_DIV_ROUND_UP(f->wi->size, w->bs);
+	size_t nr_ext = 0, i;
+	bool any_head1 = false;
+	uint32_t k;
 
-	z = calloc(1, sizeof(*z));
-	if (!z)
+	for (k = 0; k < f->nr_seg; k++)
+		nr_ext += f->seg[k].nr_ext;
+	z->pcl = malloc(f->nr_seg * sizeof(*z->pcl));
+	if (!z->pcl)
 		return -ENOMEM;
-	wi->z = z;
-	j->wi = wi;
-	j->z = z;
-	j->cap_ext = 0;
-	j->size = wi->size;
-	j->wbase = j->wlen = 0;
-	j->fd = open(n->src_path, O_RDONLY | O_CLOEXEC);
-	if (j->fd < 0) {
-		ret = -errno;
-		erofs_err(w->log, "%s: cannot open %s: %s", wr_path(wi),
-			  n->src_path, strerror(errno));
-		return ret;
+	if (f->nr_seg == 1) {
+		z->ext = f->seg[0].ext;		/* take it over */
+		f->seg[0].ext = NULL;
+	} else {
+		z->ext = malloc(nr_ext * sizeof(*z->ext));
+		if (!z->ext)
+			return -ENOMEM;
+		for (k = 0, i = 0; k < f->nr_seg; k++) {
+			memcpy(z->ext + i, f->seg[k].ext,
+			       f->seg[k].nr_ext * sizeof(*z->ext));
+			i += f->seg[k].nr_ext;
+		}
 	}
-	if (j->sha && (ret = erofs_sha256_reset(j->sha)))
-		goto out;
-	ret = wr_zfile_extents(j);
-	if (ret)
-		goto out;
-	/* every byte went through the window on its way to an extent */
-	if (j->wbase + j->wlen != j->size) {
-		erofs_err(w->log, "internal error: %s: %llu of %llu bytes read",
-			  wr_path(wi), (unsigned long long)(j->wbase + j->wlen),
-			  (unsigned long long)j->size);
-		ret = -EIO;
-		goto out;
+	z->nr_ext = nr_ext;
+	for (k = 0; k < f->nr_seg; k++) {
+		z->pcl[k] = f->seg[k].pcl;
+		z->zblocks += f->seg[k].zblocks;
 	}
-	/* a whole-file source must end here; spool files continue */
-	if (!n->src_off && pread(j->fd, &c, 1, (off_t)wi->size) > 0) {
-		erofs_err(w->log,
-			  "%s: file grew while building (expected %llu bytes)",
-			  wr_path(wi), (unsigned long long)wi->size);
-		ret = -EIO;
-		goto out;
-	}
-	if (j->sha) {
-		ret = erofs_sha256_final(j->sha, z->digest);
-		if (ret)
-			goto out;
-		z->has_digest = true;
-	}
+	z->nr_pcl = f->nr_seg;
+	z->inl_len = last->inl_len;
+	z->inl_type = last->inl_type;
+	z->inl = last->inl;
 	for (i = 0; i < z->nr_ext; i++)
 		any_head1 |= z->ext[i].type == Z_EROFS_LCLUSTER_TYPE_HEAD1;
-	whole = j->wbase == 0 && j->wlen == j->size;
 	if (z->zblocks >= flat_blocks) {
 		if (!any_head1) {
 			/* all PLAIN from offset 0: the spool is the raw data */
 			z->flat = true;
-			z->raw_off = z->spool_off;
-		} else if (whole) {
+		} else if (f->seg[0].raw.len) {
 			z->flat = true;
-			ret = wr_spool_append(w, j->win, (size_t)j->size,
-					      &z->raw_off);
+			z->raw = f->seg[0].raw;
 		}
 		/* else: as many blocks either way; keep it compressed */
 	}
 	if (!z->flat) {
-		z->meta_len = wr_zmeta_len(w, wi);
+		z->meta_len = wr_zmeta_len(w, f->wi);
 		w->nr_zfiles++;
 	}
-out:
-	close(j->fd);
-	j->fd = -1;
-	return ret;
+	return 0;
+}
+
+static unsigned int wr_zworkers(const struct erofs_mkfs_params *p)
+{
+	long n = p->workers;
+
+	if (!n)
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < 1)
+		n = 1;
+	return (unsigned int)EROFS_MIN(n, (long)EROFS_MKFS_MAX_WORKERS);
+}
+
+/* the queue: every segment of every candidate, in inode order */
+static int wr_zqueue(struct erofs_wr *w, struct wr_zpool *pool)
+{
+	size_t i, nf = 0, nj = 0;
+
+	for (i = 0; i < w->nr_inodes; i++) {
+		const struct erofs_wr_inode *wi = &w->inodes[i];
+
+		/* one block or less cannot get smaller in blocks */
+		if (wi->ftype != EROFS_FT_REG_FILE || wi->size <= w->bs)
+			continue;
+		nf++;
+		nj += EROFS_DIV_ROUND_UP(wi->size, (uint64_t)WR_ZSEGMENT);
+	}
+	if (!nf)
+		return 0;
+	pool->files = calloc(nf, sizeof(*pool->files));
+	pool->jobs = calloc(nj, sizeof(*pool->jobs));
+	if (!pool->files || !pool->jobs)
+		return -ENOMEM;
+	for (i = 0; i < w->nr_inodes; i++) {
+		struct erofs_wr_inode *wi = &w->inodes[i];
+		struct wr_zfile *f;
+		uint64_t nseg;
+		uint32_t k;
+
+		if (wi->ftype != EROFS_FT_REG_FILE || wi->size <= w->bs)
+			continue;
+		nseg = EROFS_DIV_ROUND_UP(wi->size, (uint64_t)WR_ZSEGMENT);
+		if (nseg > UINT32_MAX)
+			return -EFBIG;
+		/* counted at once, so that release frees what follows */
+		f = &pool->files[pool->nr_files++];
+		f->wi = wi;
+		f->nr_seg = (uint32_t)nseg;
+		f->seg = calloc(nseg, sizeof(*f->seg));
+		wi->z = calloc(1, sizeof(*wi->z));
+		if (!f->seg || !wi->z)
+			return -ENOMEM;
+		if (nseg > 1 && w->ishare_id >= 0) {
+			f->sha = erofs_sha256_new();
+			if (!f->sha)
+				return -ENOMEM;
+		}
+		for (k = 0; k < nseg; k++)
+			pool->jobs[pool->nr_jobs++] = (struct wr_zjobref){
+				.file = (uint32_t)(f - pool->files), .seg = k,
+			};
+		pool->bufsz = EROFS_MAX(pool->bufsz, (size_t)EROFS_MIN(
+				wi->size, (uint64_t)WR_ZSEGMENT));
+	}
+	return 0;
+}
+
+static int wr_zworker_init(struct wr_zpool *pool, struct wr_zworker *k,
+			   unsigned int id)
+{
+	struct erofs_wr *w = pool->w;
+	size_t pmax = (size_t)w->pcluster_blks << w->blkszbits;
+	int ret;
+
+	k->pool = pool;
+	k->id = id;
+	erofs_log_init(&k->log);
+	if (w->log && w->log->sink) {
+		k->log.level = w->log->level;
+		k->log.sink = wr_zlog_sink;
+		k->log.priv = pool;
+	}
+	k->buf = malloc(pool->bufsz);
+	k->enc = malloc(pmax);
+	k->pcl = malloc(pmax);
+	if (w->ishare_id >= 0)
+		k->sha = erofs_sha256_new();
+	if (!k->buf || !k->enc || !k->pcl || (w->ishare_id >= 0 && !k->sha)) {
+		erofs_err(w->log, "out of memory for compression worker %u",
+			  id);
+		return -ENOMEM;
+	}
+	ret = erofs_compress_init(&k->ctx, &w->zcfg);
+	if (ret) {
+		erofs_err(w->log, "cannot set up %s: %s", w->zcfg.c->name,
+			  strerror(-ret));
+		return ret;
+	}
+	k->ctx_ok = true;
+	return 0;
+}
+
+static void wr_zpool_release(struct wr_zpool *pool)
+{
+	size_t i;
+	uint32_t k;
+
+	for (i = 0; i < pool->nr_wk; i++) {
+		struct wr_zworker *wk = &pool->wk[i];
+
+		if (wk->ctx_ok)
+			erofs_compress_release(&wk->ctx);
+		erofs_sha256_free(wk->sha);
+		free(wk->buf);
+		free(wk->enc);
+		free(wk->pcl);
+	}
+	free(pool->wk);
+	for (i = 0; i < pool->nr_files; i++) {
+		struct wr_zfile *f = &pool->files[i];
+
+		for (k = 0; f->seg && k < f->nr_seg; k++)
+			free(f->seg[k].ext);
+		free(f->seg);
+		erofs_sha256_free(f->sha);
+	}
+	free(pool->files);
+	free(pool->jobs);
+	pthread_cond_destroy(&pool->hashed_cond);
+	pthread_mutex_destroy(&pool->lock);
+	pthread_mutex_destroy(&pool->log_lock);
 }
 
 int erofs_wr_z_compress_all(struct erofs_wr *w)
 {
-	struct wr_zjob j = { .w = w, .fd = -1 };
-	size_t pmax = (size_t)w->pcluster_blks << w->blkszbits, i;
+	struct wr_zpool pool = { .w = w };
+	unsigned int nr, i;
 	int ret;
 
 	if (!w->p->nr_compr)
 		return 0;
-	j.wincap = w->max_extent + WR_ZREAD;
-	j.win = malloc(j.wincap);
-	j.enc = malloc(pmax);
-	j.pcl = malloc(pmax);
-	if (!j.win || !j.enc || !j.pcl) {
-		ret = -ENOMEM;
-		goto out;
-	}
+	pthread_mutex_init(&pool.lock, NULL);
+	pthread_mutex_init(&pool.log_lock, NULL);
+	pthread_cond_init(&pool.hashed_cond, NULL);
 	if (w->ishare_id >= 0) {
-		j.sha = erofs_sha256_new();
-		if (!j.sha) {
+		struct erofs_sha256 *probe = erofs_sha256_new();
+
+		if (!probe) {
 			erofs_err(w->log,
 				  "fingerprints need SHA-256 (libcrypto), which is not available");
 			ret = -EOPNOTSUPP;
 			goto out;
 		}
+		erofs_sha256_free(probe);
 	}
-	ret = erofs_compress_init(&j.ctx, &w->zcfg);
+	ret = wr_zqueue(w, &pool);
 	if (ret) {
-		erofs_err(w->log, "cannot set up %s: %s", w->zcfg.c->name,
+		erofs_err(w->log, "cannot queue the files to compress: %s",
 			  strerror(-ret));
 		goto out;
 	}
-	for (i = 0; i < w->nr_inodes && !ret; i++) {
-		struct erofs_wr_inode *wi = &w->inodes[i];
-
-		/* one block or less cannot get smaller in blocks */
-		if (wi->ftype != EROFS_FT_REG_FILE || wi->size <= w->bs)
-			continue;
-		ret = wr_zfile(&j, wi);
+	if (!pool.nr_jobs)
+		goto out;
+	nr = (unsigned int)EROFS_MIN((size_t)wr_zworkers(w->p), pool.nr_jobs);
+	w->spools = calloc(nr, sizeof(*w->spools));
+	pool.wk = calloc(nr, sizeof(*pool.wk));
+	if (!w->spools || !pool.wk) {
+		erofs_err(w->log, "out of memory for %u compression workers",
+			  nr);
+		ret = -ENOMEM;
+		goto out;
 	}
-	erofs_compress_release(&j.ctx);
+	for (i = 0; i < nr; i++)
+		w->spools[i].fd = -1;
+	w->nr_spools = nr;
+	pool.nr_wk = nr;
+	for (i = 0; i < nr && !ret; i++) {
+		ret = wr_spool_open(w, &w->spools[i]);
+		if (!ret)
+			ret = wr_zworker_init(&pool, &pool.wk[i], i);
+	}
+	if (ret)
+		goto out;
+	erofs_info(w->log, "compressing %zu files (%zu segments) with %u worker%s",
+		   pool.nr_files, pool.nr_jobs, nr, nr > 1 ? "s" : "");
+	if (nr == 1) {
+		wr_zworker_main(&pool.wk[0]);	/* no thread needed */
+	} else {
+		for (i = 0; i < nr; i++) {
+			int err = pthread_create(&pool.wk[i].thread, NULL,
+						 wr_zworker_main, &pool.wk[i]);
+
+			if (err) {
+				erofs_err(w->log,
+					  "cannot start compression thread %u: %s",
+					  i, strerror(err));
+				pthread_mutex_lock(&pool.lock);
+				if (!pool.err)
+					pool.err = -err;
+				__atomic_store_n(&pool.stop, 1,
+						 __ATOMIC_RELEASE);
+				pthread_cond_broadcast(&pool.hashed_cond);
+				pthread_mutex_unlock(&pool.lock);
+				break;
+			}
+			pool.wk[i].started = true;
+		}
+		for (i = 0; i < nr; i++)
+			if (pool.wk[i].started)
+				pthread_join(pool.wk[i].thread, NULL);
+	}
+	for (i = 0; i < nr; i++)
+		w->data_bytes_read += pool.wk[i].bytes_read;
+	ret = pool.err;
+	if (!ret && wr_zstopped(&pool))
+		ret = -ECANCELED;	/* cannot happen: stop comes with err */
+	for (i = 0; i < pool.nr_files && !ret; i++) {
+		ret = wr_zcollect(w, &pool.files[i]);
+		if (ret)
+			erofs_err(w->log, "%s: out of memory",
+				  wr_path(pool.files[i].wi));
+	}
 out:
-	erofs_sha256_free(j.sha);
-	free(j.win);
-	free(j.enc);
-	free(j.pcl);
+	wr_zpool_release(&pool);
 	return ret;
 }
 

@@ -33,7 +33,7 @@ enum {	/* long-only options */
 	OPT_GID_OFFSET, OPT_EXCLUDE_PATH, OPT_EXCLUDE_REGEX, OPT_FILE_CONTEXTS,
 	OPT_MOUNT_POINT, OPT_ROOT_XATTR_ISIZE, OPT_XATTR_PREFIX,
 	OPT_HARD_DEREF, OPT_ISHARE_KEY, OPT_XATTR_INODE_DIGEST, OPT_QUIET,
-	OPT_TAR, OPT_AUFS, OPT_UNZIP, OPT_MAX_EXTENT_BYTES,
+	OPT_TAR, OPT_AUFS, OPT_UNZIP, OPT_MAX_EXTENT_BYTES, OPT_WORKERS,
 };
 
 static const struct erofs_cli_opt opt_defs[] = {
@@ -71,6 +71,7 @@ static const struct erofs_cli_opt opt_defs[] = {
 	{ "unxz", optional_argument, OPT_UNZIP, "[=FILE]", "same as --ungzip" },
 	{ "unlzma", optional_argument, OPT_UNZIP, "[=FILE]", "same as --ungzip" },
 	{ "max-extent-bytes", required_argument, OPT_MAX_EXTENT_BYTES, "N", "largest uncompressed extent in bytes (default max(1 MiB, 4 pclusters))" },
+	{ "workers", required_argument, OPT_WORKERS, "N", "compress with N threads (default: number of online CPUs); the image does not depend on N" },
 	{ "quiet", no_argument, OPT_QUIET, NULL, "print nothing but errors" },
 	{ "version", no_argument, 'V', NULL, "print the version and exit" },
 	{ "help", no_argument, 'h', NULL, "print this help and exit" },
@@ -203,6 +204,11 @@ static int parse_one(struct mkfs_cli *cli, int c, char *arg)
 		if (erofs_cli_parse_int(arg, 1, 12 << 20, &v))
 			return bad("invalid --max-extent-bytes '%s'", arg);
 		cli->mk.max_extent_bytes = (uint32_t)v;
+		break;
+	case OPT_WORKERS:
+		if (erofs_cli_parse_int(arg, 1, EROFS_MKFS_MAX_WORKERS, &v))
+			return bad("invalid --workers '%s' (1..%d)", arg, EROFS_MKFS_MAX_WORKERS);
+		cli->mk.workers = (unsigned int)v;
 		break;
 	case 'E':
 		if (erofs_cli_mkfs_extended(&cli->mk, &cli->imp, arg, &tok))

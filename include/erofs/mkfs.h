@@ -10,9 +10,11 @@
  *
  * With compression (nr_compr > 0) the plan starts by compressing every
  * regular file larger than one block: each source is read exactly once
- * (fingerprint included) and its encoded pclusters are kept in an unlinked
- * spool file under tmpdir until emit copies them into place, so a build
- * needs temporary space of about the compressed data size.
+ * (fingerprint included) and its encoded pclusters are kept in unlinked
+ * spool files under tmpdir (one per worker thread) until emit copies them
+ * into place, so a build needs temporary space of about the compressed
+ * data size, and memory of about 16 MiB per worker for the data being
+ * compressed.
  */
 #ifndef __EROFS_MKFS_H
 #define __EROFS_MKFS_H
@@ -23,6 +25,7 @@
 #include "erofs/tree.h"
 
 #define EROFS_MKFS_MAX_COMPR	8	/* algorithms in one -z list */
+#define EROFS_MKFS_MAX_WORKERS	1024	/* --workers upper bound */
 
 enum erofs_inode_form {
 	EROFS_FORM_AUTO,	/* compact where it fits */
@@ -67,9 +70,17 @@ struct erofs_mkfs_params {
 					 * (max(1 MiB, 4 * pcluster) <= 12 MiB) */
 	bool legacy_compress;		/* -E legacy-compress: full indexes */
 	bool ztailpacking;		/* -E ztailpacking: inline tail pcluster */
-	/* directory for the compressed-data spool file; NULL = $TMPDIR or
-	 * /tmp (the file is unlinked at once) */
+	/* directory for the compressed-data spool files; NULL = $TMPDIR or
+	 * /tmp (the files are unlinked at once) */
 	const char *tmpdir;
+	/*
+	 * --workers: threads compressing files at once; 0 = the number of
+	 * online CPUs, 1 = no extra thread.  Never changes the image: files
+	 * (and 16 MiB segments of larger ones) are compressed independently
+	 * and their results placed in a fixed order.  Values above
+	 * EROFS_MKFS_MAX_WORKERS are clamped.
+	 */
+	unsigned int workers;
 	/* progress: called with (done, total) inodes while emitting */
 	void (*progress)(void *priv, uint64_t done, uint64_t total);
 	void *progress_priv;

@@ -2,7 +2,11 @@
 /*
  * replay.c - run every file of the given directories (or files) through
  * the fuzz target once, so the corpus and past crashers are a regression
- * test without libFuzzer.  Prints "PASS: replay N inputs".
+ * test without libFuzzer.  Prints "PASS: replay N inputs".  Every fuzz
+ * target (fuzz_*.c) is linked with this file into its own replay binary
+ * (tests/Makefile.am).  With REPLAY_TRACE set in the environment, each
+ * input's path goes to stderr before it runs, so that the last line names
+ * the input of a crash (tests/integration/t035-zfuzz-replay.sh uses it).
  */
 #include <dirent.h>
 #include <stdint.h>
@@ -15,10 +19,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int run_file(const char *path)
 {
-	FILE *f = fopen(path, "rb");
+	FILE *f;
 	unsigned char *buf;
 	long len;
 
+	if (getenv("REPLAY_TRACE"))
+		fprintf(stderr, "replay: %s\n", path);
+	f = fopen(path, "rb");
 	if (!f)
 		return -1;
 	if (fseek(f, 0, SEEK_END) || (len = ftell(f)) < 0 ||

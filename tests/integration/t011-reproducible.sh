@@ -11,7 +11,8 @@
 #   ... without -U   the same two checks without a UUID (ours derives it
 #                from the tree once the time is fixed)
 # for a seeded random tree and the hand-made alltypes manifest, at the
-# smallest and the largest block size.  Needs root (gentree), not a mount.
+# smallest and the largest block size, and compressed builds with one and
+# three compression threads (--workers).  Needs root (gentree), not a mount.
 . "$(dirname "$0")/lib.sh"
 
 need_root
@@ -95,6 +96,25 @@ if gentree_run "$T_TMP/src" --manifest "$T_SRCDIR/manifests/alltypes.manifest"; 
 	check_tree "manifest alltypes" "$T_TMP/src"
 else
 	fail "manifest alltypes" "$T_WHY"
+fi
+
+# compression threads (--workers) never change the image
+if [ "$STANDIN" = 0 ] && mkfs_has_option '--workers='; then
+	if gentree_run "$T_TMP/src" --seed 12 --files "$files"; then
+		for alg in lz4hc zstd; do
+			if mkfs_image "$T_TMP/a.img" "$T_TMP/src" 4096 -z$alg \
+				--workers=1 -T "$EPOCH" -U "$UUID" &&
+			   mkfs_image "$T_TMP/b.img" "$T_TMP/src" 4096 -z$alg \
+				--workers=3 -T "$EPOCH" -U "$UUID"; then
+				same "random seed=12 $alg workers 1 and 3" \
+					"$T_TMP/a.img" "$T_TMP/b.img"
+			else
+				fail "random seed=12 $alg workers 1 and 3" "$T_WHY"
+			fi
+		done
+	else
+		fail "random seed=12" "$T_WHY"
+	fi
 fi
 
 finish

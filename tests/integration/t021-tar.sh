@@ -9,8 +9,7 @@
 # entry wins, missing parents are made, "..", --aufs whiteouts); the
 # ownership/time/exclusion options; fingerprints of tar input; broken
 # archives give a clear error, exit status 1 and no image.
-: "${TOP_BUILDDIR:=/work/build-importer}"
-: "${TOP_SRCDIR:=/work/main}"
+: "${TOP_SRCDIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
 export TOP_BUILDDIR TOP_SRCDIR
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 

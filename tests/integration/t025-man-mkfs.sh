@@ -5,8 +5,7 @@
 # and short option that "mkfs.erofs --help" prints (the help text comes
 # from the same table as the parser) must be documented in
 # man/mkfs.erofs.1, and every option the man page documents must exist.
-: "${TOP_BUILDDIR:=/work/build-importer}"
-: "${TOP_SRCDIR:=/work/main}"
+: "${TOP_SRCDIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
 export TOP_BUILDDIR TOP_SRCDIR
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 

@@ -18,7 +18,7 @@
 # (incompressible), zeros and mixed files of the sizes that matter
 # (0, 1, BS-1, BS, BS+1 for both block sizes, several MiB, a 13 MiB zero
 # file longer than the largest extent).  Reproducibility is checked once
-# per algorithm (two builds, same bytes).
+# per algorithm (two builds, same bytes), and for --workers at the end.
 . "$(dirname "$0")/lib.sh"
 
 need_loop
@@ -126,4 +126,51 @@ for alg in $ALGS; do
 	fi
 	rm -f "$T_TMP/r1" "$T_TMP/r2"
 done
+
+# --workers: the image does not depend on the number of compression
+# threads.  The tree gets two files of several 16 MiB segments (the unit
+# of parallel work: different threads compress them, their fingerprint is
+# hashed in order) on top of the usual ones.  lz4hc and zstd, with and
+# without fingerprints, are built with --workers=1, 2 and 4 and compared
+# byte for byte; then a 4-thread fingerprint build and a 2-thread big
+# pcluster build are mounted and checked like the rest.
+if mkfs_has_option '--workers='; then
+	wsrc=$T_TMP/wsrc
+	rm -rf "$wsrc"
+	cp -a "$src" "$wsrc"
+	seq 1 3000000 >"$wsrc/zfiles/seq_big"		# 20.9 MB
+	noise 17000000 9 >"$wsrc/zfiles/noise_big"	# stays raw
+	for alg in lz4hc zstd; do
+		for fp in plain ishare; do
+			set -- -z"$alg" -Eztailpacking -T 1700000000
+			[ $fp = ishare ] && set -- "$@" --ishare_key="$ISHARE_KEY"
+			ok=1
+			for n in 1 2 4; do
+				if ! mkfs_image "$T_TMP/w$n" "$wsrc" 4096 "$@" --workers=$n; then
+					fail "$alg $fp workers=$n" "$T_WHY"
+					ok=0
+					break
+				fi
+			done
+			[ $ok = 1 ] || continue
+			if cmp "$T_TMP/w1" "$T_TMP/w2" >"$T_TMP/cmp.log" 2>&1 &&
+			   cmp "$T_TMP/w1" "$T_TMP/w4" >>"$T_TMP/cmp.log" 2>&1; then
+				pass "$alg $fp workers 1, 2, 4 same image"
+			else
+				fail "$alg $fp workers 1, 2, 4 same image" "$(head -n 1 "$T_TMP/cmp.log")"
+			fi
+		done
+	done
+	rm -f "$T_TMP/w1" "$T_TMP/w2" "$T_TMP/w4"
+	IMG_DIGEST_OPTS="--check-fingerprint $ISHARE_KEY"
+	roundtrip "zstd workers=4 ishare" "$wsrc" 4096 -zzstd -Eztailpacking \
+		--workers=4 --ishare_key="$ISHARE_KEY"
+	IMG_DIGEST_OPTS=
+	DEB_FSCK=$REAL_DEB_FSCK
+	roundtrip "lz4hc workers=2 big-pcluster" "$wsrc" 4096 -zlz4hc -C65536 \
+		--workers=2
+	rm -rf "$wsrc"
+else
+	skip "workers" "our mkfs.erofs --help does not list --workers"
+fi
 finish

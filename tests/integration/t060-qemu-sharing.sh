@@ -10,8 +10,8 @@
 # /var/cache/erofs-tools/qemu.  Cases are skipped, with the reason, when
 # QEMU, busybox-static, the kernel packages, enough memory or our mkfs's
 # --ishare_key are missing, or when EROFS_SKIP_QEMU is set.
-: "${TOP_BUILDDIR:=/work/build-qemu}"
-: "${TOP_SRCDIR:=/work/main}"
+: "${TOP_SRCDIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${TOP_BUILDDIR:=$TOP_SRCDIR/build}"
 export TOP_BUILDDIR TOP_SRCDIR
 if [ -n "${EROFS_SKIP_QEMU:-}" ]; then
 	echo "SKIP: qemu-sharing: EROFS_SKIP_QEMU is set"

@@ -41,7 +41,7 @@
 # Our dump.erofs --fingerprint report (case dump-prediction) must give the
 # same totals as this prediction, and match the same-domain measurement.
 #
-# Environment: TOP_BUILDDIR (/work/build-qemu), TOP_SRCDIR (/work/main),
+# Environment: TOP_BUILDDIR (default build/ in the source tree), TOP_SRCDIR,
 # EROFS_QEMU_MKFS or MKFS, EROFS_QEMU_DUMP or DUMP (other mkfs.erofs and
 # dump.erofs than those in TOP_BUILDDIR),
 # EROFS_QEMU_REF_MKFS (erofs-utils >= 1.9 mkfs.erofs for the case checking
@@ -50,8 +50,8 @@
 # (work dir, kept if set), EROFS_QEMU_SCALE (divide the trees' large file
 # sizes by N), and those of lib.sh.
 set -u
-: "${TOP_BUILDDIR:=/work/build-qemu}"
-: "${TOP_SRCDIR:=/work/main}"
+: "${TOP_SRCDIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${TOP_BUILDDIR:=$TOP_SRCDIR/build}"
 # shellcheck disable=SC2034 # read by lib.sh
 QEMU_LIB_SELF=$TOP_SRCDIR/tests/qemu/lib.sh
 . "$TOP_SRCDIR/tests/qemu/lib.sh"

@@ -198,11 +198,12 @@ static void bad(const char *path, const char *why)
 
 static void *slurp(const char *path, size_t *len)
 {
-	int fd = open(path, O_RDONLY);
+	/* O_NONBLOCK: a damaged image may call a source FIFO a file */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW);
 	struct stat st;
 	void *buf;
 
-	if (fd < 0 || fstat(fd, &st)) {
+	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
 		if (fd >= 0)
 			close(fd);
 		return NULL;

@@ -835,9 +835,57 @@ static void test_errors(void **state)
 	erofs_node_put(root);
 }
 
+/* the last error message, for tests that check what a failure says */
+static char last_err[512];
+
 static void sink(void *priv, int level, const char *msg)
 {
 	fprintf(stderr, "log(%d): %s\n", level, msg);
+	if (level == EROFS_LOG_ERR)
+		snprintf(last_err, sizeof(last_err), "%s", msg);
+}
+
+/*
+ * A file whose size changes between the import (node->size) and the data
+ * pass: the build must fail with -EIO and a message naming the file and
+ * what happened, with and without fingerprints (a second reader of the
+ * data), for an inline tail and for a block-aligned size.
+ */
+static void test_size_changed(void **state)
+{
+	static const struct {
+		size_t real, planned;
+		const char *what;
+	} cases[] = {
+		{ 100, 200, "shrank" },		/* inline tail */
+		{ 200, 100, "grew" },
+		{ 8192, 12288, "shrank" },	/* whole blocks */
+		{ 12288, 8192, "grew" },
+		{ 0x50000, 0x40000, "grew" },	/* several read chunks */
+		{ 0x40000, 0x50000, "shrank" },
+	};
+	struct erofs_mkfs_params p;
+	unsigned char *img;
+	size_t len, i;
+	int fp;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		for (fp = 0; fp < 2; fp++) {
+			struct erofs_node *root = mkroot(), *f;
+
+			add_file(root, "a", 10, 3);
+			f = add_file(root, "changing", cases[i].real, 9);
+			f->size = cases[i].planned;
+			params(&p, 12);
+			if (fp)
+				p.ishare_key = "trusted.fp";
+			last_err[0] = '\0';
+			assert_int_equal(build(&p, root, &img, &len), -EIO);
+			assert_non_null(strstr(last_err, "/changing"));
+			assert_non_null(strstr(last_err, cases[i].what));
+			erofs_node_put(root);
+		}
+	}
 }
 
 static int setup(void **state)
@@ -872,6 +920,7 @@ int main(void)
 		cmocka_unit_test(test_layout_invariants),
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_size_changed),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

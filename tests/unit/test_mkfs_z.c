@@ -29,11 +29,16 @@
 static char tmpdir[64];
 static struct erofs_log tlog;
 
+/* the last error message, for tests that check what a failure says */
+static char last_err[512];
+
 static void sink(void *priv, int level, const char *msg)
 {
 	(void)priv;
 	if (level <= EROFS_LOG_WARN)
 		fprintf(stderr, "  log: %s\n", msg);
+	if (level == EROFS_LOG_ERR)
+		snprintf(last_err, sizeof(last_err), "%s", msg);
 }
 
 /* ---- test data ---- */
@@ -625,6 +630,211 @@ static void test_errors(void **state)
 	free_files(f, 1);
 }
 
+/*
+ * A compressed file whose size changes between the import (node->size) and
+ * the compression pass: -EIO and a message naming the file and what
+ * happened, for a one-segment file and for one of several 16 MiB segments
+ * (the growth check only runs on the last one).
+ */
+static void test_size_changed(void **state)
+{
+	static const struct {
+		size_t real, planned;
+		const char *what;
+	} cases[] = {
+		{ 40000, 50000, "shrank" },
+		{ 50000, 40000, "grew" },
+		{ (17U << 20) + 100, 17U << 20, "grew" },
+		{ 17U << 20, (17U << 20) + 100, "shrank" },
+		{ 8U << 20, 17U << 20, "shrank" },	/* in the first segment */
+	};
+	struct erofs_mkfs_params p;
+	unsigned char *img;
+	size_t len, i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tfile f[] = {
+			{ "a", D_TEXT, 10000, NULL },
+			{ "changing", D_TEXT, cases[i].real, NULL },
+		};
+		struct erofs_node *root = mktree(f, 2);
+
+		root->dentries[1].inode->size = cases[i].planned;
+		params(&p, 12, "lz4");
+		last_err[0] = '\0';
+		assert_int_equal(build(&p, root, &img, &len, NULL), -EIO);
+		assert_non_null(strstr(last_err, "/changing"));
+		assert_non_null(strstr(last_err, cases[i].what));
+		erofs_node_put(root);
+		free_files(f, 2);
+	}
+}
+
+/*
+ * --workers: the image must not depend on the number of threads.  Many
+ * small files (the queue hands them out in a racy order), files of several
+ * 16 MiB segments (compressed by different workers, hashed in order) and
+ * files that end up stored raw; every build reads each source once.
+ */
+static void test_workers(void **state)
+{
+	static const unsigned int nthreads[] = { 2, 7 };
+	/* fast ones: the big files make lz4hc take half a minute */
+	static const char *const algs[] = {
+		"lz4",
+#ifdef HAVE_LIBZSTD
+		"zstd",
+#endif
+	};
+	struct tfile f[40];
+	char names[40][8];
+	const size_t nf = sizeof(f) / sizeof(f[0]);
+	struct erofs_node *root;
+	struct erofs_sha256 *sha = erofs_sha256_new();
+	uint64_t total = 0;
+	unsigned int a, t, combo;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < nf; i++) {
+		snprintf(names[i], sizeof(names[i]), "w%02zu", i);
+		f[i] = (struct tfile){ names[i], (int)(i % 4),
+				       4097 + i * 7919, NULL };
+	}
+	f[0].kind = D_TEXT;			/* three segments */
+	f[0].len = (32U << 20) + 4099;
+	f[1].kind = D_MIXED;			/* two, ends mid-block */
+	f[1].len = (16U << 20) + 12345;
+	f[2].kind = D_ZERO;			/* exactly one segment */
+	f[2].len = 16U << 20;
+	f[3].kind = D_RAND;			/* two, stored raw */
+	f[3].len = (16U << 20) + 1;
+	root = mktree(f, nf);
+	for (i = 0; i < nf; i++)
+		total += f[i].len;
+	for (a = 0; a < sizeof(algs) / sizeof(algs[0]); a++) {
+		/* lz4: both combos; the others: tail packing only */
+		for (combo = a ? 1 : 0; combo < 2; combo++) {
+			struct erofs_mkfs_params p;
+			struct erofs_mkfs_stats st;
+			unsigned char *ref, *img;
+			size_t rlen, len;
+			uint32_t incompat;
+			uint16_t u1;
+
+			params(&p, 12, algs[a]);
+			p.ztailpacking = combo;
+			p.pcluster_max = combo ? 65536 : 0;
+			if (sha)
+				p.ishare_key = "trusted.erofs.fingerprint";
+			p.workers = 1;
+			assert_int_equal(build(&p, root, &ref, &rlen, &st), 0);
+			assert_int_equal(st.data_bytes_read, total);
+			incompat = g32(ref + 1024 + 80);
+			u1 = g16(ref + 1024 + 84);
+			if (!(incompat & EROFS_FEATURE_INCOMPAT_COMPR_CFGS))
+				u1 = 1;
+			for (i = 0; i < nf; i++)
+				check_file(ref, rlen, 12, &f[i], incompat, u1);
+			for (t = 0; t < sizeof(nthreads) / sizeof(nthreads[0]);
+			     t++) {
+				p.workers = nthreads[t];
+				assert_int_equal(build(&p, root, &img, &len,
+						       &st), 0);
+				assert_int_equal(st.data_bytes_read, total);
+				if (len != rlen || memcmp(img, ref, len))
+					fail_msg("%s combo %u: %u workers differ from 1",
+						 algs[a], combo, nthreads[t]);
+				free(img);
+			}
+			free(ref);
+		}
+	}
+	/* the fingerprint of a three-segment file covers all its bytes */
+	if (sha) {
+		struct erofs_mkfs_params p;
+		uint8_t d[EROFS_ISHARE_DIGEST_LEN], v[EROFS_ISHARE_VALUE_LEN];
+		unsigned char *img;
+		size_t len, k;
+		bool found = false;
+
+		params(&p, 12, "lz4");
+		p.ishare_key = "trusted.erofs.fingerprint";
+		p.workers = 4;
+		assert_int_equal(build(&p, root, &img, &len, NULL), 0);
+		assert_int_equal(erofs_sha256_reset(sha), 0);
+		assert_int_equal(erofs_sha256_update(sha, f[0].data, f[0].len),
+				 0);
+		assert_int_equal(erofs_sha256_final(sha, d), 0);
+		erofs_ishare_value_encode(d, v);
+		for (k = 0; k + sizeof(v) <= len && !found; k++)
+			found = !memcmp(img + k, v, sizeof(v));
+		assert_true(found);
+		free(img);
+	}
+	erofs_sha256_free(sha);
+	erofs_node_put(root);
+	free_files(f, nf);
+}
+
+/*
+ * An error in one worker stops the others (including those waiting to
+ * hash a later segment) and names the file; no hang for any thread count.
+ */
+static void test_workers_error(void **state)
+{
+	struct tfile f[24];
+	char names[24][8];
+	const size_t nf = sizeof(f) / sizeof(f[0]);
+	struct erofs_sha256 *sha = erofs_sha256_new();
+	struct erofs_node *root, *n5;
+	unsigned int n;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < nf; i++) {
+		snprintf(names[i], sizeof(names[i]), "e%02zu", i);
+		f[i] = (struct tfile){ names[i], D_TEXT, 9000 + i, NULL };
+	}
+	f[5].len = (32U << 20) + 100;		/* three segments */
+	root = mktree(f, nf);
+	n5 = root->dentries[5].inode;
+	for (n = 1; n <= 4; n++) {
+		struct erofs_mkfs_params p;
+		unsigned char *img;
+		size_t len;
+		char *saved;
+
+		params(&p, 12, "lz4");
+		p.workers = n;
+		if (sha)
+			p.ishare_key = "trusted.erofs.fingerprint";
+		/* a vanished source in the middle of the queue */
+		saved = root->dentries[11].inode->src_path;
+		root->dentries[11].inode->src_path =
+			(char *)"/nonexistent/erofs-workers";
+		last_err[0] = '\0';
+		assert_int_equal(build(&p, root, &img, &len, NULL), -ENOENT);
+		root->dentries[11].inode->src_path = saved;
+		if (!strstr(last_err, "/nonexistent/erofs-workers"))
+			fail_msg("%u workers: error does not name the file: %s",
+				 n, last_err);
+		/* the file is shorter than the tree says: its second
+		 * segment fails while the third waits to be hashed */
+		n5->size += (16U << 20);
+		last_err[0] = '\0';
+		assert_int_equal(build(&p, root, &img, &len, NULL), -EIO);
+		n5->size -= (16U << 20);
+		if (!strstr(last_err, "/e05") || !strstr(last_err, "shrank"))
+			fail_msg("%u workers: unexpected error: %s", n,
+				 last_err);
+	}
+	erofs_sha256_free(sha);
+	erofs_node_put(root);
+	free_files(f, nf);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -655,6 +865,9 @@ int main(void)
 		cmocka_unit_test(test_matrix),
 		cmocka_unit_test(test_fingerprint),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_size_changed),
+		cmocka_unit_test(test_workers),
+		cmocka_unit_test(test_workers_error),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
