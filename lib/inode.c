@@ -17,20 +17,6 @@ erofs_off_t erofs_nid_to_pos(const struct erofs_image *img, erofs_nid_t nid,
 		(nid << EROFS_ISLOTBITS);
 }
 
-unsigned int erofs_mode_to_ftype(uint32_t mode)
-{
-	switch (mode & S_IFMT) {
-	case S_IFREG: return EROFS_FT_REG_FILE;
-	case S_IFDIR: return EROFS_FT_DIR;
-	case S_IFCHR: return EROFS_FT_CHRDEV;
-	case S_IFBLK: return EROFS_FT_BLKDEV;
-	case S_IFIFO: return EROFS_FT_FIFO;
-	case S_IFSOCK: return EROFS_FT_SOCK;
-	case S_IFLNK: return EROFS_FT_SYMLINK;
-	}
-	return EROFS_FT_UNKNOWN;
-}
-
 static bool all_zero(const void *p, size_t len)
 {
 	const unsigned char *c = p;

@@ -23,20 +23,6 @@
 static const char wr_seen_marker;
 #define WR_SEEN ((void *)(uintptr_t)&wr_seen_marker)
 
-static uint8_t wr_ftype(mode_t mode)
-{
-	switch (mode & S_IFMT) {
-	case S_IFREG:	return EROFS_FT_REG_FILE;
-	case S_IFDIR:	return EROFS_FT_DIR;
-	case S_IFCHR:	return EROFS_FT_CHRDEV;
-	case S_IFBLK:	return EROFS_FT_BLKDEV;
-	case S_IFIFO:	return EROFS_FT_FIFO;
-	case S_IFSOCK:	return EROFS_FT_SOCK;
-	case S_IFLNK:	return EROFS_FT_SYMLINK;
-	default:	return EROFS_FT_UNKNOWN;
-	}
-}
-
 /* breadth-first collection: the list itself is the queue */
 static int wr_collect(struct erofs_wr *w, struct erofs_node *root,
 		      struct erofs_node ***listp, size_t *nrp)
@@ -125,7 +111,7 @@ static int wr_setup_inodes(struct erofs_wr *w, struct erofs_node **list,
 		struct erofs_wr_inode *wi = &w->inodes[i];
 		struct erofs_node *n = list[i];
 
-		wi->ftype = wr_ftype(n->mode);
+		wi->ftype = (uint8_t)erofs_mode_to_ftype(n->mode);
 		if (wi->ftype == EROFS_FT_UNKNOWN) {
 			erofs_err(w->log, "%s: unsupported file type 0%o",
 				  n->path ? n->path : "?",

@@ -16,6 +16,7 @@
 
 #include <endian.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <linux/types.h>
 
 /* -------- endianness helpers -------- */
@@ -267,6 +268,21 @@ enum {
 	EROFS_FT_SYMLINK,
 	EROFS_FT_MAX
 };
+
+/* the dirent file_type of an inode mode; writer and checker must agree */
+static inline unsigned int erofs_mode_to_ftype(uint32_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG: return EROFS_FT_REG_FILE;
+	case S_IFDIR: return EROFS_FT_DIR;
+	case S_IFCHR: return EROFS_FT_CHRDEV;
+	case S_IFBLK: return EROFS_FT_BLKDEV;
+	case S_IFIFO: return EROFS_FT_FIFO;
+	case S_IFSOCK: return EROFS_FT_SOCK;
+	case S_IFLNK: return EROFS_FT_SYMLINK;
+	}
+	return EROFS_FT_UNKNOWN;
+}
 
 /* -------- compression -------- */
 enum {

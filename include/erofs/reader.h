@@ -160,9 +160,6 @@ erofs_off_t erofs_nid_to_pos(const struct erofs_image *img, erofs_nid_t nid,
 int erofs_inode_read(struct erofs_image *img, erofs_nid_t nid,
 		     struct erofs_inode *inode);
 
-/* the EROFS_FT_* value matching a mode */
-unsigned int erofs_mode_to_ftype(uint32_t mode);
-
 /* ---- data ---- */
 enum erofs_map_kind {
 	EROFS_MAP_HOLE,		/* reads as zeros */

@@ -120,6 +120,18 @@ static void test_dev_encoding(void **state)
 	assert_int_equal(erofs_encode_dev(4, 5), 0x405);
 }
 
+static void test_mode_to_ftype(void **state)
+{
+	assert_int_equal(erofs_mode_to_ftype(S_IFREG | 0644), EROFS_FT_REG_FILE);
+	assert_int_equal(erofs_mode_to_ftype(S_IFDIR | 0755), EROFS_FT_DIR);
+	assert_int_equal(erofs_mode_to_ftype(S_IFCHR), EROFS_FT_CHRDEV);
+	assert_int_equal(erofs_mode_to_ftype(S_IFBLK), EROFS_FT_BLKDEV);
+	assert_int_equal(erofs_mode_to_ftype(S_IFIFO), EROFS_FT_FIFO);
+	assert_int_equal(erofs_mode_to_ftype(S_IFSOCK), EROFS_FT_SOCK);
+	assert_int_equal(erofs_mode_to_ftype(S_IFLNK | 0777), EROFS_FT_SYMLINK);
+	assert_int_equal(erofs_mode_to_ftype(0), EROFS_FT_UNKNOWN);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -128,6 +140,7 @@ int main(void)
 		cmocka_unit_test(test_extended_inode_offsets),
 		cmocka_unit_test(test_other_offsets),
 		cmocka_unit_test(test_dev_encoding),
+		cmocka_unit_test(test_mode_to_ftype),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
