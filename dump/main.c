@@ -26,8 +26,8 @@ enum {
 
 static const struct erofs_cli_opt opt_defs[] = {
 	{ NULL, no_argument, 's', NULL, "show the superblock with every feature by name" },
-	{ NULL, no_argument, 'S', NULL, "show statistics: file types, size histogram, compression ratio" },
-	{ NULL, no_argument, 'e', NULL, "show the extents (block map) of the inode given by --nid/--path" },
+	{ NULL, no_argument, 'S', NULL, "show statistics: file types, original and stored sizes, compression ratio, size histogram" },
+	{ NULL, no_argument, 'e', NULL, "show the extents of the inode given by --nid/--path: logical range, physical range, blocks, encoded length, algorithm" },
 	{ NULL, required_argument, 'd', "LEVEL", "message level 0..9 (default 2)" },
 	{ "nid", required_argument, OPT_NID, "N", "show the inode N" },
 	{ "path", required_argument, OPT_PATH, "PATH", "show the inode at PATH" },

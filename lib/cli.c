@@ -127,6 +127,23 @@ int erofs_cli_mkfs_extended(struct erofs_mkfs_params *mk,
 			mk->legacy_compress = !neg;
 		} else if (!strcmp(k, "ztailpacking")) {
 			mk->ztailpacking = !neg;
+		} else if (!strcmp(k, "fragments") ||
+			   !strncmp(k, "fragments=", 10)) {
+			long long v = 0;
+
+			if (k[9] == '=' && (neg ||
+			    erofs_cli_parse_int(k + 10, 512, 1 << 20, &v))) {
+				*bad = tok;
+				return -EINVAL;
+			}
+			mk->fragments = !neg;
+			mk->all_fragments &= !neg;
+			mk->packed_pcluster = (uint32_t)v;
+		} else if (!strcmp(k, "dedupe")) {
+			mk->dedupe = !neg;
+		} else if (!strcmp(k, "all-fragments")) {
+			mk->all_fragments = !neg;
+			mk->fragments |= !neg;
 		} else {
 			*bad = tok;
 			return -EINVAL;

@@ -205,6 +205,34 @@ static void print_size(FILE *out, uint64_t kib)
 	fprintf(out, "%" PRIu64 "%c", kib, units[u]);
 }
 
+/* bytes the packed inode occupies: encoded pclusters, raw and inline bytes */
+static int packed_stored(struct erofs_image *img, uint64_t *stored)
+{
+	struct erofs_data_ctx d;
+	struct erofs_map map;
+	uint64_t la = 0, last_pa = ~0ULL;
+	int ret;
+
+	ret = erofs_data_open(&d, &img->packed);
+	if (ret)
+		return ret;
+	while (la < img->packed.size) {
+		map.la = la;
+		ret = erofs_data_map(&d, &map);
+		if (ret)
+			break;
+		if (map.kind == EROFS_MAP_COMPRESSED && map.pa != last_pa)
+			*stored += map.plen;
+		else if (map.kind == EROFS_MAP_MAPPED ||
+			 map.kind == EROFS_MAP_INLINE)
+			*stored += map.llen;
+		last_pa = map.pa;
+		la = map.la + map.llen;
+	}
+	erofs_data_close(&d);
+	return ret;
+}
+
 int erofs_dump_stats(struct erofs_image *img, FILE *out)
 {
 	struct erofs_check_params p;
@@ -241,6 +269,21 @@ int erofs_dump_stats(struct erofs_image *img, FILE *out)
 	fprintf(out, "%.2f%%\n", st.logical_bytes ?
 		100.0 * (double)st.physical_bytes / (double)st.logical_bytes :
 		100.0);
+	if (img->packed_nid) {
+		uint64_t stored = 0;
+
+		/*
+		 * the fragments' bytes: already part of "total file size"
+		 * (the check engine counts the packed inode's stored bytes
+		 * there), shown for information only
+		 */
+		ret = packed_stored(img, &stored);
+		if (ret)
+			return ret;
+		F("packed inode size");
+		fprintf(out, "%" PRIu64 " Bytes, %" PRIu64 " stored\n",
+			img->packed.size, stored);
+	}
 #undef F
 	fprintf(out, "File original size distribution:\n");
 	for (b = 0; b < HIST_BUCKETS; b++)
@@ -387,55 +430,230 @@ int erofs_dump_inode(struct erofs_inode *inode, const char *path, FILE *out)
 	return ret;
 }
 
-int erofs_dump_extents(struct erofs_inode *inode, FILE *out)
+static const char *alg_name(unsigned int alg)
 {
-	static const char *const algs[] = { "lz4", "lzma", "deflate", "zstd",
-					    "shifted", "interlaced" };
+	switch (alg) {
+	case Z_EROFS_COMPRESSION_LZ4: return "lz4";
+	case Z_EROFS_COMPRESSION_LZMA: return "lzma";
+	case Z_EROFS_COMPRESSION_DEFLATE: return "deflate";
+	case Z_EROFS_COMPRESSION_ZSTD: return "zstd";
+	/* PLAIN lclusters: stored raw, the two ways of placing the bytes */
+	case EROFS_Z_ALG_SHIFTED: return "plain";
+	case EROFS_Z_ALG_INTERLACED: return "plain";
+	}
+	return "?";
+}
+
+/* "START..END" of a byte range and its first block + block count */
+static void print_phys(FILE *out, const char *space, uint64_t pa,
+		       uint64_t len, uint64_t llen, unsigned int blkszbits)
+{
+	char r[64];
+	uint64_t b0 = pa >> blkszbits;
+	uint64_t nb = len ? ((pa + len - 1) >> blkszbits) - b0 + 1 : 0;
+	char bl[48];
+
+	snprintf(r, sizeof(r), "%s%" PRIu64 "..%" PRIu64, space, pa, pa + len);
+	snprintf(bl, sizeof(bl), "%" PRIu64 "+%" PRIu64, b0, nb);
+	fprintf(out, " %24s %8" PRIu64 " %12s", r, llen, bl);
+}
+
+static void print_zflags(FILE *out, const struct erofs_map *map)
+{
+	if (map->alg == EROFS_Z_ALG_SHIFTED)
+		fputs(" shifted", out);
+	else if (map->alg == EROFS_Z_ALG_INTERLACED)
+		fputs(" interlaced", out);
+	if (map->zflags & EROFS_Z_MAP_INLINE)
+		fputs(" inline", out);
+	if (map->zflags & EROFS_Z_MAP_BIG)
+		fputs(" big", out);
+	if (map->zflags & EROFS_Z_MAP_PARTIAL)
+		fputs(" partial", out);
+}
+
+/* how the extents of a compressed file are indexed (format.md 7) */
+static void print_map_header(const struct erofs_z_inode *zi, FILE *out)
+{
+	unsigned int a = zi->advise;
+
+	if (zi->whole_fragment) {
+		/* h_fragmentoff replaces the index description */
+		fprintf(out, "Map header: whole file in the packed inode at %llu\n",
+			(unsigned long long)zi->fragment_off);
+		return;
+	}
+	fprintf(out, "Map header: lcluster %llu, ",
+		1ULL << zi->lclusterbits);
+	if (zi->extents)
+		fprintf(out, "encoded extents (%u-byte records)", zi->recsz);
+	else if (zi->p.datalayout == EROFS_INODE_COMPRESSED_FULL)
+		fprintf(out, "full indexes");
+	else
+		fprintf(out, "compact indexes (%u 4B, %llu 2B)",
+			zi->compact_4b_init,
+			(unsigned long long)zi->compact_2b);
+	fprintf(out, ", head1 %s", alg_name(zi->algs[0]));
+	/* HEAD2 only means something with several algorithms on the image */
+	if ((zi->p.feature_incompat & EROFS_FEATURE_INCOMPAT_COMPR_CFGS) &&
+	    (zi->p.available_compr_algs & (zi->p.available_compr_algs - 1)))
+		fprintf(out, ", head2 %s", alg_name(zi->algs[1]));
+	fprintf(out, ", advise 0x%04x", a);
+	if (a & Z_EROFS_ADVISE_COMPACTED_2B)
+		fputs(zi->p.datalayout == EROFS_INODE_COMPRESSED_FULL ?
+		      " extents" : " compacted_2b", out);
+	if (!zi->extents && (a & Z_EROFS_ADVISE_BIG_PCLUSTER_1))
+		fputs(" big_pcluster_1", out);
+	if (!zi->extents && (a & Z_EROFS_ADVISE_BIG_PCLUSTER_2))
+		fputs(" big_pcluster_2", out);
+	if (a & Z_EROFS_ADVISE_INLINE_PCLUSTER)
+		fputs(" inline_pcluster", out);
+	if (a & Z_EROFS_ADVISE_INTERLACED_PCLUSTER)
+		fputs(" interlaced", out);
+	if (a & Z_EROFS_ADVISE_FRAGMENT_PCLUSTER)
+		fputs(zi->whole_fragment ? " fragment(whole file)" :
+		      " fragment(tail)", out);
+	fputc('\n', out);
+}
+
+/*
+ * The packed inode's extents that hold [off, off + len) of its data: where
+ * a fragment's bytes really are and how they are stored.
+ */
+static int dump_fragment_home(struct erofs_image *img, uint64_t off,
+			      uint64_t len, FILE *out)
+{
 	struct erofs_data_ctx d;
 	struct erofs_map map;
-	uint64_t la = 0;
+	uint64_t la = off;
+	int ret;
+
+	if (!img->packed_nid || off + len > img->packed.size)
+		return 0;	/* the mapper has already complained */
+	ret = erofs_data_open(&d, &img->packed);
+	if (ret)
+		return ret;
+	while (la < off + len) {
+		char lr[48];
+
+		map.la = la;
+		ret = erofs_data_map(&d, &map);
+		if (ret)
+			break;
+		/* same columns as the extent, logical = packed inode offsets */
+		snprintf(lr, sizeof(lr), "%" PRIu64 "..%" PRIu64, map.la,
+			 map.la + map.llen);
+		fprintf(out, "%6s %21s", "^", lr);
+		if (map.kind == EROFS_MAP_HOLE) {
+			fprintf(out, " %24s %8" PRIu64 " %12s %8s  none hole", "-",
+				map.llen, "-", "-");
+		} else if (map.kind != EROFS_MAP_COMPRESSED) {
+			print_phys(out, map.in_metabox ? "M:" : "", map.pa,
+				   map.llen, map.llen, img->blkszbits);
+			fprintf(out, " %8s  none %s", "-", map.kind ==
+				EROFS_MAP_INLINE ? "inline" : "mapped");
+		} else if (map.zflags & EROFS_Z_MAP_FRAGMENT) {
+			/* the packed inode cannot have fragments itself */
+			fprintf(out, " %24s %8" PRIu64 " %12s %8s  ? nested-fragment",
+				"?", map.llen, "-", "-");
+		} else {
+			print_phys(out, map.in_metabox ? "M:" : "", map.pa,
+				   map.plen, map.llen, img->blkszbits);
+			fprintf(out, " %8u  %s", map.plen, alg_name(map.alg));
+			print_zflags(out, &map);
+		}
+		fprintf(out, " (packed nid %" PRIu64 ")\n", img->packed_nid);
+		la = map.la + map.llen;
+	}
+	erofs_data_close(&d);
+	return ret;
+}
+
+int erofs_dump_extents(struct erofs_inode *inode, FILE *out)
+{
+	struct erofs_image *img = inode->img;
+	struct erofs_data_ctx d;
+	struct erofs_map map;
+	uint64_t la = 0, enc = 0, frag = 0;
 	unsigned int n = 0;
 	int ret;
 
 	ret = erofs_data_open(&d, inode);
 	if (ret)
 		return ret;
-	fprintf(out, "%6s %20s %20s %12s  %s\n", "ext", "logical", "physical",
-		"length", "kind");
+	if (d.z)
+		print_map_header(d.z, out);
+	fprintf(out, "Extents (bytes; blocks of %u as FIRST+COUNT):\n",
+		img->blksz);
+	fprintf(out, "%6s %21s %24s %8s %12s %8s  %s\n", "ext", "logical",
+		"physical", "length", "blocks", "plen", "algorithm flags");
 	while (la < inode->size) {
-		uint64_t plen;
+		struct erofs_z_map zm = { 0 };
+		char lr[48];
 
 		map.la = la;
 		ret = erofs_data_map(&d, &map);
 		if (ret)
 			goto out;
-		plen = map.kind == EROFS_MAP_COMPRESSED ? map.plen : map.llen;
-		fprintf(out, "%6u %9" PRIu64 "..%-9" PRIu64 " ", n++,
-			map.la, map.la + map.llen);
-		if (map.kind == EROFS_MAP_HOLE ||
-		    (map.zflags & EROFS_Z_MAP_FRAGMENT))
-			fprintf(out, "%20s", "-");
-		else
-			fprintf(out, "%9" PRIu64 "..%-9" PRIu64, map.pa,
-				map.pa + plen);
-		fprintf(out, " %12" PRIu64 "  %s", map.llen,
-			map.kind == EROFS_MAP_HOLE ? "hole" :
-			map.kind == EROFS_MAP_INLINE ? "inline" :
-			map.kind == EROFS_MAP_MAPPED ? "mapped" :
-			map.zflags & EROFS_Z_MAP_FRAGMENT ? "fragment" :
-			map.zflags & EROFS_Z_MAP_INLINE ? "inline-z" :
-			"compressed");
-		if (map.kind == EROFS_MAP_COMPRESSED)
-			fprintf(out, " %s plen %u%s",
-				map.alg < EROFS_ARRAY_SIZE(algs) ?
-				algs[map.alg] : "?", map.plen,
-				map.zflags & EROFS_Z_MAP_PARTIAL ? " partial" : "");
+		/* the mapper's own view: packed-inode offset of a fragment */
+		if (map.kind == EROFS_MAP_COMPRESSED) {
+			ret = erofs_z_map(d.z, map.la, &zm);
+			if (ret)
+				goto out;
+		}
+		snprintf(lr, sizeof(lr), "%" PRIu64 "..%" PRIu64, map.la,
+			 map.la + map.llen);
+		fprintf(out, "%6u %21s", n++, lr);
+		switch (map.kind) {
+		case EROFS_MAP_HOLE:
+			fprintf(out, " %24s %8" PRIu64 " %12s %8s  none hole",
+				"-", map.llen, "-", "-");
+			break;
+		case EROFS_MAP_MAPPED:
+		case EROFS_MAP_INLINE:
+			print_phys(out, map.in_metabox ? "M:" : "", map.pa,
+				   map.llen, map.llen, img->blkszbits);
+			fprintf(out, " %8s  none %s", "-",
+				map.kind == EROFS_MAP_INLINE ? "inline" :
+				"mapped");
+			enc += map.llen;
+			break;
+		case EROFS_MAP_COMPRESSED:
+			if (map.zflags & EROFS_Z_MAP_FRAGMENT) {
+				char r[64];
+
+				snprintf(r, sizeof(r), "P:%" PRIu64 "..%" PRIu64,
+					 zm.fragment_off,
+					 zm.fragment_off + map.llen);
+				fprintf(out, " %24s %8" PRIu64 " %12s %8s  %s", r,
+					map.llen, "-", "-", "packed fragment");
+				frag += map.llen;
+				break;
+			}
+			print_phys(out, map.in_metabox ? "M:" : "", map.pa,
+				   map.plen, map.llen, img->blkszbits);
+			fprintf(out, " %8u  %s", map.plen, alg_name(map.alg));
+			enc += map.plen;
+			print_zflags(out, &map);
+			break;
+		}
 		if (map.device)
 			fprintf(out, " device %u", map.device);
 		fputc('\n', out);
+		if (map.kind == EROFS_MAP_COMPRESSED &&
+		    (map.zflags & EROFS_Z_MAP_FRAGMENT)) {
+			ret = dump_fragment_home(img, zm.fragment_off,
+						 map.llen, out);
+			if (ret)
+				goto out;
+		}
 		la = map.la + map.llen;
 	}
-	fprintf(out, "%u extent(s)\n", n);
+	fprintf(out, "%u extent(s), %" PRIu64 " bytes, %" PRIu64 " stored",
+		n, inode->size, enc);
+	if (frag)
+		fprintf(out, " + %" PRIu64 " in the packed inode", frag);
+	fputc('\n', out);
 out:
 	erofs_data_close(&d);
 	return ret;

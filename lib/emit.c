@@ -159,6 +159,33 @@ static int wr_emit_zfile(struct wr_emit *e, const struct erofs_wr_inode *wi)
 		}
 		return ret ? ret : wr_content_end(e, wi);
 	}
+	if (z->nr_ref) {
+		/* dedupe: copy only the pclusters this file owns, each from
+		 * where its worker spooled it */
+		size_t i;
+
+		for (i = 0; i < z->nr_ext && !ret; i++) {
+			const struct erofs_wr_extent *x = &z->ext[i];
+			struct erofs_wr_zpiece pc = {
+				.spool = x->spool, .off = x->soff,
+				.len = (uint64_t)x->pblks << w->blkszbits,
+			};
+			uint64_t at = (wi->startblk + x->pofs) * w->bs;
+
+			for (done = 0; !x->ref && done < pc.len && !ret;
+			     done += WR_CHUNK) {
+				size_t n = (size_t)EROFS_MIN(pc.len - done,
+							     WR_CHUNK);
+
+				ret = erofs_wr_spool_read(w, &pc, 1, e->chunk,
+							  n, done);
+				if (!ret)
+					ret = wr_data_write(e, at + done,
+							    e->chunk, n, path);
+			}
+		}
+		goto tail;
+	}
 	total = wi->nblocks * w->bs;
 	while (done < total && !ret) {
 		size_t n = (size_t)EROFS_MIN(total - done, WR_CHUNK);
@@ -170,6 +197,7 @@ static int wr_emit_zfile(struct wr_emit *e, const struct erofs_wr_inode *wi)
 					    e->chunk, n, path);
 		done += n;
 	}
+tail:
 	if (!ret && z->inlined)
 		ret = erofs_wr_spool_read(w, &z->inl, 1, e->tail, z->inl_len,
 					  0);
@@ -187,11 +215,14 @@ static int wr_emit_regular(struct wr_emit *e, const struct erofs_wr_inode *wi)
 		return 0;
 	if (wi->z)
 		return wr_emit_zfile(e, wi);
-	fd = open(n->src_path, O_RDONLY | O_CLOEXEC);
+	/* a small packed inode is the packed spool, stored as is */
+	fd = wi->packed ? dup(e->w->packed.fd) :
+			  open(n->src_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
 		erofs_err(e->w->log, "%s: cannot open %s: %s", path,
-			  n->src_path, strerror(errno));
+			  wi->packed ? "the packed spool" : n->src_path,
+			  strerror(errno));
 		return ret;
 	}
 	if (wi->fingerprint && (ret = erofs_sha256_reset(e->sha)))
@@ -224,7 +255,8 @@ static int wr_emit_regular(struct wr_emit *e, const struct erofs_wr_inode *wi)
 			goto out;
 		done += (uint64_t)got;
 	}
-	e->w->data_bytes_read += done;
+	if (!wi->packed)
+		e->w->data_bytes_read += done;
 	/* a whole-file source must end here; spool files continue */
 	if (!n->src_off) {
 		uint8_t c;
@@ -403,7 +435,7 @@ static int wr_emit_inode(struct wr_emit *e, const struct erofs_wr_inode *wi)
 static int wr_emit_shared(struct wr_emit *e)
 {
 	struct erofs_wr *w = e->w;
-	size_t i, len = erofs_wr_prefix_table_size(w);
+	size_t i, len = w->pfx_in_packed ? 0 : erofs_wr_prefix_table_size(w);
 	uint8_t *buf;
 	int ret = 0;
 
@@ -447,12 +479,15 @@ static int wr_write_super(struct wr_emit *e)
 		.xattr_blkaddr = 0,
 		.xattr_prefix_count = (uint8_t)w->nr_pfx,
 		.xattr_prefix_start = erofs_cpu_to_le32(
-			w->nr_pfx ? (uint32_t)(w->pfx_pos / 4) : 0),
+			w->nr_pfx && !w->pfx_in_packed ?
+			(uint32_t)(w->pfx_pos / 4) : 0),
 	};
 	uint8_t *blk;
 	int ret;
 
 	sb.rb.rootnid_2b = erofs_cpu_to_le16((uint16_t)w->inodes[0].nid);
+	if (w->packed_wi)
+		sb.packed_nid = erofs_cpu_to_le64(w->packed_wi->nid);
 	memcpy(sb.uuid, p->uuid, sizeof(sb.uuid));
 	memcpy(sb.volume_name, p->volume_label, sizeof(sb.volume_name));
 	sb.volume_name[sizeof(sb.volume_name) - 1] = '\0';

@@ -95,7 +95,8 @@ static int wr_setup_inodes(struct erofs_wr *w, struct erofs_node **list,
 		erofs_err(w->log, "too many inodes (%zu)", nr);
 		return -EFBIG;
 	}
-	w->inodes = calloc(nr, sizeof(*w->inodes));
+	/* one more slot for a packed inode (zwrite.c) */
+	w->inodes = calloc(nr + 1, sizeof(*w->inodes));
 	if (!w->inodes)
 		return -ENOMEM;
 	w->nr_inodes = nr;
@@ -200,7 +201,7 @@ static int wr_plan_sizes(struct erofs_wr *w)
 	return 0;
 }
 
-static void wr_plan_form(struct erofs_wr *w, struct erofs_wr_inode *wi)
+void erofs_wr_plan_form(struct erofs_wr *w, struct erofs_wr_inode *wi)
 {
 	const struct erofs_node *n = wi->node;
 	bool fits = wi->size <= UINT32_MAX && n->uid <= 0xFFFF &&
@@ -280,6 +281,8 @@ static void wr_place_z(struct erofs_wr *w, struct erofs_wr_inode *wi,
 	uint64_t pos = EROFS_ROUND_UP(*cursor, EROFS_SLOTSIZE);
 	uint64_t body = wr_body_len(wi);
 	unsigned int bs = w->bs, tail = z->inl_len;
+	uint32_t b;
+	size_t i;
 
 	z->inlined = false;
 	if (wr_wants_inline(w, wi)) {
@@ -306,10 +309,14 @@ static void wr_place_z(struct erofs_wr *w, struct erofs_wr_inode *wi,
 		wi->tail = tail;
 		w->any_inline_z = true;
 	}
-	wi->layout = w->p->legacy_compress ? EROFS_INODE_COMPRESSED_FULL :
-					     EROFS_INODE_COMPRESSED_COMPACT;
+	wi->layout = z->full ? EROFS_INODE_COMPRESSED_FULL :
+			       EROFS_INODE_COMPRESSED_COMPACT;
 	z->advise = 0;
-	if (!w->p->legacy_compress)
+	if (z->whole_frag)	/* only the fragment header (format.md 7.2) */
+		wi->layout = EROFS_INODE_COMPRESSED_FULL;
+	if (z->frag_len)
+		z->advise |= Z_EROFS_ADVISE_FRAGMENT_PCLUSTER;
+	if (!z->full)
 		z->advise |= Z_EROFS_ADVISE_COMPACTED_2B;
 	if (w->zbig)
 		z->advise |= Z_EROFS_ADVISE_BIG_PCLUSTER_1 |
@@ -317,6 +324,14 @@ static void wr_place_z(struct erofs_wr *w, struct erofs_wr_inode *wi,
 	if (z->inlined)
 		z->advise |= Z_EROFS_ADVISE_INLINE_PCLUSTER;
 	wi->nblocks = z->zblocks;
+	/* where each own pcluster lands among the file's blocks */
+	for (i = 0, b = 0; i < z->nr_ext; i++) {
+		struct erofs_wr_extent *e = &z->ext[i];
+
+		e->pofs = b;
+		if (!e->ref)
+			b += e->pblks;
+	}
 	wi->pos = pos;
 	wi->nid = pos >> EROFS_ISLOTBITS;
 	*cursor = pos + body + wi->tail;
@@ -438,7 +453,7 @@ int erofs_wr_plan(struct erofs_wr *w, struct erofs_node *root)
 	if (ret)
 		return ret;
 	for (i = 0; i < w->nr_inodes; i++)
-		wr_plan_form(w, &w->inodes[i]);
+		erofs_wr_plan_form(w, &w->inodes[i]);
 	/* compression results decide layouts and sizes below */
 	ret = erofs_wr_z_compress_all(w);
 	if (ret)
@@ -456,7 +471,8 @@ int erofs_wr_plan(struct erofs_wr *w, struct erofs_node *root)
 	w->meta_end = cursor;
 	/* prefix records and shared entries are 4-byte aligned */
 	w->pfx_pos = EROFS_ROUND_UP(cursor, 4);
-	w->shared_start = w->pfx_pos + erofs_wr_prefix_table_size(w);
+	w->shared_start = w->pfx_pos +
+			  (w->pfx_in_packed ? 0 : erofs_wr_prefix_table_size(w));
 	if (w->shared_start > w->pfx_pos || w->nr_shared)
 		cursor = w->shared_start;
 	for (i = 0; i < w->nr_shared; i++) {

@@ -77,7 +77,9 @@ static void wr_release(struct erofs_wr *w)
 int erofs_mkfs_build(const struct erofs_mkfs_params *p, struct erofs_node *root,
 		     struct erofs_io *io, struct erofs_mkfs_stats *stats)
 {
-	struct erofs_wr w = { .p = p, .log = p->log, .io = io };
+	struct erofs_wr w = {
+		.p = p, .log = p->log, .io = io, .packed = { .fd = -1 },
+	};
 	int ret;
 
 	if (p->blkszbits < EROFS_MIN_BLKSZBITS ||
@@ -110,7 +112,9 @@ int erofs_mkfs_build(const struct erofs_mkfs_params *p, struct erofs_node *root,
 		w.feature_compat |= EROFS_FEATURE_COMPAT_XATTR_FILTER;
 	if (w.nr_pfx) {
 		w.feature_incompat |= EROFS_FEATURE_INCOMPAT_XATTR_PREFIXES;
-		w.feature_compat |= EROFS_FEATURE_COMPAT_PLAIN_XATTR_PFX;
+		/* else it is in the packed inode, where old kernels look */
+		if (!w.pfx_in_packed)
+			w.feature_compat |= EROFS_FEATURE_COMPAT_PLAIN_XATTR_PFX;
 	}
 	if (w.ishare_id >= 0)
 		w.feature_compat |= EROFS_FEATURE_COMPAT_ISHARE_XATTRS;

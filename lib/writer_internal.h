@@ -41,6 +41,19 @@ struct erofs_wr_extent {
 	uint32_t llen;			/* decoded bytes */
 	uint32_t pblks;			/* pcluster blocks; 0 = inline */
 	uint8_t type;			/* Z_EROFS_LCLUSTER_TYPE_PLAIN/HEAD1 */
+	/* -E dedupe: 1 + index into w->zsrc of the identical extent whose
+	 * pcluster this one uses instead of its own; 0 = its own */
+	uint32_t ref;
+	uint32_t pofs;			/* own pcluster: block in the file's
+					 * stored blocks (set by layout) */
+	uint32_t spool;			/* where the worker spooled it */
+	uint64_t soff;
+};
+
+/* -E dedupe: an extent whose pcluster others may use */
+struct erofs_wr_zsrc {
+	const struct erofs_wr_inode *wi;
+	uint32_t ext;			/* index in wi->z->ext */
 };
 
 /* bytes [off, off + len) of spool file number `spool` */
@@ -79,6 +92,19 @@ struct erofs_wr_zinfo {
 					 * (all PLAIN) are the raw data */
 	unsigned int meta_len;		/* map header + indexes (bytes) */
 	uint16_t advise;
+	unsigned int alg;		/* on-disk algorithm id of its HEAD1s */
+	bool full;			/* full indexes (legacy-compress, or
+					 * shared pclusters: compact packs
+					 * assume consecutive blocks) */
+	size_t nr_ref;			/* extents using another's pcluster */
+	/*
+	 * -E fragments: the last frag_len bytes of the file (all of it when
+	 * whole_frag) live in the packed inode at frag_off instead of in
+	 * pclusters; the extent list then ends with that tail extent
+	 * (pblks 0).  Identical fragments share one copy.
+	 */
+	uint64_t frag_off, frag_len;
+	bool whole_frag;
 	bool has_digest;
 	uint8_t digest[EROFS_ISHARE_DIGEST_LEN];
 };
@@ -103,6 +129,8 @@ struct erofs_wr_inode {
 	uint16_t icount;
 	uint32_t filter;
 	bool fingerprint;		/* carries the ishare xattr */
+	bool packed;			/* the packed inode: its data is the
+					 * packed spool, it is in no directory */
 
 	/* data */
 	uint64_t nblocks;		/* blocks stored in the data area */
@@ -152,12 +180,28 @@ struct erofs_wr {
 	/* compression (zwrite.c); cfg is p->compr[0] with writer context */
 	struct erofs_compress_cfg zcfg;
 	bool zbig;			/* pclusters may span several blocks */
-	uint32_t pcluster_blks;		/* max pcluster blocks */
+	uint32_t pcluster_blks;		/* max pcluster blocks (of all) */
+	uint32_t pcluster_dflt;		/* -C bytes */
+	uint32_t pcluster_packed;	/* the packed inode's (bytes) */
 	uint32_t max_extent;		/* max decoded bytes per extent */
 	struct erofs_wr_spool *spools;	/* one per compression worker */
 	unsigned int nr_spools;
 	uint64_t nr_zfiles;		/* files stored compressed */
 	bool any_inline_z;		/* some inode has an inline pcluster */
+	/*
+	 * -E fragments: the packed inode's data (fragments in inode order,
+	 * after the long prefix table when pfx_in_packed) and its inode,
+	 * the extra slot at the end of inodes[] (packed_wi, NULL if no file
+	 * left a fragment).
+	 */
+	struct erofs_wr_spool packed;
+	/* -E dedupe: pclusters that identical extents may point at */
+	struct erofs_wr_zsrc *zsrc;
+	size_t nr_zsrc;
+	uint64_t nr_zref;		/* extents using another's pcluster */
+	struct erofs_node packed_node;
+	struct erofs_wr_inode *packed_wi;
+	bool pfx_in_packed;		/* the prefix table is in it */
 	uint8_t cfg_rec[64];		/* COMPR_CFGS records (after the sb) */
 	unsigned int cfg_len;
 };
@@ -207,6 +251,8 @@ static inline bool erofs_wr_is_z(const struct erofs_wr_inode *wi)
 
 /* layout.c */
 int erofs_wr_plan(struct erofs_wr *w, struct erofs_node *root);
+/* compact or extended inode (isize) for wi */
+void erofs_wr_plan_form(struct erofs_wr *w, struct erofs_wr_inode *wi);
 
 /* emit.c */
 int erofs_wr_emit(struct erofs_wr *w);

@@ -49,6 +49,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "erofs/ishare.h"
 #include "writer_internal.h"
 
@@ -137,12 +138,17 @@ int erofs_wr_z_init(struct erofs_wr *w)
 {
 	const struct erofs_mkfs_params *p = w->p;
 	uint32_t pmax = p->pcluster_max ? p->pcluster_max : w->bs;
-	uint32_t limit;
+	uint32_t limit, packed;
 
 	w->spools = NULL;
 	w->nr_spools = 0;
-	if (!p->nr_compr)
+	w->packed.fd = -1;
+	if (!p->nr_compr) {
+		if (p->fragments || p->dedupe)
+			erofs_warn(w->log,
+				   "-E fragments, all-fragments and dedupe only apply to compressed files (-z); ignored");
 		return 0;
+	}
 	if (!p->compr[0].c || !p->compr[0].c->built) {
 		erofs_err(w->log, "compressor %s is not built in",
 			  p->compr[0].c ? p->compr[0].c->name : "(none)");
@@ -156,7 +162,17 @@ int erofs_wr_z_init(struct erofs_wr *w)
 			  pmax, w->bs, limit);
 		return -EINVAL;
 	}
-	w->pcluster_blks = pmax >> w->blkszbits;
+	packed = p->packed_pcluster ? p->packed_pcluster : pmax;
+	if (packed % w->bs || packed > limit) {
+		erofs_err(w->log,
+			  "-E fragments=%u: the packed inode's pcluster size must be a multiple of the block size (%u) and at most %u",
+			  packed, w->bs, limit);
+		return -EINVAL;
+	}
+	w->pcluster_dflt = pmax;
+	w->pcluster_packed = packed;
+	/* the largest of all: worker buffers, big pcluster feature */
+	w->pcluster_blks = EROFS_MAX(pmax, packed) >> w->blkszbits;
 	w->zbig = w->pcluster_blks > 1;
 	if (p->max_extent_bytes) {
 		if (p->max_extent_bytes < w->bs ||
@@ -202,6 +218,12 @@ void erofs_wr_z_release(struct erofs_wr *w)
 	free(w->spools);
 	w->spools = NULL;
 	w->nr_spools = 0;
+	if (w->packed.fd >= 0)
+		close(w->packed.fd);
+	w->packed.fd = -1;
+	free(w->zsrc);
+	w->zsrc = NULL;
+	w->nr_zsrc = 0;
 }
 
 /* ---- the work queue ---- */
@@ -210,6 +232,8 @@ void erofs_wr_z_release(struct erofs_wr *w)
 struct wr_zseg {
 	struct erofs_wr_extent *ext;	/* la relative to the file */
 	size_t nr_ext, cap_ext;
+	/* -E dedupe: SHA-256 of each extent's decoded bytes */
+	uint8_t (*esha)[EROFS_ISHARE_DIGEST_LEN];
 	struct erofs_wr_zpiece pcl;	/* its pclusters */
 	uint64_t zblocks;
 	/* the file's last segment: inline form of the last extent */
@@ -218,10 +242,16 @@ struct wr_zseg {
 	struct erofs_wr_zpiece inl;
 	/* a one-segment file that compresses badly: its raw data */
 	struct erofs_wr_zpiece raw;
+	/* -E fragments: this segment's share of the file's fragment; when
+	 * it is the whole fragment, frag_sha identifies it for sharing */
+	struct erofs_wr_zpiece frag;
+	bool frag_keyed;
+	uint8_t frag_sha[EROFS_ISHARE_DIGEST_LEN];
 };
 
 struct wr_zfile {
 	struct erofs_wr_inode *wi;
+	uint32_t pmax;			/* its largest pcluster (bytes) */
 	uint32_t nr_seg;
 	struct wr_zseg *seg;
 	/* files of several segments with a fingerprint: the running hash,
@@ -245,11 +275,13 @@ struct wr_zworker {
 	struct erofs_compress_ctx ctx;
 	bool ctx_ok;
 	struct erofs_sha256 *sha;	/* one-segment files */
+	struct erofs_sha256 *fsha;	/* fragment keys (-E fragments) */
 	uint8_t *buf;			/* the segment's bytes */
 	uint8_t *enc;			/* one encoded pcluster */
 	uint8_t *pcl;			/* the padded pcluster */
 	uint64_t bytes_read;
-	/* the segment in hand */
+	/* the segment in hand, from file byte base */
+	uint64_t base;
 	struct wr_zfile *f;
 	struct wr_zseg *s;
 	const char *path;
@@ -323,6 +355,7 @@ static int wr_zappend(struct wr_zworker *k, const void *buf, size_t len,
 static int wr_zadd(struct wr_zworker *k, uint64_t la, uint32_t llen,
 		   uint32_t pblks, uint8_t type)
 {
+	const struct erofs_wr *w = k->pool->w;
 	struct wr_zseg *s = k->s;
 
 	if (s->nr_ext == s->cap_ext) {
@@ -335,9 +368,37 @@ static int wr_zadd(struct wr_zworker *k, uint64_t la, uint32_t llen,
 		}
 		s->ext = e;
 		s->cap_ext = cap;
+		if (w->p->dedupe) {
+			void *h = realloc(s->esha, cap * sizeof(*s->esha));
+
+			if (!h) {
+				erofs_err(&k->log, "%s: out of memory",
+					  k->path);
+				return -ENOMEM;
+			}
+			s->esha = h;
+		}
 	}
+	if (w->p->dedupe) {
+		/* the extent's identity: its decoded bytes */
+		const uint8_t *src = k->buf + (la - k->base);
+		int ret = erofs_sha256_reset(k->fsha);
+
+		if (!ret)
+			ret = erofs_sha256_update(k->fsha, src, llen);
+		if (!ret)
+			ret = erofs_sha256_final(k->fsha, s->esha[s->nr_ext]);
+		if (ret) {
+			erofs_err(&k->log, "%s: cannot hash an extent: %s",
+				  k->path, strerror(-ret));
+			return ret;
+		}
+	}
+	/* the pcluster was just spooled (the inline form comes later) */
 	s->ext[s->nr_ext++] = (struct erofs_wr_extent){
 		.la = la, .llen = llen, .pblks = pblks, .type = type,
+		.spool = k->id,
+		.soff = w->spools[k->id].len - ((uint64_t)pblks << w->blkszbits),
 	};
 	s->zblocks += pblks;
 	return 0;
@@ -368,11 +429,11 @@ static int wr_zput_plain(struct wr_zworker *k, const uint8_t *raw,
 }
 
 /* how much input to offer the compressor at once */
-static size_t wr_zoffer(const struct erofs_wr *w, uint64_t r, size_t last_in)
+static size_t wr_zoffer(const struct erofs_wr *w, uint64_t r, size_t last_in,
+			size_t pmax)
 {
 	size_t want = (size_t)EROFS_MIN(r, (uint64_t)w->max_extent);
 	unsigned int alg = w->zcfg.c->alg;
-	size_t pmax = (size_t)w->pcluster_blks << w->blkszbits;
 
 	/*
 	 * zstd and libdeflate cannot stop at an output size; their backends
@@ -388,8 +449,51 @@ static size_t wr_zoffer(const struct erofs_wr *w, uint64_t r, size_t last_in)
 }
 
 /*
+ * -E fragments: does the rest of the file, r bytes from here, go to the
+ * packed inode?  As erofs-utils: what is left of the last segment once it
+ * is no more than one pcluster (the whole file if it is that small), and
+ * with all-fragments every byte.  The packed inode itself never does.
+ */
+static bool wr_zwants_frag(const struct wr_zworker *k, bool last_seg,
+			   uint64_t r)
+{
+	const struct erofs_wr *w = k->pool->w;
+
+	if (!w->p->fragments || k->f->wi->packed)
+		return false;
+	return w->p->all_fragments || (last_seg && r <= k->f->pmax);
+}
+
+/* spool the fragment bytes src[0..len) of the segment in hand */
+static int wr_zput_frag(struct wr_zworker *k, const uint8_t *src, size_t len)
+{
+	struct wr_zseg *s = k->s;
+	int ret = wr_zappend(k, src, len, &s->frag.off);
+
+	if (ret)
+		return ret;
+	s->frag.spool = k->id;
+	s->frag.len = len;
+	/* a fragment spread over several segments is never shared */
+	if (k->f->nr_seg > 1 && k->pool->w->p->all_fragments)
+		return 0;
+	ret = erofs_sha256_reset(k->fsha);
+	if (!ret)
+		ret = erofs_sha256_update(k->fsha, src, len);
+	if (!ret)
+		ret = erofs_sha256_final(k->fsha, s->frag_sha);
+	if (ret) {
+		erofs_err(&k->log, "%s: cannot hash the fragment: %s",
+			  k->path, strerror(-ret));
+		return ret;
+	}
+	s->frag_keyed = true;
+	return 0;
+}
+
+/*
  * Cut file bytes [base, base + len), held in k->buf, into extents.
- * last_seg: the segment ends the file (tail packing applies).
+ * last_seg: the segment ends the file (tail packing and fragments apply).
  */
 static int wr_zseg_extents(struct wr_zworker *k, uint64_t base, size_t len,
 			   bool last_seg)
@@ -397,14 +501,14 @@ static int wr_zseg_extents(struct wr_zworker *k, uint64_t base, size_t len,
 	struct erofs_wr *w = k->pool->w;
 	struct wr_zseg *s = k->s;
 	unsigned int bs = w->bs, L = w->bs;
-	size_t pmax = (size_t)w->pcluster_blks << w->blkszbits;
+	size_t pmax = k->f->pmax;
 	uint64_t head = base, end = base + len;
 	size_t last_in = 0;
 	int ret;
 
 	while (head < end) {
 		uint64_t r = end - head;
-		size_t in = wr_zoffer(w, r, last_in);
+		size_t in = wr_zoffer(w, r, last_in, pmax);
 		const uint8_t *src = k->buf + (head - base);
 		bool last;
 		int enc;
@@ -412,6 +516,8 @@ static int wr_zseg_extents(struct wr_zworker *k, uint64_t base, size_t len,
 
 		if (wr_zstopped(k->pool))
 			return -ECANCELED;
+		if (wr_zwants_frag(k, last_seg, r))
+			return wr_zput_frag(k, src, (size_t)r);
 		enc = erofs_compress_destsize(&k->ctx, src, &in, k->enc, pmax);
 		if (enc == -ENOSPC) {
 			enc = 0;
@@ -492,11 +598,14 @@ static int wr_zseg_read(struct wr_zworker *k, uint64_t base, size_t len,
 	int fd, ret = 0;
 	uint8_t c;
 
-	fd = open(n->src_path, O_RDONLY | O_CLOEXEC);
+	/* the packed inode's bytes are the packed spool (whole, final) */
+	fd = wi->packed ? dup(k->pool->w->packed.fd) :
+			  open(n->src_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
 		erofs_err(&k->log, "%s: cannot open %s: %s", k->path,
-			  n->src_path, strerror(errno));
+			  wi->packed ? "the packed spool" : n->src_path,
+			  strerror(errno));
 		return ret;
 	}
 	while (done < len) {
@@ -521,7 +630,8 @@ static int wr_zseg_read(struct wr_zworker *k, uint64_t base, size_t len,
 			goto out;
 		}
 		done += (size_t)got;
-		k->bytes_read += (uint64_t)got;
+		if (!wi->packed)
+			k->bytes_read += (uint64_t)got;
 	}
 	/* a whole-file source must end here; spool files continue */
 	if (last_seg && !n->src_off &&
@@ -593,13 +703,14 @@ static int wr_zseg_run(struct wr_zworker *k, const struct wr_zjobref *job)
 
 	k->f = f;
 	k->s = s;
+	k->base = base;
 	k->path = wr_path(f->wi);
 	ret = wr_zseg_read(k, base, len, last_seg);
-	if (!ret && w->ishare_id >= 0)
+	if (!ret && f->wi->fingerprint)
 		ret = wr_zseg_hash(k, job->seg, len);
 	if (ret)
 		return ret;
-	s->pcl.spool = s->inl.spool = s->raw.spool = k->id;
+	s->pcl.spool = s->inl.spool = s->raw.spool = s->frag.spool = k->id;
 	s->pcl.off = w->spools[k->id].len;
 	ret = wr_zseg_extents(k, base, len, last_seg);
 	if (ret)
@@ -664,7 +775,9 @@ static unsigned int wr_zmeta_len(const struct erofs_wr *w,
 	unsigned int ebase, init4;
 	uint64_t n2 = 0, rest, len;
 
-	if (w->p->legacy_compress)
+	if (wi->z->whole_frag)		/* the 8-byte header alone */
+		return pad + 8;
+	if (wi->z->full)
 		return pad + 16 + (unsigned int)(8 * n);
 	/* inodes start on 32-byte slots, so ebase % 32 is known now */
 	ebase = EROFS_ROUND_UP(body, 8) + 8;
@@ -677,15 +790,284 @@ static unsigned int wr_zmeta_len(const struct erofs_wr *w,
 	return pad + 8 + (unsigned int)len;
 }
 
+/*
+ * Fragments already in the packed spool, by content (SHA-256 and length),
+ * so that identical ones are stored once.  Open addressing; filled in
+ * inode order by the main thread, so the sharing is deterministic.
+ */
+struct wr_fragkey {
+	uint8_t sha[EROFS_ISHARE_DIGEST_LEN];
+	uint64_t len, off;
+	bool used;
+};
+
+struct wr_fragset {
+	struct wr_fragkey *tab;
+	size_t cap, nr;
+};
+
+static struct wr_fragkey *wr_fragset_slot(struct wr_fragset *fs,
+					  const uint8_t *sha, uint64_t len)
+{
+	size_t i;
+
+	memcpy(&i, sha, sizeof(i));
+	for (i &= fs->cap - 1;; i = (i + 1) & (fs->cap - 1)) {
+		struct wr_fragkey *k = &fs->tab[i];
+
+		if (!k->used || (k->len == len &&
+				 !memcmp(k->sha, sha, sizeof(k->sha))))
+			return k;
+	}
+}
+
+static int wr_fragset_grow(struct wr_fragset *fs)
+{
+	struct wr_fragset n = { .cap = fs->cap ? 2 * fs->cap : 256 };
+	size_t i;
+
+	n.tab = calloc(n.cap, sizeof(*n.tab));
+	if (!n.tab)
+		return -ENOMEM;
+	for (i = 0; i < fs->cap; i++)
+		if (fs->tab[i].used)
+			*wr_fragset_slot(&n, fs->tab[i].sha,
+					 fs->tab[i].len) = fs->tab[i];
+	n.nr = fs->nr;
+	free(fs->tab);
+	*fs = n;
+	return 0;
+}
+
+/*
+ * -E dedupe: extents already stored, by decoded content.  The key holds
+ * everything that makes two pclusters interchangeable: the decoded bytes
+ * (SHA-256 and length), the lcluster type and the algorithm.
+ */
+struct wr_dkey {
+	uint8_t sha[EROFS_ISHARE_DIGEST_LEN];
+	uint32_t llen, src;		/* src: 1 + index into w->zsrc */
+	uint8_t type, alg;
+};
+
+struct wr_zshare {
+	struct wr_fragset frags;
+	struct wr_dkey *tab;
+	size_t cap, nr;
+};
+
+static struct wr_dkey *wr_dtab_slot(struct wr_dkey *tab, size_t cap,
+				    const struct wr_dkey *key)
+{
+	size_t i;
+
+	memcpy(&i, key->sha, sizeof(i));
+	for (i &= cap - 1;; i = (i + 1) & (cap - 1)) {
+		struct wr_dkey *d = &tab[i];
+
+		if (!d->src || (d->llen == key->llen && d->type == key->type &&
+				d->alg == key->alg &&
+				!memcmp(d->sha, key->sha, sizeof(d->sha))))
+			return d;
+	}
+}
+
+static int wr_dtab_grow(struct wr_zshare *sh)
+{
+	size_t cap = sh->cap ? 2 * sh->cap : 1024, i;
+	struct wr_dkey *tab = calloc(cap, sizeof(*tab));
+
+	if (!tab)
+		return -ENOMEM;
+	for (i = 0; i < sh->cap; i++)
+		if (sh->tab[i].src)
+			*wr_dtab_slot(tab, cap, &sh->tab[i]) = sh->tab[i];
+	free(sh->tab);
+	sh->tab = tab;
+	sh->cap = cap;
+	return 0;
+}
+
+/*
+ * Point every extent of f that equals an earlier stored one at that
+ * pcluster, and offer the others to later files.  The extent that may
+ * still become an inline tail (layout decides) takes no part.
+ */
+static int wr_zdedupe(struct erofs_wr *w, struct wr_zfile *f,
+		      struct wr_zshare *sh)
+{
+	struct erofs_wr_zinfo *z = f->wi->z;
+	size_t i = 0, n = z->nr_ext - (z->inl_len ? 1 : 0), j;
+	uint32_t k;
+	int ret;
+
+	for (k = 0; k < f->nr_seg; k++) {
+		const struct wr_zseg *sg = &f->seg[k];
+
+		for (j = 0; j < sg->nr_ext; j++, i++) {
+			struct erofs_wr_extent *e = &z->ext[i];
+			struct wr_dkey key = {
+				.llen = e->llen, .type = e->type,
+				.alg = (uint8_t)z->alg,
+			}, *d;
+
+			if (i >= n || !e->pblks)
+				continue;
+			memcpy(key.sha, sg->esha[j], sizeof(key.sha));
+			if (2 * (sh->nr + 1) > sh->cap &&
+			    (ret = wr_dtab_grow(sh)))
+				return ret;
+			d = wr_dtab_slot(sh->tab, sh->cap, &key);
+			if (d->src) {
+				e->ref = d->src;
+				z->zblocks -= e->pblks;
+				z->nr_ref++;
+				continue;
+			}
+			if (w->nr_zsrc % 1024 == 0) {
+				struct erofs_wr_zsrc *v = realloc(w->zsrc,
+					(w->nr_zsrc + 1024) * sizeof(*v));
+
+				if (!v)
+					return -ENOMEM;
+				w->zsrc = v;
+			}
+			w->zsrc[w->nr_zsrc++] = (struct erofs_wr_zsrc){
+				.wi = f->wi, .ext = (uint32_t)i,
+			};
+			key.src = (uint32_t)w->nr_zsrc;
+			*d = key;
+			sh->nr++;
+		}
+	}
+	/* compact packs count blocks; shared ones need real addresses */
+	if (z->nr_ref)
+		z->full = true;
+	w->nr_zref += z->nr_ref;
+	return 0;
+}
+
+/* append spool bytes (the pieces pc[0..nr), len in all) to the packed
+ * spool; the first fragment brings the long prefix table along */
+static int wr_packed_append(struct erofs_wr *w, const struct erofs_wr_zpiece *pc,
+			    size_t nr, uint64_t len, uint64_t *off)
+{
+	uint8_t buf[65536];
+	uint64_t done = 0;
+	int ret;
+
+	if (w->packed.fd < 0) {
+		ret = wr_spool_open(w, &w->packed);
+		if (ret)
+			return ret;
+		/*
+		 * Kernels before PLAIN_XATTR_PFX look for the prefix table
+		 * in the packed inode whenever one exists (format.md 4.6).
+		 */
+		if (w->nr_pfx) {
+			size_t tl = erofs_wr_prefix_table_size(w);
+			uint8_t *t = calloc(1, tl);
+
+			if (!t)
+				return -ENOMEM;
+			erofs_wr_prefix_table_encode(w, t);
+			ret = pwrite(w->packed.fd, t, tl, 0) == (ssize_t)tl ?
+			      0 : -EIO;
+			free(t);
+			if (ret)
+				goto werr;
+			w->packed.len = tl;
+			w->pfx_in_packed = true;
+		}
+	}
+	*off = w->packed.len;
+	while (done < len) {
+		size_t n = (size_t)EROFS_MIN(len - done, (uint64_t)sizeof(buf));
+
+		ret = erofs_wr_spool_read(w, pc, nr, buf, n, done);
+		if (ret)
+			return ret;
+		if (pwrite(w->packed.fd, buf, n, (off_t)(w->packed.len + done)) !=
+		    (ssize_t)n)
+			goto werr;
+		done += n;
+	}
+	w->packed.len += len;
+	return 0;
+werr:
+	erofs_err(w->log, "packed inode spool write error: %s",
+		  strerror(errno ? errno : EIO));
+	return -EIO;
+}
+
+/* give a file's fragment its place in the packed inode */
+static int wr_zcollect_frag(struct erofs_wr *w, struct wr_zfile *f,
+			    struct wr_zshare *sh, uint64_t frag_len)
+{
+	struct erofs_wr_zinfo *z = f->wi->z;
+	const struct wr_zseg *last = &f->seg[f->nr_seg - 1];
+	struct erofs_wr_zpiece *pc;
+	struct erofs_wr_extent *e;
+	struct wr_fragset *fs = &sh->frags;
+	struct wr_fragkey *key = NULL;
+	size_t nr = 0;
+	uint32_t k;
+	int ret;
+
+	if (last->frag_keyed) {
+		if (2 * (fs->nr + 1) > fs->cap && (ret = wr_fragset_grow(fs)))
+			return ret;
+		key = wr_fragset_slot(fs, last->frag_sha, frag_len);
+	}
+	if (key && key->used) {
+		z->frag_off = key->off;
+	} else {
+		pc = malloc(f->nr_seg * sizeof(*pc));
+		if (!pc)
+			return -ENOMEM;
+		for (k = 0; k < f->nr_seg; k++)
+			if (f->seg[k].frag.len)
+				pc[nr++] = f->seg[k].frag;
+		ret = wr_packed_append(w, pc, nr, frag_len, &z->frag_off);
+		free(pc);
+		if (ret)
+			return ret;
+		if (key) {
+			memcpy(key->sha, last->frag_sha, sizeof(key->sha));
+			key->len = frag_len;
+			key->off = z->frag_off;
+			key->used = true;
+			fs->nr++;
+		}
+	}
+	z->frag_len = frag_len;
+	z->whole_frag = frag_len == f->wi->size;
+	if (z->whole_frag)
+		return 0;	/* the map header says it all */
+	/* the tail extent, read from the packed inode (pblks 0) */
+	e = realloc(z->ext, (z->nr_ext + 1) * sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	z->ext = e;
+	e[z->nr_ext++] = (struct erofs_wr_extent){
+		.la = f->wi->size - frag_len, .llen = (uint32_t)frag_len,
+		.type = Z_EROFS_LCLUSTER_TYPE_HEAD1,
+	};
+	return 0;
+}
+
 /* collect one file's segments (main thread, inode order) */
-static int wr_zcollect(struct erofs_wr *w, struct wr_zfile *f)
+static int wr_zcollect(struct erofs_wr *w, struct wr_zfile *f,
+		       struct wr_zshare *sh)
 {
 	struct erofs_wr_zinfo *z = f->wi->z;
 	const struct wr_zseg *last = &f->seg[f->nr_seg - 1];
 	uint64_t flat_blocks = EROFS_DIV_ROUND_UP(f->wi->size, w->bs);
+	uint64_t frag_len = 0;
 	size_t nr_ext = 0, i;
 	bool any_head1 = false;
 	uint32_t k;
+	int ret;
 
 	for (k = 0; k < f->nr_seg; k++)
 		nr_ext += f->seg[k].nr_ext;
@@ -711,13 +1093,16 @@ static int wr_zcollect(struct erofs_wr *w, struct wr_zfile *f)
 		z->zblocks += f->seg[k].zblocks;
 	}
 	z->nr_pcl = f->nr_seg;
+	z->alg = w->zcfg.c->alg;
+	for (k = 0; k < f->nr_seg; k++)
+		frag_len += f->seg[k].frag.len;
 	z->inl_len = last->inl_len;
 	z->inl_type = last->inl_type;
 	z->inl = last->inl;
 	for (i = 0; i < z->nr_ext; i++)
 		any_head1 |= z->ext[i].type == Z_EROFS_LCLUSTER_TYPE_HEAD1;
 	if (z->zblocks >= flat_blocks) {
-		if (!any_head1) {
+		if (!any_head1 && !frag_len) {
 			/* all PLAIN from offset 0: the spool is the raw data */
 			z->flat = true;
 		} else if (f->seg[0].raw.len) {
@@ -727,6 +1112,18 @@ static int wr_zcollect(struct erofs_wr *w, struct wr_zfile *f)
 		/* else: as many blocks either way; keep it compressed */
 	}
 	if (!z->flat) {
+		z->full = w->p->legacy_compress;
+		/* the packed inode (second pass, sh NULL) takes no part */
+		if (sh && w->p->dedupe) {
+			ret = wr_zdedupe(w, f, sh);
+			if (ret)
+				return ret;
+		}
+		if (frag_len) {
+			ret = wr_zcollect_frag(w, f, sh, frag_len);
+			if (ret)
+				return ret;
+		}
 		z->meta_len = wr_zmeta_len(w, f->wi);
 		w->nr_zfiles++;
 	}
@@ -744,16 +1141,28 @@ static unsigned int wr_zworkers(const struct erofs_mkfs_params *p)
 	return (unsigned int)EROFS_MIN(n, (long)EROFS_MKFS_MAX_WORKERS);
 }
 
-/* the queue: every segment of every candidate, in inode order */
-static int wr_zqueue(struct erofs_wr *w, struct wr_zpool *pool)
+/* is wi compressed in the first pass? */
+static bool wr_zcandidate(const struct erofs_wr *w,
+			  const struct erofs_wr_inode *wi)
+{
+	if (wi->ftype != EROFS_FT_REG_FILE || wi->packed)
+		return false;
+	/* one block or less cannot get smaller in blocks -- except as a
+	 * fragment, which shares blocks with the others */
+	return wi->size > w->bs || (w->p->fragments && wi->size);
+}
+
+/* the queue: every segment of every candidate (or of `only`), in inode
+ * order */
+static int wr_zqueue(struct erofs_wr *w, struct wr_zpool *pool,
+		     struct erofs_wr_inode *only)
 {
 	size_t i, nf = 0, nj = 0;
 
 	for (i = 0; i < w->nr_inodes; i++) {
 		const struct erofs_wr_inode *wi = &w->inodes[i];
 
-		/* one block or less cannot get smaller in blocks */
-		if (wi->ftype != EROFS_FT_REG_FILE || wi->size <= w->bs)
+		if (only ? wi != only : !wr_zcandidate(w, wi))
 			continue;
 		nf++;
 		nj += EROFS_DIV_ROUND_UP(wi->size, (uint64_t)WR_ZSEGMENT);
@@ -770,7 +1179,7 @@ static int wr_zqueue(struct erofs_wr *w, struct wr_zpool *pool)
 		uint64_t nseg;
 		uint32_t k;
 
-		if (wi->ftype != EROFS_FT_REG_FILE || wi->size <= w->bs)
+		if (only ? wi != only : !wr_zcandidate(w, wi))
 			continue;
 		nseg = EROFS_DIV_ROUND_UP(wi->size, (uint64_t)WR_ZSEGMENT);
 		if (nseg > UINT32_MAX)
@@ -778,12 +1187,13 @@ static int wr_zqueue(struct erofs_wr *w, struct wr_zpool *pool)
 		/* counted at once, so that release frees what follows */
 		f = &pool->files[pool->nr_files++];
 		f->wi = wi;
+		f->pmax = wi->packed ? w->pcluster_packed : w->pcluster_dflt;
 		f->nr_seg = (uint32_t)nseg;
 		f->seg = calloc(nseg, sizeof(*f->seg));
 		wi->z = calloc(1, sizeof(*wi->z));
 		if (!f->seg || !wi->z)
 			return -ENOMEM;
-		if (nseg > 1 && w->ishare_id >= 0) {
+		if (nseg > 1 && wi->fingerprint) {
 			f->sha = erofs_sha256_new();
 			if (!f->sha)
 				return -ENOMEM;
@@ -818,7 +1228,10 @@ static int wr_zworker_init(struct wr_zpool *pool, struct wr_zworker *k,
 	k->pcl = malloc(pmax);
 	if (w->ishare_id >= 0)
 		k->sha = erofs_sha256_new();
-	if (!k->buf || !k->enc || !k->pcl || (w->ishare_id >= 0 && !k->sha)) {
+	if (w->p->fragments || w->p->dedupe)
+		k->fsha = erofs_sha256_new();
+	if (!k->buf || !k->enc || !k->pcl || (w->ishare_id >= 0 && !k->sha) ||
+	    ((w->p->fragments || w->p->dedupe) && !k->fsha)) {
 		erofs_err(w->log, "out of memory for compression worker %u",
 			  id);
 		return -ENOMEM;
@@ -844,6 +1257,7 @@ static void wr_zpool_release(struct wr_zpool *pool)
 		if (wk->ctx_ok)
 			erofs_compress_release(&wk->ctx);
 		erofs_sha256_free(wk->sha);
+		erofs_sha256_free(wk->fsha);
 		free(wk->buf);
 		free(wk->enc);
 		free(wk->pcl);
@@ -852,8 +1266,10 @@ static void wr_zpool_release(struct wr_zpool *pool)
 	for (i = 0; i < pool->nr_files; i++) {
 		struct wr_zfile *f = &pool->files[i];
 
-		for (k = 0; f->seg && k < f->nr_seg; k++)
+		for (k = 0; f->seg && k < f->nr_seg; k++) {
 			free(f->seg[k].ext);
+			free(f->seg[k].esha);
+		}
 		free(f->seg);
 		erofs_sha256_free(f->sha);
 	}
@@ -864,29 +1280,54 @@ static void wr_zpool_release(struct wr_zpool *pool)
 	pthread_mutex_destroy(&pool->log_lock);
 }
 
-int erofs_wr_z_compress_all(struct erofs_wr *w)
+/* at least nr spools (a later pass may want more than an earlier one) */
+static int wr_zspools(struct erofs_wr *w, unsigned int nr)
+{
+	struct erofs_wr_spool *sp;
+	unsigned int i;
+	int ret;
+
+	if (nr <= w->nr_spools)
+		return 0;
+	sp = realloc(w->spools, nr * sizeof(*sp));
+	if (!sp)
+		return -ENOMEM;
+	w->spools = sp;
+	for (i = w->nr_spools; i < nr; i++) {
+		ret = wr_spool_open(w, &sp[i]);
+		if (ret)
+			return ret;
+		w->nr_spools = i + 1;
+	}
+	return 0;
+}
+
+static void wr_zpool_fail(struct wr_zpool *pool, int err)
+{
+	pthread_mutex_lock(&pool->lock);
+	if (!pool->err)
+		pool->err = err;
+	__atomic_store_n(&pool->stop, 1, __ATOMIC_RELEASE);
+	pthread_cond_broadcast(&pool->hashed_cond);
+	pthread_mutex_unlock(&pool->lock);
+}
+
+/*
+ * One pass: compress the candidates (or only `only`) with the workers,
+ * then collect the results in inode order (fragments go to the packed
+ * spool there, shared through fs).
+ */
+static int wr_zpass(struct erofs_wr *w, struct erofs_wr_inode *only,
+		    struct wr_zshare *sh)
 {
 	struct wr_zpool pool = { .w = w };
 	unsigned int nr, i;
 	int ret;
 
-	if (!w->p->nr_compr)
-		return 0;
 	pthread_mutex_init(&pool.lock, NULL);
 	pthread_mutex_init(&pool.log_lock, NULL);
 	pthread_cond_init(&pool.hashed_cond, NULL);
-	if (w->ishare_id >= 0) {
-		struct erofs_sha256 *probe = erofs_sha256_new();
-
-		if (!probe) {
-			erofs_err(w->log,
-				  "fingerprints need SHA-256 (libcrypto), which is not available");
-			ret = -EOPNOTSUPP;
-			goto out;
-		}
-		erofs_sha256_free(probe);
-	}
-	ret = wr_zqueue(w, &pool);
+	ret = wr_zqueue(w, &pool, only);
 	if (ret) {
 		erofs_err(w->log, "cannot queue the files to compress: %s",
 			  strerror(-ret));
@@ -895,27 +1336,22 @@ int erofs_wr_z_compress_all(struct erofs_wr *w)
 	if (!pool.nr_jobs)
 		goto out;
 	nr = (unsigned int)EROFS_MIN((size_t)wr_zworkers(w->p), pool.nr_jobs);
-	w->spools = calloc(nr, sizeof(*w->spools));
 	pool.wk = calloc(nr, sizeof(*pool.wk));
-	if (!w->spools || !pool.wk) {
+	if (!pool.wk) {
 		erofs_err(w->log, "out of memory for %u compression workers",
 			  nr);
 		ret = -ENOMEM;
 		goto out;
 	}
-	for (i = 0; i < nr; i++)
-		w->spools[i].fd = -1;
-	w->nr_spools = nr;
 	pool.nr_wk = nr;
-	for (i = 0; i < nr && !ret; i++) {
-		ret = wr_spool_open(w, &w->spools[i]);
-		if (!ret)
-			ret = wr_zworker_init(&pool, &pool.wk[i], i);
-	}
+	ret = wr_zspools(w, nr);
+	for (i = 0; i < nr && !ret; i++)
+		ret = wr_zworker_init(&pool, &pool.wk[i], i);
 	if (ret)
 		goto out;
-	erofs_info(w->log, "compressing %zu files (%zu segments) with %u worker%s",
-		   pool.nr_files, pool.nr_jobs, nr, nr > 1 ? "s" : "");
+	erofs_info(w->log, "compressing %s%zu files (%zu segments) with %u worker%s",
+		   only ? "the packed inode: " : "", pool.nr_files,
+		   pool.nr_jobs, nr, nr > 1 ? "s" : "");
 	if (nr == 1) {
 		wr_zworker_main(&pool.wk[0]);	/* no thread needed */
 	} else {
@@ -927,13 +1363,7 @@ int erofs_wr_z_compress_all(struct erofs_wr *w)
 				erofs_err(w->log,
 					  "cannot start compression thread %u: %s",
 					  i, strerror(err));
-				pthread_mutex_lock(&pool.lock);
-				if (!pool.err)
-					pool.err = -err;
-				__atomic_store_n(&pool.stop, 1,
-						 __ATOMIC_RELEASE);
-				pthread_cond_broadcast(&pool.hashed_cond);
-				pthread_mutex_unlock(&pool.lock);
+				wr_zpool_fail(&pool, -err);
 				break;
 			}
 			pool.wk[i].started = true;
@@ -948,13 +1378,69 @@ int erofs_wr_z_compress_all(struct erofs_wr *w)
 	if (!ret && wr_zstopped(&pool))
 		ret = -ECANCELED;	/* cannot happen: stop comes with err */
 	for (i = 0; i < pool.nr_files && !ret; i++) {
-		ret = wr_zcollect(w, &pool.files[i]);
+		ret = wr_zcollect(w, &pool.files[i], sh);
 		if (ret)
-			erofs_err(w->log, "%s: out of memory",
-				  wr_path(pool.files[i].wi));
+			erofs_err(w->log, "%s: cannot place the compressed data: %s",
+				  wr_path(pool.files[i].wi), strerror(-ret));
 	}
 out:
 	wr_zpool_release(&pool);
+	return ret;
+}
+
+/* the packed inode: a regular file in no directory, in the last slot */
+static void wr_zpacked_inode(struct erofs_wr *w)
+{
+	struct erofs_wr_inode *wi = &w->inodes[w->nr_inodes];
+	struct erofs_node *n = &w->packed_node;
+
+	memset(n, 0, sizeof(*n));
+	n->mode = S_IFREG | 0644;
+	n->mtime = w->p->build_time;
+	n->mtime_nsec = w->p->build_time_nsec;
+	n->size = w->packed.len;
+	n->nlink = 1;
+	n->path = (char *)"(packed inode)";	/* never freed */
+	memset(wi, 0, sizeof(*wi));
+	wi->node = n;
+	n->wr = wi;
+	wi->ino = (uint32_t)(w->nr_inodes + 1);
+	wi->ftype = EROFS_FT_REG_FILE;
+	wi->nlink = 1;
+	wi->size = w->packed.len;
+	wi->packed = true;
+	erofs_wr_plan_form(w, wi);
+	w->packed_wi = wi;
+	w->nr_inodes++;
+}
+
+int erofs_wr_z_compress_all(struct erofs_wr *w)
+{
+	struct wr_zshare sh = { 0 };
+	int ret;
+
+	if (!w->p->nr_compr)
+		return 0;
+	if (w->ishare_id >= 0) {
+		struct erofs_sha256 *probe = erofs_sha256_new();
+
+		if (!probe) {
+			erofs_err(w->log,
+				  "fingerprints need SHA-256 (libcrypto), which is not available");
+			return -EOPNOTSUPP;
+		}
+		erofs_sha256_free(probe);
+	}
+	ret = wr_zpass(w, NULL, &sh);
+	free(sh.frags.tab);
+	free(sh.tab);
+	if (ret || w->packed.fd < 0)
+		return ret;
+	/* fragments were left: the packed inode holds them, compressed
+	 * like any file (in segments, by the workers) */
+	wr_zpacked_inode(w);
+	if (w->packed_wi->size > w->bs)
+		ret = wr_zpass(w, w->packed_wi, NULL);
 	return ret;
 }
 
@@ -967,6 +1453,9 @@ void erofs_wr_z_features(struct erofs_wr *w)
 	int len;
 
 	w->cfg_len = 0;
+	/* one bit, two names: the packed inode and shared pclusters */
+	if (w->packed_wi || w->nr_zref)
+		w->feature_incompat |= EROFS_FEATURE_INCOMPAT_FRAGMENTS;
 	if (!w->nr_zfiles)
 		return;
 	w->feature_incompat |= EROFS_FEATURE_INCOMPAT_ZERO_PADDING;
@@ -1011,12 +1500,23 @@ static void wr_zlclusters(const struct erofs_wr *w,
 		const struct erofs_wr_extent *e = &z->ext[i];
 		uint64_t h = e->la >> bits, end = e->la + e->llen;
 		uint64_t ns = end >> bits;	/* lcluster of the next start */
+		uint64_t eblk = blk;
+		uint32_t pblks = e->pblks;
 
+		if (e->ref) {
+			/* dedupe: the identical extent's pcluster */
+			const struct erofs_wr_zsrc *src = &w->zsrc[e->ref - 1];
+			const struct erofs_wr_extent *se =
+				&src->wi->z->ext[src->ext];
+
+			eblk = src->wi->startblk + se->pofs;
+			pblks = se->pblks;
+		}
 		lc[h] = (struct wr_lc){
 			.type = e->type,
 			.lo = (uint16_t)(e->la & (w->bs - 1)),
-			.blk = (uint32_t)blk,
-			.rep_blk = (uint32_t)blk,
+			.blk = (uint32_t)eblk,
+			.rep_blk = (uint32_t)eblk,
 		};
 		for (k = h + 1; k < ns && k < n; k++) {
 			lc[k] = (struct wr_lc){
@@ -1028,13 +1528,18 @@ static void wr_zlclusters(const struct erofs_wr *w,
 			if (k == h + 1 && w->zbig) {
 				/* the head's size; an inline one counts 1 */
 				lc[k].lo = Z_EROFS_LI_D0_CBLKCNT |
-					   (uint16_t)(e->pblks ? e->pblks : 1);
-				lc[k].rep_blk = (uint32_t)blk;
+					   (uint16_t)(pblks ? pblks : 1);
+				lc[k].rep_blk = (uint32_t)eblk;
 				lc[h].rep_blk = UINT32_MAX;
 			}
 		}
-		blk += e->pblks;
+		if (!e->ref)
+			blk += e->pblks;
 	}
+	/* full indexes: a fragment tail's HEAD holds the offset's high half */
+	if (z->frag_len && z->nr_ext)
+		lc[z->ext[z->nr_ext - 1].la >> bits].blk =
+			(uint32_t)(z->frag_off >> 32);
 	/* the last extent ends inside the EOF lcluster: terminate it */
 	if (wi->size & (w->bs - 1)) {
 		const struct erofs_wr_extent *e = &z->ext[z->nr_ext - 1];
@@ -1117,14 +1622,25 @@ int erofs_wr_z_encode_meta(const struct erofs_wr *w,
 		return -ENOMEM;
 	}
 	memset(out, 0, z->meta_len);
-	/* header: idata size, advise, algorithm (HEAD1), clusterbits 0 */
-	if (z->inlined)
+	if (z->whole_frag) {
+		/* le64: bit 63 = "all in the packed inode", then the offset */
+		wr_put32(h, (uint32_t)z->frag_off);
+		wr_put32(h + 4, (uint32_t)(z->frag_off >> 32) | 0x80000000U);
+		free(lc);
+		free(next_blk);
+		return 0;
+	}
+	/* header: fragment offset or idata size, advise, algorithm (HEAD1),
+	 * clusterbits 0 */
+	if (z->frag_len)
+		wr_put32(h, (uint32_t)z->frag_off);
+	else if (z->inlined)
 		wr_put16(h + 2, (uint16_t)z->inl_len);
 	wr_put16(h + 4, z->advise);
-	h[6] = (uint8_t)w->zcfg.c->alg;
+	h[6] = (uint8_t)z->alg;
 	h[7] = 0;
 	wr_zlclusters(w, wi, lc, n);
-	if (w->p->legacy_compress) {
+	if (z->full) {
 		p = h + 16;
 		for (k = 0; k < n; k++, p += 8) {
 			const struct wr_lc *e = &lc[k];

@@ -16,11 +16,21 @@
 
 /* superblock fields and every feature bit by name */
 int erofs_dump_super(struct erofs_image *img, FILE *out);
-/* file type counts, size histogram and the compression ratio */
+/*
+ * file type counts, size histogram and the compression ratio (from the
+ * checker's byte counts, as fsck -p; plus the packed inode's share)
+ */
 int erofs_dump_stats(struct erofs_image *img, FILE *out);
 /* one inode: layout, sizes, times, owner, xattrs with values */
 int erofs_dump_inode(struct erofs_inode *inode, const char *path, FILE *out);
-/* the inode's extents / block map (logical -> physical) */
+/*
+ * the inode's extents: for compressed files the map header (index form,
+ * algorithms, advise bits), then per extent the logical range, physical
+ * byte range (P: packed-inode offsets for fragments, followed by the
+ * packed inode's extents holding them; M: metabox), length, blocks,
+ * encoded length, algorithm and flags (plain/shifted/interlaced, inline,
+ * big, partial, hole)
+ */
 int erofs_dump_extents(struct erofs_inode *inode, FILE *out);
 /* a directory's entries in on-disk order: nid, type, name */
 int erofs_dump_ls(struct erofs_inode *dir, FILE *out);

@@ -70,6 +70,22 @@ struct erofs_mkfs_params {
 					 * (max(1 MiB, 4 * pcluster) <= 12 MiB) */
 	bool legacy_compress;		/* -E legacy-compress: full indexes */
 	bool ztailpacking;		/* -E ztailpacking: inline tail pcluster */
+	/*
+	 * -E fragments[=SIZE]: each compressed file's tail (what is left
+	 * once it is at most one pcluster; small files whole) goes to the
+	 * packed inode, identical tails once, and the packed inode is
+	 * compressed like a file with SIZE-byte pclusters (0 = -C).  With
+	 * -E all-fragments every file goes there whole.
+	 */
+	bool fragments, all_fragments;
+	uint32_t packed_pcluster;
+	/*
+	 * -E dedupe: an extent whose decoded bytes equal an earlier one's
+	 * (same algorithm) points at that pcluster instead of storing its
+	 * own; files that do get full indexes.  Works with any --workers:
+	 * extents are matched after compression, in inode order.
+	 */
+	bool dedupe;
 	/* directory for the compressed-data spool files; NULL = $TMPDIR or
 	 * /tmp (the files are unlinked at once) */
 	const char *tmpdir;

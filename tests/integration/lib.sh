@@ -274,6 +274,26 @@ gentree_run() {
 #   CASE deb-fsck        Debian's fsck.erofs accepts the image
 # DIGEST_OPTS (treedigest options) applies to the comparisons,
 # EXTRACT_DIGEST_OPTS to the extracted tree only.
+# gen_text N SEED: N bytes of compressible text (words and newlines from a
+# seeded awk generator)
+gen_text() {
+	LC_ALL=C awk -v n="$1" -v s="$2" 'BEGIN { srand(s); split("erofs kernel block cluster extent compress the of data image", w, " ");
+		out = 0; while (out < n) { t = w[int(rand() * 10) + 1] (rand() < 0.1 ? "\n" : " ");
+			if (out + length(t) > n) t = substr(t, 1, n - out); printf "%s", t; out += length(t) } }'
+}
+
+# gen_noise N SEED: N incompressible bytes (AES-CTR keystream of the seed,
+# or awk without openssl)
+gen_noise() {
+	if command -v openssl >/dev/null 2>&1; then
+		head -c "$1" /dev/zero | openssl enc -aes-128-ctr -nosalt \
+			-K "$(printf '%032x' "$2")" -iv 0 2>/dev/null
+	else
+		LC_ALL=C awk -v n="$1" -v s="$2" 'BEGIN { srand(s);
+			for (i = 0; i < n; i++) printf "%c", int(rand() * 255) + 1 }'
+	fi
+}
+
 roundtrip() {
 	_rt_name=$1 _rt_src=$2 _rt_bs=$3
 	shift 3

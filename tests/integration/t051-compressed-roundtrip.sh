@@ -43,34 +43,18 @@ if ! gentree_run "$src" --seed 51 --files $files >/dev/null; then
 fi
 z=$src/zfiles
 mkdir -p "$z"
-# compressible text: words and newlines from a seeded awk generator
-text() {
-	LC_ALL=C awk -v n="$1" -v s="$2" 'BEGIN { srand(s); split("erofs kernel block cluster extent compress the of data image", w, " ");
-		out = 0; while (out < n) { t = w[int(rand() * 10) + 1] (rand() < 0.1 ? "\n" : " ");
-			if (out + length(t) > n) t = substr(t, 1, n - out); printf "%s", t; out += length(t) } }'
-}
-# incompressible bytes: AES-CTR keystream of the seed, or awk
-noise() {
-	if command -v openssl >/dev/null 2>&1; then
-		head -c "$1" /dev/zero | openssl enc -aes-128-ctr -nosalt \
-			-K "$(printf '%032x' "$2")" -iv 0 2>/dev/null
-	else
-		LC_ALL=C awk -v n="$1" -v s="$2" 'BEGIN { srand(s);
-			for (i = 0; i < n; i++) printf "%c", int(rand() * 255) + 1 }'
-	fi
-}
 for n in 0 1 511 512 513 1023 1025 4095 4096 4097 8191 8193 12388 70000; do
-	text $n $n >"$z/text_$n"
-	noise $n $((n + 1)) >"$z/noise_$n"
+	gen_text $n $n >"$z/text_$n"
+	gen_noise $n $((n + 1)) >"$z/noise_$n"
 	head -c $n /dev/zero >"$z/zero_$n"
 done
-text 3145728 7 >"$z/text_3M"
-noise 2097152 8 >"$z/noise_2M"
+gen_text 3145728 7 >"$z/text_3M"
+gen_noise 2097152 8 >"$z/noise_2M"
 head -c $((13 * 1048576 + 5)) /dev/zero >"$z/zero_13M"
 i=0
 while [ $i -lt 20 ]; do
-	noise $((3000 + i * 311)) $((i + 100))
-	text $((5000 + i * 997)) $((i + 200))
+	gen_noise $((3000 + i * 311)) $((i + 100))
+	gen_text $((5000 + i * 997)) $((i + 200))
 	i=$((i + 1))
 done >"$z/mixed"
 ln "$z/text_70000" "$z/hardlink"
@@ -139,7 +123,7 @@ if mkfs_has_option '--workers='; then
 	rm -rf "$wsrc"
 	cp -a "$src" "$wsrc"
 	seq 1 3000000 >"$wsrc/zfiles/seq_big"		# 20.9 MB
-	noise 17000000 9 >"$wsrc/zfiles/noise_big"	# stays raw
+	gen_noise 17000000 9 >"$wsrc/zfiles/noise_big"	# stays raw
 	for alg in lz4hc zstd; do
 		for fp in plain ishare; do
 			set -- -z"$alg" -Eztailpacking -T 1700000000

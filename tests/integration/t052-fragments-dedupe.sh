@@ -1,0 +1,187 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
+#
+# t052-fragments-dedupe - -E fragments, -E all-fragments and -E dedupe
+# (the packed inode, shared pclusters), mounted by the kernel and compared
+# with the source (content and metadata), checked by our fsck, extracted,
+# and read by erofs-utils 1.9's fsck.erofs --extract in the sid chroot when
+# it can be made (Debian's 1.5 does not know incompat 0x20 at all).
+# The matrix, for every algorithm (HARNESS_QUICK=1: lz4hc and zstd):
+#   fragments (compact), all-fragments (full indexes), dedupe (compact:
+#   files with shared pclusters switch to full), dedupe + fragments +
+#   ztailpacking + big pclusters (full)
+#   x block sizes 4096 and 512
+# The tree: a seeded random tree plus files that share content (copies,
+# a common 200 KiB prefix with different tails, small files with equal
+# tails), the sizes that matter around both block sizes, and files of
+# several 16 MiB segments.  Each mode is also built with --workers=1 and 2
+# and compared byte for byte, and checked to use what it claims: the
+# packed inode (superblock packed_nid), shared pclusters (a smaller
+# image than without dedupe), the long prefix table inside the packed
+# inode (no PLAIN_XATTR_PFX).
+. "$(dirname "$0")/lib.sh"
+
+need_loop
+need_tools
+need_mkfs
+[ "$STANDIN" = 1 ] && skip_all "fragments and dedupe are tested with our mkfs only"
+mkfs_has_option 'fragments' ||
+	skip_all "our mkfs.erofs --help does not list -E fragments"
+
+: "${ALGS:=lz4 lz4hc zstd lzma deflate}"
+files=100
+if [ "$HARNESS_QUICK" = 1 ]; then
+	ALGS="lz4hc zstd"
+	files=30
+fi
+
+src=$T_TMP/src
+if ! gentree_run "$src" --seed 52 --files $files >/dev/null; then
+	fail "$T_NAME tree" "$T_WHY"
+	finish
+fi
+z=$src/shared
+mkdir -p "$z/a" "$z/b"
+for n in 1 100 511 512 513 4095 4096 4097 9000 70000; do
+	gen_text $n $((n + 3)) >"$z/text_$n"
+	gen_noise $n $((n + 4)) >"$z/noise_$n"
+done
+gen_text 300000 5 >"$z/a/doc"
+cp "$z/a/doc" "$z/b/doc"			# whole-file duplicate
+cp "$z/noise_70000" "$z/b/noise_copy"		# stays raw: nothing to share
+{ head -c 204800 "$z/a/doc"; gen_text 50000 6; } >"$z/b/doc_v2"	# common prefix
+{ gen_text 3000 7; echo same-tail; } >"$z/a/small1"
+{ gen_text 3000 8; echo same-tail; } >"$z/b/small2"
+cp "$z/a/small1" "$z/b/small1"			# equal fragments
+seq 1 2500000 >"$z/seq_big"			# 17.9 MB: two segments
+cp "$z/seq_big" "$z/b/seq_big_copy"
+ln "$z/a/doc" "$z/hardlink"
+ln -s a/doc "$z/symlink"
+setfattr -n user.long.prefix.test -v v1 "$z/a/doc" 2>/dev/null || true
+
+# the superblock's packed_nid (le64 at 1120) and feature words
+sb_u64() { od -An -tu8 -j"$2" -N8 "$1" | tr -d ' '; }
+sb_u32() { od -An -tu4 -j"$2" -N4 "$1" | tr -d ' '; }
+
+DEB_FSCK=/nonexistent/fsck.erofs-1.5-does-not-know-incompat-0x20
+CHROOT_SH=$TOP_SRCDIR/scripts/sid-chroot.sh
+have_sid=0
+if [ "$(id -u)" = 0 ] && "$CHROOT_SH" setup >"$T_TMP/chroot.log" 2>&1; then
+	have_sid=1
+else
+	skip "sid fsck" "sid chroot unavailable: $(tail -n 1 "$T_TMP/chroot.log" 2>/dev/null)"
+fi
+# 1.9's extraction: content, sizes and symlink targets
+sid_fsck() {
+	rm -rf "$T_TMP/sidext"
+	if ! "$CHROOT_SH" run --bind "$T_TMP" -- fsck.erofs \
+		--extract="$T_TMP/sidext" "$T_TMP/img" >"$T_TMP/sid.log" 2>&1; then
+		fail "$1 sid-fsck" "$(grep -v '^$' "$T_TMP/sid.log" | tail -n 1)"
+	elif compare_trees "$src" "$T_TMP/sidext" \
+		--ignore mtime,mtime-nsec,uid,gid,mode,nlink,dir-nlink,xattrs,hardlinks,root; then
+		pass "$1 sid-fsck"
+	else
+		fail "$1 sid-fsck" "$T_WHY"
+	fi
+	rm -rf "$T_TMP/sidext"
+}
+
+mode_opts() {
+	case $1 in
+	fragments) echo "-Efragments" ;;
+	all-fragments) echo "-Eall-fragments,legacy-compress" ;;
+	dedupe) echo "-Ededupe" ;;
+	all) echo "-Ededupe,fragments,ztailpacking,legacy-compress -C16384" ;;
+	esac
+}
+
+for alg in $ALGS; do
+	for bs in 4096 512; do
+		for mode in fragments all-fragments dedupe all; do
+			name="$alg $mode bs$bs"
+			# shellcheck disable=SC2046
+			set -- -z"$alg" $(mode_opts $mode) \
+				--xattr-prefix=user.long.prefix.
+			rm -f "$T_TMP/img"
+			roundtrip "$name" "$src" "$bs" "$@" || continue
+			packed=$(sb_u64 "$T_TMP/img" 1120)
+			inc=$(sb_u32 "$T_TMP/img" 1104)
+			compat=$(sb_u32 "$T_TMP/img" 1036)
+			case $mode in
+			dedupe)
+				if [ "$packed" = 0 ] && [ $((inc & 32)) = 32 ]; then
+					pass "$name shares pclusters"
+				else
+					fail "$name shares pclusters" "packed_nid $packed, incompat $inc"
+				fi ;;
+			*)
+				if [ "$packed" != 0 ] && [ $((inc & 32)) = 32 ] &&
+				   [ $((compat & 16)) = 0 ]; then
+					pass "$name packed inode"
+				else
+					fail "$name packed inode" "packed_nid $packed, incompat $inc, compat $compat"
+				fi ;;
+			esac
+			if [ $have_sid = 1 ] && [ $bs = 4096 ]; then
+				sid_fsck "$name"
+			fi
+		done
+	done
+done
+
+# dedupe must find the copies: smaller than the same build without it
+alg=${ALGS##* }
+if mkfs_image "$T_TMP/nod" "$src" 4096 -zlz4hc &&
+   mkfs_image "$T_TMP/dd" "$src" 4096 -zlz4hc -Ededupe; then
+	a=$(stat -c %s "$T_TMP/nod") b=$(stat -c %s "$T_TMP/dd")
+	# the copies of doc and seq_big alone are worth about 2.8 MB
+	if [ $((a - b)) -gt 2000000 ]; then
+		pass "dedupe saves ($a -> $b bytes)"
+	else
+		fail "dedupe saves" "$a -> $b bytes"
+	fi
+else
+	fail "dedupe saves" "$T_WHY"
+fi
+rm -f "$T_TMP/nod" "$T_TMP/dd"
+
+# the same image for any number of workers
+for mode in fragments all-fragments dedupe all; do
+	# shellcheck disable=SC2046
+	set -- -zlz4hc $(mode_opts $mode) -T 1700000000 \
+		--ishare_key="$ISHARE_KEY"
+	if mkfs_image "$T_TMP/w1" "$src" 4096 "$@" --workers=1 &&
+	   mkfs_image "$T_TMP/w2" "$src" 4096 "$@" --workers=2 &&
+	   mkfs_image "$T_TMP/w3" "$src" 4096 "$@" --workers=3; then
+		if cmp "$T_TMP/w1" "$T_TMP/w2" >"$T_TMP/cmp.log" 2>&1 &&
+		   cmp "$T_TMP/w1" "$T_TMP/w3" >>"$T_TMP/cmp.log" 2>&1; then
+			pass "$mode workers 1, 2, 3 same image"
+		else
+			fail "$mode workers 1, 2, 3 same image" "$(head -n 1 "$T_TMP/cmp.log")"
+		fi
+	else
+		fail "$mode workers 1, 2, 3 same image" "$T_WHY"
+	fi
+done
+rm -f "$T_TMP/w1" "$T_TMP/w2" "$T_TMP/w3"
+
+# fingerprints survive the packed inode (values over the whole file)
+IMG_DIGEST_OPTS="--check-fingerprint $ISHARE_KEY"
+roundtrip "lz4hc dedupe+fragments workers=2 ishare" "$src" 4096 -zlz4hc \
+	-Ededupe,fragments --workers=2 --ishare_key="$ISHARE_KEY"
+IMG_DIGEST_OPTS=
+if "$FSCK" --check-ishare "$T_TMP/img" >"$T_TMP/ck.log" 2>&1; then
+	pass "fragments --check-ishare"
+else
+	fail "fragments --check-ishare" "$(tail -n 1 "$T_TMP/ck.log")"
+fi
+
+# options that need compression say so and are ignored without -z
+if mkfs_image "$T_TMP/nz" "$src" 4096 -Efragments,dedupe &&
+   grep -q 'only apply to compressed files' "$T_TMP/mkfs.log"; then
+	pass "fragments without -z warns"
+else
+	fail "fragments without -z warns" "$T_WHY $(tail -n 1 "$T_TMP/mkfs.log")"
+fi
+rm -f "$T_TMP/nz"
+finish
