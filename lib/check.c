@@ -34,6 +34,7 @@ struct node_rec {
 	bool used;
 	bool is_dir;
 	bool bad;		/* unreadable inode */
+	bool special;		/* the packed inode: no names expected */
 	char *path;		/* first path it was found at (for reports) */
 	uint32_t mode;
 	uint32_t nlink;
@@ -59,6 +60,14 @@ struct check_ctx {
 	char *path;
 	size_t pathlen, pathcap;
 	unsigned char *databuf;
+	/*
+	 * Start addresses (+1, 0 = free slot) of the pclusters and blocks
+	 * already counted in physical_bytes: with dedupe or chunk sharing
+	 * several extents of several files use one pcluster, which is stored
+	 * once and so is counted once across the image.
+	 */
+	uint64_t *counted;
+	size_t counted_cap, counted_used;
 	bool full;		/* walk from the root */
 	int oom;
 };
@@ -153,6 +162,45 @@ static struct node_rec *node_find(struct check_ctx *c, erofs_nid_t nid,
 	c->nodes[i].nid = nid;
 	c->nodes_used++;
 	return &c->nodes[i];
+}
+
+/* true the first time pa is seen; false afterwards (or out of memory) */
+static bool counted_first(struct check_ctx *c, uint64_t pa)
+{
+	uint64_t key = pa + 1;
+	size_t i, mask;
+
+	if ((c->counted_used + 1) * 2 > c->counted_cap) {
+		size_t ncap = c->counted_cap ? c->counted_cap * 2 : 1024, j;
+		uint64_t *n = calloc(ncap, sizeof(*n));
+
+		if (!n) {
+			c->oom = -ENOMEM;
+			return false;
+		}
+		for (j = 0; j < c->counted_cap; j++) {
+			if (!c->counted[j])
+				continue;
+			i = (c->counted[j] * 0x9E3779B97F4A7C15ULL >> 20) &
+				(ncap - 1);
+			while (n[i])
+				i = (i + 1) & (ncap - 1);
+			n[i] = c->counted[j];
+		}
+		free(c->counted);
+		c->counted = n;
+		c->counted_cap = ncap;
+	}
+	mask = c->counted_cap - 1;
+	i = (key * 0x9E3779B97F4A7C15ULL >> 20) & mask;
+	while (c->counted[i]) {
+		if (c->counted[i] == key)
+			return false;
+		i = (i + 1) & mask;
+	}
+	c->counted[i] = key;
+	c->counted_used++;
+	return true;
 }
 
 static const char *node_path(struct check_ctx *c, erofs_nid_t nid)
@@ -284,7 +332,8 @@ static unsigned int problem_or(struct erofs_image *img, unsigned int code)
 	return img->problem ? img->problem : code;
 }
 
-static void check_data(struct check_ctx *c, struct erofs_inode *inode)
+static void check_data(struct check_ctx *c, struct erofs_inode *inode,
+		       bool special)
 {
 	struct erofs_image *img = c->img;
 	uint64_t limit = img->blocks << img->blkszbits;
@@ -348,11 +397,21 @@ static void check_data(struct check_ctx *c, struct erofs_inode *inode)
 			if (map.pa != last_pa) {
 				add_region(c, map.pa, plen, inode->nid, kind);
 				zblocks += plen >> img->blkszbits;
-				if (S_ISREG(inode->mode))
-					c->st->physical_bytes +=
-						map.kind == EROFS_MAP_MAPPED ?
-						map.llen : map.plen;
 			}
+			/*
+			 * Fragment extents are skipped above: their bytes are
+			 * counted once, with the packed inode's own extents.
+			 */
+			if (S_ISREG(inode->mode) && !map.device &&
+			    counted_first(c, map.pa))
+				c->st->physical_bytes +=
+					map.kind == EROFS_MAP_MAPPED ?
+					map.llen : map.plen;
+			else if (S_ISREG(inode->mode) && map.device &&
+				 map.pa != last_pa)
+				c->st->physical_bytes +=
+					map.kind == EROFS_MAP_MAPPED ?
+					map.llen : map.plen;
 			last_pa = map.pa;
 		} else if (map.kind == EROFS_MAP_INLINE ||
 			   (map.kind == EROFS_MAP_COMPRESSED &&
@@ -385,8 +444,12 @@ static void check_data(struct check_ctx *c, struct erofs_inode *inode)
 		}
 		la += n;
 	}
-	/* i_u of a compressed inode counts its pcluster blocks (st_blocks) */
-	if (z && !dedupe) {
+	/*
+	 * i_u of a compressed inode counts its pcluster blocks (st_blocks).
+	 * The DEDUPE bit is the FRAGMENTS bit, so with it a file may count
+	 * pclusters it shares; the packed inode shares none with files.
+	 */
+	if (z && (!dedupe || special)) {
 		uint64_t iu = inode->i_u;
 
 		if (inode->nlink_1)
@@ -428,7 +491,13 @@ static void erofs_check_ishare_file(struct check_ctx *c,
 		c->oom = -ENOMEM;
 }
 
-static void check_inode(struct check_ctx *c, struct erofs_inode *inode)
+/*
+ * special: the packed inode, which is checked like a regular file (its
+ * regions, its data, its block count) but is no file of the tree, so it
+ * is left out of the per-type counts, the logical size and the hooks.
+ */
+static void check_inode(struct check_ctx *c, struct erofs_inode *inode,
+			bool special)
 {
 	struct erofs_image *img = c->img;
 	bool has48 = img->feature_incompat & EROFS_FEATURE_INCOMPAT_48BIT;
@@ -464,7 +533,9 @@ static void check_inode(struct check_ctx *c, struct erofs_inode *inode)
 	if (c->p->check_xattrs)
 		check_xattrs(c, inode);
 	if (type == S_IFREG || type == S_IFDIR || type == S_IFLNK)
-		check_data(c, inode);
+		check_data(c, inode, special);
+	if (special)
+		return;
 	switch (type) {
 	case S_IFREG:
 		c->st->files++;
@@ -684,7 +755,7 @@ static void visit_entry(struct check_ctx *c, struct erofs_inode *dir,
 	if (d->ftype != erofs_mode_to_ftype(inode.mode))
 		report(c, EROFS_PROB_DIR_FTYPE, d->nid,
 		       "file type %u, inode mode 0%o", d->ftype, inode.mode);
-	check_inode(c, &inode);
+	check_inode(c, &inode, false);
 	if (rec->is_dir) {
 		prec = node_find(c, dir->nid, false);
 		if (prec)
@@ -799,6 +870,8 @@ static void check_links(struct check_ctx *c)
 					EROFS_PROB_DIR_NLINK, true, r->nid, r->path,
 					"nlink %u, expected %u", r->nlink,
 					2 + r->subdirs);
+		} else if (r->special && !r->refs) {
+			continue;	/* the packed inode has no names */
 		} else if (r->nlink != r->refs) {
 			erofs_check_report(c->p->report, c->p->report_priv,
 				c->st, EROFS_PROB_NLINK, true, r->nid, r->path,
@@ -865,6 +938,38 @@ static void check_super(struct check_ctx *c)
 		add_region(c, img->prefix_table_start,
 			   img->prefix_table_end - img->prefix_table_start,
 			   ~0ULL - 2, REGION_META);
+}
+
+/*
+ * The packed inode (superblock packed_nid) holds the fragments (tails or
+ * whole files) of other files and may hold the long xattr prefixes.  The
+ * kernel reads it like a file, so it gets the checks of a regular file;
+ * its stored bytes are the fragments' physical bytes.  Reports name it
+ * PACKED_PATH.
+ */
+#define PACKED_PATH "(packed inode)"
+
+static void check_packed(struct check_ctx *c)
+{
+	struct erofs_image *img = c->img;
+	struct erofs_inode inode = img->packed;
+	struct node_rec *rec;
+
+	if (!img->packed_nid || !img->packed.img)
+		return;
+	rec = node_find(c, img->packed_nid, true);
+	if (!rec)
+		return;
+	rec->special = true;
+	rec->mode = inode.mode;
+	rec->nlink = inode.nlink;
+	rec->path = strdup(PACKED_PATH);
+	/* called before the walk: the path buffer holds "/" (4096 bytes) */
+	strcpy(c->path, PACKED_PATH);
+	c->pathlen = strlen(PACKED_PATH);
+	check_inode(c, &inode, true);
+	strcpy(c->path, "/");
+	c->pathlen = 1;
 }
 
 int erofs_check_image(struct erofs_image *img,
@@ -934,6 +1039,7 @@ int erofs_check_image(struct erofs_image *img,
 		parent = img->root_nid;
 		parent_known = true;
 		check_super(&c);
+		check_packed(&c);
 		ret = erofs_inode_read(img, img->root_nid, &start);
 		if (ret) {
 			report(&c, img->problem, img->root_nid, "%s",
@@ -952,7 +1058,7 @@ int erofs_check_image(struct erofs_image *img,
 	rec->is_dir = S_ISDIR(start.mode);
 	rec->refs = 1;
 	rec->path = strdup(c.path);
-	check_inode(&c, &start);
+	check_inode(&c, &start, false);
 	if (rec->is_dir)
 		check_dir(&c, &start, parent, parent_known, 0);
 	if (c.full && !c.oom) {
@@ -972,6 +1078,7 @@ out:
 		free(c.nodes[i].path);
 	free(c.nodes);
 	free(c.regions);
+	free(c.counted);
 	free(c.path);
 	free(c.databuf);
 	return ret;

@@ -495,7 +495,7 @@ static int wr_write_super(struct wr_emit *e)
 		sb.ishare_xattr_prefix_id = (uint8_t)w->ishare_id;
 	if (w->feature_incompat & EROFS_FEATURE_INCOMPAT_COMPR_CFGS)
 		sb.u1.available_compr_algs =
-			erofs_cpu_to_le16((uint16_t)(1U << w->zcfg.c->alg));
+			erofs_cpu_to_le16((uint16_t)w->zalgs);
 	else if (w->feature_incompat & EROFS_FEATURE_INCOMPAT_ZERO_PADDING)
 		sb.u1.lz4_max_distance = erofs_cpu_to_le16(0xFFFF);
 	sb.feature_compat = erofs_cpu_to_le32(w->feature_compat);

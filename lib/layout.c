@@ -2,8 +2,9 @@
 /*
  * layout.c - the plan pass: collect every inode (breadth-first, in each
  * directory's sorted order), choose compact or extended forms, data layouts,
- * metadata positions (nids, breadth-first except where a later inode fills
- * a hole that an inline tail would otherwise leave) and data blocks.
+ * metadata positions (nids: breadth-first, except that an inode goes into
+ * the smallest hole it fits whole that an earlier inline tail left at the
+ * end of a block) and data blocks.
  *
  * Image map chosen here (meta_blkaddr = xattr_blkaddr = 0, so nids and
  * shared xattr ids are plain byte offsets / 32 and / 4):
@@ -254,23 +255,27 @@ static bool wr_wants_inline(const struct erofs_wr *w,
 	unsigned int tail = wr_tail_len(w, wi);
 
 	if (erofs_wr_is_z(wi))	/* a long index area may span blocks */
-		return tail && wr_body_len(wi) % w->bs + tail <= w->bs;
+		return tail && wr_body_len(wi) % w->bs &&
+		       wr_body_len(wi) % w->bs + tail <= w->bs;
 	return wr_has_data(wi) && tail && !w->p->noinline_data &&
 	       wi->isize + wi->xattr_size + tail <= w->bs;
 }
 
-/* does wi, put at the next slot after cursor, end within the same block
- * with its tail kept whole (so it fills a hole without padding)? */
-static bool wr_fits_here(const struct erofs_wr *w,
-			 const struct erofs_wr_inode *wi, uint64_t cursor)
+/*
+ * Does wi's inline tail, right after its body at pos, stay in one block?
+ * A compressed one must also not start a block: 6.18 fails to read an
+ * inline pcluster that begins exactly where a block does (EFSCORRUPTED,
+ * no message; t051 at 512-byte blocks found it), though a plain inline
+ * tail there reads fine.
+ */
+static bool wr_tail_fits(const struct erofs_wr *w,
+			 const struct erofs_wr_inode *wi, uint64_t pos)
 {
-	uint64_t pos = EROFS_ROUND_UP(cursor, EROFS_SLOTSIZE);
-	uint64_t end = pos + wr_body_len(wi);
-	unsigned int tail = wr_wants_inline(w, wi) ? wr_tail_len(w, wi) : 0;
+	uint64_t end = (pos + wr_body_len(wi)) % w->bs;
 
-	if (pos % w->bs == 0)
-		return true;	/* a fresh block: nothing to fill */
-	return end + tail <= EROFS_ROUND_UP(pos + 1, w->bs);
+	if (erofs_wr_is_z(wi) && !end)
+		return false;
+	return end + wr_tail_len(w, wi) <= w->bs;
 }
 
 /* a compressed inode: inline tail pcluster or its block form */
@@ -286,7 +291,7 @@ static void wr_place_z(struct erofs_wr *w, struct erofs_wr_inode *wi,
 
 	z->inlined = false;
 	if (wr_wants_inline(w, wi)) {
-		if ((pos + body) % bs + tail <= bs) {
+		if (wr_tail_fits(w, wi, pos)) {
 			z->inlined = true;
 		} else {
 			uint64_t pad = EROFS_ROUND_UP(pos, bs) - pos;
@@ -378,51 +383,213 @@ static void wr_place(struct erofs_wr *w, struct erofs_wr_inode *wi,
 	*cursor = pos + body + wi->tail;
 }
 
-/* how far ahead (in breadth-first order) to look for hole fillers */
-#define WR_FILL_WINDOW	256
+/*
+ * Put wi at pos (slot-aligned); inl: its tail goes inline, which the
+ * caller has made fit in pos's block.  The same decisions as wr_place(),
+ * minus the padding, which wr_place_rest() handles.
+ */
+static void wr_put(struct erofs_wr *w, struct erofs_wr_inode *wi,
+		   uint64_t pos, bool inl)
+{
+	uint64_t cursor = pos;
+
+	if (erofs_wr_is_z(wi)) {
+		struct erofs_wr_zinfo *z = wi->z;
+		unsigned int keep = z->inl_len;
+
+		/* wr_place_z() inlines whenever the tail fits at pos */
+		if (!inl)
+			z->inl_len = 0;
+		wr_place_z(w, wi, &cursor);
+		z->inl_len = keep;
+	} else {
+		unsigned int tail = (unsigned int)(wi->size % w->bs);
+
+		wi->layout = EROFS_INODE_FLAT_PLAIN;
+		wi->tail = 0;
+		wi->nblocks = wr_has_data(wi) ?
+			      EROFS_DIV_ROUND_UP(wi->size, w->bs) : 0;
+		if (inl) {
+			wi->layout = EROFS_INODE_FLAT_INLINE;
+			wi->tail = tail;
+			wi->nblocks = wi->size / w->bs;
+		}
+		wi->pos = pos;
+		wi->nid = pos >> EROFS_ISLOTBITS;
+	}
+}
 
 /*
- * Place inodes 1..n-1 mostly in breadth-first order.  When the next one
- * would need padding to keep its inline tail in one block, first fill the
- * hole with later inodes that fit in it whole (first fit within a window),
- * then pad.  The result is w->order, the nid order that emit follows.
+ * Free room left at the end of metadata blocks (when the next inode had
+ * to start a new block to keep its inline tail whole), by size in slots:
+ * hole[k] lists, oldest first, the positions of holes of exactly k slots.
  */
-static void wr_place_rest(struct erofs_wr *w, uint64_t *cursor, size_t *next)
+struct wr_holes {
+	uint64_t **pos;
+	size_t *head, *nr, *cap;
+	unsigned int nk;		/* slots per block + 1 */
+};
+
+static int wr_hole_add(struct wr_holes *h, uint64_t pos, uint64_t len)
 {
-	size_t n = w->nr_inodes, head = 1, k = 1, i, j, scanned;
+	size_t k = (size_t)(len >> EROFS_ISLOTBITS);
 
-	/* next[] links the still unplaced inodes in breadth-first order */
-	for (i = 1; i < n; i++)
-		next[i] = i + 1;
-	while (head < n) {
-		struct erofs_wr_inode *wi = &w->inodes[head];
+	if (!k)
+		return 0;
+	if (h->nr[k] == h->cap[k]) {
+		size_t cap = h->cap[k] ? 2 * h->cap[k] : 16;
+		uint64_t *n = realloc(h->pos[k], cap * sizeof(*n));
 
-		if (wr_wants_inline(w, wi) && !wr_fits_here(w, wi, *cursor)) {
-			size_t prev = head;
-
-			for (j = next[head], scanned = 0;
-			     j < n && scanned < WR_FILL_WINDOW;
-			     j = next[j], scanned++) {
-				struct erofs_wr_inode *c = &w->inodes[j];
-
-				if (!wr_fits_here(w, c, *cursor)) {
-					prev = j;
-					continue;
-				}
-				wr_place(w, c, cursor);
-				w->order[k++] = c;
-				next[prev] = next[j];	/* unlink j */
-				/* the hole is full once we reach a boundary */
-				if (EROFS_ROUND_UP(*cursor, EROFS_SLOTSIZE) %
-				    w->bs == 0 ||
-				    wr_fits_here(w, wi, *cursor))
-					break;
-			}
-		}
-		wr_place(w, wi, cursor);
-		w->order[k++] = wi;
-		head = next[head];
+		if (!n)
+			return -ENOMEM;
+		h->pos[k] = n;
+		h->cap[k] = cap;
 	}
+	h->pos[k][h->nr[k]++] = pos;
+	return 0;
+}
+
+/* the oldest of the smallest holes that hold len bytes; false if none */
+static bool wr_hole_take(struct wr_holes *h, uint64_t len, uint64_t *pos,
+			 size_t *slots)
+{
+	size_t k;
+
+	for (k = (size_t)EROFS_DIV_ROUND_UP(len, EROFS_SLOTSIZE); k < h->nk;
+	     k++) {
+		if (h->head[k] < h->nr[k]) {
+			*pos = h->pos[k][h->head[k]++];
+			*slots = k;
+			return true;
+		}
+	}
+	return false;
+}
+
+static int wr_order_cmp(const void *a, const void *b)
+{
+	const struct erofs_wr_inode *x = *(struct erofs_wr_inode *const *)a;
+	const struct erofs_wr_inode *y = *(struct erofs_wr_inode *const *)b;
+
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/*
+ * Place inodes 1..n-1, each at the end of the metadata -- unless it fits
+ * whole (inline tail included) into a hole an earlier inode left by
+ * starting a new block: then into the smallest such hole (best fit, as
+ * erofs-utils' block buckets do).  Nothing depends on
+ * anything but the inodes' sizes, so the result is reproducible.  w->order
+ * ends up sorted by position: the nid order that emit follows.
+ */
+/* an inode to place and the bytes it needs in one piece */
+struct wr_item {
+	uint64_t need;
+	size_t idx;
+};
+
+/* larger first; equal ones in breadth-first order */
+static int wr_item_cmp(const void *a, const void *b)
+{
+	const struct wr_item *x = a, *y = b;
+
+	if (x->need != y->need)
+		return x->need > y->need ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static int wr_place_one(struct erofs_wr *w, struct wr_holes *h,
+			uint64_t *cursor, struct erofs_wr_inode *wi, bool inl,
+			uint64_t need)
+{
+	uint64_t pos, hpos;
+	size_t slots;
+
+	if (need <= w->bs && wr_hole_take(h, need, &hpos, &slots)) {
+		uint64_t used = EROFS_ROUND_UP(need, EROFS_SLOTSIZE);
+
+		wr_put(w, wi, hpos, inl);
+		return wr_hole_add(h, hpos + used,
+				   ((uint64_t)slots << EROFS_ISLOTBITS) - used);
+	}
+	pos = EROFS_ROUND_UP(*cursor, EROFS_SLOTSIZE);
+	/* keep body + tail in one block: start a new one */
+	if (inl && !wr_tail_fits(w, wi, pos)) {
+		uint64_t next = EROFS_ROUND_UP(pos + 1, w->bs);
+		int ret = wr_hole_add(h, pos, next - pos);
+
+		if (ret)
+			return ret;
+		pos = next;
+	}
+	wr_put(w, wi, pos, inl);
+	*cursor = pos + need;
+	return 0;
+}
+
+static int wr_place_rest(struct erofs_wr *w, uint64_t *cursor)
+{
+	struct wr_holes h = { .nk = (w->bs >> EROFS_ISLOTBITS) + 1 };
+	struct wr_item *it = malloc(w->nr_inodes * sizeof(*it));
+	size_t i, k, nr = 0, o = 1;
+	int ret = -ENOMEM;
+
+	h.pos = calloc(h.nk, sizeof(*h.pos));
+	h.head = calloc(h.nk, sizeof(*h.head));
+	h.nr = calloc(h.nk, sizeof(*h.nr));
+	h.cap = calloc(h.nk, sizeof(*h.cap));
+	if (!it || !h.pos || !h.head || !h.nr || !h.cap)
+		goto out;
+	/*
+	 * Inodes with an inline tail first, largest first (first fit
+	 * decreasing packs blocks best; they are the ones that leave
+	 * holes), then the others in breadth-first order: they fit
+	 * anywhere and so make the best fillers for what is left.
+	 */
+	for (i = 1; i < w->nr_inodes; i++) {
+		struct erofs_wr_inode *wi = &w->inodes[i];
+
+		if (wr_wants_inline(w, wi))
+			it[nr++] = (struct wr_item){
+				.need = wr_body_len(wi) + wr_tail_len(w, wi),
+				.idx = i,
+			};
+	}
+	qsort(it, nr, sizeof(*it), wr_item_cmp);
+	for (k = 0; k < nr; k++) {
+		struct erofs_wr_inode *wi = &w->inodes[it[k].idx];
+
+		ret = wr_place_one(w, &h, cursor, wi, true, it[k].need);
+		if (ret)
+			goto out;
+		w->order[o++] = wi;
+	}
+	for (i = 1; i < w->nr_inodes; i++) {
+		struct erofs_wr_inode *wi = &w->inodes[i];
+
+		if (wr_wants_inline(w, wi))
+			continue;
+		ret = wr_place_one(w, &h, cursor, wi, false, wr_body_len(wi));
+		if (ret)
+			goto out;
+		w->order[o++] = wi;
+	}
+	qsort(w->order + 1, w->nr_inodes - 1, sizeof(*w->order),
+	      wr_order_cmp);
+	/* what no inode filled is padding */
+	for (k = 1; k < h.nk; k++)
+		w->meta_pad += (uint64_t)(h.nr[k] - h.head[k]) * k *
+			       EROFS_SLOTSIZE;
+	ret = 0;
+out:
+	for (k = 0; h.pos && k < h.nk; k++)
+		free(h.pos[k]);
+	free(h.pos);
+	free(h.head);
+	free(h.nr);
+	free(h.cap);
+	free(it);
+	return ret;
 }
 
 int erofs_wr_plan(struct erofs_wr *w, struct erofs_node *root)
@@ -430,7 +597,7 @@ int erofs_wr_plan(struct erofs_wr *w, struct erofs_node *root)
 	struct erofs_node **list = NULL;
 	uint64_t cursor;
 	erofs_blk_t blk;
-	size_t nr = 0, i, *next;
+	size_t nr = 0, i;
 	int ret;
 
 	ret = wr_collect(w, root, &list, &nr);
@@ -484,14 +651,12 @@ int erofs_wr_plan(struct erofs_wr *w, struct erofs_node *root)
 		return -EFBIG;
 	}
 	w->order = malloc(w->nr_inodes * sizeof(*w->order));
-	next = malloc((w->nr_inodes + 1) * sizeof(*next));
-	if (!w->order || !next) {
-		free(next);
+	if (!w->order)
 		return -ENOMEM;
-	}
 	w->order[0] = &w->inodes[0];
-	wr_place_rest(w, &cursor, next);
-	free(next);
+	ret = wr_place_rest(w, &cursor);
+	if (ret)
+		return ret;
 	w->meta_end = cursor;
 
 	blk = EROFS_DIV_ROUND_UP(cursor, w->bs);

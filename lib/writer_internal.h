@@ -21,6 +21,7 @@
 #include "erofs/erofs_fs.h"
 #include "erofs/mkfs.h"
 #include "erofs/xattr.h"
+#include "erofs/zhints.h"
 
 /* one xattr as it will be stored: index, suffix and value */
 struct erofs_wr_xattr {
@@ -177,8 +178,10 @@ struct erofs_wr {
 
 	uint64_t data_bytes_read;
 
-	/* compression (zwrite.c); cfg is p->compr[0] with writer context */
-	struct erofs_compress_cfg zcfg;
+	/* compression (zwrite.c): p->compr[] with writer context */
+	struct erofs_compress_cfg zcfgs[EROFS_MKFS_MAX_COMPR];
+	uint32_t zcfg_used;		/* bit per zcfgs[] some file uses */
+	uint32_t zalgs;			/* bit per on-disk algorithm id used */
 	bool zbig;			/* pclusters may span several blocks */
 	uint32_t pcluster_blks;		/* max pcluster blocks (of all) */
 	uint32_t pcluster_dflt;		/* -C bytes */

@@ -138,7 +138,8 @@ int erofs_wr_z_init(struct erofs_wr *w)
 {
 	const struct erofs_mkfs_params *p = w->p;
 	uint32_t pmax = p->pcluster_max ? p->pcluster_max : w->bs;
-	uint32_t limit, packed;
+	uint32_t limit, packed, hinted;
+	unsigned int i;
 
 	w->spools = NULL;
 	w->nr_spools = 0;
@@ -149,10 +150,13 @@ int erofs_wr_z_init(struct erofs_wr *w)
 				   "-E fragments, all-fragments and dedupe only apply to compressed files (-z); ignored");
 		return 0;
 	}
-	if (!p->compr[0].c || !p->compr[0].c->built) {
-		erofs_err(w->log, "compressor %s is not built in",
-			  p->compr[0].c ? p->compr[0].c->name : "(none)");
-		return -EOPNOTSUPP;
+	for (i = 0; i < p->nr_compr; i++) {
+		if (!p->compr[i].c || !p->compr[i].c->built) {
+			erofs_err(w->log, "compressor %s is not built in",
+				  p->compr[i].c ? p->compr[i].c->name :
+						  "(none)");
+			return -EOPNOTSUPP;
+		}
 	}
 	/* CBLKCNT has 11 bits; the kernel reads at most 1 MiB per pcluster */
 	limit = EROFS_MIN(EROFS_Z_PCLUSTER_MAX, 2047U << w->blkszbits);
@@ -169,10 +173,19 @@ int erofs_wr_z_init(struct erofs_wr *w)
 			  packed, w->bs, limit);
 		return -EINVAL;
 	}
+	/* --compress-hints may ask for more (zhints.h checked the rules) */
+	hinted = p->zhints ? erofs_zhints_pcluster_max(p->zhints) : 0;
+	if (hinted % w->bs || hinted > limit) {
+		erofs_err(w->log,
+			  "--compress-hints: pcluster size %u does not suit %u-byte blocks (at most %u)",
+			  hinted, w->bs, limit);
+		return -EINVAL;
+	}
 	w->pcluster_dflt = pmax;
 	w->pcluster_packed = packed;
 	/* the largest of all: worker buffers, big pcluster feature */
-	w->pcluster_blks = EROFS_MAX(pmax, packed) >> w->blkszbits;
+	w->pcluster_blks = EROFS_MAX(EROFS_MAX(pmax, packed), hinted) >>
+			   w->blkszbits;
 	w->zbig = w->pcluster_blks > 1;
 	if (p->max_extent_bytes) {
 		if (p->max_extent_bytes < w->bs ||
@@ -188,13 +201,15 @@ int erofs_wr_z_init(struct erofs_wr *w)
 		w->max_extent = EROFS_MIN(EROFS_Z_EXTENT_MAX,
 					  EROFS_MAX(1U << 20, 4 * pmax));
 	}
-	if (p->nr_compr > 1)
-		erofs_info(w->log,
-			   "-z: every file uses %s; the other algorithms are kept for --compress-hints",
+	if (p->nr_compr > 1 && !p->zhints)
+		erofs_warn(w->log,
+			   "-z: every file uses %s; the other algorithms are for --compress-hints",
 			   p->compr[0].c->name);
-	w->zcfg = p->compr[0];
-	w->zcfg.blkszbits = w->blkszbits;
-	w->zcfg.max_pclusterblks = w->pcluster_blks;
+	for (i = 0; i < p->nr_compr; i++) {
+		w->zcfgs[i] = p->compr[i];
+		w->zcfgs[i].blkszbits = w->blkszbits;
+		w->zcfgs[i].max_pclusterblks = w->pcluster_blks;
+	}
 	return 0;
 }
 
@@ -252,6 +267,7 @@ struct wr_zseg {
 struct wr_zfile {
 	struct erofs_wr_inode *wi;
 	uint32_t pmax;			/* its largest pcluster (bytes) */
+	unsigned int ci;		/* its algorithm: w->zcfgs[ci] */
 	uint32_t nr_seg;
 	struct wr_zseg *seg;
 	/* files of several segments with a fingerprint: the running hash,
@@ -272,8 +288,10 @@ struct wr_zworker {
 	pthread_t thread;
 	bool started;
 	struct erofs_log log;		/* proxy into the build's log */
-	struct erofs_compress_ctx ctx;
-	bool ctx_ok;
+	/* one compressor per -z algorithm, set up on first use */
+	struct erofs_compress_ctx ctx[EROFS_MKFS_MAX_COMPR];
+	uint32_t ctx_ok;		/* bit per ctx[] set up */
+	struct erofs_compress_ctx *cur;	/* the file in hand's */
 	struct erofs_sha256 *sha;	/* one-segment files */
 	struct erofs_sha256 *fsha;	/* fragment keys (-E fragments) */
 	uint8_t *buf;			/* the segment's bytes */
@@ -430,10 +448,9 @@ static int wr_zput_plain(struct wr_zworker *k, const uint8_t *raw,
 
 /* how much input to offer the compressor at once */
 static size_t wr_zoffer(const struct erofs_wr *w, uint64_t r, size_t last_in,
-			size_t pmax)
+			size_t pmax, unsigned int alg)
 {
 	size_t want = (size_t)EROFS_MIN(r, (uint64_t)w->max_extent);
-	unsigned int alg = w->zcfg.c->alg;
 
 	/*
 	 * zstd and libdeflate cannot stop at an output size; their backends
@@ -508,7 +525,8 @@ static int wr_zseg_extents(struct wr_zworker *k, uint64_t base, size_t len,
 
 	while (head < end) {
 		uint64_t r = end - head;
-		size_t in = wr_zoffer(w, r, last_in, pmax);
+		size_t in = wr_zoffer(w, r, last_in, pmax,
+				      w->zcfgs[k->f->ci].c->alg);
 		const uint8_t *src = k->buf + (head - base);
 		bool last;
 		int enc;
@@ -518,13 +536,14 @@ static int wr_zseg_extents(struct wr_zworker *k, uint64_t base, size_t len,
 			return -ECANCELED;
 		if (wr_zwants_frag(k, last_seg, r))
 			return wr_zput_frag(k, src, (size_t)r);
-		enc = erofs_compress_destsize(&k->ctx, src, &in, k->enc, pmax);
+		enc = erofs_compress_destsize(k->cur, src, &in, k->enc, pmax);
 		if (enc == -ENOSPC) {
 			enc = 0;
 			in = 0;
 		} else if (enc < 0) {
 			erofs_err(&k->log, "%s: %s compression failed: %s",
-				  k->path, w->zcfg.c->name, strerror(-enc));
+				  k->path, w->zcfgs[k->f->ci].c->name,
+				  strerror(-enc));
 			return enc;
 		}
 		last = in == r;
@@ -690,6 +709,35 @@ static int wr_zseg_hash(struct wr_zworker *k, uint32_t seg, size_t len)
 	return 0;
 }
 
+static unsigned int wr_zmeta_len(const struct erofs_wr *w,
+				 const struct erofs_wr_inode *wi);
+
+/*
+ * Is the compressed form worth keeping?  Compare bytes: pcluster blocks,
+ * the inline tail (ztailpacking) where it will fit after the inode, the
+ * map header and indexes -- against the plain blocks and inline tail.  A
+ * file with a fragment keeps the older rule (fewer blocks), since what
+ * its fragment costs in the packed inode is not known yet.
+ */
+static bool wr_zkeep(const struct erofs_wr *w, const struct erofs_wr_inode *wi,
+		     uint64_t zblocks, const struct erofs_wr_extent *last,
+		     uint32_t inl_len, uint64_t frag_len)
+{
+	uint64_t bs = w->bs, size = wi->size, zbytes, flat;
+	unsigned int tail = (unsigned int)(size % bs);
+	unsigned int meta = wr_zmeta_len(w, wi);
+	unsigned int body = wi->isize + wi->xattr_size;
+
+	if (frag_len)
+		return zblocks < EROFS_DIV_ROUND_UP(size, bs);
+	flat = tail && !w->p->noinline_data && body + tail <= bs ? size :
+	       EROFS_ROUND_UP(size, bs);
+	zbytes = zblocks * bs + meta;
+	if (inl_len && last && (body + meta) % bs + inl_len <= bs)
+		zbytes = zbytes - (uint64_t)last->pblks * bs + inl_len;
+	return zbytes < flat;
+}
+
 static int wr_zseg_run(struct wr_zworker *k, const struct wr_zjobref *job)
 {
 	struct wr_zpool *pool = k->pool;
@@ -704,6 +752,16 @@ static int wr_zseg_run(struct wr_zworker *k, const struct wr_zjobref *job)
 	k->f = f;
 	k->s = s;
 	k->base = base;
+	if (!(k->ctx_ok & (1U << f->ci))) {
+		ret = erofs_compress_init(&k->ctx[f->ci], &w->zcfgs[f->ci]);
+		if (ret) {
+			erofs_err(&k->log, "cannot set up %s: %s",
+				  w->zcfgs[f->ci].c->name, strerror(-ret));
+			return ret;
+		}
+		k->ctx_ok |= 1U << f->ci;
+	}
+	k->cur = &k->ctx[f->ci];
 	k->path = wr_path(f->wi);
 	ret = wr_zseg_read(k, base, len, last_seg);
 	if (!ret && f->wi->fingerprint)
@@ -720,13 +778,17 @@ static int wr_zseg_run(struct wr_zworker *k, const struct wr_zjobref *job)
 	if (f->nr_seg > 1)
 		return 0;
 	/*
-	 * A one-segment file that saves no block but has compressed extents
-	 * is stored raw; its bytes are still in hand, so spool them now (all
-	 * PLAIN needs nothing: those blocks are the raw data already).
+	 * A one-segment file whose compressed form saves nothing but has
+	 * compressed extents is stored raw; its bytes are still in hand, so
+	 * spool them now (all PLAIN needs nothing: those blocks are the raw
+	 * data already).
 	 */
 	for (i = 0; i < s->nr_ext; i++)
 		any_head1 |= s->ext[i].type == Z_EROFS_LCLUSTER_TYPE_HEAD1;
-	if (any_head1 && s->zblocks >= EROFS_DIV_ROUND_UP(size, w->bs)) {
+	if (any_head1 &&
+	    !wr_zkeep(w, f->wi, s->zblocks,
+		      s->nr_ext ? &s->ext[s->nr_ext - 1] : NULL, s->inl_len,
+		      s->frag.len)) {
 		ret = wr_zappend(k, k->buf, len, &s->raw.off);
 		s->raw.len = len;
 	}
@@ -777,7 +839,8 @@ static unsigned int wr_zmeta_len(const struct erofs_wr *w,
 
 	if (wi->z->whole_frag)		/* the 8-byte header alone */
 		return pad + 8;
-	if (wi->z->full)
+	/* (full is only set after compression; the workers estimate) */
+	if (wi->z->full || w->p->legacy_compress)
 		return pad + 16 + (unsigned int)(8 * n);
 	/* inodes start on 32-byte slots, so ebase % 32 is known now */
 	ebase = EROFS_ROUND_UP(body, 8) + 8;
@@ -1062,7 +1125,6 @@ static int wr_zcollect(struct erofs_wr *w, struct wr_zfile *f,
 {
 	struct erofs_wr_zinfo *z = f->wi->z;
 	const struct wr_zseg *last = &f->seg[f->nr_seg - 1];
-	uint64_t flat_blocks = EROFS_DIV_ROUND_UP(f->wi->size, w->bs);
 	uint64_t frag_len = 0;
 	size_t nr_ext = 0, i;
 	bool any_head1 = false;
@@ -1093,7 +1155,7 @@ static int wr_zcollect(struct erofs_wr *w, struct wr_zfile *f,
 		z->zblocks += f->seg[k].zblocks;
 	}
 	z->nr_pcl = f->nr_seg;
-	z->alg = w->zcfg.c->alg;
+	z->alg = w->zcfgs[f->ci].c->alg;
 	for (k = 0; k < f->nr_seg; k++)
 		frag_len += f->seg[k].frag.len;
 	z->inl_len = last->inl_len;
@@ -1101,7 +1163,9 @@ static int wr_zcollect(struct erofs_wr *w, struct wr_zfile *f,
 	z->inl = last->inl;
 	for (i = 0; i < z->nr_ext; i++)
 		any_head1 |= z->ext[i].type == Z_EROFS_LCLUSTER_TYPE_HEAD1;
-	if (z->zblocks >= flat_blocks) {
+	if (!wr_zkeep(w, f->wi, z->zblocks,
+		      z->nr_ext ? &z->ext[z->nr_ext - 1] : NULL, z->inl_len,
+		      frag_len)) {
 		if (!any_head1 && !frag_len) {
 			/* all PLAIN from offset 0: the spool is the raw data */
 			z->flat = true;
@@ -1109,9 +1173,10 @@ static int wr_zcollect(struct erofs_wr *w, struct wr_zfile *f,
 			z->flat = true;
 			z->raw = f->seg[0].raw;
 		}
-		/* else: as many blocks either way; keep it compressed */
+		/* else: no raw copy (several segments); keep it compressed */
 	}
 	if (!z->flat) {
+		w->zcfg_used |= 1U << f->ci;
 		z->full = w->p->legacy_compress;
 		/* the packed inode (second pass, sh NULL) takes no part */
 		if (sh && w->p->dedupe) {
@@ -1141,15 +1206,35 @@ static unsigned int wr_zworkers(const struct erofs_mkfs_params *p)
 	return (unsigned int)EROFS_MIN(n, (long)EROFS_MKFS_MAX_WORKERS);
 }
 
+/* the --compress-hints rule for wi, NULL if none */
+static const struct erofs_zhint *wr_zhint(const struct erofs_wr *w,
+					  const struct erofs_wr_inode *wi)
+{
+	const char *path = wi->node->path;
+
+	if (!w->p->zhints || !path)
+		return NULL;
+	while (*path == '/')
+		path++;
+	return erofs_zhints_match(w->p->zhints, path);
+}
+
 /* is wi compressed in the first pass? */
 static bool wr_zcandidate(const struct erofs_wr *w,
 			  const struct erofs_wr_inode *wi)
 {
+	const struct erofs_zhint *h;
+
 	if (wi->ftype != EROFS_FT_REG_FILE || wi->packed)
 		return false;
-	/* one block or less cannot get smaller in blocks -- except as a
-	 * fragment, which shares blocks with the others */
-	return wi->size > w->bs || (w->p->fragments && wi->size);
+	h = wr_zhint(w, wi);
+	if (h && !h->pcluster_size)
+		return false;	/* the hints say: store it as it is */
+	/* one block or less cannot get smaller in blocks -- but it can as
+	 * a fragment, which shares blocks with the others, or as a shorter
+	 * inline tail */
+	return wi->size > w->bs ||
+	       ((w->p->fragments || w->p->ztailpacking) && wi->size);
 }
 
 /* the queue: every segment of every candidate (or of `only`), in inode
@@ -1188,6 +1273,14 @@ static int wr_zqueue(struct erofs_wr *w, struct wr_zpool *pool,
 		f = &pool->files[pool->nr_files++];
 		f->wi = wi;
 		f->pmax = wi->packed ? w->pcluster_packed : w->pcluster_dflt;
+		if (!only) {
+			const struct erofs_zhint *h = wr_zhint(w, wi);
+
+			if (h) {
+				f->pmax = h->pcluster_size;
+				f->ci = h->alg;
+			}
+		}
 		f->nr_seg = (uint32_t)nseg;
 		f->seg = calloc(nseg, sizeof(*f->seg));
 		wi->z = calloc(1, sizeof(*wi->z));
@@ -1213,7 +1306,6 @@ static int wr_zworker_init(struct wr_zpool *pool, struct wr_zworker *k,
 {
 	struct erofs_wr *w = pool->w;
 	size_t pmax = (size_t)w->pcluster_blks << w->blkszbits;
-	int ret;
 
 	k->pool = pool;
 	k->id = id;
@@ -1236,13 +1328,6 @@ static int wr_zworker_init(struct wr_zpool *pool, struct wr_zworker *k,
 			  id);
 		return -ENOMEM;
 	}
-	ret = erofs_compress_init(&k->ctx, &w->zcfg);
-	if (ret) {
-		erofs_err(w->log, "cannot set up %s: %s", w->zcfg.c->name,
-			  strerror(-ret));
-		return ret;
-	}
-	k->ctx_ok = true;
 	return 0;
 }
 
@@ -1254,8 +1339,9 @@ static void wr_zpool_release(struct wr_zpool *pool)
 	for (i = 0; i < pool->nr_wk; i++) {
 		struct wr_zworker *wk = &pool->wk[i];
 
-		if (wk->ctx_ok)
-			erofs_compress_release(&wk->ctx);
+		for (k = 0; k < EROFS_MKFS_MAX_COMPR; k++)
+			if (wk->ctx_ok & (1U << k))
+				erofs_compress_release(&wk->ctx[k]);
 		erofs_sha256_free(wk->sha);
 		erofs_sha256_free(wk->fsha);
 		free(wk->buf);
@@ -1448,28 +1534,51 @@ int erofs_wr_z_compress_all(struct erofs_wr *w)
 
 void erofs_wr_z_features(struct erofs_wr *w)
 {
-	unsigned int alg = w->zcfg.c ? w->zcfg.c->alg : 0;
+	const struct erofs_compress_cfg *best[Z_EROFS_COMPRESSION_MAX] = { 0 };
 	uint8_t *rec = w->cfg_rec;
-	int len;
+	unsigned int i, alg;
 
 	w->cfg_len = 0;
+	w->zalgs = 0;
 	/* one bit, two names: the packed inode and shared pclusters */
 	if (w->packed_wi || w->nr_zref)
 		w->feature_incompat |= EROFS_FEATURE_INCOMPAT_FRAGMENTS;
 	if (!w->nr_zfiles)
 		return;
 	w->feature_incompat |= EROFS_FEATURE_INCOMPAT_ZERO_PADDING;
-	if (alg == Z_EROFS_COMPRESSION_LZ4 && !w->zbig)
+	/*
+	 * One record per algorithm id in use.  lz4 and lz4hc share id 0,
+	 * and two -z entries of one algorithm may differ in dictionary
+	 * size: the record must cover the larger.
+	 */
+	for (i = 0; i < w->p->nr_compr; i++) {
+		const struct erofs_compress_cfg *c = &w->zcfgs[i];
+
+		if (!(w->zcfg_used & (1U << i)))
+			continue;
+		alg = c->c->alg;
+		w->zalgs |= 1U << alg;
+		if (!best[alg] || c->dictsize > best[alg]->dictsize)
+			best[alg] = c;
+	}
+	if (w->zalgs == (1U << Z_EROFS_COMPRESSION_LZ4) && !w->zbig)
 		return;		/* u1 = lz4_max_distance, no records */
 	w->feature_incompat |= EROFS_FEATURE_INCOMPAT_COMPR_CFGS;
-	/* one algorithm in use: one record, le16 length + payload */
-	len = erofs_compress_write_cfg(&w->zcfg, rec + 2,
-				       sizeof(w->cfg_rec) - 2);
-	if (len < 0)
-		len = 0;	/* cannot happen for a built row */
-	rec[0] = (uint8_t)len;
-	rec[1] = (uint8_t)(len >> 8);
-	w->cfg_len = EROFS_ROUND_UP(2 + (unsigned int)len, 4);
+	for (alg = 0; alg < Z_EROFS_COMPRESSION_MAX; alg++) {
+		uint8_t *r = rec + w->cfg_len;
+		int len;
+
+		if (!best[alg])
+			continue;
+		len = erofs_compress_write_cfg(best[alg], r + 2,
+					       sizeof(w->cfg_rec) - w->cfg_len - 2);
+		if (len < 0)
+			len = 0;	/* cannot happen for a built row */
+		r[0] = (uint8_t)len;
+		r[1] = (uint8_t)(len >> 8);
+		/* each record starts 4-byte aligned (format.md 7.4) */
+		w->cfg_len += EROFS_ROUND_UP(2 + (unsigned int)len, 4);
+	}
 }
 
 /* ---- indexes ---- */

@@ -33,7 +33,7 @@ enum {	/* long-only options */
 	OPT_GID_OFFSET, OPT_EXCLUDE_PATH, OPT_EXCLUDE_REGEX, OPT_FILE_CONTEXTS,
 	OPT_MOUNT_POINT, OPT_ROOT_XATTR_ISIZE, OPT_XATTR_PREFIX,
 	OPT_HARD_DEREF, OPT_ISHARE_KEY, OPT_XATTR_INODE_DIGEST, OPT_QUIET,
-	OPT_TAR, OPT_AUFS, OPT_UNZIP, OPT_MAX_EXTENT_BYTES, OPT_WORKERS,
+	OPT_TAR, OPT_AUFS, OPT_UNZIP, OPT_MAX_EXTENT_BYTES, OPT_WORKERS, OPT_COMPRESS_HINTS,
 };
 
 static const struct erofs_cli_opt opt_defs[] = {
@@ -70,6 +70,7 @@ static const struct erofs_cli_opt opt_defs[] = {
 	{ "gzip", no_argument, OPT_UNZIP, NULL, "same as --ungzip" },
 	{ "unxz", optional_argument, OPT_UNZIP, "[=FILE]", "same as --ungzip" },
 	{ "unlzma", optional_argument, OPT_UNZIP, "[=FILE]", "same as --ungzip" },
+	{ "compress-hints", required_argument, OPT_COMPRESS_HINTS, "FILE", "per-file pcluster size and -z algorithm: lines 'SIZE [ALG-INDEX] REGEX' (size 0: uncompressed)" },
 	{ "max-extent-bytes", required_argument, OPT_MAX_EXTENT_BYTES, "N", "largest uncompressed extent in bytes (default max(1 MiB, 4 pclusters))" },
 	{ "workers", required_argument, OPT_WORKERS, "N", "compress with N threads (default: number of online CPUs); the image does not depend on N" },
 	{ "quiet", no_argument, OPT_QUIET, NULL, "print nothing but errors" },
@@ -81,7 +82,8 @@ struct mkfs_cli {
 	struct erofs_import_params imp;
 	struct erofs_mkfs_params mk;
 	struct erofs_log log;
-	const char *image, *source;
+	const char *image, *source, *hints_path;
+	struct erofs_zhints *hints;
 	const char **excludes, **regexes, **prefixes;
 	size_t nr_excludes, nr_regexes, nr_prefixes;
 	bool quiet, has_T, fixed_time, all_time, mkfs_time, tar;
@@ -205,6 +207,7 @@ static int parse_one(struct mkfs_cli *cli, int c, char *arg)
 			return bad("invalid --max-extent-bytes '%s'", arg);
 		cli->mk.max_extent_bytes = (uint32_t)v;
 		break;
+	case OPT_COMPRESS_HINTS: cli->hints_path = arg; break;
 	case OPT_WORKERS:
 		if (erofs_cli_parse_int(arg, 1, EROFS_MKFS_MAX_WORKERS, &v))
 			return bad("invalid --workers '%s' (1..%d)", arg, EROFS_MKFS_MAX_WORKERS);
@@ -359,6 +362,13 @@ static int parse_args(struct mkfs_cli *cli, int argc, char **argv)
 	cli->mk.nr_xattr_prefixes = cli->nr_prefixes;
 	if (cli->quiet)
 		cli->log.level = EROFS_LOG_ERR;
+	/* the rules are checked against the final -z, -b and -C */
+	if (cli->hints_path &&
+	    erofs_zhints_load(&cli->hints, cli->hints_path, cli->mk.nr_compr,
+			      1U << cli->mk.blkszbits, cli->mk.pcluster_max,
+			      &cli->log))
+		return -EINVAL;	/* the library logged why */
+	cli->mk.zhints = cli->hints;
 	return 0;
 }
 
@@ -451,5 +461,6 @@ out:
 	free(cli.excludes);
 	free(cli.regexes);
 	free(cli.prefixes);
+	erofs_zhints_free(cli.hints);
 	return ret ? 1 : 0;
 }

@@ -57,7 +57,13 @@ struct erofs_check_stats {
 	uint64_t inodes;		/* distinct inodes visited */
 	uint64_t files, dirs, symlinks, chrdevs, blkdevs, fifos, sockets;
 	uint64_t logical_bytes;		/* sum of regular file sizes */
-	uint64_t physical_bytes;	/* bytes stored for them */
+	/*
+	 * bytes stored for them: each pcluster/block once however many
+	 * extents or files share it (dedupe), inline tails, and the packed
+	 * inode's stored bytes (fragments) once; the packed inode is checked
+	 * but counted in no other field
+	 */
+	uint64_t physical_bytes;
 	uint64_t errors, warnings;
 	unsigned int counts[EROFS_PROB_MAX];	/* reports per code */
 };

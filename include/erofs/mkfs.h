@@ -23,6 +23,7 @@
 #include "erofs/io.h"
 #include "erofs/log.h"
 #include "erofs/tree.h"
+#include "erofs/zhints.h"
 
 #define EROFS_MKFS_MAX_COMPR	8	/* algorithms in one -z list */
 #define EROFS_MKFS_MAX_WORKERS	1024	/* --workers upper bound */
@@ -54,9 +55,9 @@ struct erofs_mkfs_params {
 	/*
 	 * Compression (-z).  nr_compr == 0: no compression.  compr[] holds
 	 * the algorithms of "-z ALG[,level=N][,dictsize=S][:ALG2...]" in the
-	 * order given (erofs_mkfs_parse_compress() fills it); every
-	 * compressed file uses compr[0] for now, the rest is kept for
-	 * --compress-hints.  Regular files larger than one block are
+	 * order given (erofs_mkfs_parse_compress() fills it); files use
+	 * compr[0] unless a --compress-hints rule picks another.  Regular
+	 * files larger than one block (any size with fragments) are
 	 * compressed when that saves at least one block; directories,
 	 * symlinks and smaller files stay uncompressed.
 	 */
@@ -86,6 +87,13 @@ struct erofs_mkfs_params {
 	 * extents are matched after compression, in inode order.
 	 */
 	bool dedupe;
+	/*
+	 * --compress-hints: per-file pcluster size and algorithm (index
+	 * into compr[]) by path rules, loaded with erofs_zhints_load() for
+	 * this nr_compr, block size and pcluster_max; borrowed, NULL = none.
+	 * A rule of size 0 keeps its files uncompressed.
+	 */
+	const struct erofs_zhints *zhints;
 	/* directory for the compressed-data spool files; NULL = $TMPDIR or
 	 * /tmp (the files are unlinked at once) */
 	const char *tmpdir;

@@ -294,6 +294,36 @@ gen_noise() {
 	fi
 }
 
+# sid_setup: make the Debian sid chroot with erofs-utils 1.9
+# (scripts/sid-chroot.sh) if it can be; sets have_sid to 1, or to 0 with a
+# visible SKIP line naming the reason
+sid_setup() {
+	CHROOT_SH=$TOP_SRCDIR/scripts/sid-chroot.sh
+	have_sid=0
+	if [ "$(id -u)" = 0 ] && "$CHROOT_SH" setup >"$T_TMP/chroot.log" 2>&1; then
+		have_sid=1
+	else
+		skip "sid fsck" "sid chroot unavailable: $(tail -n 1 "$T_TMP/chroot.log" 2>/dev/null)"
+	fi
+}
+
+# sid_extract NAME SRC [IMG]: erofs-utils 1.9's fsck.erofs --extract of IMG
+# (default $T_TMP/img) holds SRC's content, sizes and symlink targets
+sid_extract() {
+	_se_img=${3:-$T_TMP/img}
+	rm -rf "$T_TMP/sidext"
+	if ! "$CHROOT_SH" run --bind "$T_TMP" -- fsck.erofs \
+		--extract="$T_TMP/sidext" "$_se_img" >"$T_TMP/sid.log" 2>&1; then
+		fail "$1 sid-fsck" "$(grep -v '^$' "$T_TMP/sid.log" | tail -n 1)"
+	elif compare_trees "$2" "$T_TMP/sidext" \
+		--ignore mtime,mtime-nsec,uid,gid,mode,nlink,dir-nlink,xattrs,hardlinks,root; then
+		pass "$1 sid-fsck"
+	else
+		fail "$1 sid-fsck" "$T_WHY"
+	fi
+	rm -rf "$T_TMP/sidext"
+}
+
 roundtrip() {
 	_rt_name=$1 _rt_src=$2 _rt_bs=$3
 	shift 3

@@ -162,4 +162,27 @@ print("ok" if [a[x] for x in k] == [b[x] for x in k] and a["saved_bytes"] > 0 el
 	fi
 done
 
+# ---- image size: ours no larger than 1.9's -----------------------------
+# The same tree and options; metadata packing (best-fit holes for inline
+# tails) and compression choices both count.  /usr/share is in bench/.
+for opts in "-T0" "-T0 -zlz4hc" "-T0 -zlz4hc -Eztailpacking"; do
+	name="image size no larger than 1.9's ($opts)"
+	# shellcheck disable=SC2086
+	if ! mkfs_image "$T_TMP/ours.img" "$src" 4096 $opts; then
+		fail "$name" "$T_WHY"
+		continue
+	fi
+	# shellcheck disable=SC2086
+	if ! sid mkfs.erofs $opts "$T_TMP/sid.img" "$src" >"$T_TMP/out" 2>&1; then
+		fail "$name" "sid mkfs: $(tail -n 1 "$T_TMP/out")"
+		continue
+	fi
+	a=$(stat -c %s "$T_TMP/ours.img") b=$(stat -c %s "$T_TMP/sid.img")
+	if [ "$a" -le "$b" ]; then
+		pass "$name ($a <= $b bytes)"
+	else
+		fail "$name" "ours $a bytes, 1.9's $b bytes"
+	fi
+done
+
 finish

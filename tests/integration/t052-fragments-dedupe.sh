@@ -64,27 +64,7 @@ sb_u64() { od -An -tu8 -j"$2" -N8 "$1" | tr -d ' '; }
 sb_u32() { od -An -tu4 -j"$2" -N4 "$1" | tr -d ' '; }
 
 DEB_FSCK=/nonexistent/fsck.erofs-1.5-does-not-know-incompat-0x20
-CHROOT_SH=$TOP_SRCDIR/scripts/sid-chroot.sh
-have_sid=0
-if [ "$(id -u)" = 0 ] && "$CHROOT_SH" setup >"$T_TMP/chroot.log" 2>&1; then
-	have_sid=1
-else
-	skip "sid fsck" "sid chroot unavailable: $(tail -n 1 "$T_TMP/chroot.log" 2>/dev/null)"
-fi
-# 1.9's extraction: content, sizes and symlink targets
-sid_fsck() {
-	rm -rf "$T_TMP/sidext"
-	if ! "$CHROOT_SH" run --bind "$T_TMP" -- fsck.erofs \
-		--extract="$T_TMP/sidext" "$T_TMP/img" >"$T_TMP/sid.log" 2>&1; then
-		fail "$1 sid-fsck" "$(grep -v '^$' "$T_TMP/sid.log" | tail -n 1)"
-	elif compare_trees "$src" "$T_TMP/sidext" \
-		--ignore mtime,mtime-nsec,uid,gid,mode,nlink,dir-nlink,xattrs,hardlinks,root; then
-		pass "$1 sid-fsck"
-	else
-		fail "$1 sid-fsck" "$T_WHY"
-	fi
-	rm -rf "$T_TMP/sidext"
-}
+sid_setup
 
 mode_opts() {
 	case $1 in
@@ -123,7 +103,7 @@ for alg in $ALGS; do
 				fi ;;
 			esac
 			if [ $have_sid = 1 ] && [ $bs = 4096 ]; then
-				sid_fsck "$name"
+				sid_extract "$name" "$src"
 			fi
 		done
 	done

@@ -17,7 +17,8 @@
 #     file and counts a shared pcluster once per file using it;
 #   - corruptions of the packed inode are reported with a non-zero exit:
 #     a zeroed pcluster of the packed inode (decode error), a file's
-#     fragment offset past the packed inode's size.
+#     fragment offset past the packed inode's size; a wrong i_u of the
+#     packed inode gives a warning naming it.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -161,6 +162,17 @@ for z in lz4hc lzma; do
 		else
 			fail "corrupt -z$z: report names the packed inode" "$(head -n 2 "$T_TMP/out")"
 		fi
+	fi
+	# 3. the packed inode's i_u (le32 at byte 16 of both inode forms) no
+	#    longer counts its pcluster blocks: a warning naming it
+	cp "$img" "$T_TMP/c3.img"
+	bsz0=$("$DUMP" "$img" | sed -n 's/^Filesystem blocksize: *\([0-9]*\)$/\1/p')
+	put_le32 "$T_TMP/c3.img" 999 $((meta * bsz0 + pnid * 32 + 16))
+	"$FSCK" --no-sbcrc "$T_TMP/c3.img" >"$T_TMP/out" 2>&1
+	if grep -qF "[W_INODE_BLOCKS] (packed inode)" "$T_TMP/out"; then
+		pass "corrupt -z$z: packed inode i_u reported"
+	else
+		fail "corrupt -z$z: packed inode i_u" "$(head -n 2 "$T_TMP/out")"
 	fi
 	# 2. a whole-file fragment's offset past the packed inode's end: the
 	#    map header (h_fragmentoff, le32) follows the inode body at 8 bytes;
