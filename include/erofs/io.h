@@ -32,6 +32,7 @@ struct erofs_io {
 	const struct erofs_io_ops *ops;
 	uint64_t offset;	/* image start inside the backing store */
 	int fd;			/* file backend */
+	uint64_t unflushed;	/* bytes written since writeback was kicked */
 	unsigned char *buf;	/* memory backend */
 	size_t len, cap;
 	bool owns_buf;
