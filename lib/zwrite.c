@@ -733,7 +733,9 @@ static bool wr_zkeep(const struct erofs_wr *w, const struct erofs_wr_inode *wi,
 	flat = tail && !w->p->noinline_data && body + tail <= bs ? size :
 	       EROFS_ROUND_UP(size, bs);
 	zbytes = zblocks * bs + meta;
-	if (inl_len && last && (body + meta) % bs + inl_len <= bs)
+	/* layout.c's rule (wr_wants_inline): a tail never starts a block */
+	if (inl_len && last && (body + meta) % bs &&
+	    (body + meta) % bs + inl_len <= bs)
 		zbytes = zbytes - (uint64_t)last->pblks * bs + inl_len;
 	return zbytes < flat;
 }
@@ -1140,10 +1142,13 @@ static int wr_zcollect(struct erofs_wr *w, struct wr_zfile *f,
 		z->ext = f->seg[0].ext;		/* take it over */
 		f->seg[0].ext = NULL;
 	} else {
-		z->ext = malloc(nr_ext * sizeof(*z->ext));
+		/* all-fragments leaves segments without extents */
+		z->ext = malloc(EROFS_MAX(nr_ext, (size_t)1) * sizeof(*z->ext));
 		if (!z->ext)
 			return -ENOMEM;
 		for (k = 0, i = 0; k < f->nr_seg; k++) {
+			if (!f->seg[k].nr_ext)
+				continue;
 			memcpy(z->ext + i, f->seg[k].ext,
 			       f->seg[k].nr_ext * sizeof(*z->ext));
 			i += f->seg[k].nr_ext;
