@@ -99,23 +99,36 @@ static int lz4hc_compress_destsize(struct erofs_compress_ctx *ctx,
  * the first outlen bytes and report an offset of 0 among them; any other
  * defect is left to liblz4, which checks everything else.
  */
+/* a 4-bit length of 15 continues in bytes until one below 255 */
+static bool lz4_extend_len(const uint8_t **ipp, const uint8_t *iend,
+			   size_t *len)
+{
+	const uint8_t *ip = *ipp;
+	unsigned int b;
+
+	if (*len != 15)
+		return true;
+	do {
+		if (ip >= iend)
+			return false;
+		b = *ip++;
+		*len += b;
+	} while (b == 255);
+	*ipp = ip;
+	return true;
+}
+
 static bool lz4_zero_offset(const uint8_t *ip, size_t inlen, size_t outlen)
 {
 	const uint8_t *iend = ip + inlen;
 	size_t produced = 0, len;
-	unsigned int token, b;
+	unsigned int token;
 
 	while (ip < iend) {
 		token = *ip++;
 		len = token >> 4;
-		if (len == 15) {
-			do {
-				if (ip >= iend)
-					return false;
-				b = *ip++;
-				len += b;
-			} while (b == 255);
-		}
+		if (!lz4_extend_len(&ip, iend, &len))
+			return false;
 		if (len >= (size_t)(iend - ip))
 			return false;	/* last literals (or truncated) */
 		ip += len;
@@ -126,14 +139,8 @@ static bool lz4_zero_offset(const uint8_t *ip, size_t inlen, size_t outlen)
 			return true;
 		ip += 2;
 		len = token & 15;
-		if (len == 15) {
-			do {
-				if (ip >= iend)
-					return false;
-				b = *ip++;
-				len += b;
-			} while (b == 255);
-		}
+		if (!lz4_extend_len(&ip, iend, &len))
+			return false;
 		produced += len + 4;
 		if (produced >= outlen)
 			return false;

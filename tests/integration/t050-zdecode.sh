@@ -28,20 +28,10 @@ fi
 awk 'BEGIN { srand(50); for (i = 0; i < 300000; i++)
 	printf "%s%s", (i % 7 ? "erofs " : "kernel "), (rand() < 0.1 ? "\n" : "") }' \
 	>"$src/big_text"
-# seeded incompressible bytes (AES-CTR keystream of the seed), or awk
-noise() {
-	if command -v openssl >/dev/null 2>&1; then
-		head -c "$1" /dev/zero | openssl enc -aes-128-ctr -nosalt \
-			-K "$(printf '%032x' "$2")" -iv 0 2>/dev/null
-	else
-		LC_ALL=C awk -v n="$1" -v s="$2" 'BEGIN { srand(s);
-			for (i = 0; i < n; i++) printf "%c", int(rand() * 255) + 1 }'
-	fi
-}
-noise 400000 1 >"$src/big_rand"
+gen_noise 400000 1 >"$src/big_rand"
 i=0
 while [ $i -lt 30 ]; do
-	noise 5000 $((i + 2))
+	gen_noise 5000 $((i + 2))
 	awk -v n=$i 'BEGIN { for (j = 0; j < 700; j++) printf "run%d ", n }'
 	i=$((i + 1))
 done >"$src/mixed"
