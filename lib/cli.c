@@ -131,10 +131,12 @@ int erofs_cli_mkfs_extended(struct erofs_mkfs_params *mk,
 			   !strncmp(k, "fragments=", 10)) {
 			long long v = 0;
 
+			/* a known option with a bad value: -ERANGE, so the
+			 * message can say what is wrong with it */
 			if (k[9] == '=' && (neg ||
 			    erofs_cli_parse_int(k + 10, 512, 1 << 20, &v))) {
 				*bad = tok;
-				return -EINVAL;
+				return -ERANGE;
 			}
 			mk->fragments = !neg;
 			mk->all_fragments &= !neg;

@@ -282,9 +282,12 @@ out:
 static int wr_emit_dir(struct wr_emit *e, const struct erofs_wr_inode *wi)
 {
 	size_t len = (size_t)EROFS_ROUND_UP(wi->size, e->w->bs);
-	uint8_t *buf = malloc(len);
+	uint8_t *buf;
 	int ret;
 
+	if (erofs_wr_is_z(wi))
+		return 0;	/* --zD: it is in the packed inode */
+	buf = malloc(len);
 	if (!buf)
 		return -ENOMEM;
 	ret = erofs_wr_dir_render(e->w, wi, buf);

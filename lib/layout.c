@@ -527,7 +527,8 @@ static int wr_place_one(struct erofs_wr *w, struct wr_holes *h,
 	return 0;
 }
 
-static int wr_place_rest(struct erofs_wr *w, uint64_t *cursor)
+static int wr_place_rest(struct erofs_wr *w, uint64_t *cursor,
+			 const struct erofs_wr_inode *skip)
 {
 	struct wr_holes h = { .nk = (w->bs >> EROFS_ISLOTBITS) + 1 };
 	struct wr_item *it = malloc(w->nr_inodes * sizeof(*it));
@@ -549,6 +550,8 @@ static int wr_place_rest(struct erofs_wr *w, uint64_t *cursor)
 	for (i = 1; i < w->nr_inodes; i++) {
 		struct erofs_wr_inode *wi = &w->inodes[i];
 
+		if (wi == skip)
+			continue;
 		if (wr_wants_inline(w, wi))
 			it[nr++] = (struct wr_item){
 				.need = wr_body_len(wi) + wr_tail_len(w, wi),
@@ -567,15 +570,14 @@ static int wr_place_rest(struct erofs_wr *w, uint64_t *cursor)
 	for (i = 1; i < w->nr_inodes; i++) {
 		struct erofs_wr_inode *wi = &w->inodes[i];
 
-		if (wr_wants_inline(w, wi))
+		if (wi == skip || wr_wants_inline(w, wi))
 			continue;
 		ret = wr_place_one(w, &h, cursor, wi, false, wr_body_len(wi));
 		if (ret)
 			goto out;
 		w->order[o++] = wi;
 	}
-	qsort(w->order + 1, w->nr_inodes - 1, sizeof(*w->order),
-	      wr_order_cmp);
+	qsort(w->order + 1, o - 1, sizeof(*w->order), wr_order_cmp);
 	/* what no inode filled is padding */
 	for (k = 1; k < h.nk; k++)
 		w->meta_pad += (uint64_t)(h.nr[k] - h.head[k]) * k *
@@ -654,9 +656,21 @@ int erofs_wr_plan(struct erofs_wr *w, struct erofs_node *root)
 	if (!w->order)
 		return -ENOMEM;
 	w->order[0] = &w->inodes[0];
-	ret = wr_place_rest(w, &cursor);
+	ret = wr_place_rest(w, &cursor, w->packed_late ? w->packed_wi : NULL);
 	if (ret)
 		return ret;
+	if (w->packed_late) {
+		/*
+		 * --zD: with every other nid known, the directories can be
+		 * written into the packed inode and it compressed; it goes
+		 * last, so its size moves no other inode.
+		 */
+		ret = erofs_wr_z_packed_finish(w);
+		if (ret)
+			return ret;
+		wr_place(w, w->packed_wi, &cursor);
+		w->order[w->nr_inodes - 1] = w->packed_wi;
+	}
 	w->meta_end = cursor;
 
 	blk = EROFS_DIV_ROUND_UP(cursor, w->bs);

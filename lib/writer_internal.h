@@ -205,6 +205,10 @@ struct erofs_wr {
 	struct erofs_node packed_node;
 	struct erofs_wr_inode *packed_wi;
 	bool pfx_in_packed;		/* the prefix table is in it */
+	/* --zD: directories live in the packed inode, so it is filled,
+	 * compressed and placed after every other inode */
+	bool packed_late;
+	size_t nr_zdirs;
 	uint8_t cfg_rec[64];		/* COMPR_CFGS records (after the sb) */
 	unsigned int cfg_len;
 };
@@ -238,6 +242,9 @@ void erofs_wr_z_release(struct erofs_wr *w);
 /* compress every candidate file (one read each, fingerprint included),
  * with p->workers threads; the result does not depend on their number */
 int erofs_wr_z_compress_all(struct erofs_wr *w);
+/* --zD: once all other inodes are placed, write the directories into
+ * the packed spool and compress it */
+int erofs_wr_z_packed_finish(struct erofs_wr *w);
 /* after the plan: superblock bits and records of what was used */
 void erofs_wr_z_features(struct erofs_wr *w);
 /* map header + indexes of a compressed inode into out (z->meta_len) */

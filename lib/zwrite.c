@@ -145,9 +145,9 @@ int erofs_wr_z_init(struct erofs_wr *w)
 	w->nr_spools = 0;
 	w->packed.fd = -1;
 	if (!p->nr_compr) {
-		if (p->fragments || p->dedupe)
+		if (p->fragments || p->dedupe || p->compress_dirs)
 			erofs_warn(w->log,
-				   "-E fragments, all-fragments and dedupe only apply to compressed files (-z); ignored");
+				   "-E fragments, all-fragments, dedupe and --zD only apply to compressed files (-z); ignored");
 		return 0;
 	}
 	for (i = 0; i < p->nr_compr; i++) {
@@ -1012,8 +1012,47 @@ static int wr_zdedupe(struct erofs_wr *w, struct wr_zfile *f,
 	return 0;
 }
 
+static int wr_packed_werr(struct erofs_wr *w)
+{
+	erofs_err(w->log, "packed inode spool write error: %s",
+		  strerror(errno ? errno : EIO));
+	return -EIO;
+}
+
+/* the packed spool, opened by the first fragment: it brings the long
+ * prefix table along */
+static int wr_packed_open(struct erofs_wr *w)
+{
+	int ret;
+
+	if (w->packed.fd >= 0)
+		return 0;
+	ret = wr_spool_open(w, &w->packed);
+	if (ret)
+		return ret;
+	/*
+	 * Kernels before PLAIN_XATTR_PFX look for the prefix table in the
+	 * packed inode whenever one exists (format.md 4.6).
+	 */
+	if (w->nr_pfx) {
+		size_t tl = erofs_wr_prefix_table_size(w);
+		uint8_t *t = calloc(1, tl);
+
+		if (!t)
+			return -ENOMEM;
+		erofs_wr_prefix_table_encode(w, t);
+		ret = pwrite(w->packed.fd, t, tl, 0) == (ssize_t)tl ? 0 : -EIO;
+		free(t);
+		if (ret)
+			return wr_packed_werr(w);
+		w->packed.len = tl;
+		w->pfx_in_packed = true;
+	}
+	return 0;
+}
+
 /* append spool bytes (the pieces pc[0..nr), len in all) to the packed
- * spool; the first fragment brings the long prefix table along */
+ * spool */
 static int wr_packed_append(struct erofs_wr *w, const struct erofs_wr_zpiece *pc,
 			    size_t nr, uint64_t len, uint64_t *off)
 {
@@ -1021,30 +1060,9 @@ static int wr_packed_append(struct erofs_wr *w, const struct erofs_wr_zpiece *pc
 	uint64_t done = 0;
 	int ret;
 
-	if (w->packed.fd < 0) {
-		ret = wr_spool_open(w, &w->packed);
-		if (ret)
-			return ret;
-		/*
-		 * Kernels before PLAIN_XATTR_PFX look for the prefix table
-		 * in the packed inode whenever one exists (format.md 4.6).
-		 */
-		if (w->nr_pfx) {
-			size_t tl = erofs_wr_prefix_table_size(w);
-			uint8_t *t = calloc(1, tl);
-
-			if (!t)
-				return -ENOMEM;
-			erofs_wr_prefix_table_encode(w, t);
-			ret = pwrite(w->packed.fd, t, tl, 0) == (ssize_t)tl ?
-			      0 : -EIO;
-			free(t);
-			if (ret)
-				goto werr;
-			w->packed.len = tl;
-			w->pfx_in_packed = true;
-		}
-	}
+	ret = wr_packed_open(w);
+	if (ret)
+		return ret;
 	*off = w->packed.len;
 	while (done < len) {
 		size_t n = (size_t)EROFS_MIN(len - done, (uint64_t)sizeof(buf));
@@ -1054,15 +1072,11 @@ static int wr_packed_append(struct erofs_wr *w, const struct erofs_wr_zpiece *pc
 			return ret;
 		if (pwrite(w->packed.fd, buf, n, (off_t)(w->packed.len + done)) !=
 		    (ssize_t)n)
-			goto werr;
+			return wr_packed_werr(w);
 		done += n;
 	}
 	w->packed.len += len;
 	return 0;
-werr:
-	erofs_err(w->log, "packed inode spool write error: %s",
-		  strerror(errno ? errno : EIO));
-	return -EIO;
 }
 
 /* give a file's fragment its place in the packed inode */
@@ -1479,6 +1493,42 @@ out:
 	return ret;
 }
 
+/*
+ * --zD: each directory goes whole into the packed inode, after the files'
+ * fragments, in breadth-first order.  Its bytes hold the children's nids,
+ * so they are only written once every inode but the packed one is placed
+ * (erofs_wr_z_packed_finish); the place and the 8-byte header are known
+ * now, from i_size alone.
+ */
+static int wr_zdirs_reserve(struct erofs_wr *w)
+{
+	size_t i;
+	int ret = wr_packed_open(w);
+
+	if (ret)
+		return ret;
+	for (i = 0; i < w->nr_inodes; i++) {
+		struct erofs_wr_inode *wi = &w->inodes[i];
+		struct erofs_wr_zinfo *z;
+
+		if (wi->ftype != EROFS_FT_DIR)
+			continue;
+		z = calloc(1, sizeof(*z));
+		if (!z)
+			return -ENOMEM;
+		wi->z = z;
+		z->whole_frag = true;
+		z->frag_off = w->packed.len;
+		z->frag_len = wi->size;
+		z->alg = w->zcfgs[0].c->alg;
+		z->meta_len = wr_zmeta_len(w, wi);
+		w->packed.len += wi->size;
+		w->nr_zdirs++;
+	}
+	w->packed_late = w->nr_zdirs > 0;
+	return 0;
+}
+
 /* the packed inode: a regular file in no directory, in the last slot */
 static void wr_zpacked_inode(struct erofs_wr *w)
 {
@@ -1525,13 +1575,52 @@ int erofs_wr_z_compress_all(struct erofs_wr *w)
 	ret = wr_zpass(w, NULL, &sh);
 	free(sh.frags.tab);
 	free(sh.tab);
+	if (!ret && w->p->compress_dirs)
+		ret = wr_zdirs_reserve(w);
 	if (ret || w->packed.fd < 0)
 		return ret;
 	/* fragments were left: the packed inode holds them, compressed
 	 * like any file (in segments, by the workers) */
 	wr_zpacked_inode(w);
+	if (w->packed_late)
+		return 0;	/* erofs_wr_z_packed_finish(), after placement */
 	if (w->packed_wi->size > w->bs)
 		ret = wr_zpass(w, w->packed_wi, NULL);
+	return ret;
+}
+
+int erofs_wr_z_packed_finish(struct erofs_wr *w)
+{
+	struct erofs_wr_inode *pk = w->packed_wi;
+	uint8_t *buf = NULL;
+	size_t cap = 0, i;
+	int ret = 0;
+
+	for (i = 0; i < w->nr_inodes && !ret; i++) {
+		struct erofs_wr_inode *wi = &w->inodes[i];
+		size_t len = (size_t)EROFS_ROUND_UP(wi->size, w->bs);
+
+		if (wi->ftype != EROFS_FT_DIR || !erofs_wr_is_z(wi))
+			continue;
+		if (len > cap) {
+			free(buf);
+			buf = malloc(len);
+			if (!buf)
+				return -ENOMEM;
+			cap = len;
+		}
+		ret = erofs_wr_dir_render(w, wi, buf);
+		if (ret == -EIO)
+			erofs_err(w->log,
+				  "internal error: directory %s changed size since planning",
+				  wi->node->path ? wi->node->path : "?");
+		if (!ret && pwrite(w->packed.fd, buf, (size_t)wi->size,
+				   (off_t)wi->z->frag_off) != (ssize_t)wi->size)
+			ret = wr_packed_werr(w);
+	}
+	free(buf);
+	if (!ret && pk->size > w->bs)
+		ret = wr_zpass(w, pk, NULL);
 	return ret;
 }
 
@@ -1548,7 +1637,14 @@ void erofs_wr_z_features(struct erofs_wr *w)
 	/* one bit, two names: the packed inode and shared pclusters */
 	if (w->packed_wi || w->nr_zref)
 		w->feature_incompat |= EROFS_FEATURE_INCOMPAT_FRAGMENTS;
-	if (!w->nr_zfiles)
+	/*
+	 * A packed inode compressed after placement (--zD) will use
+	 * zcfgs[0]; its records must be counted now, since they decide
+	 * where the metadata starts.
+	 */
+	if (w->packed_late && w->packed_wi->size > w->bs)
+		w->zcfg_used |= 1;
+	if (!w->zcfg_used)
 		return;
 	w->feature_incompat |= EROFS_FEATURE_INCOMPAT_ZERO_PADDING;
 	/*

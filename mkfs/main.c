@@ -34,6 +34,7 @@ enum {	/* long-only options */
 	OPT_MOUNT_POINT, OPT_ROOT_XATTR_ISIZE, OPT_XATTR_PREFIX,
 	OPT_HARD_DEREF, OPT_ISHARE_KEY, OPT_XATTR_INODE_DIGEST, OPT_QUIET,
 	OPT_TAR, OPT_AUFS, OPT_UNZIP, OPT_MAX_EXTENT_BYTES, OPT_WORKERS, OPT_COMPRESS_HINTS,
+	OPT_ZD,
 };
 
 static const struct erofs_cli_opt opt_defs[] = {
@@ -70,6 +71,7 @@ static const struct erofs_cli_opt opt_defs[] = {
 	{ "gzip", no_argument, OPT_UNZIP, NULL, "same as --ungzip" },
 	{ "unxz", optional_argument, OPT_UNZIP, "[=FILE]", "same as --ungzip" },
 	{ "unlzma", optional_argument, OPT_UNZIP, "[=FILE]", "same as --ungzip" },
+	{ "zD", optional_argument, OPT_ZD, "[=0|1]", "compress directories too (into the packed inode, with the first -z algorithm); 0 turns it off" },
 	{ "compress-hints", required_argument, OPT_COMPRESS_HINTS, "FILE", "per-file pcluster size and -z algorithm: lines 'SIZE [ALG-INDEX] REGEX' (size 0: uncompressed)" },
 	{ "max-extent-bytes", required_argument, OPT_MAX_EXTENT_BYTES, "N", "largest uncompressed extent in bytes (default max(1 MiB, 4 pclusters))" },
 	{ "workers", required_argument, OPT_WORKERS, "N", "compress with N threads (default: number of online CPUs); the image does not depend on N" },
@@ -208,14 +210,25 @@ static int parse_one(struct mkfs_cli *cli, int c, char *arg)
 		cli->mk.max_extent_bytes = (uint32_t)v;
 		break;
 	case OPT_COMPRESS_HINTS: cli->hints_path = arg; break;
+	case OPT_ZD:
+		if (arg && strcmp(arg, "0") && strcmp(arg, "1"))
+			return bad("invalid --zD '%s' (0 or 1)", arg);
+		cli->mk.compress_dirs = !arg || !strcmp(arg, "1");
+		break;
 	case OPT_WORKERS:
 		if (erofs_cli_parse_int(arg, 1, EROFS_MKFS_MAX_WORKERS, &v))
 			return bad("invalid --workers '%s' (1..%d)", arg, EROFS_MKFS_MAX_WORKERS);
 		cli->mk.workers = (unsigned int)v;
 		break;
 	case 'E':
-		if (erofs_cli_mkfs_extended(&cli->mk, &cli->imp, arg, &tok))
+		switch (erofs_cli_mkfs_extended(&cli->mk, &cli->imp, arg, &tok)) {
+		case 0:
+			break;
+		case -ERANGE:
+			return bad("invalid value in extended option '%s' (fragments=SIZE: 512..1048576 bytes, a multiple of the block size)", tok);
+		default:
 			return bad("unknown extended option '%s'", tok);
+		}
 		break;
 	case 'L':
 		if (strlen(arg) >= sizeof(cli->mk.volume_label))

@@ -35,8 +35,9 @@ struct erofs_mkfs_params;
 struct erofs_import_params;
 /*
  * mkfs -E: a comma-separated list of extended options, each optionally
- * negated by a leading '^'.  0, or -EINVAL with *bad at the unknown token
- * (opts is modified in place).
+ * negated by a leading '^'.  0, or -EINVAL with *bad at the unknown token,
+ * or -ERANGE with *bad at a known option whose value is invalid (opts is
+ * modified in place).
  */
 int erofs_cli_mkfs_extended(struct erofs_mkfs_params *mk,
 			    struct erofs_import_params *imp, char *opts,

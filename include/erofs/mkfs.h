@@ -58,8 +58,8 @@ struct erofs_mkfs_params {
 	 * order given (erofs_mkfs_parse_compress() fills it); files use
 	 * compr[0] unless a --compress-hints rule picks another.  Regular
 	 * files larger than one block (any size with fragments) are
-	 * compressed when that saves at least one block; directories,
-	 * symlinks and smaller files stay uncompressed.
+	 * compressed when that saves at least one block; symlinks, smaller
+	 * files and (without --zD) directories stay uncompressed.
 	 */
 	struct erofs_compress_cfg compr[EROFS_MKFS_MAX_COMPR];
 	unsigned int nr_compr;
@@ -87,6 +87,13 @@ struct erofs_mkfs_params {
 	 * extents are matched after compression, in inode order.
 	 */
 	bool dedupe;
+	/*
+	 * --zD: every directory's data goes whole into the packed inode,
+	 * which is compressed with compr[0] once all inodes are placed
+	 * (directory data holds the children's nids); the directory keeps
+	 * only the 8-byte fragment header.  As erofs-utils 1.9 does.
+	 */
+	bool compress_dirs;
 	/*
 	 * --compress-hints: per-file pcluster size and algorithm (index
 	 * into compr[]) by path rules, loaded with erofs_zhints_load() for

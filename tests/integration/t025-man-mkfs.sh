@@ -17,7 +17,7 @@ MAN=${MAN_PAGE:-$TOP_SRCDIR/man/mkfs.erofs.1}
 # the man source with groff's "\-" turned into "-" and font escapes removed
 sed -e 's/\\-/-/g' -e 's/\\f[BIRP]//g' "$MAN" >"$T_TMP/man"
 
-longs=$(sed -n 's/^  \(-[A-Za-z], \)\{0,1\} *\(--[a-z][a-z0-9_-]*\).*/\2/p' "$T_TMP/help")
+longs=$(sed -n 's/^  \(-[A-Za-z], \)\{0,1\} *\(--[a-z][A-Za-z0-9_-]*\).*/\2/p' "$T_TMP/help")
 shorts=$(sed -n 's/^  \(-[A-Za-z]\)[ ,].*/\1/p' "$T_TMP/help")
 [ -n "$longs" ] && [ -n "$shorts" ] ||
 	{ fail help-parse "no options found in --help output"; finish; }
@@ -48,7 +48,7 @@ fi
 # the other way: every option heading (the line after .TP) exists
 n=0 extra= all=" $(echo $longs $shorts) "
 for o in $(awk 'prev == ".TP" { print } { prev = $0 }' "$T_TMP/man" |
-	   grep -oE -- '(^|[ "])--?[A-Za-z][a-z0-9_-]*' | tr -d ' "'); do
+	   grep -oE -- '(^|[ "])--?[A-Za-z][A-Za-z0-9_-]*' | tr -d ' "'); do
 	n=$((n + 1))
 	case $all in
 	*" $o "*) ;;

@@ -94,6 +94,22 @@ static void test_mkfs_extended(void **state)
 			 -EINVAL);
 	assert_string_equal(bad, "what");
 	assert_false(mk.sb_checksum);
+	{
+		/* a known option with a bad value is told apart */
+		char badval[] = "dedupe,fragments=abc";
+		char neg[] = "^fragments=8192";
+		char good[] = "fragments=8192";
+
+		assert_int_equal(erofs_cli_mkfs_extended(&mk, &imp, badval,
+							 &bad), -ERANGE);
+		assert_string_equal(bad, "fragments=abc");
+		assert_int_equal(erofs_cli_mkfs_extended(&mk, &imp, neg, &bad),
+				 -ERANGE);
+		assert_int_equal(erofs_cli_mkfs_extended(&mk, &imp, good,
+							 &bad), 0);
+		assert_true(mk.fragments);
+		assert_int_equal(mk.packed_pcluster, 8192);
+	}
 }
 
 static void test_uuid_text(void **state)
