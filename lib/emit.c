@@ -26,9 +26,25 @@
 #include "writer_internal.h"
 
 #define WR_CHUNK	(1U << 20)	/* source read size */
+/*
+ * Writes to each area only move forward and are mostly contiguous (tens of
+ * thousands of small inodes, pclusters), so they are gathered into one
+ * buffer per area and go out in pwrites of WR_WBUF bytes instead of one
+ * per inode.  Not larger: on Linux 6.18 (ext4, this 2-CPU VM), copying
+ * into the page cache costs several times more per byte in writes of 256
+ * KiB and up than in writes of 32 or 64 KiB (dd: 1.3 s against 0.15 s for
+ * 500 MB), which made a 1 MiB buffer slower than none.
+ */
+#define WR_WBUF		(64U << 10)
+struct wr_wbuf {
+	uint8_t *buf;
+	size_t len;
+	uint64_t pos;			/* image offset of buf[0] */
+};
 
 struct wr_emit {
 	struct erofs_wr *w;
+	struct wr_wbuf mbuf, dbuf;	/* metadata, data */
 	uint64_t meta_cur, data_cur;
 	uint8_t *chunk;			/* WR_CHUNK bytes, reused */
 	uint8_t *tail;			/* one block: the inline tail */
@@ -38,19 +54,76 @@ struct wr_emit {
 	uint8_t digest[EROFS_ISHARE_DIGEST_LEN];
 };
 
-static int wr_zero_fill(struct wr_emit *e, uint64_t from, uint64_t to)
+/* pwrite in pieces of at most WR_WBUF bytes (see above) */
+static int wr_write_pieces(struct wr_emit *e, const uint8_t *p, size_t len,
+			   uint64_t pos)
 {
-	static const uint8_t zeros[4096];
-
-	while (from < to) {
-		size_t n = (size_t)EROFS_MIN(to - from, sizeof(zeros));
-		int ret = erofs_io_pwrite(e->w->io, zeros, n, from);
+	while (len) {
+		size_t n = EROFS_MIN(len, (size_t)WR_WBUF);
+		int ret = erofs_io_pwrite(e->w->io, p, n, pos);
 
 		if (ret)
 			return ret;
-		from += n;
+		p += n;
+		pos += n;
+		len -= n;
 	}
 	return 0;
+}
+
+static int wr_wbuf_flush(struct wr_emit *e, struct wr_wbuf *b)
+{
+	int ret = 0;
+
+	if (b->len)
+		ret = erofs_io_pwrite(e->w->io, b->buf, b->len, b->pos);
+	b->pos += b->len;
+	b->len = 0;
+	return ret;
+}
+
+/* write len bytes of buf (NULL: zeros) at pos through b */
+static int wr_out(struct wr_emit *e, struct wr_wbuf *b, const void *buf,
+		  size_t len, uint64_t pos)
+{
+	const uint8_t *p = buf;
+	int ret;
+
+	if (pos != b->pos + b->len || (p && len >= WR_WBUF)) {
+		ret = wr_wbuf_flush(e, b);
+		if (ret)
+			return ret;
+		b->pos = pos;
+	}
+	if (p && len >= WR_WBUF) {	/* big enough already */
+		ret = wr_write_pieces(e, p, len, pos);
+		b->pos = pos + len;
+		return ret;
+	}
+	while (len) {
+		size_t n = EROFS_MIN(len, (size_t)WR_WBUF - b->len);
+
+		if (p) {
+			memcpy(b->buf + b->len, p, n);
+			p += n;
+		} else {
+			memset(b->buf + b->len, 0, n);
+		}
+		b->len += n;
+		len -= n;
+		if (b->len == WR_WBUF) {
+			ret = wr_wbuf_flush(e, b);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+static int wr_zero_fill(struct wr_emit *e, struct wr_wbuf *b, uint64_t from,
+			uint64_t to)
+{
+	return from < to ? wr_out(e, b, NULL, (size_t)(to - from), from) : 0;
 }
 
 static int wr_meta_write(struct wr_emit *e, uint64_t pos, const void *buf,
@@ -65,9 +138,9 @@ static int wr_meta_write(struct wr_emit *e, uint64_t pos, const void *buf,
 			  (unsigned long long)e->meta_cur);
 		return -EIO;
 	}
-	ret = wr_zero_fill(e, e->meta_cur, pos);
+	ret = wr_zero_fill(e, &e->mbuf, e->meta_cur, pos);
 	if (!ret && len)
-		ret = erofs_io_pwrite(e->w->io, buf, len, pos);
+		ret = wr_out(e, &e->mbuf, buf, len, pos);
 	if (ret)
 		return ret;
 	e->meta_cur = pos + len;
@@ -86,8 +159,7 @@ static int wr_data_write(struct wr_emit *e, uint64_t pos, const void *buf,
 			  (unsigned long long)e->data_cur);
 		return -EIO;
 	}
-	ret = buf ? erofs_io_pwrite(e->w->io, buf, len, pos) :
-		    wr_zero_fill(e, pos, pos + len);
+	ret = wr_out(e, &e->dbuf, buf, len, pos);
 	if (ret)
 		return ret;
 	e->data_cur = pos + len;
@@ -531,7 +603,9 @@ int erofs_wr_emit(struct erofs_wr *w)
 
 	e.chunk = malloc(WR_CHUNK);
 	e.tail = calloc(1, w->bs);
-	if (!e.chunk || !e.tail)
+	e.mbuf.buf = malloc(WR_WBUF);
+	e.dbuf.buf = malloc(WR_WBUF);
+	if (!e.chunk || !e.tail || !e.mbuf.buf || !e.dbuf.buf)
 		goto out;
 	if (w->ishare_id >= 0) {
 		e.sha = erofs_sha256_new();
@@ -545,7 +619,8 @@ int erofs_wr_emit(struct erofs_wr *w)
 	/* every byte up to the end gets written (gaps as zeros), so a reused
 	 * target holds no stale data; the superblock area stays zero until
 	 * the very end */
-	ret = wr_zero_fill(&e, 0, EROFS_SUPER_OFFSET + EROFS_SB_BASE_SIZE);
+	ret = wr_zero_fill(&e, &e.mbuf, 0,
+			   EROFS_SUPER_OFFSET + EROFS_SB_BASE_SIZE);
 	if (ret)
 		goto out;
 	e.meta_cur = EROFS_SUPER_OFFSET + EROFS_SB_BASE_SIZE;
@@ -582,9 +657,14 @@ int erofs_wr_emit(struct erofs_wr *w)
 			goto out;
 		}
 	}
-	ret = wr_zero_fill(&e, e.meta_cur, w->data_blkaddr * w->bs);
+	ret = wr_zero_fill(&e, &e.mbuf, e.meta_cur, w->data_blkaddr * w->bs);
 	if (!ret && e.data_cur < end)
-		ret = wr_zero_fill(&e, e.data_cur, end);
+		ret = wr_zero_fill(&e, &e.dbuf, e.data_cur, end);
+	/* everything out before the superblock reads its block back */
+	if (!ret)
+		ret = wr_wbuf_flush(&e, &e.mbuf);
+	if (!ret)
+		ret = wr_wbuf_flush(&e, &e.dbuf);
 	if (!ret) {
 		uint64_t size;
 
@@ -600,5 +680,7 @@ out:
 	free(e.chunk);
 	free(e.tail);
 	free(e.meta);
+	free(e.mbuf.buf);
+	free(e.dbuf.buf);
 	return ret;
 }

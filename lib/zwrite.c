@@ -17,15 +17,18 @@
  *    boundary, and a segment's extents depend only on its bytes and the
  *    params, so the cut -- and therefore the image -- is the same for any
  *    number of workers;
- *  - the queue is the list of segments in inode order; a worker takes the
- *    next one, reads it whole, hashes it, compresses it into its own spool
- *    file and records the result in that segment's slot.  Nothing is
- *    placed yet: after all workers are joined, the results are collected
- *    file by file in inode order, and layout decides every position;
+ *  - the queue is the list of segments, longest first (ties in inode
+ *    order), so that no worker is left with a big one while the others
+ *    run out of work; a worker takes the next one, reads it whole, hashes
+ *    it, compresses it into its own spool file and records the result in
+ *    that segment's slot.  Nothing is placed yet: after all workers are
+ *    joined, the results are collected file by file in inode order, and
+ *    layout decides every position, so the queue order changes no byte;
  *  - SHA-256 cannot be split, so the segments of one file are hashed in
  *    order: a worker that has read segment k waits until segment k-1 has
- *    been hashed (not compressed).  Segment k-1 was taken earlier by a
- *    worker that waits only on k-2, so this cannot deadlock;
+ *    been hashed (not compressed).  Segment k-1 is at least as long as
+ *    k and so was queued, and taken, earlier by a worker that waits only
+ *    on k-2: this cannot deadlock;
  *  - memory: one segment buffer and one pcluster per worker; everything
  *    encoded goes to the spools at once.
  * An error stops the queue: the failing worker logs it (with the path),
@@ -278,6 +281,7 @@ struct wr_zfile {
 
 struct wr_zjobref {
 	uint32_t file, seg;
+	uint32_t len;			/* the segment's bytes */
 };
 
 struct wr_zpool;
@@ -297,6 +301,10 @@ struct wr_zworker {
 	uint8_t *buf;			/* the segment's bytes */
 	uint8_t *enc;			/* one encoded pcluster */
 	uint8_t *pcl;			/* the padded pcluster */
+	/* spool appends not written yet (most pclusters are one block:
+	 * gathering them saves a syscall each) */
+	uint8_t *wbuf;
+	size_t wlen;
 	uint64_t bytes_read;
 	/* the segment in hand, from file byte base */
 	uint64_t base;
@@ -341,17 +349,17 @@ static const char *wr_path(const struct erofs_wr_inode *wi)
 	return wi->node->path ? wi->node->path : wi->node->src_path;
 }
 
-static int wr_zappend(struct wr_zworker *k, const void *buf, size_t len,
-		      uint64_t *off)
+/* as emit.c's WR_WBUF: larger pwrites copy slower on 6.18 */
+#define WR_ZWBUF	(64U << 10)
+
+static int wr_zwrite(struct wr_zworker *k, const uint8_t *p, size_t len,
+		     uint64_t pos)
 {
 	struct erofs_wr_spool *sp = &k->pool->w->spools[k->id];
-	const uint8_t *p = buf;
-	uint64_t pos = sp->len;
 
-	if (off)
-		*off = pos;
 	while (len) {
-		ssize_t n = pwrite(sp->fd, p, len, (off_t)pos);
+		ssize_t n = pwrite(sp->fd, p, EROFS_MIN(len, (size_t)WR_ZWBUF),
+				   (off_t)pos);
 
 		if (n < 0) {
 			int err = -errno;
@@ -359,15 +367,51 @@ static int wr_zappend(struct wr_zworker *k, const void *buf, size_t len,
 			if (errno == EINTR)
 				continue;
 			erofs_err(&k->log, "%s: spool write error: %s",
-				  k->path, strerror(errno));
+				  k->path ? k->path : "?", strerror(errno));
 			return err;
 		}
 		p += n;
 		pos += (uint64_t)n;
 		len -= (size_t)n;
 	}
-	sp->len = pos;
 	return 0;
+}
+
+/* write out the gathered appends; the spool is read only after the
+ * workers are joined, and each flushes before it returns */
+static int wr_zflush(struct wr_zworker *k)
+{
+	struct erofs_wr_spool *sp = &k->pool->w->spools[k->id];
+	size_t len = k->wlen;
+
+	k->wlen = 0;
+	return len ? wr_zwrite(k, k->wbuf, len, sp->len - len) : 0;
+}
+
+/* append to the worker's spool; *off receives where it lands */
+static int wr_zappend(struct wr_zworker *k, const void *buf, size_t len,
+		      uint64_t *off)
+{
+	struct erofs_wr_spool *sp = &k->pool->w->spools[k->id];
+	uint64_t pos = sp->len;
+	int ret;
+
+	if (off)
+		*off = pos;
+	if (k->wlen + len > WR_ZWBUF) {
+		ret = wr_zflush(k);
+		if (ret)
+			return ret;
+	}
+	if (len >= WR_ZWBUF) {
+		ret = wr_zwrite(k, buf, len, pos);
+	} else {
+		memcpy(k->wbuf + k->wlen, buf, len);
+		k->wlen += len;
+		ret = 0;
+	}
+	sp->len = pos + len;
+	return ret;
 }
 
 static int wr_zadd(struct wr_zworker *k, uint64_t la, uint32_t llen,
@@ -801,10 +845,10 @@ static void *wr_zworker_main(void *arg)
 {
 	struct wr_zworker *k = arg;
 	struct wr_zpool *pool = k->pool;
+	int ret = 0;
 
 	for (;;) {
 		struct wr_zjobref job;
-		int ret;
 
 		pthread_mutex_lock(&pool->lock);
 		if (wr_zstopped(pool) || pool->next == pool->nr_jobs) {
@@ -815,16 +859,20 @@ static void *wr_zworker_main(void *arg)
 		pthread_mutex_unlock(&pool->lock);
 
 		ret = wr_zseg_run(k, &job);
-		if (ret) {
-			pthread_mutex_lock(&pool->lock);
-			/* -ECANCELED only follows someone else's error */
-			if (!pool->err && ret != -ECANCELED)
-				pool->err = ret;
-			__atomic_store_n(&pool->stop, 1, __ATOMIC_RELEASE);
-			pthread_cond_broadcast(&pool->hashed_cond);
-			pthread_mutex_unlock(&pool->lock);
+		if (ret)
 			break;
-		}
+	}
+	/* what this worker spooled must be in its file before the join */
+	if (!ret)
+		ret = wr_zflush(k);
+	if (ret) {
+		pthread_mutex_lock(&pool->lock);
+		/* -ECANCELED only follows someone else's error */
+		if (!pool->err && ret != -ECANCELED)
+			pool->err = ret;
+		__atomic_store_n(&pool->stop, 1, __ATOMIC_RELEASE);
+		pthread_cond_broadcast(&pool->hashed_cond);
+		pthread_mutex_unlock(&pool->lock);
 	}
 	return NULL;
 }
@@ -1256,8 +1304,20 @@ static bool wr_zcandidate(const struct erofs_wr *w,
 	       ((w->p->fragments || w->p->ztailpacking) && wi->size);
 }
 
-/* the queue: every segment of every candidate (or of `only`), in inode
- * order */
+/* longest first; equal ones in inode order, a file's in segment order */
+static int wr_zjob_cmp(const void *a, const void *b)
+{
+	const struct wr_zjobref *x = a, *y = b;
+
+	if (x->len != y->len)
+		return x->len > y->len ? -1 : 1;
+	if (x->file != y->file)
+		return x->file < y->file ? -1 : 1;
+	return x->seg < y->seg ? -1 : x->seg > y->seg;
+}
+
+/* the queue: every segment of every candidate (or of `only`), longest
+ * first */
 static int wr_zqueue(struct erofs_wr *w, struct wr_zpool *pool,
 		     struct erofs_wr_inode *only)
 {
@@ -1313,10 +1373,14 @@ static int wr_zqueue(struct erofs_wr *w, struct wr_zpool *pool,
 		for (k = 0; k < nseg; k++)
 			pool->jobs[pool->nr_jobs++] = (struct wr_zjobref){
 				.file = (uint32_t)(f - pool->files), .seg = k,
+				.len = (uint32_t)EROFS_MIN(wi->size -
+					(uint64_t)k * WR_ZSEGMENT,
+					(uint64_t)WR_ZSEGMENT),
 			};
 		pool->bufsz = EROFS_MAX(pool->bufsz, (size_t)EROFS_MIN(
 				wi->size, (uint64_t)WR_ZSEGMENT));
 	}
+	qsort(pool->jobs, pool->nr_jobs, sizeof(*pool->jobs), wr_zjob_cmp);
 	return 0;
 }
 
@@ -1337,11 +1401,13 @@ static int wr_zworker_init(struct wr_zpool *pool, struct wr_zworker *k,
 	k->buf = malloc(pool->bufsz);
 	k->enc = malloc(pmax);
 	k->pcl = malloc(pmax);
+	k->wbuf = malloc(WR_ZWBUF);
 	if (w->ishare_id >= 0)
 		k->sha = erofs_sha256_new();
 	if (w->p->fragments || w->p->dedupe)
 		k->fsha = erofs_sha256_new();
-	if (!k->buf || !k->enc || !k->pcl || (w->ishare_id >= 0 && !k->sha) ||
+	if (!k->buf || !k->enc || !k->pcl || !k->wbuf ||
+	    (w->ishare_id >= 0 && !k->sha) ||
 	    ((w->p->fragments || w->p->dedupe) && !k->fsha)) {
 		erofs_err(w->log, "out of memory for compression worker %u",
 			  id);
@@ -1366,6 +1432,7 @@ static void wr_zpool_release(struct wr_zpool *pool)
 		free(wk->buf);
 		free(wk->enc);
 		free(wk->pcl);
+		free(wk->wbuf);
 	}
 	free(pool->wk);
 	for (i = 0; i < pool->nr_files; i++) {
