@@ -33,7 +33,11 @@
 # "fsck.erofs --extract IMG" (decode every file, write nothing).  Note that
 # erofs-utils without --extract does not decompress file data.
 # --all = --ishare -z lz4hc --fsck.
-# For each: wall time, CPU time (user+sys), peak RSS (GNU time, package
+# For each: wall time, wall time until the image is on disk ("+sync": the
+# tool's wall time plus a "sync IMG" after it; ours syncs before exiting,
+# erofs-utils and mksquashfs leave that to the kernel; every run starts
+# after a "sync", so no run pays for the previous one's writeback), CPU
+# time (user+sys), peak RSS (GNU time, package
 # "time"; without it only the wall time) and image size, and ratios to
 # erofs-1.5 (of the same group: uncompressed, -z, each fsck mode).  With
 # --runs N the best (lowest wall time) of N runs is shown.  The source is
@@ -98,7 +102,8 @@ knows() { printf '%s\n' "$1" | grep -q -e "$2"; }
 keep_for_fsck=
 
 # measure GROUP LABEL THREADS IMG CMD...: best-of-$runs; appends
-# "GROUP LABEL THREADS wall cpu rss_kib size_bytes" to $results.  IMG "-"
+# "GROUP LABEL THREADS wall cpu rss_kib size_bytes flush" to $results
+# (flush: seconds of "sync IMG" after the tool exited).  IMG "-"
 # means the command writes no image (a checker): size is reported as 0.
 measure() {
 	group=$1 label=$2 thr=$3 img=$4
@@ -108,6 +113,9 @@ measure() {
 	while [ "$i" -lt "$runs" ]; do
 		i=$((i + 1))
 		[ "$img" = - ] || rm -f "$img"
+		# the previous run's dirty pages must not be flushed on
+		# this run's time
+		sync
 		if [ "$have_gnu_time" = 1 ]; then
 			"$GNU_TIME" -f '%e %U %S %M' -o "$outdir/time" "$@" \
 				>"$outdir/$label.log" 2>&1
@@ -129,11 +137,19 @@ measure() {
 			[ "$img" = - ] || rm -f "$img"
 			return 1
 		fi
-		size=0
-		[ "$img" = - ] || size=$(stat -c %s "$img")
+		size=0 flush=0
+		if [ "$img" != - ]; then
+			size=$(stat -c %s "$img")
+			# what is still to write once the tool has exited (ours
+			# syncs before it exits, erofs-utils and mksquashfs not)
+			t0=$(date +%s.%N)
+			sync "$img"
+			t1=$(date +%s.%N)
+			flush=$(echo "$t0 $t1" | awk '{ printf "%.2f", $2 - $1 }')
+		fi
 		if [ -z "$best" ] || awk -v a="$wall" -v b="$best" 'BEGIN { exit !(a < b) }'; then
 			best=$wall
-			echo "$group $label $thr $wall $cpu $rss $size" >"$outdir/best"
+			echo "$group $label $thr $wall $cpu $rss $size $flush" >"$outdir/best"
 		fi
 		case " $keep_for_fsck " in
 		*" $label "*) ;;
@@ -251,19 +267,20 @@ echo
 echo "source $src ($(du -sh "$src" 2>/dev/null | cut -f1), $(find "$src" -xdev | wc -l) entries); best of $runs; $(nproc) CPUs; ours $("$MKFS" -V 2>/dev/null | head -n 1)"
 awk '
 	{ g[NR] = $1; l[NR] = $2; t[NR] = $3; w[NR] = $4; c[NR] = $5
-	  r[NR] = $6; s[NR] = $7
+	  r[NR] = $6; s[NR] = $7; f[NR] = $8
 	  if ($2 ~ /erofs-1\.5/) ref[$1] = NR }
 	function ratio(a, b) { return (b + 0 > 0 && a != "n/a") ? sprintf("%.2f", a / b) : "-" }
 	END {
 		for (i = 1; i <= NR; i++) {
 			if (g[i] != prev) {
-				printf "\n[%s]\n%-24s %3s %8s %8s %8s %10s   %s\n", g[i],
-				       "tool", "thr", "wall s", "cpu s", "rss MiB",
+				printf "\n[%s]\n%-24s %3s %8s %8s %8s %8s %10s   %s\n", g[i],
+				       "tool", "thr", "wall s", "+sync s", "cpu s", "rss MiB",
 				       (s[i] > 0 ? "image MiB" : ""), "vs erofs-1.5: wall cpu rss" (s[i] > 0 ? " size" : "")
 				prev = g[i]
 			}
 			rss = r[i] == "n/a" ? "n/a" : sprintf("%.1f", r[i] / 1024)
-			printf "%-24s %3s %8s %8s %8s %10s", l[i], t[i], w[i], c[i], rss,
+			printf "%-24s %3s %8s %8s %8s %8s %10s", l[i], t[i], w[i],
+			       (s[i] > 0 ? sprintf("%.2f", w[i] + f[i]) : "-"), c[i], rss,
 			       (s[i] > 0 ? sprintf("%.1f", s[i] / 1048576) : "")
 			k = ref[g[i]]
 			if (k)

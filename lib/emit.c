@@ -673,6 +673,13 @@ int erofs_wr_emit(struct erofs_wr *w)
 		if (ret && !erofs_io_size(w->io, &size) && size >= end)
 			ret = 0;
 	}
+	/*
+	 * The superblock reaches the disk last: everything it describes is
+	 * made durable first, so a crash at any moment leaves either no
+	 * valid superblock or a whole image (the caller syncs it).
+	 */
+	if (!ret)
+		ret = erofs_io_sync(w->io);
 	if (!ret)
 		ret = wr_write_super(&e);
 out:

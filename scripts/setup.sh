@@ -34,7 +34,7 @@ PKGS_LIBS="liblz4-dev libzstd-dev liblzma-dev libdeflate-dev libxxhash-dev
 # erofs-utils: Debian's 1.5 as a second reader/writer; attr/acl: getfattr
 # and setfacl for debugging; clang + compiler-rt: fuzzing; debootstrap:
 # the sid chroot with erofs-utils 1.9 (scripts/sid-chroot.sh)
-PKGS_TESTS="erofs-utils attr acl clang libclang-rt-14-dev debootstrap
+PKGS_TESTS="erofs-utils attr acl strace clang libclang-rt-14-dev debootstrap
 	util-linux kmod"
 PKGS_BENCH="squashfs-tools time"
 PKGS_VM="qemu-system-x86 busybox-static"
