@@ -45,6 +45,8 @@ struct erofs_wr_extent {
 	/* -E dedupe: 1 + index into w->zsrc of the identical extent whose
 	 * pcluster this one uses instead of its own; 0 = its own */
 	uint32_t ref;
+	bool partial;			/* ref: only a prefix of what that
+					 * pcluster decodes to (PARTIAL_REF) */
 	uint32_t pofs;			/* own pcluster: block in the file's
 					 * stored blocks (set by layout) */
 	uint32_t spool;			/* where the worker spooled it */

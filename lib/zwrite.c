@@ -63,6 +63,8 @@
  */
 #define WR_ZSEGMENT	(16U << 20)
 #define WR_ZREAD	(1U << 20)	/* source read size */
+/* -E dedupe: the prefix that finds pclusters an extent may use in part */
+#define WR_ZPFX		4096U
 
 /* ---- spools: unlinked temporary files, append-only ---- */
 
@@ -252,6 +254,8 @@ struct wr_zseg {
 	size_t nr_ext, cap_ext;
 	/* -E dedupe: SHA-256 of each extent's decoded bytes */
 	uint8_t (*esha)[EROFS_ISHARE_DIGEST_LEN];
+	/* and of their first WR_ZPFX bytes (extents at least that long) */
+	uint8_t (*psha)[EROFS_ISHARE_DIGEST_LEN];
 	struct erofs_wr_zpiece pcl;	/* its pclusters */
 	uint64_t zblocks;
 	/* the file's last segment: inline form of the last extent */
@@ -432,17 +436,22 @@ static int wr_zadd(struct wr_zworker *k, uint64_t la, uint32_t llen,
 		s->cap_ext = cap;
 		if (w->p->dedupe) {
 			void *h = realloc(s->esha, cap * sizeof(*s->esha));
+			void *q = h ? realloc(s->psha, cap * sizeof(*s->psha)) :
+				      NULL;
 
-			if (!h) {
+			if (h)
+				s->esha = h;
+			if (!q) {
 				erofs_err(&k->log, "%s: out of memory",
 					  k->path);
 				return -ENOMEM;
 			}
-			s->esha = h;
+			s->psha = q;
 		}
 	}
 	if (w->p->dedupe) {
-		/* the extent's identity: its decoded bytes */
+		/* the extent's identity: its decoded bytes; and, to find
+		 * pclusters it is a prefix of, its first WR_ZPFX bytes */
 		const uint8_t *src = k->buf + (la - k->base);
 		int ret = erofs_sha256_reset(k->fsha);
 
@@ -450,6 +459,15 @@ static int wr_zadd(struct wr_zworker *k, uint64_t la, uint32_t llen,
 			ret = erofs_sha256_update(k->fsha, src, llen);
 		if (!ret)
 			ret = erofs_sha256_final(k->fsha, s->esha[s->nr_ext]);
+		if (!ret && llen >= WR_ZPFX) {
+			ret = erofs_sha256_reset(k->fsha);
+			if (!ret)
+				ret = erofs_sha256_update(k->fsha, src,
+							  WR_ZPFX);
+			if (!ret)
+				ret = erofs_sha256_final(k->fsha,
+							 s->psha[s->nr_ext]);
+		}
 		if (ret) {
 			erofs_err(&k->log, "%s: cannot hash an extent: %s",
 				  k->path, strerror(-ret));
@@ -967,6 +985,10 @@ struct wr_zshare {
 	struct wr_fragset frags;
 	struct wr_dkey *tab;
 	size_t cap, nr;
+	/* the first stored HEAD1 extent for each (first WR_ZPFX bytes,
+	 * algorithm): llen is WR_ZPFX, type HEAD1 in every key */
+	struct wr_dkey *ptab;
+	size_t pcap, pnr;
 };
 
 static struct wr_dkey *wr_dtab_slot(struct wr_dkey *tab, size_t cap,
@@ -985,20 +1007,88 @@ static struct wr_dkey *wr_dtab_slot(struct wr_dkey *tab, size_t cap,
 	}
 }
 
-static int wr_dtab_grow(struct wr_zshare *sh)
+/* room for one more key in the table *tab of *cap slots, *nr used */
+static int wr_dtab_grow(struct wr_dkey **tab, size_t *cap, size_t nr)
 {
-	size_t cap = sh->cap ? 2 * sh->cap : 1024, i;
-	struct wr_dkey *tab = calloc(cap, sizeof(*tab));
+	size_t ncap = *cap ? 2 * *cap : 1024, i;
+	struct wr_dkey *n;
 
-	if (!tab)
+	if (2 * (nr + 1) <= *cap)
+		return 0;
+	n = calloc(ncap, sizeof(*n));
+	if (!n)
 		return -ENOMEM;
-	for (i = 0; i < sh->cap; i++)
-		if (sh->tab[i].src)
-			*wr_dtab_slot(tab, cap, &sh->tab[i]) = sh->tab[i];
-	free(sh->tab);
-	sh->tab = tab;
-	sh->cap = cap;
+	for (i = 0; i < *cap; i++)
+		if ((*tab)[i].src)
+			*wr_dtab_slot(n, ncap, &(*tab)[i]) = (*tab)[i];
+	free(*tab);
+	*tab = n;
+	*cap = ncap;
 	return 0;
+}
+
+/* len bytes of wi's data from la (its source, as the workers read it) */
+static int wr_zread_src(const struct erofs_wr *w,
+			const struct erofs_wr_inode *wi, uint64_t la,
+			void *buf, size_t len)
+{
+	const struct erofs_node *n = wi->node;
+	int fd = open(n->src_path, O_RDONLY | O_CLOEXEC), ret = 0;
+	uint8_t *p = buf;
+
+	if (fd < 0) {
+		ret = -errno;
+		erofs_err(w->log, "%s: cannot open %s: %s", wr_path(wi),
+			  n->src_path, strerror(errno));
+		return ret;
+	}
+	while (len && !ret) {
+		ssize_t got = pread(fd, p, len, (off_t)(n->src_off + la));
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			ret = got ? -errno : -EIO;
+			erofs_err(w->log, "%s: read error: %s", wr_path(wi),
+				  got ? strerror(errno) : "file shrank");
+			break;
+		}
+		p += got;
+		la += (uint64_t)got;
+		len -= (size_t)got;
+	}
+	close(fd);
+	return ret;
+}
+
+/*
+ * Are the first len decoded bytes of extent a (of file wa) and of extent b
+ * (of wb) the same?  The prefix hashes matched; this reads both from their
+ * sources to be sure, stopping at the first difference.
+ */
+static int wr_zsame_prefix(const struct erofs_wr *w,
+			   const struct erofs_wr_inode *wa, uint64_t la_a,
+			   const struct erofs_wr_inode *wb, uint64_t la_b,
+			   uint64_t len, bool *same)
+{
+	uint8_t *x = malloc(2 * 65536), *y = x + 65536;
+	uint64_t done = 0;
+	int ret = 0;
+
+	if (!x)
+		return -ENOMEM;
+	*same = true;
+	while (done < len && *same && !ret) {
+		size_t n = (size_t)EROFS_MIN(len - done, 65536ULL);
+
+		ret = wr_zread_src(w, wa, la_a + done, x, n);
+		if (!ret)
+			ret = wr_zread_src(w, wb, la_b + done, y, n);
+		*same = !ret && !memcmp(x, y, n);
+		done += n;
+	}
+	free(x);
+	return ret;
 }
 
 /*
@@ -1024,11 +1114,16 @@ static int wr_zdedupe(struct erofs_wr *w, struct wr_zfile *f,
 				.alg = (uint8_t)z->alg,
 			}, *d;
 
+			struct wr_dkey pkey = {
+				.llen = WR_ZPFX, .alg = (uint8_t)z->alg,
+				.type = Z_EROFS_LCLUSTER_TYPE_HEAD1,
+			}, *pd = NULL;
+
 			if (i >= n || !e->pblks)
 				continue;
 			memcpy(key.sha, sg->esha[j], sizeof(key.sha));
-			if (2 * (sh->nr + 1) > sh->cap &&
-			    (ret = wr_dtab_grow(sh)))
+			ret = wr_dtab_grow(&sh->tab, &sh->cap, sh->nr);
+			if (ret)
 				return ret;
 			d = wr_dtab_slot(sh->tab, sh->cap, &key);
 			if (d->src) {
@@ -1036,6 +1131,43 @@ static int wr_zdedupe(struct erofs_wr *w, struct wr_zfile *f,
 				z->zblocks -= e->pblks;
 				z->nr_ref++;
 				continue;
+			}
+			if (e->type == Z_EROFS_LCLUSTER_TYPE_HEAD1 &&
+			    e->llen >= WR_ZPFX) {
+				memcpy(pkey.sha, sg->psha[j], sizeof(pkey.sha));
+				ret = wr_dtab_grow(&sh->ptab, &sh->pcap,
+						   sh->pnr);
+				if (ret)
+					return ret;
+				pd = wr_dtab_slot(sh->ptab, sh->pcap, &pkey);
+			}
+			if (pd && pd->src) {
+				/*
+				 * A longer extent starts with the same
+				 * bytes: decode just this one's length of
+				 * its pcluster (format.md 7.9, partial
+				 * reference; full indexes only).
+				 */
+				const struct erofs_wr_zsrc *src =
+					&w->zsrc[pd->src - 1];
+				const struct erofs_wr_extent *se =
+					&src->wi->z->ext[src->ext];
+				bool same = false;
+
+				if (se->llen > e->llen) {
+					ret = wr_zsame_prefix(w, f->wi, e->la,
+							      src->wi, se->la,
+							      e->llen, &same);
+					if (ret)
+						return ret;
+				}
+				if (same) {
+					e->ref = pd->src;
+					e->partial = true;
+					z->zblocks -= e->pblks;
+					z->nr_ref++;
+					continue;
+				}
 			}
 			if (w->nr_zsrc % 1024 == 0) {
 				struct erofs_wr_zsrc *v = realloc(w->zsrc,
@@ -1051,6 +1183,11 @@ static int wr_zdedupe(struct erofs_wr *w, struct wr_zfile *f,
 			key.src = (uint32_t)w->nr_zsrc;
 			*d = key;
 			sh->nr++;
+			if (pd && !pd->src) {
+				pkey.src = key.src;
+				*pd = pkey;
+				sh->pnr++;
+			}
 		}
 	}
 	/* compact packs count blocks; shared ones need real addresses */
@@ -1441,6 +1578,7 @@ static void wr_zpool_release(struct wr_zpool *pool)
 		for (k = 0; f->seg && k < f->nr_seg; k++) {
 			free(f->seg[k].ext);
 			free(f->seg[k].esha);
+			free(f->seg[k].psha);
 		}
 		free(f->seg);
 		erofs_sha256_free(f->sha);
@@ -1642,6 +1780,7 @@ int erofs_wr_z_compress_all(struct erofs_wr *w)
 	ret = wr_zpass(w, NULL, &sh);
 	free(sh.frags.tab);
 	free(sh.tab);
+	free(sh.ptab);
 	if (!ret && w->p->compress_dirs)
 		ret = wr_zdirs_reserve(w);
 	if (ret || w->packed.fd < 0)
@@ -1758,6 +1897,7 @@ struct wr_lc {
 	uint32_t blk;			/* HEAD/PLAIN: pcluster block */
 	uint32_t rep_blk;		/* big packs: block of the pcluster
 					 * this entry represents, else ~0 */
+	bool partial;			/* HEAD: PARTIAL_REF (full only) */
 };
 
 #define WR_D_MAX	(Z_EROFS_LI_D0_CBLKCNT - 1)	/* 2047 */
@@ -1794,6 +1934,7 @@ static void wr_zlclusters(const struct erofs_wr *w,
 			.lo = (uint16_t)(e->la & (w->bs - 1)),
 			.blk = (uint32_t)eblk,
 			.rep_blk = (uint32_t)eblk,
+			.partial = e->ref && e->partial,
 		};
 		for (k = h + 1; k < ns && k < n; k++) {
 			lc[k] = (struct wr_lc){
@@ -1922,7 +2063,8 @@ int erofs_wr_z_encode_meta(const struct erofs_wr *w,
 		for (k = 0; k < n; k++, p += 8) {
 			const struct wr_lc *e = &lc[k];
 
-			wr_put16(p, e->type);
+			wr_put16(p, e->type | (e->partial ?
+					       Z_EROFS_LI_PARTIAL_REF : 0));
 			if (e->type == Z_EROFS_LCLUSTER_TYPE_NONHEAD) {
 				wr_put16(p + 2, 0);
 				wr_put16(p + 4, e->lo);

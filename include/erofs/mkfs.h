@@ -83,7 +83,9 @@ struct erofs_mkfs_params {
 	/*
 	 * -E dedupe: an extent whose decoded bytes equal an earlier one's
 	 * (same algorithm) points at that pcluster instead of storing its
-	 * own; files that do get full indexes.  Works with any --workers:
+	 * own, and so does one whose bytes are the start of an earlier,
+	 * longer compressed extent (partial reference); files that do get
+	 * full indexes.  Works with any --workers:
 	 * extents are matched after compression, in inode order.
 	 */
 	bool dedupe;

@@ -8,7 +8,9 @@
 # it can be made (Debian's 1.5 does not know incompat 0x20 at all).
 # The matrix, for every algorithm (HARNESS_QUICK=1: lz4hc and zstd):
 #   fragments (compact), all-fragments (full indexes), dedupe (compact:
-#   files with shared pclusters switch to full), dedupe + fragments +
+#   files with shared pclusters switch to full; a file that is a prefix of
+#   an earlier one uses the start of its pcluster: partial reference),
+#   dedupe + fragments +
 #   ztailpacking + big pclusters (full)
 #   x block sizes 4096 and 512
 # The tree: a seeded random tree plus files that share content (copies,
@@ -50,6 +52,8 @@ gen_text 300000 5 >"$z/a/doc"
 cp "$z/a/doc" "$z/b/doc"			# whole-file duplicate
 cp "$z/noise_70000" "$z/b/noise_copy"		# stays raw: nothing to share
 { head -c 204800 "$z/a/doc"; gen_text 50000 6; } >"$z/b/doc_v2"	# common prefix
+gen_text 600000 9 >"$z/long"
+head -c 250001 "$z/long" >"$z/a/prefix_of_long"	# partial reference
 { gen_text 3000 7; echo same-tail; } >"$z/a/small1"
 { gen_text 3000 8; echo same-tail; } >"$z/b/small2"
 cp "$z/a/small1" "$z/b/small1"			# equal fragments
@@ -124,6 +128,32 @@ else
 	fail "dedupe saves" "$T_WHY"
 fi
 rm -f "$T_TMP/nod" "$T_TMP/dd"
+
+# a file that is a prefix of an earlier one stores nothing of its own:
+# its last extent uses the start of the longer file's pcluster (partial
+# reference), its others are whole matches
+if mkfs_image "$T_TMP/pr" "$src" 4096 -zlz4hc -Ededupe; then
+	"$DUMP" -e --path=/shared/a/prefix_of_long "$T_TMP/pr" >"$T_TMP/pr.log" 2>&1
+	last=$(awk '$1 ~ /^[0-9]+$/ && $2 ~ /\.\./ { l = $0 } END { print l }' "$T_TMP/pr.log")
+	case " $last " in
+	*" partial "*) pass "dedupe partial reference" ;;
+	*) fail "dedupe partial reference" "last extent: ${last:-none}" ;;
+	esac
+	if mount_image "$T_TMP/pr" "$T_TMP/mnt"; then
+		if cmp -s "$T_TMP/mnt/shared/a/prefix_of_long" "$z/a/prefix_of_long"; then
+			pass "dedupe partial reference read by the kernel"
+		else
+			fail "dedupe partial reference read by the kernel" "content differs"
+		fi
+		umount_image "$T_TMP/mnt"
+	else
+		fail "dedupe partial reference read by the kernel" "$T_WHY"
+	fi
+	[ $have_sid = 1 ] && sid_extract "dedupe partial reference" "$src" "$T_TMP/pr"
+else
+	fail "dedupe partial reference" "$T_WHY"
+fi
+rm -f "$T_TMP/pr"
 
 # the same image for any number of workers
 for mode in fragments all-fragments dedupe all; do
