@@ -383,6 +383,32 @@ ishare_roundtrip() {
 	IMG_DIGEST_OPTS=
 }
 
+# same_for_workers NAME SRC BLKSZ "N1 N2..." [mkfs options]: the images
+# built with --workers=N1, N2... are byte-identical
+same_for_workers() {
+	_sw_name=$1 _sw_src=$2 _sw_bs=$3 _sw_ns=$4
+	shift 4
+	_sw_first=
+	for _sw_n in $_sw_ns; do
+		if ! mkfs_image "$T_TMP/w$_sw_n" "$_sw_src" "$_sw_bs" "$@" \
+			--workers="$_sw_n"; then
+			fail "$_sw_name" "workers=$_sw_n: $T_WHY"
+			rm -f "$T_TMP"/w[0-9]*
+			return 1
+		fi
+		if [ -z "$_sw_first" ]; then
+			_sw_first=$_sw_n
+		elif ! cmp "$T_TMP/w$_sw_first" "$T_TMP/w$_sw_n" \
+			>"$T_TMP/cmp.log" 2>&1; then
+			fail "$_sw_name" "workers=$_sw_n: $(head -n 1 "$T_TMP/cmp.log")"
+			rm -f "$T_TMP"/w[0-9]*
+			return 1
+		fi
+	done
+	pass "$_sw_name"
+	rm -f "$T_TMP"/w[0-9]*
+}
+
 # mkfs_has_option OPT: our mkfs lists OPT in --help
 mkfs_has_option() {
 	"$MKFS" --help 2>&1 | grep -q -e "$1"

@@ -128,24 +128,10 @@ if mkfs_has_option '--workers='; then
 		for fp in plain ishare; do
 			set -- -z"$alg" -Eztailpacking -T 1700000000
 			[ $fp = ishare ] && set -- "$@" --ishare_key="$ISHARE_KEY"
-			ok=1
-			for n in 1 2 4; do
-				if ! mkfs_image "$T_TMP/w$n" "$wsrc" 4096 "$@" --workers=$n; then
-					fail "$alg $fp workers=$n" "$T_WHY"
-					ok=0
-					break
-				fi
-			done
-			[ $ok = 1 ] || continue
-			if cmp "$T_TMP/w1" "$T_TMP/w2" >"$T_TMP/cmp.log" 2>&1 &&
-			   cmp "$T_TMP/w1" "$T_TMP/w4" >>"$T_TMP/cmp.log" 2>&1; then
-				pass "$alg $fp workers 1, 2, 4 same image"
-			else
-				fail "$alg $fp workers 1, 2, 4 same image" "$(head -n 1 "$T_TMP/cmp.log")"
-			fi
+			same_for_workers "$alg $fp workers 1, 2, 4 same image" \
+				"$wsrc" 4096 "1 2 4" "$@"
 		done
 	done
-	rm -f "$T_TMP/w1" "$T_TMP/w2" "$T_TMP/w4"
 	IMG_DIGEST_OPTS="--check-fingerprint $ISHARE_KEY"
 	roundtrip "zstd workers=4 ishare" "$wsrc" 4096 -zzstd -Eztailpacking \
 		--workers=4 --ishare_key="$ISHARE_KEY"

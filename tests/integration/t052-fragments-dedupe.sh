@@ -158,22 +158,10 @@ rm -f "$T_TMP/pr"
 # the same image for any number of workers
 for mode in fragments all-fragments dedupe all; do
 	# shellcheck disable=SC2046
-	set -- -zlz4hc $(mode_opts $mode) -T 1700000000 \
+	same_for_workers "$mode workers 1, 2, 3 same image" "$src" 4096 \
+		"1 2 3" -zlz4hc $(mode_opts $mode) -T 1700000000 \
 		--ishare_key="$ISHARE_KEY"
-	if mkfs_image "$T_TMP/w1" "$src" 4096 "$@" --workers=1 &&
-	   mkfs_image "$T_TMP/w2" "$src" 4096 "$@" --workers=2 &&
-	   mkfs_image "$T_TMP/w3" "$src" 4096 "$@" --workers=3; then
-		if cmp "$T_TMP/w1" "$T_TMP/w2" >"$T_TMP/cmp.log" 2>&1 &&
-		   cmp "$T_TMP/w1" "$T_TMP/w3" >>"$T_TMP/cmp.log" 2>&1; then
-			pass "$mode workers 1, 2, 3 same image"
-		else
-			fail "$mode workers 1, 2, 3 same image" "$(head -n 1 "$T_TMP/cmp.log")"
-		fi
-	else
-		fail "$mode workers 1, 2, 3 same image" "$T_WHY"
-	fi
 done
-rm -f "$T_TMP/w1" "$T_TMP/w2" "$T_TMP/w3"
 
 # fingerprints survive the packed inode (values over the whole file)
 IMG_DIGEST_OPTS="--check-fingerprint $ISHARE_KEY"

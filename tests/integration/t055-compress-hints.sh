@@ -111,18 +111,9 @@ else
 fi
 
 # the same image for any number of workers
-set -- -zlz4hc:lzma:zstd -Ededupe,fragments --compress-hints="$T_TMP/hints" -T 1700000000
-if mkfs_image "$T_TMP/w1" "$src" 4096 "$@" --workers=1 &&
-   mkfs_image "$T_TMP/w2" "$src" 4096 "$@" --workers=2; then
-	if cmp -s "$T_TMP/w1" "$T_TMP/w2"; then
-		pass "hints workers 1, 2 same image"
-	else
-		fail "hints workers 1, 2 same image" "the images differ"
-	fi
-else
-	fail "hints workers 1, 2 same image" "$T_WHY"
-fi
-rm -f "$T_TMP/w1" "$T_TMP/w2"
+same_for_workers "hints workers 1, 2 same image" "$src" 4096 "1 2" \
+	-zlz4hc:lzma:zstd -Ededupe,fragments --compress-hints="$T_TMP/hints" \
+	-T 1700000000
 
 # bad files: an error naming FILE:LINE (or the missing file), exit 1, no
 # image left

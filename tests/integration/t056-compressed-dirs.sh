@@ -121,21 +121,10 @@ rm -f "$T_TMP/plain" "$T_TMP/zd0" "$T_TMP/zd" "$T_TMP/sid.img"
 # the same image for any number of workers
 for mode in "" "-Efragments,dedupe"; do
 	# shellcheck disable=SC2086
-	set -- -zlz4hc --zD $mode -T 1700000000 --ishare_key="$ISHARE_KEY"
-	if mkfs_image "$T_TMP/w1" "$src" 4096 "$@" --workers=1 &&
-	   mkfs_image "$T_TMP/w2" "$src" 4096 "$@" --workers=2 &&
-	   mkfs_image "$T_TMP/w3" "$src" 4096 "$@" --workers=3; then
-		if cmp "$T_TMP/w1" "$T_TMP/w2" >"$T_TMP/cmp.log" 2>&1 &&
-		   cmp "$T_TMP/w1" "$T_TMP/w3" >>"$T_TMP/cmp.log" 2>&1; then
-			pass "zD $mode workers 1, 2, 3 same image"
-		else
-			fail "zD $mode workers 1, 2, 3 same image" "$(head -n 1 "$T_TMP/cmp.log")"
-		fi
-	else
-		fail "zD $mode workers 1, 2, 3 same image" "$T_WHY"
-	fi
+	same_for_workers "zD${mode:+ $mode} workers 1, 2, 3 same image" "$src" 4096 \
+		"1 2 3" -zlz4hc --zD $mode -T 1700000000 \
+		--ishare_key="$ISHARE_KEY"
 done
-rm -f "$T_TMP/w1" "$T_TMP/w2" "$T_TMP/w3"
 
 # fingerprints with directories in the packed inode
 IMG_DIGEST_OPTS="--check-fingerprint $ISHARE_KEY"
