@@ -621,6 +621,11 @@ int erofs_wr_emit(struct erofs_wr *w)
 	 * the very end */
 	ret = wr_zero_fill(&e, &e.mbuf, 0,
 			   EROFS_SUPER_OFFSET + EROFS_SB_BASE_SIZE);
+	/* at once, not with the metadata: a target that held an image
+	 * loses its old superblock before anything else can fail
+	 * (t022 enospc-blockdev) */
+	if (!ret)
+		ret = wr_wbuf_flush(&e, &e.mbuf);
 	if (ret)
 		goto out;
 	e.meta_cur = EROFS_SUPER_OFFSET + EROFS_SB_BASE_SIZE;
