@@ -1027,38 +1027,43 @@ static int wr_dtab_grow(struct wr_dkey **tab, size_t *cap, size_t nr)
 	return 0;
 }
 
-/* len bytes of wi's data from la (its source, as the workers read it) */
+/* wi's source, as the workers read it (at n->src_off) */
+static int wr_zopen_src(const struct erofs_wr *w,
+			const struct erofs_wr_inode *wi)
+{
+	int fd = open(wi->node->src_path, O_RDONLY | O_CLOEXEC), err;
+
+	if (fd >= 0)
+		return fd;
+	err = errno;
+	erofs_err(w->log, "%s: cannot open %s: %s", wr_path(wi),
+		  wi->node->src_path, strerror(err));
+	return -err;
+}
+
+/* len bytes of wi's data from la, from its source fd */
 static int wr_zread_src(const struct erofs_wr *w,
-			const struct erofs_wr_inode *wi, uint64_t la,
+			const struct erofs_wr_inode *wi, int fd, uint64_t la,
 			void *buf, size_t len)
 {
-	const struct erofs_node *n = wi->node;
-	int fd = open(n->src_path, O_RDONLY | O_CLOEXEC), ret = 0;
 	uint8_t *p = buf;
 
-	if (fd < 0) {
-		ret = -errno;
-		erofs_err(w->log, "%s: cannot open %s: %s", wr_path(wi),
-			  n->src_path, strerror(errno));
-		return ret;
-	}
-	while (len && !ret) {
-		ssize_t got = pread(fd, p, len, (off_t)(n->src_off + la));
+	while (len) {
+		ssize_t got = pread(fd, p, len,
+				    (off_t)(wi->node->src_off + la));
 
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got <= 0) {
-			ret = got ? -errno : -EIO;
 			erofs_err(w->log, "%s: read error: %s", wr_path(wi),
 				  got ? strerror(errno) : "file shrank");
-			break;
+			return got ? -errno : -EIO;
 		}
 		p += got;
 		la += (uint64_t)got;
 		len -= (size_t)got;
 	}
-	close(fd);
-	return ret;
+	return 0;
 }
 
 /*
@@ -1072,21 +1077,32 @@ static int wr_zsame_prefix(const struct erofs_wr *w,
 			   uint64_t len, bool *same)
 {
 	uint8_t *x = malloc(2 * 65536), *y = x + 65536;
+	int fa = -1, fb = -1, ret;
 	uint64_t done = 0;
-	int ret = 0;
 
+	*same = false;
 	if (!x)
 		return -ENOMEM;
-	*same = true;
+	ret = fa = wr_zopen_src(w, wa);
+	if (fa >= 0)
+		ret = fb = wr_zopen_src(w, wb);
+	if (fb >= 0) {
+		ret = 0;
+		*same = true;
+	}
 	while (done < len && *same && !ret) {
 		size_t n = (size_t)EROFS_MIN(len - done, 65536ULL);
 
-		ret = wr_zread_src(w, wa, la_a + done, x, n);
+		ret = wr_zread_src(w, wa, fa, la_a + done, x, n);
 		if (!ret)
-			ret = wr_zread_src(w, wb, la_b + done, y, n);
+			ret = wr_zread_src(w, wb, fb, la_b + done, y, n);
 		*same = !ret && !memcmp(x, y, n);
 		done += n;
 	}
+	if (fa >= 0)
+		close(fa);
+	if (fb >= 0)
+		close(fb);
 	free(x);
 	return ret;
 }
