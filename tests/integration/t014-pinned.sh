@@ -1,0 +1,74 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
+#
+# t014-pinned - the exact bytes of a set of images, pinned by SHA-256.
+# A safety net for work that must not change the output (restructuring
+# the writer, helpers, speed-ups): each case builds one image from a
+# manifest tree (tests/integration/manifests) with fixed -T and -U and
+# compares its hash with the one written below.  A change that is meant
+# to alter images updates these hashes in the same commit and says why;
+# run with PINNED_PRINT=1 to print the current table.  The hashes also
+# depend on the compression libraries' output, so a new liblz4/libzstd/
+# liblzma/libdeflate may move them (the case names the library in use).
+# Needs root (gentree), not a mount.
+. "$(dirname "$0")/lib.sh"
+
+need_root
+need_tools
+need_mkfs
+[ "$STANDIN" = 1 ] && skip_all "pinned hashes are of our mkfs"
+
+UUID=1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9
+EPOCH=1700000000
+unset SOURCE_DATE_EPOCH
+
+all=$T_TMP/alltypes zmix=$T_TMP/zmix
+gentree_run "$all" --manifest "$T_SRCDIR/manifests/alltypes.manifest" >/dev/null ||
+	skip_all "$T_WHY"
+gentree_run "$zmix" --manifest "$T_SRCDIR/manifests/zmix.manifest" >/dev/null ||
+	skip_all "$T_WHY"
+# a tar of the zmix tree in name order, GNU format (no pax times)
+tar -C "$zmix" --sort=name --format=gnu --numeric-owner -cf "$T_TMP/zmix.tar" . ||
+	skip_all "tar of the zmix tree failed"
+
+# NAME TREE HASH OPTIONS...  (TREE: all, zmix or tar)
+cat >"$T_TMP/cases" <<'CASES'
+plain-alltypes all bc3d31c46a886a8ad127691715356fea0a369fd2c63dc463f69a38070acbfcec -b4096
+plain-zmix-512 zmix 834857be28dfaefefa9224911f55583afc9c01a0196fd523fbb2f8115414ecb9 -b512
+fingerprints-alltypes all 597193ae504197819f0dd5a33b46d902493d501b32ac94cc694f8a5afc3e6ade -b4096 --ishare_key=trusted.erofs.fingerprint
+lz4-frag-dedupe zmix 568a7d6c0a2f43ae11fb9e2b1a3777f9aa06ddf89f602dfb896cc82ce622c674 -b4096 -zlz4 -Efragments,dedupe
+zstd-zD zmix 2e80cb891052743b1ee02f68761aa0359ab757378d23780418756dcb4e07f2d5 -b4096 -zzstd --zD
+lzma-ztail-1k zmix 2a81f189a9a335d6c3360787779605cfbf823b126a6e3e95d5818a4333d6798d -b1024 -zlzma -Eztailpacking
+lz4hc-allfrag zmix a0c3592c288a5275c696d5a6f1a142a3c729bfc3b81a6e7e2041fd5e7a9e9026 -b4096 -zlz4hc -Eall-fragments
+lz4hc-big-fp zmix 226f074334c9e185ebe5681500462de29e5bfab1c7a4403081eeeacadff727ad -b4096 -zlz4hc,12 -C65536 --ishare_key=trusted.erofs.fingerprint
+deflate-legacy zmix d411ca2899590f8059290a92226b51ecae90e36e29d6e2ed79cda1aaecba7955 -b2048 -zdeflate -Elegacy-compress
+dedupe-workers1 zmix 11b46b24108e1e15dc7f39304f9988f8c3dbb52420d47e394448f2100490d274 -b4096 -zlz4hc -C16384 -Ededupe,ztailpacking --workers=1
+dedupe-workers4 zmix 11b46b24108e1e15dc7f39304f9988f8c3dbb52420d47e394448f2100490d274 -b4096 -zlz4hc -C16384 -Ededupe,ztailpacking --workers=4
+tar-lz4hc tar a8782b7a1c02aa2b20c71c57da781ff276a5527b008233d93186e09a30782c9f -b4096 --tar=f -zlz4hc -Efragments
+CASES
+
+while read -r name tree want opts; do
+	case $tree in
+	all) src=$all ;;
+	zmix) src=$zmix ;;
+	tar) src=$T_TMP/zmix.tar ;;
+	esac
+	rm -f "$T_TMP/img"
+	# shellcheck disable=SC2086
+	if ! "$MKFS" --quiet $opts -T "$EPOCH" -U "$UUID" "$T_TMP/img" "$src" \
+		>"$T_TMP/mkfs.log" 2>&1; then
+		fail "$name" "mkfs $opts: $(grep -v '^$' "$T_TMP/mkfs.log" | tail -n 1)"
+		continue
+	fi
+	got=$(sha256sum "$T_TMP/img" | cut -d' ' -f1)
+	if [ "${PINNED_PRINT:-0}" = 1 ]; then
+		echo "    $name $tree $got $opts"
+	fi
+	if [ "$got" = "$want" ]; then
+		pass "$name"
+	else
+		fail "$name" "image changed: sha256 $got, pinned $want (mkfs $opts)"
+	fi
+done <"$T_TMP/cases"
+
+finish
