@@ -394,7 +394,7 @@ int main(int argc, char **argv)
 	struct erofs_io io;
 	struct stat st;
 	char uuid[EROFS_UUID_STR_LEN + 1];
-	bool created = false;
+	bool created = false, isblk;
 	int ret;
 
 	erofs_log_init(&cli.log);
@@ -437,11 +437,22 @@ int main(int argc, char **argv)
 
 	/* never unlink what was not a regular file (a block device) */
 	created = stat(cli.image, &st) || S_ISREG(st.st_mode);
-	ret = erofs_io_open_file(&io, cli.image, O_RDWR | O_CREAT | O_TRUNC);
+	isblk = !created && S_ISBLK(st.st_mode);
+	/*
+	 * A block device is opened exclusively (as mke2fs does): the open
+	 * fails with EBUSY while it is mounted or held, instead of writing
+	 * under a mounted file system, which then fails its reads.
+	 */
+	ret = erofs_io_open_file(&io, cli.image, isblk ? O_RDWR | O_EXCL :
+				 O_RDWR | O_CREAT | O_TRUNC);
 	if (ret) {
 		created = false;
-		erofs_err(&cli.log, "cannot open image %s: %s", cli.image,
-			  strerror(-ret));
+		if (isblk && ret == -EBUSY)
+			erofs_err(&cli.log, "cannot open image %s: the device is busy (mounted or in use)",
+				  cli.image);
+		else
+			erofs_err(&cli.log, "cannot open image %s: %s",
+				  cli.image, strerror(-ret));
 		goto out;
 	}
 	if (created) {

@@ -139,6 +139,39 @@ else
 	skip enospc-blockdev "cannot set up a loop device: $(head -n 1 "$ERR")"
 fi
 
+# a block device holding a mounted image: mkfs must refuse it (exclusive
+# open, as mke2fs does), or the mounted file system starts failing reads
+# (EUCLEAN) under the new bytes; the image stays mounted and readable
+truncate -s 1M "$T_TMP/busy.raw"
+if ! "$MKFS" --quiet "$T_TMP/busy.img" "$T_TMP/one" 2>"$ERR" ||
+   ! dd if="$T_TMP/busy.img" of="$T_TMP/busy.raw" conv=notrunc status=none ||
+   ! LOOP=$(losetup -f --show "$T_TMP/busy.raw" 2>"$ERR"); then
+	skip mounted-blockdev "cannot set up a loop device: $(head -n 1 "$ERR")"
+elif ! mkdir -p "$T_TMP/busy.mnt" ||
+     ! mount -t erofs -o ro "$LOOP" "$T_TMP/busy.mnt" 2>"$ERR"; then
+	losetup -d "$LOOP"
+	skip mounted-blockdev "cannot mount our image: $(head -n 1 "$ERR")"
+else
+	echo "$T_TMP/busy.mnt" >>"$T_TMP/.mounts"
+	before=$(sha256sum <"$T_TMP/busy.raw")
+	"$MKFS" "$LOOP" "$S" >/dev/null 2>"$ERR"
+	rc=$?
+	after=$(sha256sum <"$T_TMP/busy.raw")
+	if [ $rc -ne 1 ]; then
+		fail mounted-blockdev "exit $rc, want 1 ($(head -n 1 "$ERR"))"
+	elif ! grep -q "$LOOP.*busy" "$ERR"; then
+		fail mounted-blockdev "message lacks the device and 'busy': $(head -n 1 "$ERR")"
+	elif [ "$before" != "$after" ]; then
+		fail mounted-blockdev "the mounted device was written"
+	elif ! find "$T_TMP/busy.mnt" -type f -exec cat {} + >/dev/null 2>"$ERR"; then
+		fail mounted-blockdev "the mounted image no longer reads: $(head -n 1 "$ERR")"
+	else
+		pass mounted-blockdev
+	fi
+	umount_image "$T_TMP/busy.mnt"
+	losetup -d "$LOOP"
+fi
+
 # ---- a name longer than 255 bytes (only a tar archive can carry one) --------
 # mklongtar FILE FORMAT NAMELEN: dir/, dir/ok and dir/<NAMELEN x "n">
 mklongtar() {
