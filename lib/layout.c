@@ -257,7 +257,11 @@ static bool wr_wants_inline(const struct erofs_wr *w,
 	if (erofs_wr_is_z(wi))	/* a long index area may span blocks */
 		return tail && wr_body_len(wi) % w->bs &&
 		       wr_body_len(wi) % w->bs + tail <= w->bs;
-	return wr_has_data(wi) && tail && !w->p->noinline_data &&
+	/* -E noinline_data is for regular files only (erofs-utils' meaning,
+	 * which containerd's differ relies on for every layer) */
+	if (w->p->noinline_data && wi->ftype == EROFS_FT_REG_FILE)
+		return false;
+	return wr_has_data(wi) && tail &&
 	       wi->isize + wi->xattr_size + tail <= w->bs;
 }
 

@@ -335,6 +335,21 @@ if build ext -E force-inode-extended,nosbcrc,noinline_data,^xattr-name-filter; t
 else
 	fail extended-options "$T_WHY"
 fi
+# -E noinline_data is about regular files only (as in erofs-utils, and as
+# containerd's differ passes it for every layer): directories and symlinks
+# keep their inline tails, a small file goes to a block of its own
+if build noinline -E noinline_data &&
+   layouts=$("$DUMP" --path=/dir "$IMG" && "$DUMP" --path=/sym "$IMG" &&
+	     "$DUMP" --path=/file "$IMG") 2>"$ERR"; then
+	got=$(echo "$layouts" | sed -n 's/^Layout: \([A-Z_]*\).*/\1/p' | tr '\n' ' ')
+	if [ "$got" = "FLAT_INLINE FLAT_INLINE FLAT_PLAIN " ]; then
+		with_mount noinline-data-regular-only '[ "$(cat file)" = hello ] && [ "$(readlink sym)" = file ] && [ -f dir/sub/f ]'
+	else
+		fail noinline-data-regular-only "layouts of dir, sym, file: $got"
+	fi
+else
+	fail noinline-data-regular-only "${T_WHY:-dump failed: $(head -n 1 "$ERR")}"
+fi
 if build compact -E force-inode-compact -T 99 --mkfs-time; then
 	with_mount force-inode-compact '[ "$(stat -c %Y old)" = 99 ]'
 else
