@@ -65,7 +65,7 @@ static const struct erofs_cli_opt opt_defs[] = {
 	{ "hard-dereference", no_argument, OPT_HARD_DEREF, NULL, "store hard-linked files as separate inodes" },
 	{ "ishare_key", required_argument, OPT_ISHARE_KEY, "NAME", "write page-cache-sharing fingerprints as xattr NAME" },
 	{ "xattr-inode-digest", optional_argument, OPT_XATTR_INODE_DIGEST, "[=NAME]", "same as --ishare_key (NAME defaults to " DEFAULT_ISHARE_KEY ")" },
-	{ "tar", optional_argument, OPT_TAR, "[=f]", "SOURCE is a tar archive (plain or compressed; standard input if absent or \"-\"); only full mode f so far" },
+	{ "tar", optional_argument, OPT_TAR, "=X", "SOURCE is a tar archive (plain or compressed; standard input if absent or \"-\"); X = f, full (also a bare --tar); index modes i and headerball not yet" },
 	{ "aufs", no_argument, OPT_AUFS, NULL, "with --tar: turn aufs whiteouts (.wh.*) into overlayfs ones" },
 	{ "ungzip", optional_argument, OPT_UNZIP, "[=FILE]", "accepted for erofs-utils compatibility: compressed tar input is detected anyway (=FILE unsupported)" },
 	{ "gzip", no_argument, OPT_UNZIP, NULL, "same as --ungzip" },
@@ -112,7 +112,7 @@ static void usage(FILE *f)
 	char *opts = erofs_cli_help(opt_defs, EROFS_ARRAY_SIZE(opt_defs));
 
 	fprintf(f, "Usage: " PROG " [OPTIONS] IMAGE SOURCE\n"
-		"       " PROG " --tar[=f] [OPTIONS] IMAGE [TARFILE]\n"
+		"       " PROG " --tar=f [OPTIONS] IMAGE [TARFILE]\n"
 		"Build the EROFS image IMAGE from the directory SOURCE or a tar archive.\n\n%s",
 		opts ? opts : "");
 	free(opts);

@@ -303,6 +303,14 @@ expect_fail "bad tar mode" "invalid tar mode" --tar=q "$IMG" "$B/good.tar"
 expect_fail "aufs without tar" "needs --tar" --aufs "$IMG" "$B/in"
 expect_fail "ungzip dump unsupported" "not supported yet" --tar=f --ungzip="$B/raw" "$IMG" "$B/good.tar"
 
+# containerd 2.2+ enables its EROFS differ only if "mkfs.erofs --help"
+# (stdout and stderr) contains the text "--tar="
+if "$MKFS" --help 2>&1 | grep -q -e '--tar='; then
+	pass "help says --tar= (containerd's probe)"
+else
+	fail "help says --tar= (containerd's probe)" "$("$MKFS" --help 2>&1 | grep -e '--tar' | head -n 1)"
+fi
+
 if [ "$(spool_count)" = "$SPOOLS_BEFORE" ]; then
 	pass "no spool file left behind"
 else
