@@ -1,0 +1,188 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
+#
+# vs-erofs-utils.sh - our tools against erofs-utils 1.9 (from the sid
+# chroot) with the same options and workers: one table of ratios
+# (ours / theirs) of wall time, CPU time, peak RSS and image size, each
+# the median of alternating runs (ours, theirs, ours, theirs, ...).
+# Not part of the test suite: timings are never tested, only measured.
+#
+#   bench/vs-erofs-utils.sh [--src DIR] [--runs N] [--workers N]
+#                           [--only REGEX] [--usr] [--keep] [--outdir DIR]
+#
+# --src DIR     the tree (default: the sid chroot itself, a Debian minbase
+#               root file system; made by scripts/sid-chroot.sh setup)
+# --runs N      runs of each tool per row (default 5)
+# --workers N   --workers=N for both mkfs (default: online CPUs)
+# --only REGEX  rows whose name matches (grep -E)
+# --usr         add the row "mkfs /usr -zlz4hc" (a larger tree)
+# Rows: mkfs uncompressed, + fingerprints, -zlz4hc + fingerprints,
+# -zlz4hc -Ededupe, -zlz4hc -Efragments, -zlz4hc -Eall-fragments,
+# -zlz4hc --zD, -zzstd, -zlzma, -zdeflate; readers on our -zlz4hc image
+# with fingerprints: fsck verifying all data (ours: plain fsck, which
+# decodes everything; theirs: --extract without DIR, since their plain
+# fsck does not decompress data), fingerprint verification (ours:
+# --check-ishare; theirs: fsck --xattr-inode-digest, when it has it),
+# fsck --extract=DIR and dump.erofs -S.
+# erofs-utils runs through the chroot's own dynamic loader and libraries,
+# straight from this shell (no chroot, no bind mounts: nothing extra is
+# timed).  The page cache is warm (the source is read once first); every
+# run starts after a sync.  Needs GNU time (package "time").
+set -u
+
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD_DIR:-$REPO/build}
+MKFS=${MKFS:-$BUILD/mkfs/mkfs.erofs}
+FSCK=${FSCK:-$BUILD/fsck/fsck.erofs}
+DUMP=${DUMP:-$BUILD/dump/dump.erofs}
+SID_CHROOT=${SID_CHROOT:-/var/cache/erofs-tools/sid-chroot}
+GNU_TIME=/usr/bin/time
+KEY=trusted.erofs.fingerprint
+
+src="" runs=5 workers="" only="" usr=0 keep=0 outdir=""
+while [ $# -gt 0 ]; do
+	case $1 in
+	--src) src=$2; shift ;;
+	--runs) runs=$2; shift ;;
+	--workers) workers=$2; shift ;;
+	--workers=*) workers=${1#--workers=} ;;
+	--only) only=$2; shift ;;
+	--usr) usr=1 ;;
+	--keep) keep=1 ;;
+	--outdir) outdir=$2; shift ;;
+	-h|--help) awk 'NR > 2 && !/^#/ { exit } NR > 2 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
+	*) echo "vs-erofs-utils: unknown option $1 (see --help)" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+die() { echo "vs-erofs-utils: $*" >&2; exit 1; }
+[ -x "$GNU_TIME" ] || die "needs GNU time ($GNU_TIME; apt-get install time)"
+[ -x "$MKFS" ] && [ -x "$FSCK" ] && [ -x "$DUMP" ] ||
+	die "our tools are not built in $BUILD (scripts/setup.sh)"
+[ -f "$SID_CHROOT/.erofs-tools-ready" ] ||
+	die "no sid chroot at $SID_CHROOT (scripts/sid-chroot.sh setup)"
+src=${src:-$SID_CHROOT}
+[ -d "$src" ] || die "$src is not a directory"
+src=$(cd "$src" && pwd)
+: "${workers:=$(nproc 2>/dev/null || echo 1)}"
+if [ -z "$outdir" ]; then
+	outdir=$(mktemp -d /tmp/erofs-vs.XXXXXX)
+	[ "$keep" = 1 ] || trap 'rm -rf "$outdir"' EXIT
+fi
+mkdir -p "$outdir"
+
+# erofs-utils' tools run by the chroot's loader with the chroot's
+# libraries: "$THEIRS"mkfs.erofs ... (no path here has blanks)
+LD=$(ls "$SID_CHROOT"/lib64/ld-linux-x86-64.so.2 2>/dev/null || ls "$SID_CHROOT"/lib/ld-linux*.so.* 2>/dev/null | head -n 1)
+[ -n "$LD" ] || die "no dynamic loader in $SID_CHROOT"
+THEIRS="$LD --library-path $SID_CHROOT/lib/x86_64-linux-gnu:$SID_CHROOT/usr/lib/x86_64-linux-gnu $SID_CHROOT/usr/bin/"
+case "$src$outdir$MKFS" in *[[:space:]]*) die "paths with blanks are not supported" ;; esac
+# shellcheck disable=SC2086
+their_version=$(${THEIRS}mkfs.erofs --version 2>&1 | head -n 1)
+# shellcheck disable=SC2086
+${THEIRS}mkfs.erofs --help >/dev/null 2>&1 ||
+	die "erofs-utils' mkfs.erofs does not run from $SID_CHROOT"
+# shellcheck disable=SC2086
+their_fsck_help=$(${THEIRS}fsck.erofs --help 2>&1)
+
+# one_run OUT IMG CMD: time the command line CMD once (split on blanks);
+# appends "wall cpu rss_kib size" to OUT
+one_run() {
+	_out=$1 _img=$2 _cmd=$3
+	case $_img in -) ;; *) rm -rf "$_img" ;; esac
+	sync
+	# shellcheck disable=SC2086
+	if ! "$GNU_TIME" -f '%e %U %S %M' -o "$outdir/time" $_cmd \
+		>"$outdir/run.log" 2>&1; then
+		echo "vs-erofs-utils: failed: $_cmd: $(tail -n 1 "$outdir/run.log")" >&2
+		return 1
+	fi
+	_size=0
+	[ "$_img" != - ] && [ -f "$_img" ] && _size=$(stat -c %s "$_img")
+	tail -n 1 "$outdir/time" |
+		awk -v s="$_size" '{ printf "%s %.2f %s %s\n", $1, $2 + $3, $4, s }' >>"$_out"
+}
+
+# median FILE COLUMN
+median() {
+	cut -d' ' -f"$2" "$1" | sort -g |
+		awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+table=$outdir/table
+: >"$table"
+
+# row NAME OURS_IMG THEIR_IMG OURS_CMD THEIR_CMD: alternating runs
+row() {
+	_name=$1 _oimg=$2 _timg=$3 _ocmd=$4 _tcmd=$5
+	if [ -n "$only" ] && ! echo "$_name" | grep -qE "$only"; then
+		return 0
+	fi
+	: >"$outdir/a"
+	: >"$outdir/b"
+	_i=0
+	while [ $_i -lt "$runs" ]; do
+		_i=$((_i + 1))
+		one_run "$outdir/a" "$_oimg" "$_ocmd" || return 1
+		one_run "$outdir/b" "$_timg" "$_tcmd" || return 1
+	done
+	echo "$_name|$(median "$outdir/a" 1) $(median "$outdir/a" 2) $(median "$outdir/a" 3) $(median "$outdir/a" 4)|$(median "$outdir/b" 1) $(median "$outdir/b" 2) $(median "$outdir/b" 3) $(median "$outdir/b" 4)" >>"$table"
+	echo "vs-erofs-utils: $_name done" >&2
+}
+
+echo "vs-erofs-utils: source $src ($(du -sh "$src" 2>/dev/null | cut -f1), $(find "$src" -xdev | wc -l) entries), $runs alternating runs each, --workers=$workers, $(nproc) CPUs" >&2
+tar -C "$src" -cf - . 2>/dev/null | cat >/dev/null
+
+O=$outdir/ours.img T=$outdir/theirs.img W=--workers=$workers
+# mk_row NAME OUR_OPTIONS THEIR_OPTIONS
+mk_row() {
+	row "$1" "$O" "$T" "$MKFS --quiet $W $2 $O $src" \
+		"${THEIRS}mkfs.erofs --quiet $W $3 $T $src"
+}
+mk_row "mkfs uncompressed" "" ""
+mk_row "mkfs uncompressed + fingerprints" "--ishare_key=$KEY" "--xattr-inode-digest=$KEY"
+mk_row "mkfs -zlz4hc + fingerprints" "-zlz4hc --ishare_key=$KEY" "-zlz4hc --xattr-inode-digest=$KEY"
+mk_row "mkfs -zlz4hc -Ededupe" "-zlz4hc -Ededupe" "-zlz4hc -Ededupe"
+mk_row "mkfs -zlz4hc -Efragments" "-zlz4hc -Efragments" "-zlz4hc -Efragments"
+mk_row "mkfs -zlz4hc -Eall-fragments" "-zlz4hc -Eall-fragments" "-zlz4hc -Eall-fragments"
+mk_row "mkfs -zlz4hc --zD" "-zlz4hc --zD" "-zlz4hc --zD"
+mk_row "mkfs -zzstd" "-zzstd" "-zzstd"
+mk_row "mkfs -zlzma" "-zlzma" "-zlzma"
+mk_row "mkfs -zdeflate" "-zdeflate" "-zdeflate"
+
+# the readers all read one image: ours, -zlz4hc with fingerprints
+R=$outdir/reader.img X=$outdir/x
+"$MKFS" --quiet $W -zlz4hc --ishare_key=$KEY "$R" "$src" ||
+	die "cannot build the readers' image"
+row "fsck, verify all data" - - "$FSCK $R" "${THEIRS}fsck.erofs --extract $R"
+if printf '%s\n' "$their_fsck_help" | grep -q -e --xattr-inode-digest; then
+	row "fsck, verify fingerprints" - - "$FSCK --check-ishare $R" \
+		"${THEIRS}fsck.erofs --xattr-inode-digest $R"
+else
+	echo "vs-erofs-utils: their fsck has no --xattr-inode-digest: fingerprint row left out" >&2
+fi
+row "fsck --extract=DIR" "$X" "$X" "$FSCK --extract=$X $R" \
+	"${THEIRS}fsck.erofs --extract=$X $R"
+row "dump -S" - - "$DUMP -S $R" "${THEIRS}dump.erofs -S $R"
+if [ "$usr" = 1 ]; then
+	src=/usr
+	tar -C /usr -cf - . 2>/dev/null | cat >/dev/null
+	mk_row "mkfs /usr -zlz4hc" "-zlz4hc" "-zlz4hc"
+fi
+
+echo
+echo "ours: $("$MKFS" -V 2>/dev/null | head -n 1); theirs: $their_version; medians of $runs alternating runs; --workers=$workers; $(nproc) CPUs"
+echo "source: $src"
+echo
+awk -F'|' '
+	function r(a, b) { return (b + 0 > 0) ? sprintf("%.2fx", a / b) : "-" }
+	BEGIN {
+		printf "| %-34s | %9s | %9s | %7s | %7s | %7s | %7s |\n", "job", "ours s", "theirs s", "wall", "cpu", "rss", "size"
+		printf "|%s|%s|%s|%s|%s|%s|%s|\n", "------------------------------------", "-----------", "-----------", "---------", "---------", "---------", "---------"
+	}
+	{
+		split($2, a, " "); split($3, b, " ")
+		printf "| %-34s | %9.2f | %9.2f | %7s | %7s | %7s | %7s |\n", $1, a[1], b[1],
+		       r(a[1], b[1]), r(a[2], b[2]), r(a[3], b[3]), r(a[4], b[4])
+	}' "$table"
