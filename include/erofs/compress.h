@@ -88,6 +88,9 @@ struct erofs_compress_cfg {
 struct erofs_compress_ctx {
 	struct erofs_compress_cfg cfg;
 	void *priv;			/* backend state */
+	/* erofs_compress_search()'s room for encodings that may not fit */
+	void *scratch;
+	size_t scratch_cap;
 };
 
 struct erofs_decompress_ctx {

@@ -37,11 +37,11 @@ plain-alltypes all bc3d31c46a886a8ad127691715356fea0a369fd2c63dc463f69a38070acbf
 plain-zmix-512 zmix 834857be28dfaefefa9224911f55583afc9c01a0196fd523fbb2f8115414ecb9 -b512
 fingerprints-alltypes all 597193ae504197819f0dd5a33b46d902493d501b32ac94cc694f8a5afc3e6ade -b4096 --ishare_key=trusted.erofs.fingerprint
 lz4-frag-dedupe zmix 568a7d6c0a2f43ae11fb9e2b1a3777f9aa06ddf89f602dfb896cc82ce622c674 -b4096 -zlz4 -Efragments,dedupe
-zstd-zD zmix 2e80cb891052743b1ee02f68761aa0359ab757378d23780418756dcb4e07f2d5 -b4096 -zzstd --zD
+zstd-zD zmix 7f3b61c794d26e44f862806fc4c3937741604b953c0eb0c45a61e18bb70ae03e -b4096 -zzstd --zD
 lzma-ztail-1k zmix 2a81f189a9a335d6c3360787779605cfbf823b126a6e3e95d5818a4333d6798d -b1024 -zlzma -Eztailpacking
 lz4hc-allfrag zmix a0c3592c288a5275c696d5a6f1a142a3c729bfc3b81a6e7e2041fd5e7a9e9026 -b4096 -zlz4hc -Eall-fragments
 lz4hc-big-fp zmix 226f074334c9e185ebe5681500462de29e5bfab1c7a4403081eeeacadff727ad -b4096 -zlz4hc,12 -C65536 --ishare_key=trusted.erofs.fingerprint
-deflate-legacy zmix d411ca2899590f8059290a92226b51ecae90e36e29d6e2ed79cda1aaecba7955 -b2048 -zdeflate -Elegacy-compress
+deflate-legacy zmix 48c25bc18d751074bd96d9f03d59b6cd1fe314d23786ed01e621026230adc648 -b2048 -zdeflate -Elegacy-compress
 dedupe-workers1 zmix 11b46b24108e1e15dc7f39304f9988f8c3dbb52420d47e394448f2100490d274 -b4096 -zlz4hc -C16384 -Ededupe,ztailpacking --workers=1
 dedupe-workers4 zmix 11b46b24108e1e15dc7f39304f9988f8c3dbb52420d47e394448f2100490d274 -b4096 -zlz4hc -C16384 -Ededupe,ztailpacking --workers=4
 tar-lz4hc tar a8782b7a1c02aa2b20c71c57da781ff276a5527b008233d93186e09a30782c9f -b4096 --tar=f -zlz4hc -Efragments
