@@ -213,6 +213,7 @@ int erofs_io_open_mem(struct erofs_io *io, const void *buf, size_t len,
 	memset(io, 0, sizeof(*io));
 	io->fd = -1;
 	io->ops = &erofs_io_mem_ops;
+	io->cheap_reads = true;
 	if (!writable) {
 		io->buf = (unsigned char *)buf;
 		io->len = io->cap = len;

@@ -23,6 +23,59 @@ int erofs_image_fail(struct erofs_image *img, unsigned int code, int err,
 	return -err;
 }
 
+#define MCACHE_SLOTS	64	/* 256 KiB at 4 KiB blocks */
+
+/* bytes [pos, pos + len) of the image (in range), through the cache */
+static int meta_cache_read(struct erofs_image *img, void *buf, size_t len,
+			   erofs_off_t pos)
+{
+	unsigned int bs = img->blksz;
+	uint8_t *out = buf;
+
+	/* before the superblock is parsed, file data of several blocks
+	 * (one syscall beats a block-by-block copy), and memory images */
+	if (!bs || len >= 2 * (size_t)bs || img->io->cheap_reads)
+		return erofs_io_pread(img->io, buf, len, pos);
+	if (!img->mcache) {
+		img->mcache = malloc((size_t)MCACHE_SLOTS * bs);
+		img->mcache_tag = calloc(MCACHE_SLOTS, sizeof(*img->mcache_tag));
+		if (!img->mcache || !img->mcache_tag) {
+			free(img->mcache);
+			free(img->mcache_tag);
+			img->mcache = NULL;
+			img->mcache_tag = NULL;
+			/* still correct without it */
+			return erofs_io_pread(img->io, buf, len, pos);
+		}
+	}
+	while (len) {
+		erofs_blk_t blk = pos / bs;
+		unsigned int slot = blk % MCACHE_SLOTS, off = pos % bs;
+		size_t n = EROFS_MIN(len, (size_t)(bs - off));
+		uint8_t *b = img->mcache + (size_t)slot * bs;
+
+		if (img->mcache_tag[slot] != blk + 1) {
+			/* the image may end inside its last block */
+			uint64_t start = (uint64_t)blk * bs;
+			size_t have = (size_t)EROFS_MIN((uint64_t)bs,
+							img->size - start);
+			int ret = erofs_io_pread(img->io, b, have, start);
+
+			if (ret) {
+				img->mcache_tag[slot] = 0;
+				return ret;
+			}
+			memset(b + have, 0, bs - have);
+			img->mcache_tag[slot] = blk + 1;
+		}
+		memcpy(out, b + off, n);
+		out += n;
+		pos += n;
+		len -= n;
+	}
+	return 0;
+}
+
 int erofs_meta_read(struct erofs_image *img, bool in_metabox, void *buf,
 		    size_t len, erofs_off_t pos, unsigned int code)
 {
@@ -53,7 +106,7 @@ int erofs_meta_read(struct erofs_image *img, bool in_metabox, void *buf,
 			"metadata range %llu+%zu past the image end %llu",
 			(unsigned long long)pos, len,
 			(unsigned long long)img->size);
-	ret = erofs_io_pread(img->io, buf, len, pos);
+	ret = meta_cache_read(img, buf, len, pos);
 	if (ret)
 		return erofs_image_fail(img, EROFS_PROB_DATA_READ, -ret,
 			"read error at %llu: %s", (unsigned long long)pos,
@@ -447,4 +500,8 @@ void erofs_image_release(struct erofs_image *img)
 	free(img->devices);
 	img->devices = NULL;
 	img->extra_devices = 0;
+	free(img->mcache);
+	free(img->mcache_tag);
+	img->mcache = NULL;
+	img->mcache_tag = NULL;
 }

@@ -36,6 +36,9 @@ struct erofs_io {
 	unsigned char *buf;	/* memory backend */
 	size_t len, cap;
 	bool owns_buf;
+	/* reads are plain memory copies (the memory backend, whose borrowed
+	 * buffer the caller may also change): readers do not cache them */
+	bool cheap_reads;
 };
 
 /* open a file backend; flags as open(2) (O_RDONLY, O_RDWR|O_CREAT|O_TRUNC) */

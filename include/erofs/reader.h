@@ -118,6 +118,15 @@ struct erofs_image {
 	struct erofs_inode metabox;	/* valid with METABOX */
 	struct erofs_inode packed;	/* valid if packed_nid */
 	unsigned int depth;		/* recursion guard for metabox reads */
+	/*
+	 * Metadata blocks read lately (super.c only): inodes, xattrs,
+	 * directory and index entries are read a few bytes at a time, and
+	 * one pread each made syscalls most of fsck's time.  Direct-mapped
+	 * by block number; allocated on first use.  Not thread-safe, like
+	 * the rest of this struct.
+	 */
+	uint8_t *mcache;
+	erofs_blk_t *mcache_tag;	/* block + 1 per slot; 0 = empty */
 	/* the last problem found by a failing call (erofs/problem.h) */
 	unsigned int problem;
 };
