@@ -36,7 +36,9 @@ const struct erofs_compressor *erofs_compressor_find(const char *name)
 	unsigned int i;
 
 	for (i = 0; i < EROFS_ARRAY_SIZE(erofs_compressors); i++)
-		if (!strcmp(erofs_compressors[i]->name, name))
+		if (!strcmp(erofs_compressors[i]->name, name) ||
+		    (erofs_compressors[i]->alias &&
+		     !strcmp(erofs_compressors[i]->alias, name)))
 			return erofs_compressors[i];
 	return NULL;
 }

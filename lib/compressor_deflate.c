@@ -140,6 +140,9 @@ static void deflate_dstate_free(void *state)
 
 const struct erofs_compressor erofs_compressor_deflate = {
 	.name = "deflate",
+	/* erofs-utils has an in-tree deflate encoder and names libdeflate
+	 * apart; ours is always libdeflate, so both names select it */
+	.alias = "libdeflate",
 	.alg = Z_EROFS_COMPRESSION_DEFLATE,
 	.built = true,
 	.default_level = 6, .min_level = 1, .max_level = 12,
@@ -157,7 +160,7 @@ const struct erofs_compressor erofs_compressor_deflate = {
 };
 #else
 const struct erofs_compressor erofs_compressor_deflate = {
-	.name = "deflate", .alg = Z_EROFS_COMPRESSION_DEFLATE,
+	.name = "deflate", .alias = "libdeflate", .alg = Z_EROFS_COMPRESSION_DEFLATE,
 	.check_cfg = deflate_check_cfg,
 };
 #endif

@@ -46,6 +46,7 @@ struct erofs_compress_ctx;
 
 struct erofs_compressor {
 	const char *name;		/* "-z" name */
+	const char *alias;		/* another "-z" name (erofs-utils'), or NULL */
 	unsigned int alg;		/* on-disk id (Z_EROFS_COMPRESSION_*) */
 	bool built;			/* false: stub row, every call fails */
 	int default_level, min_level, max_level;

@@ -350,6 +350,12 @@ if build noinline -E noinline_data &&
 else
 	fail noinline-data-regular-only "${T_WHY:-dump failed: $(head -n 1 "$ERR")}"
 fi
+# erofs-utils' name for the libdeflate backend
+if build libdeflate -zlibdeflate; then
+	with_mount zlibdeflate-alias '[ "$(cat file)" = hello ]'
+else
+	fail zlibdeflate-alias "$T_WHY"
+fi
 if build compact -E force-inode-compact -T 99 --mkfs-time; then
 	with_mount force-inode-compact '[ "$(stat -c %Y old)" = 99 ]'
 else

@@ -227,6 +227,9 @@ static void test_parse(void **state)
 	assert_int_equal(cfg.dictsize, 8U << 20);
 #endif
 	assert_null(erofs_compressor_find("gzip"));
+	/* erofs-utils' name for the libdeflate backend */
+	assert_ptr_equal(erofs_compressor_find("libdeflate"),
+			 erofs_compressor_find("deflate"));
 	assert_non_null(erofs_compressor_by_alg(Z_EROFS_COMPRESSION_ZSTD));
 	assert_string_equal(erofs_compressor_by_alg(0)->name, "lz4");
 	assert_null(erofs_compressor_by_alg(7));
