@@ -88,6 +88,7 @@ struct mkfs_cli {
 	struct erofs_zhints *hints;
 	const char **excludes, **regexes, **prefixes;
 	size_t nr_excludes, nr_regexes, nr_prefixes;
+	size_t cap_excludes, cap_regexes, cap_prefixes;
 	bool quiet, has_T, fixed_time, all_time, mkfs_time, tar;
 	int uuid_mode;		/* 0 default, 1 given/clear, 2 random */
 	int64_t epoch;
@@ -219,9 +220,11 @@ static int parse_one(void *priv, int c, char *arg)
 		*(c == OPT_UID_OFFSET ? &cli->imp.uid_offset : &cli->imp.gid_offset) = v;
 		break;
 	case OPT_EXCLUDE_PATH:
-		return erofs_cli_push_str(&cli->excludes, &cli->nr_excludes, arg);
+		return erofs_cli_push_str(&cli->excludes, &cli->nr_excludes,
+					  &cli->cap_excludes, arg);
 	case OPT_EXCLUDE_REGEX:
-		return erofs_cli_push_str(&cli->regexes, &cli->nr_regexes, arg);
+		return erofs_cli_push_str(&cli->regexes, &cli->nr_regexes,
+					  &cli->cap_regexes, arg);
 	case OPT_FILE_CONTEXTS: cli->imp.file_contexts = arg; break;
 	case OPT_MOUNT_POINT: cli->imp.mount_point = arg; break;
 	case OPT_ROOT_XATTR_ISIZE:
@@ -235,7 +238,8 @@ static int parse_one(void *priv, int c, char *arg)
 		if (erofs_xattr_prefix_from_name(&pfx, arg))
 			return erofs_frontend_bad(&cli->fe, "invalid xattr prefix '%s'", arg);
 		erofs_xattr_prefix_release(&pfx);
-		ret = erofs_cli_push_str(&cli->prefixes, &cli->nr_prefixes, arg);
+		ret = erofs_cli_push_str(&cli->prefixes, &cli->nr_prefixes,
+					 &cli->cap_prefixes, arg);
 		break;
 	}
 	case OPT_HARD_DEREF: cli->imp.hard_dereference = true; break;
