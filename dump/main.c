@@ -8,7 +8,6 @@
  */
 #include "config.h"
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include "erofs/dump.h"
 #include "erofs/ishare_report.h"
 #include "erofs/reader.h"
+#include "frontend.h"
 
 #define PROG "dump.erofs"
 
@@ -50,105 +50,68 @@ struct dump_cli {
 	int nr_images;
 	erofs_nid_t nid;
 	uint64_t offset;
+	struct erofs_frontend fe;
 };
 
-static void usage(FILE *f)
+static const char usage_head[] =
+	"Usage: " PROG " [OPTIONS] IMAGE\n"
+	"Show the contents of the EROFS image IMAGE (default: -s).\n\n";
+
+static int parse_one(void *priv, int c, char *arg)
 {
-	char *opts = erofs_cli_help(opt_defs, EROFS_ARRAY_SIZE(opt_defs));
+	struct dump_cli *cli = priv;
+	long long v;
 
-	fprintf(f, "Usage: " PROG " [OPTIONS] IMAGE\n"
-		"Show the contents of the EROFS image IMAGE (default: -s).\n\n%s",
-		opts ? opts : "");
-	free(opts);
-}
-
-static int bad(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs(PROG ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\nTry '" PROG " --help' for more information.\n", stderr);
-	return -EINVAL;
-}
-
-static void log_sink(void *priv, int level, const char *msg)
-{
-	fprintf(stderr, "%s " PROG ": %s\n", level <= EROFS_LOG_ERR ? "<E>" :
-		level <= EROFS_LOG_WARN ? "<W>" : "<I>", msg);
+	switch (c) {
+	case 's': cli->super = true; break;
+	case 'S': cli->stats = true; break;
+	case 'e': cli->extents = true; break;
+	case 'd':
+		if (erofs_cli_parse_int(arg, 0, 9, &v))
+			return erofs_frontend_bad(&cli->fe, "invalid message level '%s'", arg);
+		cli->log.level = (int)v;
+		break;
+	case OPT_NID:
+		if (erofs_cli_parse_int(arg, 0, INT64_MAX, &v))
+			return erofs_frontend_bad(&cli->fe, "invalid nid '%s'", arg);
+		cli->has_nid = true;
+		cli->nid = (erofs_nid_t)v;
+		break;
+	case OPT_PATH: cli->path = arg; break;
+	case OPT_LS: cli->ls = true; break;
+	case OPT_CAT: cli->cat = true; break;
+	case OPT_NO_SBCRC: cli->no_sbcrc = true; break;
+	case OPT_FINGERPRINT: cli->fingerprint = true; break;
+	case OPT_JSON: cli->json = true; break;
+	case OPT_OFFSET:
+		if (erofs_cli_parse_int(arg, 0, INT64_MAX, &v))
+			return erofs_frontend_bad(&cli->fe, "invalid offset '%s'", arg);
+		cli->offset = (uint64_t)v;
+		break;
+	default:
+		return erofs_frontend_bad(&cli->fe, "unhandled option");
+	}
+	return 0;
 }
 
 static int parse_args(struct dump_cli *cli, int argc, char **argv)
 {
-	struct option *longs;
-	char *shorts;
-	long long v;
-	int c, ret;
+	int ret;
 
-	ret = erofs_cli_getopt_tables(opt_defs, EROFS_ARRAY_SIZE(opt_defs),
-				      &longs, &shorts);
-	if (ret)
-		return ret;
-	while (!ret && (c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			usage(stdout);
-			exit(0);
-		case 'V':
-			printf(PROG " (erofs-tools) " PACKAGE_VERSION "\n");
-			exit(0);
-		case 's': cli->super = true; break;
-		case 'S': cli->stats = true; break;
-		case 'e': cli->extents = true; break;
-		case 'd':
-			if (erofs_cli_parse_int(optarg, 0, 9, &v))
-				ret = bad("invalid message level '%s'", optarg);
-			cli->log.level = (int)v;
-			break;
-		case OPT_NID:
-			if (erofs_cli_parse_int(optarg, 0, INT64_MAX, &v))
-				ret = bad("invalid nid '%s'", optarg);
-			cli->has_nid = true;
-			cli->nid = (erofs_nid_t)v;
-			break;
-		case OPT_PATH: cli->path = optarg; break;
-		case OPT_LS: cli->ls = true; break;
-		case OPT_CAT: cli->cat = true; break;
-		case OPT_NO_SBCRC: cli->no_sbcrc = true; break;
-		case OPT_FINGERPRINT: cli->fingerprint = true; break;
-		case OPT_JSON: cli->json = true; break;
-		case OPT_OFFSET:
-			if (erofs_cli_parse_int(optarg, 0, INT64_MAX, &v))
-				ret = bad("invalid offset '%s'", optarg);
-			cli->offset = (uint64_t)v;
-			break;
-		default: {
-			char o[3] = { '-', (char)optopt, 0 };
-
-			ret = bad(c == ':' ? "option '%s' needs a value" :
-				  "unknown option '%s'",
-				  optopt > 0 && optopt < 256 ? o :
-				  argv[optind - 1]);
-		}
-		}
-	}
-	free(longs);
-	free(shorts);
+	ret = erofs_frontend_getopt(&cli->fe, argc, argv, parse_one, cli);
 	if (ret)
 		return ret;
 	if (argc - optind < 1 || (argc - optind > 1 && !cli->fingerprint))
-		return bad("%s", argc - optind < 1 ? "missing IMAGE" :
-			   "too many arguments");
+		return erofs_frontend_bad(&cli->fe, "%s", argc - optind < 1 ?
+					  "missing IMAGE" : "too many arguments");
 	if (cli->json && !cli->fingerprint)
-		return bad("--json needs --fingerprint");
+		return erofs_frontend_bad(&cli->fe, "--json needs --fingerprint");
 	cli->images = argv + optind;
 	cli->nr_images = argc - optind;
 	if (cli->path && cli->has_nid)
-		return bad("--nid and --path are mutually exclusive");
+		return erofs_frontend_bad(&cli->fe, "--nid and --path are mutually exclusive");
 	if ((cli->extents || cli->cat) && !cli->path && !cli->has_nid)
-		return bad("-e and --cat need --nid or --path");
+		return erofs_frontend_bad(&cli->fe, "-e and --cat need --nid or --path");
 	cli->image = argv[optind];
 	return 0;
 }
@@ -245,8 +208,13 @@ int main(int argc, char **argv)
 	struct erofs_io io;
 	int ret;
 
+	cli.fe = (struct erofs_frontend){
+		.prog = PROG, .usage = usage_head, .opts = opt_defs,
+		.nr_opts = EROFS_ARRAY_SIZE(opt_defs),
+	};
 	erofs_log_init(&cli.log);
-	cli.log.sink = log_sink;
+	cli.log.sink = erofs_frontend_log_sink;
+	cli.log.priv = &cli.fe;
 	if (parse_args(&cli, argc, argv))
 		return 1;
 	if (cli.fingerprint)

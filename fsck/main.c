@@ -10,7 +10,6 @@
  */
 #include "config.h"
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include "erofs/cli.h"
 #include "erofs/extract.h"
 #include "erofs/reader.h"
+#include "frontend.h"
 
 #define PROG "fsck.erofs"
 
@@ -74,38 +74,12 @@ struct fsck_cli {
 	int preserve_owner, preserve_perms;	/* -1 = default */
 	bool check_ishare;	/* --check-ishare / --xattr-inode-digest */
 	bool operational_error;
+	struct erofs_frontend fe;
 };
 
-static void usage(FILE *f)
-{
-	char *opts = erofs_cli_help(opt_defs, EROFS_ARRAY_SIZE(opt_defs));
-
-	fprintf(f, "Usage: " PROG " [OPTIONS] IMAGE\n"
-		"Check the EROFS image IMAGE; exit 0 clean, 4 corrupted, 8 operational error, 16 usage.\n\n%s",
-		opts ? opts : "");
-	free(opts);
-}
-
-static int bad(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs(PROG ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\nTry '" PROG " --help' for more information.\n", stderr);
-	return -EINVAL;
-}
-
-static void log_sink(void *priv, int level, const char *msg)
-{
-	const char *tag = level <= EROFS_LOG_ERR ? "<E>" :
-			  level <= EROFS_LOG_WARN ? "<W>" :
-			  level <= EROFS_LOG_INFO ? "<I>" : "<D>";
-
-	fprintf(stderr, "%s " PROG ": %s\n", tag, msg);
-}
+static const char usage_head[] =
+	"Usage: " PROG " [OPTIONS] IMAGE\n"
+	"Check the EROFS image IMAGE; exit 0 clean, 4 corrupted, 8 operational error, 16 usage.\n\n";
 
 static void report(void *priv, const struct erofs_problem_report *r)
 {
@@ -126,14 +100,15 @@ static void report(void *priv, const struct erofs_problem_report *r)
 		r->detail ? r->detail : "");
 }
 
-static int parse_one(struct fsck_cli *cli, int c, const char *arg)
+static int parse_one(void *priv, int c, char *arg)
 {
+	struct fsck_cli *cli = priv;
 	long long v;
 
 	switch (c) {
 	case 'd':
 		if (erofs_cli_parse_int(arg, 0, 9, &v))
-			return bad("invalid message level '%s'", arg);
+			return erofs_frontend_bad(&cli->fe, "invalid message level '%s'", arg);
 		cli->log.level = (int)v;
 		break;
 	case 'p': cli->print_ratio = true; break;
@@ -141,12 +116,12 @@ static int parse_one(struct fsck_cli *cli, int c, const char *arg)
 	case OPT_NO_SBCRC: cli->no_sbcrc = true; break;
 	case OPT_OFFSET:
 		if (erofs_cli_parse_int(arg, 0, INT64_MAX, &v))
-			return bad("invalid offset '%s'", arg);
+			return erofs_frontend_bad(&cli->fe, "invalid offset '%s'", arg);
 		cli->offset = (uint64_t)v;
 		break;
 	case OPT_NID:
 		if (erofs_cli_parse_int(arg, 0, INT64_MAX, &v))
-			return bad("invalid nid '%s'", arg);
+			return erofs_frontend_bad(&cli->fe, "invalid nid '%s'", arg);
 		cli->chk.has_start_nid = cli->ext.has_start_nid = true;
 		cli->chk.start_nid = cli->ext.start_nid = (erofs_nid_t)v;
 		break;
@@ -159,7 +134,7 @@ static int parse_one(struct fsck_cli *cli, int c, const char *arg)
 	case OPT_EXTRACT:
 		cli->extract = true;
 		if (arg && !*arg)
-			return bad("--extract= needs a directory");
+			return erofs_frontend_bad(&cli->fe, "--extract= needs a directory");
 		cli->ext.dir = arg;
 		break;
 	case OPT_FORCE: cli->ext.force = true; break;
@@ -171,50 +146,23 @@ static int parse_one(struct fsck_cli *cli, int c, const char *arg)
 	case OPT_PRESERVE_PERMS: cli->preserve_perms = 1; break;
 	case OPT_NO_PRESERVE_PERMS: cli->preserve_perms = 0; break;
 	default:
-		return bad("unhandled option");
+		return erofs_frontend_bad(&cli->fe, "unhandled option");
 	}
 	return 0;
 }
 
 static int parse_args(struct fsck_cli *cli, int argc, char **argv)
 {
-	struct option *longs;
-	char *shorts;
-	int c, ret;
+	int ret;
 
-	ret = erofs_cli_getopt_tables(opt_defs, EROFS_ARRAY_SIZE(opt_defs),
-				      &longs, &shorts);
-	if (ret)
-		return ret;
-	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
-		if (c == 'h') {
-			usage(stdout);
-			exit(EXIT_CLEAN);
-		} else if (c == 'V') {
-			printf(PROG " (erofs-tools) " PACKAGE_VERSION "\n");
-			exit(EXIT_CLEAN);
-		} else if (c == '?' || c == ':') {
-			char o[3] = { '-', (char)optopt, 0 };
-			const char *which = optopt > 0 && optopt < 256 ? o :
-					    argv[optind - 1];
-
-			ret = bad(c == ':' ? "option '%s' needs a value" :
-				  "unknown option '%s'", which);
-			break;
-		}
-		ret = parse_one(cli, c, optarg);
-		if (ret)
-			break;
-	}
-	free(longs);
-	free(shorts);
+	ret = erofs_frontend_getopt(&cli->fe, argc, argv, parse_one, cli);
 	if (ret)
 		return ret;
 	if (argc - optind != 1)
-		return bad("%s", argc - optind < 1 ? "missing IMAGE" :
-			   "too many arguments");
+		return erofs_frontend_bad(&cli->fe, "%s", argc - optind < 1 ?
+					  "missing IMAGE" : "too many arguments");
 	if (cli->chk.start_path && cli->chk.has_start_nid)
-		return bad("--nid and --path are mutually exclusive");
+		return erofs_frontend_bad(&cli->fe, "--nid and --path are mutually exclusive");
 	cli->image = argv[optind];
 	return 0;
 }
@@ -236,8 +184,13 @@ int main(int argc, char **argv)
 	bool root = geteuid() == 0;
 	int ret, rc = EXIT_CLEAN;
 
+	cli.fe = (struct erofs_frontend){
+		.prog = PROG, .usage = usage_head, .opts = opt_defs,
+		.nr_opts = EROFS_ARRAY_SIZE(opt_defs),
+	};
 	erofs_log_init(&cli.log);
-	cli.log.sink = log_sink;
+	cli.log.sink = erofs_frontend_log_sink;
+	cli.log.priv = &cli.fe;
 	erofs_check_params_init(&cli.chk);
 	erofs_extract_params_init(&cli.ext);
 	if (parse_args(&cli, argc, argv))

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "erofs/array.h"
 #include "erofs/cli.h"
 #include "erofs/import.h"
 #include "erofs/mkfs.h"
@@ -84,15 +85,15 @@ int erofs_cli_parse_int(const char *s, long long lo, long long hi,
 	return (errno || end == s || *end || *v < lo || *v > hi) ? -EINVAL : 0;
 }
 
-int erofs_cli_push_str(const char ***arr, size_t *n, const char *s)
+int erofs_cli_push_str(const char ***arr, size_t *n, size_t *cap,
+		       const char *s)
 {
-	const char **a = realloc(*arr, (*n + 2) * sizeof(*a));
+	int ret = erofs_array_reserve(arr, cap, *n + 2);
 
-	if (!a)
-		return -ENOMEM;
-	a[(*n)++] = s;
-	a[*n] = NULL;
-	*arr = a;
+	if (ret)
+		return ret;
+	(*arr)[(*n)++] = s;
+	(*arr)[*n] = NULL;
 	return 0;
 }
 

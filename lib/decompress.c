@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include "erofs/array.h"
 #include "erofs/erofs_fs.h"
 #include "erofs/zmap.h"
 
@@ -144,8 +145,7 @@ int erofs_z_read(struct erofs_z_inode *zi, void *buf, size_t len,
 		    off - zi->ext_la < zi->ext_len) {
 			n = EROFS_MIN((uint64_t)len,
 				      zi->ext_la + zi->ext_len - off);
-			memcpy(dst, (uint8_t *)zi->ext_buf + (off - zi->ext_la),
-			       n);
+			memcpy(dst, zi->ext_buf + (off - zi->ext_la), n);
 			goto next;
 		}
 		ret = erofs_z_map(zi, off, &map);
@@ -172,20 +172,17 @@ int erofs_z_read(struct erofs_z_inode *zi, void *buf, size_t len,
 		}
 		/* decode the whole extent once; later reads hit the cache */
 		zi->ext_valid = false;
-		if (map.llen > zi->ext_len || !zi->ext_buf) {
-			void *nb = realloc(zi->ext_buf, map.llen);
-
-			if (!nb)
-				return -ENOMEM;
-			zi->ext_buf = nb;
-		}
+		if (map.llen > SIZE_MAX ||
+		    erofs_array_reserve(&zi->ext_buf, &zi->ext_cap,
+					(size_t)map.llen))
+			return -ENOMEM;
 		ret = erofs_z_read_extent(zi, &map, zi->ext_buf);
 		if (ret)
 			return ret;
 		zi->ext_la = map.la;
 		zi->ext_len = map.llen;
 		zi->ext_valid = true;
-		memcpy(dst, (uint8_t *)zi->ext_buf + (off - map.la), n);
+		memcpy(dst, zi->ext_buf + (off - map.la), n);
 next:
 		dst += n;
 		off += n;

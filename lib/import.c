@@ -20,6 +20,8 @@
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
+#include "erofs/array.h"
+#include "erofs/htab.h"
 #include "erofs/import.h"
 #include "erofs/xattr.h"
 #include "import_internal.h"
@@ -37,7 +39,7 @@ void erofs_import_params_init(struct erofs_import_params *p)
 }
 
 /* (st_dev, st_ino) -> node for sources with nlink > 1 */
-struct hardlink_slot {
+struct hardlink {
 	dev_t dev;
 	ino_t ino;
 	struct erofs_node *node;	/* no reference: the tree holds one */
@@ -51,8 +53,9 @@ struct import_ctx {
 	size_t rel_len, rel_cap;
 	struct erofs_import_filter filter;
 	struct erofs_selabel *sel;
-	struct hardlink_slot *links;
-	size_t nr_links, cap_links;	/* cap is a power of two */
+	struct hardlink *links;
+	size_t nr_links, cap_links;
+	struct erofs_htab link_index;	/* hash_dev_ino -> links[] index */
 	uint64_t done;
 	bool procfd;		/* /proc/self/fd usable for xattr calls */
 	bool has_skip;		/* params->skip_file exists: its identity */
@@ -62,75 +65,46 @@ struct import_ctx {
 
 static uint64_t hash_dev_ino(dev_t dev, ino_t ino)
 {
-	uint64_t h = (uint64_t)dev * 0x9E3779B97F4A7C15ULL ^ (uint64_t)ino;
-
-	h ^= h >> 31;
-	h *= 0xBF58476D1CE4E5B9ULL;
-	return h ^ (h >> 29);
+	return erofs_hash_u64(erofs_hash_u64((uint64_t)dev) ^ (uint64_t)ino);
 }
 
-static struct hardlink_slot *hardlink_find(struct import_ctx *c, dev_t dev,
-					   ino_t ino)
+static struct hardlink *hardlink_find(struct import_ctx *c, dev_t dev,
+				      ino_t ino)
 {
-	size_t mask, i;
+	uint64_t h = hash_dev_ino(dev, ino), i;
+	size_t pos = 0;
 
-	if (!c->cap_links)
-		return NULL;
-	mask = c->cap_links - 1;
-	for (i = hash_dev_ino(dev, ino) & mask; c->links[i].node;
-	     i = (i + 1) & mask)
+	while (erofs_htab_next(&c->link_index, h, &pos, &i))
 		if (c->links[i].dev == dev && c->links[i].ino == ino)
 			return &c->links[i];
-	return &c->links[i];	/* the empty slot where it would go */
+	return NULL;
 }
 
 static int hardlink_add(struct import_ctx *c, dev_t dev, ino_t ino,
 			struct erofs_node *node)
 {
-	struct hardlink_slot *s;
+	int ret = erofs_array_reserve(&c->links, &c->cap_links,
+				      c->nr_links + 1);
 
-	/* keep the load factor under 1/2 */
-	if ((c->nr_links + 1) * 2 > c->cap_links) {
-		struct hardlink_slot *old = c->links;
-		size_t oldcap = c->cap_links, i;
-
-		c->cap_links = oldcap ? oldcap * 2 : 64;
-		c->links = calloc(c->cap_links, sizeof(*c->links));
-		if (!c->links) {
-			c->links = old;
-			c->cap_links = oldcap;
-			return -ENOMEM;
-		}
-		for (i = 0; i < oldcap; i++)
-			if (old[i].node)
-				*hardlink_find(c, old[i].dev, old[i].ino) = old[i];
-		free(old);
-	}
-	s = hardlink_find(c, dev, ino);
-	s->dev = dev;
-	s->ino = ino;
-	s->node = node;
-	c->nr_links++;
+	if (!ret)
+		ret = erofs_htab_add(&c->link_index, hash_dev_ino(dev, ino),
+				     c->nr_links);
+	if (ret)
+		return ret;
+	c->links[c->nr_links++] = (struct hardlink){
+		.dev = dev, .ino = ino, .node = node,
+	};
 	return 0;
 }
 
 /* append "/name" (or "name" at the top) to the relative path */
 static int rel_push(struct import_ctx *c, const char *name, size_t len)
 {
-	size_t need = c->rel_len + 1 + len + 1;
+	int ret = erofs_array_reserve(&c->rel, &c->rel_cap,
+				      c->rel_len + 1 + len + 1);
 
-	if (need > c->rel_cap) {
-		size_t cap = c->rel_cap ? c->rel_cap : 256;
-		char *r;
-
-		while (cap < need)
-			cap *= 2;
-		r = realloc(c->rel, cap);
-		if (!r)
-			return -ENOMEM;
-		c->rel = r;
-		c->rel_cap = cap;
-	}
+	if (ret)
+		return ret;
 	if (c->rel_len)
 		c->rel[c->rel_len++] = '/';
 	memcpy(c->rel + c->rel_len, name, len);
@@ -452,7 +426,7 @@ static int import_entry(struct import_ctx *c, int dfd, struct erofs_node *dir,
 			const char *name, size_t len)
 {
 	struct erofs_node *node;
-	struct hardlink_slot *hl;
+	struct hardlink *hl;
 	bool track_link = false;
 	struct stat st;
 	int ret, fd = -1;
@@ -480,7 +454,7 @@ static int import_entry(struct import_ctx *c, int dfd, struct erofs_node *dir,
 	} else if (st.st_nlink > 1 && !c->p->hard_dereference) {
 		hl = hardlink_find(c, st.st_dev, st.st_ino);
 		track_link = true;
-		if (hl && hl->node) {
+		if (hl) {
 			note_progress(c);
 			return erofs_tree_add(dir, name, len, hl->node);
 		}
@@ -576,17 +550,9 @@ static int list_dir(struct import_ctx *c, int dfd, struct name_vec *nv)
 		}
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		if (nv->n == nv->cap) {
-			size_t cap = nv->cap ? nv->cap * 2 : 32;
-			char **v = realloc(nv->v, cap * sizeof(*v));
-
-			if (!v) {
-				ret = -ENOMEM;
-				break;
-			}
-			nv->v = v;
-			nv->cap = cap;
-		}
+		ret = erofs_array_reserve(&nv->v, &nv->cap, nv->n + 1);
+		if (ret)
+			break;
 		nv->v[nv->n] = strdup(de->d_name);
 		if (!nv->v[nv->n]) {
 			ret = -ENOMEM;
@@ -697,6 +663,7 @@ static void ctx_release(struct import_ctx *c)
 	erofs_import_filter_release(&c->filter);
 	erofs_selabel_close(c->sel);
 	free(c->links);
+	erofs_htab_release(&c->link_index);
 	free(c->rel);
 }
 

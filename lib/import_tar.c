@@ -13,8 +13,8 @@
  * Lookups by (directory, name) go through one hash table holding dentry
  * indexes (dentry arrays are only appended to, so indexes stay valid).  A
  * directory that a later entry replaces is parked in a "graveyard" until
- * the end instead of being freed: table slots keyed by its address must
- * not start matching a new node that malloc() puts at the same address.
+ * the end instead of being freed, so that no other node takes its address
+ * while the table holds entries hashed from it.
  */
 #include "config.h"
 #include <fcntl.h>
@@ -25,6 +25,8 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+#include "erofs/array.h"
+#include "erofs/htab.h"
 #include "erofs/import.h"
 #include "import_internal.h"
 #include "selabel.h"
@@ -129,13 +131,6 @@ static int spool_open(const struct erofs_log *log,
 	return 0;
 }
 
-/* (directory, name) -> index of the dentry in dir->dentries */
-struct dslot {
-	struct erofs_node *dir;	/* NULL: empty slot */
-	size_t idx;
-	uint64_t hash;
-};
-
 struct tar_ctx {
 	const struct erofs_import_params *p;
 	const struct erofs_log *log;
@@ -145,8 +140,8 @@ struct tar_ctx {
 	struct erofs_tar_spool *spool;
 	struct erofs_node *root;
 	struct erofs_import_filter filter;
-	struct dslot *slots;
-	size_t nr_slots, cap_slots;	/* cap is a power of two */
+	/* dentry_hash(dir, name) -> index of the dentry in dir->dentries */
+	struct erofs_htab dindex;
 	struct erofs_node **grave;
 	size_t nr_grave, cap_grave;
 	/*
@@ -163,88 +158,48 @@ struct tar_ctx {
 #define TAR_ERR(c, fmt, ...) \
 	erofs_err((c)->log, "%s: %s: " fmt, (c)->name, (c)->entry, ##__VA_ARGS__)
 
-static uint64_t name_hash(const struct erofs_node *dir, const char *name,
-			  size_t len)
+static uint64_t dentry_hash(const struct erofs_node *dir, const char *name,
+			    size_t len)
 {
-	uint64_t h = 0xcbf29ce484222325ULL ^ (uint64_t)(uintptr_t)dir;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		h = (h ^ (uint8_t)name[i]) * 0x100000001b3ULL;
-	h ^= h >> 29;
-	return h * 0xBF58476D1CE4E5B9ULL;
-}
-
-/* the slot holding (dir, name), or the empty slot where it would go */
-static struct dslot *slot_find(struct tar_ctx *c, struct erofs_node *dir,
-			       const char *name, size_t len, uint64_t h)
-{
-	size_t mask = c->cap_slots - 1, i;
-
-	for (i = h & mask; c->slots[i].dir; i = (i + 1) & mask) {
-		struct dslot *s = &c->slots[i];
-		struct erofs_dentry *d;
-
-		if (s->hash != h || s->dir != dir)
-			continue;
-		d = &dir->dentries[s->idx];
-		if (d->name_len == len && !memcmp(d->name, name, len))
-			return s;
-	}
-	return &c->slots[i];
+	return erofs_hash_bytes(name, len) ^
+	       erofs_hash_u64((uint64_t)(uintptr_t)dir);
 }
 
 static struct erofs_dentry *tar_lookup(struct tar_ctx *c,
 				       struct erofs_node *dir,
 				       const char *name, size_t len)
 {
-	struct dslot *s;
+	size_t pos = 0;
+	uint64_t i;
 
-	if (!c->cap_slots)
-		return NULL;
-	s = slot_find(c, dir, name, len, name_hash(dir, name, len));
-	return s->dir ? &dir->dentries[s->idx] : NULL;
+	/*
+	 * A candidate may have been filed for another directory; but names
+	 * are unique within dir, so a dentry of dir with this name is the one.
+	 */
+	while (erofs_htab_next(&c->dindex, dentry_hash(dir, name, len), &pos,
+			       &i)) {
+		struct erofs_dentry *d;
+
+		if (i >= dir->nr_dentries)
+			continue;
+		d = &dir->dentries[i];
+		if (d->name_len == len && !memcmp(d->name, name, len))
+			return d;
+	}
+	return NULL;
 }
 
+/* callers have checked that name is not in dir yet */
 static int tar_link(struct tar_ctx *c, struct erofs_node *dir,
 		    const char *name, size_t len, struct erofs_node *child)
 {
-	struct dslot *s;
-	uint64_t h;
-	int ret;
+	int ret = erofs_tree_add(dir, name, len, child);
 
-	if ((c->nr_slots + 1) * 2 > c->cap_slots) {
-		struct dslot *old = c->slots;
-		size_t oldcap = c->cap_slots, i;
-
-		c->cap_slots = oldcap ? oldcap * 2 : 256;
-		c->slots = calloc(c->cap_slots, sizeof(*c->slots));
-		if (!c->slots) {
-			c->slots = old;
-			c->cap_slots = oldcap;
-			return -ENOMEM;
-		}
-		for (i = 0; i < oldcap; i++) {
-			struct erofs_dentry *d;
-
-			if (!old[i].dir)
-				continue;
-			d = &old[i].dir->dentries[old[i].idx];
-			*slot_find(c, old[i].dir, d->name, d->name_len,
-				   old[i].hash) = old[i];
-		}
-		free(old);
-	}
-	ret = erofs_tree_add(dir, name, len, child);
-	if (ret)
-		return ret;
-	h = name_hash(dir, name, len);
-	s = slot_find(c, dir, name, len, h);
-	s->dir = dir;
-	s->idx = dir->nr_dentries - 1;
-	s->hash = h;
-	c->nr_slots++;
-	return 0;
+	/* failing here leaves a name the index lacks: the import ends */
+	if (!ret)
+		ret = erofs_htab_add(&c->dindex, dentry_hash(dir, name, len),
+				     dir->nr_dentries - 1);
+	return ret;
 }
 
 /* point an existing dentry at another node; old directories are parked */
@@ -256,16 +211,11 @@ static int tar_relink(struct tar_ctx *c, struct erofs_dentry *d,
 	if (old == child)
 		return 0;
 	if (S_ISDIR(old->mode)) {
-		if (c->nr_grave == c->cap_grave) {
-			size_t cap = c->cap_grave ? c->cap_grave * 2 : 16;
-			struct erofs_node **g = realloc(c->grave,
-							cap * sizeof(*g));
+		int ret = erofs_array_reserve(&c->grave, &c->cap_grave,
+					      c->nr_grave + 1);
 
-			if (!g)
-				return -ENOMEM;
-			c->grave = g;
-			c->cap_grave = cap;
-		}
+		if (ret)
+			return ret;
 		c->grave[c->nr_grave++] = old;	/* keeps the reference */
 	} else {
 		erofs_node_put(old);
@@ -724,15 +674,9 @@ static struct erofs_node *tar_ghost_find(struct tar_ctx *c, const char *rel)
 static int tar_ghost_add(struct tar_ctx *c, const char *rel,
 			 struct erofs_node *node)
 {
-	if (c->nr_ghosts == c->cap_ghosts) {
-		size_t cap = c->cap_ghosts ? c->cap_ghosts * 2 : 16;
-		struct tar_ghost *g = realloc(c->ghosts, cap * sizeof(*g));
-
-		if (!g)
-			goto nomem;
-		c->ghosts = g;
-		c->cap_ghosts = cap;
-	}
+	if (erofs_array_reserve(&c->ghosts, &c->cap_ghosts,
+				c->nr_ghosts + 1))
+		goto nomem;
 	c->ghosts[c->nr_ghosts].rel = strdup(rel);
 	if (!c->ghosts[c->nr_ghosts].rel)
 		goto nomem;
@@ -915,10 +859,8 @@ static int tar_selabel(struct tar_ctx *c)
 				 c->p->mount_point, c->log);
 	if (ret)
 		return ret;
-	st = malloc(sizeof(*st) * (cap = 64));
-	if (!st)
-		ret = -ENOMEM;
-	else
+	ret = erofs_array_reserve(&st, &cap, 1);
+	if (!ret)
 		st[n++] = c->root;
 	while (!ret && n) {
 		struct erofs_node *node = st[--n];
@@ -936,22 +878,11 @@ static int tar_selabel(struct tar_ctx *c)
 			ret = erofs_node_set_xattr(node, "security.selinux",
 						   label, len);
 		free(label);
-		if (!S_ISDIR(node->mode))
+		if (ret || !S_ISDIR(node->mode))
 			continue;
-		for (i = 0; !ret && i < node->nr_dentries; i++) {
-			if (n == cap) {
-				struct erofs_node **s2 = realloc(st,
-						sizeof(*st) * cap * 2);
-
-				if (!s2) {
-					ret = -ENOMEM;
-					break;
-				}
-				st = s2;
-				cap *= 2;
-			}
+		ret = erofs_array_reserve(&st, &cap, n + node->nr_dentries);
+		for (i = 0; !ret && i < node->nr_dentries; i++)
 			st[n++] = node->dentries[i].inode;
-		}
 	}
 	free(st);
 	erofs_selabel_close(sel);
@@ -1090,7 +1021,7 @@ out:
 		erofs_node_put(c.ghosts[i].node);
 	}
 	free(c.ghosts);
-	free(c.slots);
+	erofs_htab_release(&c.dindex);
 	erofs_import_filter_release(&c.filter);
 	if (utf8) {
 		uselocale(old);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "erofs/array.h"
 #include "erofs/io.h"
 
 static int file_pread(struct erofs_io *io, void *buf, size_t len, uint64_t off)
@@ -136,25 +137,12 @@ static int mem_pread(struct erofs_io *io, void *buf, size_t len, uint64_t off)
 
 static int mem_reserve(struct erofs_io *io, uint64_t size)
 {
-	unsigned char *nbuf;
-	size_t ncap;
-
 	if (!io->owns_buf)
 		return -EROFS;
 	if (size > SIZE_MAX / 2)
 		return -EFBIG;
-	if (size <= io->cap)
-		return 0;
-	ncap = io->cap ? io->cap : 4096;
-	while (ncap < size)
-		ncap *= 2;
-	nbuf = realloc(io->buf, ncap);
-	if (!nbuf)
-		return -ENOMEM;
-	memset(nbuf + io->cap, 0, ncap - io->cap);
-	io->buf = nbuf;
-	io->cap = ncap;
-	return 0;
+	/* a write past the end leaves zeros in the gap, as a file would */
+	return erofs_array_reserve_zero(&io->buf, &io->cap, (size_t)size);
 }
 
 static int mem_pwrite(struct erofs_io *io, const void *buf, size_t len,

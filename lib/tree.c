@@ -5,12 +5,13 @@
  *
  * Walks over the tree (freeing, finalizing) use an explicit work stack
  * rather than recursion, so a pathologically deep source tree cannot
- * exhaust the C stack.  Arrays grow geometrically so that adding the
- * n-th dentry is amortised O(1).
+ * exhaust the C stack.  Arrays grow through erofs_array_reserve(), so
+ * adding the n-th dentry or xattr is amortised O(1).
  */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "erofs/array.h"
 #include "erofs/tree.h"
 
 /* a growable stack of node pointers for the iterative walks */
@@ -21,15 +22,10 @@ struct node_stack {
 
 static int node_stack_push(struct node_stack *s, struct erofs_node *node)
 {
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		struct erofs_node **v = realloc(s->v, cap * sizeof(*v));
+	int ret = erofs_array_reserve(&s->v, &s->cap, s->n + 1);
 
-		if (!v)
-			return -ENOMEM;
-		s->v = v;
-		s->cap = cap;
-	}
+	if (ret)
+		return ret;
 	s->v[s->n++] = node;
 	return 0;
 }
@@ -130,15 +126,9 @@ int erofs_tree_add(struct erofs_node *dir, const char *name, size_t name_len,
 	    (name_len == 2 && name[0] == '.' && name[1] == '.'))
 		return -EINVAL;
 
-	if (dir->nr_dentries == dir->cap_dentries) {
-		size_t cap = dir->cap_dentries ? dir->cap_dentries * 2 : 8;
-
-		d = realloc(dir->dentries, cap * sizeof(*d));
-		if (!d)
-			return -ENOMEM;
-		dir->dentries = d;
-		dir->cap_dentries = cap;
-	}
+	if (erofs_array_reserve(&dir->dentries, &dir->cap_dentries,
+				dir->nr_dentries + 1))
+		return -ENOMEM;
 	d = &dir->dentries[dir->nr_dentries];
 	d->name = malloc(name_len + 1);
 	if (!d->name)
@@ -165,16 +155,6 @@ static struct erofs_xattr *node_find_xattr(struct erofs_node *node,
 	return NULL;
 }
 
-/* xattr arrays are sized in powers of two, at least 4 */
-static size_t xattr_cap(size_t n)
-{
-	size_t cap = 4;
-
-	while (cap < n)
-		cap <<= 1;
-	return cap;
-}
-
 int erofs_node_set_xattr(struct erofs_node *node, const char *name,
 			 const void *value, size_t value_len)
 {
@@ -197,19 +177,11 @@ int erofs_node_set_xattr(struct erofs_node *node, const char *name,
 			free(v);
 			return -ENOMEM;
 		}
-		/* no capacity field: the array always holds xattr_cap(nr) */
-		if (!node->xattrs ||
-		    node->nr_xattrs == xattr_cap(node->nr_xattrs)) {
-			struct erofs_xattr *nx;
-
-			nx = realloc(node->xattrs, xattr_cap(node->nr_xattrs + 1) *
-				     sizeof(*nx));
-			if (!nx) {
-				free(n);
-				free(v);
-				return -ENOMEM;
-			}
-			node->xattrs = nx;
+		if (erofs_array_reserve(&node->xattrs, &node->cap_xattrs,
+					node->nr_xattrs + 1)) {
+			free(n);
+			free(v);
+			return -ENOMEM;
 		}
 		x = &node->xattrs[node->nr_xattrs++];
 		x->name = n;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "erofs/array.h"
 #include "erofs/compress.h"
 #include "erofs/zhints.h"
 
@@ -76,15 +77,8 @@ static int zh_add_rule(struct erofs_zhints *h, const struct erofs_zhints_line *l
 	char msg[256];
 	int ret;
 
-	if (h->nr == h->cap) {
-		size_t cap = h->cap ? h->cap * 2 : 8;
-
-		r = realloc(h->rules, cap * sizeof(*r));
-		if (!r)
-			return -ENOMEM;
-		h->rules = r;
-		h->cap = cap;
-	}
+	if (erofs_array_reserve(&h->rules, &h->cap, h->nr + 1))
+		return -ENOMEM;
 	r = &h->rules[h->nr];
 	/* the same flags as mkfs.erofs: ERE, match/no-match only */
 	ret = regcomp(&r->re, pattern, REG_EXTENDED | REG_NOSUB);
@@ -205,7 +199,7 @@ int erofs_zhints_parse(struct erofs_zhints **out, const char *text,
 	uint32_t given, limit;
 	unsigned int max_line = 0, bad = 0;
 	struct erofs_zhints *h;
-	size_t pos = 0;
+	size_t pos = 0, buf_cap = 0;
 	char *buf = NULL;
 	int ret = 0;
 
@@ -228,7 +222,6 @@ int erofs_zhints_parse(struct erofs_zhints **out, const char *text,
 	while (pos < len) {
 		const char *nl = memchr(text + pos, '\n', len - pos);
 		size_t n = (nl ? (size_t)(nl - text) : len) - pos;
-		char *tmp;
 
 		l.lineno++;
 		if (memchr(text + pos, '\0', n)) {
@@ -238,12 +231,9 @@ int erofs_zhints_parse(struct erofs_zhints **out, const char *text,
 			pos += n + 1;
 			continue;
 		}
-		tmp = realloc(buf, n + 1);
-		if (!tmp) {
-			ret = -ENOMEM;
+		ret = erofs_array_reserve(&buf, &buf_cap, n + 1);
+		if (ret)
 			goto out_free;
-		}
-		buf = tmp;
 		memcpy(buf, text + pos, n);
 		buf[n] = '\0';
 		pos += n + 1;
@@ -287,7 +277,7 @@ int erofs_zhints_load(struct erofs_zhints **out, const char *path,
 		      uint32_t pcluster_max, struct erofs_log *log)
 {
 	size_t len = 0, cap = 0;
-	char *text = NULL, *tmp;
+	char *text = NULL;
 	ssize_t n;
 	int fd, ret;
 
@@ -301,15 +291,10 @@ int erofs_zhints_load(struct erofs_zhints **out, const char *path,
 	}
 	/* read to EOF rather than trusting st_size (pipes, /proc files) */
 	for (;;) {
-		if (len == cap) {
-			cap = cap ? cap * 2 : 4096;
-			tmp = realloc(text, cap);
-			if (!tmp) {
-				ret = -ENOMEM;
-				goto out_close;
-			}
-			text = tmp;
-		}
+		/* at least 4 KiB per read() */
+		ret = erofs_array_reserve(&text, &cap, len + 4096);
+		if (ret)
+			goto out_close;
 		n = read(fd, text + len, cap - len);
 		if (n < 0) {
 			if (errno == EINTR)

@@ -480,6 +480,7 @@ void erofs_z_inode_release(struct erofs_z_inode *zi)
 		return;
 	free(zi->ext_buf);
 	zi->ext_buf = NULL;
+	zi->ext_cap = 0;
 	zi->ext_valid = false;
 	erofs_decompress_ctx_release(&zi->own_dctx);
 }

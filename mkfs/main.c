@@ -11,7 +11,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +22,7 @@
 #include "erofs/mkfs.h"
 #include "erofs/uuid.h"
 #include "erofs/xattr.h"
+#include "frontend.h"
 
 #define PROG	"mkfs.erofs"
 #define DEFAULT_ISHARE_KEY	"erofs.fingerprint.v1"
@@ -88,12 +88,11 @@ struct mkfs_cli {
 	struct erofs_zhints *hints;
 	const char **excludes, **regexes, **prefixes;
 	size_t nr_excludes, nr_regexes, nr_prefixes;
+	size_t cap_excludes, cap_regexes, cap_prefixes;
 	bool quiet, has_T, fixed_time, all_time, mkfs_time, tar;
 	int uuid_mode;		/* 0 default, 1 given/clear, 2 random */
 	int64_t epoch;
-	/* progress line state */
-	bool progress_shown;
-	struct timespec last;
+	struct erofs_frontend fe;
 };
 
 /* the image being written, for the signal handler to remove */
@@ -107,73 +106,28 @@ static void on_signal(int sig)
 	raise(sig);
 }
 
-static void usage(FILE *f)
-{
-	char *opts = erofs_cli_help(opt_defs, EROFS_ARRAY_SIZE(opt_defs));
-
-	fprintf(f, "Usage: " PROG " [OPTIONS] IMAGE SOURCE\n"
-		"       " PROG " --tar=f [OPTIONS] IMAGE [TARFILE]\n"
-		"Build the EROFS image IMAGE from the directory SOURCE or a tar archive.\n\n%s",
-		opts ? opts : "");
-	free(opts);
-}
-
-static void log_sink(void *priv, int level, const char *msg)
-{
-	struct mkfs_cli *cli = priv;
-	const char *tag = level <= EROFS_LOG_ERR ? "<E>" :
-			  level <= EROFS_LOG_WARN ? "<W>" :
-			  level <= EROFS_LOG_INFO ? "<I>" : "<D>";
-
-	if (cli->progress_shown)
-		fputs("\r\033[K", stderr);
-	cli->progress_shown = false;
-	fprintf(stderr, "%s " PROG ": %s\n", tag, msg);
-}
-
-/* rewrite the progress line at most ten times a second */
-static void show_progress(struct mkfs_cli *cli, const char *what,
-			  const char *unit, uint64_t done, uint64_t total)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (cli->progress_shown && done != total &&
-	    (now.tv_sec - cli->last.tv_sec) * 1000000000L +
-	    (now.tv_nsec - cli->last.tv_nsec) < 100000000L)
-		return;
-	cli->last = now;
-	fprintf(stderr, "\r%s %llu%s%.0llu %s\033[K", what,
-		(unsigned long long)done, total ? "/" : "",
-		(unsigned long long)total, unit);
-	cli->progress_shown = true;
-}
+static const char usage_head[] =
+	"Usage: " PROG " [OPTIONS] IMAGE SOURCE\n"
+	"       " PROG " --tar=f [OPTIONS] IMAGE [TARFILE]\n"
+	"Build the EROFS image IMAGE from the directory SOURCE or a tar archive.\n\n";
 
 static void import_progress(void *priv, uint64_t done)
 {
-	show_progress(priv, "importing...", "files", done, 0);
+	struct mkfs_cli *cli = priv;
+
+	erofs_frontend_progress(&cli->fe, "importing...", "files", done, 0);
 }
 
 static void build_progress(void *priv, uint64_t done, uint64_t total)
 {
-	show_progress(priv, "writing...", "inodes", done, total);
+	struct mkfs_cli *cli = priv;
+
+	erofs_frontend_progress(&cli->fe, "writing...", "inodes", done, total);
 }
 
-static int bad(const char *fmt, ...) EROFS_PRINTF(1, 2);
-static int bad(const char *fmt, ...)
+static int parse_one(void *priv, int c, char *arg)
 {
-	va_list ap;
-
-	fputs("<E> " PROG ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return -EINVAL;
-}
-
-static int parse_one(struct mkfs_cli *cli, int c, char *arg)
-{
+	struct mkfs_cli *cli = priv;
 	const char *tok;
 	long long v;
 	int ret = 0;
@@ -181,17 +135,17 @@ static int parse_one(struct mkfs_cli *cli, int c, char *arg)
 	switch (c) {
 	case 'b':
 		if (erofs_cli_parse_int(arg, 512, 4096, &v) || (v & (v - 1)))
-			return bad("invalid block size '%s' (512..4096, a power of 2)", arg);
+			return erofs_frontend_bad(&cli->fe, "invalid block size '%s' (512..4096, a power of 2)", arg);
 		cli->mk.blkszbits = (unsigned int)__builtin_ctzll(v);
 		break;
 	case 'd':
 		if (erofs_cli_parse_int(arg, 0, 9, &v))
-			return bad("invalid message level '%s' (0..9)", arg);
+			return erofs_frontend_bad(&cli->fe, "invalid message level '%s' (0..9)", arg);
 		cli->log.level = (int)v;
 		break;
 	case 'x':
 		if (erofs_cli_parse_int(arg, INT_MIN, INT_MAX, &v))
-			return bad("invalid xattr sharing threshold '%s'", arg);
+			return erofs_frontend_bad(&cli->fe, "invalid xattr sharing threshold '%s'", arg);
 		cli->imp.xattrs = v >= 0;
 		cli->mk.xattr_share_threshold = v < 0 ? -1 : (int)v;
 		break;
@@ -201,23 +155,23 @@ static int parse_one(struct mkfs_cli *cli, int c, char *arg)
 		break;
 	case 'C':
 		if (erofs_cli_parse_int(arg, 512, 1 << 20, &v))
-			return bad("invalid physical cluster size '%s'", arg);
+			return erofs_frontend_bad(&cli->fe, "invalid physical cluster size '%s'", arg);
 		cli->mk.pcluster_max = (uint32_t)v;
 		break;
 	case OPT_MAX_EXTENT_BYTES:
 		if (erofs_cli_parse_int(arg, 1, 12 << 20, &v))
-			return bad("invalid --max-extent-bytes '%s'", arg);
+			return erofs_frontend_bad(&cli->fe, "invalid --max-extent-bytes '%s'", arg);
 		cli->mk.max_extent_bytes = (uint32_t)v;
 		break;
 	case OPT_COMPRESS_HINTS: cli->hints_path = arg; break;
 	case OPT_ZD:
 		if (arg && strcmp(arg, "0") && strcmp(arg, "1"))
-			return bad("invalid --zD '%s' (0 or 1)", arg);
+			return erofs_frontend_bad(&cli->fe, "invalid --zD '%s' (0 or 1)", arg);
 		cli->mk.compress_dirs = !arg || !strcmp(arg, "1");
 		break;
 	case OPT_WORKERS:
 		if (erofs_cli_parse_int(arg, 1, EROFS_MKFS_MAX_WORKERS, &v))
-			return bad("invalid --workers '%s' (1..%d)", arg, EROFS_MKFS_MAX_WORKERS);
+			return erofs_frontend_bad(&cli->fe, "invalid --workers '%s' (1..%d)", arg, EROFS_MKFS_MAX_WORKERS);
 		cli->mk.workers = (unsigned int)v;
 		break;
 	case 'E':
@@ -225,19 +179,19 @@ static int parse_one(struct mkfs_cli *cli, int c, char *arg)
 		case 0:
 			break;
 		case -ERANGE:
-			return bad("invalid value in extended option '%s' (fragments=SIZE: 512..1048576 bytes, a multiple of the block size)", tok);
+			return erofs_frontend_bad(&cli->fe, "invalid value in extended option '%s' (fragments=SIZE: 512..1048576 bytes, a multiple of the block size)", tok);
 		default:
-			return bad("unknown extended option '%s'", tok);
+			return erofs_frontend_bad(&cli->fe, "unknown extended option '%s'", tok);
 		}
 		break;
 	case 'L':
 		if (strlen(arg) >= sizeof(cli->mk.volume_label))
-			return bad("volume label '%s' is longer than 15 bytes", arg);
+			return erofs_frontend_bad(&cli->fe, "volume label '%s' is longer than 15 bytes", arg);
 		strcpy(cli->mk.volume_label, arg);
 		break;
 	case 'T':
 		if (erofs_cli_parse_int(arg, 0, INT64_MAX, &v))
-			return bad("invalid timestamp '%s'", arg);
+			return erofs_frontend_bad(&cli->fe, "invalid timestamp '%s'", arg);
 		cli->epoch = v;
 		cli->has_T = true;
 		break;
@@ -246,7 +200,7 @@ static int parse_one(struct mkfs_cli *cli, int c, char *arg)
 		if (!strcmp(arg, "clear"))
 			memset(cli->mk.uuid, 0, sizeof(cli->mk.uuid));
 		else if (cli->uuid_mode == 1 && erofs_uuid_parse(arg, cli->mk.uuid))
-			return bad("invalid UUID '%s'", arg);
+			return erofs_frontend_bad(&cli->fe, "invalid UUID '%s'", arg);
 		break;
 	case OPT_ALL_TIME: cli->all_time = true; cli->mkfs_time = false; break;
 	case OPT_MKFS_TIME: cli->mkfs_time = true; cli->all_time = false; break;
@@ -256,33 +210,36 @@ static int parse_one(struct mkfs_cli *cli, int c, char *arg)
 	case OPT_FORCE_UID:
 	case OPT_FORCE_GID:
 		if (erofs_cli_parse_int(arg, 0, UINT32_MAX, &v))
-			return bad("invalid id '%s'", arg);
+			return erofs_frontend_bad(&cli->fe, "invalid id '%s'", arg);
 		*(c == OPT_FORCE_UID ? &cli->imp.force_uid : &cli->imp.force_gid) = v;
 		break;
 	case OPT_UID_OFFSET:
 	case OPT_GID_OFFSET:
 		if (erofs_cli_parse_int(arg, -(long long)UINT32_MAX, UINT32_MAX, &v))
-			return bad("invalid id offset '%s'", arg);
+			return erofs_frontend_bad(&cli->fe, "invalid id offset '%s'", arg);
 		*(c == OPT_UID_OFFSET ? &cli->imp.uid_offset : &cli->imp.gid_offset) = v;
 		break;
 	case OPT_EXCLUDE_PATH:
-		return erofs_cli_push_str(&cli->excludes, &cli->nr_excludes, arg);
+		return erofs_cli_push_str(&cli->excludes, &cli->nr_excludes,
+					  &cli->cap_excludes, arg);
 	case OPT_EXCLUDE_REGEX:
-		return erofs_cli_push_str(&cli->regexes, &cli->nr_regexes, arg);
+		return erofs_cli_push_str(&cli->regexes, &cli->nr_regexes,
+					  &cli->cap_regexes, arg);
 	case OPT_FILE_CONTEXTS: cli->imp.file_contexts = arg; break;
 	case OPT_MOUNT_POINT: cli->imp.mount_point = arg; break;
 	case OPT_ROOT_XATTR_ISIZE:
 		if (erofs_cli_parse_int(arg, 0, 65535, &v))
-			return bad("invalid root xattr size '%s'", arg);
+			return erofs_frontend_bad(&cli->fe, "invalid root xattr size '%s'", arg);
 		cli->mk.root_xattr_isize = (unsigned int)v;
 		break;
 	case OPT_XATTR_PREFIX: {
 		struct erofs_xattr_prefix pfx;
 
 		if (erofs_xattr_prefix_from_name(&pfx, arg))
-			return bad("invalid xattr prefix '%s'", arg);
+			return erofs_frontend_bad(&cli->fe, "invalid xattr prefix '%s'", arg);
 		erofs_xattr_prefix_release(&pfx);
-		ret = erofs_cli_push_str(&cli->prefixes, &cli->nr_prefixes, arg);
+		ret = erofs_cli_push_str(&cli->prefixes, &cli->nr_prefixes,
+					 &cli->cap_prefixes, arg);
 		break;
 	}
 	case OPT_HARD_DEREF: cli->imp.hard_dereference = true; break;
@@ -293,19 +250,20 @@ static int parse_one(struct mkfs_cli *cli, int c, char *arg)
 	case OPT_TAR:
 		cli->tar = true;
 		if (arg && strcmp(arg, "f"))
-			return bad(!strcmp(arg, "i") || !strcmp(arg, "0") ||
-				   !strncmp(arg, "headerball", 10) || strchr(arg, ',') ?
-				   "--tar=%s is not supported yet (only --tar=f)" :
-				   "invalid tar mode '%s' (f, i or headerball)", arg);
+			return erofs_frontend_bad(&cli->fe,
+				!strcmp(arg, "i") || !strcmp(arg, "0") ||
+				!strncmp(arg, "headerball", 10) || strchr(arg, ',') ?
+				"--tar=%s is not supported yet (only --tar=f)" :
+				"invalid tar mode '%s' (f, i or headerball)", arg);
 		break;
 	case OPT_AUFS: cli->imp.aufs = true; break;
 	case OPT_UNZIP:	/* libarchive undoes any compression by itself */
 		if (arg)
-			return bad("dumping the decompressed stream to '%s' is not supported yet", arg);
+			return erofs_frontend_bad(&cli->fe, "dumping the decompressed stream to '%s' is not supported yet", arg);
 		break;
 	case OPT_QUIET: cli->quiet = true; break;
 	default:
-		return -EINVAL;	/* getopt has printed why */
+		return -EINVAL;	/* an opt_defs row without a case here */
 	}
 	return ret;
 }
@@ -313,43 +271,18 @@ static int parse_one(struct mkfs_cli *cli, int c, char *arg)
 static int parse_args(struct mkfs_cli *cli, int argc, char **argv)
 {
 	const char *sde = getenv("SOURCE_DATE_EPOCH");
-	struct option *longs;
-	char *shorts;
 	long long v;
-	int c, ret;
+	int ret;
 
-	ret = erofs_cli_getopt_tables(opt_defs, EROFS_ARRAY_SIZE(opt_defs),
-				      &longs, &shorts);
-	if (ret)
-		return ret;
-	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
-		if (c == 'h') {
-			usage(stdout);
-			exit(0);
-		} else if (c == 'V') {
-			printf(PROG " (erofs-tools) " PACKAGE_VERSION "\n");
-			exit(0);
-		} else if (c == '?' || c == ':') {
-			char o[3] = { '-', (char)optopt, 0 };
-			const char *which = optopt > 0 && optopt < 256 ? o :
-					    argv[optind - 1];
-
-			return bad(c == ':' ? "option '%s' needs a value" :
-				   "unknown option '%s'", which);
-		}
-		ret = parse_one(cli, c, optarg);
-		if (ret)
-			break;
-	}
-	free(longs);
-	free(shorts);
+	ret = erofs_frontend_getopt(&cli->fe, argc, argv, parse_one, cli);
 	if (ret)
 		return ret;
 	if (argc - optind != 2 && !(cli->tar && argc - optind == 1))
-		return bad("%s", argc - optind < 2 ? "missing IMAGE or SOURCE" :
-			   "too many arguments");
+		return erofs_frontend_bad(&cli->fe, "%s", argc - optind < 2 ?
+					  "missing IMAGE or SOURCE" :
+					  "too many arguments");
 	if (cli->imp.aufs && !cli->tar)
-		return bad("--aufs needs --tar");
+		return erofs_frontend_bad(&cli->fe, "--aufs needs --tar");
 	cli->image = argv[optind];
 	cli->source = argv[optind + 1];	/* NULL: stdin with --tar */
 
@@ -357,7 +290,7 @@ static int parse_args(struct mkfs_cli *cli, int argc, char **argv)
 	cli->fixed_time = cli->has_T || sde;
 	if (!cli->has_T && sde) {
 		if (erofs_cli_parse_int(sde, 0, INT64_MAX, &v))
-			return bad("invalid SOURCE_DATE_EPOCH '%s'", sde);
+			return erofs_frontend_bad(&cli->fe, "invalid SOURCE_DATE_EPOCH '%s'", sde);
 		cli->epoch = v;
 		cli->imp.clamp_mtime = !cli->all_time && !cli->mkfs_time;
 	} else if (cli->has_T) {
@@ -397,17 +330,20 @@ int main(int argc, char **argv)
 	bool created = false, isblk;
 	int ret;
 
+	cli.fe = (struct erofs_frontend){
+		.prog = PROG, .usage = usage_head, .opts = opt_defs,
+		.nr_opts = EROFS_ARRAY_SIZE(opt_defs), .hint_at_exit = true,
+	};
 	erofs_log_init(&cli.log);
-	cli.log.sink = log_sink;
-	cli.log.priv = &cli;
+	cli.log.sink = erofs_frontend_log_sink;
+	cli.log.priv = &cli.fe;
 	erofs_import_params_init(&cli.imp);
 	erofs_mkfs_params_init(&cli.mk);
 	cli.imp.log = cli.mk.log = &cli.log;
 
 	ret = parse_args(&cli, argc, argv);
 	if (ret) {
-		fprintf(stderr, "Try '%s --help' for more information.\n",
-			argv[0]);
+		erofs_frontend_hint(argv[0]);
 		return 1;
 	}
 	if (!cli.quiet && isatty(STDERR_FILENO)) {
@@ -469,8 +405,7 @@ int main(int argc, char **argv)
 		erofs_err(&cli.log, "cannot build %s: %s", cli.image,
 			  strerror(-ret));
 out:
-	if (cli.progress_shown)
-		fputs("\r\033[K", stderr);
+	erofs_frontend_progress_clear(&cli.fe);
 	if (ret && created && unlink(cli.image) && errno != ENOENT)
 		erofs_err(&cli.log, "cannot remove the partial image %s: %s",
 			  cli.image, strerror(errno));

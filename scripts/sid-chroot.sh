@@ -29,9 +29,9 @@ skip() {
 	exit 77
 }
 
-# First "deb.debian.org/debian"-like URI from the machine's apt sources
-# (both the one-line and the deb822 format); security and third-party
-# repositories are skipped.
+# The Debian mirror this machine's apt uses: the first URI ending in
+# /debian in its apt sources (both the one-line and the deb822 format);
+# security and third-party repositories are skipped.
 find_mirror() {
 	{
 		cat /etc/apt/sources.list 2>/dev/null

@@ -42,7 +42,11 @@ struct erofs_import_params;
 int erofs_cli_mkfs_extended(struct erofs_mkfs_params *mk,
 			    struct erofs_import_params *imp, char *opts,
 			    const char **bad);
-/* append s to the NULL-terminated array *arr of *n strings (not copied) */
-int erofs_cli_push_str(const char ***arr, size_t *n, const char *s);
+/*
+ * append s (not copied) to the NULL-terminated array *arr of *n strings,
+ * with room for *cap (erofs/array.h); 0 or -ENOMEM
+ */
+int erofs_cli_push_str(const char ***arr, size_t *n, size_t *cap,
+		       const char *s);
 
 #endif

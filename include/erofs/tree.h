@@ -54,7 +54,7 @@ struct erofs_node {
 				   for messages */
 
 	struct erofs_xattr *xattrs;
-	size_t nr_xattrs;
+	size_t nr_xattrs, cap_xattrs;
 
 	/* directories */
 	struct erofs_node *parent;	/* the first directory that names it,

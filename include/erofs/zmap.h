@@ -75,7 +75,8 @@ struct erofs_z_inode {
 	uint64_t idata_pos;		/* meta offset of the inline pcluster */
 	unsigned int idata_size;
 	/* cache of the last decoded extent */
-	void *ext_buf;
+	uint8_t *ext_buf;
+	size_t ext_cap;			/* bytes allocated at ext_buf */
 	uint64_t ext_la, ext_len;
 	bool ext_valid;
 	struct erofs_decompress_ctx own_dctx;

@@ -62,11 +62,11 @@ static void test_parse_int(void **state)
 static void test_push_str(void **state)
 {
 	const char **arr = NULL;
-	size_t n = 0;
+	size_t n = 0, cap = 0;
 
 	(void)state;
-	assert_int_equal(erofs_cli_push_str(&arr, &n, "a"), 0);
-	assert_int_equal(erofs_cli_push_str(&arr, &n, "b"), 0);
+	assert_int_equal(erofs_cli_push_str(&arr, &n, &cap, "a"), 0);
+	assert_int_equal(erofs_cli_push_str(&arr, &n, &cap, "b"), 0);
 	assert_int_equal(n, 2);
 	assert_string_equal(arr[0], "a");
 	assert_string_equal(arr[1], "b");
