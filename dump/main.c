@@ -84,7 +84,7 @@ static int parse_one(void *priv, int c, char *arg)
 	case OPT_FINGERPRINT: cli->fingerprint = true; break;
 	case OPT_JSON: cli->json = true; break;
 	case OPT_OFFSET:
-		if (erofs_cli_parse_int(arg, 0, INT64_MAX, &v))
+		if (erofs_cli_parse_size(arg, 0, INT64_MAX, &v))
 			return erofs_frontend_bad(&cli->fe, "invalid offset '%s'", arg);
 		cli->offset = (uint64_t)v;
 		break;

@@ -2,6 +2,7 @@
 /*
  * cli.c - option tables for the front ends (see erofs/cli.h).
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,27 @@ int erofs_cli_parse_int(const char *s, long long lo, long long hi,
 	return (errno || end == s || *end || *v < lo || *v > hi) ? -EINVAL : 0;
 }
 
+int erofs_cli_parse_size(const char *s, long long lo, long long hi,
+			 long long *v)
+{
+	unsigned int shift = 0;
+	char *end;
+
+	errno = 0;
+	*v = strtoll(s, &end, 0);
+	if (errno || end == s || *v < 0)
+		return -EINVAL;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	}
+	if (*end || *v > (LLONG_MAX >> shift))
+		return -EINVAL;
+	*v <<= shift;
+	return (*v < lo || *v > hi) ? -EINVAL : 0;
+}
+
 int erofs_cli_push_str(const char ***arr, size_t *n, size_t *cap,
 		       const char *s)
 {
@@ -135,7 +157,7 @@ int erofs_cli_mkfs_extended(struct erofs_mkfs_params *mk,
 			/* a known option with a bad value: -ERANGE, so the
 			 * message can say what is wrong with it */
 			if (k[9] == '=' && (neg ||
-			    erofs_cli_parse_int(k + 10, 512, 1 << 20, &v))) {
+			    erofs_cli_parse_size(k + 10, 512, 1 << 20, &v))) {
 				*bad = tok;
 				return -ERANGE;
 			}

@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include "erofs/cli.h"
 #include "erofs/compress.h"
 #include "compressor_internal.h"
 
@@ -64,31 +65,6 @@ void erofs_compress_cfg_init(struct erofs_compress_cfg *cfg,
 	cfg->max_pclusterblks = 1;
 }
 
-/* a decimal number with an optional K/M suffix (powers of 1024) */
-static int parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (!isdigit((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return -EINVAL;
-	if (*end == 'k' || *end == 'K') {
-		v <<= 10;
-		end++;
-	} else if (*end == 'm' || *end == 'M') {
-		v <<= 20;
-		end++;
-	}
-	if (*end || v > UINT32_MAX)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
 static int parse_level(const char *s, int *out)
 {
 	char *end;
@@ -134,7 +110,7 @@ int erofs_compress_cfg_parse(struct erofs_compress_cfg *cfg, const char *spec,
 	}
 	erofs_compress_cfg_init(cfg, c);
 	while ((tok = strtok_r(NULL, ",", &save))) {
-		uint64_t size;
+		long long size;
 
 		if (!strncmp(tok, "level=", 6) ||
 		    (first && isdigit((unsigned char)*tok))) {
@@ -156,7 +132,7 @@ int erofs_compress_cfg_parse(struct erofs_compress_cfg *cfg, const char *spec,
 				ret = -EINVAL;
 				goto out;
 			}
-			if (parse_size(tok + 9, &size) ||
+			if (erofs_cli_parse_size(tok + 9, 0, UINT32_MAX, &size) ||
 			    size < c->min_dictsize || size > c->max_dictsize) {
 				erofs_err(log, "%s: dictsize '%s' is not in %u..%u",
 					  c->name, tok + 9, c->min_dictsize,

@@ -154,12 +154,12 @@ static int parse_one(void *priv, int c, char *arg)
 			return -EINVAL;	/* the library logged why */
 		break;
 	case 'C':
-		if (erofs_cli_parse_int(arg, 512, 1 << 20, &v))
+		if (erofs_cli_parse_size(arg, 512, 1 << 20, &v))
 			return erofs_frontend_bad(&cli->fe, "invalid physical cluster size '%s'", arg);
 		cli->mk.pcluster_max = (uint32_t)v;
 		break;
 	case OPT_MAX_EXTENT_BYTES:
-		if (erofs_cli_parse_int(arg, 1, 12 << 20, &v))
+		if (erofs_cli_parse_size(arg, 1, 12 << 20, &v))
 			return erofs_frontend_bad(&cli->fe, "invalid --max-extent-bytes '%s'", arg);
 		cli->mk.max_extent_bytes = (uint32_t)v;
 		break;

@@ -350,6 +350,18 @@ if build noinline -E noinline_data &&
 else
 	fail noinline-data-regular-only "${T_WHY:-dump failed: $(head -n 1 "$ERR")}"
 fi
+# sizes with erofs-utils' K/M suffixes equal the byte counts
+if build k -T 0 -U 1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9 -zlz4hc -C64k -Efragments=16k --max-extent-bytes=1M &&
+   cp "$IMG" "$T_TMP/k.img" &&
+   build bytes -T 0 -U 1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9 -zlz4hc -C65536 -Efragments=16384 --max-extent-bytes=1048576; then
+	if cmp -s "$IMG" "$T_TMP/k.img"; then
+		pass size-suffixes
+	else
+		fail size-suffixes "-C64k -Efragments=16k --max-extent-bytes=1M differs from the byte counts"
+	fi
+else
+	fail size-suffixes "$T_WHY"
+fi
 # erofs-utils' name for the libdeflate backend
 if build libdeflate -zlibdeflate; then
 	with_mount zlibdeflate-alias '[ "$(cat file)" = hello ]'

@@ -43,6 +43,28 @@ static void test_tables(void **state)
 	free(help);
 }
 
+/* sizes take erofs-utils' K/M/G suffixes: -C64k, fragments=1M */
+static void test_parse_size(void **state)
+{
+	long long v;
+
+	(void)state;
+	assert_int_equal(erofs_cli_parse_size("65536", 512, 1 << 20, &v), 0);
+	assert_int_equal(v, 65536);
+	assert_int_equal(erofs_cli_parse_size("64k", 512, 1 << 20, &v), 0);
+	assert_int_equal(v, 65536);
+	assert_int_equal(erofs_cli_parse_size("1M", 512, 1 << 20, &v), 0);
+	assert_int_equal(v, 1 << 20);
+	assert_int_equal(erofs_cli_parse_size("2g", 0, INT64_MAX, &v), 0);
+	assert_int_equal(v, 2LL << 30);
+	assert_int_equal(erofs_cli_parse_size("2M", 512, 1 << 20, &v), -EINVAL);
+	assert_int_equal(erofs_cli_parse_size("4kb", 0, 1 << 20, &v), -EINVAL);
+	assert_int_equal(erofs_cli_parse_size("k", 0, 1 << 20, &v), -EINVAL);
+	assert_int_equal(erofs_cli_parse_size("-1k", -4096, 0, &v), -EINVAL);
+	assert_int_equal(erofs_cli_parse_size("9223372036854775807k", 0,
+					      INT64_MAX, &v), -EINVAL);
+}
+
 static void test_parse_int(void **state)
 {
 	long long v;
@@ -170,6 +192,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tables),
 		cmocka_unit_test(test_parse_int),
+		cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_push_str),
 		cmocka_unit_test(test_mkfs_extended),
 		cmocka_unit_test(test_uuid_text),
