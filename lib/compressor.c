@@ -63,6 +63,7 @@ void erofs_compress_cfg_init(struct erofs_compress_cfg *cfg,
 	cfg->dictsize = c->default_dictsize;
 	cfg->blkszbits = 12;
 	cfg->max_pclusterblks = 1;
+	cfg->lzma_lc = cfg->lzma_lp = cfg->lzma_pb = -1;
 }
 
 static int parse_level(const char *s, int *out)
@@ -142,9 +143,21 @@ int erofs_compress_cfg_parse(struct erofs_compress_cfg *cfg, const char *spec,
 			}
 			cfg->dictsize = (uint32_t)size;
 		} else {
-			erofs_err(log, "%s: unknown option '%s'", c->name, tok);
-			ret = -EINVAL;
-			goto out;
+			char *eq = strchr(tok, '=');
+
+			ret = -ENOENT;
+			if (eq && c->set_opt) {
+				*eq = '\0';
+				ret = c->set_opt(cfg, tok, eq + 1, log);
+				*eq = '=';
+			}
+			if (ret == -ENOENT)
+				erofs_err(log, "%s: unknown option '%s'",
+					  c->name, tok);
+			if (ret) {
+				ret = -EINVAL;
+				goto out;
+			}
 		}
 		first = false;
 	}

@@ -6,6 +6,7 @@
  * fill-one-cluster call.
  */
 #include "config.h"
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "compressor_internal.h"
@@ -56,6 +57,68 @@ static int lzma_write_cfg(const struct erofs_compress_cfg *cfg, void *payload,
 	return sizeof(c);
 }
 
+/*
+ * Levels as erofs-utils numbers them: 0..9 are xz's presets, 100..109 the
+ * same with LZMA_PRESET_EXTREME (slower, a little smaller).
+ */
+#define LZMA_EXTREME_BASE	100
+
+static uint32_t lzma_preset(int level)
+{
+	return level >= LZMA_EXTREME_BASE ?
+		(uint32_t)(level - LZMA_EXTREME_BASE) | LZMA_PRESET_EXTREME :
+		(uint32_t)level;
+}
+
+static int lzma_check_params(const struct erofs_compress_cfg *cfg,
+			     struct erofs_log *log)
+{
+	int lc = cfg->lzma_lc >= 0 ? cfg->lzma_lc : LZMA_LC_DEFAULT;
+	int lp = cfg->lzma_lp >= 0 ? cfg->lzma_lp : LZMA_LP_DEFAULT;
+
+	if (cfg->level > 9 && cfg->level < LZMA_EXTREME_BASE) {
+		erofs_err(log, "lzma: level %d is not in 0..9 or 100..109 (extreme)",
+			  cfg->level);
+		return -EINVAL;
+	}
+	/* the kernel's MicroLZMA decoder (xz_dec) takes lc + lp <= 4 */
+	if (lc + lp > LZMA_LCLP_MAX) {
+		erofs_err(log, "lzma: lc + lp is %d, more than %d", lc + lp,
+			  LZMA_LCLP_MAX);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int lzma_set_opt(struct erofs_compress_cfg *cfg, const char *key,
+			const char *val, struct erofs_log *log)
+{
+	int *field, max;
+	char *end;
+	long v;
+
+	if (!strcmp(key, "lc")) {
+		field = &cfg->lzma_lc;
+		max = LZMA_LCLP_MAX;
+	} else if (!strcmp(key, "lp")) {
+		field = &cfg->lzma_lp;
+		max = LZMA_LCLP_MAX;
+	} else if (!strcmp(key, "pb")) {
+		field = &cfg->lzma_pb;
+		max = LZMA_PB_MAX;
+	} else {
+		return -ENOENT;
+	}
+	errno = 0;
+	v = strtol(val, &end, 10);
+	if (errno || end == val || *end || v < 0 || v > max) {
+		erofs_err(log, "lzma: %s '%s' is not in 0..%d", key, val, max);
+		return -EINVAL;
+	}
+	*field = (int)v;
+	return 0;
+}
+
 struct lzma_cctx {
 	lzma_stream strm;
 	lzma_options_lzma opt;
@@ -69,11 +132,17 @@ static int lzma_init_ctx(struct erofs_compress_ctx *ctx)
 	if (!c)
 		return -ENOMEM;
 	c->strm = init;
-	if (lzma_lzma_preset(&c->opt, (uint32_t)ctx->cfg.level)) {
+	if (lzma_lzma_preset(&c->opt, lzma_preset(ctx->cfg.level))) {
 		free(c);
 		return -EINVAL;
 	}
 	c->opt.dict_size = ctx->cfg.dictsize;
+	if (ctx->cfg.lzma_lc >= 0)
+		c->opt.lc = (uint32_t)ctx->cfg.lzma_lc;
+	if (ctx->cfg.lzma_lp >= 0)
+		c->opt.lp = (uint32_t)ctx->cfg.lzma_lp;
+	if (ctx->cfg.lzma_pb >= 0)
+		c->opt.pb = (uint32_t)ctx->cfg.lzma_pb;
 	ctx->priv = c;
 	return 0;
 }
@@ -160,7 +229,10 @@ const struct erofs_compressor erofs_compressor_lzma = {
 	.name = "lzma",
 	.alg = Z_EROFS_COMPRESSION_LZMA,
 	.built = true,
-	.default_level = 6, .min_level = 0, .max_level = 9,
+	.default_level = 6, .min_level = 0,
+	.max_level = LZMA_EXTREME_BASE + 9,
+	.check = lzma_check_params,
+	.set_opt = lzma_set_opt,
 	.default_dictsize = 1U << 16,
 	.min_dictsize = LZMA_DICT_KMIN,
 	.max_dictsize = LZMA_DICT_KMAX,

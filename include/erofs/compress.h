@@ -52,6 +52,12 @@ struct erofs_compressor {
 	int default_level, min_level, max_level;
 	uint32_t default_dictsize;	/* 0: the backend has no dictsize */
 	uint32_t min_dictsize, max_dictsize;
+	/*
+	 * A "-z ALG,KEY=VALUE" option of this backend only (lzma's lc, lp,
+	 * pb), stored in cfg; -ENOENT for a key it does not know.
+	 */
+	int (*set_opt)(struct erofs_compress_cfg *cfg, const char *key,
+		       const char *val, struct erofs_log *log);
 	/* extra validation of a parsed cfg (e.g. dictsize a power of two) */
 	int (*check)(const struct erofs_compress_cfg *cfg, struct erofs_log *log);
 	/* allocate ctx->priv for cfg; released by ->release */
@@ -84,6 +90,9 @@ struct erofs_compress_cfg {
 	uint32_t dictsize;		/* bytes (0 if the backend has none) */
 	unsigned int blkszbits;		/* filled by the writer */
 	uint32_t max_pclusterblks;	/* LZ4 record: largest pcluster */
+	/* lzma: literal context/position and position bits; -1 = the
+	 * preset's (written by its set_opt, read by its init) */
+	int lzma_lc, lzma_lp, lzma_pb;
 };
 
 struct erofs_compress_ctx {

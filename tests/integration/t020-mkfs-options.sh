@@ -362,6 +362,12 @@ if build k -T 0 -U 1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9 -zlz4hc -C64k -Efragment
 else
 	fail size-suffixes "$T_WHY"
 fi
+# lzma's extreme levels and literal/position bits (erofs-utils' spelling)
+if build lzmaopts -zlzma,level=109,lc=1,lp=2,pb=0; then
+	with_mount lzma-extreme-lclppb '[ "$(cat file)" = hello ] && [ "$(cat dir/sub/f)" = y ]'
+else
+	fail lzma-extreme-lclppb "$T_WHY"
+fi
 # erofs-utils' name for the libdeflate backend
 if build libdeflate -zlibdeflate; then
 	with_mount zlibdeflate-alias '[ "$(cat file)" = hello ]'

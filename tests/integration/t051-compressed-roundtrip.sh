@@ -97,6 +97,13 @@ for alg in $ALGS; do
 			-z"$alg" -C65536 -Eztailpacking
 		zcheck "$alg big-pcluster ztail bs$bs"
 	done
+	# erofs-utils' lzma spellings: an extreme level and lc/lp/pb
+	if [ "$alg" = lzma ]; then
+		rm -f "$T_TMP/img"
+		roundtrip "lzma extreme lc1 lp2 pb0" "$src" 4096 \
+			-zlzma,level=109,lc=1,lp=2,pb=0 -C16384
+		zcheck "lzma extreme lc1 lp2 pb0"
+	fi
 	# reproducible: same tree, same options, same bytes
 	if mkfs_image "$T_TMP/r1" "$src" 4096 -z"$alg" -Eztailpacking -T 1700000000 &&
 	   mkfs_image "$T_TMP/r2" "$src" 4096 -z"$alg" -Eztailpacking -T 1700000000; then

@@ -221,6 +221,21 @@ static void test_parse(void **state)
 			 -EINVAL);
 #endif
 #ifdef HAVE_LIBLZMA
+	/* erofs-utils' extreme levels and lzma's literal/position bits */
+	assert_int_equal(erofs_compress_cfg_parse(&cfg, "lzma,level=109,lc=1,lp=2,pb=0",
+						  NULL), 0);
+	assert_int_equal(cfg.level, 109);
+	assert_int_equal(cfg.lzma_lc, 1);
+	assert_int_equal(cfg.lzma_lp, 2);
+	assert_int_equal(cfg.lzma_pb, 0);
+	assert_int_equal(erofs_compress_cfg_parse(&cfg, "lzma,level=50", NULL),
+			 -EINVAL);
+	assert_int_equal(erofs_compress_cfg_parse(&cfg, "lzma,lc=4,lp=1", NULL),
+			 -EINVAL);
+	assert_int_equal(erofs_compress_cfg_parse(&cfg, "lzma,pb=5", NULL),
+			 -EINVAL);
+	assert_int_equal(erofs_compress_cfg_parse(&cfg, "zstd,lc=1", NULL),
+			 -EINVAL);
 	assert_int_equal(erofs_compress_cfg_parse(&cfg, "lzma,level=9,dictsize=8M",
 						  NULL), 0);
 	assert_int_equal(cfg.level, 9);
