@@ -65,10 +65,13 @@ struct erofs_wr_zpiece {
 	uint64_t off, len;
 };
 
-/* one append-only, unlinked spool file; each compression worker owns one */
+/* one append-only, unlinked spool file (zspool.c); each compression
+ * worker owns one */
 struct erofs_wr_spool {
 	int fd;
-	uint64_t len;
+	uint64_t len;			/* bytes appended (buffered included) */
+	uint8_t *wbuf;			/* appends not written yet, or NULL */
+	size_t wlen;
 };
 
 /*
@@ -238,6 +241,24 @@ int erofs_wr_dir_size(const struct erofs_wr *w, struct erofs_wr_inode *wi,
 int erofs_wr_dir_render(const struct erofs_wr *w,
 			const struct erofs_wr_inode *wi, uint8_t *buf);
 
+/* zspool.c */
+/* create an unlinked spool file in -T/TMPDIR; buffered: gather small
+ * appends (then erofs_wr_spool_flush before anyone reads it) */
+int erofs_wr_spool_open(struct erofs_wr *w, struct erofs_wr_spool *s,
+			bool buffered);
+void erofs_wr_spool_close(struct erofs_wr_spool *s);
+/* append at s->len; *off (may be NULL) receives where; 0 or -errno */
+int erofs_wr_spool_append(struct erofs_wr_spool *s, const void *buf,
+			  size_t len, uint64_t *off);
+int erofs_wr_spool_flush(struct erofs_wr_spool *s);
+/* write at pos, below s->len (space reserved earlier) */
+int erofs_wr_spool_pwrite(struct erofs_wr_spool *s, const void *buf,
+			  size_t len, uint64_t pos);
+/* read bytes [off, off + len) of the concatenation of pieces pc[0..nr) */
+int erofs_wr_spool_read(const struct erofs_wr *w,
+			const struct erofs_wr_zpiece *pc, size_t nr, void *buf,
+			size_t len, uint64_t off);
+
 /* zwrite.c */
 int erofs_wr_z_init(struct erofs_wr *w);
 void erofs_wr_z_release(struct erofs_wr *w);
@@ -252,10 +273,6 @@ void erofs_wr_z_features(struct erofs_wr *w);
 /* map header + indexes of a compressed inode into out (z->meta_len) */
 int erofs_wr_z_encode_meta(const struct erofs_wr *w,
 			   const struct erofs_wr_inode *wi, uint8_t *out);
-/* read bytes [off, off + len) of the concatenation of pieces pc[0..nr) */
-int erofs_wr_spool_read(const struct erofs_wr *w,
-			const struct erofs_wr_zpiece *pc, size_t nr, void *buf,
-			size_t len, uint64_t off);
 static inline bool erofs_wr_is_z(const struct erofs_wr_inode *wi)
 {
 	return wi->z && !wi->z->flat;

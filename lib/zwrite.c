@@ -47,13 +47,13 @@
  *    or raw, < 1 block) that layout may place right after the indexes.
  */
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include "erofs/ishare.h"
+#include "workpool.h"
 #include "writer_internal.h"
 
 /*
@@ -65,77 +65,6 @@
 #define WR_ZREAD	(1U << 20)	/* source read size */
 /* -E dedupe: the prefix that finds pclusters an extent may use in part */
 #define WR_ZPFX		4096U
-
-/* ---- spools: unlinked temporary files, append-only ---- */
-
-static int wr_spool_open(struct erofs_wr *w, struct erofs_wr_spool *s)
-{
-	const char *dir = w->p->tmpdir;
-	char path[4096];
-	int fd;
-
-	if (!dir)
-		dir = getenv("TMPDIR");
-	if (!dir || !*dir)
-		dir = "/tmp";
-	if (snprintf(path, sizeof(path), "%s/erofs-spool.XXXXXX", dir) >=
-	    (int)sizeof(path)) {
-		erofs_err(w->log, "spool directory name too long: %s", dir);
-		return -ENAMETOOLONG;
-	}
-	fd = mkstemp(path);
-	if (fd < 0) {
-		int err = -errno;
-
-		erofs_err(w->log, "cannot create a spool file in %s: %s", dir,
-			  strerror(errno));
-		return err;
-	}
-	unlink(path);
-	s->fd = fd;
-	s->len = 0;
-	return 0;
-}
-
-int erofs_wr_spool_read(const struct erofs_wr *w,
-			const struct erofs_wr_zpiece *pc, size_t nr, void *buf,
-			size_t len, uint64_t off)
-{
-	uint8_t *p = buf;
-
-	while (len) {
-		uint64_t at;
-		size_t n;
-		ssize_t got;
-
-		/* find the piece holding off */
-		while (nr && off >= pc->len) {
-			off -= pc->len;
-			pc++;
-			nr--;
-		}
-		if (!nr || pc->spool >= w->nr_spools) {
-			erofs_err(w->log,
-				  "internal error: spool read beyond the data");
-			return -EIO;
-		}
-		at = pc->off + off;
-		n = (size_t)EROFS_MIN((uint64_t)len, pc->len - off);
-		got = pread(w->spools[pc->spool].fd, p, n, (off_t)at);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0) {
-			erofs_err(w->log, "spool read error at %llu: %s",
-				  (unsigned long long)at,
-				  got ? strerror(errno) : "short read");
-			return got ? -errno : -EIO;
-		}
-		p += got;
-		off += (uint64_t)got;
-		len -= (size_t)got;
-	}
-	return 0;
-}
 
 /* ---- setup ---- */
 
@@ -233,14 +162,11 @@ void erofs_wr_z_release(struct erofs_wr *w)
 		}
 	}
 	for (i = 0; i < w->nr_spools; i++)
-		if (w->spools[i].fd >= 0)
-			close(w->spools[i].fd);
+		erofs_wr_spool_close(&w->spools[i]);
 	free(w->spools);
 	w->spools = NULL;
 	w->nr_spools = 0;
-	if (w->packed.fd >= 0)
-		close(w->packed.fd);
-	w->packed.fd = -1;
+	erofs_wr_spool_close(&w->packed);
 	free(w->zsrc);
 	w->zsrc = NULL;
 	w->nr_zsrc = 0;
@@ -293,8 +219,6 @@ struct wr_zpool;
 struct wr_zworker {
 	struct wr_zpool *pool;
 	unsigned int id;		/* = its spool number */
-	pthread_t thread;
-	bool started;
 	struct erofs_log log;		/* proxy into the build's log */
 	/* one compressor per -z algorithm, set up on first use */
 	struct erofs_compress_ctx ctx[EROFS_MKFS_MAX_COMPR];
@@ -305,10 +229,6 @@ struct wr_zworker {
 	uint8_t *buf;			/* the segment's bytes */
 	uint8_t *enc;			/* one encoded pcluster */
 	uint8_t *pcl;			/* the padded pcluster */
-	/* spool appends not written yet (most pclusters are one block:
-	 * gathering them saves a syscall each) */
-	uint8_t *wbuf;
-	size_t wlen;
 	uint64_t bytes_read;
 	/* the segment in hand, from file byte base */
 	uint64_t base;
@@ -317,35 +237,24 @@ struct wr_zworker {
 	const char *path;
 };
 
+/* one compression pass: its files, its queue (workpool.h job numbers
+ * index jobs[]) and its workers */
 struct wr_zpool {
 	struct erofs_wr *w;
-	pthread_mutex_t lock;		/* next, err, hashed counters */
-	pthread_cond_t hashed_cond;	/* some file's hash advanced */
-	pthread_mutex_t log_lock;	/* one message at a time */
+	struct erofs_workpool wp;	/* the hashed counters are guarded
+					 * by its lock */
 	struct wr_zfile *files;
 	size_t nr_files;
 	struct wr_zjobref *jobs;
-	size_t nr_jobs, next;
+	size_t nr_jobs;
 	size_t bufsz;			/* largest segment in the queue */
-	int stop;			/* atomic: an error happened */
-	int err;			/* the first error */
 	struct wr_zworker *wk;
 	unsigned int nr_wk;
 };
 
-static void wr_zlog_sink(void *priv, int level, const char *msg)
-{
-	struct wr_zpool *pool = priv;
-	const struct erofs_log *log = pool->w->log;
-
-	pthread_mutex_lock(&pool->log_lock);
-	log->sink(log->priv, level, msg);
-	pthread_mutex_unlock(&pool->log_lock);
-}
-
 static bool wr_zstopped(struct wr_zpool *pool)
 {
-	return __atomic_load_n(&pool->stop, __ATOMIC_ACQUIRE);
+	return erofs_workpool_stopped(&pool->wp);
 }
 
 static const char *wr_path(const struct erofs_wr_inode *wi)
@@ -353,68 +262,16 @@ static const char *wr_path(const struct erofs_wr_inode *wi)
 	return wi->node->path ? wi->node->path : wi->node->src_path;
 }
 
-/* as emit.c's WR_WBUF: larger pwrites copy slower on 6.18 */
-#define WR_ZWBUF	(64U << 10)
-
-static int wr_zwrite(struct wr_zworker *k, const uint8_t *p, size_t len,
-		     uint64_t pos)
-{
-	struct erofs_wr_spool *sp = &k->pool->w->spools[k->id];
-
-	while (len) {
-		ssize_t n = pwrite(sp->fd, p, EROFS_MIN(len, (size_t)WR_ZWBUF),
-				   (off_t)pos);
-
-		if (n < 0) {
-			int err = -errno;
-
-			if (errno == EINTR)
-				continue;
-			erofs_err(&k->log, "%s: spool write error: %s",
-				  k->path ? k->path : "?", strerror(errno));
-			return err;
-		}
-		p += n;
-		pos += (uint64_t)n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* write out the gathered appends; the spool is read only after the
- * workers are joined, and each flushes before it returns */
-static int wr_zflush(struct wr_zworker *k)
-{
-	struct erofs_wr_spool *sp = &k->pool->w->spools[k->id];
-	size_t len = k->wlen;
-
-	k->wlen = 0;
-	return len ? wr_zwrite(k, k->wbuf, len, sp->len - len) : 0;
-}
-
 /* append to the worker's spool; *off receives where it lands */
 static int wr_zappend(struct wr_zworker *k, const void *buf, size_t len,
 		      uint64_t *off)
 {
-	struct erofs_wr_spool *sp = &k->pool->w->spools[k->id];
-	uint64_t pos = sp->len;
-	int ret;
+	int ret = erofs_wr_spool_append(&k->pool->w->spools[k->id], buf, len,
+					off);
 
-	if (off)
-		*off = pos;
-	if (k->wlen + len > WR_ZWBUF) {
-		ret = wr_zflush(k);
-		if (ret)
-			return ret;
-	}
-	if (len >= WR_ZWBUF) {
-		ret = wr_zwrite(k, buf, len, pos);
-	} else {
-		memcpy(k->wbuf + k->wlen, buf, len);
-		k->wlen += len;
-		ret = 0;
-	}
-	sp->len = pos + len;
+	if (ret)
+		erofs_err(&k->log, "%s: spool write error: %s",
+			  k->path ? k->path : "?", strerror(-ret));
 	return ret;
 }
 
@@ -740,11 +597,11 @@ static int wr_zseg_hash(struct wr_zworker *k, uint32_t seg, size_t len)
 		/* wait for the previous segment's bytes */
 		bool ready;
 
-		pthread_mutex_lock(&pool->lock);
-		while (f->hashed < seg && !wr_zstopped(pool))
-			pthread_cond_wait(&pool->hashed_cond, &pool->lock);
+		erofs_workpool_lock(&pool->wp);
+		while (f->hashed < seg && erofs_workpool_wait(&pool->wp))
+			;
 		ready = f->hashed == seg;
-		pthread_mutex_unlock(&pool->lock);
+		erofs_workpool_unlock(&pool->wp);
 		if (!ready)
 			return -ECANCELED;
 	}
@@ -763,10 +620,10 @@ static int wr_zseg_hash(struct wr_zworker *k, uint32_t seg, size_t len)
 		return ret;
 	}
 	if (f->nr_seg > 1) {
-		pthread_mutex_lock(&pool->lock);
+		erofs_workpool_lock(&pool->wp);
 		f->hashed = seg + 1;
-		pthread_cond_broadcast(&pool->hashed_cond);
-		pthread_mutex_unlock(&pool->lock);
+		erofs_workpool_wake(&pool->wp);
+		erofs_workpool_unlock(&pool->wp);
 	}
 	return 0;
 }
@@ -859,41 +716,30 @@ static int wr_zseg_run(struct wr_zworker *k, const struct wr_zjobref *job)
 	return ret;
 }
 
-static void *wr_zworker_main(void *arg)
+static int wr_zjob_run(void *priv, unsigned int worker, size_t job)
 {
-	struct wr_zworker *k = arg;
-	struct wr_zpool *pool = k->pool;
-	int ret = 0;
+	struct wr_zpool *pool = priv;
 
-	for (;;) {
-		struct wr_zjobref job;
-
-		pthread_mutex_lock(&pool->lock);
-		if (wr_zstopped(pool) || pool->next == pool->nr_jobs) {
-			pthread_mutex_unlock(&pool->lock);
-			break;
-		}
-		job = pool->jobs[pool->next++];
-		pthread_mutex_unlock(&pool->lock);
-
-		ret = wr_zseg_run(k, &job);
-		if (ret)
-			break;
-	}
-	/* what this worker spooled must be in its file before the join */
-	if (!ret)
-		ret = wr_zflush(k);
-	if (ret) {
-		pthread_mutex_lock(&pool->lock);
-		/* -ECANCELED only follows someone else's error */
-		if (!pool->err && ret != -ECANCELED)
-			pool->err = ret;
-		__atomic_store_n(&pool->stop, 1, __ATOMIC_RELEASE);
-		pthread_cond_broadcast(&pool->hashed_cond);
-		pthread_mutex_unlock(&pool->lock);
-	}
-	return NULL;
+	return wr_zseg_run(&pool->wk[worker], &pool->jobs[job]);
 }
+
+/* what this worker spooled must be in its file before the join */
+static int wr_zjob_exit(void *priv, unsigned int worker)
+{
+	struct wr_zpool *pool = priv;
+	struct wr_zworker *k = &pool->wk[worker];
+	int ret = erofs_wr_spool_flush(&pool->w->spools[worker]);
+
+	if (ret)
+		erofs_err(&k->log, "%s: spool write error: %s",
+			  k->path ? k->path : "?", strerror(-ret));
+	return ret;
+}
+
+static const struct erofs_workpool_ops wr_zjob_ops = {
+	.run = wr_zjob_run,
+	.exit = wr_zjob_exit,
+};
 
 /* bytes of the map header and indexes (format.md 7.2, 7.5, 7.7) */
 static unsigned int wr_zmeta_len(const struct erofs_wr *w,
@@ -1228,7 +1074,7 @@ static int wr_packed_open(struct erofs_wr *w)
 
 	if (w->packed.fd >= 0)
 		return 0;
-	ret = wr_spool_open(w, &w->packed);
+	ret = erofs_wr_spool_open(w, &w->packed, false);
 	if (ret)
 		return ret;
 	/*
@@ -1415,17 +1261,6 @@ static int wr_zcollect(struct erofs_wr *w, struct wr_zfile *f,
 	return 0;
 }
 
-static unsigned int wr_zworkers(const struct erofs_mkfs_params *p)
-{
-	long n = p->workers;
-
-	if (!n)
-		n = sysconf(_SC_NPROCESSORS_ONLN);
-	if (n < 1)
-		n = 1;
-	return (unsigned int)EROFS_MIN(n, (long)EROFS_MKFS_MAX_WORKERS);
-}
-
 /* the --compress-hints rule for wi, NULL if none */
 static const struct erofs_zhint *wr_zhint(const struct erofs_wr *w,
 					  const struct erofs_wr_inode *wi)
@@ -1545,21 +1380,15 @@ static int wr_zworker_init(struct wr_zpool *pool, struct wr_zworker *k,
 
 	k->pool = pool;
 	k->id = id;
-	erofs_log_init(&k->log);
-	if (w->log && w->log->sink) {
-		k->log.level = w->log->level;
-		k->log.sink = wr_zlog_sink;
-		k->log.priv = pool;
-	}
+	erofs_workpool_log_init(&pool->wp, &k->log);
 	k->buf = malloc(pool->bufsz);
 	k->enc = malloc(pmax);
 	k->pcl = malloc(pmax);
-	k->wbuf = malloc(WR_ZWBUF);
 	if (w->ishare_id >= 0)
 		k->sha = erofs_sha256_new();
 	if (w->p->fragments || w->p->dedupe)
 		k->fsha = erofs_sha256_new();
-	if (!k->buf || !k->enc || !k->pcl || !k->wbuf ||
+	if (!k->buf || !k->enc || !k->pcl ||
 	    (w->ishare_id >= 0 && !k->sha) ||
 	    ((w->p->fragments || w->p->dedupe) && !k->fsha)) {
 		erofs_err(w->log, "out of memory for compression worker %u",
@@ -1585,7 +1414,6 @@ static void wr_zpool_release(struct wr_zpool *pool)
 		free(wk->buf);
 		free(wk->enc);
 		free(wk->pcl);
-		free(wk->wbuf);
 	}
 	free(pool->wk);
 	for (i = 0; i < pool->nr_files; i++) {
@@ -1601,9 +1429,7 @@ static void wr_zpool_release(struct wr_zpool *pool)
 	}
 	free(pool->files);
 	free(pool->jobs);
-	pthread_cond_destroy(&pool->hashed_cond);
-	pthread_mutex_destroy(&pool->lock);
-	pthread_mutex_destroy(&pool->log_lock);
+	erofs_workpool_release(&pool->wp);
 }
 
 /* at least nr spools (a later pass may want more than an earlier one) */
@@ -1620,22 +1446,12 @@ static int wr_zspools(struct erofs_wr *w, unsigned int nr)
 		return -ENOMEM;
 	w->spools = sp;
 	for (i = w->nr_spools; i < nr; i++) {
-		ret = wr_spool_open(w, &sp[i]);
+		ret = erofs_wr_spool_open(w, &sp[i], true);
 		if (ret)
 			return ret;
 		w->nr_spools = i + 1;
 	}
 	return 0;
-}
-
-static void wr_zpool_fail(struct wr_zpool *pool, int err)
-{
-	pthread_mutex_lock(&pool->lock);
-	if (!pool->err)
-		pool->err = err;
-	__atomic_store_n(&pool->stop, 1, __ATOMIC_RELEASE);
-	pthread_cond_broadcast(&pool->hashed_cond);
-	pthread_mutex_unlock(&pool->lock);
 }
 
 /*
@@ -1647,13 +1463,12 @@ static int wr_zpass(struct erofs_wr *w, struct erofs_wr_inode *only,
 		    struct wr_zshare *sh)
 {
 	struct wr_zpool pool = { .w = w };
-	unsigned int nr, i;
+	unsigned int nr = 0, i;
 	int ret;
 
-	pthread_mutex_init(&pool.lock, NULL);
-	pthread_mutex_init(&pool.log_lock, NULL);
-	pthread_cond_init(&pool.hashed_cond, NULL);
 	ret = wr_zqueue(w, &pool, only);
+	erofs_workpool_init(&pool.wp, pool.nr_jobs, w->p->workers,
+			    EROFS_MKFS_MAX_WORKERS, w->log);
 	if (ret) {
 		erofs_err(w->log, "cannot queue the files to compress: %s",
 			  strerror(-ret));
@@ -1661,7 +1476,7 @@ static int wr_zpass(struct erofs_wr *w, struct erofs_wr_inode *only,
 	}
 	if (!pool.nr_jobs)
 		goto out;
-	nr = (unsigned int)EROFS_MIN((size_t)wr_zworkers(w->p), pool.nr_jobs);
+	nr = pool.wp.nr_workers;
 	pool.wk = calloc(nr, sizeof(*pool.wk));
 	if (!pool.wk) {
 		erofs_err(w->log, "out of memory for %u compression workers",
@@ -1678,31 +1493,9 @@ static int wr_zpass(struct erofs_wr *w, struct erofs_wr_inode *only,
 	erofs_info(w->log, "compressing %s%zu files (%zu segments) with %u worker%s",
 		   only ? "the packed inode: " : "", pool.nr_files,
 		   pool.nr_jobs, nr, nr > 1 ? "s" : "");
-	if (nr == 1) {
-		wr_zworker_main(&pool.wk[0]);	/* no thread needed */
-	} else {
-		for (i = 0; i < nr; i++) {
-			int err = pthread_create(&pool.wk[i].thread, NULL,
-						 wr_zworker_main, &pool.wk[i]);
-
-			if (err) {
-				erofs_err(w->log,
-					  "cannot start compression thread %u: %s",
-					  i, strerror(err));
-				wr_zpool_fail(&pool, -err);
-				break;
-			}
-			pool.wk[i].started = true;
-		}
-		for (i = 0; i < nr; i++)
-			if (pool.wk[i].started)
-				pthread_join(pool.wk[i].thread, NULL);
-	}
+	ret = erofs_workpool_run(&pool.wp, &wr_zjob_ops, &pool);
 	for (i = 0; i < nr; i++)
 		w->data_bytes_read += pool.wk[i].bytes_read;
-	ret = pool.err;
-	if (!ret && wr_zstopped(&pool))
-		ret = -ECANCELED;	/* cannot happen: stop comes with err */
 	for (i = 0; i < pool.nr_files && !ret; i++) {
 		ret = wr_zcollect(w, &pool.files[i], sh);
 		if (ret)
