@@ -270,13 +270,36 @@ int erofs_wr_z_compress_all(struct erofs_wr *w);
 int erofs_wr_z_packed_finish(struct erofs_wr *w);
 /* after the plan: superblock bits and records of what was used */
 void erofs_wr_z_features(struct erofs_wr *w);
-/* map header + indexes of a compressed inode into out (z->meta_len) */
-int erofs_wr_z_encode_meta(const struct erofs_wr *w,
-			   const struct erofs_wr_inode *wi, uint8_t *out);
 static inline bool erofs_wr_is_z(const struct erofs_wr_inode *wi)
 {
 	return wi->z && !wi->z->flat;
 }
+
+/* zindex.c: map header + lcluster indexes, the mirror of zmap.c */
+struct erofs_wr_zmeta {
+	unsigned int blkszbits;
+	bool big;			/* big pclusters (CBLKCNT entries) */
+	uint64_t size;			/* i_size */
+	unsigned int body;		/* inode + inline xattrs: the header
+					 * follows, 8-byte aligned */
+	uint64_t startblk, nblocks;	/* the inode's own data blocks */
+	const struct erofs_wr_zinfo *z;	/* ext, meta_len, advise, alg, full,
+					 * inlined/inl_len, frag_* */
+	/* dedupe: block and size of the pcluster extent e refers to */
+	void (*ref)(const void *priv, const struct erofs_wr_extent *e,
+		    uint64_t *blk, uint32_t *pblks);
+	const void *priv;
+};
+/* bytes of the map header and indexes, padding before them included */
+unsigned int erofs_wr_zmeta_len(unsigned int blkszbits, unsigned int body,
+				uint64_t size, bool whole_frag, bool full);
+/* write z->meta_len bytes into out; 0 or -ENOMEM */
+int erofs_wr_zmeta_encode(const struct erofs_wr_zmeta *m, uint8_t *out);
+/* the same for a planned inode of the build */
+unsigned int erofs_wr_z_meta_len(const struct erofs_wr *w,
+				 const struct erofs_wr_inode *wi);
+int erofs_wr_z_encode_meta(const struct erofs_wr *w,
+			   const struct erofs_wr_inode *wi, uint8_t *out);
 
 /* layout.c */
 int erofs_wr_plan(struct erofs_wr *w, struct erofs_node *root);
