@@ -288,7 +288,7 @@ static int wr_emit_regular(struct wr_emit *e, const struct erofs_wr_inode *wi)
 	if (wi->z)
 		return wr_emit_zfile(e, wi);
 	/* a small packed inode is the packed spool, stored as is */
-	fd = wi->packed ? dup(e->w->packed.fd) :
+	fd = wi->packed ? dup(e->w->packed.spool.fd) :
 			  open(n->src_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
@@ -510,7 +510,7 @@ static int wr_emit_inode(struct wr_emit *e, const struct erofs_wr_inode *wi)
 static int wr_emit_shared(struct wr_emit *e)
 {
 	struct erofs_wr *w = e->w;
-	size_t i, len = w->pfx_in_packed ? 0 : erofs_wr_prefix_table_size(w);
+	size_t i, len = w->packed.pfx_in ? 0 : erofs_wr_prefix_table_size(w);
 	uint8_t *buf;
 	int ret = 0;
 
@@ -554,15 +554,15 @@ static int wr_write_super(struct wr_emit *e)
 		.xattr_blkaddr = 0,
 		.xattr_prefix_count = (uint8_t)w->nr_pfx,
 		.xattr_prefix_start = erofs_cpu_to_le32(
-			w->nr_pfx && !w->pfx_in_packed ?
+			w->nr_pfx && !w->packed.pfx_in ?
 			(uint32_t)(w->pfx_pos / 4) : 0),
 	};
 	uint8_t *blk;
 	int ret;
 
 	sb.rb.rootnid_2b = erofs_cpu_to_le16((uint16_t)w->inodes[0].nid);
-	if (w->packed_wi)
-		sb.packed_nid = erofs_cpu_to_le64(w->packed_wi->nid);
+	if (w->packed.wi)
+		sb.packed_nid = erofs_cpu_to_le64(w->packed.wi->nid);
 	memcpy(sb.uuid, p->uuid, sizeof(sb.uuid));
 	memcpy(sb.volume_name, p->volume_label, sizeof(sb.volume_name));
 	sb.volume_name[sizeof(sb.volume_name) - 1] = '\0';

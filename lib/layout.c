@@ -624,9 +624,25 @@ int erofs_wr_plan(struct erofs_wr *w, struct erofs_node *root)
 	for (i = 0; i < w->nr_inodes; i++)
 		erofs_wr_plan_form(w, &w->inodes[i]);
 	/* compression results decide layouts and sizes below */
-	ret = erofs_wr_z_compress_all(w);
+	ret = erofs_wr_z_compress_files(w);
+	if (!ret && w->p->nr_compr && w->p->compress_dirs)
+		ret = erofs_wr_packed_reserve_dirs(w);
 	if (ret)
 		return ret;
+	if (erofs_wr_packed_wanted(w)) {
+		/* the packed inode: a regular file in no directory, in the
+		 * last slot, compressed like any file (unless --zD makes it
+		 * wait for the other inodes' places) */
+		struct erofs_wr_inode *pk = &w->inodes[w->nr_inodes];
+
+		erofs_wr_packed_inode_init(w, pk, (uint32_t)w->nr_inodes + 1);
+		erofs_wr_plan_form(w, pk);
+		w->nr_inodes++;
+		if (!w->packed.late && pk->size > w->bs)
+			ret = erofs_wr_z_compress_inode(w, pk);
+		if (ret)
+			return ret;
+	}
 	erofs_wr_z_features(w);
 
 	/* COMPR_CFGS records follow the superblock (format.md 7.4) */
@@ -641,7 +657,7 @@ int erofs_wr_plan(struct erofs_wr *w, struct erofs_node *root)
 	/* prefix records and shared entries are 4-byte aligned */
 	w->pfx_pos = EROFS_ROUND_UP(cursor, 4);
 	w->shared_start = w->pfx_pos +
-			  (w->pfx_in_packed ? 0 : erofs_wr_prefix_table_size(w));
+			  (w->packed.pfx_in ? 0 : erofs_wr_prefix_table_size(w));
 	if (w->shared_start > w->pfx_pos || w->nr_shared)
 		cursor = w->shared_start;
 	for (i = 0; i < w->nr_shared; i++) {
@@ -656,20 +672,22 @@ int erofs_wr_plan(struct erofs_wr *w, struct erofs_node *root)
 	if (!w->order)
 		return -ENOMEM;
 	w->order[0] = &w->inodes[0];
-	ret = wr_place_rest(w, &cursor, w->packed_late ? w->packed_wi : NULL);
+	ret = wr_place_rest(w, &cursor, w->packed.late ? w->packed.wi : NULL);
 	if (ret)
 		return ret;
-	if (w->packed_late) {
+	if (w->packed.late) {
 		/*
 		 * --zD: with every other nid known, the directories can be
 		 * written into the packed inode and it compressed; it goes
 		 * last, so its size moves no other inode.
 		 */
-		ret = erofs_wr_z_packed_finish(w);
+		ret = erofs_wr_packed_write_dirs(w);
+		if (!ret && w->packed.wi->size > w->bs)
+			ret = erofs_wr_z_compress_inode(w, w->packed.wi);
 		if (ret)
 			return ret;
-		wr_place(w, w->packed_wi, &cursor);
-		w->order[w->nr_inodes - 1] = w->packed_wi;
+		wr_place(w, w->packed.wi, &cursor);
+		w->order[w->nr_inodes - 1] = w->packed.wi;
 	}
 	w->meta_end = cursor;
 

@@ -78,7 +78,7 @@ int erofs_mkfs_build(const struct erofs_mkfs_params *p, struct erofs_node *root,
 		     struct erofs_io *io, struct erofs_mkfs_stats *stats)
 {
 	struct erofs_wr w = {
-		.p = p, .log = p->log, .io = io, .packed = { .fd = -1 },
+		.p = p, .log = p->log, .io = io,
 	};
 	int ret;
 
@@ -93,6 +93,7 @@ int erofs_mkfs_build(const struct erofs_mkfs_params *p, struct erofs_node *root,
 		erofs_err(p->log, "no root to build");
 		return -EINVAL;
 	}
+	erofs_wr_packed_init(&w.packed);
 	w.blkszbits = p->blkszbits;
 	w.bs = 1U << p->blkszbits;
 
@@ -113,7 +114,7 @@ int erofs_mkfs_build(const struct erofs_mkfs_params *p, struct erofs_node *root,
 	if (w.nr_pfx) {
 		w.feature_incompat |= EROFS_FEATURE_INCOMPAT_XATTR_PREFIXES;
 		/* else it is in the packed inode, where old kernels look */
-		if (!w.pfx_in_packed)
+		if (!w.packed.pfx_in)
 			w.feature_compat |= EROFS_FEATURE_COMPAT_PLAIN_XATTR_PFX;
 	}
 	if (w.ishare_id >= 0)

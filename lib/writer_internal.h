@@ -19,6 +19,8 @@
 
 #include "erofs/compress.h"
 #include "erofs/erofs_fs.h"
+#include "erofs/htab.h"
+#include "erofs/ishare.h"
 #include "erofs/mkfs.h"
 #include "erofs/xattr.h"
 #include "erofs/zhints.h"
@@ -42,7 +44,7 @@ struct erofs_wr_extent {
 	uint32_t llen;			/* decoded bytes */
 	uint32_t pblks;			/* pcluster blocks; 0 = inline */
 	uint8_t type;			/* Z_EROFS_LCLUSTER_TYPE_PLAIN/HEAD1 */
-	/* -E dedupe: 1 + index into w->zsrc of the identical extent whose
+	/* -E dedupe: 1 + index into w->dedupe.src of the identical extent whose
 	 * pcluster this one uses instead of its own; 0 = its own */
 	uint32_t ref;
 	bool partial;			/* ref: only a prefix of what that
@@ -146,6 +148,39 @@ struct erofs_wr_inode {
 	struct erofs_wr_zinfo *z;	/* compression result, NULL if none */
 };
 
+/*
+ * The packed inode (zpacked.c): its data (the long prefix table when
+ * pfx_in, fragments in inode order, then --zD directories) and its inode,
+ * the extra slot at the end of inodes[] (wi, NULL if nothing needed it).
+ */
+struct erofs_wr_fragkey;
+struct erofs_wr_packed {
+	struct erofs_wr_spool spool;	/* fd -1 until something goes in */
+	struct erofs_node node;
+	struct erofs_wr_inode *wi;
+	bool pfx_in;			/* the prefix table is in it */
+	/* --zD: directories live in it, so it is filled, compressed and
+	 * placed after every other inode */
+	bool late;
+	size_t nr_dirs;
+	/* fragments stored, by content: identical ones are stored once */
+	struct erofs_wr_fragkey *frags;
+	size_t nr_frags, cap_frags;
+	struct erofs_htab ftab;		/* hash -> index in frags */
+};
+
+/* -E dedupe (zdedupe.c): pclusters that identical extents may use */
+struct erofs_wr_dkey;
+struct erofs_wr_dedupe {
+	struct erofs_wr_zsrc *src;	/* extent refs point here (1-based) */
+	size_t nr_src, cap_src;
+	uint64_t nr_ref;		/* extents using another's pcluster */
+	struct erofs_wr_dkey *keys;	/* content keys of src[] */
+	size_t nr_keys, cap_keys;
+	struct erofs_htab tab;		/* whole extents -> keys[] */
+	struct erofs_htab ptab;		/* their first bytes -> keys[] */
+};
+
 struct erofs_wr {
 	const struct erofs_mkfs_params *p;
 	struct erofs_log *log;
@@ -196,24 +231,8 @@ struct erofs_wr {
 	unsigned int nr_spools;
 	uint64_t nr_zfiles;		/* files stored compressed */
 	bool any_inline_z;		/* some inode has an inline pcluster */
-	/*
-	 * -E fragments: the packed inode's data (fragments in inode order,
-	 * after the long prefix table when pfx_in_packed) and its inode,
-	 * the extra slot at the end of inodes[] (packed_wi, NULL if no file
-	 * left a fragment).
-	 */
-	struct erofs_wr_spool packed;
-	/* -E dedupe: pclusters that identical extents may point at */
-	struct erofs_wr_zsrc *zsrc;
-	size_t nr_zsrc;
-	uint64_t nr_zref;		/* extents using another's pcluster */
-	struct erofs_node packed_node;
-	struct erofs_wr_inode *packed_wi;
-	bool pfx_in_packed;		/* the prefix table is in it */
-	/* --zD: directories live in the packed inode, so it is filled,
-	 * compressed and placed after every other inode */
-	bool packed_late;
-	size_t nr_zdirs;
+	struct erofs_wr_packed packed;
+	struct erofs_wr_dedupe dedupe;
 	uint8_t cfg_rec[64];		/* COMPR_CFGS records (after the sb) */
 	unsigned int cfg_len;
 };
@@ -263,17 +282,53 @@ int erofs_wr_spool_read(const struct erofs_wr *w,
 int erofs_wr_z_init(struct erofs_wr *w);
 void erofs_wr_z_release(struct erofs_wr *w);
 /* compress every candidate file (one read each, fingerprint included),
- * with p->workers threads; the result does not depend on their number */
-int erofs_wr_z_compress_all(struct erofs_wr *w);
-/* --zD: once all other inodes are placed, write the directories into
- * the packed spool and compress it */
-int erofs_wr_z_packed_finish(struct erofs_wr *w);
+ * with p->workers threads; the result does not depend on their number.
+ * Fragments go to the packed inode, identical extents are shared. */
+int erofs_wr_z_compress_files(struct erofs_wr *w);
+/* compress one more inode (the packed one), the same way */
+int erofs_wr_z_compress_inode(struct erofs_wr *w, struct erofs_wr_inode *wi);
 /* after the plan: superblock bits and records of what was used */
 void erofs_wr_z_features(struct erofs_wr *w);
+static inline const char *erofs_wr_path(const struct erofs_wr_inode *wi)
+{
+	return wi->node->path ? wi->node->path : wi->node->src_path;
+}
+
 static inline bool erofs_wr_is_z(const struct erofs_wr_inode *wi)
 {
 	return wi->z && !wi->z->flat;
 }
+
+/* zdedupe.c */
+/* SHA-256 of an extent's decoded bytes into esha, and of its first bytes
+ * into psha (when it is that long); in the workers */
+int erofs_wr_dedupe_hash(struct erofs_sha256 *sha, const void *src,
+			 uint32_t llen, uint8_t *esha, uint8_t *psha);
+/* main thread, inode order: extents wi->z->ext[first..first + nr), with
+ * their hashes, use earlier identical pclusters or are offered to later */
+int erofs_wr_dedupe_extents(struct erofs_wr *w, struct erofs_wr_inode *wi,
+			    size_t first, size_t nr,
+			    const uint8_t (*esha)[EROFS_ISHARE_DIGEST_LEN],
+			    const uint8_t (*psha)[EROFS_ISHARE_DIGEST_LEN]);
+void erofs_wr_dedupe_release(struct erofs_wr_dedupe *d);
+
+/* zpacked.c */
+void erofs_wr_packed_init(struct erofs_wr_packed *pk);
+void erofs_wr_packed_release(struct erofs_wr_packed *pk);
+/* does the image need a packed inode (something went into it)? */
+bool erofs_wr_packed_wanted(const struct erofs_wr *w);
+/* store a fragment (spool pieces pc[0..nr), len bytes); sha: its content
+ * key when it may be shared, else NULL; *off: where it is */
+int erofs_wr_packed_add_frag(struct erofs_wr *w,
+			     const struct erofs_wr_zpiece *pc, size_t nr,
+			     uint64_t len, const uint8_t *sha, uint64_t *off);
+/* --zD: reserve every directory's place (their wi->z, whole fragments) */
+int erofs_wr_packed_reserve_dirs(struct erofs_wr *w);
+/* make wi (serial number ino) the packed inode over what was stored */
+void erofs_wr_packed_inode_init(struct erofs_wr *w, struct erofs_wr_inode *wi,
+				uint32_t ino);
+/* --zD, once every other inode is placed: write the directories */
+int erofs_wr_packed_write_dirs(struct erofs_wr *w);
 
 /* zindex.c: map header + lcluster indexes, the mirror of zmap.c */
 struct erofs_wr_zmeta {

@@ -259,7 +259,7 @@ static void wr_zref(const void *priv, const struct erofs_wr_extent *e,
 		    uint64_t *blk, uint32_t *pblks)
 {
 	const struct erofs_wr *w = priv;
-	const struct erofs_wr_zsrc *src = &w->zsrc[e->ref - 1];
+	const struct erofs_wr_zsrc *src = &w->dedupe.src[e->ref - 1];
 	const struct erofs_wr_extent *se = &src->wi->z->ext[src->ext];
 
 	*blk = src->wi->startblk + se->pofs;

@@ -63,8 +63,6 @@
  */
 #define WR_ZSEGMENT	(16U << 20)
 #define WR_ZREAD	(1U << 20)	/* source read size */
-/* -E dedupe: the prefix that finds pclusters an extent may use in part */
-#define WR_ZPFX		4096U
 
 /* ---- setup ---- */
 
@@ -77,7 +75,6 @@ int erofs_wr_z_init(struct erofs_wr *w)
 
 	w->spools = NULL;
 	w->nr_spools = 0;
-	w->packed.fd = -1;
 	if (!p->nr_compr) {
 		if (p->fragments || p->dedupe || p->compress_dirs)
 			erofs_warn(w->log,
@@ -166,10 +163,8 @@ void erofs_wr_z_release(struct erofs_wr *w)
 	free(w->spools);
 	w->spools = NULL;
 	w->nr_spools = 0;
-	erofs_wr_spool_close(&w->packed);
-	free(w->zsrc);
-	w->zsrc = NULL;
-	w->nr_zsrc = 0;
+	erofs_wr_packed_release(&w->packed);
+	erofs_wr_dedupe_release(&w->dedupe);
 }
 
 /* ---- the work queue ---- */
@@ -180,7 +175,7 @@ struct wr_zseg {
 	size_t nr_ext, cap_ext;
 	/* -E dedupe: SHA-256 of each extent's decoded bytes */
 	uint8_t (*esha)[EROFS_ISHARE_DIGEST_LEN];
-	/* and of their first WR_ZPFX bytes (extents at least that long) */
+	/* and of their first bytes (zdedupe.c: to find longer ones) */
 	uint8_t (*psha)[EROFS_ISHARE_DIGEST_LEN];
 	struct erofs_wr_zpiece pcl;	/* its pclusters */
 	uint64_t zblocks;
@@ -257,11 +252,6 @@ static bool wr_zstopped(struct wr_zpool *pool)
 	return erofs_workpool_stopped(&pool->wp);
 }
 
-static const char *wr_path(const struct erofs_wr_inode *wi)
-{
-	return wi->node->path ? wi->node->path : wi->node->src_path;
-}
-
 /* append to the worker's spool; *off receives where it lands */
 static int wr_zappend(struct wr_zworker *k, const void *buf, size_t len,
 		      uint64_t *off)
@@ -307,24 +297,10 @@ static int wr_zadd(struct wr_zworker *k, uint64_t la, uint32_t llen,
 		}
 	}
 	if (w->p->dedupe) {
-		/* the extent's identity: its decoded bytes; and, to find
-		 * pclusters it is a prefix of, its first WR_ZPFX bytes */
-		const uint8_t *src = k->buf + (la - k->base);
-		int ret = erofs_sha256_reset(k->fsha);
+		int ret = erofs_wr_dedupe_hash(k->fsha, k->buf + (la - k->base),
+					       llen, s->esha[s->nr_ext],
+					       s->psha[s->nr_ext]);
 
-		if (!ret)
-			ret = erofs_sha256_update(k->fsha, src, llen);
-		if (!ret)
-			ret = erofs_sha256_final(k->fsha, s->esha[s->nr_ext]);
-		if (!ret && llen >= WR_ZPFX) {
-			ret = erofs_sha256_reset(k->fsha);
-			if (!ret)
-				ret = erofs_sha256_update(k->fsha, src,
-							  WR_ZPFX);
-			if (!ret)
-				ret = erofs_sha256_final(k->fsha,
-							 s->psha[s->nr_ext]);
-		}
 		if (ret) {
 			erofs_err(&k->log, "%s: cannot hash an extent: %s",
 				  k->path, strerror(-ret));
@@ -537,7 +513,7 @@ static int wr_zseg_read(struct wr_zworker *k, uint64_t base, size_t len,
 	uint8_t c;
 
 	/* the packed inode's bytes are the packed spool (whole, final) */
-	fd = wi->packed ? dup(k->pool->w->packed.fd) :
+	fd = wi->packed ? dup(k->pool->w->packed.spool.fd) :
 			  open(n->src_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
@@ -680,7 +656,7 @@ static int wr_zseg_run(struct wr_zworker *k, const struct wr_zjobref *job)
 		k->ctx_ok |= 1U << f->ci;
 	}
 	k->cur = &k->ctx[f->ci];
-	k->path = wr_path(f->wi);
+	k->path = erofs_wr_path(f->wi);
 	ret = wr_zseg_read(k, base, len, last_seg);
 	if (!ret && f->wi->fingerprint)
 		ret = wr_zseg_hash(k, job->seg, len);
@@ -738,405 +714,30 @@ static const struct erofs_workpool_ops wr_zjob_ops = {
 	.exit = wr_zjob_exit,
 };
 
-/*
- * Fragments already in the packed spool, by content (SHA-256 and length),
- * so that identical ones are stored once.  Open addressing; filled in
- * inode order by the main thread, so the sharing is deterministic.
- */
-struct wr_fragkey {
-	uint8_t sha[EROFS_ISHARE_DIGEST_LEN];
-	uint64_t len, off;
-	bool used;
-};
-
-struct wr_fragset {
-	struct wr_fragkey *tab;
-	size_t cap, nr;
-};
-
-static struct wr_fragkey *wr_fragset_slot(struct wr_fragset *fs,
-					  const uint8_t *sha, uint64_t len)
-{
-	size_t i;
-
-	memcpy(&i, sha, sizeof(i));
-	for (i &= fs->cap - 1;; i = (i + 1) & (fs->cap - 1)) {
-		struct wr_fragkey *k = &fs->tab[i];
-
-		if (!k->used || (k->len == len &&
-				 !memcmp(k->sha, sha, sizeof(k->sha))))
-			return k;
-	}
-}
-
-static int wr_fragset_grow(struct wr_fragset *fs)
-{
-	struct wr_fragset n = { .cap = fs->cap ? 2 * fs->cap : 256 };
-	size_t i;
-
-	n.tab = calloc(n.cap, sizeof(*n.tab));
-	if (!n.tab)
-		return -ENOMEM;
-	for (i = 0; i < fs->cap; i++)
-		if (fs->tab[i].used)
-			*wr_fragset_slot(&n, fs->tab[i].sha,
-					 fs->tab[i].len) = fs->tab[i];
-	n.nr = fs->nr;
-	free(fs->tab);
-	*fs = n;
-	return 0;
-}
-
-/*
- * -E dedupe: extents already stored, by decoded content.  The key holds
- * everything that makes two pclusters interchangeable: the decoded bytes
- * (SHA-256 and length), the lcluster type and the algorithm.
- */
-struct wr_dkey {
-	uint8_t sha[EROFS_ISHARE_DIGEST_LEN];
-	uint32_t llen, src;		/* src: 1 + index into w->zsrc */
-	uint8_t type, alg;
-};
-
-struct wr_zshare {
-	struct wr_fragset frags;
-	struct wr_dkey *tab;
-	size_t cap, nr;
-	/* the first stored HEAD1 extent for each (first WR_ZPFX bytes,
-	 * algorithm): llen is WR_ZPFX, type HEAD1 in every key */
-	struct wr_dkey *ptab;
-	size_t pcap, pnr;
-};
-
-static struct wr_dkey *wr_dtab_slot(struct wr_dkey *tab, size_t cap,
-				    const struct wr_dkey *key)
-{
-	size_t i;
-
-	memcpy(&i, key->sha, sizeof(i));
-	for (i &= cap - 1;; i = (i + 1) & (cap - 1)) {
-		struct wr_dkey *d = &tab[i];
-
-		if (!d->src || (d->llen == key->llen && d->type == key->type &&
-				d->alg == key->alg &&
-				!memcmp(d->sha, key->sha, sizeof(d->sha))))
-			return d;
-	}
-}
-
-/* room for one more key in the table *tab of *cap slots, *nr used */
-static int wr_dtab_grow(struct wr_dkey **tab, size_t *cap, size_t nr)
-{
-	size_t ncap = *cap ? 2 * *cap : 1024, i;
-	struct wr_dkey *n;
-
-	if (2 * (nr + 1) <= *cap)
-		return 0;
-	n = calloc(ncap, sizeof(*n));
-	if (!n)
-		return -ENOMEM;
-	for (i = 0; i < *cap; i++)
-		if ((*tab)[i].src)
-			*wr_dtab_slot(n, ncap, &(*tab)[i]) = (*tab)[i];
-	free(*tab);
-	*tab = n;
-	*cap = ncap;
-	return 0;
-}
-
-/* wi's source, as the workers read it (at n->src_off) */
-static int wr_zopen_src(const struct erofs_wr *w,
-			const struct erofs_wr_inode *wi)
-{
-	int fd = open(wi->node->src_path, O_RDONLY | O_CLOEXEC), err;
-
-	if (fd >= 0)
-		return fd;
-	err = errno;
-	erofs_err(w->log, "%s: cannot open %s: %s", wr_path(wi),
-		  wi->node->src_path, strerror(err));
-	return -err;
-}
-
-/* len bytes of wi's data from la, from its source fd */
-static int wr_zread_src(const struct erofs_wr *w,
-			const struct erofs_wr_inode *wi, int fd, uint64_t la,
-			void *buf, size_t len)
-{
-	uint8_t *p = buf;
-
-	while (len) {
-		ssize_t got = pread(fd, p, len,
-				    (off_t)(wi->node->src_off + la));
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0) {
-			erofs_err(w->log, "%s: read error: %s", wr_path(wi),
-				  got ? strerror(errno) : "file shrank");
-			return got ? -errno : -EIO;
-		}
-		p += got;
-		la += (uint64_t)got;
-		len -= (size_t)got;
-	}
-	return 0;
-}
-
-/*
- * Are the first len decoded bytes of extent a (of file wa) and of extent b
- * (of wb) the same?  The prefix hashes matched; this reads both from their
- * sources to be sure, stopping at the first difference.
- */
-static int wr_zsame_prefix(const struct erofs_wr *w,
-			   const struct erofs_wr_inode *wa, uint64_t la_a,
-			   const struct erofs_wr_inode *wb, uint64_t la_b,
-			   uint64_t len, bool *same)
-{
-	uint8_t *x = malloc(2 * 65536), *y = x + 65536;
-	int fa = -1, fb = -1, ret;
-	uint64_t done = 0;
-
-	*same = false;
-	if (!x)
-		return -ENOMEM;
-	ret = fa = wr_zopen_src(w, wa);
-	if (fa >= 0)
-		ret = fb = wr_zopen_src(w, wb);
-	if (fb >= 0) {
-		ret = 0;
-		*same = true;
-	}
-	while (done < len && *same && !ret) {
-		size_t n = (size_t)EROFS_MIN(len - done, 65536ULL);
-
-		ret = wr_zread_src(w, wa, fa, la_a + done, x, n);
-		if (!ret)
-			ret = wr_zread_src(w, wb, fb, la_b + done, y, n);
-		*same = !ret && !memcmp(x, y, n);
-		done += n;
-	}
-	if (fa >= 0)
-		close(fa);
-	if (fb >= 0)
-		close(fb);
-	free(x);
-	return ret;
-}
-
-/*
- * Point every extent of f that equals an earlier stored one at that
- * pcluster, and offer the others to later files.  The extent that may
- * still become an inline tail (layout decides) takes no part.
- */
-static int wr_zdedupe(struct erofs_wr *w, struct wr_zfile *f,
-		      struct wr_zshare *sh)
-{
-	struct erofs_wr_zinfo *z = f->wi->z;
-	size_t i = 0, n = z->nr_ext - (z->inl_len ? 1 : 0), j;
-	uint32_t k;
-	int ret;
-
-	for (k = 0; k < f->nr_seg; k++) {
-		const struct wr_zseg *sg = &f->seg[k];
-
-		for (j = 0; j < sg->nr_ext; j++, i++) {
-			struct erofs_wr_extent *e = &z->ext[i];
-			struct wr_dkey key = {
-				.llen = e->llen, .type = e->type,
-				.alg = (uint8_t)z->alg,
-			}, *d;
-
-			struct wr_dkey pkey = {
-				.llen = WR_ZPFX, .alg = (uint8_t)z->alg,
-				.type = Z_EROFS_LCLUSTER_TYPE_HEAD1,
-			}, *pd = NULL;
-
-			if (i >= n || !e->pblks)
-				continue;
-			memcpy(key.sha, sg->esha[j], sizeof(key.sha));
-			ret = wr_dtab_grow(&sh->tab, &sh->cap, sh->nr);
-			if (ret)
-				return ret;
-			d = wr_dtab_slot(sh->tab, sh->cap, &key);
-			if (d->src) {
-				e->ref = d->src;
-				z->zblocks -= e->pblks;
-				z->nr_ref++;
-				continue;
-			}
-			if (e->type == Z_EROFS_LCLUSTER_TYPE_HEAD1 &&
-			    e->llen >= WR_ZPFX) {
-				memcpy(pkey.sha, sg->psha[j], sizeof(pkey.sha));
-				ret = wr_dtab_grow(&sh->ptab, &sh->pcap,
-						   sh->pnr);
-				if (ret)
-					return ret;
-				pd = wr_dtab_slot(sh->ptab, sh->pcap, &pkey);
-			}
-			if (pd && pd->src) {
-				/*
-				 * A longer extent starts with the same
-				 * bytes: decode just this one's length of
-				 * its pcluster (format.md 7.9, partial
-				 * reference; full indexes only).
-				 */
-				const struct erofs_wr_zsrc *src =
-					&w->zsrc[pd->src - 1];
-				const struct erofs_wr_extent *se =
-					&src->wi->z->ext[src->ext];
-				bool same = false;
-
-				if (se->llen > e->llen) {
-					ret = wr_zsame_prefix(w, f->wi, e->la,
-							      src->wi, se->la,
-							      e->llen, &same);
-					if (ret)
-						return ret;
-				}
-				if (same) {
-					e->ref = pd->src;
-					e->partial = true;
-					z->zblocks -= e->pblks;
-					z->nr_ref++;
-					continue;
-				}
-			}
-			if (w->nr_zsrc % 1024 == 0) {
-				struct erofs_wr_zsrc *v = realloc(w->zsrc,
-					(w->nr_zsrc + 1024) * sizeof(*v));
-
-				if (!v)
-					return -ENOMEM;
-				w->zsrc = v;
-			}
-			w->zsrc[w->nr_zsrc++] = (struct erofs_wr_zsrc){
-				.wi = f->wi, .ext = (uint32_t)i,
-			};
-			key.src = (uint32_t)w->nr_zsrc;
-			*d = key;
-			sh->nr++;
-			if (pd && !pd->src) {
-				pkey.src = key.src;
-				*pd = pkey;
-				sh->pnr++;
-			}
-		}
-	}
-	/* compact packs count blocks; shared ones need real addresses */
-	if (z->nr_ref)
-		z->full = true;
-	w->nr_zref += z->nr_ref;
-	return 0;
-}
-
-static int wr_packed_werr(struct erofs_wr *w)
-{
-	erofs_err(w->log, "packed inode spool write error: %s",
-		  strerror(errno ? errno : EIO));
-	return -EIO;
-}
-
-/* the packed spool, opened by the first fragment: it brings the long
- * prefix table along */
-static int wr_packed_open(struct erofs_wr *w)
-{
-	int ret;
-
-	if (w->packed.fd >= 0)
-		return 0;
-	ret = erofs_wr_spool_open(w, &w->packed, false);
-	if (ret)
-		return ret;
-	/*
-	 * Kernels before PLAIN_XATTR_PFX look for the prefix table in the
-	 * packed inode whenever one exists (format.md 4.6).
-	 */
-	if (w->nr_pfx) {
-		size_t tl = erofs_wr_prefix_table_size(w);
-		uint8_t *t = calloc(1, tl);
-
-		if (!t)
-			return -ENOMEM;
-		erofs_wr_prefix_table_encode(w, t);
-		ret = pwrite(w->packed.fd, t, tl, 0) == (ssize_t)tl ? 0 : -EIO;
-		free(t);
-		if (ret)
-			return wr_packed_werr(w);
-		w->packed.len = tl;
-		w->pfx_in_packed = true;
-	}
-	return 0;
-}
-
-/* append spool bytes (the pieces pc[0..nr), len in all) to the packed
- * spool */
-static int wr_packed_append(struct erofs_wr *w, const struct erofs_wr_zpiece *pc,
-			    size_t nr, uint64_t len, uint64_t *off)
-{
-	uint8_t buf[65536];
-	uint64_t done = 0;
-	int ret;
-
-	ret = wr_packed_open(w);
-	if (ret)
-		return ret;
-	*off = w->packed.len;
-	while (done < len) {
-		size_t n = (size_t)EROFS_MIN(len - done, (uint64_t)sizeof(buf));
-
-		ret = erofs_wr_spool_read(w, pc, nr, buf, n, done);
-		if (ret)
-			return ret;
-		if (pwrite(w->packed.fd, buf, n, (off_t)(w->packed.len + done)) !=
-		    (ssize_t)n)
-			return wr_packed_werr(w);
-		done += n;
-	}
-	w->packed.len += len;
-	return 0;
-}
-
 /* give a file's fragment its place in the packed inode */
 static int wr_zcollect_frag(struct erofs_wr *w, struct wr_zfile *f,
-			    struct wr_zshare *sh, uint64_t frag_len)
+			    uint64_t frag_len)
 {
 	struct erofs_wr_zinfo *z = f->wi->z;
 	const struct wr_zseg *last = &f->seg[f->nr_seg - 1];
 	struct erofs_wr_zpiece *pc;
 	struct erofs_wr_extent *e;
-	struct wr_fragset *fs = &sh->frags;
-	struct wr_fragkey *key = NULL;
 	size_t nr = 0;
 	uint32_t k;
 	int ret;
 
-	if (last->frag_keyed) {
-		if (2 * (fs->nr + 1) > fs->cap && (ret = wr_fragset_grow(fs)))
-			return ret;
-		key = wr_fragset_slot(fs, last->frag_sha, frag_len);
-	}
-	if (key && key->used) {
-		z->frag_off = key->off;
-	} else {
-		pc = malloc(f->nr_seg * sizeof(*pc));
-		if (!pc)
-			return -ENOMEM;
-		for (k = 0; k < f->nr_seg; k++)
-			if (f->seg[k].frag.len)
-				pc[nr++] = f->seg[k].frag;
-		ret = wr_packed_append(w, pc, nr, frag_len, &z->frag_off);
-		free(pc);
-		if (ret)
-			return ret;
-		if (key) {
-			memcpy(key->sha, last->frag_sha, sizeof(key->sha));
-			key->len = frag_len;
-			key->off = z->frag_off;
-			key->used = true;
-			fs->nr++;
-		}
-	}
+	pc = malloc(f->nr_seg * sizeof(*pc));
+	if (!pc)
+		return -ENOMEM;
+	for (k = 0; k < f->nr_seg; k++)
+		if (f->seg[k].frag.len)
+			pc[nr++] = f->seg[k].frag;
+	ret = erofs_wr_packed_add_frag(w, pc, nr, frag_len,
+				       last->frag_keyed ? last->frag_sha : NULL,
+				       &z->frag_off);
+	free(pc);
+	if (ret)
+		return ret;
 	z->frag_len = frag_len;
 	z->whole_frag = frag_len == f->wi->size;
 	if (z->whole_frag)
@@ -1154,8 +755,7 @@ static int wr_zcollect_frag(struct erofs_wr *w, struct wr_zfile *f,
 }
 
 /* collect one file's segments (main thread, inode order) */
-static int wr_zcollect(struct erofs_wr *w, struct wr_zfile *f,
-		       struct wr_zshare *sh)
+static int wr_zcollect(struct erofs_wr *w, struct wr_zfile *f)
 {
 	struct erofs_wr_zinfo *z = f->wi->z;
 	const struct wr_zseg *last = &f->seg[f->nr_seg - 1];
@@ -1215,14 +815,20 @@ static int wr_zcollect(struct erofs_wr *w, struct wr_zfile *f,
 	if (!z->flat) {
 		w->zcfg_used |= 1U << f->ci;
 		z->full = w->p->legacy_compress;
-		/* the packed inode (second pass, sh NULL) takes no part */
-		if (sh && w->p->dedupe) {
-			ret = wr_zdedupe(w, f, sh);
+		/* the packed inode takes no part */
+		for (k = 0, i = 0; !f->wi->packed && w->p->dedupe &&
+				   k < f->nr_seg; k++) {
+			const struct wr_zseg *sg = &f->seg[k];
+
+			ret = erofs_wr_dedupe_extents(w, f->wi, i, sg->nr_ext,
+				(const uint8_t (*)[EROFS_ISHARE_DIGEST_LEN])sg->esha,
+				(const uint8_t (*)[EROFS_ISHARE_DIGEST_LEN])sg->psha);
 			if (ret)
 				return ret;
+			i += sg->nr_ext;
 		}
 		if (frag_len) {
-			ret = wr_zcollect_frag(w, f, sh, frag_len);
+			ret = wr_zcollect_frag(w, f, frag_len);
 			if (ret)
 				return ret;
 		}
@@ -1430,8 +1036,7 @@ static int wr_zspools(struct erofs_wr *w, unsigned int nr)
  * then collect the results in inode order (fragments go to the packed
  * spool there, shared through fs).
  */
-static int wr_zpass(struct erofs_wr *w, struct erofs_wr_inode *only,
-		    struct wr_zshare *sh)
+static int wr_zpass(struct erofs_wr *w, struct erofs_wr_inode *only)
 {
 	struct wr_zpool pool = { .w = w };
 	unsigned int nr = 0, i;
@@ -1468,83 +1073,18 @@ static int wr_zpass(struct erofs_wr *w, struct erofs_wr_inode *only,
 	for (i = 0; i < nr; i++)
 		w->data_bytes_read += pool.wk[i].bytes_read;
 	for (i = 0; i < pool.nr_files && !ret; i++) {
-		ret = wr_zcollect(w, &pool.files[i], sh);
+		ret = wr_zcollect(w, &pool.files[i]);
 		if (ret)
 			erofs_err(w->log, "%s: cannot place the compressed data: %s",
-				  wr_path(pool.files[i].wi), strerror(-ret));
+				  erofs_wr_path(pool.files[i].wi), strerror(-ret));
 	}
 out:
 	wr_zpool_release(&pool);
 	return ret;
 }
 
-/*
- * --zD: each directory goes whole into the packed inode, after the files'
- * fragments, in breadth-first order.  Its bytes hold the children's nids,
- * so they are only written once every inode but the packed one is placed
- * (erofs_wr_z_packed_finish); the place and the 8-byte header are known
- * now, from i_size alone.
- */
-static int wr_zdirs_reserve(struct erofs_wr *w)
+int erofs_wr_z_compress_files(struct erofs_wr *w)
 {
-	size_t i;
-	int ret = wr_packed_open(w);
-
-	if (ret)
-		return ret;
-	for (i = 0; i < w->nr_inodes; i++) {
-		struct erofs_wr_inode *wi = &w->inodes[i];
-		struct erofs_wr_zinfo *z;
-
-		if (wi->ftype != EROFS_FT_DIR)
-			continue;
-		z = calloc(1, sizeof(*z));
-		if (!z)
-			return -ENOMEM;
-		wi->z = z;
-		z->whole_frag = true;
-		z->frag_off = w->packed.len;
-		z->frag_len = wi->size;
-		z->alg = w->zcfgs[0].c->alg;
-		z->meta_len = erofs_wr_z_meta_len(w, wi);
-		w->packed.len += wi->size;
-		w->nr_zdirs++;
-	}
-	w->packed_late = w->nr_zdirs > 0;
-	return 0;
-}
-
-/* the packed inode: a regular file in no directory, in the last slot */
-static void wr_zpacked_inode(struct erofs_wr *w)
-{
-	struct erofs_wr_inode *wi = &w->inodes[w->nr_inodes];
-	struct erofs_node *n = &w->packed_node;
-
-	memset(n, 0, sizeof(*n));
-	n->mode = S_IFREG | 0644;
-	n->mtime = w->p->build_time;
-	n->mtime_nsec = w->p->build_time_nsec;
-	n->size = w->packed.len;
-	n->nlink = 1;
-	n->path = (char *)"(packed inode)";	/* never freed */
-	memset(wi, 0, sizeof(*wi));
-	wi->node = n;
-	n->wr = wi;
-	wi->ino = (uint32_t)(w->nr_inodes + 1);
-	wi->ftype = EROFS_FT_REG_FILE;
-	wi->nlink = 1;
-	wi->size = w->packed.len;
-	wi->packed = true;
-	erofs_wr_plan_form(w, wi);
-	w->packed_wi = wi;
-	w->nr_inodes++;
-}
-
-int erofs_wr_z_compress_all(struct erofs_wr *w)
-{
-	struct wr_zshare sh = { 0 };
-	int ret;
-
 	if (!w->p->nr_compr)
 		return 0;
 	if (w->ishare_id >= 0) {
@@ -1557,57 +1097,12 @@ int erofs_wr_z_compress_all(struct erofs_wr *w)
 		}
 		erofs_sha256_free(probe);
 	}
-	ret = wr_zpass(w, NULL, &sh);
-	free(sh.frags.tab);
-	free(sh.tab);
-	free(sh.ptab);
-	if (!ret && w->p->compress_dirs)
-		ret = wr_zdirs_reserve(w);
-	if (ret || w->packed.fd < 0)
-		return ret;
-	/* fragments were left: the packed inode holds them, compressed
-	 * like any file (in segments, by the workers) */
-	wr_zpacked_inode(w);
-	if (w->packed_late)
-		return 0;	/* erofs_wr_z_packed_finish(), after placement */
-	if (w->packed_wi->size > w->bs)
-		ret = wr_zpass(w, w->packed_wi, NULL);
-	return ret;
+	return wr_zpass(w, NULL);
 }
 
-int erofs_wr_z_packed_finish(struct erofs_wr *w)
+int erofs_wr_z_compress_inode(struct erofs_wr *w, struct erofs_wr_inode *wi)
 {
-	struct erofs_wr_inode *pk = w->packed_wi;
-	uint8_t *buf = NULL;
-	size_t cap = 0, i;
-	int ret = 0;
-
-	for (i = 0; i < w->nr_inodes && !ret; i++) {
-		struct erofs_wr_inode *wi = &w->inodes[i];
-		size_t len = (size_t)EROFS_ROUND_UP(wi->size, w->bs);
-
-		if (wi->ftype != EROFS_FT_DIR || !erofs_wr_is_z(wi))
-			continue;
-		if (len > cap) {
-			free(buf);
-			buf = malloc(len);
-			if (!buf)
-				return -ENOMEM;
-			cap = len;
-		}
-		ret = erofs_wr_dir_render(w, wi, buf);
-		if (ret == -EIO)
-			erofs_err(w->log,
-				  "internal error: directory %s changed size since planning",
-				  wi->node->path ? wi->node->path : "?");
-		if (!ret && pwrite(w->packed.fd, buf, (size_t)wi->size,
-				   (off_t)wi->z->frag_off) != (ssize_t)wi->size)
-			ret = wr_packed_werr(w);
-	}
-	free(buf);
-	if (!ret && pk->size > w->bs)
-		ret = wr_zpass(w, pk, NULL);
-	return ret;
+	return wr_zpass(w, wi);
 }
 
 /* ---- superblock side ---- */
@@ -1621,14 +1116,14 @@ void erofs_wr_z_features(struct erofs_wr *w)
 	w->cfg_len = 0;
 	w->zalgs = 0;
 	/* one bit, two names: the packed inode and shared pclusters */
-	if (w->packed_wi || w->nr_zref)
+	if (w->packed.wi || w->dedupe.nr_ref)
 		w->feature_incompat |= EROFS_FEATURE_INCOMPAT_FRAGMENTS;
 	/*
 	 * A packed inode compressed after placement (--zD) will use
 	 * zcfgs[0]; its records must be counted now, since they decide
 	 * where the metadata starts.
 	 */
-	if (w->packed_late && w->packed_wi->size > w->bs)
+	if (w->packed.late && w->packed.wi->size > w->bs)
 		w->zcfg_used |= 1;
 	if (!w->zcfg_used)
 		return;
