@@ -299,6 +299,39 @@ static inline bool erofs_wr_is_z(const struct erofs_wr_inode *wi)
 	return wi->z && !wi->z->flat;
 }
 
+/* zcut.c: one segment's bytes into extents (no threads, no I/O) */
+struct erofs_wr_zcut_ops {
+	/* a new extent [la, la + llen) of src; its pcluster, as it goes to
+	 * the image, is pcl[0 .. pblks blocks) */
+	int (*extent)(void *priv, uint64_t la, uint32_t llen, uint8_t type,
+		      const uint8_t *src, const uint8_t *pcl, uint32_t pblks);
+	/* the inline form (len < 1 block) of the extent just given */
+	int (*inline_tail)(void *priv, const uint8_t *data, uint32_t len,
+			   uint8_t type);
+	/* the rest, [la, la + len), goes to the packed inode */
+	int (*fragment)(void *priv, uint64_t la, const uint8_t *src,
+			size_t len);
+};
+struct erofs_wr_zcut {
+	unsigned int blkszbits;
+	uint32_t max_extent;		/* decoded bytes per extent */
+	size_t pmax;			/* pcluster bytes */
+	bool tailpacking;		/* the segment ends the file: give the
+					 * last extent an inline form */
+	uint64_t frag_max;		/* once at most this much is left, it
+					 * is the fragment (0: never) */
+	struct erofs_compress_ctx *ctx;	/* its algorithm and level */
+	uint8_t *enc, *pcl;		/* scratch, pmax bytes each */
+	const struct erofs_wr_zcut_ops *ops;
+	void *priv;
+	const struct erofs_log *log;	/* compressor errors, naming path */
+	const char *path;
+};
+/* cut buf[0..len), the file's bytes [base, base + len); every callback
+ * error is returned as is */
+int erofs_wr_zcut_segment(const struct erofs_wr_zcut *c, const uint8_t *buf,
+			  uint64_t base, size_t len);
+
 /* zdedupe.c */
 /* SHA-256 of an extent's decoded bytes into esha, and of its first bytes
  * into psha (when it is that long); in the workers */

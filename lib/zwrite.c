@@ -52,6 +52,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "erofs/array.h"
 #include "erofs/ishare.h"
 #include "workpool.h"
 #include "writer_internal.h"
@@ -172,7 +173,7 @@ void erofs_wr_z_release(struct erofs_wr *w)
 /* what one segment produced */
 struct wr_zseg {
 	struct erofs_wr_extent *ext;	/* la relative to the file */
-	size_t nr_ext, cap_ext;
+	size_t nr_ext, cap_ext, cap_esha, cap_psha;
 	/* -E dedupe: SHA-256 of each extent's decoded bytes */
 	uint8_t (*esha)[EROFS_ISHARE_DIGEST_LEN];
 	/* and of their first bytes (zdedupe.c: to find longer ones) */
@@ -265,123 +266,73 @@ static int wr_zappend(struct wr_zworker *k, const void *buf, size_t len,
 	return ret;
 }
 
-static int wr_zadd(struct wr_zworker *k, uint64_t la, uint32_t llen,
-		   uint32_t pblks, uint8_t type)
+/* zcut.c callback: a new extent and its pcluster */
+static int wr_zcut_extent(void *priv, uint64_t la, uint32_t llen, uint8_t type,
+			  const uint8_t *src, const uint8_t *pcl, uint32_t pblks)
 {
+	struct wr_zworker *k = priv;
 	const struct erofs_wr *w = k->pool->w;
 	struct wr_zseg *s = k->s;
+	uint64_t soff;
+	int ret;
 
-	if (s->nr_ext == s->cap_ext) {
-		size_t cap = s->cap_ext ? 2 * s->cap_ext : 16;
-		struct erofs_wr_extent *e = realloc(s->ext, cap * sizeof(*e));
-
-		if (!e) {
-			erofs_err(&k->log, "%s: out of memory", k->path);
-			return -ENOMEM;
-		}
-		s->ext = e;
-		s->cap_ext = cap;
-		if (w->p->dedupe) {
-			void *h = realloc(s->esha, cap * sizeof(*s->esha));
-			void *q = h ? realloc(s->psha, cap * sizeof(*s->psha)) :
-				      NULL;
-
-			if (h)
-				s->esha = h;
-			if (!q) {
-				erofs_err(&k->log, "%s: out of memory",
-					  k->path);
-				return -ENOMEM;
-			}
-			s->psha = q;
-		}
+	if (wr_zstopped(k->pool))
+		return -ECANCELED;
+	ret = erofs_array_reserve(&s->ext, &s->cap_ext, s->nr_ext + 1);
+	if (!ret && w->p->dedupe) {
+		ret = erofs_array_reserve(&s->esha, &s->cap_esha,
+					  s->nr_ext + 1);
+		if (!ret)
+			ret = erofs_array_reserve(&s->psha, &s->cap_psha,
+						  s->nr_ext + 1);
+	}
+	if (ret) {
+		erofs_err(&k->log, "%s: out of memory", k->path);
+		return ret;
 	}
 	if (w->p->dedupe) {
-		int ret = erofs_wr_dedupe_hash(k->fsha, k->buf + (la - k->base),
-					       llen, s->esha[s->nr_ext],
-					       s->psha[s->nr_ext]);
-
+		ret = erofs_wr_dedupe_hash(k->fsha, src, llen,
+					   s->esha[s->nr_ext],
+					   s->psha[s->nr_ext]);
 		if (ret) {
 			erofs_err(&k->log, "%s: cannot hash an extent: %s",
 				  k->path, strerror(-ret));
 			return ret;
 		}
 	}
-	/* the pcluster was just spooled (the inline form comes later) */
+	ret = wr_zappend(k, pcl, (size_t)pblks << w->blkszbits, &soff);
+	if (ret)
+		return ret;
 	s->ext[s->nr_ext++] = (struct erofs_wr_extent){
 		.la = la, .llen = llen, .pblks = pblks, .type = type,
-		.spool = k->id,
-		.soff = w->spools[k->id].len - ((uint64_t)pblks << w->blkszbits),
+		.spool = k->id, .soff = soff,
 	};
 	s->zblocks += pblks;
 	return 0;
 }
 
-/* spool one pcluster: zero padding then the stream (0PADDING) */
-static int wr_zput_encoded(struct wr_zworker *k, const uint8_t *enc,
-			   size_t len, uint32_t *pblks)
+/* zcut.c callback: the inline form of the file's last extent */
+static int wr_zcut_inline(void *priv, const uint8_t *data, uint32_t len,
+			  uint8_t type)
 {
-	unsigned int bs = k->pool->w->bs;
-	size_t total = EROFS_ROUND_UP(len, bs);
+	struct wr_zworker *k = priv;
+	struct wr_zseg *s = k->s;
 
-	memset(k->pcl, 0, total - len);
-	memcpy(k->pcl + total - len, enc, len);
-	*pblks = (uint32_t)(total / bs);
-	return wr_zappend(k, k->pcl, total, NULL);
+	s->inl_len = len;
+	s->inl_type = type;
+	return wr_zappend(k, data, len, &s->inl.off);
 }
 
-/* spool one PLAIN block: raw data then zeros (SHIFTED) */
-static int wr_zput_plain(struct wr_zworker *k, const uint8_t *raw,
-			 size_t len)
+/* zcut.c callback: the rest of the segment is (its share of) the
+ * file's fragment */
+static int wr_zcut_fragment(void *priv, uint64_t la, const uint8_t *src,
+			    size_t len)
 {
-	unsigned int bs = k->pool->w->bs;
-
-	memcpy(k->pcl, raw, len);
-	memset(k->pcl + len, 0, bs - len);
-	return wr_zappend(k, k->pcl, bs, NULL);
-}
-
-/* how much input to offer the compressor at once */
-static size_t wr_zoffer(const struct erofs_wr *w, uint64_t r, size_t last_in,
-			size_t pmax, unsigned int alg)
-{
-	size_t want = (size_t)EROFS_MIN(r, (uint64_t)w->max_extent);
-
-	/*
-	 * zstd and libdeflate cannot stop at an output size; their backends
-	 * search the input length and try the whole offer first, so offering
-	 * the maximum every time would cost O(max_extent) per pcluster.
-	 * Offer about twice what the previous pcluster took instead (a pure
-	 * function of the segment's data, so still deterministic).
-	 */
-	if (alg == Z_EROFS_COMPRESSION_DEFLATE ||
-	    alg == Z_EROFS_COMPRESSION_ZSTD)
-		want = EROFS_MIN(want, EROFS_MAX(8 * pmax, 2 * last_in));
-	return want;
-}
-
-/*
- * -E fragments: does the rest of the file, r bytes from here, go to the
- * packed inode?  As erofs-utils: what is left of the last segment once it
- * is no more than one pcluster (the whole file if it is that small), and
- * with all-fragments every byte.  The packed inode itself never does.
- */
-static bool wr_zwants_frag(const struct wr_zworker *k, bool last_seg,
-			   uint64_t r)
-{
-	const struct erofs_wr *w = k->pool->w;
-
-	if (!w->p->fragments || k->f->wi->packed)
-		return false;
-	return w->p->all_fragments || (last_seg && r <= k->f->pmax);
-}
-
-/* spool the fragment bytes src[0..len) of the segment in hand */
-static int wr_zput_frag(struct wr_zworker *k, const uint8_t *src, size_t len)
-{
+	struct wr_zworker *k = priv;
 	struct wr_zseg *s = k->s;
 	int ret = wr_zappend(k, src, len, &s->frag.off);
 
+	(void)la;
 	if (ret)
 		return ret;
 	s->frag.spool = k->id;
@@ -403,6 +354,12 @@ static int wr_zput_frag(struct wr_zworker *k, const uint8_t *src, size_t len)
 	return 0;
 }
 
+static const struct erofs_wr_zcut_ops wr_zcut_ops = {
+	.extent = wr_zcut_extent,
+	.inline_tail = wr_zcut_inline,
+	.fragment = wr_zcut_fragment,
+};
+
 /*
  * Cut file bytes [base, base + len), held in k->buf, into extents.
  * last_seg: the segment ends the file (tail packing and fragments apply).
@@ -410,95 +367,26 @@ static int wr_zput_frag(struct wr_zworker *k, const uint8_t *src, size_t len)
 static int wr_zseg_extents(struct wr_zworker *k, uint64_t base, size_t len,
 			   bool last_seg)
 {
-	struct erofs_wr *w = k->pool->w;
-	struct wr_zseg *s = k->s;
-	unsigned int bs = w->bs, L = w->bs;
-	size_t pmax = k->f->pmax;
-	uint64_t head = base, end = base + len;
-	size_t last_in = 0;
-	int ret;
+	const struct erofs_wr *w = k->pool->w;
+	const struct wr_zfile *f = k->f;
+	struct erofs_wr_zcut c = {
+		.blkszbits = w->blkszbits, .max_extent = w->max_extent,
+		.pmax = f->pmax, .tailpacking = w->p->ztailpacking && last_seg,
+		.ctx = k->cur, .enc = k->enc, .pcl = k->pcl,
+		.ops = &wr_zcut_ops, .priv = k, .log = &k->log,
+		.path = k->path,
+	};
 
-	while (head < end) {
-		uint64_t r = end - head;
-		size_t in = wr_zoffer(w, r, last_in, pmax,
-				      w->zcfgs[k->f->ci].c->alg);
-		const uint8_t *src = k->buf + (head - base);
-		bool last;
-		int enc;
-		uint32_t pblks;
-
-		if (wr_zstopped(k->pool))
-			return -ECANCELED;
-		if (wr_zwants_frag(k, last_seg, r))
-			return wr_zput_frag(k, src, (size_t)r);
-		enc = erofs_compress_destsize(k->cur, src, &in, k->enc, pmax);
-		if (enc == -ENOSPC) {
-			enc = 0;
-			in = 0;
-		} else if (enc < 0) {
-			erofs_err(&k->log, "%s: %s compression failed: %s",
-				  k->path, w->zcfgs[k->f->ci].c->name,
-				  strerror(-enc));
-			return enc;
-		}
-		last = in == r;
-		if (w->p->ztailpacking && last_seg && enc > 0 && last &&
-		    (unsigned int)enc < bs && (size_t)enc < in) {
-			/*
-			 * The tail: its block form first (compressed if that
-			 * saves a block, else raw), so the pclusters stay
-			 * contiguous in the spool, then the inline form.
-			 */
-			if (EROFS_ROUND_UP((size_t)enc, bs) < in) {
-				ret = wr_zput_encoded(k, k->enc, (size_t)enc,
-						      &pblks);
-				if (!ret)
-					ret = wr_zadd(k, head, (uint32_t)in,
-						      pblks,
-						      Z_EROFS_LCLUSTER_TYPE_HEAD1);
-			} else {
-				ret = wr_zput_plain(k, src, in);
-				if (!ret)
-					ret = wr_zadd(k, head, (uint32_t)in, 1,
-						      Z_EROFS_LCLUSTER_TYPE_PLAIN);
-			}
-			if (!ret)
-				ret = wr_zappend(k, k->enc, (size_t)enc,
-						 &s->inl.off);
-			s->inl_len = (uint32_t)enc;
-			s->inl_type = Z_EROFS_LCLUSTER_TYPE_HEAD1;
-			return ret;
-		}
-		if (enc > 0 && EROFS_ROUND_UP((size_t)enc, bs) < in &&
-		    (last || (head + in) / L > head / L)) {
-			ret = wr_zput_encoded(k, k->enc, (size_t)enc, &pblks);
-			if (!ret)
-				ret = wr_zadd(k, head, (uint32_t)in, pblks,
-					      Z_EROFS_LCLUSTER_TYPE_HEAD1);
-			if (ret)
-				return ret;
-			head += in;
-			last_in = in;
-			continue;
-		}
-		/* incompressible here: one block of raw data */
-		in = (size_t)EROFS_MIN(r, (uint64_t)bs);
-		ret = wr_zput_plain(k, src, in);
-		if (!ret)
-			ret = wr_zadd(k, head, (uint32_t)in, 1,
-				      Z_EROFS_LCLUSTER_TYPE_PLAIN);
-		if (!ret && w->p->ztailpacking && last_seg && in == r &&
-		    in < bs) {
-			ret = wr_zappend(k, src, in, &s->inl.off);
-			s->inl_len = (uint32_t)in;
-			s->inl_type = Z_EROFS_LCLUSTER_TYPE_PLAIN;
-		}
-		if (ret)
-			return ret;
-		head += in;
-		last_in = in;
-	}
-	return 0;
+	/*
+	 * -E fragments: as erofs-utils, what is left of the last segment
+	 * once it is no more than one pcluster (the whole file if it is
+	 * that small) goes to the packed inode, and with all-fragments
+	 * every byte.  The packed inode itself never does.
+	 */
+	if (w->p->fragments && !f->wi->packed)
+		c.frag_max = w->p->all_fragments ? UINT64_MAX :
+			     last_seg ? f->pmax : 0;
+	return erofs_wr_zcut_segment(&c, k->buf, base, len);
 }
 
 /* read file bytes [base, base + len) into k->buf; last_seg: also check
