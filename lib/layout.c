@@ -97,12 +97,12 @@ static int wr_setup_inodes(struct erofs_wr *w, struct erofs_node **list,
 		return -EFBIG;
 	}
 	/* one more slot for a packed inode (zwrite.c) */
-	w->inodes = calloc(nr + 1, sizeof(*w->inodes));
-	if (!w->inodes)
+	w->tree.inodes = calloc(nr + 1, sizeof(*w->tree.inodes));
+	if (!w->tree.inodes)
 		return -ENOMEM;
-	w->nr_inodes = nr;
+	w->tree.nr_inodes = nr;
 	for (i = 0; i < nr; i++) {
-		struct erofs_wr_inode *wi = &w->inodes[i];
+		struct erofs_wr_inode *wi = &w->tree.inodes[i];
 		struct erofs_node *n = list[i];
 
 		wi->node = n;
@@ -110,7 +110,7 @@ static int wr_setup_inodes(struct erofs_wr *w, struct erofs_node **list,
 		n->wr = wi;
 	}
 	for (i = 0; i < nr; i++) {
-		struct erofs_wr_inode *wi = &w->inodes[i];
+		struct erofs_wr_inode *wi = &w->tree.inodes[i];
 		struct erofs_node *n = list[i];
 
 		wi->ftype = (uint8_t)erofs_mode_to_ftype(n->mode);
@@ -121,9 +121,9 @@ static int wr_setup_inodes(struct erofs_wr *w, struct erofs_node **list,
 			return -EINVAL;
 		}
 	}
-	w->inodes[0].parent = &w->inodes[0];
+	w->tree.inodes[0].parent = &w->tree.inodes[0];
 	for (i = 0; i < nr; i++) {
-		struct erofs_wr_inode *wi = &w->inodes[i];
+		struct erofs_wr_inode *wi = &w->tree.inodes[i];
 		struct erofs_node *n = wi->node;
 		uint32_t subdirs = 0;
 
@@ -142,7 +142,7 @@ static int wr_setup_inodes(struct erofs_wr *w, struct erofs_node **list,
 	}
 	/* non-directories: count names if the tree did not */
 	for (i = 0; i < nr; i++) {
-		struct erofs_node *n = w->inodes[i].node;
+		struct erofs_node *n = w->tree.inodes[i].node;
 
 		if (!S_ISDIR(n->mode))
 			continue;
@@ -154,7 +154,7 @@ static int wr_setup_inodes(struct erofs_wr *w, struct erofs_node **list,
 		}
 	}
 	for (i = 0; i < nr; i++) {
-		struct erofs_wr_inode *wi = &w->inodes[i];
+		struct erofs_wr_inode *wi = &w->tree.inodes[i];
 
 		if (wi->ftype != EROFS_FT_DIR && wi->node->nlink)
 			wi->nlink = wi->node->nlink;
@@ -168,8 +168,8 @@ static int wr_plan_sizes(struct erofs_wr *w)
 	size_t i;
 	int ret;
 
-	for (i = 0; i < w->nr_inodes; i++) {
-		struct erofs_wr_inode *wi = &w->inodes[i];
+	for (i = 0; i < w->tree.nr_inodes; i++) {
+		struct erofs_wr_inode *wi = &w->tree.inodes[i];
 		struct erofs_node *n = wi->node;
 
 		switch (wi->ftype) {
@@ -202,7 +202,8 @@ static int wr_plan_sizes(struct erofs_wr *w)
 	return 0;
 }
 
-void erofs_wr_plan_form(struct erofs_wr *w, struct erofs_wr_inode *wi)
+/* compact or extended inode (isize) for wi */
+static void wr_plan_form(struct erofs_wr *w, struct erofs_wr_inode *wi)
 {
 	const struct erofs_node *n = wi->node;
 	bool fits = wi->size <= UINT32_MAX && n->uid <= 0xFFFF &&
@@ -299,7 +300,7 @@ static void wr_place_z(struct erofs_wr *w, struct erofs_wr_inode *wi,
 			/* padding that wastes less than the block saved */
 			if (pad <= bs - tail) {
 				pos += pad;
-				w->meta_pad += pad;
+				w->place.meta_pad += pad;
 				z->inlined = true;
 			}
 		}
@@ -312,7 +313,7 @@ static void wr_place_z(struct erofs_wr *w, struct erofs_wr_inode *wi,
 		e->pblks = 0;
 		e->type = z->inl_type;
 		wi->tail = tail;
-		w->any_inline_z = true;
+		w->place.any_inline_z = true;
 	}
 	wi->layout = z->full ? EROFS_INODE_COMPRESSED_FULL :
 			       EROFS_INODE_COMPRESSED_COMPACT;
@@ -323,7 +324,7 @@ static void wr_place_z(struct erofs_wr *w, struct erofs_wr_inode *wi,
 		z->advise |= Z_EROFS_ADVISE_FRAGMENT_PCLUSTER;
 	if (!z->full)
 		z->advise |= Z_EROFS_ADVISE_COMPACTED_2B;
-	if (w->zbig)
+	if (w->z.big)
 		z->advise |= Z_EROFS_ADVISE_BIG_PCLUSTER_1 |
 			     Z_EROFS_ADVISE_BIG_PCLUSTER_2;
 	if (z->inlined)
@@ -369,7 +370,7 @@ static void wr_place(struct erofs_wr *w, struct erofs_wr_inode *wi,
 
 			if (pad <= bs - tail) {
 				pos += pad;
-				w->meta_pad += pad;
+				w->place.meta_pad += pad;
 				wi->layout = EROFS_INODE_FLAT_INLINE;
 			}
 		}
@@ -479,7 +480,7 @@ static int wr_order_cmp(const void *a, const void *b)
  * whole (inline tail included) into a hole an earlier inode left by
  * starting a new block: then into the smallest such hole (best fit, as
  * erofs-utils' block buckets do).  Nothing depends on
- * anything but the inodes' sizes, so the result is reproducible.  w->order
+ * anything but the inodes' sizes, so the result is reproducible.  w->tree.order
  * ends up sorted by position: the nid order that emit follows.
  */
 /* an inode to place and the bytes it needs in one piece */
@@ -531,7 +532,7 @@ static int wr_place_rest(struct erofs_wr *w, uint64_t *cursor,
 			 const struct erofs_wr_inode *skip)
 {
 	struct wr_holes h = { .nk = (w->bs >> EROFS_ISLOTBITS) + 1 };
-	struct wr_item *it = malloc(w->nr_inodes * sizeof(*it));
+	struct wr_item *it = malloc(w->tree.nr_inodes * sizeof(*it));
 	size_t i, k, nr = 0, o = 1;
 	int ret = -ENOMEM;
 
@@ -547,8 +548,8 @@ static int wr_place_rest(struct erofs_wr *w, uint64_t *cursor,
 	 * holes), then the others in breadth-first order: they fit
 	 * anywhere and so make the best fillers for what is left.
 	 */
-	for (i = 1; i < w->nr_inodes; i++) {
-		struct erofs_wr_inode *wi = &w->inodes[i];
+	for (i = 1; i < w->tree.nr_inodes; i++) {
+		struct erofs_wr_inode *wi = &w->tree.inodes[i];
 
 		if (wi == skip)
 			continue;
@@ -560,27 +561,27 @@ static int wr_place_rest(struct erofs_wr *w, uint64_t *cursor,
 	}
 	qsort(it, nr, sizeof(*it), wr_item_cmp);
 	for (k = 0; k < nr; k++) {
-		struct erofs_wr_inode *wi = &w->inodes[it[k].idx];
+		struct erofs_wr_inode *wi = &w->tree.inodes[it[k].idx];
 
 		ret = wr_place_one(w, &h, cursor, wi, true, it[k].need);
 		if (ret)
 			goto out;
-		w->order[o++] = wi;
+		w->tree.order[o++] = wi;
 	}
-	for (i = 1; i < w->nr_inodes; i++) {
-		struct erofs_wr_inode *wi = &w->inodes[i];
+	for (i = 1; i < w->tree.nr_inodes; i++) {
+		struct erofs_wr_inode *wi = &w->tree.inodes[i];
 
 		if (wi == skip || wr_wants_inline(w, wi))
 			continue;
 		ret = wr_place_one(w, &h, cursor, wi, false, wr_body_len(wi));
 		if (ret)
 			goto out;
-		w->order[o++] = wi;
+		w->tree.order[o++] = wi;
 	}
-	qsort(w->order + 1, o - 1, sizeof(*w->order), wr_order_cmp);
+	qsort(w->tree.order + 1, o - 1, sizeof(*w->tree.order), wr_order_cmp);
 	/* what no inode filled is padding */
 	for (k = 1; k < h.nk; k++)
-		w->meta_pad += (uint64_t)(h.nr[k] - h.head[k]) * k *
+		w->place.meta_pad += (uint64_t)(h.nr[k] - h.head[k]) * k *
 			       EROFS_SLOTSIZE;
 	ret = 0;
 out:
@@ -594,11 +595,10 @@ out:
 	return ret;
 }
 
-int erofs_wr_plan(struct erofs_wr *w, struct erofs_node *root)
+/* number the inodes: breadth-first, each directory in sorted order */
+static int wr_plan_inodes(struct erofs_wr *w, struct erofs_node *root)
 {
 	struct erofs_node **list = NULL;
-	uint64_t cursor;
-	erofs_blk_t blk;
 	size_t nr = 0, i;
 	int ret;
 
@@ -610,91 +610,123 @@ int erofs_wr_plan(struct erofs_wr *w, struct erofs_node *root)
 		for (i = 0; i < nr; i++)
 			if (list[i]->wr == WR_SEEN)
 				list[i]->wr = NULL;
-		free(list);
-		return ret;
 	}
 	free(list);
+	return ret;
+}
 
-	ret = wr_plan_sizes(w);
-	if (ret)
-		return ret;
-	ret = erofs_wr_xattrs_plan(w);
-	if (ret)
-		return ret;
-	for (i = 0; i < w->nr_inodes; i++)
-		erofs_wr_plan_form(w, &w->inodes[i]);
-	/* compression results decide layouts and sizes below */
-	ret = erofs_wr_z_compress_files(w);
-	if (!ret && w->p->nr_compr && w->p->compress_dirs)
+static void wr_plan_forms(struct erofs_wr *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->tree.nr_inodes; i++)
+		wr_plan_form(w, &w->tree.inodes[i]);
+}
+
+/*
+ * The packed inode, if anything went into it: a regular file in no
+ * directory, in the last slot, compressed like any file -- unless --zD
+ * makes it wait until every other inode is placed.
+ */
+static int wr_plan_packed(struct erofs_wr *w)
+{
+	struct erofs_wr_inode *pk;
+	int ret = 0;
+
+	if (w->p->nr_compr && w->p->compress_dirs)
 		ret = erofs_wr_packed_reserve_dirs(w);
-	if (ret)
+	if (ret || !erofs_wr_packed_wanted(w))
 		return ret;
-	if (erofs_wr_packed_wanted(w)) {
-		/* the packed inode: a regular file in no directory, in the
-		 * last slot, compressed like any file (unless --zD makes it
-		 * wait for the other inodes' places) */
-		struct erofs_wr_inode *pk = &w->inodes[w->nr_inodes];
+	pk = &w->tree.inodes[w->tree.nr_inodes];
+	erofs_wr_packed_inode_init(w, pk, (uint32_t)w->tree.nr_inodes + 1);
+	wr_plan_form(w, pk);
+	w->tree.nr_inodes++;
+	if (!w->packed.late && pk->size > w->bs)
+		ret = erofs_wr_z_compress_inode(w, pk);
+	return ret;
+}
 
-		erofs_wr_packed_inode_init(w, pk, (uint32_t)w->nr_inodes + 1);
-		erofs_wr_plan_form(w, pk);
-		w->nr_inodes++;
-		if (!w->packed.late && pk->size > w->bs)
-			ret = erofs_wr_z_compress_inode(w, pk);
-		if (ret)
-			return ret;
-	}
-	erofs_wr_z_features(w);
+/* superblock, COMPR_CFGS records, root, prefix table, shared xattrs */
+static int wr_place_head(struct erofs_wr *w, uint64_t *cursor)
+{
+	struct erofs_wr_place *pl = &w->place;
+	size_t i;
 
 	/* COMPR_CFGS records follow the superblock (format.md 7.4) */
-	cursor = EROFS_SUPER_OFFSET + EROFS_SB_BASE_SIZE + w->cfg_len;
-	wr_place(w, &w->inodes[0], &cursor);
-	if (w->inodes[0].nid > 0xFFFF) {
+	pl->cfgs_len = erofs_wr_features_cfgs_len(w);
+	*cursor = EROFS_SUPER_OFFSET + EROFS_SB_BASE_SIZE + pl->cfgs_len;
+	wr_place(w, &w->tree.inodes[0], cursor);
+	if (w->tree.inodes[0].nid > 0xFFFF) {
 		erofs_err(w->log, "root nid %llu does not fit",
-			  (unsigned long long)w->inodes[0].nid);
+			  (unsigned long long)w->tree.inodes[0].nid);
 		return -EFBIG;
 	}
-	w->meta_end = cursor;
+	pl->meta_end = *cursor;
 	/* prefix records and shared entries are 4-byte aligned */
-	w->pfx_pos = EROFS_ROUND_UP(cursor, 4);
-	w->shared_start = w->pfx_pos +
-			  (w->packed.pfx_in ? 0 : erofs_wr_prefix_table_size(w));
-	if (w->shared_start > w->pfx_pos || w->nr_shared)
-		cursor = w->shared_start;
-	for (i = 0; i < w->nr_shared; i++) {
-		w->shared_pos[i] = cursor;
-		cursor += erofs_wr_xattr_entry_size(w->shared[i]);
+	pl->pfx_pos = EROFS_ROUND_UP(*cursor, 4);
+	pl->shared_start = pl->pfx_pos + (w->packed.pfx_in ? 0 :
+					  erofs_wr_prefix_table_size(w));
+	if (pl->shared_start > pl->pfx_pos || w->xattr.nr_shared)
+		*cursor = pl->shared_start;
+	pl->shared_pos = calloc(EROFS_MAX(w->xattr.nr_shared, (size_t)1),
+				sizeof(*pl->shared_pos));
+	if (!pl->shared_pos)
+		return -ENOMEM;
+	for (i = 0; i < w->xattr.nr_shared; i++) {
+		pl->shared_pos[i] = *cursor;
+		*cursor += erofs_wr_xattr_entry_size(w->xattr.shared[i]);
 	}
-	if (cursor / 4 > UINT32_MAX) {
+	if (*cursor / 4 > UINT32_MAX) {
 		erofs_err(w->log, "shared xattrs do not fit 32-bit ids");
 		return -EFBIG;
 	}
-	w->order = malloc(w->nr_inodes * sizeof(*w->order));
-	if (!w->order)
+	return 0;
+}
+
+/* every inode but the root (and a late packed one), in nid order */
+static int wr_place_inodes(struct erofs_wr *w, uint64_t *cursor)
+{
+	w->tree.order = malloc(w->tree.nr_inodes * sizeof(*w->tree.order));
+	if (!w->tree.order)
 		return -ENOMEM;
-	w->order[0] = &w->inodes[0];
-	ret = wr_place_rest(w, &cursor, w->packed.late ? w->packed.wi : NULL);
+	w->tree.order[0] = &w->tree.inodes[0];
+	return wr_place_rest(w, cursor, w->packed.late ? w->packed.wi : NULL);
+}
+
+/*
+ * --zD: with every other nid known, the directories can be written into
+ * the packed inode and it compressed; it goes last, so its size moves no
+ * other inode.
+ */
+static int wr_place_packed_late(struct erofs_wr *w, uint64_t *cursor)
+{
+	struct erofs_wr_inode *pk = w->packed.wi;
+	int ret;
+
+	if (!w->packed.late)
+		return 0;
+	ret = erofs_wr_packed_write_dirs(w);
+	if (!ret && pk->size > w->bs)
+		ret = erofs_wr_z_compress_inode(w, pk);
 	if (ret)
 		return ret;
-	if (w->packed.late) {
-		/*
-		 * --zD: with every other nid known, the directories can be
-		 * written into the packed inode and it compressed; it goes
-		 * last, so its size moves no other inode.
-		 */
-		ret = erofs_wr_packed_write_dirs(w);
-		if (!ret && w->packed.wi->size > w->bs)
-			ret = erofs_wr_z_compress_inode(w, w->packed.wi);
-		if (ret)
-			return ret;
-		wr_place(w, w->packed.wi, &cursor);
-		w->order[w->nr_inodes - 1] = w->packed.wi;
-	}
-	w->meta_end = cursor;
+	wr_place(w, pk, cursor);
+	w->tree.order[w->tree.nr_inodes - 1] = pk;
+	return 0;
+}
 
+/* data blocks, in nid order, right after the metadata */
+static int wr_place_data(struct erofs_wr *w, uint64_t cursor)
+{
+	struct erofs_wr_place *pl = &w->place;
+	erofs_blk_t blk;
+	size_t i;
+
+	pl->meta_end = cursor;
 	blk = EROFS_DIV_ROUND_UP(cursor, w->bs);
-	w->data_blkaddr = blk;
-	for (i = 0; i < w->nr_inodes; i++) {
-		struct erofs_wr_inode *wi = w->order[i];
+	pl->data_blkaddr = blk;
+	for (i = 0; i < w->tree.nr_inodes; i++) {
+		struct erofs_wr_inode *wi = w->tree.order[i];
 
 		wi->startblk = wi->nblocks ? blk : 0;
 		blk += wi->nblocks;
@@ -705,15 +737,66 @@ int erofs_wr_plan(struct erofs_wr *w, struct erofs_node *root)
 			  (unsigned long long)blk);
 		return -EFBIG;
 	}
-	w->blocks = blk;
+	pl->blocks = blk;
 	erofs_info(w->log,
 		   "plan: %zu inodes, metadata %llu bytes (%llu padding), data from block %llu",
-		   w->nr_inodes, (unsigned long long)w->meta_end,
-		   (unsigned long long)w->meta_pad,
-		   (unsigned long long)w->data_blkaddr);
+		   w->tree.nr_inodes, (unsigned long long)pl->meta_end,
+		   (unsigned long long)pl->meta_pad,
+		   (unsigned long long)pl->data_blkaddr);
 	/* the superblock checksum covers up to 1024 + BS bytes */
-	if (w->blocks * w->bs < EROFS_SUPER_OFFSET + EROFS_SB_BASE_SIZE)
-		w->blocks = EROFS_DIV_ROUND_UP(EROFS_SUPER_OFFSET +
-					       EROFS_SB_BASE_SIZE, w->bs);
+	if (pl->blocks * w->bs < EROFS_SUPER_OFFSET + EROFS_SB_BASE_SIZE)
+		pl->blocks = EROFS_DIV_ROUND_UP(EROFS_SUPER_OFFSET +
+						EROFS_SB_BASE_SIZE, w->bs);
 	return 0;
+}
+
+/*
+ * The plan, step by step.  Each step only reads what the steps before it
+ * decided; nothing it calls comes back here.
+ */
+int erofs_wr_plan(struct erofs_wr *w, struct erofs_node *root)
+{
+	uint64_t cursor = 0;
+	int ret;
+
+	/* what goes into the image, and each inode's size and xattrs */
+	ret = wr_plan_inodes(w, root);
+	if (!ret)
+		ret = wr_plan_sizes(w);
+	if (!ret)
+		ret = erofs_wr_xattrs_plan(w);
+	if (!ret)
+		wr_plan_forms(w);
+	/* compressed files (their fragments go to the packed inode,
+	 * identical extents are shared), then the packed inode */
+	if (!ret)
+		ret = erofs_wr_z_compress_files(w);
+	if (!ret)
+		ret = wr_plan_packed(w);
+	/* metadata positions (nids), then data blocks */
+	if (!ret)
+		ret = wr_place_head(w, &cursor);
+	if (!ret)
+		ret = wr_place_inodes(w, &cursor);
+	if (!ret)
+		ret = wr_place_packed_late(w, &cursor);
+	if (!ret)
+		ret = wr_place_data(w, cursor);
+	/* what the superblock says about all that */
+	if (!ret)
+		ret = erofs_wr_features(w);
+	return ret;
+}
+
+void erofs_wr_plan_release(struct erofs_wr *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->tree.nr_inodes; i++)
+		w->tree.inodes[i].node->wr = NULL;
+	free(w->tree.inodes);
+	free(w->tree.order);
+	free(w->place.shared_pos);
+	memset(&w->tree, 0, sizeof(w->tree));
+	w->place.shared_pos = NULL;
 }

@@ -149,9 +149,11 @@ struct erofs_wr_inode {
 };
 
 /*
- * The packed inode (zpacked.c): its data (the long prefix table when
- * pfx_in, fragments in inode order, then --zD directories) and its inode,
- * the extra slot at the end of inodes[] (wi, NULL if nothing needed it).
+ * The packed inode: its data (the long prefix table when pfx_in,
+ * fragments in inode order, then --zD directories) and its inode, the
+ * extra slot at the end of inodes[] (wi, NULL if nothing needed it).
+ * Writer: zpacked.c.  Readers: zwrite.c (spool, to compress it), layout.c
+ * (late, wi, pfx_in), emit.c (spool, wi, pfx_in), features.c.
  */
 struct erofs_wr_fragkey;
 struct erofs_wr_packed {
@@ -169,7 +171,10 @@ struct erofs_wr_packed {
 	struct erofs_htab ftab;		/* hash -> index in frags */
 };
 
-/* -E dedupe (zdedupe.c): pclusters that identical extents may use */
+/*
+ * -E dedupe: pclusters that identical extents may use.  Writer:
+ * zdedupe.c.  Readers: zindex.c (src), features.c (nr_ref).
+ */
 struct erofs_wr_dkey;
 struct erofs_wr_dedupe {
 	struct erofs_wr_zsrc *src;	/* extent refs point here (1-based) */
@@ -181,24 +186,27 @@ struct erofs_wr_dedupe {
 	struct erofs_htab ptab;		/* their first bytes -> keys[] */
 };
 
-struct erofs_wr {
-	const struct erofs_mkfs_params *p;
-	struct erofs_log *log;
-	struct erofs_io *io;
-	unsigned int blkszbits, bs;
-
+/*
+ * The inodes.  Writer: layout.c (the packed inode's slot is filled by
+ * zpacked.c when layout.c asks).  Readers: every writer file.
+ */
+struct erofs_wr_tree {
 	struct erofs_wr_inode *inodes;	/* breadth-first; [0] is the root */
-	struct erofs_wr_inode **order;	/* nid order = data and emit order */
 	size_t nr_inodes;
+	struct erofs_wr_inode **order;	/* nid order = data and emit order */
+};
 
+/*
+ * Xattrs and long prefixes.  Writer: xattr_write.c.  Readers: layout.c
+ * (sizes), zpacked.c (the prefix table), emit.c, features.c.
+ */
+struct erofs_wr_xattrs {
 	/* every stored xattr (inline and shared), grouped by owner */
 	struct erofs_wr_xattr *xa;
 	size_t nr_xa, cap_xa;
-	/* distinct shared entries (pointers into xa), sorted, with offsets */
+	/* distinct shared entries (pointers into xa), sorted */
 	struct erofs_wr_xattr **shared;
-	uint64_t *shared_pos;
 	size_t nr_shared;
-
 	/* long prefixes: --xattr-prefix ones, then maybe the ishare key */
 	struct erofs_xattr_prefix *pfx;
 	size_t nr_pfx;
@@ -206,40 +214,78 @@ struct erofs_wr {
 	char *ishare_key;		/* copy of the key's full name */
 	bool filters;			/* write name filters */
 	bool any_filter;		/* some inode has a non-zero filter */
+};
 
-	/* placement */
+/*
+ * Where the metadata goes.  Writer: layout.c.  Readers: emit.c,
+ * xattr_write.c (shared xattr ids), features.c (any_inline_z).
+ */
+struct erofs_wr_place {
+	unsigned int cfgs_len;		/* COMPR_CFGS bytes planned for */
 	uint64_t pfx_pos;		/* prefix table byte position */
 	uint64_t shared_start;		/* shared xattr area */
+	uint64_t *shared_pos;		/* of each xattr.shared[] */
 	uint64_t meta_end;		/* end of all metadata */
 	uint64_t meta_pad;		/* bytes skipped to keep tails whole */
 	erofs_blk_t data_blkaddr;	/* first data block */
 	erofs_blk_t blocks;		/* image size in blocks */
-	uint32_t feature_compat, feature_incompat;
+	bool any_inline_z;		/* some inode has an inline pcluster */
+};
 
-	uint64_t data_bytes_read;
-
-	/* compression (zwrite.c): p->compr[] with writer context */
-	struct erofs_compress_cfg zcfgs[EROFS_MKFS_MAX_COMPR];
-	uint32_t zcfg_used;		/* bit per zcfgs[] some file uses */
-	uint32_t zalgs;			/* bit per on-disk algorithm id used */
-	bool zbig;			/* pclusters may span several blocks */
+/*
+ * Compression of the build.  Writer: zwrite.c.  Readers: zcut.c (through
+ * its config), zspool.c (spools), zindex.c (big), zpacked.c (cfgs[0]),
+ * layout.c, emit.c, features.c (cfgs, cfg_used, big).
+ */
+struct erofs_wr_z {
+	/* p->compr[] with writer context */
+	struct erofs_compress_cfg cfgs[EROFS_MKFS_MAX_COMPR];
+	uint32_t cfg_used;		/* bit per cfgs[] some file uses */
+	bool big;			/* pclusters may span several blocks */
 	uint32_t pcluster_blks;		/* max pcluster blocks (of all) */
 	uint32_t pcluster_dflt;		/* -C bytes */
 	uint32_t pcluster_packed;	/* the packed inode's (bytes) */
 	uint32_t max_extent;		/* max decoded bytes per extent */
 	struct erofs_wr_spool *spools;	/* one per compression worker */
 	unsigned int nr_spools;
-	uint64_t nr_zfiles;		/* files stored compressed */
-	bool any_inline_z;		/* some inode has an inline pcluster */
-	struct erofs_wr_packed packed;
-	struct erofs_wr_dedupe dedupe;
+	uint64_t nr_files;		/* files stored compressed */
+	uint64_t bytes_read;		/* source bytes the workers read */
+};
+
+/*
+ * What the superblock says about the plan.  Writer: features.c, from the
+ * finished plan.  Reader: emit.c.
+ */
+struct erofs_wr_sb {
+	uint32_t feature_compat, feature_incompat;
+	uint32_t algs;			/* bit per on-disk algorithm id used */
 	uint8_t cfg_rec[64];		/* COMPR_CFGS records (after the sb) */
 	unsigned int cfg_len;
+};
+
+/*
+ * One build.  Each group has one writer, named at its declaration; the
+ * first fields are set once by mkfs.c and only read after that.
+ */
+struct erofs_wr {
+	const struct erofs_mkfs_params *p;
+	struct erofs_log *log;
+	struct erofs_io *io;
+	unsigned int blkszbits, bs;
+
+	struct erofs_wr_tree tree;	/* layout.c */
+	struct erofs_wr_xattrs xattr;	/* xattr_write.c */
+	struct erofs_wr_z z;		/* zwrite.c */
+	struct erofs_wr_dedupe dedupe;	/* zdedupe.c */
+	struct erofs_wr_packed packed;	/* zpacked.c */
+	struct erofs_wr_place place;	/* layout.c */
+	struct erofs_wr_sb sb;		/* features.c */
 };
 
 /* xattr_write.c */
 int erofs_wr_prefixes_init(struct erofs_wr *w);
 int erofs_wr_xattrs_plan(struct erofs_wr *w);
+void erofs_wr_xattrs_release(struct erofs_wr *w);
 size_t erofs_wr_prefix_table_size(const struct erofs_wr *w);
 void erofs_wr_prefix_table_encode(const struct erofs_wr *w, uint8_t *out);
 size_t erofs_wr_xattr_entry_size(const struct erofs_wr_xattr *x);
@@ -287,8 +333,6 @@ void erofs_wr_z_release(struct erofs_wr *w);
 int erofs_wr_z_compress_files(struct erofs_wr *w);
 /* compress one more inode (the packed one), the same way */
 int erofs_wr_z_compress_inode(struct erofs_wr *w, struct erofs_wr_inode *wi);
-/* after the plan: superblock bits and records of what was used */
-void erofs_wr_z_features(struct erofs_wr *w);
 static inline const char *erofs_wr_path(const struct erofs_wr_inode *wi)
 {
 	return wi->node->path ? wi->node->path : wi->node->src_path;
@@ -390,11 +434,18 @@ int erofs_wr_z_encode_meta(const struct erofs_wr *w,
 			   const struct erofs_wr_inode *wi, uint8_t *out);
 
 /* layout.c */
+/* the whole plan, in order (the table of contents of the writer) */
 int erofs_wr_plan(struct erofs_wr *w, struct erofs_node *root);
-/* compact or extended inode (isize) for wi */
-void erofs_wr_plan_form(struct erofs_wr *w, struct erofs_wr_inode *wi);
+void erofs_wr_plan_release(struct erofs_wr *w);
+
+/* features.c */
+/* bytes of the COMPR_CFGS records the plan needs (for placement) */
+unsigned int erofs_wr_features_cfgs_len(const struct erofs_wr *w);
+/* every feature bit and record, from the finished plan */
+int erofs_wr_features(struct erofs_wr *w);
 
 /* emit.c */
-int erofs_wr_emit(struct erofs_wr *w);
+/* write the plan; *bytes_read: source bytes read (files not compressed) */
+int erofs_wr_emit(const struct erofs_wr *w, uint64_t *bytes_read);
 
 #endif

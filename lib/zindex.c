@@ -270,7 +270,7 @@ int erofs_wr_z_encode_meta(const struct erofs_wr *w,
 			   const struct erofs_wr_inode *wi, uint8_t *out)
 {
 	const struct erofs_wr_zmeta m = {
-		.blkszbits = w->blkszbits, .big = w->zbig,
+		.blkszbits = w->blkszbits, .big = w->z.big,
 		.size = wi->size, .body = wi->isize + wi->xattr_size,
 		.startblk = wi->startblk, .nblocks = wi->nblocks,
 		.z = wi->z, .ref = wr_zref, .priv = w,

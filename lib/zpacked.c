@@ -58,7 +58,7 @@ static int wr_packed_open(struct erofs_wr *w)
 	 * Kernels before PLAIN_XATTR_PFX look for the prefix table in the
 	 * packed inode whenever one exists (format.md 4.6).
 	 */
-	if (w->nr_pfx) {
+	if (w->xattr.nr_pfx) {
 		size_t tl = erofs_wr_prefix_table_size(w);
 		uint8_t *t = calloc(1, tl);
 
@@ -165,8 +165,8 @@ int erofs_wr_packed_reserve_dirs(struct erofs_wr *w)
 
 	if (ret)
 		return ret;
-	for (i = 0; i < w->nr_inodes; i++) {
-		struct erofs_wr_inode *wi = &w->inodes[i];
+	for (i = 0; i < w->tree.nr_inodes; i++) {
+		struct erofs_wr_inode *wi = &w->tree.inodes[i];
 		struct erofs_wr_zinfo *z;
 
 		if (wi->ftype != EROFS_FT_DIR)
@@ -178,7 +178,7 @@ int erofs_wr_packed_reserve_dirs(struct erofs_wr *w)
 		z->whole_frag = true;
 		z->frag_off = pk->spool.len;
 		z->frag_len = wi->size;
-		z->alg = w->zcfgs[0].c->alg;
+		z->alg = w->z.cfgs[0].c->alg;
 		z->meta_len = erofs_wr_z_meta_len(w, wi);
 		/* written later, at frag_off */
 		pk->spool.len += wi->size;
@@ -219,8 +219,8 @@ int erofs_wr_packed_write_dirs(struct erofs_wr *w)
 	size_t cap = 0, i;
 	int ret = 0;
 
-	for (i = 0; i < w->nr_inodes && !ret; i++) {
-		struct erofs_wr_inode *wi = &w->inodes[i];
+	for (i = 0; i < w->tree.nr_inodes && !ret; i++) {
+		struct erofs_wr_inode *wi = &w->tree.inodes[i];
 		size_t len = (size_t)EROFS_ROUND_UP(wi->size, w->bs);
 
 		if (wi->ftype != EROFS_FT_DIR || !erofs_wr_is_z(wi))

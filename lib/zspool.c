@@ -138,14 +138,14 @@ int erofs_wr_spool_read(const struct erofs_wr *w,
 			pc++;
 			nr--;
 		}
-		if (!nr || pc->spool >= w->nr_spools) {
+		if (!nr || pc->spool >= w->z.nr_spools) {
 			erofs_err(w->log,
 				  "internal error: spool read beyond the data");
 			return -EIO;
 		}
 		at = pc->off + off;
 		n = (size_t)EROFS_MIN((uint64_t)len, pc->len - off);
-		got = pread(w->spools[pc->spool].fd, p, n, (off_t)at);
+		got = pread(w->z.spools[pc->spool].fd, p, n, (off_t)at);
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got <= 0) {

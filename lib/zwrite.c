@@ -74,8 +74,8 @@ int erofs_wr_z_init(struct erofs_wr *w)
 	uint32_t limit, packed, hinted;
 	unsigned int i;
 
-	w->spools = NULL;
-	w->nr_spools = 0;
+	w->z.spools = NULL;
+	w->z.nr_spools = 0;
 	if (!p->nr_compr) {
 		if (p->fragments || p->dedupe || p->compress_dirs)
 			erofs_warn(w->log,
@@ -113,12 +113,12 @@ int erofs_wr_z_init(struct erofs_wr *w)
 			  hinted, w->bs, limit);
 		return -EINVAL;
 	}
-	w->pcluster_dflt = pmax;
-	w->pcluster_packed = packed;
+	w->z.pcluster_dflt = pmax;
+	w->z.pcluster_packed = packed;
 	/* the largest of all: worker buffers, big pcluster feature */
-	w->pcluster_blks = EROFS_MAX(EROFS_MAX(pmax, packed), hinted) >>
+	w->z.pcluster_blks = EROFS_MAX(EROFS_MAX(pmax, packed), hinted) >>
 			   w->blkszbits;
-	w->zbig = w->pcluster_blks > 1;
+	w->z.big = w->z.pcluster_blks > 1;
 	if (p->max_extent_bytes) {
 		if (p->max_extent_bytes < w->bs ||
 		    p->max_extent_bytes > EROFS_Z_EXTENT_MAX) {
@@ -128,9 +128,9 @@ int erofs_wr_z_init(struct erofs_wr *w)
 				  EROFS_Z_EXTENT_MAX);
 			return -EINVAL;
 		}
-		w->max_extent = p->max_extent_bytes;
+		w->z.max_extent = p->max_extent_bytes;
 	} else {
-		w->max_extent = EROFS_MIN(EROFS_Z_EXTENT_MAX,
+		w->z.max_extent = EROFS_MIN(EROFS_Z_EXTENT_MAX,
 					  EROFS_MAX(1U << 20, 4 * pmax));
 	}
 	if (p->nr_compr > 1 && !p->zhints)
@@ -138,9 +138,9 @@ int erofs_wr_z_init(struct erofs_wr *w)
 			   "-z: every file uses %s; the other algorithms are for --compress-hints",
 			   p->compr[0].c->name);
 	for (i = 0; i < p->nr_compr; i++) {
-		w->zcfgs[i] = p->compr[i];
-		w->zcfgs[i].blkszbits = w->blkszbits;
-		w->zcfgs[i].max_pclusterblks = w->pcluster_blks;
+		w->z.cfgs[i] = p->compr[i];
+		w->z.cfgs[i].blkszbits = w->blkszbits;
+		w->z.cfgs[i].max_pclusterblks = w->z.pcluster_blks;
 	}
 	return 0;
 }
@@ -149,23 +149,21 @@ void erofs_wr_z_release(struct erofs_wr *w)
 {
 	size_t i;
 
-	for (i = 0; i < w->nr_inodes; i++) {
-		struct erofs_wr_zinfo *z = w->inodes[i].z;
+	for (i = 0; i < w->tree.nr_inodes; i++) {
+		struct erofs_wr_zinfo *z = w->tree.inodes[i].z;
 
 		if (z) {
 			free(z->ext);
 			free(z->pcl);
 			free(z);
-			w->inodes[i].z = NULL;
+			w->tree.inodes[i].z = NULL;
 		}
 	}
-	for (i = 0; i < w->nr_spools; i++)
-		erofs_wr_spool_close(&w->spools[i]);
-	free(w->spools);
-	w->spools = NULL;
-	w->nr_spools = 0;
-	erofs_wr_packed_release(&w->packed);
-	erofs_wr_dedupe_release(&w->dedupe);
+	for (i = 0; i < w->z.nr_spools; i++)
+		erofs_wr_spool_close(&w->z.spools[i]);
+	free(w->z.spools);
+	w->z.spools = NULL;
+	w->z.nr_spools = 0;
 }
 
 /* ---- the work queue ---- */
@@ -196,7 +194,7 @@ struct wr_zseg {
 struct wr_zfile {
 	struct erofs_wr_inode *wi;
 	uint32_t pmax;			/* its largest pcluster (bytes) */
-	unsigned int ci;		/* its algorithm: w->zcfgs[ci] */
+	unsigned int ci;		/* its algorithm: w->z.cfgs[ci] */
 	uint32_t nr_seg;
 	struct wr_zseg *seg;
 	/* files of several segments with a fingerprint: the running hash,
@@ -257,7 +255,7 @@ static bool wr_zstopped(struct wr_zpool *pool)
 static int wr_zappend(struct wr_zworker *k, const void *buf, size_t len,
 		      uint64_t *off)
 {
-	int ret = erofs_wr_spool_append(&k->pool->w->spools[k->id], buf, len,
+	int ret = erofs_wr_spool_append(&k->pool->w->z.spools[k->id], buf, len,
 					off);
 
 	if (ret)
@@ -370,7 +368,7 @@ static int wr_zseg_extents(struct wr_zworker *k, uint64_t base, size_t len,
 	const struct erofs_wr *w = k->pool->w;
 	const struct wr_zfile *f = k->f;
 	struct erofs_wr_zcut c = {
-		.blkszbits = w->blkszbits, .max_extent = w->max_extent,
+		.blkszbits = w->blkszbits, .max_extent = w->z.max_extent,
 		.pmax = f->pmax, .tailpacking = w->p->ztailpacking && last_seg,
 		.ctx = k->cur, .enc = k->enc, .pcl = k->pcl,
 		.ops = &wr_zcut_ops, .priv = k, .log = &k->log,
@@ -535,10 +533,10 @@ static int wr_zseg_run(struct wr_zworker *k, const struct wr_zjobref *job)
 	k->s = s;
 	k->base = base;
 	if (!(k->ctx_ok & (1U << f->ci))) {
-		ret = erofs_compress_init(&k->ctx[f->ci], &w->zcfgs[f->ci]);
+		ret = erofs_compress_init(&k->ctx[f->ci], &w->z.cfgs[f->ci]);
 		if (ret) {
 			erofs_err(&k->log, "cannot set up %s: %s",
-				  w->zcfgs[f->ci].c->name, strerror(-ret));
+				  w->z.cfgs[f->ci].c->name, strerror(-ret));
 			return ret;
 		}
 		k->ctx_ok |= 1U << f->ci;
@@ -551,7 +549,7 @@ static int wr_zseg_run(struct wr_zworker *k, const struct wr_zjobref *job)
 	if (ret)
 		return ret;
 	s->pcl.spool = s->inl.spool = s->raw.spool = s->frag.spool = k->id;
-	s->pcl.off = w->spools[k->id].len;
+	s->pcl.off = w->z.spools[k->id].len;
 	ret = wr_zseg_extents(k, base, len, last_seg);
 	if (ret)
 		return ret;
@@ -589,7 +587,7 @@ static int wr_zjob_exit(void *priv, unsigned int worker)
 {
 	struct wr_zpool *pool = priv;
 	struct wr_zworker *k = &pool->wk[worker];
-	int ret = erofs_wr_spool_flush(&pool->w->spools[worker]);
+	int ret = erofs_wr_spool_flush(&pool->w->z.spools[worker]);
 
 	if (ret)
 		erofs_err(&k->log, "%s: spool write error: %s",
@@ -680,7 +678,7 @@ static int wr_zcollect(struct erofs_wr *w, struct wr_zfile *f)
 		z->zblocks += f->seg[k].zblocks;
 	}
 	z->nr_pcl = f->nr_seg;
-	z->alg = w->zcfgs[f->ci].c->alg;
+	z->alg = w->z.cfgs[f->ci].c->alg;
 	for (k = 0; k < f->nr_seg; k++)
 		frag_len += f->seg[k].frag.len;
 	z->inl_len = last->inl_len;
@@ -701,7 +699,7 @@ static int wr_zcollect(struct erofs_wr *w, struct wr_zfile *f)
 		/* else: no raw copy (several segments); keep it compressed */
 	}
 	if (!z->flat) {
-		w->zcfg_used |= 1U << f->ci;
+		w->z.cfg_used |= 1U << f->ci;
 		z->full = w->p->legacy_compress;
 		/* the packed inode takes no part */
 		for (k = 0, i = 0; !f->wi->packed && w->p->dedupe &&
@@ -721,7 +719,7 @@ static int wr_zcollect(struct erofs_wr *w, struct wr_zfile *f)
 				return ret;
 		}
 		z->meta_len = erofs_wr_z_meta_len(w, f->wi);
-		w->nr_zfiles++;
+		w->z.nr_files++;
 	}
 	return 0;
 }
@@ -776,8 +774,8 @@ static int wr_zqueue(struct erofs_wr *w, struct wr_zpool *pool,
 {
 	size_t i, nf = 0, nj = 0;
 
-	for (i = 0; i < w->nr_inodes; i++) {
-		const struct erofs_wr_inode *wi = &w->inodes[i];
+	for (i = 0; i < w->tree.nr_inodes; i++) {
+		const struct erofs_wr_inode *wi = &w->tree.inodes[i];
 
 		if (only ? wi != only : !wr_zcandidate(w, wi))
 			continue;
@@ -790,8 +788,8 @@ static int wr_zqueue(struct erofs_wr *w, struct wr_zpool *pool,
 	pool->jobs = calloc(nj, sizeof(*pool->jobs));
 	if (!pool->files || !pool->jobs)
 		return -ENOMEM;
-	for (i = 0; i < w->nr_inodes; i++) {
-		struct erofs_wr_inode *wi = &w->inodes[i];
+	for (i = 0; i < w->tree.nr_inodes; i++) {
+		struct erofs_wr_inode *wi = &w->tree.inodes[i];
 		struct wr_zfile *f;
 		uint64_t nseg;
 		uint32_t k;
@@ -804,7 +802,7 @@ static int wr_zqueue(struct erofs_wr *w, struct wr_zpool *pool,
 		/* counted at once, so that release frees what follows */
 		f = &pool->files[pool->nr_files++];
 		f->wi = wi;
-		f->pmax = wi->packed ? w->pcluster_packed : w->pcluster_dflt;
+		f->pmax = wi->packed ? w->z.pcluster_packed : w->z.pcluster_dflt;
 		if (!only) {
 			const struct erofs_zhint *h = wr_zhint(w, wi);
 
@@ -841,7 +839,7 @@ static int wr_zworker_init(struct wr_zpool *pool, struct wr_zworker *k,
 			   unsigned int id)
 {
 	struct erofs_wr *w = pool->w;
-	size_t pmax = (size_t)w->pcluster_blks << w->blkszbits;
+	size_t pmax = (size_t)w->z.pcluster_blks << w->blkszbits;
 
 	k->pool = pool;
 	k->id = id;
@@ -849,12 +847,12 @@ static int wr_zworker_init(struct wr_zpool *pool, struct wr_zworker *k,
 	k->buf = malloc(pool->bufsz);
 	k->enc = malloc(pmax);
 	k->pcl = malloc(pmax);
-	if (w->ishare_id >= 0)
+	if (w->xattr.ishare_id >= 0)
 		k->sha = erofs_sha256_new();
 	if (w->p->fragments || w->p->dedupe)
 		k->fsha = erofs_sha256_new();
 	if (!k->buf || !k->enc || !k->pcl ||
-	    (w->ishare_id >= 0 && !k->sha) ||
+	    (w->xattr.ishare_id >= 0 && !k->sha) ||
 	    ((w->p->fragments || w->p->dedupe) && !k->fsha)) {
 		erofs_err(w->log, "out of memory for compression worker %u",
 			  id);
@@ -904,17 +902,17 @@ static int wr_zspools(struct erofs_wr *w, unsigned int nr)
 	unsigned int i;
 	int ret;
 
-	if (nr <= w->nr_spools)
+	if (nr <= w->z.nr_spools)
 		return 0;
-	sp = realloc(w->spools, nr * sizeof(*sp));
+	sp = realloc(w->z.spools, nr * sizeof(*sp));
 	if (!sp)
 		return -ENOMEM;
-	w->spools = sp;
-	for (i = w->nr_spools; i < nr; i++) {
+	w->z.spools = sp;
+	for (i = w->z.nr_spools; i < nr; i++) {
 		ret = erofs_wr_spool_open(w, &sp[i], true);
 		if (ret)
 			return ret;
-		w->nr_spools = i + 1;
+		w->z.nr_spools = i + 1;
 	}
 	return 0;
 }
@@ -959,7 +957,7 @@ static int wr_zpass(struct erofs_wr *w, struct erofs_wr_inode *only)
 		   pool.nr_jobs, nr, nr > 1 ? "s" : "");
 	ret = erofs_workpool_run(&pool.wp, &wr_zjob_ops, &pool);
 	for (i = 0; i < nr; i++)
-		w->data_bytes_read += pool.wk[i].bytes_read;
+		w->z.bytes_read += pool.wk[i].bytes_read;
 	for (i = 0; i < pool.nr_files && !ret; i++) {
 		ret = wr_zcollect(w, &pool.files[i]);
 		if (ret)
@@ -975,7 +973,7 @@ int erofs_wr_z_compress_files(struct erofs_wr *w)
 {
 	if (!w->p->nr_compr)
 		return 0;
-	if (w->ishare_id >= 0) {
+	if (w->xattr.ishare_id >= 0) {
 		struct erofs_sha256 *probe = erofs_sha256_new();
 
 		if (!probe) {
@@ -991,62 +989,4 @@ int erofs_wr_z_compress_files(struct erofs_wr *w)
 int erofs_wr_z_compress_inode(struct erofs_wr *w, struct erofs_wr_inode *wi)
 {
 	return wr_zpass(w, wi);
-}
-
-/* ---- superblock side ---- */
-
-void erofs_wr_z_features(struct erofs_wr *w)
-{
-	const struct erofs_compress_cfg *best[Z_EROFS_COMPRESSION_MAX] = { 0 };
-	uint8_t *rec = w->cfg_rec;
-	unsigned int i, alg;
-
-	w->cfg_len = 0;
-	w->zalgs = 0;
-	/* one bit, two names: the packed inode and shared pclusters */
-	if (w->packed.wi || w->dedupe.nr_ref)
-		w->feature_incompat |= EROFS_FEATURE_INCOMPAT_FRAGMENTS;
-	/*
-	 * A packed inode compressed after placement (--zD) will use
-	 * zcfgs[0]; its records must be counted now, since they decide
-	 * where the metadata starts.
-	 */
-	if (w->packed.late && w->packed.wi->size > w->bs)
-		w->zcfg_used |= 1;
-	if (!w->zcfg_used)
-		return;
-	w->feature_incompat |= EROFS_FEATURE_INCOMPAT_ZERO_PADDING;
-	/*
-	 * One record per algorithm id in use.  lz4 and lz4hc share id 0,
-	 * and two -z entries of one algorithm may differ in dictionary
-	 * size: the record must cover the larger.
-	 */
-	for (i = 0; i < w->p->nr_compr; i++) {
-		const struct erofs_compress_cfg *c = &w->zcfgs[i];
-
-		if (!(w->zcfg_used & (1U << i)))
-			continue;
-		alg = c->c->alg;
-		w->zalgs |= 1U << alg;
-		if (!best[alg] || c->dictsize > best[alg]->dictsize)
-			best[alg] = c;
-	}
-	if (w->zalgs == (1U << Z_EROFS_COMPRESSION_LZ4) && !w->zbig)
-		return;		/* u1 = lz4_max_distance, no records */
-	w->feature_incompat |= EROFS_FEATURE_INCOMPAT_COMPR_CFGS;
-	for (alg = 0; alg < Z_EROFS_COMPRESSION_MAX; alg++) {
-		uint8_t *r = rec + w->cfg_len;
-		int len;
-
-		if (!best[alg])
-			continue;
-		len = erofs_compress_write_cfg(best[alg], r + 2,
-					       sizeof(w->cfg_rec) - w->cfg_len - 2);
-		if (len < 0)
-			len = 0;	/* cannot happen for a built row */
-		r[0] = (uint8_t)len;
-		r[1] = (uint8_t)(len >> 8);
-		/* each record starts 4-byte aligned (format.md 7.4) */
-		w->cfg_len += EROFS_ROUND_UP(2 + (unsigned int)len, 4);
-	}
 }
