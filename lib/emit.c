@@ -639,7 +639,7 @@ int erofs_wr_emit(const struct erofs_wr *w, uint64_t *bytes_read)
 	}
 
 	for (i = 0; i < w->tree.nr_inodes; i++) {
-		ret = wr_emit_inode(&e, w->tree.order[i]);
+		ret = wr_emit_inode(&e, w->place.order[i]);
 		if (ret)
 			goto out;
 		if (i == 0) {

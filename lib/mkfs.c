@@ -61,6 +61,7 @@ static void wr_release(struct erofs_wr *w)
 	erofs_wr_z_release(w);
 	erofs_wr_packed_release(&w->packed);
 	erofs_wr_dedupe_release(&w->dedupe);
+	erofs_wr_place_release(w);
 	erofs_wr_plan_release(w);
 	erofs_wr_xattrs_release(w);
 }

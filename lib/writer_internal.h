@@ -193,7 +193,6 @@ struct erofs_wr_dedupe {
 struct erofs_wr_tree {
 	struct erofs_wr_inode *inodes;	/* breadth-first; [0] is the root */
 	size_t nr_inodes;
-	struct erofs_wr_inode **order;	/* nid order = data and emit order */
 };
 
 /*
@@ -221,6 +220,7 @@ struct erofs_wr_xattrs {
  * xattr_write.c (shared xattr ids), features.c (any_inline_z).
  */
 struct erofs_wr_place {
+	struct erofs_wr_inode **order;	/* nid order = data and emit order */
 	unsigned int cfgs_len;		/* COMPR_CFGS bytes planned for */
 	uint64_t pfx_pos;		/* prefix table byte position */
 	uint64_t shared_start;		/* shared xattr area */
@@ -437,6 +437,19 @@ int erofs_wr_z_encode_meta(const struct erofs_wr *w,
 /* the whole plan, in order (the table of contents of the writer) */
 int erofs_wr_plan(struct erofs_wr *w, struct erofs_node *root);
 void erofs_wr_plan_release(struct erofs_wr *w);
+
+/* place.c: the placement steps, in the order layout.c calls them */
+/* superblock, COMPR_CFGS records, root, prefix table, shared xattrs */
+int erofs_wr_place_head(struct erofs_wr *w, uint64_t *cursor);
+/* every other inode but skip (a late packed inode), in place.order */
+int erofs_wr_place_inodes(struct erofs_wr *w, uint64_t *cursor,
+			  const struct erofs_wr_inode *skip);
+/* the skipped one, last */
+void erofs_wr_place_last(struct erofs_wr *w, struct erofs_wr_inode *wi,
+			 uint64_t *cursor);
+/* data blocks in nid order after the metadata ending at cursor */
+int erofs_wr_place_data(struct erofs_wr *w, uint64_t cursor);
+void erofs_wr_place_release(struct erofs_wr *w);
 
 /* features.c */
 /* bytes of the COMPR_CFGS records the plan needs (for placement) */
