@@ -132,7 +132,8 @@ static int wr_meta_write(struct wr_emit *e, uint64_t pos, const void *buf,
 {
 	int ret;
 
-	if (pos < e->meta_cur || pos + len > e->w->place.data_blkaddr * e->w->bs) {
+	if (pos < e->meta_cur ||
+	    pos + len > e->w->place.data_blkaddr * e->w->bs) {
 		erofs_err(e->w->log,
 			  "internal error: %s planned at %llu overlaps written metadata (%llu)",
 			  what, (unsigned long long)pos,
@@ -650,7 +651,8 @@ int erofs_wr_emit(const struct erofs_wr *w, uint64_t *bytes_read)
 		if (p->progress)
 			p->progress(p->progress_priv, i + 1, w->tree.nr_inodes);
 	}
-	if (e.meta_cur != w->place.meta_end || e.data_cur != w->place.blocks * w->bs) {
+	if (e.meta_cur != w->place.meta_end ||
+	    e.data_cur != w->place.blocks * w->bs) {
 		/* data_cur may stop short only when padding blocks exist */
 		if (e.meta_cur != w->place.meta_end || e.data_cur > end) {
 			erofs_err(w->log,
@@ -663,7 +665,8 @@ int erofs_wr_emit(const struct erofs_wr *w, uint64_t *bytes_read)
 			goto out;
 		}
 	}
-	ret = wr_zero_fill(&e, &e.mbuf, e.meta_cur, w->place.data_blkaddr * w->bs);
+	ret = wr_zero_fill(&e, &e.mbuf, e.meta_cur,
+			   w->place.data_blkaddr * w->bs);
 	if (!ret && e.data_cur < end)
 		ret = wr_zero_fill(&e, &e.dbuf, e.data_cur, end);
 	/* everything out before the superblock reads its block back */

@@ -270,9 +270,9 @@ static int wr_order_cmp(const void *a, const void *b)
  * Place inodes 1..n-1, each at the end of the metadata -- unless it fits
  * whole (inline tail included) into a hole an earlier inode left by
  * starting a new block: then into the smallest such hole (best fit, as
- * erofs-utils' block buckets do).  Nothing depends on
- * anything but the inodes' sizes, so the result is reproducible.  w->place.order
- * ends up sorted by position: the nid order that emit follows.
+ * erofs-utils' block buckets do).  Nothing depends on anything but the
+ * inodes' sizes, so the result is reproducible.  w->place.order ends up
+ * sorted by position: the nid order that emit follows.
  */
 /* an inode to place and the bytes it needs in one piece */
 struct wr_item {

@@ -1,18 +1,36 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0 */
 /*
- * writer_internal.h - state shared by the writer's passes (private to lib/).
+ * writer_internal.h - state shared by the writer's files (private to lib/).
  *
- * The writer runs in two passes over one struct erofs_wr:
- *  - plan (layout.c, xattr_write.c, dir_write.c, zwrite.c): number the
- *    inodes in breadth-first order, decide every inode's form, compress
- *    regular files (zwrite.c: in parallel, results spooled and collected
- *    per file, so the plan never depends on the thread count), decide
- *    data layout, xattr area, metadata position (nid) and data blocks;
- *  - emit (emit.c): stream data blocks and metadata to exactly the planned
- *    offsets, checking every write against the plan, superblock last.
- * Nothing here depends on anything but the tree and the params, so two
- * builds of the same input produce the same bytes.  node->wr points at the
- * node's struct erofs_wr_inode only while a build runs.
+ * mkfs.c (erofs_mkfs_build) runs one build over one struct erofs_wr:
+ * plan, then emit.  The plan is erofs_wr_plan() in layout.c, a list of
+ * steps that each call down, never back:
+ *   layout.c       the inodes: breadth-first numbering, links, sizes, forms
+ *   xattr_write.c  xattr areas, shared xattrs, long prefixes, filters
+ *   zwrite.c       compressed files: which, how, the passes over them;
+ *     workpool.c   generic worker threads (first error stops the rest)
+ *     zjob.c       one job: read a segment, hash it, cut it, spool it
+ *     zcut.c       the extent rules (pure: bytes in, extents out)
+ *     zdedupe.c    -E dedupe: identical extents share a pcluster
+ *     zspool.c     spool files holding what compression produced
+ *   zpacked.c      the packed inode: fragments, --zD directories, and
+ *                  the long prefix table when it lives there
+ *   place.c        nids, inline tails, holes, prefix table, shared
+ *                  xattrs, data blocks
+ *   features.c     every superblock feature bit and COMPR_CFGS record,
+ *                  from the finished plan
+ * emit.c then streams data blocks and metadata to exactly the planned
+ * offsets, checking every write against the plan, superblock last; it
+ * only reads the plan.  dir_write.c (directory bytes) and zindex.c (map
+ * header and lcluster indexes, the mirror of zmap.c) encode for both.
+ *
+ * struct erofs_wr is cut into parts, each written by one file, named at
+ * its declaration with the files that read it.  Compression runs in
+ * parallel, but results are spooled and collected per file in inode
+ * order, so the plan never depends on the thread count.  Nothing here
+ * depends on anything but the tree and the params, so two builds of the
+ * same input produce the same bytes.  node->wr points at the node's
+ * struct erofs_wr_inode only while a build runs.
  */
 #ifndef __EROFS_WRITER_INTERNAL_H
 #define __EROFS_WRITER_INTERNAL_H
@@ -77,7 +95,10 @@ struct erofs_wr_spool {
 };
 
 /*
- * The result of compressing one regular file (zwrite.c).  Its pclusters
+ * The result of compressing one regular file (zwrite.c).  zdedupe.c then
+ * points extents at shared pclusters (ref, partial, zblocks, nr_ref,
+ * full) and place.c records its placement (inlined, advise, pofs; an
+ * inlined tail also drops the last extent's block form).  Its pclusters
  * (the tail's block form included) sit in the spools, block-aligned and
  * zero-padded exactly as they go to the image; concatenating pcl[] gives
  * them in extent order (one piece per segment of the file, each piece
@@ -117,18 +138,23 @@ struct erofs_wr_zinfo {
 	uint8_t digest[EROFS_ISHARE_DIGEST_LEN];
 };
 
+/*
+ * One inode of the plan.  Writers, by group: identity and form layout.c
+ * (zpacked.c for the packed inode's, when layout.c asks), xattrs
+ * xattr_write.c, position and data place.c, z zwrite.c (zpacked.c for
+ * --zD directories).
+ */
 struct erofs_wr_inode {
 	struct erofs_node *node;
 	struct erofs_wr_inode *parent;	/* directories: the ".." target */
-	erofs_nid_t nid;
-	uint64_t pos;			/* byte position of the inode */
 	uint32_t ino;			/* serial number, 1-based */
 	uint32_t nlink;
 	uint8_t ftype;			/* EROFS_FT_* */
 	bool extended;
-	uint8_t layout;			/* FLAT_PLAIN or FLAT_INLINE */
 	unsigned int isize;		/* 32 or 64 */
 	uint64_t size;			/* i_size */
+	bool packed;			/* the packed inode: its data is the
+					 * packed spool, it is in no directory */
 
 	/* xattrs: xa[0..nr_xa) of the build's array are this inode's */
 	size_t xa_first, nr_xa;
@@ -137,10 +163,11 @@ struct erofs_wr_inode {
 	uint16_t icount;
 	uint32_t filter;
 	bool fingerprint;		/* carries the ishare xattr */
-	bool packed;			/* the packed inode: its data is the
-					 * packed spool, it is in no directory */
 
-	/* data */
+	/* position and data */
+	erofs_nid_t nid;
+	uint64_t pos;			/* byte position of the inode */
+	uint8_t layout;			/* EROFS_INODE_* data layout */
 	uint64_t nblocks;		/* blocks stored in the data area */
 	erofs_blk_t startblk;
 	unsigned int tail;		/* inline tail bytes (FLAT_INLINE) or

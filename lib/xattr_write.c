@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "config.h"
+#include "erofs/array.h"
 #include "writer_internal.h"
 
 static bool wr_prefix_equal(const struct erofs_xattr_prefix *a,
@@ -32,8 +33,9 @@ int erofs_wr_prefixes_init(struct erofs_wr *w)
 	if (!w->xattr.pfx)
 		return -ENOMEM;
 	for (i = 0; i < p->nr_xattr_prefixes; i++) {
-		ret = erofs_xattr_prefix_from_name(&w->xattr.pfx[w->xattr.nr_pfx],
-						   p->xattr_prefixes[i]);
+		ret = erofs_xattr_prefix_from_name(
+				&w->xattr.pfx[w->xattr.nr_pfx],
+				p->xattr_prefixes[i]);
 		if (ret) {
 			erofs_err(w->log, "invalid xattr prefix \"%s\": %s",
 				  p->xattr_prefixes[i] ? p->xattr_prefixes[i] : "",
@@ -182,17 +184,12 @@ static int wr_resolve_name(const struct erofs_wr *w, struct erofs_wr_xattr *x,
 
 static int wr_xa_push(struct erofs_wr *w, const struct erofs_wr_xattr *x)
 {
-	if (w->xattr.nr_xa == w->xattr.cap_xa) {
-		size_t cap = w->xattr.cap_xa ? w->xattr.cap_xa * 2 : 256;
-		struct erofs_wr_xattr *n = realloc(w->xattr.xa, cap * sizeof(*n));
+	struct erofs_wr_xattrs *xa = &w->xattr;
+	int ret = erofs_array_reserve(&xa->xa, &xa->cap_xa, xa->nr_xa + 1);
 
-		if (!n)
-			return -ENOMEM;
-		w->xattr.xa = n;
-		w->xattr.cap_xa = cap;
-	}
-	w->xattr.xa[w->xattr.nr_xa++] = *x;
-	return 0;
+	if (!ret)
+		xa->xa[xa->nr_xa++] = *x;
+	return ret;
 }
 
 /* order of shared-candidate grouping: stored index, suffix, value */
@@ -236,7 +233,8 @@ static int wr_collect_inode(struct erofs_wr *w, struct erofs_wr_inode *wi,
 		const struct erofs_xattr *t = &n->xattrs[i];
 		struct erofs_wr_xattr x = { .owner = idx, .shared_idx = -1 };
 
-		if (w->xattr.ishare_key && t->name_len == strlen(w->xattr.ishare_key) &&
+		if (w->xattr.ishare_key &&
+		    t->name_len == strlen(w->xattr.ishare_key) &&
 		    !memcmp(t->name, w->xattr.ishare_key, t->name_len)) {
 			erofs_warn(w->log,
 				   "%s: dropping existing xattr %s, the fingerprint is recomputed",
@@ -273,7 +271,8 @@ static int wr_collect_inode(struct erofs_wr *w, struct erofs_wr_inode *wi,
 	/* the fingerprint: always inline, value filled in while emitting */
 	if (w->xattr.ishare_id >= 0 && S_ISREG(n->mode) && n->size > 0) {
 		struct erofs_wr_xattr x = {
-			.index = EROFS_XATTR_LONG_PREFIX | (uint8_t)w->xattr.ishare_id,
+			.index = EROFS_XATTR_LONG_PREFIX |
+				 (uint8_t)w->xattr.ishare_id,
 			.suffix = "",
 			.value_len = EROFS_ISHARE_VALUE_LEN,
 			.full_name = w->xattr.ishare_key,
@@ -281,8 +280,8 @@ static int wr_collect_inode(struct erofs_wr *w, struct erofs_wr_inode *wi,
 			.shared_idx = -1,
 		};
 		x.filter_bit = wr_filter_bit(w->xattr.ishare_key,
-					     strlen(w->xattr.ishare_key),
-					     w->xattr.pfx[w->xattr.ishare_id].base_index);
+				strlen(w->xattr.ishare_key),
+				w->xattr.pfx[w->xattr.ishare_id].base_index);
 		ret = wr_xa_push(w, &x);
 		if (ret)
 			return ret;
@@ -304,9 +303,12 @@ static int wr_share(struct erofs_wr *w)
 	v = malloc(w->xattr.nr_xa * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	for (i = 0; i < w->xattr.nr_xa; i++)
-		if (w->xattr.xa[i].value || !w->xattr.xa[i].value_len)	/* not fingerprints */
+	for (i = 0; i < w->xattr.nr_xa; i++) {
+		const struct erofs_wr_xattr *x = &w->xattr.xa[i];
+
+		if (x->value || !x->value_len)	/* not fingerprints */
 			v[n++] = &w->xattr.xa[i];
+	}
 	qsort(v, n, sizeof(*v), wr_xattr_cmp);
 
 	w->xattr.shared = malloc((n ? n : 1) * sizeof(*w->xattr.shared));
@@ -425,7 +427,8 @@ void erofs_wr_xattr_ibody_encode(const struct erofs_wr *w,
 		const struct erofs_wr_xattr *x = &w->xattr.xa[wi->xa_first + i];
 
 		if (x->shared_idx >= 0) {
-			uint32_t id = (uint32_t)(w->place.shared_pos[x->shared_idx] / 4);
+			uint32_t id = (uint32_t)
+				(w->place.shared_pos[x->shared_idx] / 4);
 
 			id = erofs_cpu_to_le32(id);
 			memcpy(out + sizeof(*h) + 4 * s++, &id, 4);

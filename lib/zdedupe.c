@@ -235,7 +235,8 @@ int erofs_wr_dedupe_extents(struct erofs_wr *w, struct erofs_wr_inode *wi,
 			 * (format.md 7.9, partial reference; full indexes
 			 * only).
 			 */
-			const struct erofs_wr_zsrc *src = &d->src[phit->src - 1];
+			const struct erofs_wr_zsrc *src =
+				&d->src[phit->src - 1];
 			const struct erofs_wr_extent *se =
 				&src->wi->z->ext[src->ext];
 			bool same = false;

@@ -33,8 +33,9 @@ static int wr_zappend(struct erofs_wr_zworker *k, const void *buf, size_t len,
 }
 
 /* zcut.c callback: a new extent and its pcluster */
-static int wr_zcut_extent(void *priv, uint64_t la, uint32_t llen, uint8_t type,
-			  const uint8_t *src, const uint8_t *pcl, uint32_t pblks)
+static int wr_zcut_extent(void *priv, uint64_t la, uint32_t llen,
+			  uint8_t type, const uint8_t *src, const uint8_t *pcl,
+			  uint32_t pblks)
 {
 	struct erofs_wr_zworker *k = priv;
 	const struct erofs_wr *w = k->pool->w;
@@ -130,8 +131,8 @@ static const struct erofs_wr_zcut_ops wr_zcut_ops = {
  * Cut file bytes [base, base + len), held in k->buf, into extents.
  * last_seg: the segment ends the file (tail packing and fragments apply).
  */
-static int wr_zseg_extents(struct erofs_wr_zworker *k, uint64_t base, size_t len,
-			   bool last_seg)
+static int wr_zseg_extents(struct erofs_wr_zworker *k, uint64_t base,
+			   size_t len, bool last_seg)
 {
 	const struct erofs_wr *w = k->pool->w;
 	const struct erofs_wr_zfile *f = k->f;
@@ -258,7 +259,8 @@ static int wr_zseg_hash(struct erofs_wr_zworker *k, uint32_t seg, size_t len)
 	return 0;
 }
 
-static int wr_zseg_run(struct erofs_wr_zworker *k, const struct erofs_wr_zjobref *job)
+static int wr_zseg_run(struct erofs_wr_zworker *k,
+		       const struct erofs_wr_zjobref *job)
 {
 	struct erofs_wr_zpool *pool = k->pool;
 	struct erofs_wr *w = pool->w;

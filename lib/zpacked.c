@@ -128,7 +128,8 @@ int erofs_wr_packed_add_frag(struct erofs_wr *w,
 		while (erofs_htab_next(&pk->ftab, h, &pos, &v)) {
 			const struct erofs_wr_fragkey *k = &pk->frags[v];
 
-			if (k->len == len && !memcmp(k->sha, sha, sizeof(k->sha))) {
+			if (k->len == len &&
+			    !memcmp(k->sha, sha, sizeof(k->sha))) {
 				*off = k->off;
 				return 0;
 			}

@@ -288,10 +288,11 @@ static int wr_zcollect(struct erofs_wr *w, struct erofs_wr_zfile *f)
 		for (k = 0, i = 0; !f->wi->packed && w->p->dedupe &&
 				   k < f->nr_seg; k++) {
 			const struct erofs_wr_zseg *sg = &f->seg[k];
+			typedef const uint8_t (*wr_sha_t)[EROFS_ISHARE_DIGEST_LEN];
 
 			ret = erofs_wr_dedupe_extents(w, f->wi, i, sg->nr_ext,
-				(const uint8_t (*)[EROFS_ISHARE_DIGEST_LEN])sg->esha,
-				(const uint8_t (*)[EROFS_ISHARE_DIGEST_LEN])sg->psha);
+						      (wr_sha_t)sg->esha,
+						      (wr_sha_t)sg->psha);
 			if (ret)
 				return ret;
 			i += sg->nr_ext;
@@ -385,7 +386,8 @@ static int wr_zqueue(struct erofs_wr *w, struct erofs_wr_zpool *pool,
 		/* counted at once, so that release frees what follows */
 		f = &pool->files[pool->nr_files++];
 		f->wi = wi;
-		f->pmax = wi->packed ? w->z.pcluster_packed : w->z.pcluster_dflt;
+		f->pmax = wi->packed ? w->z.pcluster_packed :
+				       w->z.pcluster_dflt;
 		if (!only) {
 			const struct erofs_zhint *h = wr_zhint(w, wi);
 
@@ -509,7 +511,8 @@ static int wr_zpass(struct erofs_wr *w, struct erofs_wr_inode *only)
 		ret = wr_zcollect(w, &pool.files[i]);
 		if (ret)
 			erofs_err(w->log, "%s: cannot place the compressed data: %s",
-				  erofs_wr_path(pool.files[i].wi), strerror(-ret));
+				  erofs_wr_path(pool.files[i].wi),
+				  strerror(-ret));
 	}
 out:
 	wr_zpool_release(&pool);
