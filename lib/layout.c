@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include "erofs/array.h"
 #include "writer_internal.h"
 
 /* a non-NULL marker for "seen" while nodes are being collected; never
@@ -31,10 +32,8 @@ static int wr_collect(struct erofs_wr *w, struct erofs_node *root,
 		erofs_err(w->log, "the root is not a directory");
 		return -ENOTDIR;
 	}
-	list = malloc(64 * sizeof(*list));
-	if (!list)
+	if (erofs_array_reserve(&list, &cap, 64))
 		return -ENOMEM;
-	cap = 64;
 	list[nr++] = root;
 	root->wr = WR_SEEN;
 	for (i = 0; i < nr; i++) {
@@ -61,17 +60,9 @@ static int wr_collect(struct erofs_wr *w, struct erofs_node *root,
 				}
 				continue;	/* a hard link: one inode */
 			}
-			if (nr == cap) {
-				struct erofs_node **n;
-
-				cap *= 2;
-				n = realloc(list, cap * sizeof(*n));
-				if (!n) {
-					ret = -ENOMEM;
-					goto out;
-				}
-				list = n;
-			}
+			ret = erofs_array_reserve(&list, &cap, nr + 1);
+			if (ret)
+				goto out;
 			c->wr = WR_SEEN;
 			list[nr++] = c;
 		}

@@ -16,6 +16,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include "erofs/array.h"
 #include "writer_internal.h"
 
 static bool wr_has_data(const struct erofs_wr_inode *wi)
@@ -228,15 +229,8 @@ static int wr_hole_add(struct wr_holes *h, uint64_t pos, uint64_t len)
 
 	if (!k)
 		return 0;
-	if (h->nr[k] == h->cap[k]) {
-		size_t cap = h->cap[k] ? 2 * h->cap[k] : 16;
-		uint64_t *n = realloc(h->pos[k], cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		h->pos[k] = n;
-		h->cap[k] = cap;
-	}
+	if (erofs_array_reserve(&h->pos[k], &h->cap[k], h->nr[k] + 1))
+		return -ENOMEM;
 	h->pos[k][h->nr[k]++] = pos;
 	return 0;
 }
