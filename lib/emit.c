@@ -43,7 +43,8 @@ struct wr_wbuf {
 };
 
 struct wr_emit {
-	struct erofs_wr *w;
+	const struct erofs_wr *w;
+	uint64_t bytes_read;		/* of sources, for the stats */
 	struct wr_wbuf mbuf, dbuf;	/* metadata, data */
 	uint64_t meta_cur, data_cur;
 	uint8_t *chunk;			/* WR_CHUNK bytes, reused */
@@ -131,7 +132,8 @@ static int wr_meta_write(struct wr_emit *e, uint64_t pos, const void *buf,
 {
 	int ret;
 
-	if (pos < e->meta_cur || pos + len > e->w->data_blkaddr * e->w->bs) {
+	if (pos < e->meta_cur ||
+	    pos + len > e->w->place.data_blkaddr * e->w->bs) {
 		erofs_err(e->w->log,
 			  "internal error: %s planned at %llu overlaps written metadata (%llu)",
 			  what, (unsigned long long)pos,
@@ -207,7 +209,7 @@ static int wr_content_end(struct wr_emit *e, const struct erofs_wr_inode *wi)
 static int wr_emit_zfile(struct wr_emit *e, const struct erofs_wr_inode *wi)
 {
 	const struct erofs_wr_zinfo *z = wi->z;
-	struct erofs_wr *w = e->w;
+	const struct erofs_wr *w = e->w;
 	const char *path = wi->node->path ? wi->node->path : "?";
 	uint64_t done = 0, total;
 	int ret = 0;
@@ -288,7 +290,7 @@ static int wr_emit_regular(struct wr_emit *e, const struct erofs_wr_inode *wi)
 	if (wi->z)
 		return wr_emit_zfile(e, wi);
 	/* a small packed inode is the packed spool, stored as is */
-	fd = wi->packed ? dup(e->w->packed.fd) :
+	fd = wi->packed ? dup(e->w->packed.spool.fd) :
 			  open(n->src_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
@@ -328,7 +330,7 @@ static int wr_emit_regular(struct wr_emit *e, const struct erofs_wr_inode *wi)
 		done += (uint64_t)got;
 	}
 	if (!wi->packed)
-		e->w->data_bytes_read += done;
+		e->bytes_read += done;
 	/* a whole-file source must end here; spool files continue */
 	if (!n->src_off) {
 		uint8_t c;
@@ -509,8 +511,8 @@ static int wr_emit_inode(struct wr_emit *e, const struct erofs_wr_inode *wi)
 
 static int wr_emit_shared(struct wr_emit *e)
 {
-	struct erofs_wr *w = e->w;
-	size_t i, len = w->pfx_in_packed ? 0 : erofs_wr_prefix_table_size(w);
+	const struct erofs_wr *w = e->w;
+	size_t i, len = w->packed.pfx_in ? 0 : erofs_wr_prefix_table_size(w);
 	uint8_t *buf;
 	int ret = 0;
 
@@ -519,7 +521,7 @@ static int wr_emit_shared(struct wr_emit *e)
 		if (!buf)
 			return -ENOMEM;
 		erofs_wr_prefix_table_encode(w, buf);
-		ret = wr_meta_write(e, w->pfx_pos, buf, len,
+		ret = wr_meta_write(e, w->place.pfx_pos, buf, len,
 				    "long prefix table");
 		free(buf);
 		if (ret)
@@ -528,9 +530,9 @@ static int wr_emit_shared(struct wr_emit *e)
 	buf = malloc(erofs_xattr_entry_size(EROFS_NAME_LEN, 0xFFFF));
 	if (!buf)
 		return -ENOMEM;
-	for (i = 0; i < w->nr_shared && !ret; i++) {
-		len = erofs_wr_xattr_entry_encode(w->shared[i], buf);
-		ret = wr_meta_write(e, w->shared_pos[i], buf, len,
+	for (i = 0; i < w->xattr.nr_shared && !ret; i++) {
+		len = erofs_wr_xattr_entry_encode(w->xattr.shared[i], buf);
+		ret = wr_meta_write(e, w->place.shared_pos[i], buf, len,
 				    "shared xattr");
 	}
 	free(buf);
@@ -539,42 +541,42 @@ static int wr_emit_shared(struct wr_emit *e)
 
 static int wr_write_super(struct wr_emit *e)
 {
-	struct erofs_wr *w = e->w;
+	const struct erofs_wr *w = e->w;
 	const struct erofs_mkfs_params *p = w->p;
 	size_t span = EROFS_SUPER_OFFSET +
 		      (w->bs > EROFS_SUPER_OFFSET ? w->bs - EROFS_SUPER_OFFSET : w->bs);
 	struct erofs_super_block sb = {
 		.magic = erofs_cpu_to_le32(EROFS_SUPER_MAGIC_V1),
 		.blkszbits = (uint8_t)w->blkszbits,
-		.inos = erofs_cpu_to_le64(w->nr_inodes),
+		.inos = erofs_cpu_to_le64(w->tree.nr_inodes),
 		.epoch = erofs_cpu_to_le64((uint64_t)p->build_time),
 		.fixed_nsec = erofs_cpu_to_le32(p->build_time_nsec),
-		.blocks_lo = erofs_cpu_to_le32((uint32_t)w->blocks),
+		.blocks_lo = erofs_cpu_to_le32((uint32_t)w->place.blocks),
 		.meta_blkaddr = 0,
 		.xattr_blkaddr = 0,
-		.xattr_prefix_count = (uint8_t)w->nr_pfx,
+		.xattr_prefix_count = (uint8_t)w->xattr.nr_pfx,
 		.xattr_prefix_start = erofs_cpu_to_le32(
-			w->nr_pfx && !w->pfx_in_packed ?
-			(uint32_t)(w->pfx_pos / 4) : 0),
+			w->xattr.nr_pfx && !w->packed.pfx_in ?
+			(uint32_t)(w->place.pfx_pos / 4) : 0),
 	};
 	uint8_t *blk;
 	int ret;
 
-	sb.rb.rootnid_2b = erofs_cpu_to_le16((uint16_t)w->inodes[0].nid);
-	if (w->packed_wi)
-		sb.packed_nid = erofs_cpu_to_le64(w->packed_wi->nid);
+	sb.rb.rootnid_2b = erofs_cpu_to_le16((uint16_t)w->tree.inodes[0].nid);
+	if (w->packed.wi)
+		sb.packed_nid = erofs_cpu_to_le64(w->packed.wi->nid);
 	memcpy(sb.uuid, p->uuid, sizeof(sb.uuid));
 	memcpy(sb.volume_name, p->volume_label, sizeof(sb.volume_name));
 	sb.volume_name[sizeof(sb.volume_name) - 1] = '\0';
-	if (w->ishare_id >= 0)
-		sb.ishare_xattr_prefix_id = (uint8_t)w->ishare_id;
-	if (w->feature_incompat & EROFS_FEATURE_INCOMPAT_COMPR_CFGS)
+	if (w->xattr.ishare_id >= 0)
+		sb.ishare_xattr_prefix_id = (uint8_t)w->xattr.ishare_id;
+	if (w->sb.feature_incompat & EROFS_FEATURE_INCOMPAT_COMPR_CFGS)
 		sb.u1.available_compr_algs =
-			erofs_cpu_to_le16((uint16_t)w->zalgs);
-	else if (w->feature_incompat & EROFS_FEATURE_INCOMPAT_ZERO_PADDING)
+			erofs_cpu_to_le16((uint16_t)w->sb.algs);
+	else if (w->sb.feature_incompat & EROFS_FEATURE_INCOMPAT_ZERO_PADDING)
 		sb.u1.lz4_max_distance = erofs_cpu_to_le16(0xFFFF);
-	sb.feature_compat = erofs_cpu_to_le32(w->feature_compat);
-	sb.feature_incompat = erofs_cpu_to_le32(w->feature_incompat);
+	sb.feature_compat = erofs_cpu_to_le32(w->sb.feature_compat);
+	sb.feature_incompat = erofs_cpu_to_le32(w->sb.feature_incompat);
 
 	blk = malloc(span);
 	if (!blk)
@@ -586,18 +588,18 @@ static int wr_write_super(struct wr_emit *e)
 	}
 	/* only the 128 base bytes: sb_extslots is 0, the root follows */
 	memcpy(blk + EROFS_SUPER_OFFSET, &sb, EROFS_SB_BASE_SIZE);
-	if (w->feature_compat & EROFS_FEATURE_COMPAT_SB_CHKSUM)
+	if (w->sb.feature_compat & EROFS_FEATURE_COMPAT_SB_CHKSUM)
 		sb.checksum = erofs_cpu_to_le32(erofs_sb_checksum(blk, w->bs));
 	free(blk);
 	return erofs_io_pwrite(w->io, &sb, EROFS_SB_BASE_SIZE,
 			       EROFS_SUPER_OFFSET);
 }
 
-int erofs_wr_emit(struct erofs_wr *w)
+int erofs_wr_emit(const struct erofs_wr *w, uint64_t *bytes_read)
 {
 	struct wr_emit e = { .w = w };
 	const struct erofs_mkfs_params *p = w->p;
-	uint64_t end = w->blocks * w->bs;
+	uint64_t end = w->place.blocks * w->bs;
 	size_t i;
 	int ret = -ENOMEM;
 
@@ -607,7 +609,7 @@ int erofs_wr_emit(struct erofs_wr *w)
 	e.dbuf.buf = malloc(WR_WBUF);
 	if (!e.chunk || !e.tail || !e.mbuf.buf || !e.dbuf.buf)
 		goto out;
-	if (w->ishare_id >= 0) {
+	if (w->xattr.ishare_id >= 0) {
 		e.sha = erofs_sha256_new();
 		if (!e.sha) {
 			erofs_err(w->log,
@@ -629,16 +631,16 @@ int erofs_wr_emit(struct erofs_wr *w)
 	if (ret)
 		goto out;
 	e.meta_cur = EROFS_SUPER_OFFSET + EROFS_SB_BASE_SIZE;
-	e.data_cur = w->data_blkaddr * w->bs;
-	if (w->cfg_len) {
-		ret = wr_meta_write(&e, e.meta_cur, w->cfg_rec, w->cfg_len,
+	e.data_cur = w->place.data_blkaddr * w->bs;
+	if (w->sb.cfg_len) {
+		ret = wr_meta_write(&e, e.meta_cur, w->sb.cfg_rec, w->sb.cfg_len,
 				    "compression config records");
 		if (ret)
 			goto out;
 	}
 
-	for (i = 0; i < w->nr_inodes; i++) {
-		ret = wr_emit_inode(&e, w->order[i]);
+	for (i = 0; i < w->tree.nr_inodes; i++) {
+		ret = wr_emit_inode(&e, w->place.order[i]);
 		if (ret)
 			goto out;
 		if (i == 0) {
@@ -647,22 +649,24 @@ int erofs_wr_emit(struct erofs_wr *w)
 				goto out;
 		}
 		if (p->progress)
-			p->progress(p->progress_priv, i + 1, w->nr_inodes);
+			p->progress(p->progress_priv, i + 1, w->tree.nr_inodes);
 	}
-	if (e.meta_cur != w->meta_end || e.data_cur != w->blocks * w->bs) {
+	if (e.meta_cur != w->place.meta_end ||
+	    e.data_cur != w->place.blocks * w->bs) {
 		/* data_cur may stop short only when padding blocks exist */
-		if (e.meta_cur != w->meta_end || e.data_cur > end) {
+		if (e.meta_cur != w->place.meta_end || e.data_cur > end) {
 			erofs_err(w->log,
 				  "internal error: emitted %llu/%llu bytes, planned %llu/%llu",
 				  (unsigned long long)e.meta_cur,
 				  (unsigned long long)e.data_cur,
-				  (unsigned long long)w->meta_end,
+				  (unsigned long long)w->place.meta_end,
 				  (unsigned long long)end);
 			ret = -EIO;
 			goto out;
 		}
 	}
-	ret = wr_zero_fill(&e, &e.mbuf, e.meta_cur, w->data_blkaddr * w->bs);
+	ret = wr_zero_fill(&e, &e.mbuf, e.meta_cur,
+			   w->place.data_blkaddr * w->bs);
 	if (!ret && e.data_cur < end)
 		ret = wr_zero_fill(&e, &e.dbuf, e.data_cur, end);
 	/* everything out before the superblock reads its block back */
@@ -688,6 +692,7 @@ int erofs_wr_emit(struct erofs_wr *w)
 	if (!ret)
 		ret = wr_write_super(&e);
 out:
+	*bytes_read = e.bytes_read;
 	erofs_sha256_free(e.sha);
 	free(e.chunk);
 	free(e.tail);

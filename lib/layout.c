@@ -1,22 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
 /*
- * layout.c - the plan pass: collect every inode (breadth-first, in each
- * directory's sorted order), choose compact or extended forms, data layouts,
- * metadata positions (nids: breadth-first, except that an inode goes into
- * the smallest hole it fits whole that an earlier inline tail left at the
- * end of a block) and data blocks.
- *
- * Image map chosen here (meta_blkaddr = xattr_blkaddr = 0, so nids and
- * shared xattr ids are plain byte offsets / 32 and / 4):
- *   0..1023 zeros | superblock (128) | COMPR_CFGS records (if any) |
- *   root inode | long prefix table | shared xattrs | other inodes in nid
- *   order | data blocks in nid order
- * The root goes first so its nid always fits the 16-bit superblock field.
+ * layout.c - the plan pass: erofs_wr_plan() lists its steps in order.
+ * Its own steps decide what the inodes are: collect every inode
+ * (breadth-first, in each directory's sorted order, hard links once),
+ * their serial numbers, link counts, i_size and compact or extended
+ * form, and add the packed inode when something went into it.  The other
+ * steps belong to xattr_write.c, zwrite.c, zpacked.c, place.c and
+ * features.c; none of them calls back here.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include "erofs/array.h"
 #include "writer_internal.h"
 
 /* a non-NULL marker for "seen" while nodes are being collected; never
@@ -36,10 +32,8 @@ static int wr_collect(struct erofs_wr *w, struct erofs_node *root,
 		erofs_err(w->log, "the root is not a directory");
 		return -ENOTDIR;
 	}
-	list = malloc(64 * sizeof(*list));
-	if (!list)
+	if (erofs_array_reserve(&list, &cap, 64))
 		return -ENOMEM;
-	cap = 64;
 	list[nr++] = root;
 	root->wr = WR_SEEN;
 	for (i = 0; i < nr; i++) {
@@ -66,17 +60,9 @@ static int wr_collect(struct erofs_wr *w, struct erofs_node *root,
 				}
 				continue;	/* a hard link: one inode */
 			}
-			if (nr == cap) {
-				struct erofs_node **n;
-
-				cap *= 2;
-				n = realloc(list, cap * sizeof(*n));
-				if (!n) {
-					ret = -ENOMEM;
-					goto out;
-				}
-				list = n;
-			}
+			ret = erofs_array_reserve(&list, &cap, nr + 1);
+			if (ret)
+				goto out;
 			c->wr = WR_SEEN;
 			list[nr++] = c;
 		}
@@ -96,13 +82,13 @@ static int wr_setup_inodes(struct erofs_wr *w, struct erofs_node **list,
 		erofs_err(w->log, "too many inodes (%zu)", nr);
 		return -EFBIG;
 	}
-	/* one more slot for a packed inode (zwrite.c) */
-	w->inodes = calloc(nr + 1, sizeof(*w->inodes));
-	if (!w->inodes)
+	/* one more slot for a packed inode (zpacked.c fills it) */
+	w->tree.inodes = calloc(nr + 1, sizeof(*w->tree.inodes));
+	if (!w->tree.inodes)
 		return -ENOMEM;
-	w->nr_inodes = nr;
+	w->tree.nr_inodes = nr;
 	for (i = 0; i < nr; i++) {
-		struct erofs_wr_inode *wi = &w->inodes[i];
+		struct erofs_wr_inode *wi = &w->tree.inodes[i];
 		struct erofs_node *n = list[i];
 
 		wi->node = n;
@@ -110,7 +96,7 @@ static int wr_setup_inodes(struct erofs_wr *w, struct erofs_node **list,
 		n->wr = wi;
 	}
 	for (i = 0; i < nr; i++) {
-		struct erofs_wr_inode *wi = &w->inodes[i];
+		struct erofs_wr_inode *wi = &w->tree.inodes[i];
 		struct erofs_node *n = list[i];
 
 		wi->ftype = (uint8_t)erofs_mode_to_ftype(n->mode);
@@ -121,9 +107,9 @@ static int wr_setup_inodes(struct erofs_wr *w, struct erofs_node **list,
 			return -EINVAL;
 		}
 	}
-	w->inodes[0].parent = &w->inodes[0];
+	w->tree.inodes[0].parent = &w->tree.inodes[0];
 	for (i = 0; i < nr; i++) {
-		struct erofs_wr_inode *wi = &w->inodes[i];
+		struct erofs_wr_inode *wi = &w->tree.inodes[i];
 		struct erofs_node *n = wi->node;
 		uint32_t subdirs = 0;
 
@@ -142,7 +128,7 @@ static int wr_setup_inodes(struct erofs_wr *w, struct erofs_node **list,
 	}
 	/* non-directories: count names if the tree did not */
 	for (i = 0; i < nr; i++) {
-		struct erofs_node *n = w->inodes[i].node;
+		struct erofs_node *n = w->tree.inodes[i].node;
 
 		if (!S_ISDIR(n->mode))
 			continue;
@@ -154,7 +140,7 @@ static int wr_setup_inodes(struct erofs_wr *w, struct erofs_node **list,
 		}
 	}
 	for (i = 0; i < nr; i++) {
-		struct erofs_wr_inode *wi = &w->inodes[i];
+		struct erofs_wr_inode *wi = &w->tree.inodes[i];
 
 		if (wi->ftype != EROFS_FT_DIR && wi->node->nlink)
 			wi->nlink = wi->node->nlink;
@@ -168,8 +154,8 @@ static int wr_plan_sizes(struct erofs_wr *w)
 	size_t i;
 	int ret;
 
-	for (i = 0; i < w->nr_inodes; i++) {
-		struct erofs_wr_inode *wi = &w->inodes[i];
+	for (i = 0; i < w->tree.nr_inodes; i++) {
+		struct erofs_wr_inode *wi = &w->tree.inodes[i];
 		struct erofs_node *n = wi->node;
 
 		switch (wi->ftype) {
@@ -202,7 +188,8 @@ static int wr_plan_sizes(struct erofs_wr *w)
 	return 0;
 }
 
-void erofs_wr_plan_form(struct erofs_wr *w, struct erofs_wr_inode *wi)
+/* compact or extended inode (isize) for wi */
+static void wr_plan_form(struct erofs_wr *w, struct erofs_wr_inode *wi)
 {
 	const struct erofs_node *n = wi->node;
 	bool fits = wi->size <= UINT32_MAX && n->uid <= 0xFFFF &&
@@ -226,383 +213,10 @@ void erofs_wr_plan_form(struct erofs_wr *w, struct erofs_wr_inode *wi)
 				   sizeof(struct erofs_inode_compact);
 }
 
-static bool wr_has_data(const struct erofs_wr_inode *wi)
-{
-	return wi->ftype == EROFS_FT_REG_FILE || wi->ftype == EROFS_FT_DIR ||
-	       wi->ftype == EROFS_FT_SYMLINK;
-}
-
-/* metadata bytes before the inline part: inode, xattrs, map + indexes */
-static uint64_t wr_body_len(const struct erofs_wr_inode *wi)
-{
-	return wi->isize + wi->xattr_size +
-	       (erofs_wr_is_z(wi) ? wi->z->meta_len : 0);
-}
-
-/* the bytes an inline placement would add after the body */
-static unsigned int wr_tail_len(const struct erofs_wr *w,
-				const struct erofs_wr_inode *wi)
-{
-	if (erofs_wr_is_z(wi))
-		return wi->z->inl_len;
-	return (unsigned int)(wi->size % w->bs);
-}
-
-/* would an inline tail be worth having (it fits a block with the inode)? */
-static bool wr_wants_inline(const struct erofs_wr *w,
-			    const struct erofs_wr_inode *wi)
-{
-	unsigned int tail = wr_tail_len(w, wi);
-
-	if (erofs_wr_is_z(wi))	/* a long index area may span blocks */
-		return tail && wr_body_len(wi) % w->bs &&
-		       wr_body_len(wi) % w->bs + tail <= w->bs;
-	/* -E noinline_data is for regular files only (erofs-utils' meaning,
-	 * which containerd's differ relies on for every layer) */
-	if (w->p->noinline_data && wi->ftype == EROFS_FT_REG_FILE)
-		return false;
-	return wr_has_data(wi) && tail &&
-	       wi->isize + wi->xattr_size + tail <= w->bs;
-}
-
-/*
- * Does wi's inline tail, right after its body at pos, stay in one block?
- * A compressed one must also not start a block: 6.18 fails to read an
- * inline pcluster that begins exactly where a block does (EFSCORRUPTED,
- * no message; t051 at 512-byte blocks found it), though a plain inline
- * tail there reads fine.
- */
-static bool wr_tail_fits(const struct erofs_wr *w,
-			 const struct erofs_wr_inode *wi, uint64_t pos)
-{
-	uint64_t end = (pos + wr_body_len(wi)) % w->bs;
-
-	if (erofs_wr_is_z(wi) && !end)
-		return false;
-	return end + wr_tail_len(w, wi) <= w->bs;
-}
-
-/* a compressed inode: inline tail pcluster or its block form */
-static void wr_place_z(struct erofs_wr *w, struct erofs_wr_inode *wi,
-		       uint64_t *cursor)
-{
-	struct erofs_wr_zinfo *z = wi->z;
-	uint64_t pos = EROFS_ROUND_UP(*cursor, EROFS_SLOTSIZE);
-	uint64_t body = wr_body_len(wi);
-	unsigned int bs = w->bs, tail = z->inl_len;
-	uint32_t b;
-	size_t i;
-
-	z->inlined = false;
-	if (wr_wants_inline(w, wi)) {
-		if (wr_tail_fits(w, wi, pos)) {
-			z->inlined = true;
-		} else {
-			uint64_t pad = EROFS_ROUND_UP(pos, bs) - pos;
-
-			/* padding that wastes less than the block saved */
-			if (pad <= bs - tail) {
-				pos += pad;
-				w->meta_pad += pad;
-				z->inlined = true;
-			}
-		}
-	}
-	wi->tail = 0;
-	if (z->inlined) {
-		struct erofs_wr_extent *e = &z->ext[z->nr_ext - 1];
-
-		z->zblocks -= e->pblks;
-		e->pblks = 0;
-		e->type = z->inl_type;
-		wi->tail = tail;
-		w->any_inline_z = true;
-	}
-	wi->layout = z->full ? EROFS_INODE_COMPRESSED_FULL :
-			       EROFS_INODE_COMPRESSED_COMPACT;
-	z->advise = 0;
-	if (z->whole_frag)	/* only the fragment header (format.md 7.2) */
-		wi->layout = EROFS_INODE_COMPRESSED_FULL;
-	if (z->frag_len)
-		z->advise |= Z_EROFS_ADVISE_FRAGMENT_PCLUSTER;
-	if (!z->full)
-		z->advise |= Z_EROFS_ADVISE_COMPACTED_2B;
-	if (w->zbig)
-		z->advise |= Z_EROFS_ADVISE_BIG_PCLUSTER_1 |
-			     Z_EROFS_ADVISE_BIG_PCLUSTER_2;
-	if (z->inlined)
-		z->advise |= Z_EROFS_ADVISE_INLINE_PCLUSTER;
-	wi->nblocks = z->zblocks;
-	/* where each own pcluster lands among the file's blocks */
-	for (i = 0, b = 0; i < z->nr_ext; i++) {
-		struct erofs_wr_extent *e = &z->ext[i];
-
-		e->pofs = b;
-		if (!e->ref)
-			b += e->pblks;
-	}
-	wi->pos = pos;
-	wi->nid = pos >> EROFS_ISLOTBITS;
-	*cursor = pos + body + wi->tail;
-}
-
-/* place one inode's metadata at or after *cursor; decides its layout */
-static void wr_place(struct erofs_wr *w, struct erofs_wr_inode *wi,
-		     uint64_t *cursor)
-{
-	uint64_t pos = EROFS_ROUND_UP(*cursor, EROFS_SLOTSIZE);
-	uint64_t body = wi->isize + wi->xattr_size;
-	unsigned int bs = w->bs, tail = (unsigned int)(wi->size % bs);
-
-	if (erofs_wr_is_z(wi)) {
-		wr_place_z(w, wi, cursor);
-		return;
-	}
-	wi->layout = EROFS_INODE_FLAT_PLAIN;
-	wi->tail = 0;
-	wi->nblocks = wr_has_data(wi) ? EROFS_DIV_ROUND_UP(wi->size, bs) : 0;
-	if (wr_wants_inline(w, wi)) {
-		uint64_t end = pos + body;
-
-		if (end % bs + tail <= bs) {
-			wi->layout = EROFS_INODE_FLAT_INLINE;
-		} else {
-			/* pad to the next block unless a plain last block
-			 * wastes less */
-			uint64_t pad = EROFS_ROUND_UP(pos, bs) - pos;
-
-			if (pad <= bs - tail) {
-				pos += pad;
-				w->meta_pad += pad;
-				wi->layout = EROFS_INODE_FLAT_INLINE;
-			}
-		}
-		if (wi->layout == EROFS_INODE_FLAT_INLINE) {
-			wi->tail = tail;
-			wi->nblocks = wi->size / bs;
-		}
-	}
-	wi->pos = pos;
-	wi->nid = pos >> EROFS_ISLOTBITS;
-	*cursor = pos + body + wi->tail;
-}
-
-/*
- * Put wi at pos (slot-aligned); inl: its tail goes inline, which the
- * caller has made fit in pos's block.  The same decisions as wr_place(),
- * minus the padding, which wr_place_rest() handles.
- */
-static void wr_put(struct erofs_wr *w, struct erofs_wr_inode *wi,
-		   uint64_t pos, bool inl)
-{
-	uint64_t cursor = pos;
-
-	if (erofs_wr_is_z(wi)) {
-		struct erofs_wr_zinfo *z = wi->z;
-		unsigned int keep = z->inl_len;
-
-		/* wr_place_z() inlines whenever the tail fits at pos */
-		if (!inl)
-			z->inl_len = 0;
-		wr_place_z(w, wi, &cursor);
-		z->inl_len = keep;
-	} else {
-		unsigned int tail = (unsigned int)(wi->size % w->bs);
-
-		wi->layout = EROFS_INODE_FLAT_PLAIN;
-		wi->tail = 0;
-		wi->nblocks = wr_has_data(wi) ?
-			      EROFS_DIV_ROUND_UP(wi->size, w->bs) : 0;
-		if (inl) {
-			wi->layout = EROFS_INODE_FLAT_INLINE;
-			wi->tail = tail;
-			wi->nblocks = wi->size / w->bs;
-		}
-		wi->pos = pos;
-		wi->nid = pos >> EROFS_ISLOTBITS;
-	}
-}
-
-/*
- * Free room left at the end of metadata blocks (when the next inode had
- * to start a new block to keep its inline tail whole), by size in slots:
- * hole[k] lists, oldest first, the positions of holes of exactly k slots.
- */
-struct wr_holes {
-	uint64_t **pos;
-	size_t *head, *nr, *cap;
-	unsigned int nk;		/* slots per block + 1 */
-};
-
-static int wr_hole_add(struct wr_holes *h, uint64_t pos, uint64_t len)
-{
-	size_t k = (size_t)(len >> EROFS_ISLOTBITS);
-
-	if (!k)
-		return 0;
-	if (h->nr[k] == h->cap[k]) {
-		size_t cap = h->cap[k] ? 2 * h->cap[k] : 16;
-		uint64_t *n = realloc(h->pos[k], cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		h->pos[k] = n;
-		h->cap[k] = cap;
-	}
-	h->pos[k][h->nr[k]++] = pos;
-	return 0;
-}
-
-/* the oldest of the smallest holes that hold len bytes; false if none */
-static bool wr_hole_take(struct wr_holes *h, uint64_t len, uint64_t *pos,
-			 size_t *slots)
-{
-	size_t k;
-
-	for (k = (size_t)EROFS_DIV_ROUND_UP(len, EROFS_SLOTSIZE); k < h->nk;
-	     k++) {
-		if (h->head[k] < h->nr[k]) {
-			*pos = h->pos[k][h->head[k]++];
-			*slots = k;
-			return true;
-		}
-	}
-	return false;
-}
-
-static int wr_order_cmp(const void *a, const void *b)
-{
-	const struct erofs_wr_inode *x = *(struct erofs_wr_inode *const *)a;
-	const struct erofs_wr_inode *y = *(struct erofs_wr_inode *const *)b;
-
-	return x->pos < y->pos ? -1 : x->pos > y->pos;
-}
-
-/*
- * Place inodes 1..n-1, each at the end of the metadata -- unless it fits
- * whole (inline tail included) into a hole an earlier inode left by
- * starting a new block: then into the smallest such hole (best fit, as
- * erofs-utils' block buckets do).  Nothing depends on
- * anything but the inodes' sizes, so the result is reproducible.  w->order
- * ends up sorted by position: the nid order that emit follows.
- */
-/* an inode to place and the bytes it needs in one piece */
-struct wr_item {
-	uint64_t need;
-	size_t idx;
-};
-
-/* larger first; equal ones in breadth-first order */
-static int wr_item_cmp(const void *a, const void *b)
-{
-	const struct wr_item *x = a, *y = b;
-
-	if (x->need != y->need)
-		return x->need > y->need ? -1 : 1;
-	return x->idx < y->idx ? -1 : x->idx > y->idx;
-}
-
-static int wr_place_one(struct erofs_wr *w, struct wr_holes *h,
-			uint64_t *cursor, struct erofs_wr_inode *wi, bool inl,
-			uint64_t need)
-{
-	uint64_t pos, hpos;
-	size_t slots;
-
-	if (need <= w->bs && wr_hole_take(h, need, &hpos, &slots)) {
-		uint64_t used = EROFS_ROUND_UP(need, EROFS_SLOTSIZE);
-
-		wr_put(w, wi, hpos, inl);
-		return wr_hole_add(h, hpos + used,
-				   ((uint64_t)slots << EROFS_ISLOTBITS) - used);
-	}
-	pos = EROFS_ROUND_UP(*cursor, EROFS_SLOTSIZE);
-	/* keep body + tail in one block: start a new one */
-	if (inl && !wr_tail_fits(w, wi, pos)) {
-		uint64_t next = EROFS_ROUND_UP(pos + 1, w->bs);
-		int ret = wr_hole_add(h, pos, next - pos);
-
-		if (ret)
-			return ret;
-		pos = next;
-	}
-	wr_put(w, wi, pos, inl);
-	*cursor = pos + need;
-	return 0;
-}
-
-static int wr_place_rest(struct erofs_wr *w, uint64_t *cursor,
-			 const struct erofs_wr_inode *skip)
-{
-	struct wr_holes h = { .nk = (w->bs >> EROFS_ISLOTBITS) + 1 };
-	struct wr_item *it = malloc(w->nr_inodes * sizeof(*it));
-	size_t i, k, nr = 0, o = 1;
-	int ret = -ENOMEM;
-
-	h.pos = calloc(h.nk, sizeof(*h.pos));
-	h.head = calloc(h.nk, sizeof(*h.head));
-	h.nr = calloc(h.nk, sizeof(*h.nr));
-	h.cap = calloc(h.nk, sizeof(*h.cap));
-	if (!it || !h.pos || !h.head || !h.nr || !h.cap)
-		goto out;
-	/*
-	 * Inodes with an inline tail first, largest first (first fit
-	 * decreasing packs blocks best; they are the ones that leave
-	 * holes), then the others in breadth-first order: they fit
-	 * anywhere and so make the best fillers for what is left.
-	 */
-	for (i = 1; i < w->nr_inodes; i++) {
-		struct erofs_wr_inode *wi = &w->inodes[i];
-
-		if (wi == skip)
-			continue;
-		if (wr_wants_inline(w, wi))
-			it[nr++] = (struct wr_item){
-				.need = wr_body_len(wi) + wr_tail_len(w, wi),
-				.idx = i,
-			};
-	}
-	qsort(it, nr, sizeof(*it), wr_item_cmp);
-	for (k = 0; k < nr; k++) {
-		struct erofs_wr_inode *wi = &w->inodes[it[k].idx];
-
-		ret = wr_place_one(w, &h, cursor, wi, true, it[k].need);
-		if (ret)
-			goto out;
-		w->order[o++] = wi;
-	}
-	for (i = 1; i < w->nr_inodes; i++) {
-		struct erofs_wr_inode *wi = &w->inodes[i];
-
-		if (wi == skip || wr_wants_inline(w, wi))
-			continue;
-		ret = wr_place_one(w, &h, cursor, wi, false, wr_body_len(wi));
-		if (ret)
-			goto out;
-		w->order[o++] = wi;
-	}
-	qsort(w->order + 1, o - 1, sizeof(*w->order), wr_order_cmp);
-	/* what no inode filled is padding */
-	for (k = 1; k < h.nk; k++)
-		w->meta_pad += (uint64_t)(h.nr[k] - h.head[k]) * k *
-			       EROFS_SLOTSIZE;
-	ret = 0;
-out:
-	for (k = 0; h.pos && k < h.nk; k++)
-		free(h.pos[k]);
-	free(h.pos);
-	free(h.head);
-	free(h.nr);
-	free(h.cap);
-	free(it);
-	return ret;
-}
-
-int erofs_wr_plan(struct erofs_wr *w, struct erofs_node *root)
+/* number the inodes: breadth-first, each directory in sorted order */
+static int wr_plan_inodes(struct erofs_wr *w, struct erofs_node *root)
 {
 	struct erofs_node **list = NULL;
-	uint64_t cursor;
-	erofs_blk_t blk;
 	size_t nr = 0, i;
 	int ret;
 
@@ -614,92 +228,108 @@ int erofs_wr_plan(struct erofs_wr *w, struct erofs_node *root)
 		for (i = 0; i < nr; i++)
 			if (list[i]->wr == WR_SEEN)
 				list[i]->wr = NULL;
-		free(list);
-		return ret;
 	}
 	free(list);
+	return ret;
+}
 
-	ret = wr_plan_sizes(w);
+static void wr_plan_forms(struct erofs_wr *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->tree.nr_inodes; i++)
+		wr_plan_form(w, &w->tree.inodes[i]);
+}
+
+/*
+ * The packed inode, if anything went into it: a regular file in no
+ * directory, in the last slot, compressed like any file -- unless --zD
+ * makes it wait until every other inode is placed.
+ */
+static int wr_plan_packed(struct erofs_wr *w)
+{
+	struct erofs_wr_inode *pk;
+	int ret = 0;
+
+	if (w->p->nr_compr && w->p->compress_dirs)
+		ret = erofs_wr_packed_reserve_dirs(w);
+	if (ret || !erofs_wr_packed_wanted(w))
+		return ret;
+	pk = &w->tree.inodes[w->tree.nr_inodes];
+	erofs_wr_packed_inode_init(w, pk, (uint32_t)w->tree.nr_inodes + 1);
+	wr_plan_form(w, pk);
+	w->tree.nr_inodes++;
+	if (!w->packed.late && pk->size > w->bs)
+		ret = erofs_wr_z_compress_inode(w, pk);
+	return ret;
+}
+
+/*
+ * --zD: with every other nid known, the directories can be written into
+ * the packed inode and it compressed; it goes last, so its size moves no
+ * other inode.
+ */
+static int wr_place_packed_late(struct erofs_wr *w, uint64_t *cursor)
+{
+	struct erofs_wr_inode *pk = w->packed.wi;
+	int ret;
+
+	if (!w->packed.late)
+		return 0;
+	ret = erofs_wr_packed_write_dirs(w);
+	if (!ret && pk->size > w->bs)
+		ret = erofs_wr_z_compress_inode(w, pk);
 	if (ret)
 		return ret;
-	ret = erofs_wr_xattrs_plan(w);
-	if (ret)
-		return ret;
-	for (i = 0; i < w->nr_inodes; i++)
-		erofs_wr_plan_form(w, &w->inodes[i]);
-	/* compression results decide layouts and sizes below */
-	ret = erofs_wr_z_compress_all(w);
-	if (ret)
-		return ret;
-	erofs_wr_z_features(w);
-
-	/* COMPR_CFGS records follow the superblock (format.md 7.4) */
-	cursor = EROFS_SUPER_OFFSET + EROFS_SB_BASE_SIZE + w->cfg_len;
-	wr_place(w, &w->inodes[0], &cursor);
-	if (w->inodes[0].nid > 0xFFFF) {
-		erofs_err(w->log, "root nid %llu does not fit",
-			  (unsigned long long)w->inodes[0].nid);
-		return -EFBIG;
-	}
-	w->meta_end = cursor;
-	/* prefix records and shared entries are 4-byte aligned */
-	w->pfx_pos = EROFS_ROUND_UP(cursor, 4);
-	w->shared_start = w->pfx_pos +
-			  (w->pfx_in_packed ? 0 : erofs_wr_prefix_table_size(w));
-	if (w->shared_start > w->pfx_pos || w->nr_shared)
-		cursor = w->shared_start;
-	for (i = 0; i < w->nr_shared; i++) {
-		w->shared_pos[i] = cursor;
-		cursor += erofs_wr_xattr_entry_size(w->shared[i]);
-	}
-	if (cursor / 4 > UINT32_MAX) {
-		erofs_err(w->log, "shared xattrs do not fit 32-bit ids");
-		return -EFBIG;
-	}
-	w->order = malloc(w->nr_inodes * sizeof(*w->order));
-	if (!w->order)
-		return -ENOMEM;
-	w->order[0] = &w->inodes[0];
-	ret = wr_place_rest(w, &cursor, w->packed_late ? w->packed_wi : NULL);
-	if (ret)
-		return ret;
-	if (w->packed_late) {
-		/*
-		 * --zD: with every other nid known, the directories can be
-		 * written into the packed inode and it compressed; it goes
-		 * last, so its size moves no other inode.
-		 */
-		ret = erofs_wr_z_packed_finish(w);
-		if (ret)
-			return ret;
-		wr_place(w, w->packed_wi, &cursor);
-		w->order[w->nr_inodes - 1] = w->packed_wi;
-	}
-	w->meta_end = cursor;
-
-	blk = EROFS_DIV_ROUND_UP(cursor, w->bs);
-	w->data_blkaddr = blk;
-	for (i = 0; i < w->nr_inodes; i++) {
-		struct erofs_wr_inode *wi = w->order[i];
-
-		wi->startblk = wi->nblocks ? blk : 0;
-		blk += wi->nblocks;
-	}
-	/* block addresses and blocks_lo are 32-bit without 48BIT */
-	if (blk > UINT32_MAX) {
-		erofs_err(w->log, "image too large (%llu blocks)",
-			  (unsigned long long)blk);
-		return -EFBIG;
-	}
-	w->blocks = blk;
-	erofs_info(w->log,
-		   "plan: %zu inodes, metadata %llu bytes (%llu padding), data from block %llu",
-		   w->nr_inodes, (unsigned long long)w->meta_end,
-		   (unsigned long long)w->meta_pad,
-		   (unsigned long long)w->data_blkaddr);
-	/* the superblock checksum covers up to 1024 + BS bytes */
-	if (w->blocks * w->bs < EROFS_SUPER_OFFSET + EROFS_SB_BASE_SIZE)
-		w->blocks = EROFS_DIV_ROUND_UP(EROFS_SUPER_OFFSET +
-					       EROFS_SB_BASE_SIZE, w->bs);
+	erofs_wr_place_last(w, pk, cursor);
 	return 0;
+}
+
+/*
+ * The plan, step by step.  Each step only reads what the steps before it
+ * decided; nothing it calls comes back here.
+ */
+int erofs_wr_plan(struct erofs_wr *w, struct erofs_node *root)
+{
+	uint64_t cursor = 0;
+	int ret;
+
+	/* what goes into the image, and each inode's size and xattrs */
+	ret = wr_plan_inodes(w, root);
+	if (!ret)
+		ret = wr_plan_sizes(w);
+	if (!ret)
+		ret = erofs_wr_xattrs_plan(w);
+	if (!ret)
+		wr_plan_forms(w);
+	/* compressed files (their fragments go to the packed inode,
+	 * identical extents are shared), then the packed inode */
+	if (!ret)
+		ret = erofs_wr_z_compress_files(w);
+	if (!ret)
+		ret = wr_plan_packed(w);
+	/* metadata positions (nids), then data blocks */
+	if (!ret)
+		ret = erofs_wr_place_head(w, &cursor);
+	if (!ret)
+		ret = erofs_wr_place_inodes(w, &cursor, w->packed.late ?
+					    w->packed.wi : NULL);
+	if (!ret)
+		ret = wr_place_packed_late(w, &cursor);
+	if (!ret)
+		ret = erofs_wr_place_data(w, cursor);
+	/* what the superblock says about all that */
+	if (!ret)
+		ret = erofs_wr_features(w);
+	return ret;
+}
+
+void erofs_wr_plan_release(struct erofs_wr *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->tree.nr_inodes; i++)
+		w->tree.inodes[i].node->wr = NULL;
+	free(w->tree.inodes);
+	memset(&w->tree, 0, sizeof(w->tree));
 }

@@ -55,31 +55,22 @@ int erofs_mkfs_parse_compress(struct erofs_mkfs_params *p, const char *arg)
 	return ret;
 }
 
+/* each part of the build is released by the file that owns it */
 static void wr_release(struct erofs_wr *w)
 {
-	size_t i;
-
 	erofs_wr_z_release(w);
-
-	for (i = 0; i < w->nr_inodes; i++)
-		w->inodes[i].node->wr = NULL;
-	free(w->inodes);
-	free(w->order);
-	free(w->xa);
-	free(w->shared);
-	free(w->shared_pos);
-	for (i = 0; i < w->nr_pfx; i++)
-		erofs_xattr_prefix_release(&w->pfx[i]);
-	free(w->pfx);
-	free(w->ishare_key);
+	erofs_wr_packed_release(&w->packed);
+	erofs_wr_dedupe_release(&w->dedupe);
+	erofs_wr_place_release(w);
+	erofs_wr_plan_release(w);
+	erofs_wr_xattrs_release(w);
 }
 
 int erofs_mkfs_build(const struct erofs_mkfs_params *p, struct erofs_node *root,
 		     struct erofs_io *io, struct erofs_mkfs_stats *stats)
 {
-	struct erofs_wr w = {
-		.p = p, .log = p->log, .io = io, .packed = { .fd = -1 },
-	};
+	struct erofs_wr w = { .p = p, .log = p->log, .io = io };
+	uint64_t bytes_read = 0;
 	int ret;
 
 	if (p->blkszbits < EROFS_MIN_BLKSZBITS ||
@@ -93,6 +84,7 @@ int erofs_mkfs_build(const struct erofs_mkfs_params *p, struct erofs_node *root,
 		erofs_err(p->log, "no root to build");
 		return -EINVAL;
 	}
+	erofs_wr_packed_init(&w.packed);
 	w.blkszbits = p->blkszbits;
 	w.bs = 1U << p->blkszbits;
 
@@ -101,38 +93,15 @@ int erofs_mkfs_build(const struct erofs_mkfs_params *p, struct erofs_node *root,
 		ret = erofs_wr_z_init(&w);
 	if (!ret)
 		ret = erofs_wr_plan(&w, root);
-	if (ret)
-		goto out;
-
-	/* feature bits: exactly what the plan uses */
-	w.feature_compat = EROFS_FEATURE_COMPAT_MTIME;
-	if (p->sb_checksum)
-		w.feature_compat |= EROFS_FEATURE_COMPAT_SB_CHKSUM;
-	if (w.any_filter)
-		w.feature_compat |= EROFS_FEATURE_COMPAT_XATTR_FILTER;
-	if (w.nr_pfx) {
-		w.feature_incompat |= EROFS_FEATURE_INCOMPAT_XATTR_PREFIXES;
-		/* else it is in the packed inode, where old kernels look */
-		if (!w.pfx_in_packed)
-			w.feature_compat |= EROFS_FEATURE_COMPAT_PLAIN_XATTR_PFX;
+	if (!ret)
+		ret = erofs_wr_emit(&w, &bytes_read);
+	if (!ret && stats) {
+		stats->inodes = w.tree.nr_inodes;
+		stats->blocks = w.place.blocks;
+		stats->image_bytes = w.place.blocks * w.bs;
+		stats->data_bytes_read = w.z.bytes_read + bytes_read;
+		stats->compressed_files = w.z.nr_files;
 	}
-	if (w.ishare_id >= 0)
-		w.feature_compat |= EROFS_FEATURE_COMPAT_ISHARE_XATTRS;
-	/* ZERO_PADDING, COMPR_CFGS came with the plan (erofs_wr_z_features) */
-	if (w.any_inline_z)
-		w.feature_incompat |= EROFS_FEATURE_INCOMPAT_ZTAILPACKING;
-
-	ret = erofs_wr_emit(&w);
-	if (ret)
-		goto out;
-	if (stats) {
-		stats->inodes = w.nr_inodes;
-		stats->blocks = w.blocks;
-		stats->image_bytes = w.blocks * w.bs;
-		stats->data_bytes_read = w.data_bytes_read;
-		stats->compressed_files = w.nr_zfiles;
-	}
-out:
 	wr_release(&w);
 	return ret;
 }

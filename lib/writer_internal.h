@@ -1,24 +1,44 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0 */
 /*
- * writer_internal.h - state shared by the writer's passes (private to lib/).
+ * writer_internal.h - state shared by the writer's files (private to lib/).
  *
- * The writer runs in two passes over one struct erofs_wr:
- *  - plan (layout.c, xattr_write.c, dir_write.c, zwrite.c): number the
- *    inodes in breadth-first order, decide every inode's form, compress
- *    regular files (zwrite.c: in parallel, results spooled and collected
- *    per file, so the plan never depends on the thread count), decide
- *    data layout, xattr area, metadata position (nid) and data blocks;
- *  - emit (emit.c): stream data blocks and metadata to exactly the planned
- *    offsets, checking every write against the plan, superblock last.
- * Nothing here depends on anything but the tree and the params, so two
- * builds of the same input produce the same bytes.  node->wr points at the
- * node's struct erofs_wr_inode only while a build runs.
+ * mkfs.c (erofs_mkfs_build) runs one build over one struct erofs_wr:
+ * plan, then emit.  The plan is erofs_wr_plan() in layout.c, a list of
+ * steps that each call down, never back:
+ *   layout.c       the inodes: breadth-first numbering, links, sizes, forms
+ *   xattr_write.c  xattr areas, shared xattrs, long prefixes, filters
+ *   zwrite.c       compressed files: which, how, the passes over them;
+ *     workpool.c   generic worker threads (first error stops the rest)
+ *     zjob.c       one job: read a segment, hash it, cut it, spool it
+ *     zcut.c       the extent rules (pure: bytes in, extents out)
+ *     zdedupe.c    -E dedupe: identical extents share a pcluster
+ *     zspool.c     spool files holding what compression produced
+ *   zpacked.c      the packed inode: fragments, --zD directories, and
+ *                  the long prefix table when it lives there
+ *   place.c        nids, inline tails, holes, prefix table, shared
+ *                  xattrs, data blocks
+ *   features.c     every superblock feature bit and COMPR_CFGS record,
+ *                  from the finished plan
+ * emit.c then streams data blocks and metadata to exactly the planned
+ * offsets, checking every write against the plan, superblock last; it
+ * only reads the plan.  dir_write.c (directory bytes) and zindex.c (map
+ * header and lcluster indexes, the mirror of zmap.c) encode for both.
+ *
+ * struct erofs_wr is cut into parts, each written by one file, named at
+ * its declaration with the files that read it.  Compression runs in
+ * parallel, but results are spooled and collected per file in inode
+ * order, so the plan never depends on the thread count.  Nothing here
+ * depends on anything but the tree and the params, so two builds of the
+ * same input produce the same bytes.  node->wr points at the node's
+ * struct erofs_wr_inode only while a build runs.
  */
 #ifndef __EROFS_WRITER_INTERNAL_H
 #define __EROFS_WRITER_INTERNAL_H
 
 #include "erofs/compress.h"
 #include "erofs/erofs_fs.h"
+#include "erofs/htab.h"
+#include "erofs/ishare.h"
 #include "erofs/mkfs.h"
 #include "erofs/xattr.h"
 #include "erofs/zhints.h"
@@ -42,7 +62,7 @@ struct erofs_wr_extent {
 	uint32_t llen;			/* decoded bytes */
 	uint32_t pblks;			/* pcluster blocks; 0 = inline */
 	uint8_t type;			/* Z_EROFS_LCLUSTER_TYPE_PLAIN/HEAD1 */
-	/* -E dedupe: 1 + index into w->zsrc of the identical extent whose
+	/* -E dedupe: 1 + index into w->dedupe.src of the identical extent whose
 	 * pcluster this one uses instead of its own; 0 = its own */
 	uint32_t ref;
 	bool partial;			/* ref: only a prefix of what that
@@ -65,14 +85,20 @@ struct erofs_wr_zpiece {
 	uint64_t off, len;
 };
 
-/* one append-only, unlinked spool file; each compression worker owns one */
+/* one append-only, unlinked spool file (zspool.c); each compression
+ * worker owns one */
 struct erofs_wr_spool {
 	int fd;
-	uint64_t len;
+	uint64_t len;			/* bytes appended (buffered included) */
+	uint8_t *wbuf;			/* appends not written yet, or NULL */
+	size_t wlen;
 };
 
 /*
- * The result of compressing one regular file (zwrite.c).  Its pclusters
+ * The result of compressing one regular file (zwrite.c).  zdedupe.c then
+ * points extents at shared pclusters (ref, partial, zblocks, nr_ref,
+ * full) and place.c records its placement (inlined, advise, pofs; an
+ * inlined tail also drops the last extent's block form).  Its pclusters
  * (the tail's block form included) sit in the spools, block-aligned and
  * zero-padded exactly as they go to the image; concatenating pcl[] gives
  * them in extent order (one piece per segment of the file, each piece
@@ -112,18 +138,23 @@ struct erofs_wr_zinfo {
 	uint8_t digest[EROFS_ISHARE_DIGEST_LEN];
 };
 
+/*
+ * One inode of the plan.  Writers, by group: identity and form layout.c
+ * (zpacked.c for the packed inode's, when layout.c asks), xattrs
+ * xattr_write.c, position and data place.c, z zwrite.c (zpacked.c for
+ * --zD directories).
+ */
 struct erofs_wr_inode {
 	struct erofs_node *node;
 	struct erofs_wr_inode *parent;	/* directories: the ".." target */
-	erofs_nid_t nid;
-	uint64_t pos;			/* byte position of the inode */
 	uint32_t ino;			/* serial number, 1-based */
 	uint32_t nlink;
 	uint8_t ftype;			/* EROFS_FT_* */
 	bool extended;
-	uint8_t layout;			/* FLAT_PLAIN or FLAT_INLINE */
 	unsigned int isize;		/* 32 or 64 */
 	uint64_t size;			/* i_size */
+	bool packed;			/* the packed inode: its data is the
+					 * packed spool, it is in no directory */
 
 	/* xattrs: xa[0..nr_xa) of the build's array are this inode's */
 	size_t xa_first, nr_xa;
@@ -132,10 +163,11 @@ struct erofs_wr_inode {
 	uint16_t icount;
 	uint32_t filter;
 	bool fingerprint;		/* carries the ishare xattr */
-	bool packed;			/* the packed inode: its data is the
-					 * packed spool, it is in no directory */
 
-	/* data */
+	/* position and data */
+	erofs_nid_t nid;
+	uint64_t pos;			/* byte position of the inode */
+	uint8_t layout;			/* EROFS_INODE_* data layout */
 	uint64_t nblocks;		/* blocks stored in the data area */
 	erofs_blk_t startblk;
 	unsigned int tail;		/* inline tail bytes (FLAT_INLINE) or
@@ -143,24 +175,64 @@ struct erofs_wr_inode {
 	struct erofs_wr_zinfo *z;	/* compression result, NULL if none */
 };
 
-struct erofs_wr {
-	const struct erofs_mkfs_params *p;
-	struct erofs_log *log;
-	struct erofs_io *io;
-	unsigned int blkszbits, bs;
+/*
+ * The packed inode: its data (the long prefix table when pfx_in,
+ * fragments in inode order, then --zD directories) and its inode, the
+ * extra slot at the end of inodes[] (wi, NULL if nothing needed it).
+ * Writer: zpacked.c.  Readers: zwrite.c (spool, to compress it), layout.c
+ * (late, wi, pfx_in), emit.c (spool, wi, pfx_in), features.c.
+ */
+struct erofs_wr_fragkey;
+struct erofs_wr_packed {
+	struct erofs_wr_spool spool;	/* fd -1 until something goes in */
+	struct erofs_node node;
+	struct erofs_wr_inode *wi;
+	bool pfx_in;			/* the prefix table is in it */
+	/* --zD: directories live in it, so it is filled, compressed and
+	 * placed after every other inode */
+	bool late;
+	size_t nr_dirs;
+	/* fragments stored, by content: identical ones are stored once */
+	struct erofs_wr_fragkey *frags;
+	size_t nr_frags, cap_frags;
+	struct erofs_htab ftab;		/* hash -> index in frags */
+};
 
+/*
+ * -E dedupe: pclusters that identical extents may use.  Writer:
+ * zdedupe.c.  Readers: zindex.c (src), features.c (nr_ref).
+ */
+struct erofs_wr_dkey;
+struct erofs_wr_dedupe {
+	struct erofs_wr_zsrc *src;	/* extent refs point here (1-based) */
+	size_t nr_src, cap_src;
+	uint64_t nr_ref;		/* extents using another's pcluster */
+	struct erofs_wr_dkey *keys;	/* content keys of src[] */
+	size_t nr_keys, cap_keys;
+	struct erofs_htab tab;		/* whole extents -> keys[] */
+	struct erofs_htab ptab;		/* their first bytes -> keys[] */
+};
+
+/*
+ * The inodes.  Writer: layout.c (the packed inode's slot is filled by
+ * zpacked.c when layout.c asks).  Readers: every writer file.
+ */
+struct erofs_wr_tree {
 	struct erofs_wr_inode *inodes;	/* breadth-first; [0] is the root */
-	struct erofs_wr_inode **order;	/* nid order = data and emit order */
 	size_t nr_inodes;
+};
 
+/*
+ * Xattrs and long prefixes.  Writer: xattr_write.c.  Readers: layout.c
+ * (sizes), zpacked.c (the prefix table), emit.c, features.c.
+ */
+struct erofs_wr_xattrs {
 	/* every stored xattr (inline and shared), grouped by owner */
 	struct erofs_wr_xattr *xa;
 	size_t nr_xa, cap_xa;
-	/* distinct shared entries (pointers into xa), sorted, with offsets */
+	/* distinct shared entries (pointers into xa), sorted */
 	struct erofs_wr_xattr **shared;
-	uint64_t *shared_pos;
 	size_t nr_shared;
-
 	/* long prefixes: --xattr-prefix ones, then maybe the ishare key */
 	struct erofs_xattr_prefix *pfx;
 	size_t nr_pfx;
@@ -168,56 +240,79 @@ struct erofs_wr {
 	char *ishare_key;		/* copy of the key's full name */
 	bool filters;			/* write name filters */
 	bool any_filter;		/* some inode has a non-zero filter */
+};
 
-	/* placement */
+/*
+ * Where the metadata goes.  Writer: layout.c.  Readers: emit.c,
+ * xattr_write.c (shared xattr ids), features.c (any_inline_z).
+ */
+struct erofs_wr_place {
+	struct erofs_wr_inode **order;	/* nid order = data and emit order */
+	unsigned int cfgs_len;		/* COMPR_CFGS bytes planned for */
 	uint64_t pfx_pos;		/* prefix table byte position */
 	uint64_t shared_start;		/* shared xattr area */
+	uint64_t *shared_pos;		/* of each xattr.shared[] */
 	uint64_t meta_end;		/* end of all metadata */
 	uint64_t meta_pad;		/* bytes skipped to keep tails whole */
 	erofs_blk_t data_blkaddr;	/* first data block */
 	erofs_blk_t blocks;		/* image size in blocks */
-	uint32_t feature_compat, feature_incompat;
+	bool any_inline_z;		/* some inode has an inline pcluster */
+};
 
-	uint64_t data_bytes_read;
-
-	/* compression (zwrite.c): p->compr[] with writer context */
-	struct erofs_compress_cfg zcfgs[EROFS_MKFS_MAX_COMPR];
-	uint32_t zcfg_used;		/* bit per zcfgs[] some file uses */
-	uint32_t zalgs;			/* bit per on-disk algorithm id used */
-	bool zbig;			/* pclusters may span several blocks */
+/*
+ * Compression of the build.  Writer: zwrite.c.  Readers: zcut.c (through
+ * its config), zspool.c (spools), zindex.c (big), zpacked.c (cfgs[0]),
+ * layout.c, emit.c, features.c (cfgs, cfg_used, big).
+ */
+struct erofs_wr_z {
+	/* p->compr[] with writer context */
+	struct erofs_compress_cfg cfgs[EROFS_MKFS_MAX_COMPR];
+	uint32_t cfg_used;		/* bit per cfgs[] some file uses */
+	bool big;			/* pclusters may span several blocks */
 	uint32_t pcluster_blks;		/* max pcluster blocks (of all) */
 	uint32_t pcluster_dflt;		/* -C bytes */
 	uint32_t pcluster_packed;	/* the packed inode's (bytes) */
 	uint32_t max_extent;		/* max decoded bytes per extent */
 	struct erofs_wr_spool *spools;	/* one per compression worker */
 	unsigned int nr_spools;
-	uint64_t nr_zfiles;		/* files stored compressed */
-	bool any_inline_z;		/* some inode has an inline pcluster */
-	/*
-	 * -E fragments: the packed inode's data (fragments in inode order,
-	 * after the long prefix table when pfx_in_packed) and its inode,
-	 * the extra slot at the end of inodes[] (packed_wi, NULL if no file
-	 * left a fragment).
-	 */
-	struct erofs_wr_spool packed;
-	/* -E dedupe: pclusters that identical extents may point at */
-	struct erofs_wr_zsrc *zsrc;
-	size_t nr_zsrc;
-	uint64_t nr_zref;		/* extents using another's pcluster */
-	struct erofs_node packed_node;
-	struct erofs_wr_inode *packed_wi;
-	bool pfx_in_packed;		/* the prefix table is in it */
-	/* --zD: directories live in the packed inode, so it is filled,
-	 * compressed and placed after every other inode */
-	bool packed_late;
-	size_t nr_zdirs;
+	uint64_t nr_files;		/* files stored compressed */
+	uint64_t bytes_read;		/* source bytes the workers read */
+};
+
+/*
+ * What the superblock says about the plan.  Writer: features.c, from the
+ * finished plan.  Reader: emit.c.
+ */
+struct erofs_wr_sb {
+	uint32_t feature_compat, feature_incompat;
+	uint32_t algs;			/* bit per on-disk algorithm id used */
 	uint8_t cfg_rec[64];		/* COMPR_CFGS records (after the sb) */
 	unsigned int cfg_len;
+};
+
+/*
+ * One build.  Each group has one writer, named at its declaration; the
+ * first fields are set once by mkfs.c and only read after that.
+ */
+struct erofs_wr {
+	const struct erofs_mkfs_params *p;
+	struct erofs_log *log;
+	struct erofs_io *io;
+	unsigned int blkszbits, bs;
+
+	struct erofs_wr_tree tree;	/* layout.c */
+	struct erofs_wr_xattrs xattr;	/* xattr_write.c */
+	struct erofs_wr_z z;		/* zwrite.c */
+	struct erofs_wr_dedupe dedupe;	/* zdedupe.c */
+	struct erofs_wr_packed packed;	/* zpacked.c */
+	struct erofs_wr_place place;	/* layout.c */
+	struct erofs_wr_sb sb;		/* features.c */
 };
 
 /* xattr_write.c */
 int erofs_wr_prefixes_init(struct erofs_wr *w);
 int erofs_wr_xattrs_plan(struct erofs_wr *w);
+void erofs_wr_xattrs_release(struct erofs_wr *w);
 size_t erofs_wr_prefix_table_size(const struct erofs_wr *w);
 void erofs_wr_prefix_table_encode(const struct erofs_wr *w, uint8_t *out);
 size_t erofs_wr_xattr_entry_size(const struct erofs_wr_xattr *x);
@@ -238,35 +333,159 @@ int erofs_wr_dir_size(const struct erofs_wr *w, struct erofs_wr_inode *wi,
 int erofs_wr_dir_render(const struct erofs_wr *w,
 			const struct erofs_wr_inode *wi, uint8_t *buf);
 
-/* zwrite.c */
-int erofs_wr_z_init(struct erofs_wr *w);
-void erofs_wr_z_release(struct erofs_wr *w);
-/* compress every candidate file (one read each, fingerprint included),
- * with p->workers threads; the result does not depend on their number */
-int erofs_wr_z_compress_all(struct erofs_wr *w);
-/* --zD: once all other inodes are placed, write the directories into
- * the packed spool and compress it */
-int erofs_wr_z_packed_finish(struct erofs_wr *w);
-/* after the plan: superblock bits and records of what was used */
-void erofs_wr_z_features(struct erofs_wr *w);
-/* map header + indexes of a compressed inode into out (z->meta_len) */
-int erofs_wr_z_encode_meta(const struct erofs_wr *w,
-			   const struct erofs_wr_inode *wi, uint8_t *out);
+/* zspool.c */
+/* create an unlinked spool file in -T/TMPDIR; buffered: gather small
+ * appends (then erofs_wr_spool_flush before anyone reads it) */
+int erofs_wr_spool_open(struct erofs_wr *w, struct erofs_wr_spool *s,
+			bool buffered);
+void erofs_wr_spool_close(struct erofs_wr_spool *s);
+/* append at s->len; *off (may be NULL) receives where; 0 or -errno */
+int erofs_wr_spool_append(struct erofs_wr_spool *s, const void *buf,
+			  size_t len, uint64_t *off);
+int erofs_wr_spool_flush(struct erofs_wr_spool *s);
+/* write at pos, below s->len (space reserved earlier) */
+int erofs_wr_spool_pwrite(struct erofs_wr_spool *s, const void *buf,
+			  size_t len, uint64_t pos);
 /* read bytes [off, off + len) of the concatenation of pieces pc[0..nr) */
 int erofs_wr_spool_read(const struct erofs_wr *w,
 			const struct erofs_wr_zpiece *pc, size_t nr, void *buf,
 			size_t len, uint64_t off);
+
+/* zwrite.c */
+int erofs_wr_z_init(struct erofs_wr *w);
+void erofs_wr_z_release(struct erofs_wr *w);
+/* compress every candidate file (one read each, fingerprint included),
+ * with p->workers threads; the result does not depend on their number.
+ * Fragments go to the packed inode, identical extents are shared. */
+int erofs_wr_z_compress_files(struct erofs_wr *w);
+/* compress one more inode (the packed one), the same way */
+int erofs_wr_z_compress_inode(struct erofs_wr *w, struct erofs_wr_inode *wi);
+static inline const char *erofs_wr_path(const struct erofs_wr_inode *wi)
+{
+	return wi->node->path ? wi->node->path : wi->node->src_path;
+}
+
 static inline bool erofs_wr_is_z(const struct erofs_wr_inode *wi)
 {
 	return wi->z && !wi->z->flat;
 }
 
+/* zcut.c: one segment's bytes into extents (no threads, no I/O) */
+struct erofs_wr_zcut_ops {
+	/* a new extent [la, la + llen) of src; its pcluster, as it goes to
+	 * the image, is pcl[0 .. pblks blocks) */
+	int (*extent)(void *priv, uint64_t la, uint32_t llen, uint8_t type,
+		      const uint8_t *src, const uint8_t *pcl, uint32_t pblks);
+	/* the inline form (len < 1 block) of the extent just given */
+	int (*inline_tail)(void *priv, const uint8_t *data, uint32_t len,
+			   uint8_t type);
+	/* the rest, [la, la + len), goes to the packed inode */
+	int (*fragment)(void *priv, uint64_t la, const uint8_t *src,
+			size_t len);
+};
+struct erofs_wr_zcut {
+	unsigned int blkszbits;
+	uint32_t max_extent;		/* decoded bytes per extent */
+	size_t pmax;			/* pcluster bytes */
+	bool tailpacking;		/* the segment ends the file: give the
+					 * last extent an inline form */
+	uint64_t frag_max;		/* once at most this much is left, it
+					 * is the fragment (0: never) */
+	struct erofs_compress_ctx *ctx;	/* its algorithm and level */
+	uint8_t *enc, *pcl;		/* scratch, pmax bytes each */
+	const struct erofs_wr_zcut_ops *ops;
+	void *priv;
+	const struct erofs_log *log;	/* compressor errors, naming path */
+	const char *path;
+};
+/* cut buf[0..len), the file's bytes [base, base + len); every callback
+ * error is returned as is */
+int erofs_wr_zcut_segment(const struct erofs_wr_zcut *c, const uint8_t *buf,
+			  uint64_t base, size_t len);
+
+/* zdedupe.c */
+/* SHA-256 of an extent's decoded bytes into esha, and of its first bytes
+ * into psha (when it is that long); in the workers */
+int erofs_wr_dedupe_hash(struct erofs_sha256 *sha, const void *src,
+			 uint32_t llen, uint8_t *esha, uint8_t *psha);
+/* main thread, inode order: extents wi->z->ext[first..first + nr), with
+ * their hashes, use earlier identical pclusters or are offered to later */
+int erofs_wr_dedupe_extents(struct erofs_wr *w, struct erofs_wr_inode *wi,
+			    size_t first, size_t nr,
+			    const uint8_t (*esha)[EROFS_ISHARE_DIGEST_LEN],
+			    const uint8_t (*psha)[EROFS_ISHARE_DIGEST_LEN]);
+void erofs_wr_dedupe_release(struct erofs_wr_dedupe *d);
+
+/* zpacked.c */
+void erofs_wr_packed_init(struct erofs_wr_packed *pk);
+void erofs_wr_packed_release(struct erofs_wr_packed *pk);
+/* does the image need a packed inode (something went into it)? */
+bool erofs_wr_packed_wanted(const struct erofs_wr *w);
+/* store a fragment (spool pieces pc[0..nr), len bytes); sha: its content
+ * key when it may be shared, else NULL; *off: where it is */
+int erofs_wr_packed_add_frag(struct erofs_wr *w,
+			     const struct erofs_wr_zpiece *pc, size_t nr,
+			     uint64_t len, const uint8_t *sha, uint64_t *off);
+/* --zD: reserve every directory's place (their wi->z, whole fragments) */
+int erofs_wr_packed_reserve_dirs(struct erofs_wr *w);
+/* make wi (serial number ino) the packed inode over what was stored */
+void erofs_wr_packed_inode_init(struct erofs_wr *w, struct erofs_wr_inode *wi,
+				uint32_t ino);
+/* --zD, once every other inode is placed: write the directories */
+int erofs_wr_packed_write_dirs(struct erofs_wr *w);
+
+/* zindex.c: map header + lcluster indexes, the mirror of zmap.c */
+struct erofs_wr_zmeta {
+	unsigned int blkszbits;
+	bool big;			/* big pclusters (CBLKCNT entries) */
+	uint64_t size;			/* i_size */
+	unsigned int body;		/* inode + inline xattrs: the header
+					 * follows, 8-byte aligned */
+	uint64_t startblk, nblocks;	/* the inode's own data blocks */
+	const struct erofs_wr_zinfo *z;	/* ext, meta_len, advise, alg, full,
+					 * inlined/inl_len, frag_* */
+	/* dedupe: block and size of the pcluster extent e refers to */
+	void (*ref)(const void *priv, const struct erofs_wr_extent *e,
+		    uint64_t *blk, uint32_t *pblks);
+	const void *priv;
+};
+/* bytes of the map header and indexes, padding before them included */
+unsigned int erofs_wr_zmeta_len(unsigned int blkszbits, unsigned int body,
+				uint64_t size, bool whole_frag, bool full);
+/* write z->meta_len bytes into out; 0 or -ENOMEM */
+int erofs_wr_zmeta_encode(const struct erofs_wr_zmeta *m, uint8_t *out);
+/* the same for a planned inode of the build */
+unsigned int erofs_wr_z_meta_len(const struct erofs_wr *w,
+				 const struct erofs_wr_inode *wi);
+int erofs_wr_z_encode_meta(const struct erofs_wr *w,
+			   const struct erofs_wr_inode *wi, uint8_t *out);
+
 /* layout.c */
+/* the whole plan, in order (the table of contents of the writer) */
 int erofs_wr_plan(struct erofs_wr *w, struct erofs_node *root);
-/* compact or extended inode (isize) for wi */
-void erofs_wr_plan_form(struct erofs_wr *w, struct erofs_wr_inode *wi);
+void erofs_wr_plan_release(struct erofs_wr *w);
+
+/* place.c: the placement steps, in the order layout.c calls them */
+/* superblock, COMPR_CFGS records, root, prefix table, shared xattrs */
+int erofs_wr_place_head(struct erofs_wr *w, uint64_t *cursor);
+/* every other inode but skip (a late packed inode), in place.order */
+int erofs_wr_place_inodes(struct erofs_wr *w, uint64_t *cursor,
+			  const struct erofs_wr_inode *skip);
+/* the skipped one, last */
+void erofs_wr_place_last(struct erofs_wr *w, struct erofs_wr_inode *wi,
+			 uint64_t *cursor);
+/* data blocks in nid order after the metadata ending at cursor */
+int erofs_wr_place_data(struct erofs_wr *w, uint64_t cursor);
+void erofs_wr_place_release(struct erofs_wr *w);
+
+/* features.c */
+/* bytes of the COMPR_CFGS records the plan needs (for placement) */
+unsigned int erofs_wr_features_cfgs_len(const struct erofs_wr *w);
+/* every feature bit and record, from the finished plan */
+int erofs_wr_features(struct erofs_wr *w);
 
 /* emit.c */
-int erofs_wr_emit(struct erofs_wr *w);
+/* write the plan; *bytes_read: source bytes read (files not compressed) */
+int erofs_wr_emit(const struct erofs_wr *w, uint64_t *bytes_read);
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "config.h"
+#include "erofs/array.h"
 #include "writer_internal.h"
 
 static bool wr_prefix_equal(const struct erofs_xattr_prefix *a,
@@ -25,15 +26,16 @@ int erofs_wr_prefixes_init(struct erofs_wr *w)
 	struct erofs_xattr_prefix key;
 	int ret;
 
-	w->ishare_id = -1;
+	w->xattr.ishare_id = -1;
 	if (!n)
 		return 0;
-	w->pfx = calloc(n, sizeof(*w->pfx));
-	if (!w->pfx)
+	w->xattr.pfx = calloc(n, sizeof(*w->xattr.pfx));
+	if (!w->xattr.pfx)
 		return -ENOMEM;
 	for (i = 0; i < p->nr_xattr_prefixes; i++) {
-		ret = erofs_xattr_prefix_from_name(&w->pfx[w->nr_pfx],
-						   p->xattr_prefixes[i]);
+		ret = erofs_xattr_prefix_from_name(
+				&w->xattr.pfx[w->xattr.nr_pfx],
+				p->xattr_prefixes[i]);
 		if (ret) {
 			erofs_err(w->log, "invalid xattr prefix \"%s\": %s",
 				  p->xattr_prefixes[i] ? p->xattr_prefixes[i] : "",
@@ -41,7 +43,7 @@ int erofs_wr_prefixes_init(struct erofs_wr *w)
 						 : "out of memory");
 			return ret;
 		}
-		w->nr_pfx++;
+		w->xattr.nr_pfx++;
 	}
 	if (!p->ishare_key)
 		goto check;
@@ -53,25 +55,25 @@ int erofs_wr_prefixes_init(struct erofs_wr *w)
 					 : "out of memory");
 		return ret;
 	}
-	w->ishare_key = strdup(p->ishare_key);
-	if (!w->ishare_key) {
+	w->xattr.ishare_key = strdup(p->ishare_key);
+	if (!w->xattr.ishare_key) {
 		erofs_xattr_prefix_release(&key);
 		return -ENOMEM;
 	}
 	/* reuse an identical --xattr-prefix rather than storing it twice */
-	for (i = 0; i < w->nr_pfx; i++)
-		if (wr_prefix_equal(&w->pfx[i], &key))
+	for (i = 0; i < w->xattr.nr_pfx; i++)
+		if (wr_prefix_equal(&w->xattr.pfx[i], &key))
 			break;
-	if (i < w->nr_pfx) {
+	if (i < w->xattr.nr_pfx) {
 		erofs_xattr_prefix_release(&key);
 	} else {
-		w->pfx[w->nr_pfx++] = key;
+		w->xattr.pfx[w->xattr.nr_pfx++] = key;
 	}
-	w->ishare_id = (int)i;
+	w->xattr.ishare_id = (int)i;
 check:
-	if (w->nr_pfx > EROFS_XATTR_MAX_LONG_PREFIXES) {
+	if (w->xattr.nr_pfx > EROFS_XATTR_MAX_LONG_PREFIXES) {
 		erofs_err(w->log, "too many xattr prefixes (%zu, at most %u)",
-			  w->nr_pfx, EROFS_XATTR_MAX_LONG_PREFIXES);
+			  w->xattr.nr_pfx, EROFS_XATTR_MAX_LONG_PREFIXES);
 		return -EINVAL;
 	}
 	return 0;
@@ -81,8 +83,8 @@ size_t erofs_wr_prefix_table_size(const struct erofs_wr *w)
 {
 	size_t i, sz = 0;
 
-	for (i = 0; i < w->nr_pfx; i++)
-		sz += EROFS_ROUND_UP(2 + 1 + w->pfx[i].infix_len, 4);
+	for (i = 0; i < w->xattr.nr_pfx; i++)
+		sz += EROFS_ROUND_UP(2 + 1 + w->xattr.pfx[i].infix_len, 4);
 	return sz;
 }
 
@@ -90,8 +92,8 @@ void erofs_wr_prefix_table_encode(const struct erofs_wr *w, uint8_t *out)
 {
 	size_t i;
 
-	for (i = 0; i < w->nr_pfx; i++) {
-		const struct erofs_xattr_prefix *x = &w->pfx[i];
+	for (i = 0; i < w->xattr.nr_pfx; i++) {
+		const struct erofs_xattr_prefix *x = &w->xattr.pfx[i];
 		size_t len = 1 + x->infix_len;
 
 		out[0] = len & 0xff;
@@ -146,8 +148,8 @@ static int wr_resolve_name(const struct erofs_wr *w, struct erofs_wr_xattr *x,
 	int best = -1;
 	uint8_t index;
 
-	for (i = 0; i < w->nr_pfx; i++) {
-		const struct erofs_xattr_prefix *pf = &w->pfx[i];
+	for (i = 0; i < w->xattr.nr_pfx; i++) {
+		const struct erofs_xattr_prefix *pf = &w->xattr.pfx[i];
 		const char *s = erofs_xattr_short_prefix(pf->base_index);
 		size_t slen = s ? strlen(s) : 0, plen = slen + pf->infix_len;
 
@@ -168,7 +170,7 @@ static int wr_resolve_name(const struct erofs_wr *w, struct erofs_wr_xattr *x,
 		x->suffix = name + best_len;
 		x->suffix_len = len - best_len;
 		x->filter_bit = wr_filter_bit(name, len,
-					      w->pfx[best].base_index);
+					      w->xattr.pfx[best].base_index);
 		return 0;
 	}
 	if (erofs_xattr_split_name(name, len, &index, &off))
@@ -182,17 +184,12 @@ static int wr_resolve_name(const struct erofs_wr *w, struct erofs_wr_xattr *x,
 
 static int wr_xa_push(struct erofs_wr *w, const struct erofs_wr_xattr *x)
 {
-	if (w->nr_xa == w->cap_xa) {
-		size_t cap = w->cap_xa ? w->cap_xa * 2 : 256;
-		struct erofs_wr_xattr *n = realloc(w->xa, cap * sizeof(*n));
+	struct erofs_wr_xattrs *xa = &w->xattr;
+	int ret = erofs_array_reserve(&xa->xa, &xa->cap_xa, xa->nr_xa + 1);
 
-		if (!n)
-			return -ENOMEM;
-		w->xa = n;
-		w->cap_xa = cap;
-	}
-	w->xa[w->nr_xa++] = *x;
-	return 0;
+	if (!ret)
+		xa->xa[xa->nr_xa++] = *x;
+	return ret;
 }
 
 /* order of shared-candidate grouping: stored index, suffix, value */
@@ -223,7 +220,7 @@ static int wr_xattr_cmp(const void *pa, const void *pb)
 	return 0;
 }
 
-/* collect the stored xattrs of one inode into w->xa */
+/* collect the stored xattrs of one inode into w->xattr.xa */
 static int wr_collect_inode(struct erofs_wr *w, struct erofs_wr_inode *wi,
 			    uint32_t idx)
 {
@@ -231,16 +228,17 @@ static int wr_collect_inode(struct erofs_wr *w, struct erofs_wr_inode *wi,
 	size_t i;
 	int ret;
 
-	wi->xa_first = w->nr_xa;
+	wi->xa_first = w->xattr.nr_xa;
 	for (i = 0; i < n->nr_xattrs; i++) {
 		const struct erofs_xattr *t = &n->xattrs[i];
 		struct erofs_wr_xattr x = { .owner = idx, .shared_idx = -1 };
 
-		if (w->ishare_key && t->name_len == strlen(w->ishare_key) &&
-		    !memcmp(t->name, w->ishare_key, t->name_len)) {
+		if (w->xattr.ishare_key &&
+		    t->name_len == strlen(w->xattr.ishare_key) &&
+		    !memcmp(t->name, w->xattr.ishare_key, t->name_len)) {
 			erofs_warn(w->log,
 				   "%s: dropping existing xattr %s, the fingerprint is recomputed",
-				   n->path ? n->path : "?", w->ishare_key);
+				   n->path ? n->path : "?", w->xattr.ishare_key);
 			continue;
 		}
 		ret = wr_resolve_name(w, &x, t->name, t->name_len);
@@ -271,24 +269,25 @@ static int wr_collect_inode(struct erofs_wr *w, struct erofs_wr_inode *wi,
 			return ret;
 	}
 	/* the fingerprint: always inline, value filled in while emitting */
-	if (w->ishare_id >= 0 && S_ISREG(n->mode) && n->size > 0) {
+	if (w->xattr.ishare_id >= 0 && S_ISREG(n->mode) && n->size > 0) {
 		struct erofs_wr_xattr x = {
-			.index = EROFS_XATTR_LONG_PREFIX | (uint8_t)w->ishare_id,
+			.index = EROFS_XATTR_LONG_PREFIX |
+				 (uint8_t)w->xattr.ishare_id,
 			.suffix = "",
 			.value_len = EROFS_ISHARE_VALUE_LEN,
-			.full_name = w->ishare_key,
+			.full_name = w->xattr.ishare_key,
 			.owner = idx,
 			.shared_idx = -1,
 		};
-		x.filter_bit = wr_filter_bit(w->ishare_key,
-					     strlen(w->ishare_key),
-					     w->pfx[w->ishare_id].base_index);
+		x.filter_bit = wr_filter_bit(w->xattr.ishare_key,
+				strlen(w->xattr.ishare_key),
+				w->xattr.pfx[w->xattr.ishare_id].base_index);
 		ret = wr_xa_push(w, &x);
 		if (ret)
 			return ret;
 		wi->fingerprint = true;
 	}
-	wi->nr_xa = w->nr_xa - wi->xa_first;
+	wi->nr_xa = w->xattr.nr_xa - wi->xa_first;
 	return 0;
 }
 
@@ -299,19 +298,21 @@ static int wr_share(struct erofs_wr *w)
 	size_t i, j, n = 0, nshared = 0;
 	int thr = w->p->xattr_share_threshold;
 
-	if (thr < 0 || !w->nr_xa)
+	if (thr < 0 || !w->xattr.nr_xa)
 		return 0;
-	v = malloc(w->nr_xa * sizeof(*v));
+	v = malloc(w->xattr.nr_xa * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	for (i = 0; i < w->nr_xa; i++)
-		if (w->xa[i].value || !w->xa[i].value_len)	/* not fingerprints */
-			v[n++] = &w->xa[i];
+	for (i = 0; i < w->xattr.nr_xa; i++) {
+		const struct erofs_wr_xattr *x = &w->xattr.xa[i];
+
+		if (x->value || !x->value_len)	/* not fingerprints */
+			v[n++] = &w->xattr.xa[i];
+	}
 	qsort(v, n, sizeof(*v), wr_xattr_cmp);
 
-	w->shared = malloc((n ? n : 1) * sizeof(*w->shared));
-	w->shared_pos = calloc(n ? n : 1, sizeof(*w->shared_pos));
-	if (!w->shared || !w->shared_pos) {
+	w->xattr.shared = malloc((n ? n : 1) * sizeof(*w->xattr.shared));
+	if (!w->xattr.shared) {
 		free(v);
 		return -ENOMEM;
 	}
@@ -333,9 +334,9 @@ static int wr_share(struct erofs_wr *w)
 			continue;
 		for (size_t k = i; k < j; k++)
 			v[k]->shared_idx = (int64_t)nshared;
-		w->shared[nshared++] = a;
+		w->xattr.shared[nshared++] = a;
 	}
-	w->nr_shared = nshared;
+	w->xattr.nr_shared = nshared;
 	free(v);
 	return 0;
 }
@@ -348,7 +349,7 @@ static int wr_size_inode(struct erofs_wr *w, struct erofs_wr_inode *wi,
 	uint32_t bits = 0;
 
 	for (i = 0; i < wi->nr_xa; i++) {
-		struct erofs_wr_xattr *x = &w->xa[wi->xa_first + i];
+		struct erofs_wr_xattr *x = &w->xattr.xa[wi->xa_first + i];
 
 		/* h_shared_count is a byte: keep the rest inline */
 		if (x->shared_idx >= 0 && nshared == 255)
@@ -378,10 +379,10 @@ static int wr_size_inode(struct erofs_wr *w, struct erofs_wr_inode *wi,
 	wi->xattr_size = (unsigned int)sz;
 	wi->icount = sz ? (uint16_t)((sz - 12) / 4 + 1) : 0;
 	wi->filter = 0;
-	if (sz && w->filters) {
+	if (sz && w->xattr.filters) {
 		wi->filter = EROFS_XATTR_FILTER_DEFAULT & ~bits;
 		if (wi->filter)
-			w->any_filter = true;
+			w->xattr.any_filter = true;
 	}
 	return 0;
 }
@@ -391,17 +392,17 @@ int erofs_wr_xattrs_plan(struct erofs_wr *w)
 	size_t i;
 	int ret;
 
-	w->filters = w->p->xattr_filter && erofs_xattr_filter_available();
-	for (i = 0; i < w->nr_inodes; i++) {
-		ret = wr_collect_inode(w, &w->inodes[i], (uint32_t)i);
+	w->xattr.filters = w->p->xattr_filter && erofs_xattr_filter_available();
+	for (i = 0; i < w->tree.nr_inodes; i++) {
+		ret = wr_collect_inode(w, &w->tree.inodes[i], (uint32_t)i);
 		if (ret)
 			return ret;
 	}
 	ret = wr_share(w);
 	if (ret)
 		return ret;
-	for (i = 0; i < w->nr_inodes; i++) {
-		ret = wr_size_inode(w, &w->inodes[i], i == 0);
+	for (i = 0; i < w->tree.nr_inodes; i++) {
+		ret = wr_size_inode(w, &w->tree.inodes[i], i == 0);
 		if (ret)
 			return ret;
 	}
@@ -423,10 +424,11 @@ void erofs_wr_xattr_ibody_encode(const struct erofs_wr *w,
 	h->h_shared_count = (uint8_t)wi->nr_shared;
 	off = sizeof(*h) + 4 * wi->nr_shared;
 	for (i = 0; i < wi->nr_xa; i++) {
-		const struct erofs_wr_xattr *x = &w->xa[wi->xa_first + i];
+		const struct erofs_wr_xattr *x = &w->xattr.xa[wi->xa_first + i];
 
 		if (x->shared_idx >= 0) {
-			uint32_t id = (uint32_t)(w->shared_pos[x->shared_idx] / 4);
+			uint32_t id = (uint32_t)
+				(w->place.shared_pos[x->shared_idx] / 4);
 
 			id = erofs_cpu_to_le32(id);
 			memcpy(out + sizeof(*h) + 4 * s++, &id, 4);
@@ -437,4 +439,18 @@ void erofs_wr_xattr_ibody_encode(const struct erofs_wr *w,
 		off += erofs_wr_xattr_entry_encode(x, out + off);
 	}
 	/* the rest (root padding) stays zero: 4-byte empty entries */
+}
+
+void erofs_wr_xattrs_release(struct erofs_wr *w)
+{
+	struct erofs_wr_xattrs *xa = &w->xattr;
+	size_t i;
+
+	free(xa->xa);
+	free(xa->shared);
+	for (i = 0; i < xa->nr_pfx; i++)
+		erofs_xattr_prefix_release(&xa->pfx[i]);
+	free(xa->pfx);
+	free(xa->ishare_key);
+	memset(xa, 0, sizeof(*xa));
 }

@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
 /*
- * zwrite.c - compressed regular files for the writer (format.md 7).
+ * zwrite.c - compressing the build's regular files (format.md 7): which
+ * files, with which algorithm and pcluster size, in what order, and what
+ * becomes of the result.  The passes are run here; the pieces are elsewhere:
+ * workpool.c (threads), zjob.c (one segment: read, hash, cut, spool),
+ * zcut.c (the extent rules), zdedupe.c, zpacked.c (fragments), zindex.c
+ * (index sizes), zspool.c.
  *
  * Before layout, every regular file larger than one block is read once:
  * the same read feeds the fingerprint hash and the compressor's
@@ -22,8 +27,9 @@
  *    run out of work; a worker takes the next one, reads it whole, hashes
  *    it, compresses it into its own spool file and records the result in
  *    that segment's slot.  Nothing is placed yet: after all workers are
- *    joined, the results are collected file by file in inode order, and
- *    layout decides every position, so the queue order changes no byte;
+ *    joined, the results are collected file by file in inode order (that
+ *    is where dedupe and fragment sharing happen), and layout decides
+ *    every position, so the queue order changes no byte;
  *  - SHA-256 cannot be split, so the segments of one file are hashed in
  *    order: a worker that has read segment k waits until segment k-1 has
  *    been hashed (not compressed).  Segment k-1 is at least as long as
@@ -35,107 +41,16 @@
  * the others finish the segment in hand (or leave the hash wait) and stop,
  * and the build returns the first error.  Workers log through a proxy that
  * serializes calls into the build's log sink.
- *
- * Extent rules (format.md 7.1, 7.6, 7.8):
- *  - lclusters are one block; an extent that is not the last must end in a
- *    later lcluster than it starts in (one extent start per lcluster);
- *    segment boundaries are block-aligned, so ending there is allowed;
- *  - a compressed extent is kept only if its block-rounded encoded size is
- *    smaller than its decoded size; otherwise that spot becomes a PLAIN
- *    extent of (at most) one block of raw data;
- *  - with ztailpacking the last extent also gets an inline form (encoded
- *    or raw, < 1 block) that layout may place right after the indexes.
  */
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "erofs/array.h"
 #include "erofs/ishare.h"
-#include "writer_internal.h"
-
-/*
- * The segment size: as erofs-utils (16 MiB), a multiple of every block
- * size and larger than the largest extent (12 MiB), so small and medium
- * files are one segment and only very large ones get extra extent cuts.
- */
-#define WR_ZSEGMENT	(16U << 20)
-#define WR_ZREAD	(1U << 20)	/* source read size */
-/* -E dedupe: the prefix that finds pclusters an extent may use in part */
-#define WR_ZPFX		4096U
-
-/* ---- spools: unlinked temporary files, append-only ---- */
-
-static int wr_spool_open(struct erofs_wr *w, struct erofs_wr_spool *s)
-{
-	const char *dir = w->p->tmpdir;
-	char path[4096];
-	int fd;
-
-	if (!dir)
-		dir = getenv("TMPDIR");
-	if (!dir || !*dir)
-		dir = "/tmp";
-	if (snprintf(path, sizeof(path), "%s/erofs-spool.XXXXXX", dir) >=
-	    (int)sizeof(path)) {
-		erofs_err(w->log, "spool directory name too long: %s", dir);
-		return -ENAMETOOLONG;
-	}
-	fd = mkstemp(path);
-	if (fd < 0) {
-		int err = -errno;
-
-		erofs_err(w->log, "cannot create a spool file in %s: %s", dir,
-			  strerror(errno));
-		return err;
-	}
-	unlink(path);
-	s->fd = fd;
-	s->len = 0;
-	return 0;
-}
-
-int erofs_wr_spool_read(const struct erofs_wr *w,
-			const struct erofs_wr_zpiece *pc, size_t nr, void *buf,
-			size_t len, uint64_t off)
-{
-	uint8_t *p = buf;
-
-	while (len) {
-		uint64_t at;
-		size_t n;
-		ssize_t got;
-
-		/* find the piece holding off */
-		while (nr && off >= pc->len) {
-			off -= pc->len;
-			pc++;
-			nr--;
-		}
-		if (!nr || pc->spool >= w->nr_spools) {
-			erofs_err(w->log,
-				  "internal error: spool read beyond the data");
-			return -EIO;
-		}
-		at = pc->off + off;
-		n = (size_t)EROFS_MIN((uint64_t)len, pc->len - off);
-		got = pread(w->spools[pc->spool].fd, p, n, (off_t)at);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0) {
-			erofs_err(w->log, "spool read error at %llu: %s",
-				  (unsigned long long)at,
-				  got ? strerror(errno) : "short read");
-			return got ? -errno : -EIO;
-		}
-		p += got;
-		off += (uint64_t)got;
-		len -= (size_t)got;
-	}
-	return 0;
-}
+#include "zwrite_internal.h"
 
 /* ---- setup ---- */
 
@@ -146,9 +61,8 @@ int erofs_wr_z_init(struct erofs_wr *w)
 	uint32_t limit, packed, hinted;
 	unsigned int i;
 
-	w->spools = NULL;
-	w->nr_spools = 0;
-	w->packed.fd = -1;
+	w->z.spools = NULL;
+	w->z.nr_spools = 0;
 	if (!p->nr_compr) {
 		if (p->fragments || p->dedupe || p->compress_dirs)
 			erofs_warn(w->log,
@@ -186,12 +100,12 @@ int erofs_wr_z_init(struct erofs_wr *w)
 			  hinted, w->bs, limit);
 		return -EINVAL;
 	}
-	w->pcluster_dflt = pmax;
-	w->pcluster_packed = packed;
+	w->z.pcluster_dflt = pmax;
+	w->z.pcluster_packed = packed;
 	/* the largest of all: worker buffers, big pcluster feature */
-	w->pcluster_blks = EROFS_MAX(EROFS_MAX(pmax, packed), hinted) >>
+	w->z.pcluster_blks = EROFS_MAX(EROFS_MAX(pmax, packed), hinted) >>
 			   w->blkszbits;
-	w->zbig = w->pcluster_blks > 1;
+	w->z.big = w->z.pcluster_blks > 1;
 	if (p->max_extent_bytes) {
 		if (p->max_extent_bytes < w->bs ||
 		    p->max_extent_bytes > EROFS_Z_EXTENT_MAX) {
@@ -201,9 +115,9 @@ int erofs_wr_z_init(struct erofs_wr *w)
 				  EROFS_Z_EXTENT_MAX);
 			return -EINVAL;
 		}
-		w->max_extent = p->max_extent_bytes;
+		w->z.max_extent = p->max_extent_bytes;
 	} else {
-		w->max_extent = EROFS_MIN(EROFS_Z_EXTENT_MAX,
+		w->z.max_extent = EROFS_MIN(EROFS_Z_EXTENT_MAX,
 					  EROFS_MAX(1U << 20, 4 * pmax));
 	}
 	if (p->nr_compr > 1 && !p->zhints)
@@ -211,9 +125,9 @@ int erofs_wr_z_init(struct erofs_wr *w)
 			   "-z: every file uses %s; the other algorithms are for --compress-hints",
 			   p->compr[0].c->name);
 	for (i = 0; i < p->nr_compr; i++) {
-		w->zcfgs[i] = p->compr[i];
-		w->zcfgs[i].blkszbits = w->blkszbits;
-		w->zcfgs[i].max_pclusterblks = w->pcluster_blks;
+		w->z.cfgs[i] = p->compr[i];
+		w->z.cfgs[i].blkszbits = w->blkszbits;
+		w->z.cfgs[i].max_pclusterblks = w->z.pcluster_blks;
 	}
 	return 0;
 }
@@ -222,557 +136,24 @@ void erofs_wr_z_release(struct erofs_wr *w)
 {
 	size_t i;
 
-	for (i = 0; i < w->nr_inodes; i++) {
-		struct erofs_wr_zinfo *z = w->inodes[i].z;
+	for (i = 0; i < w->tree.nr_inodes; i++) {
+		struct erofs_wr_zinfo *z = w->tree.inodes[i].z;
 
 		if (z) {
 			free(z->ext);
 			free(z->pcl);
 			free(z);
-			w->inodes[i].z = NULL;
+			w->tree.inodes[i].z = NULL;
 		}
 	}
-	for (i = 0; i < w->nr_spools; i++)
-		if (w->spools[i].fd >= 0)
-			close(w->spools[i].fd);
-	free(w->spools);
-	w->spools = NULL;
-	w->nr_spools = 0;
-	if (w->packed.fd >= 0)
-		close(w->packed.fd);
-	w->packed.fd = -1;
-	free(w->zsrc);
-	w->zsrc = NULL;
-	w->nr_zsrc = 0;
+	for (i = 0; i < w->z.nr_spools; i++)
+		erofs_wr_spool_close(&w->z.spools[i]);
+	free(w->z.spools);
+	w->z.spools = NULL;
+	w->z.nr_spools = 0;
 }
 
 /* ---- the work queue ---- */
-
-/* what one segment produced */
-struct wr_zseg {
-	struct erofs_wr_extent *ext;	/* la relative to the file */
-	size_t nr_ext, cap_ext;
-	/* -E dedupe: SHA-256 of each extent's decoded bytes */
-	uint8_t (*esha)[EROFS_ISHARE_DIGEST_LEN];
-	/* and of their first WR_ZPFX bytes (extents at least that long) */
-	uint8_t (*psha)[EROFS_ISHARE_DIGEST_LEN];
-	struct erofs_wr_zpiece pcl;	/* its pclusters */
-	uint64_t zblocks;
-	/* the file's last segment: inline form of the last extent */
-	uint32_t inl_len;
-	uint8_t inl_type;
-	struct erofs_wr_zpiece inl;
-	/* a one-segment file that compresses badly: its raw data */
-	struct erofs_wr_zpiece raw;
-	/* -E fragments: this segment's share of the file's fragment; when
-	 * it is the whole fragment, frag_sha identifies it for sharing */
-	struct erofs_wr_zpiece frag;
-	bool frag_keyed;
-	uint8_t frag_sha[EROFS_ISHARE_DIGEST_LEN];
-};
-
-struct wr_zfile {
-	struct erofs_wr_inode *wi;
-	uint32_t pmax;			/* its largest pcluster (bytes) */
-	unsigned int ci;		/* its algorithm: w->zcfgs[ci] */
-	uint32_t nr_seg;
-	struct wr_zseg *seg;
-	/* files of several segments with a fingerprint: the running hash,
-	 * and how many segments went into it (guarded by the pool lock) */
-	struct erofs_sha256 *sha;
-	uint32_t hashed;
-};
-
-struct wr_zjobref {
-	uint32_t file, seg;
-	uint32_t len;			/* the segment's bytes */
-};
-
-struct wr_zpool;
-
-struct wr_zworker {
-	struct wr_zpool *pool;
-	unsigned int id;		/* = its spool number */
-	pthread_t thread;
-	bool started;
-	struct erofs_log log;		/* proxy into the build's log */
-	/* one compressor per -z algorithm, set up on first use */
-	struct erofs_compress_ctx ctx[EROFS_MKFS_MAX_COMPR];
-	uint32_t ctx_ok;		/* bit per ctx[] set up */
-	struct erofs_compress_ctx *cur;	/* the file in hand's */
-	struct erofs_sha256 *sha;	/* one-segment files */
-	struct erofs_sha256 *fsha;	/* fragment keys (-E fragments) */
-	uint8_t *buf;			/* the segment's bytes */
-	uint8_t *enc;			/* one encoded pcluster */
-	uint8_t *pcl;			/* the padded pcluster */
-	/* spool appends not written yet (most pclusters are one block:
-	 * gathering them saves a syscall each) */
-	uint8_t *wbuf;
-	size_t wlen;
-	uint64_t bytes_read;
-	/* the segment in hand, from file byte base */
-	uint64_t base;
-	struct wr_zfile *f;
-	struct wr_zseg *s;
-	const char *path;
-};
-
-struct wr_zpool {
-	struct erofs_wr *w;
-	pthread_mutex_t lock;		/* next, err, hashed counters */
-	pthread_cond_t hashed_cond;	/* some file's hash advanced */
-	pthread_mutex_t log_lock;	/* one message at a time */
-	struct wr_zfile *files;
-	size_t nr_files;
-	struct wr_zjobref *jobs;
-	size_t nr_jobs, next;
-	size_t bufsz;			/* largest segment in the queue */
-	int stop;			/* atomic: an error happened */
-	int err;			/* the first error */
-	struct wr_zworker *wk;
-	unsigned int nr_wk;
-};
-
-static void wr_zlog_sink(void *priv, int level, const char *msg)
-{
-	struct wr_zpool *pool = priv;
-	const struct erofs_log *log = pool->w->log;
-
-	pthread_mutex_lock(&pool->log_lock);
-	log->sink(log->priv, level, msg);
-	pthread_mutex_unlock(&pool->log_lock);
-}
-
-static bool wr_zstopped(struct wr_zpool *pool)
-{
-	return __atomic_load_n(&pool->stop, __ATOMIC_ACQUIRE);
-}
-
-static const char *wr_path(const struct erofs_wr_inode *wi)
-{
-	return wi->node->path ? wi->node->path : wi->node->src_path;
-}
-
-/* as emit.c's WR_WBUF: larger pwrites copy slower on 6.18 */
-#define WR_ZWBUF	(64U << 10)
-
-static int wr_zwrite(struct wr_zworker *k, const uint8_t *p, size_t len,
-		     uint64_t pos)
-{
-	struct erofs_wr_spool *sp = &k->pool->w->spools[k->id];
-
-	while (len) {
-		ssize_t n = pwrite(sp->fd, p, EROFS_MIN(len, (size_t)WR_ZWBUF),
-				   (off_t)pos);
-
-		if (n < 0) {
-			int err = -errno;
-
-			if (errno == EINTR)
-				continue;
-			erofs_err(&k->log, "%s: spool write error: %s",
-				  k->path ? k->path : "?", strerror(errno));
-			return err;
-		}
-		p += n;
-		pos += (uint64_t)n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* write out the gathered appends; the spool is read only after the
- * workers are joined, and each flushes before it returns */
-static int wr_zflush(struct wr_zworker *k)
-{
-	struct erofs_wr_spool *sp = &k->pool->w->spools[k->id];
-	size_t len = k->wlen;
-
-	k->wlen = 0;
-	return len ? wr_zwrite(k, k->wbuf, len, sp->len - len) : 0;
-}
-
-/* append to the worker's spool; *off receives where it lands */
-static int wr_zappend(struct wr_zworker *k, const void *buf, size_t len,
-		      uint64_t *off)
-{
-	struct erofs_wr_spool *sp = &k->pool->w->spools[k->id];
-	uint64_t pos = sp->len;
-	int ret;
-
-	if (off)
-		*off = pos;
-	if (k->wlen + len > WR_ZWBUF) {
-		ret = wr_zflush(k);
-		if (ret)
-			return ret;
-	}
-	if (len >= WR_ZWBUF) {
-		ret = wr_zwrite(k, buf, len, pos);
-	} else {
-		memcpy(k->wbuf + k->wlen, buf, len);
-		k->wlen += len;
-		ret = 0;
-	}
-	sp->len = pos + len;
-	return ret;
-}
-
-static int wr_zadd(struct wr_zworker *k, uint64_t la, uint32_t llen,
-		   uint32_t pblks, uint8_t type)
-{
-	const struct erofs_wr *w = k->pool->w;
-	struct wr_zseg *s = k->s;
-
-	if (s->nr_ext == s->cap_ext) {
-		size_t cap = s->cap_ext ? 2 * s->cap_ext : 16;
-		struct erofs_wr_extent *e = realloc(s->ext, cap * sizeof(*e));
-
-		if (!e) {
-			erofs_err(&k->log, "%s: out of memory", k->path);
-			return -ENOMEM;
-		}
-		s->ext = e;
-		s->cap_ext = cap;
-		if (w->p->dedupe) {
-			void *h = realloc(s->esha, cap * sizeof(*s->esha));
-			void *q = h ? realloc(s->psha, cap * sizeof(*s->psha)) :
-				      NULL;
-
-			if (h)
-				s->esha = h;
-			if (!q) {
-				erofs_err(&k->log, "%s: out of memory",
-					  k->path);
-				return -ENOMEM;
-			}
-			s->psha = q;
-		}
-	}
-	if (w->p->dedupe) {
-		/* the extent's identity: its decoded bytes; and, to find
-		 * pclusters it is a prefix of, its first WR_ZPFX bytes */
-		const uint8_t *src = k->buf + (la - k->base);
-		int ret = erofs_sha256_reset(k->fsha);
-
-		if (!ret)
-			ret = erofs_sha256_update(k->fsha, src, llen);
-		if (!ret)
-			ret = erofs_sha256_final(k->fsha, s->esha[s->nr_ext]);
-		if (!ret && llen >= WR_ZPFX) {
-			ret = erofs_sha256_reset(k->fsha);
-			if (!ret)
-				ret = erofs_sha256_update(k->fsha, src,
-							  WR_ZPFX);
-			if (!ret)
-				ret = erofs_sha256_final(k->fsha,
-							 s->psha[s->nr_ext]);
-		}
-		if (ret) {
-			erofs_err(&k->log, "%s: cannot hash an extent: %s",
-				  k->path, strerror(-ret));
-			return ret;
-		}
-	}
-	/* the pcluster was just spooled (the inline form comes later) */
-	s->ext[s->nr_ext++] = (struct erofs_wr_extent){
-		.la = la, .llen = llen, .pblks = pblks, .type = type,
-		.spool = k->id,
-		.soff = w->spools[k->id].len - ((uint64_t)pblks << w->blkszbits),
-	};
-	s->zblocks += pblks;
-	return 0;
-}
-
-/* spool one pcluster: zero padding then the stream (0PADDING) */
-static int wr_zput_encoded(struct wr_zworker *k, const uint8_t *enc,
-			   size_t len, uint32_t *pblks)
-{
-	unsigned int bs = k->pool->w->bs;
-	size_t total = EROFS_ROUND_UP(len, bs);
-
-	memset(k->pcl, 0, total - len);
-	memcpy(k->pcl + total - len, enc, len);
-	*pblks = (uint32_t)(total / bs);
-	return wr_zappend(k, k->pcl, total, NULL);
-}
-
-/* spool one PLAIN block: raw data then zeros (SHIFTED) */
-static int wr_zput_plain(struct wr_zworker *k, const uint8_t *raw,
-			 size_t len)
-{
-	unsigned int bs = k->pool->w->bs;
-
-	memcpy(k->pcl, raw, len);
-	memset(k->pcl + len, 0, bs - len);
-	return wr_zappend(k, k->pcl, bs, NULL);
-}
-
-/* how much input to offer the compressor at once */
-static size_t wr_zoffer(const struct erofs_wr *w, uint64_t r, size_t last_in,
-			size_t pmax, unsigned int alg)
-{
-	size_t want = (size_t)EROFS_MIN(r, (uint64_t)w->max_extent);
-
-	/*
-	 * zstd and libdeflate cannot stop at an output size; their backends
-	 * search the input length and try the whole offer first, so offering
-	 * the maximum every time would cost O(max_extent) per pcluster.
-	 * Offer about twice what the previous pcluster took instead (a pure
-	 * function of the segment's data, so still deterministic).
-	 */
-	if (alg == Z_EROFS_COMPRESSION_DEFLATE ||
-	    alg == Z_EROFS_COMPRESSION_ZSTD)
-		want = EROFS_MIN(want, EROFS_MAX(8 * pmax, 2 * last_in));
-	return want;
-}
-
-/*
- * -E fragments: does the rest of the file, r bytes from here, go to the
- * packed inode?  As erofs-utils: what is left of the last segment once it
- * is no more than one pcluster (the whole file if it is that small), and
- * with all-fragments every byte.  The packed inode itself never does.
- */
-static bool wr_zwants_frag(const struct wr_zworker *k, bool last_seg,
-			   uint64_t r)
-{
-	const struct erofs_wr *w = k->pool->w;
-
-	if (!w->p->fragments || k->f->wi->packed)
-		return false;
-	return w->p->all_fragments || (last_seg && r <= k->f->pmax);
-}
-
-/* spool the fragment bytes src[0..len) of the segment in hand */
-static int wr_zput_frag(struct wr_zworker *k, const uint8_t *src, size_t len)
-{
-	struct wr_zseg *s = k->s;
-	int ret = wr_zappend(k, src, len, &s->frag.off);
-
-	if (ret)
-		return ret;
-	s->frag.spool = k->id;
-	s->frag.len = len;
-	/* a fragment spread over several segments is never shared */
-	if (k->f->nr_seg > 1 && k->pool->w->p->all_fragments)
-		return 0;
-	ret = erofs_sha256_reset(k->fsha);
-	if (!ret)
-		ret = erofs_sha256_update(k->fsha, src, len);
-	if (!ret)
-		ret = erofs_sha256_final(k->fsha, s->frag_sha);
-	if (ret) {
-		erofs_err(&k->log, "%s: cannot hash the fragment: %s",
-			  k->path, strerror(-ret));
-		return ret;
-	}
-	s->frag_keyed = true;
-	return 0;
-}
-
-/*
- * Cut file bytes [base, base + len), held in k->buf, into extents.
- * last_seg: the segment ends the file (tail packing and fragments apply).
- */
-static int wr_zseg_extents(struct wr_zworker *k, uint64_t base, size_t len,
-			   bool last_seg)
-{
-	struct erofs_wr *w = k->pool->w;
-	struct wr_zseg *s = k->s;
-	unsigned int bs = w->bs, L = w->bs;
-	size_t pmax = k->f->pmax;
-	uint64_t head = base, end = base + len;
-	size_t last_in = 0;
-	int ret;
-
-	while (head < end) {
-		uint64_t r = end - head;
-		size_t in = wr_zoffer(w, r, last_in, pmax,
-				      w->zcfgs[k->f->ci].c->alg);
-		const uint8_t *src = k->buf + (head - base);
-		bool last;
-		int enc;
-		uint32_t pblks;
-
-		if (wr_zstopped(k->pool))
-			return -ECANCELED;
-		if (wr_zwants_frag(k, last_seg, r))
-			return wr_zput_frag(k, src, (size_t)r);
-		enc = erofs_compress_destsize(k->cur, src, &in, k->enc, pmax);
-		if (enc == -ENOSPC) {
-			enc = 0;
-			in = 0;
-		} else if (enc < 0) {
-			erofs_err(&k->log, "%s: %s compression failed: %s",
-				  k->path, w->zcfgs[k->f->ci].c->name,
-				  strerror(-enc));
-			return enc;
-		}
-		last = in == r;
-		if (w->p->ztailpacking && last_seg && enc > 0 && last &&
-		    (unsigned int)enc < bs && (size_t)enc < in) {
-			/*
-			 * The tail: its block form first (compressed if that
-			 * saves a block, else raw), so the pclusters stay
-			 * contiguous in the spool, then the inline form.
-			 */
-			if (EROFS_ROUND_UP((size_t)enc, bs) < in) {
-				ret = wr_zput_encoded(k, k->enc, (size_t)enc,
-						      &pblks);
-				if (!ret)
-					ret = wr_zadd(k, head, (uint32_t)in,
-						      pblks,
-						      Z_EROFS_LCLUSTER_TYPE_HEAD1);
-			} else {
-				ret = wr_zput_plain(k, src, in);
-				if (!ret)
-					ret = wr_zadd(k, head, (uint32_t)in, 1,
-						      Z_EROFS_LCLUSTER_TYPE_PLAIN);
-			}
-			if (!ret)
-				ret = wr_zappend(k, k->enc, (size_t)enc,
-						 &s->inl.off);
-			s->inl_len = (uint32_t)enc;
-			s->inl_type = Z_EROFS_LCLUSTER_TYPE_HEAD1;
-			return ret;
-		}
-		if (enc > 0 && EROFS_ROUND_UP((size_t)enc, bs) < in &&
-		    (last || (head + in) / L > head / L)) {
-			ret = wr_zput_encoded(k, k->enc, (size_t)enc, &pblks);
-			if (!ret)
-				ret = wr_zadd(k, head, (uint32_t)in, pblks,
-					      Z_EROFS_LCLUSTER_TYPE_HEAD1);
-			if (ret)
-				return ret;
-			head += in;
-			last_in = in;
-			continue;
-		}
-		/* incompressible here: one block of raw data */
-		in = (size_t)EROFS_MIN(r, (uint64_t)bs);
-		ret = wr_zput_plain(k, src, in);
-		if (!ret)
-			ret = wr_zadd(k, head, (uint32_t)in, 1,
-				      Z_EROFS_LCLUSTER_TYPE_PLAIN);
-		if (!ret && w->p->ztailpacking && last_seg && in == r &&
-		    in < bs) {
-			ret = wr_zappend(k, src, in, &s->inl.off);
-			s->inl_len = (uint32_t)in;
-			s->inl_type = Z_EROFS_LCLUSTER_TYPE_PLAIN;
-		}
-		if (ret)
-			return ret;
-		head += in;
-		last_in = in;
-	}
-	return 0;
-}
-
-/* read file bytes [base, base + len) into k->buf; last_seg: also check
- * that the file did not grow */
-static int wr_zseg_read(struct wr_zworker *k, uint64_t base, size_t len,
-			bool last_seg)
-{
-	const struct erofs_wr_inode *wi = k->f->wi;
-	const struct erofs_node *n = wi->node;
-	size_t done = 0;
-	int fd, ret = 0;
-	uint8_t c;
-
-	/* the packed inode's bytes are the packed spool (whole, final) */
-	fd = wi->packed ? dup(k->pool->w->packed.fd) :
-			  open(n->src_path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
-		erofs_err(&k->log, "%s: cannot open %s: %s", k->path,
-			  wi->packed ? "the packed spool" : n->src_path,
-			  strerror(errno));
-		return ret;
-	}
-	while (done < len) {
-		size_t want = EROFS_MIN(len - done, (size_t)WR_ZREAD);
-		ssize_t got = pread(fd, k->buf + done, want,
-				    (off_t)(n->src_off + base + done));
-
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			ret = -errno;
-			erofs_err(&k->log, "%s: read error: %s", k->path,
-				  strerror(errno));
-			goto out;
-		}
-		if (!got) {
-			erofs_err(&k->log,
-				  "%s: file shrank while building (%llu of %llu bytes)",
-				  k->path, (unsigned long long)(base + done),
-				  (unsigned long long)wi->size);
-			ret = -EIO;
-			goto out;
-		}
-		done += (size_t)got;
-		if (!wi->packed)
-			k->bytes_read += (uint64_t)got;
-	}
-	/* a whole-file source must end here; spool files continue */
-	if (last_seg && !n->src_off &&
-	    pread(fd, &c, 1, (off_t)wi->size) > 0) {
-		erofs_err(&k->log,
-			  "%s: file grew while building (expected %llu bytes)",
-			  k->path, (unsigned long long)wi->size);
-		ret = -EIO;
-	}
-out:
-	close(fd);
-	return ret;
-}
-
-/* feed segment seg (len bytes in k->buf) to the file's fingerprint */
-static int wr_zseg_hash(struct wr_zworker *k, uint32_t seg, size_t len)
-{
-	struct wr_zpool *pool = k->pool;
-	struct wr_zfile *f = k->f;
-	struct erofs_wr_zinfo *z = f->wi->z;
-	struct erofs_sha256 *sha = f->nr_seg == 1 ? k->sha : f->sha;
-	int ret = 0;
-
-	if (f->nr_seg > 1) {
-		/* wait for the previous segment's bytes */
-		bool ready;
-
-		pthread_mutex_lock(&pool->lock);
-		while (f->hashed < seg && !wr_zstopped(pool))
-			pthread_cond_wait(&pool->hashed_cond, &pool->lock);
-		ready = f->hashed == seg;
-		pthread_mutex_unlock(&pool->lock);
-		if (!ready)
-			return -ECANCELED;
-	}
-	/* this worker alone holds the hash until it passes it on */
-	if (!seg)
-		ret = erofs_sha256_reset(sha);
-	if (!ret)
-		ret = erofs_sha256_update(sha, k->buf, len);
-	if (!ret && seg + 1 == f->nr_seg) {
-		ret = erofs_sha256_final(sha, z->digest);
-		z->has_digest = !ret;
-	}
-	if (ret) {
-		erofs_err(&k->log, "%s: cannot compute the fingerprint: %s",
-			  k->path, strerror(-ret));
-		return ret;
-	}
-	if (f->nr_seg > 1) {
-		pthread_mutex_lock(&pool->lock);
-		f->hashed = seg + 1;
-		pthread_cond_broadcast(&pool->hashed_cond);
-		pthread_mutex_unlock(&pool->lock);
-	}
-	return 0;
-}
-
-static unsigned int wr_zmeta_len(const struct erofs_wr *w,
-				 const struct erofs_wr_inode *wi);
 
 /*
  * Is the compressed form worth keeping?  Compare bytes: pcluster blocks,
@@ -781,13 +162,13 @@ static unsigned int wr_zmeta_len(const struct erofs_wr *w,
  * file with a fragment keeps the older rule (fewer blocks), since what
  * its fragment costs in the packed inode is not known yet.
  */
-static bool wr_zkeep(const struct erofs_wr *w, const struct erofs_wr_inode *wi,
+bool erofs_wr_z_keep(const struct erofs_wr *w, const struct erofs_wr_inode *wi,
 		     uint64_t zblocks, const struct erofs_wr_extent *last,
 		     uint32_t inl_len, uint64_t frag_len)
 {
 	uint64_t bs = w->bs, size = wi->size, zbytes, flat;
 	unsigned int tail = (unsigned int)(size % bs);
-	unsigned int meta = wr_zmeta_len(w, wi);
+	unsigned int meta = erofs_wr_z_meta_len(w, wi);
 	unsigned int body = wi->isize + wi->xattr_size;
 
 	if (frag_len)
@@ -795,531 +176,37 @@ static bool wr_zkeep(const struct erofs_wr *w, const struct erofs_wr_inode *wi,
 	flat = tail && !w->p->noinline_data && body + tail <= bs ? size :
 	       EROFS_ROUND_UP(size, bs);
 	zbytes = zblocks * bs + meta;
-	/* layout.c's rule (wr_wants_inline): a tail never starts a block */
+	/* place.c's rule (wr_wants_inline): a tail never starts a block */
 	if (inl_len && last && (body + meta) % bs &&
 	    (body + meta) % bs + inl_len <= bs)
 		zbytes = zbytes - (uint64_t)last->pblks * bs + inl_len;
 	return zbytes < flat;
 }
 
-static int wr_zseg_run(struct wr_zworker *k, const struct wr_zjobref *job)
-{
-	struct wr_zpool *pool = k->pool;
-	struct erofs_wr *w = pool->w;
-	struct wr_zfile *f = &pool->files[job->file];
-	struct wr_zseg *s = &f->seg[job->seg];
-	uint64_t size = f->wi->size, base = (uint64_t)job->seg * WR_ZSEGMENT;
-	size_t len = (size_t)EROFS_MIN(size - base, (uint64_t)WR_ZSEGMENT), i;
-	bool last_seg = job->seg + 1 == f->nr_seg, any_head1 = false;
-	int ret;
-
-	k->f = f;
-	k->s = s;
-	k->base = base;
-	if (!(k->ctx_ok & (1U << f->ci))) {
-		ret = erofs_compress_init(&k->ctx[f->ci], &w->zcfgs[f->ci]);
-		if (ret) {
-			erofs_err(&k->log, "cannot set up %s: %s",
-				  w->zcfgs[f->ci].c->name, strerror(-ret));
-			return ret;
-		}
-		k->ctx_ok |= 1U << f->ci;
-	}
-	k->cur = &k->ctx[f->ci];
-	k->path = wr_path(f->wi);
-	ret = wr_zseg_read(k, base, len, last_seg);
-	if (!ret && f->wi->fingerprint)
-		ret = wr_zseg_hash(k, job->seg, len);
-	if (ret)
-		return ret;
-	s->pcl.spool = s->inl.spool = s->raw.spool = s->frag.spool = k->id;
-	s->pcl.off = w->spools[k->id].len;
-	ret = wr_zseg_extents(k, base, len, last_seg);
-	if (ret)
-		return ret;
-	s->pcl.len = s->zblocks << w->blkszbits;
-	s->inl.len = s->inl_len;
-	if (f->nr_seg > 1)
-		return 0;
-	/*
-	 * A one-segment file whose compressed form saves nothing but has
-	 * compressed extents is stored raw; its bytes are still in hand, so
-	 * spool them now (all PLAIN needs nothing: those blocks are the raw
-	 * data already).
-	 */
-	for (i = 0; i < s->nr_ext; i++)
-		any_head1 |= s->ext[i].type == Z_EROFS_LCLUSTER_TYPE_HEAD1;
-	if (any_head1 &&
-	    !wr_zkeep(w, f->wi, s->zblocks,
-		      s->nr_ext ? &s->ext[s->nr_ext - 1] : NULL, s->inl_len,
-		      s->frag.len)) {
-		ret = wr_zappend(k, k->buf, len, &s->raw.off);
-		s->raw.len = len;
-	}
-	return ret;
-}
-
-static void *wr_zworker_main(void *arg)
-{
-	struct wr_zworker *k = arg;
-	struct wr_zpool *pool = k->pool;
-	int ret = 0;
-
-	for (;;) {
-		struct wr_zjobref job;
-
-		pthread_mutex_lock(&pool->lock);
-		if (wr_zstopped(pool) || pool->next == pool->nr_jobs) {
-			pthread_mutex_unlock(&pool->lock);
-			break;
-		}
-		job = pool->jobs[pool->next++];
-		pthread_mutex_unlock(&pool->lock);
-
-		ret = wr_zseg_run(k, &job);
-		if (ret)
-			break;
-	}
-	/* what this worker spooled must be in its file before the join */
-	if (!ret)
-		ret = wr_zflush(k);
-	if (ret) {
-		pthread_mutex_lock(&pool->lock);
-		/* -ECANCELED only follows someone else's error */
-		if (!pool->err && ret != -ECANCELED)
-			pool->err = ret;
-		__atomic_store_n(&pool->stop, 1, __ATOMIC_RELEASE);
-		pthread_cond_broadcast(&pool->hashed_cond);
-		pthread_mutex_unlock(&pool->lock);
-	}
-	return NULL;
-}
-
-/* bytes of the map header and indexes (format.md 7.2, 7.5, 7.7) */
-static unsigned int wr_zmeta_len(const struct erofs_wr *w,
-				 const struct erofs_wr_inode *wi)
-{
-	uint64_t n = EROFS_DIV_ROUND_UP(wi->size, w->bs);
-	unsigned int body = wi->isize + wi->xattr_size;
-	unsigned int pad = EROFS_ROUND_UP(body, 8) - body;
-	unsigned int ebase, init4;
-	uint64_t n2 = 0, rest, len;
-
-	if (wi->z->whole_frag)		/* the 8-byte header alone */
-		return pad + 8;
-	/* (full is only set after compression; the workers estimate) */
-	if (wi->z->full || w->p->legacy_compress)
-		return pad + 16 + (unsigned int)(8 * n);
-	/* inodes start on 32-byte slots, so ebase % 32 is known now */
-	ebase = EROFS_ROUND_UP(body, 8) + 8;
-	init4 = ((32 - ebase % 32) / 4) & 7;
-	if (n <= init4)
-		return pad + 8 + (unsigned int)(4 * EROFS_ROUND_UP(n, 2));
-	n2 = (n - init4) / 16 * 16;
-	rest = n - init4 - n2;
-	len = 4ULL * init4 + 2 * n2 + 4 * EROFS_ROUND_UP(rest, 2);
-	return pad + 8 + (unsigned int)len;
-}
-
-/*
- * Fragments already in the packed spool, by content (SHA-256 and length),
- * so that identical ones are stored once.  Open addressing; filled in
- * inode order by the main thread, so the sharing is deterministic.
- */
-struct wr_fragkey {
-	uint8_t sha[EROFS_ISHARE_DIGEST_LEN];
-	uint64_t len, off;
-	bool used;
-};
-
-struct wr_fragset {
-	struct wr_fragkey *tab;
-	size_t cap, nr;
-};
-
-static struct wr_fragkey *wr_fragset_slot(struct wr_fragset *fs,
-					  const uint8_t *sha, uint64_t len)
-{
-	size_t i;
-
-	memcpy(&i, sha, sizeof(i));
-	for (i &= fs->cap - 1;; i = (i + 1) & (fs->cap - 1)) {
-		struct wr_fragkey *k = &fs->tab[i];
-
-		if (!k->used || (k->len == len &&
-				 !memcmp(k->sha, sha, sizeof(k->sha))))
-			return k;
-	}
-}
-
-static int wr_fragset_grow(struct wr_fragset *fs)
-{
-	struct wr_fragset n = { .cap = fs->cap ? 2 * fs->cap : 256 };
-	size_t i;
-
-	n.tab = calloc(n.cap, sizeof(*n.tab));
-	if (!n.tab)
-		return -ENOMEM;
-	for (i = 0; i < fs->cap; i++)
-		if (fs->tab[i].used)
-			*wr_fragset_slot(&n, fs->tab[i].sha,
-					 fs->tab[i].len) = fs->tab[i];
-	n.nr = fs->nr;
-	free(fs->tab);
-	*fs = n;
-	return 0;
-}
-
-/*
- * -E dedupe: extents already stored, by decoded content.  The key holds
- * everything that makes two pclusters interchangeable: the decoded bytes
- * (SHA-256 and length), the lcluster type and the algorithm.
- */
-struct wr_dkey {
-	uint8_t sha[EROFS_ISHARE_DIGEST_LEN];
-	uint32_t llen, src;		/* src: 1 + index into w->zsrc */
-	uint8_t type, alg;
-};
-
-struct wr_zshare {
-	struct wr_fragset frags;
-	struct wr_dkey *tab;
-	size_t cap, nr;
-	/* the first stored HEAD1 extent for each (first WR_ZPFX bytes,
-	 * algorithm): llen is WR_ZPFX, type HEAD1 in every key */
-	struct wr_dkey *ptab;
-	size_t pcap, pnr;
-};
-
-static struct wr_dkey *wr_dtab_slot(struct wr_dkey *tab, size_t cap,
-				    const struct wr_dkey *key)
-{
-	size_t i;
-
-	memcpy(&i, key->sha, sizeof(i));
-	for (i &= cap - 1;; i = (i + 1) & (cap - 1)) {
-		struct wr_dkey *d = &tab[i];
-
-		if (!d->src || (d->llen == key->llen && d->type == key->type &&
-				d->alg == key->alg &&
-				!memcmp(d->sha, key->sha, sizeof(d->sha))))
-			return d;
-	}
-}
-
-/* room for one more key in the table *tab of *cap slots, *nr used */
-static int wr_dtab_grow(struct wr_dkey **tab, size_t *cap, size_t nr)
-{
-	size_t ncap = *cap ? 2 * *cap : 1024, i;
-	struct wr_dkey *n;
-
-	if (2 * (nr + 1) <= *cap)
-		return 0;
-	n = calloc(ncap, sizeof(*n));
-	if (!n)
-		return -ENOMEM;
-	for (i = 0; i < *cap; i++)
-		if ((*tab)[i].src)
-			*wr_dtab_slot(n, ncap, &(*tab)[i]) = (*tab)[i];
-	free(*tab);
-	*tab = n;
-	*cap = ncap;
-	return 0;
-}
-
-/* wi's source, as the workers read it (at n->src_off) */
-static int wr_zopen_src(const struct erofs_wr *w,
-			const struct erofs_wr_inode *wi)
-{
-	int fd = open(wi->node->src_path, O_RDONLY | O_CLOEXEC), err;
-
-	if (fd >= 0)
-		return fd;
-	err = errno;
-	erofs_err(w->log, "%s: cannot open %s: %s", wr_path(wi),
-		  wi->node->src_path, strerror(err));
-	return -err;
-}
-
-/* len bytes of wi's data from la, from its source fd */
-static int wr_zread_src(const struct erofs_wr *w,
-			const struct erofs_wr_inode *wi, int fd, uint64_t la,
-			void *buf, size_t len)
-{
-	uint8_t *p = buf;
-
-	while (len) {
-		ssize_t got = pread(fd, p, len,
-				    (off_t)(wi->node->src_off + la));
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0) {
-			erofs_err(w->log, "%s: read error: %s", wr_path(wi),
-				  got ? strerror(errno) : "file shrank");
-			return got ? -errno : -EIO;
-		}
-		p += got;
-		la += (uint64_t)got;
-		len -= (size_t)got;
-	}
-	return 0;
-}
-
-/*
- * Are the first len decoded bytes of extent a (of file wa) and of extent b
- * (of wb) the same?  The prefix hashes matched; this reads both from their
- * sources to be sure, stopping at the first difference.
- */
-static int wr_zsame_prefix(const struct erofs_wr *w,
-			   const struct erofs_wr_inode *wa, uint64_t la_a,
-			   const struct erofs_wr_inode *wb, uint64_t la_b,
-			   uint64_t len, bool *same)
-{
-	uint8_t *x = malloc(2 * 65536), *y = x + 65536;
-	int fa = -1, fb = -1, ret;
-	uint64_t done = 0;
-
-	*same = false;
-	if (!x)
-		return -ENOMEM;
-	ret = fa = wr_zopen_src(w, wa);
-	if (fa >= 0)
-		ret = fb = wr_zopen_src(w, wb);
-	if (fb >= 0) {
-		ret = 0;
-		*same = true;
-	}
-	while (done < len && *same && !ret) {
-		size_t n = (size_t)EROFS_MIN(len - done, 65536ULL);
-
-		ret = wr_zread_src(w, wa, fa, la_a + done, x, n);
-		if (!ret)
-			ret = wr_zread_src(w, wb, fb, la_b + done, y, n);
-		*same = !ret && !memcmp(x, y, n);
-		done += n;
-	}
-	if (fa >= 0)
-		close(fa);
-	if (fb >= 0)
-		close(fb);
-	free(x);
-	return ret;
-}
-
-/*
- * Point every extent of f that equals an earlier stored one at that
- * pcluster, and offer the others to later files.  The extent that may
- * still become an inline tail (layout decides) takes no part.
- */
-static int wr_zdedupe(struct erofs_wr *w, struct wr_zfile *f,
-		      struct wr_zshare *sh)
-{
-	struct erofs_wr_zinfo *z = f->wi->z;
-	size_t i = 0, n = z->nr_ext - (z->inl_len ? 1 : 0), j;
-	uint32_t k;
-	int ret;
-
-	for (k = 0; k < f->nr_seg; k++) {
-		const struct wr_zseg *sg = &f->seg[k];
-
-		for (j = 0; j < sg->nr_ext; j++, i++) {
-			struct erofs_wr_extent *e = &z->ext[i];
-			struct wr_dkey key = {
-				.llen = e->llen, .type = e->type,
-				.alg = (uint8_t)z->alg,
-			}, *d;
-
-			struct wr_dkey pkey = {
-				.llen = WR_ZPFX, .alg = (uint8_t)z->alg,
-				.type = Z_EROFS_LCLUSTER_TYPE_HEAD1,
-			}, *pd = NULL;
-
-			if (i >= n || !e->pblks)
-				continue;
-			memcpy(key.sha, sg->esha[j], sizeof(key.sha));
-			ret = wr_dtab_grow(&sh->tab, &sh->cap, sh->nr);
-			if (ret)
-				return ret;
-			d = wr_dtab_slot(sh->tab, sh->cap, &key);
-			if (d->src) {
-				e->ref = d->src;
-				z->zblocks -= e->pblks;
-				z->nr_ref++;
-				continue;
-			}
-			if (e->type == Z_EROFS_LCLUSTER_TYPE_HEAD1 &&
-			    e->llen >= WR_ZPFX) {
-				memcpy(pkey.sha, sg->psha[j], sizeof(pkey.sha));
-				ret = wr_dtab_grow(&sh->ptab, &sh->pcap,
-						   sh->pnr);
-				if (ret)
-					return ret;
-				pd = wr_dtab_slot(sh->ptab, sh->pcap, &pkey);
-			}
-			if (pd && pd->src) {
-				/*
-				 * A longer extent starts with the same
-				 * bytes: decode just this one's length of
-				 * its pcluster (format.md 7.9, partial
-				 * reference; full indexes only).
-				 */
-				const struct erofs_wr_zsrc *src =
-					&w->zsrc[pd->src - 1];
-				const struct erofs_wr_extent *se =
-					&src->wi->z->ext[src->ext];
-				bool same = false;
-
-				if (se->llen > e->llen) {
-					ret = wr_zsame_prefix(w, f->wi, e->la,
-							      src->wi, se->la,
-							      e->llen, &same);
-					if (ret)
-						return ret;
-				}
-				if (same) {
-					e->ref = pd->src;
-					e->partial = true;
-					z->zblocks -= e->pblks;
-					z->nr_ref++;
-					continue;
-				}
-			}
-			if (w->nr_zsrc % 1024 == 0) {
-				struct erofs_wr_zsrc *v = realloc(w->zsrc,
-					(w->nr_zsrc + 1024) * sizeof(*v));
-
-				if (!v)
-					return -ENOMEM;
-				w->zsrc = v;
-			}
-			w->zsrc[w->nr_zsrc++] = (struct erofs_wr_zsrc){
-				.wi = f->wi, .ext = (uint32_t)i,
-			};
-			key.src = (uint32_t)w->nr_zsrc;
-			*d = key;
-			sh->nr++;
-			if (pd && !pd->src) {
-				pkey.src = key.src;
-				*pd = pkey;
-				sh->pnr++;
-			}
-		}
-	}
-	/* compact packs count blocks; shared ones need real addresses */
-	if (z->nr_ref)
-		z->full = true;
-	w->nr_zref += z->nr_ref;
-	return 0;
-}
-
-static int wr_packed_werr(struct erofs_wr *w)
-{
-	erofs_err(w->log, "packed inode spool write error: %s",
-		  strerror(errno ? errno : EIO));
-	return -EIO;
-}
-
-/* the packed spool, opened by the first fragment: it brings the long
- * prefix table along */
-static int wr_packed_open(struct erofs_wr *w)
-{
-	int ret;
-
-	if (w->packed.fd >= 0)
-		return 0;
-	ret = wr_spool_open(w, &w->packed);
-	if (ret)
-		return ret;
-	/*
-	 * Kernels before PLAIN_XATTR_PFX look for the prefix table in the
-	 * packed inode whenever one exists (format.md 4.6).
-	 */
-	if (w->nr_pfx) {
-		size_t tl = erofs_wr_prefix_table_size(w);
-		uint8_t *t = calloc(1, tl);
-
-		if (!t)
-			return -ENOMEM;
-		erofs_wr_prefix_table_encode(w, t);
-		ret = pwrite(w->packed.fd, t, tl, 0) == (ssize_t)tl ? 0 : -EIO;
-		free(t);
-		if (ret)
-			return wr_packed_werr(w);
-		w->packed.len = tl;
-		w->pfx_in_packed = true;
-	}
-	return 0;
-}
-
-/* append spool bytes (the pieces pc[0..nr), len in all) to the packed
- * spool */
-static int wr_packed_append(struct erofs_wr *w, const struct erofs_wr_zpiece *pc,
-			    size_t nr, uint64_t len, uint64_t *off)
-{
-	uint8_t buf[65536];
-	uint64_t done = 0;
-	int ret;
-
-	ret = wr_packed_open(w);
-	if (ret)
-		return ret;
-	*off = w->packed.len;
-	while (done < len) {
-		size_t n = (size_t)EROFS_MIN(len - done, (uint64_t)sizeof(buf));
-
-		ret = erofs_wr_spool_read(w, pc, nr, buf, n, done);
-		if (ret)
-			return ret;
-		if (pwrite(w->packed.fd, buf, n, (off_t)(w->packed.len + done)) !=
-		    (ssize_t)n)
-			return wr_packed_werr(w);
-		done += n;
-	}
-	w->packed.len += len;
-	return 0;
-}
-
 /* give a file's fragment its place in the packed inode */
-static int wr_zcollect_frag(struct erofs_wr *w, struct wr_zfile *f,
-			    struct wr_zshare *sh, uint64_t frag_len)
+static int wr_zcollect_frag(struct erofs_wr *w, struct erofs_wr_zfile *f,
+			    uint64_t frag_len)
 {
 	struct erofs_wr_zinfo *z = f->wi->z;
-	const struct wr_zseg *last = &f->seg[f->nr_seg - 1];
+	const struct erofs_wr_zseg *last = &f->seg[f->nr_seg - 1];
 	struct erofs_wr_zpiece *pc;
 	struct erofs_wr_extent *e;
-	struct wr_fragset *fs = &sh->frags;
-	struct wr_fragkey *key = NULL;
 	size_t nr = 0;
 	uint32_t k;
 	int ret;
 
-	if (last->frag_keyed) {
-		if (2 * (fs->nr + 1) > fs->cap && (ret = wr_fragset_grow(fs)))
-			return ret;
-		key = wr_fragset_slot(fs, last->frag_sha, frag_len);
-	}
-	if (key && key->used) {
-		z->frag_off = key->off;
-	} else {
-		pc = malloc(f->nr_seg * sizeof(*pc));
-		if (!pc)
-			return -ENOMEM;
-		for (k = 0; k < f->nr_seg; k++)
-			if (f->seg[k].frag.len)
-				pc[nr++] = f->seg[k].frag;
-		ret = wr_packed_append(w, pc, nr, frag_len, &z->frag_off);
-		free(pc);
-		if (ret)
-			return ret;
-		if (key) {
-			memcpy(key->sha, last->frag_sha, sizeof(key->sha));
-			key->len = frag_len;
-			key->off = z->frag_off;
-			key->used = true;
-			fs->nr++;
-		}
-	}
+	pc = malloc(f->nr_seg * sizeof(*pc));
+	if (!pc)
+		return -ENOMEM;
+	for (k = 0; k < f->nr_seg; k++)
+		if (f->seg[k].frag.len)
+			pc[nr++] = f->seg[k].frag;
+	ret = erofs_wr_packed_add_frag(w, pc, nr, frag_len,
+				       last->frag_keyed ? last->frag_sha : NULL,
+				       &z->frag_off);
+	free(pc);
+	if (ret)
+		return ret;
 	z->frag_len = frag_len;
 	z->whole_frag = frag_len == f->wi->size;
 	if (z->whole_frag)
@@ -1337,11 +224,10 @@ static int wr_zcollect_frag(struct erofs_wr *w, struct wr_zfile *f,
 }
 
 /* collect one file's segments (main thread, inode order) */
-static int wr_zcollect(struct erofs_wr *w, struct wr_zfile *f,
-		       struct wr_zshare *sh)
+static int wr_zcollect(struct erofs_wr *w, struct erofs_wr_zfile *f)
 {
 	struct erofs_wr_zinfo *z = f->wi->z;
-	const struct wr_zseg *last = &f->seg[f->nr_seg - 1];
+	const struct erofs_wr_zseg *last = &f->seg[f->nr_seg - 1];
 	uint64_t frag_len = 0;
 	size_t nr_ext = 0, i;
 	bool any_head1 = false;
@@ -1375,7 +261,7 @@ static int wr_zcollect(struct erofs_wr *w, struct wr_zfile *f,
 		z->zblocks += f->seg[k].zblocks;
 	}
 	z->nr_pcl = f->nr_seg;
-	z->alg = w->zcfgs[f->ci].c->alg;
+	z->alg = w->z.cfgs[f->ci].c->alg;
 	for (k = 0; k < f->nr_seg; k++)
 		frag_len += f->seg[k].frag.len;
 	z->inl_len = last->inl_len;
@@ -1383,7 +269,7 @@ static int wr_zcollect(struct erofs_wr *w, struct wr_zfile *f,
 	z->inl = last->inl;
 	for (i = 0; i < z->nr_ext; i++)
 		any_head1 |= z->ext[i].type == Z_EROFS_LCLUSTER_TYPE_HEAD1;
-	if (!wr_zkeep(w, f->wi, z->zblocks,
+	if (!erofs_wr_z_keep(w, f->wi, z->zblocks,
 		      z->nr_ext ? &z->ext[z->nr_ext - 1] : NULL, z->inl_len,
 		      frag_len)) {
 		if (!any_head1 && !frag_len) {
@@ -1396,34 +282,30 @@ static int wr_zcollect(struct erofs_wr *w, struct wr_zfile *f,
 		/* else: no raw copy (several segments); keep it compressed */
 	}
 	if (!z->flat) {
-		w->zcfg_used |= 1U << f->ci;
+		w->z.cfg_used |= 1U << f->ci;
 		z->full = w->p->legacy_compress;
-		/* the packed inode (second pass, sh NULL) takes no part */
-		if (sh && w->p->dedupe) {
-			ret = wr_zdedupe(w, f, sh);
+		/* the packed inode takes no part */
+		for (k = 0, i = 0; !f->wi->packed && w->p->dedupe &&
+				   k < f->nr_seg; k++) {
+			const struct erofs_wr_zseg *sg = &f->seg[k];
+			typedef const uint8_t (*wr_sha_t)[EROFS_ISHARE_DIGEST_LEN];
+
+			ret = erofs_wr_dedupe_extents(w, f->wi, i, sg->nr_ext,
+						      (wr_sha_t)sg->esha,
+						      (wr_sha_t)sg->psha);
 			if (ret)
 				return ret;
+			i += sg->nr_ext;
 		}
 		if (frag_len) {
-			ret = wr_zcollect_frag(w, f, sh, frag_len);
+			ret = wr_zcollect_frag(w, f, frag_len);
 			if (ret)
 				return ret;
 		}
-		z->meta_len = wr_zmeta_len(w, f->wi);
-		w->nr_zfiles++;
+		z->meta_len = erofs_wr_z_meta_len(w, f->wi);
+		w->z.nr_files++;
 	}
 	return 0;
-}
-
-static unsigned int wr_zworkers(const struct erofs_mkfs_params *p)
-{
-	long n = p->workers;
-
-	if (!n)
-		n = sysconf(_SC_NPROCESSORS_ONLN);
-	if (n < 1)
-		n = 1;
-	return (unsigned int)EROFS_MIN(n, (long)EROFS_MKFS_MAX_WORKERS);
 }
 
 /* the --compress-hints rule for wi, NULL if none */
@@ -1460,7 +342,7 @@ static bool wr_zcandidate(const struct erofs_wr *w,
 /* longest first; equal ones in inode order, a file's in segment order */
 static int wr_zjob_cmp(const void *a, const void *b)
 {
-	const struct wr_zjobref *x = a, *y = b;
+	const struct erofs_wr_zjobref *x = a, *y = b;
 
 	if (x->len != y->len)
 		return x->len > y->len ? -1 : 1;
@@ -1471,13 +353,13 @@ static int wr_zjob_cmp(const void *a, const void *b)
 
 /* the queue: every segment of every candidate (or of `only`), longest
  * first */
-static int wr_zqueue(struct erofs_wr *w, struct wr_zpool *pool,
+static int wr_zqueue(struct erofs_wr *w, struct erofs_wr_zpool *pool,
 		     struct erofs_wr_inode *only)
 {
 	size_t i, nf = 0, nj = 0;
 
-	for (i = 0; i < w->nr_inodes; i++) {
-		const struct erofs_wr_inode *wi = &w->inodes[i];
+	for (i = 0; i < w->tree.nr_inodes; i++) {
+		const struct erofs_wr_inode *wi = &w->tree.inodes[i];
 
 		if (only ? wi != only : !wr_zcandidate(w, wi))
 			continue;
@@ -1490,9 +372,9 @@ static int wr_zqueue(struct erofs_wr *w, struct wr_zpool *pool,
 	pool->jobs = calloc(nj, sizeof(*pool->jobs));
 	if (!pool->files || !pool->jobs)
 		return -ENOMEM;
-	for (i = 0; i < w->nr_inodes; i++) {
-		struct erofs_wr_inode *wi = &w->inodes[i];
-		struct wr_zfile *f;
+	for (i = 0; i < w->tree.nr_inodes; i++) {
+		struct erofs_wr_inode *wi = &w->tree.inodes[i];
+		struct erofs_wr_zfile *f;
 		uint64_t nseg;
 		uint32_t k;
 
@@ -1504,7 +386,8 @@ static int wr_zqueue(struct erofs_wr *w, struct wr_zpool *pool,
 		/* counted at once, so that release frees what follows */
 		f = &pool->files[pool->nr_files++];
 		f->wi = wi;
-		f->pmax = wi->packed ? w->pcluster_packed : w->pcluster_dflt;
+		f->pmax = wi->packed ? w->z.pcluster_packed :
+				       w->z.pcluster_dflt;
 		if (!only) {
 			const struct erofs_zhint *h = wr_zhint(w, wi);
 
@@ -1524,7 +407,7 @@ static int wr_zqueue(struct erofs_wr *w, struct wr_zpool *pool,
 				return -ENOMEM;
 		}
 		for (k = 0; k < nseg; k++)
-			pool->jobs[pool->nr_jobs++] = (struct wr_zjobref){
+			pool->jobs[pool->nr_jobs++] = (struct erofs_wr_zjobref){
 				.file = (uint32_t)(f - pool->files), .seg = k,
 				.len = (uint32_t)EROFS_MIN(wi->size -
 					(uint64_t)k * WR_ZSEGMENT,
@@ -1537,59 +420,16 @@ static int wr_zqueue(struct erofs_wr *w, struct wr_zpool *pool,
 	return 0;
 }
 
-static int wr_zworker_init(struct wr_zpool *pool, struct wr_zworker *k,
-			   unsigned int id)
-{
-	struct erofs_wr *w = pool->w;
-	size_t pmax = (size_t)w->pcluster_blks << w->blkszbits;
-
-	k->pool = pool;
-	k->id = id;
-	erofs_log_init(&k->log);
-	if (w->log && w->log->sink) {
-		k->log.level = w->log->level;
-		k->log.sink = wr_zlog_sink;
-		k->log.priv = pool;
-	}
-	k->buf = malloc(pool->bufsz);
-	k->enc = malloc(pmax);
-	k->pcl = malloc(pmax);
-	k->wbuf = malloc(WR_ZWBUF);
-	if (w->ishare_id >= 0)
-		k->sha = erofs_sha256_new();
-	if (w->p->fragments || w->p->dedupe)
-		k->fsha = erofs_sha256_new();
-	if (!k->buf || !k->enc || !k->pcl || !k->wbuf ||
-	    (w->ishare_id >= 0 && !k->sha) ||
-	    ((w->p->fragments || w->p->dedupe) && !k->fsha)) {
-		erofs_err(w->log, "out of memory for compression worker %u",
-			  id);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-static void wr_zpool_release(struct wr_zpool *pool)
+static void wr_zpool_release(struct erofs_wr_zpool *pool)
 {
 	size_t i;
 	uint32_t k;
 
-	for (i = 0; i < pool->nr_wk; i++) {
-		struct wr_zworker *wk = &pool->wk[i];
-
-		for (k = 0; k < EROFS_MKFS_MAX_COMPR; k++)
-			if (wk->ctx_ok & (1U << k))
-				erofs_compress_release(&wk->ctx[k]);
-		erofs_sha256_free(wk->sha);
-		erofs_sha256_free(wk->fsha);
-		free(wk->buf);
-		free(wk->enc);
-		free(wk->pcl);
-		free(wk->wbuf);
-	}
+	for (i = 0; i < pool->nr_wk; i++)
+		erofs_wr_zworker_release(&pool->wk[i]);
 	free(pool->wk);
 	for (i = 0; i < pool->nr_files; i++) {
-		struct wr_zfile *f = &pool->files[i];
+		struct erofs_wr_zfile *f = &pool->files[i];
 
 		for (k = 0; f->seg && k < f->nr_seg; k++) {
 			free(f->seg[k].ext);
@@ -1601,9 +441,7 @@ static void wr_zpool_release(struct wr_zpool *pool)
 	}
 	free(pool->files);
 	free(pool->jobs);
-	pthread_cond_destroy(&pool->hashed_cond);
-	pthread_mutex_destroy(&pool->lock);
-	pthread_mutex_destroy(&pool->log_lock);
+	erofs_workpool_release(&pool->wp);
 }
 
 /* at least nr spools (a later pass may want more than an earlier one) */
@@ -1613,29 +451,19 @@ static int wr_zspools(struct erofs_wr *w, unsigned int nr)
 	unsigned int i;
 	int ret;
 
-	if (nr <= w->nr_spools)
+	if (nr <= w->z.nr_spools)
 		return 0;
-	sp = realloc(w->spools, nr * sizeof(*sp));
+	sp = realloc(w->z.spools, nr * sizeof(*sp));
 	if (!sp)
 		return -ENOMEM;
-	w->spools = sp;
-	for (i = w->nr_spools; i < nr; i++) {
-		ret = wr_spool_open(w, &sp[i]);
+	w->z.spools = sp;
+	for (i = w->z.nr_spools; i < nr; i++) {
+		ret = erofs_wr_spool_open(w, &sp[i], true);
 		if (ret)
 			return ret;
-		w->nr_spools = i + 1;
+		w->z.nr_spools = i + 1;
 	}
 	return 0;
-}
-
-static void wr_zpool_fail(struct wr_zpool *pool, int err)
-{
-	pthread_mutex_lock(&pool->lock);
-	if (!pool->err)
-		pool->err = err;
-	__atomic_store_n(&pool->stop, 1, __ATOMIC_RELEASE);
-	pthread_cond_broadcast(&pool->hashed_cond);
-	pthread_mutex_unlock(&pool->lock);
 }
 
 /*
@@ -1643,17 +471,15 @@ static void wr_zpool_fail(struct wr_zpool *pool, int err)
  * then collect the results in inode order (fragments go to the packed
  * spool there, shared through fs).
  */
-static int wr_zpass(struct erofs_wr *w, struct erofs_wr_inode *only,
-		    struct wr_zshare *sh)
+static int wr_zpass(struct erofs_wr *w, struct erofs_wr_inode *only)
 {
-	struct wr_zpool pool = { .w = w };
-	unsigned int nr, i;
+	struct erofs_wr_zpool pool = { .w = w };
+	unsigned int nr = 0, i;
 	int ret;
 
-	pthread_mutex_init(&pool.lock, NULL);
-	pthread_mutex_init(&pool.log_lock, NULL);
-	pthread_cond_init(&pool.hashed_cond, NULL);
 	ret = wr_zqueue(w, &pool, only);
+	erofs_workpool_init(&pool.wp, pool.nr_jobs, w->p->workers,
+			    EROFS_MKFS_MAX_WORKERS, w->log);
 	if (ret) {
 		erofs_err(w->log, "cannot queue the files to compress: %s",
 			  strerror(-ret));
@@ -1661,7 +487,7 @@ static int wr_zpass(struct erofs_wr *w, struct erofs_wr_inode *only,
 	}
 	if (!pool.nr_jobs)
 		goto out;
-	nr = (unsigned int)EROFS_MIN((size_t)wr_zworkers(w->p), pool.nr_jobs);
+	nr = pool.wp.nr_workers;
 	pool.wk = calloc(nr, sizeof(*pool.wk));
 	if (!pool.wk) {
 		erofs_err(w->log, "out of memory for %u compression workers",
@@ -1672,118 +498,32 @@ static int wr_zpass(struct erofs_wr *w, struct erofs_wr_inode *only,
 	pool.nr_wk = nr;
 	ret = wr_zspools(w, nr);
 	for (i = 0; i < nr && !ret; i++)
-		ret = wr_zworker_init(&pool, &pool.wk[i], i);
+		ret = erofs_wr_zworker_init(&pool, &pool.wk[i], i);
 	if (ret)
 		goto out;
 	erofs_info(w->log, "compressing %s%zu files (%zu segments) with %u worker%s",
 		   only ? "the packed inode: " : "", pool.nr_files,
 		   pool.nr_jobs, nr, nr > 1 ? "s" : "");
-	if (nr == 1) {
-		wr_zworker_main(&pool.wk[0]);	/* no thread needed */
-	} else {
-		for (i = 0; i < nr; i++) {
-			int err = pthread_create(&pool.wk[i].thread, NULL,
-						 wr_zworker_main, &pool.wk[i]);
-
-			if (err) {
-				erofs_err(w->log,
-					  "cannot start compression thread %u: %s",
-					  i, strerror(err));
-				wr_zpool_fail(&pool, -err);
-				break;
-			}
-			pool.wk[i].started = true;
-		}
-		for (i = 0; i < nr; i++)
-			if (pool.wk[i].started)
-				pthread_join(pool.wk[i].thread, NULL);
-	}
+	ret = erofs_workpool_run(&pool.wp, &erofs_wr_zjob_ops, &pool);
 	for (i = 0; i < nr; i++)
-		w->data_bytes_read += pool.wk[i].bytes_read;
-	ret = pool.err;
-	if (!ret && wr_zstopped(&pool))
-		ret = -ECANCELED;	/* cannot happen: stop comes with err */
+		w->z.bytes_read += pool.wk[i].bytes_read;
 	for (i = 0; i < pool.nr_files && !ret; i++) {
-		ret = wr_zcollect(w, &pool.files[i], sh);
+		ret = wr_zcollect(w, &pool.files[i]);
 		if (ret)
 			erofs_err(w->log, "%s: cannot place the compressed data: %s",
-				  wr_path(pool.files[i].wi), strerror(-ret));
+				  erofs_wr_path(pool.files[i].wi),
+				  strerror(-ret));
 	}
 out:
 	wr_zpool_release(&pool);
 	return ret;
 }
 
-/*
- * --zD: each directory goes whole into the packed inode, after the files'
- * fragments, in breadth-first order.  Its bytes hold the children's nids,
- * so they are only written once every inode but the packed one is placed
- * (erofs_wr_z_packed_finish); the place and the 8-byte header are known
- * now, from i_size alone.
- */
-static int wr_zdirs_reserve(struct erofs_wr *w)
+int erofs_wr_z_compress_files(struct erofs_wr *w)
 {
-	size_t i;
-	int ret = wr_packed_open(w);
-
-	if (ret)
-		return ret;
-	for (i = 0; i < w->nr_inodes; i++) {
-		struct erofs_wr_inode *wi = &w->inodes[i];
-		struct erofs_wr_zinfo *z;
-
-		if (wi->ftype != EROFS_FT_DIR)
-			continue;
-		z = calloc(1, sizeof(*z));
-		if (!z)
-			return -ENOMEM;
-		wi->z = z;
-		z->whole_frag = true;
-		z->frag_off = w->packed.len;
-		z->frag_len = wi->size;
-		z->alg = w->zcfgs[0].c->alg;
-		z->meta_len = wr_zmeta_len(w, wi);
-		w->packed.len += wi->size;
-		w->nr_zdirs++;
-	}
-	w->packed_late = w->nr_zdirs > 0;
-	return 0;
-}
-
-/* the packed inode: a regular file in no directory, in the last slot */
-static void wr_zpacked_inode(struct erofs_wr *w)
-{
-	struct erofs_wr_inode *wi = &w->inodes[w->nr_inodes];
-	struct erofs_node *n = &w->packed_node;
-
-	memset(n, 0, sizeof(*n));
-	n->mode = S_IFREG | 0644;
-	n->mtime = w->p->build_time;
-	n->mtime_nsec = w->p->build_time_nsec;
-	n->size = w->packed.len;
-	n->nlink = 1;
-	n->path = (char *)"(packed inode)";	/* never freed */
-	memset(wi, 0, sizeof(*wi));
-	wi->node = n;
-	n->wr = wi;
-	wi->ino = (uint32_t)(w->nr_inodes + 1);
-	wi->ftype = EROFS_FT_REG_FILE;
-	wi->nlink = 1;
-	wi->size = w->packed.len;
-	wi->packed = true;
-	erofs_wr_plan_form(w, wi);
-	w->packed_wi = wi;
-	w->nr_inodes++;
-}
-
-int erofs_wr_z_compress_all(struct erofs_wr *w)
-{
-	struct wr_zshare sh = { 0 };
-	int ret;
-
 	if (!w->p->nr_compr)
 		return 0;
-	if (w->ishare_id >= 0) {
+	if (w->xattr.ishare_id >= 0) {
 		struct erofs_sha256 *probe = erofs_sha256_new();
 
 		if (!probe) {
@@ -1793,325 +533,10 @@ int erofs_wr_z_compress_all(struct erofs_wr *w)
 		}
 		erofs_sha256_free(probe);
 	}
-	ret = wr_zpass(w, NULL, &sh);
-	free(sh.frags.tab);
-	free(sh.tab);
-	free(sh.ptab);
-	if (!ret && w->p->compress_dirs)
-		ret = wr_zdirs_reserve(w);
-	if (ret || w->packed.fd < 0)
-		return ret;
-	/* fragments were left: the packed inode holds them, compressed
-	 * like any file (in segments, by the workers) */
-	wr_zpacked_inode(w);
-	if (w->packed_late)
-		return 0;	/* erofs_wr_z_packed_finish(), after placement */
-	if (w->packed_wi->size > w->bs)
-		ret = wr_zpass(w, w->packed_wi, NULL);
-	return ret;
+	return wr_zpass(w, NULL);
 }
 
-int erofs_wr_z_packed_finish(struct erofs_wr *w)
+int erofs_wr_z_compress_inode(struct erofs_wr *w, struct erofs_wr_inode *wi)
 {
-	struct erofs_wr_inode *pk = w->packed_wi;
-	uint8_t *buf = NULL;
-	size_t cap = 0, i;
-	int ret = 0;
-
-	for (i = 0; i < w->nr_inodes && !ret; i++) {
-		struct erofs_wr_inode *wi = &w->inodes[i];
-		size_t len = (size_t)EROFS_ROUND_UP(wi->size, w->bs);
-
-		if (wi->ftype != EROFS_FT_DIR || !erofs_wr_is_z(wi))
-			continue;
-		if (len > cap) {
-			free(buf);
-			buf = malloc(len);
-			if (!buf)
-				return -ENOMEM;
-			cap = len;
-		}
-		ret = erofs_wr_dir_render(w, wi, buf);
-		if (ret == -EIO)
-			erofs_err(w->log,
-				  "internal error: directory %s changed size since planning",
-				  wi->node->path ? wi->node->path : "?");
-		if (!ret && pwrite(w->packed.fd, buf, (size_t)wi->size,
-				   (off_t)wi->z->frag_off) != (ssize_t)wi->size)
-			ret = wr_packed_werr(w);
-	}
-	free(buf);
-	if (!ret && pk->size > w->bs)
-		ret = wr_zpass(w, pk, NULL);
-	return ret;
-}
-
-/* ---- superblock side ---- */
-
-void erofs_wr_z_features(struct erofs_wr *w)
-{
-	const struct erofs_compress_cfg *best[Z_EROFS_COMPRESSION_MAX] = { 0 };
-	uint8_t *rec = w->cfg_rec;
-	unsigned int i, alg;
-
-	w->cfg_len = 0;
-	w->zalgs = 0;
-	/* one bit, two names: the packed inode and shared pclusters */
-	if (w->packed_wi || w->nr_zref)
-		w->feature_incompat |= EROFS_FEATURE_INCOMPAT_FRAGMENTS;
-	/*
-	 * A packed inode compressed after placement (--zD) will use
-	 * zcfgs[0]; its records must be counted now, since they decide
-	 * where the metadata starts.
-	 */
-	if (w->packed_late && w->packed_wi->size > w->bs)
-		w->zcfg_used |= 1;
-	if (!w->zcfg_used)
-		return;
-	w->feature_incompat |= EROFS_FEATURE_INCOMPAT_ZERO_PADDING;
-	/*
-	 * One record per algorithm id in use.  lz4 and lz4hc share id 0,
-	 * and two -z entries of one algorithm may differ in dictionary
-	 * size: the record must cover the larger.
-	 */
-	for (i = 0; i < w->p->nr_compr; i++) {
-		const struct erofs_compress_cfg *c = &w->zcfgs[i];
-
-		if (!(w->zcfg_used & (1U << i)))
-			continue;
-		alg = c->c->alg;
-		w->zalgs |= 1U << alg;
-		if (!best[alg] || c->dictsize > best[alg]->dictsize)
-			best[alg] = c;
-	}
-	if (w->zalgs == (1U << Z_EROFS_COMPRESSION_LZ4) && !w->zbig)
-		return;		/* u1 = lz4_max_distance, no records */
-	w->feature_incompat |= EROFS_FEATURE_INCOMPAT_COMPR_CFGS;
-	for (alg = 0; alg < Z_EROFS_COMPRESSION_MAX; alg++) {
-		uint8_t *r = rec + w->cfg_len;
-		int len;
-
-		if (!best[alg])
-			continue;
-		len = erofs_compress_write_cfg(best[alg], r + 2,
-					       sizeof(w->cfg_rec) - w->cfg_len - 2);
-		if (len < 0)
-			len = 0;	/* cannot happen for a built row */
-		r[0] = (uint8_t)len;
-		r[1] = (uint8_t)(len >> 8);
-		/* each record starts 4-byte aligned (format.md 7.4) */
-		w->cfg_len += EROFS_ROUND_UP(2 + (unsigned int)len, 4);
-	}
-}
-
-/* ---- indexes ---- */
-
-struct wr_lc {
-	uint8_t type;
-	uint16_t lo;			/* clusterofs / delta0 / CBLKCNT|blks */
-	uint16_t d1;			/* NONHEAD: delta1 */
-	uint32_t blk;			/* HEAD/PLAIN: pcluster block */
-	uint32_t rep_blk;		/* big packs: block of the pcluster
-					 * this entry represents, else ~0 */
-	bool partial;			/* HEAD: PARTIAL_REF (full only) */
-};
-
-#define WR_D_MAX	(Z_EROFS_LI_D0_CBLKCNT - 1)	/* 2047 */
-
-/* one entry per lcluster (format.md 7.6 builder rules) */
-static void wr_zlclusters(const struct erofs_wr *w,
-			  const struct erofs_wr_inode *wi, struct wr_lc *lc,
-			  uint64_t n)
-{
-	const struct erofs_wr_zinfo *z = wi->z;
-	uint64_t blk = wi->startblk, k, i;
-	unsigned int bits = w->blkszbits;
-
-	for (k = 0; k < n; k++)
-		lc[k].rep_blk = UINT32_MAX;
-	for (i = 0; i < z->nr_ext; i++) {
-		const struct erofs_wr_extent *e = &z->ext[i];
-		uint64_t h = e->la >> bits, end = e->la + e->llen;
-		uint64_t ns = end >> bits;	/* lcluster of the next start */
-		uint64_t eblk = blk;
-		uint32_t pblks = e->pblks;
-
-		if (e->ref) {
-			/* dedupe: the identical extent's pcluster */
-			const struct erofs_wr_zsrc *src = &w->zsrc[e->ref - 1];
-			const struct erofs_wr_extent *se =
-				&src->wi->z->ext[src->ext];
-
-			eblk = src->wi->startblk + se->pofs;
-			pblks = se->pblks;
-		}
-		lc[h] = (struct wr_lc){
-			.type = e->type,
-			.lo = (uint16_t)(e->la & (w->bs - 1)),
-			.blk = (uint32_t)eblk,
-			.rep_blk = (uint32_t)eblk,
-			.partial = e->ref && e->partial,
-		};
-		for (k = h + 1; k < ns && k < n; k++) {
-			lc[k] = (struct wr_lc){
-				.type = Z_EROFS_LCLUSTER_TYPE_NONHEAD,
-				.lo = (uint16_t)EROFS_MIN(k - h, WR_D_MAX),
-				.d1 = (uint16_t)EROFS_MIN(ns - k, WR_D_MAX),
-				.rep_blk = UINT32_MAX,
-			};
-			if (k == h + 1 && w->zbig) {
-				/* the head's size; an inline one counts 1 */
-				lc[k].lo = Z_EROFS_LI_D0_CBLKCNT |
-					   (uint16_t)(pblks ? pblks : 1);
-				lc[k].rep_blk = (uint32_t)eblk;
-				lc[h].rep_blk = UINT32_MAX;
-			}
-		}
-		if (!e->ref)
-			blk += e->pblks;
-	}
-	/* full indexes: a fragment tail's HEAD holds the offset's high half */
-	if (z->frag_len && z->nr_ext)
-		lc[z->ext[z->nr_ext - 1].la >> bits].blk =
-			(uint32_t)(z->frag_off >> 32);
-	/* the last extent ends inside the EOF lcluster: terminate it */
-	if (wi->size & (w->bs - 1)) {
-		const struct erofs_wr_extent *e = &z->ext[z->nr_ext - 1];
-
-		if ((e->la >> bits) != n - 1)
-			lc[n - 1] = (struct wr_lc){
-				.type = Z_EROFS_LCLUSTER_TYPE_PLAIN,
-				.lo = (uint16_t)(wi->size & (w->bs - 1)),
-				.blk = 0,
-				.rep_blk = (uint32_t)blk,
-			};
-	}
-}
-
-static void wr_put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void wr_put32(uint8_t *p, uint32_t v)
-{
-	wr_put16(p, (uint16_t)v);
-	wr_put16(p + 2, (uint16_t)(v >> 16));
-}
-
-/*
- * One compact pack of cnt entries (cnt = 2: 4B pack, 16: 2B pack) for
- * lclusters [k0, k0 + cnt); entries past n are zero.  The base makes the
- * kernel's per-pack block arithmetic (format.md 7.7) land on each head's
- * real block.  The kernel walks back from a head over the pack's earlier
- * entries and adds one block per head (no big pclusters) or the size of
- * every pcluster "represented" there -- by its CBLKCNT entry if it has
- * one (even when its head sits in the previous pack), else by its head.
- * So base = block of the first pcluster represented in the pack (minus
- * one without big pclusters, where the count starts at 1).
- */
-static void wr_zpack(const struct erofs_wr *w, const struct wr_lc *lc,
-		     uint64_t n, uint64_t k0, unsigned int cnt, uint8_t *out,
-		     const uint32_t *next_blk)
-{
-	unsigned int ebits = cnt == 2 ? 16 : 14, lobits = 12, i;
-	unsigned int bytes = cnt == 2 ? 8 : 32;
-	uint32_t base;
-
-	memset(out, 0, bytes);
-	for (i = 0; i < cnt && k0 + i < n; i++) {
-		const struct wr_lc *e = &lc[k0 + i];
-		uint32_t v = e->lo;
-		unsigned int pos = i * ebits, b;
-
-		if (e->type == Z_EROFS_LCLUSTER_TYPE_NONHEAD &&
-		    i + 1 == cnt && !(e->lo & Z_EROFS_LI_D0_CBLKCNT))
-			v = e->d1;	/* the last entry carries delta1 */
-		v |= (uint32_t)e->type << lobits;
-		for (b = 0; b < ebits; b++)
-			if (v & (1U << b))
-				out[(pos + b) / 8] |= (uint8_t)(1U << ((pos + b) % 8));
-	}
-	base = next_blk[k0];
-	if (!w->zbig)
-		base -= 1;
-	wr_put32(out + bytes - 4, base);
-}
-
-int erofs_wr_z_encode_meta(const struct erofs_wr *w,
-			   const struct erofs_wr_inode *wi, uint8_t *out)
-{
-	const struct erofs_wr_zinfo *z = wi->z;
-	uint64_t n = EROFS_DIV_ROUND_UP(wi->size, w->bs), k;
-	unsigned int body = wi->isize + wi->xattr_size;
-	unsigned int pad = EROFS_ROUND_UP(body, 8) - body;
-	uint8_t *h = out + pad, *p;
-	struct wr_lc *lc = calloc(n, sizeof(*lc));
-	uint32_t *next_blk = calloc(n + 1, sizeof(*next_blk));
-
-	if (!lc || !next_blk) {
-		free(lc);
-		free(next_blk);
-		return -ENOMEM;
-	}
-	memset(out, 0, z->meta_len);
-	if (z->whole_frag) {
-		/* le64: bit 63 = "all in the packed inode", then the offset */
-		wr_put32(h, (uint32_t)z->frag_off);
-		wr_put32(h + 4, (uint32_t)(z->frag_off >> 32) | 0x80000000U);
-		free(lc);
-		free(next_blk);
-		return 0;
-	}
-	/* header: fragment offset or idata size, advise, algorithm (HEAD1),
-	 * clusterbits 0 */
-	if (z->frag_len)
-		wr_put32(h, (uint32_t)z->frag_off);
-	else if (z->inlined)
-		wr_put16(h + 2, (uint16_t)z->inl_len);
-	wr_put16(h + 4, z->advise);
-	h[6] = (uint8_t)z->alg;
-	h[7] = 0;
-	wr_zlclusters(w, wi, lc, n);
-	if (z->full) {
-		p = h + 16;
-		for (k = 0; k < n; k++, p += 8) {
-			const struct wr_lc *e = &lc[k];
-
-			wr_put16(p, e->type | (e->partial ?
-					       Z_EROFS_LI_PARTIAL_REF : 0));
-			if (e->type == Z_EROFS_LCLUSTER_TYPE_NONHEAD) {
-				wr_put16(p + 2, 0);
-				wr_put16(p + 4, e->lo);
-				wr_put16(p + 6, e->d1);
-			} else {
-				wr_put16(p + 2, e->lo);
-				wr_put32(p + 4, e->blk);
-			}
-		}
-	} else {
-		uint64_t init4, n2 = 0;
-		unsigned int ebase = EROFS_ROUND_UP(body, 8) + 8;
-
-		/* next_blk[k]: block of the first pcluster represented at
-		 * or after entry k (the value a pack starting there needs) */
-		next_blk[n] = (uint32_t)(wi->startblk + wi->nblocks);
-		for (k = n; k-- > 0;)
-			next_blk[k] = lc[k].rep_blk != UINT32_MAX ?
-				      lc[k].rep_blk : next_blk[k + 1];
-		init4 = ((32 - ebase % 32) / 4) & 7;
-		if (init4 < n)
-			n2 = (n - init4) / 16 * 16;
-		p = h + 8;
-		for (k = 0; k < n && k < init4; k += 2, p += 8)
-			wr_zpack(w, lc, n, k, 2, p, next_blk);
-		for (; n2 && k < init4 + n2; k += 16, p += 32)
-			wr_zpack(w, lc, n, k, 16, p, next_blk);
-		for (; k < n; k += 2, p += 8)
-			wr_zpack(w, lc, n, k, 2, p, next_blk);
-	}
-	free(lc);
-	free(next_blk);
-	return 0;
+	return wr_zpass(w, wi);
 }

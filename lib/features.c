@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
+/*
+ * features.c - what the superblock says about the plan: every compat and
+ * incompat feature bit, the COMPR_CFGS records and available_compr_algs,
+ * derived in one place from the finished plan (format.md 3, 7.4).  Nothing
+ * else in the writer sets a feature bit; emit.c only copies them.
+ */
+#include <string.h>
+#include "writer_internal.h"
+
+/*
+ * The -z entries in use.  A packed inode compressed after placement (--zD)
+ * will use cfgs[0]; it counts from the start, since the records decide
+ * where the metadata starts and must not change once it is placed.
+ */
+static uint32_t wr_cfgs_used(const struct erofs_wr *w)
+{
+	uint32_t used = w->z.cfg_used;
+
+	if (w->packed.late && w->packed.wi->size > w->bs)
+		used |= 1;
+	return used;
+}
+
+/* the records (into sb, if not NULL), their bytes, the algorithms used */
+static unsigned int wr_compr_cfgs(const struct erofs_wr *w,
+				  struct erofs_wr_sb *sb, uint32_t *algsp)
+{
+	const struct erofs_compress_cfg *best[Z_EROFS_COMPRESSION_MAX] = { 0 };
+	uint8_t rec[sizeof(sb->cfg_rec)];
+	uint32_t used = wr_cfgs_used(w), algs = 0;
+	unsigned int i, alg, len = 0;
+
+	/*
+	 * One record per algorithm id in use.  lz4 and lz4hc share id 0,
+	 * and two -z entries of one algorithm may differ in dictionary
+	 * size: the record must cover the larger.
+	 */
+	for (i = 0; i < w->p->nr_compr; i++) {
+		const struct erofs_compress_cfg *c = &w->z.cfgs[i];
+
+		if (!(used & (1U << i)))
+			continue;
+		alg = c->c->alg;
+		algs |= 1U << alg;
+		if (!best[alg] || c->dictsize > best[alg]->dictsize)
+			best[alg] = c;
+	}
+	*algsp = algs;
+	/* lz4 alone in one-block pclusters: u1 = lz4_max_distance instead */
+	if (!algs || (algs == (1U << Z_EROFS_COMPRESSION_LZ4) && !w->z.big))
+		return 0;
+	for (alg = 0; alg < Z_EROFS_COMPRESSION_MAX; alg++) {
+		uint8_t *r = rec + len;
+		int n;
+
+		if (!best[alg])
+			continue;
+		n = erofs_compress_write_cfg(best[alg], r + 2,
+					     sizeof(rec) - len - 2);
+		if (n < 0)
+			n = 0;	/* cannot happen for a built row */
+		r[0] = (uint8_t)n;
+		r[1] = (uint8_t)(n >> 8);
+		/* each record starts 4-byte aligned (format.md 7.4) */
+		len += EROFS_ROUND_UP(2 + (unsigned int)n, 4);
+	}
+	if (sb)
+		memcpy(sb->cfg_rec, rec, len);
+	return len;
+}
+
+unsigned int erofs_wr_features_cfgs_len(const struct erofs_wr *w)
+{
+	uint32_t algs;
+
+	return wr_compr_cfgs(w, NULL, &algs);
+}
+
+int erofs_wr_features(struct erofs_wr *w)
+{
+	struct erofs_wr_sb *sb = &w->sb;
+	const struct erofs_wr_xattrs *xa = &w->xattr;
+
+	memset(sb, 0, sizeof(*sb));
+	sb->feature_compat = EROFS_FEATURE_COMPAT_MTIME;
+	if (w->p->sb_checksum)
+		sb->feature_compat |= EROFS_FEATURE_COMPAT_SB_CHKSUM;
+
+	/* xattrs */
+	if (xa->any_filter)
+		sb->feature_compat |= EROFS_FEATURE_COMPAT_XATTR_FILTER;
+	if (xa->nr_pfx) {
+		sb->feature_incompat |= EROFS_FEATURE_INCOMPAT_XATTR_PREFIXES;
+		/* else it is in the packed inode, where old kernels look */
+		if (!w->packed.pfx_in)
+			sb->feature_compat |= EROFS_FEATURE_COMPAT_PLAIN_XATTR_PFX;
+	}
+	if (xa->ishare_id >= 0)
+		sb->feature_compat |= EROFS_FEATURE_COMPAT_ISHARE_XATTRS;
+
+	/* compression; BIG_PCLUSTER is the same bit as COMPR_CFGS */
+	if (wr_cfgs_used(w))
+		sb->feature_incompat |= EROFS_FEATURE_INCOMPAT_ZERO_PADDING;
+	sb->cfg_len = wr_compr_cfgs(w, sb, &sb->algs);
+	if (sb->cfg_len)
+		sb->feature_incompat |= EROFS_FEATURE_INCOMPAT_COMPR_CFGS;
+	if (sb->cfg_len != w->place.cfgs_len) {
+		erofs_err(w->log,
+			  "internal error: COMPR_CFGS records changed size after placement");
+		return -EIO;
+	}
+	/* one bit, two names: the packed inode and shared pclusters */
+	if (w->packed.wi || w->dedupe.nr_ref)
+		sb->feature_incompat |= EROFS_FEATURE_INCOMPAT_FRAGMENTS;
+	if (w->place.any_inline_z)
+		sb->feature_incompat |= EROFS_FEATURE_INCOMPAT_ZTAILPACKING;
+	return 0;
+}

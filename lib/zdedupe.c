@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
+/*
+ * zdedupe.c - -E dedupe: an extent whose decoded bytes equal those of an
+ * extent stored earlier uses that pcluster instead of its own (format.md
+ * 7.9), in whole or -- when the earlier one is longer and starts with the
+ * same bytes -- in part (PARTIAL_REF).
+ *
+ * Extents are identified by SHA-256 of their decoded bytes (and of their
+ * first WR_DPFX bytes, to find longer ones they are a prefix of), which the
+ * compression workers compute (erofs_wr_dedupe_hash).  The tables are
+ * filled by the main thread in inode order, and each key is filed once
+ * (by the first extent that has it), so which pcluster an extent uses is
+ * the same whatever the hash table's order or the thread count.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "erofs/array.h"
+#include "erofs/ishare.h"
+#include "writer_internal.h"
+
+/* the prefix that finds pclusters an extent may use in part */
+#define WR_DPFX		4096U
+
+/*
+ * Everything that makes two pclusters interchangeable: the decoded bytes
+ * (SHA-256 and length), the lcluster type and the algorithm.  Prefix keys
+ * have llen WR_DPFX and type HEAD1.
+ */
+struct erofs_wr_dkey {
+	uint8_t sha[EROFS_ISHARE_DIGEST_LEN];
+	uint32_t llen, src;		/* src: 1 + index into d->src */
+	uint8_t type, alg;
+};
+
+int erofs_wr_dedupe_hash(struct erofs_sha256 *sha, const void *src,
+			 uint32_t llen, uint8_t *esha, uint8_t *psha)
+{
+	int ret = erofs_sha256_reset(sha);
+
+	if (!ret)
+		ret = erofs_sha256_update(sha, src, llen);
+	if (!ret)
+		ret = erofs_sha256_final(sha, esha);
+	if (!ret && llen >= WR_DPFX) {
+		ret = erofs_sha256_reset(sha);
+		if (!ret)
+			ret = erofs_sha256_update(sha, src, WR_DPFX);
+		if (!ret)
+			ret = erofs_sha256_final(sha, psha);
+	}
+	return ret;
+}
+
+static uint64_t wr_dkey_hash(const struct erofs_wr_dkey *k)
+{
+	return erofs_hash_bytes(k->sha, sizeof(k->sha)) ^
+	       erofs_hash_u64(k->llen | (uint64_t)k->type << 32 |
+			      (uint64_t)k->alg << 40);
+}
+
+static bool wr_dkey_eq(const struct erofs_wr_dkey *a,
+		       const struct erofs_wr_dkey *b)
+{
+	return a->llen == b->llen && a->type == b->type && a->alg == b->alg &&
+	       !memcmp(a->sha, b->sha, sizeof(a->sha));
+}
+
+/* the key filed in t equal to k, NULL if none (at most one is filed) */
+static struct erofs_wr_dkey *wr_dfind(struct erofs_wr_dedupe *d,
+				      const struct erofs_htab *t,
+				      const struct erofs_wr_dkey *k)
+{
+	size_t pos = 0;
+	uint64_t v;
+
+	while (erofs_htab_next(t, wr_dkey_hash(k), &pos, &v))
+		if (wr_dkey_eq(&d->keys[v], k))
+			return &d->keys[v];
+	return NULL;
+}
+
+static int wr_dfile(struct erofs_wr_dedupe *d, struct erofs_htab *t,
+		    const struct erofs_wr_dkey *k)
+{
+	int ret = erofs_array_reserve(&d->keys, &d->cap_keys, d->nr_keys + 1);
+
+	if (ret)
+		return ret;
+	ret = erofs_htab_add(t, wr_dkey_hash(k), d->nr_keys);
+	if (!ret)
+		d->keys[d->nr_keys++] = *k;
+	return ret;
+}
+
+/* wi's source, as the workers read it (at n->src_off) */
+static int wr_dopen_src(const struct erofs_wr *w,
+			const struct erofs_wr_inode *wi)
+{
+	int fd = open(wi->node->src_path, O_RDONLY | O_CLOEXEC), err;
+
+	if (fd >= 0)
+		return fd;
+	err = errno;
+	erofs_err(w->log, "%s: cannot open %s: %s", erofs_wr_path(wi),
+		  wi->node->src_path, strerror(err));
+	return -err;
+}
+
+/* len bytes of wi's data from la, from its source fd */
+static int wr_dread_src(const struct erofs_wr *w,
+			const struct erofs_wr_inode *wi, int fd, uint64_t la,
+			void *buf, size_t len)
+{
+	uint8_t *p = buf;
+
+	while (len) {
+		ssize_t got = pread(fd, p, len,
+				    (off_t)(wi->node->src_off + la));
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			erofs_err(w->log, "%s: read error: %s",
+				  erofs_wr_path(wi),
+				  got ? strerror(errno) : "file shrank");
+			return got ? -errno : -EIO;
+		}
+		p += got;
+		la += (uint64_t)got;
+		len -= (size_t)got;
+	}
+	return 0;
+}
+
+/*
+ * Are the first len decoded bytes of extent a (of file wa) and of extent b
+ * (of wb) the same?  The prefix hashes matched; this reads both from their
+ * sources to be sure, stopping at the first difference.
+ */
+static int wr_dsame_prefix(const struct erofs_wr *w,
+			   const struct erofs_wr_inode *wa, uint64_t la_a,
+			   const struct erofs_wr_inode *wb, uint64_t la_b,
+			   uint64_t len, bool *same)
+{
+	uint8_t *x = malloc(2 * 65536), *y = x + 65536;
+	int fa = -1, fb = -1, ret;
+	uint64_t done = 0;
+
+	*same = false;
+	if (!x)
+		return -ENOMEM;
+	ret = fa = wr_dopen_src(w, wa);
+	if (fa >= 0)
+		ret = fb = wr_dopen_src(w, wb);
+	if (fb >= 0) {
+		ret = 0;
+		*same = true;
+	}
+	while (done < len && *same && !ret) {
+		size_t n = (size_t)EROFS_MIN(len - done, 65536ULL);
+
+		ret = wr_dread_src(w, wa, fa, la_a + done, x, n);
+		if (!ret)
+			ret = wr_dread_src(w, wb, fb, la_b + done, y, n);
+		*same = !ret && !memcmp(x, y, n);
+		done += n;
+	}
+	if (fa >= 0)
+		close(fa);
+	if (fb >= 0)
+		close(fb);
+	free(x);
+	return ret;
+}
+
+/* extent i of wi uses the pcluster of d->src[src - 1] */
+static void wr_duse(struct erofs_wr_dedupe *d, struct erofs_wr_zinfo *z,
+		    size_t i, uint32_t src, bool partial)
+{
+	struct erofs_wr_extent *e = &z->ext[i];
+
+	e->ref = src;
+	e->partial = partial;
+	z->zblocks -= e->pblks;
+	z->nr_ref++;
+	/* compact packs count blocks; shared ones need real addresses */
+	z->full = true;
+	d->nr_ref++;
+}
+
+int erofs_wr_dedupe_extents(struct erofs_wr *w, struct erofs_wr_inode *wi,
+			    size_t first, size_t nr,
+			    const uint8_t (*esha)[EROFS_ISHARE_DIGEST_LEN],
+			    const uint8_t (*psha)[EROFS_ISHARE_DIGEST_LEN])
+{
+	struct erofs_wr_dedupe *d = &w->dedupe;
+	struct erofs_wr_zinfo *z = wi->z;
+	/* the extent that may still become an inline tail (layout
+	 * decides) takes no part */
+	size_t n = z->nr_ext - (z->inl_len ? 1 : 0), j;
+	int ret;
+
+	for (j = 0; j < nr; j++) {
+		size_t i = first + j;
+		struct erofs_wr_extent *e = &z->ext[i];
+		struct erofs_wr_dkey key = {
+			.llen = e->llen, .type = e->type,
+			.alg = (uint8_t)z->alg,
+		}, pkey = {
+			.llen = WR_DPFX, .alg = (uint8_t)z->alg,
+			.type = Z_EROFS_LCLUSTER_TYPE_HEAD1,
+		}, *hit, *phit = NULL;
+		bool want_pfx;
+
+		if (i >= n || !e->pblks)
+			continue;
+		memcpy(key.sha, esha[j], sizeof(key.sha));
+		hit = wr_dfind(d, &d->tab, &key);
+		if (hit) {
+			wr_duse(d, z, i, hit->src, false);
+			continue;
+		}
+		want_pfx = e->type == Z_EROFS_LCLUSTER_TYPE_HEAD1 &&
+			   e->llen >= WR_DPFX;
+		if (want_pfx) {
+			memcpy(pkey.sha, psha[j], sizeof(pkey.sha));
+			phit = wr_dfind(d, &d->ptab, &pkey);
+		}
+		if (phit) {
+			/*
+			 * A longer extent starts with the same bytes:
+			 * decode just this one's length of its pcluster
+			 * (format.md 7.9, partial reference; full indexes
+			 * only).
+			 */
+			const struct erofs_wr_zsrc *src =
+				&d->src[phit->src - 1];
+			const struct erofs_wr_extent *se =
+				&src->wi->z->ext[src->ext];
+			bool same = false;
+
+			if (se->llen > e->llen) {
+				ret = wr_dsame_prefix(w, wi, e->la, src->wi,
+						      se->la, e->llen, &same);
+				if (ret)
+					return ret;
+			}
+			if (same) {
+				wr_duse(d, z, i, phit->src, true);
+				continue;
+			}
+		}
+		/* offer this pcluster to later extents */
+		ret = erofs_array_reserve(&d->src, &d->cap_src, d->nr_src + 1);
+		if (ret)
+			return ret;
+		d->src[d->nr_src++] = (struct erofs_wr_zsrc){
+			.wi = wi, .ext = (uint32_t)i,
+		};
+		key.src = (uint32_t)d->nr_src;
+		ret = wr_dfile(d, &d->tab, &key);
+		if (!ret && want_pfx && !phit) {
+			pkey.src = key.src;
+			ret = wr_dfile(d, &d->ptab, &pkey);
+		}
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+void erofs_wr_dedupe_release(struct erofs_wr_dedupe *d)
+{
+	erofs_htab_release(&d->tab);
+	erofs_htab_release(&d->ptab);
+	free(d->keys);
+	free(d->src);
+	memset(d, 0, sizeof(*d));
+}

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0 */
+/*
+ * zwrite_internal.h - what zwrite.c (the compression passes) and zjob.c
+ * (one worker's job: one segment of one file) share (private to lib/).
+ * A pass owns its files, their segments' result slots and the queue;
+ * zwrite.c fills them before the workers start and reads the results
+ * after they are joined, and a worker writes only the slot of the
+ * segment in hand (and its own spool), so no result depends on which
+ * worker ran which job.
+ */
+#ifndef __EROFS_ZWRITE_INTERNAL_H
+#define __EROFS_ZWRITE_INTERNAL_H
+
+#include "workpool.h"
+#include "writer_internal.h"
+
+/*
+ * The segment size: as erofs-utils (16 MiB), a multiple of every block
+ * size and larger than the largest extent (12 MiB), so small and medium
+ * files are one segment and only very large ones get extra extent cuts.
+ */
+#define WR_ZSEGMENT	(16U << 20)
+#define WR_ZREAD	(1U << 20)	/* source read size */
+
+/* what one segment produced */
+struct erofs_wr_zseg {
+	struct erofs_wr_extent *ext;	/* la relative to the file */
+	size_t nr_ext, cap_ext, cap_esha, cap_psha;
+	/* -E dedupe: SHA-256 of each extent's decoded bytes */
+	uint8_t (*esha)[EROFS_ISHARE_DIGEST_LEN];
+	/* and of their first bytes (zdedupe.c: to find longer ones) */
+	uint8_t (*psha)[EROFS_ISHARE_DIGEST_LEN];
+	struct erofs_wr_zpiece pcl;	/* its pclusters */
+	uint64_t zblocks;
+	/* the file's last segment: inline form of the last extent */
+	uint32_t inl_len;
+	uint8_t inl_type;
+	struct erofs_wr_zpiece inl;
+	/* a one-segment file that compresses badly: its raw data */
+	struct erofs_wr_zpiece raw;
+	/* -E fragments: this segment's share of the file's fragment; when
+	 * it is the whole fragment, frag_sha identifies it for sharing */
+	struct erofs_wr_zpiece frag;
+	bool frag_keyed;
+	uint8_t frag_sha[EROFS_ISHARE_DIGEST_LEN];
+};
+
+struct erofs_wr_zfile {
+	struct erofs_wr_inode *wi;
+	uint32_t pmax;			/* its largest pcluster (bytes) */
+	unsigned int ci;		/* its algorithm: w->z.cfgs[ci] */
+	uint32_t nr_seg;
+	struct erofs_wr_zseg *seg;
+	/* files of several segments with a fingerprint: the running hash,
+	 * and how many segments went into it (guarded by the pool lock) */
+	struct erofs_sha256 *sha;
+	uint32_t hashed;
+};
+
+struct erofs_wr_zjobref {
+	uint32_t file, seg;
+	uint32_t len;			/* the segment's bytes */
+};
+
+struct erofs_wr_zpool;
+
+struct erofs_wr_zworker {
+	struct erofs_wr_zpool *pool;
+	unsigned int id;		/* = its spool number */
+	struct erofs_log log;		/* proxy into the build's log */
+	/* one compressor per -z algorithm, set up on first use */
+	struct erofs_compress_ctx ctx[EROFS_MKFS_MAX_COMPR];
+	uint32_t ctx_ok;		/* bit per ctx[] set up */
+	struct erofs_compress_ctx *cur;	/* the file in hand's */
+	struct erofs_sha256 *sha;	/* one-segment files */
+	struct erofs_sha256 *fsha;	/* fragment keys (-E fragments) */
+	uint8_t *buf;			/* the segment's bytes */
+	uint8_t *enc;			/* one encoded pcluster */
+	uint8_t *pcl;			/* the padded pcluster */
+	uint64_t bytes_read;
+	/* the segment in hand, from file byte base */
+	uint64_t base;
+	struct erofs_wr_zfile *f;
+	struct erofs_wr_zseg *s;
+	const char *path;
+};
+
+/* one compression pass: its files, its queue (workpool.h job numbers
+ * index jobs[]) and its workers */
+struct erofs_wr_zpool {
+	struct erofs_wr *w;
+	struct erofs_workpool wp;	/* the hashed counters are guarded
+					 * by its lock */
+	struct erofs_wr_zfile *files;
+	size_t nr_files;
+	struct erofs_wr_zjobref *jobs;
+	size_t nr_jobs;
+	size_t bufsz;			/* largest segment in the queue */
+	struct erofs_wr_zworker *wk;
+	unsigned int nr_wk;
+};
+
+/* zjob.c */
+extern const struct erofs_workpool_ops erofs_wr_zjob_ops;
+int erofs_wr_zworker_init(struct erofs_wr_zpool *pool,
+			  struct erofs_wr_zworker *k, unsigned int id);
+void erofs_wr_zworker_release(struct erofs_wr_zworker *k);
+
+/* zwrite.c */
+/*
+ * Is the compressed form of wi worth keeping, given its pcluster blocks,
+ * last extent, inline form and fragment?
+ */
+bool erofs_wr_z_keep(const struct erofs_wr *w, const struct erofs_wr_inode *wi,
+		     uint64_t zblocks, const struct erofs_wr_extent *last,
+		     uint32_t inl_len, uint64_t frag_len);
+
+#endif
