@@ -40,6 +40,11 @@
 #                       view of the image equals the layers merged by this
 #                       script with overlay semantics
 #   run                 `ctr run` with runc reads files from all layers
+#   erofs-utils N       Debian sid's erofs-utils 1.9 (scripts/sid-chroot.sh,
+#                       skipped without it), given the same tar and options
+#                       as containerd gives ours, makes the same tree (the
+#                       whiteout devices' permission bits aside: 1.9 writes
+#                       0000, ours the .wh. entry's); both sizes are printed
 #   ishare fsck         with mkfs_options ["--ishare_key=trusted.erofs.
 #                       fingerprint"] every layer passes fsck --check-ishare
 #   ishare saving       dump.erofs --fingerprint over the layers of two
@@ -75,7 +80,7 @@ need_tools
 grep -qw overlay /proc/filesystems 2>/dev/null || modprobe overlay 2>/dev/null
 grep -qw overlay /proc/filesystems 2>/dev/null ||
 	skip_all "kernel has no overlayfs (not in /proc/filesystems)"
-for t in tar gzip sha256sum setfattr setcap mknod timeout; do
+for t in tar gzip sha256sum setfattr mknod timeout; do
 	command -v "$t" >/dev/null 2>&1 || skip_all "$t is not installed"
 done
 BUSYBOX=$(command -v busybox) || skip_all "busybox-static is not installed"
@@ -236,7 +241,10 @@ make_layers() {
 	gen_text 20000 7 >"$_s/data/text"
 	printf '#!/bin/sh\necho cap\n' >"$_s/data/cap"
 	chmod 0755 "$_s/data/cap"
-	setcap cap_net_raw+ep "$_s/data/cap" || return 1
+	# cap_net_raw=ep as a VFS_CAP_REVISION_2 value (what setcap writes)
+	setfattr -n security.capability \
+		-v 0x0100000200200000000000000000000000000000 "$_s/data/cap" ||
+		return 1
 	setfattr -n user.t070 -v one "$_s/data/cap" || return 1
 	setfattr -n user.empty "$_s/data/text" || return 1
 	setfattr -n user.dir -v "directory xattr" "$_s/dirx" || return 1
@@ -478,6 +486,51 @@ else
 	pass "run"
 fi
 ctd_stop plain
+
+# ---- erofs-utils 1.9 on the same input ------------------------------------------
+
+sid_setup
+if [ "$have_sid" = 1 ]; then
+	U=6e8c6a41-3c0d-4c45-9a7e-2b1b1bd5d9a4
+	sizes=
+	for n in 1 2 3; do
+		c="$T_TMP/eu$n"
+		if ! "$CHROOT_SH" run --bind "$T_TMP" -- sh -c \
+			"mkfs.erofs --tar=f --aufs --quiet -Enoinline_data -T0 --mkfs-time -U $U $c.theirs <$T_TMP/v1/l$n.tar" \
+			>"$T_TMP/sid.log" 2>&1; then
+			fail "erofs-utils $n" "erofs-utils 1.9 mkfs: $(tail -n 1 "$T_TMP/sid.log")"
+			continue
+		fi
+		if ! "$MKFS" --tar=f --aufs --quiet -Enoinline_data -T0 --mkfs-time \
+			-U "$U" "$c.ours" <"$T_TMP/v1/l$n.tar" >"$T_TMP/mkfs.log" 2>&1; then
+			fail "erofs-utils $n" "our mkfs: $(tail -n 1 "$T_TMP/mkfs.log")"
+			continue
+		fi
+		sizes="$sizes L$n $(stat -c %s "$c.ours")/$(stat -c %s "$c.theirs")"
+		bad=
+		for w in ours theirs; do
+			if mount_image "$c.$w" "$T_TMP/em"; then
+				# whiteouts: permission bits set aside
+				digest "$T_TMP/em" "$c.$w.d" &&
+					sed -i 's/^\(.* c \)mode=[0-7]* \(.* rdev=0:0\)$/\1mode=wh \2/' "$c.$w.d" ||
+					bad=$T_WHY
+				umount_image "$T_TMP/em"
+			else
+				bad=$T_WHY
+			fi
+		done
+		if [ -n "$bad" ]; then
+			fail "erofs-utils $n" "$bad"
+		elif ! diff "$c.theirs.d" "$c.ours.d" >"$c.diff"; then
+			fail "erofs-utils $n" "trees differ at \"$(grep -m 1 '^[<>]' "$c.diff" | cut -c3- | cut -d' ' -f1 | cut -c1-80)\""
+			head -n 6 "$c.diff" | cut -c1-200 | sed 's/^/    /'
+		else
+			pass "erofs-utils $n"
+		fi
+		rm -f "$c.ours" "$c.theirs"
+	done
+	echo "    layer.erofs bytes, ours/erofs-utils $("$CHROOT_SH" run -- mkfs.erofs --version 2>/dev/null | sed -n 's/.*(erofs-utils) //p'):$sizes"
+fi
 
 # ---- 6: page cache sharing fingerprints -------------------------------------------
 
