@@ -23,10 +23,11 @@ blob() {
 	echo "$_d $_s"
 }
 
-diff_ids= layers=
+diff_ids='' layers=''
 for t in "$@"; do
 	did=$(sha256sum "$t" | cut -d' ' -f1)
 	gzip -n -c "$t" >"$dir/layer.gz"
+	# shellcheck disable=SC2046 # "DIGEST SIZE" splits on purpose
 	set -- $(blob "$dir/layer.gz")
 	diff_ids="$diff_ids${diff_ids:+,}\"sha256:$did\""
 	layers="$layers${layers:+,}{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"sha256:$1\",\"size\":$2}"
@@ -34,9 +35,11 @@ done
 
 printf '{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/bin"],"Cmd":["/bin/sh"]},"rootfs":{"type":"layers","diff_ids":[%s]}}' \
 	"$diff_ids" >"$dir/config.json"
+# shellcheck disable=SC2046
 set -- $(blob "$dir/config.json")
 printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[%s]}' \
 	"$1" "$2" "$layers" >"$dir/manifest.json"
+# shellcheck disable=SC2046
 set -- $(blob "$dir/manifest.json")
 printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"platform":{"architecture":"amd64","os":"linux"},"annotations":{"io.containerd.image.name":"%s","org.opencontainers.image.ref.name":"%s"}}]}' \
 	"$1" "$2" "$name" "${name##*:}" >"$dir/index.json"

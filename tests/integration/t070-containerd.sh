@@ -20,12 +20,18 @@
 # containerd configuration that works with containerd 2.1.9 (version 3):
 #   [plugins.'io.containerd.differ.v1.erofs'] mkfs_options = [...]
 #     (the differ loads only when mkfs.erofs is on PATH)
-#   [plugins.'io.containerd.service.v1.diff-service'] default = ['erofs', 'walking']
 #   [[plugins.'io.containerd.transfer.v1.local'.unpack_config]]
 #     platform = 'linux/amd64', snapshotter = 'erofs', differ = 'erofs'
+#     needed: without it `ctr image import` (through the transfer
+#     service) fails with "no unpack platforms defined"; with it every
+#     layer goes through the erofs differ (mkfs.erofs --tar=f --aufs)
+#   [plugins.'io.containerd.service.v1.diff-service'] default = ['erofs', 'walking']
+#     not needed for that import, but for a client-side unpack
+#     (`ctr image import --local`): without it that one takes the walking
+#     differ, and the snapshotter then makes layer.erofs from a directory
+#     (no --tar), which is not what this test is about
 #   plus its own root, state, grpc/ttrpc/debug addresses under $T_TMP;
-#   `ctr image import --snapshotter erofs` (through the transfer service,
-#   no --local) then unpacks every layer with the erofs differ.
+#   the CRI plugins are disabled (not needed, and they want CNI).
 #
 # Cases:
 #   mkfs-called         the wrapper log shows one successful call of our
@@ -90,6 +96,7 @@ fi
 need_mkfs
 
 CTD_LIB_SELF=$TOP_SRCDIR/tests/containerd/fetch.sh
+# shellcheck source=../containerd/fetch.sh
 . "$CTD_LIB_SELF"
 ctd_fetch || skip_all "containerd cannot be had: $CTD_SKIP"
 "$CTD_BIN/containerd" --version >"$T_TMP/ctd-version" 2>&1 ||
@@ -353,9 +360,11 @@ expect_merged "$T_TMP/v1/merged" "$T_TMP/v1/s1" "$T_TMP/v1/l1.tar" \
 MKOCI=$TOP_SRCDIR/tests/containerd/mkoci.sh
 IMG1=docker.io/erofs-tools/t070:v1
 IMG2=docker.io/erofs-tools/t070:v2
-"$MKOCI" "$T_TMP/v1.oci.tar" "$IMG1" "$T_TMP"/v1/l[123].tar &&
-"$MKOCI" "$T_TMP/v2.oci.tar" "$IMG2" "$T_TMP"/v2/l[123].tar ||
-	{ fail "$T_NAME" "cannot write the OCI archives"; finish; }
+if ! "$MKOCI" "$T_TMP/v1.oci.tar" "$IMG1" "$T_TMP"/v1/l[123].tar ||
+   ! "$MKOCI" "$T_TMP/v2.oci.tar" "$IMG2" "$T_TMP"/v2/l[123].tar; then
+	fail "$T_NAME" "cannot write the OCI archives"
+	finish
+fi
 echo "    layer tars: $(stat -c %s "$T_TMP"/v1/l[123].tar | tr '\n' ' ')bytes"
 
 # import NAME ARCHIVE: ctr image import into instance NAME with the erofs
@@ -474,6 +483,8 @@ else
 fi
 
 # 5: a container reads files of every layer
+# (the command is for the container's shell: nothing expands here)
+# shellcheck disable=SC2016
 want=$(printf '%s\n' "kept from layer 1, version 1" "from layer 2" "from layer 3" \
 	layer2 "v1 L3" "new3" "del.txt gone" "gone: new")
 if ! ctr_ plain run --rm --snapshotter erofs "$IMG1" t070-run /bin/sh -c \
@@ -489,8 +500,8 @@ ctd_stop plain
 
 # ---- erofs-utils 1.9 on the same input ------------------------------------------
 
-sid_setup
-if [ "$have_sid" = 1 ]; then
+sid_setup	# sets have_sid (lib.sh)
+if [ "${have_sid:-0}" = 1 ]; then
 	U=6e8c6a41-3c0d-4c45-9a7e-2b1b1bd5d9a4
 	sizes=
 	for n in 1 2 3; do
@@ -562,7 +573,7 @@ else
 	if [ -z "$bad" ]; then pass "ishare fsck"; else fail "ishare fsck" "${bad#; }"; fi
 
 	# the two versions' layer 1 (busybox and all) share almost everything
-	l1v1= l1v2=
+	l1v1='' l1v2=''
 	for l in $L; do
 		case $(marker "$l") in
 		"v1 L1") l1v1=$l ;;
@@ -587,8 +598,9 @@ ctd_stop ishare
 
 # ---- 7: reproducible layers -------------------------------------------------------
 
-# same_layers CASE DIR OPTS_TOML: import v1 into two fresh roots (DIR-a,
-# DIR-b) with the given mkfs_options, compare the layers by marker
+# same_layers CASE DIR OPTS_TOML OPTS: import v1 into two fresh roots
+# (DIR-a, DIR-b) with the given mkfs_options (OPTS: the same, as the
+# wrapper logs them), compare the layers by marker
 same_layers() {
 	for r in "$2-a" "$2-b"; do
 		if ! ctd_start "$r" "$3" || ! import "$r" "$T_TMP/v1.oci.tar"; then
@@ -597,8 +609,12 @@ same_layers() {
 			return 1
 		fi
 		ctd_stop "$r"
+		if ! grep -q -- " $4 " "$T_TMP/$r/mkfs.log"; then
+			fail "$1" "containerd did not pass \"$4\" to mkfs: $(head -n 1 "$T_TMP/$r/mkfs.log" | cut -c1-200)"
+			return 1
+		fi
 	done
-	_sl_bad= _sl_n=0
+	_sl_bad='' _sl_n=0
 	for a in $(layers "$2-a"); do
 		ma=$(marker "$a")
 		for b in $(layers "$2-b"); do
@@ -617,9 +633,10 @@ same_layers() {
 	fi
 }
 
-same_layers "reproducible -T0" det "['-T0', '--mkfs-time']"
+same_layers "reproducible -T0" det "['-T0', '--mkfs-time']" "-T0 --mkfs-time"
 if "$MKFS" --help 2>&1 | grep -q -- '--sort'; then
-	same_layers "reproducible sort" sort "['-T0', '--mkfs-time', '--sort=none']"
+	same_layers "reproducible sort" sort "['-T0', '--mkfs-time', '--sort=none']" \
+		"-T0 --mkfs-time --sort=none"
 else
 	skip "reproducible sort" "our mkfs has no --sort option yet (containerd recommends -T0 --mkfs-time --sort=none)"
 fi
