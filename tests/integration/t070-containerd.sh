@@ -74,7 +74,7 @@ if [ -z "${T070_IN_NS:-}" ] && [ "$(id -u)" = 0 ] &&
    unshare -m --propagation private true 2>/dev/null; then
 	T070_IN_NS=1
 	export T070_IN_NS
-	exec unshare -m --propagation private "$0" "$@"
+	exec unshare -m --propagation private sh "$0" "$@"
 fi
 
 . "$(dirname "$0")/lib.sh"
@@ -360,8 +360,8 @@ expect_merged "$T_TMP/v1/merged" "$T_TMP/v1/s1" "$T_TMP/v1/l1.tar" \
 MKOCI=$TOP_SRCDIR/tests/containerd/mkoci.sh
 IMG1=docker.io/erofs-tools/t070:v1
 IMG2=docker.io/erofs-tools/t070:v2
-if ! "$MKOCI" "$T_TMP/v1.oci.tar" "$IMG1" "$T_TMP"/v1/l[123].tar ||
-   ! "$MKOCI" "$T_TMP/v2.oci.tar" "$IMG2" "$T_TMP"/v2/l[123].tar; then
+if ! sh "$MKOCI" "$T_TMP/v1.oci.tar" "$IMG1" "$T_TMP"/v1/l[123].tar ||
+   ! sh "$MKOCI" "$T_TMP/v2.oci.tar" "$IMG2" "$T_TMP"/v2/l[123].tar; then
 	fail "$T_NAME" "cannot write the OCI archives"
 	finish
 fi
