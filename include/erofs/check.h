@@ -7,8 +7,8 @@
  * what it does not (format.md section 8), and reports every problem through
  * a callback with a code from erofs/problem.h, the nid and the path.  The
  * engine never stops at the first problem; it only returns an error for
- * operational failures (out of memory).  Directory cycles and excessive
- * depth are detected, so any image terminates.
+ * operational failures (out of memory).  Directory cycles are detected
+ * (lib/walk.c enters no directory twice), so any image terminates.
  *
  * Reports of the whole-tree checks (nlink against the names found, the
  * superblock inode count, overlapping regions) are only made for a walk
@@ -38,7 +38,11 @@ struct erofs_check_params {
 	erofs_nid_t start_nid;
 	bool check_xattrs;	/* parse and verify xattrs (default true) */
 	bool read_data;		/* read every byte of every file (default) */
-	unsigned int max_depth;	/* directory depth limit (default 1024) */
+	/*
+	 * directory depth limit, reported as E_DIR_DEPTH; 0 (the default):
+	 * none, the format has none and the walk needs none
+	 */
+	unsigned int max_depth;
 	erofs_check_report_fn report;
 	void *report_priv;
 	/*
@@ -68,7 +72,7 @@ struct erofs_check_stats {
 	unsigned int counts[EROFS_PROB_MAX];	/* reports per code */
 };
 
-/* defaults: from the root, xattrs and data checked, depth 1024 */
+/* defaults: from the root, xattrs and data checked, no depth limit */
 void erofs_check_params_init(struct erofs_check_params *p);
 
 /*
