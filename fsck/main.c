@@ -19,6 +19,7 @@
 #include "erofs/check.h"
 #include "erofs/cli.h"
 #include "erofs/extract.h"
+#include "erofs/ishare_check.h"
 #include "erofs/reader.h"
 
 #define PROG "fsck.erofs"
@@ -231,6 +232,8 @@ int main(int argc, char **argv)
 	struct fsck_cli cli = { .xattrs = true, .preserve_owner = -1,
 				.preserve_perms = -1 };
 	struct erofs_check_stats st, est;
+	struct erofs_ishare_verifier *fp = NULL;
+	struct erofs_verifier verifier;
 	struct erofs_image img;
 	struct erofs_io io;
 	bool root = geteuid() == 0;
@@ -243,7 +246,6 @@ int main(int argc, char **argv)
 	if (parse_args(&cli, argc, argv))
 		return EXIT_USAGE;
 	cli.chk.check_xattrs = cli.ext.xattrs = cli.xattrs;
-	cli.chk.check_ishare = cli.check_ishare;
 	cli.chk.report = cli.ext.report = report;
 	cli.chk.report_priv = cli.ext.report_priv = &cli;
 	cli.ext.preserve_owner = cli.preserve_owner < 0 ? root :
@@ -272,7 +274,15 @@ int main(int argc, char **argv)
 		return unreadable(img.problem) ? EXIT_OPERATIONAL :
 			EXIT_UNCORRECTED;
 	}
-	ret = erofs_check_image(&img, &cli.chk, &st);
+	if (cli.check_ishare) {
+		fp = erofs_ishare_verifier_new();
+		verifier = (struct erofs_verifier){ &erofs_ishare_verifier_ops,
+						    fp };
+		cli.chk.verifiers = &verifier;
+		cli.chk.nr_verifiers = 1;
+	}
+	ret = fp || !cli.check_ishare ?
+		erofs_check_image(&img, &cli.chk, &st) : -ENOMEM;
 	if (ret) {
 		fprintf(stderr, "<E> " PROG ": check failed: %s\n",
 			strerror(-ret));
@@ -313,5 +323,6 @@ int main(int argc, char **argv)
 out:
 	erofs_image_release(&img);
 	erofs_io_close(&io);
+	erofs_ishare_verifier_free(fp);
 	return rc;
 }

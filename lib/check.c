@@ -17,7 +17,6 @@
 #include "erofs/tree.h"
 #include "erofs/walk.h"
 #include "erofs/zmap.h"
-#include "erofs/ishare_report.h"
 
 enum region_kind {
 	REGION_META,		/* superblock, inode bodies, tables */
@@ -71,6 +70,11 @@ struct check_ctx {
 	 * counted once across the image.
 	 */
 	struct erofs_htab counted;
+	/* verifiers taking part (bits of p->verifiers), and for the file
+	 * being checked those that want its data */
+	uint32_t von, vdata;
+	struct erofs_verify_sink sink;
+	struct erofs_verify_file vfile;	/* .inode NULL: image-wide */
 	bool full;		/* walk from the root */
 	int oom;
 };
@@ -240,8 +244,105 @@ static unsigned int problem_or(struct erofs_image *img, unsigned int code)
 	return img->problem ? img->problem : code;
 }
 
-static void check_data(struct check_ctx *c, struct erofs_inode *inode,
-		       bool special)
+/* ---- verifiers (erofs/verify.h) ---- */
+static void sink_report(const struct erofs_verify_sink *sink,
+			unsigned int code, const char *fmt, ...)
+{
+	struct check_ctx *c = sink->engine;
+	const struct erofs_inode *inode = c->vfile.inode;
+	char detail[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	if (inode)
+		report(c, code, inode->nid, "%s", detail);
+	else
+		report_sb(c, code, "%s", detail);
+}
+
+static void verifiers_begin(struct check_ctx *c, bool whole)
+{
+	unsigned int i;
+
+	c->sink.report = sink_report;
+	c->sink.engine = c;
+	c->vfile.sink = &c->sink;
+	for (i = 0; i < c->p->nr_verifiers && i < 32; i++) {
+		const struct erofs_verifier *v = &c->p->verifiers[i];
+
+		if (!v->ops->begin ||
+		    !v->ops->begin(v->priv, c->img, whole, &c->sink))
+			c->von |= 1U << i;
+	}
+}
+
+static void verifiers_call(struct check_ctx *c, int ret)
+{
+	if (ret == -ENOMEM)
+		c->oom = ret;
+}
+
+static void verifiers_file_begin(struct check_ctx *c,
+				 struct erofs_inode *inode)
+{
+	unsigned int i;
+
+	c->vfile.inode = inode;
+	c->vfile.path = c->path;
+	c->vdata = 0;
+	for (i = 0; i < 32; i++) {
+		const struct erofs_verifier *v = &c->p->verifiers[i];
+		int ret;
+
+		if (!(c->von & (1U << i)))
+			continue;
+		ret = v->ops->file_begin ? v->ops->file_begin(v->priv,
+							      &c->vfile) : 0;
+		if (!ret)
+			c->vdata |= 1U << i;
+		verifiers_call(c, ret);
+	}
+}
+
+/* bytes off..off+len of the file being checked, to the verifiers */
+static void verifiers_data(struct check_ctx *c, uint64_t off,
+			   const void *buf, size_t len)
+{
+	unsigned int i;
+
+	/* extents may run past i_size; the contents end there */
+	if (off >= c->vfile.inode->size)
+		return;
+	len = EROFS_MIN((uint64_t)len, c->vfile.inode->size - off);
+	for (i = 0; i < 32; i++) {
+		const struct erofs_verifier *v = &c->p->verifiers[i];
+
+		if ((c->vdata & (1U << i)) && v->ops->file_data)
+			verifiers_call(c, v->ops->file_data(v->priv,
+						&c->vfile, off, buf, len));
+	}
+}
+
+static void verifiers_file_end(struct check_ctx *c, int err)
+{
+	unsigned int i;
+
+	for (i = 0; i < 32; i++) {
+		const struct erofs_verifier *v = &c->p->verifiers[i];
+
+		if ((c->von & (1U << i)) && v->ops->file_end)
+			verifiers_call(c, v->ops->file_end(v->priv, &c->vfile,
+							   err));
+	}
+	c->vfile.inode = NULL;
+	c->vdata = 0;
+}
+
+/* returns the -errno that stopped the decoding (already reported), or 0 */
+static int check_data(struct check_ctx *c, struct erofs_inode *inode,
+		      bool special)
 {
 	struct erofs_image *img = c->img;
 	uint64_t limit = img->blocks << img->blkszbits;
@@ -274,7 +375,7 @@ static void check_data(struct check_ctx *c, struct erofs_inode *inode,
 	if (ret) {
 		report(c, problem_or(img, EROFS_PROB_COMPRESSED), inode->nid,
 		       "%s", strerror(-ret));
-		return;
+		return ret;
 	}
 	while (la < inode->size) {
 		uint64_t n;
@@ -333,7 +434,8 @@ static void check_data(struct check_ctx *c, struct erofs_inode *inode,
 			if (S_ISREG(inode->mode))
 				c->st->physical_bytes += len;
 		}
-		if (c->p->read_data && map.kind != EROFS_MAP_HOLE) {
+		if ((c->p->read_data || c->vdata) &&
+		    map.kind != EROFS_MAP_HOLE) {
 			uint64_t off;
 
 			for (off = la; off < la + n; off += 65536) {
@@ -348,7 +450,19 @@ static void check_data(struct check_ctx *c, struct erofs_inode *inode,
 					       strerror(-ret));
 					goto out;
 				}
+				/* the verifiers hash what was just decoded */
+				if (c->vdata)
+					verifiers_data(c, off, c->databuf,
+						       chunk);
 			}
+		} else if (c->vdata) {
+			uint64_t off;
+
+			/* a hole reads as zeros */
+			memset(c->databuf, 0, 65536);
+			for (off = la; off < la + n; off += 65536)
+				verifiers_data(c, off, c->databuf,
+					       EROFS_MIN(65536, la + n - off));
 		}
 		la += n;
 	}
@@ -370,33 +484,7 @@ static void check_data(struct check_ctx *c, struct erofs_inode *inode,
 	}
 out:
 	erofs_data_close(&d);
-}
-
-/* ISHARE HOOK: --check-ishare; the work is in lib/ishare_check.c */
-static void ishare_issue(void *priv, const struct erofs_ishare_issue *is)
-{
-	static const unsigned int codes[] = {
-		[EROFS_ISHARE_MISSING] = EROFS_PROB_ISHARE_MISSING,
-		[EROFS_ISHARE_MALFORMED] = EROFS_PROB_ISHARE_MALFORMED,
-		[EROFS_ISHARE_MISMATCH] = EROFS_PROB_ISHARE_MISMATCH,
-		[EROFS_ISHARE_UNREADABLE] = EROFS_PROB_ISHARE_UNVERIFIED,
-		[EROFS_ISHARE_UNSUPPORTED] = EROFS_PROB_ISHARE_UNVERIFIED,
-		[EROFS_ISHARE_EMPTY_FILE] = EROFS_PROB_ISHARE_EMPTY,
-	};
-
-	report((struct check_ctx *)priv, codes[is->kind], is->nid, "%s",
-	       is->detail);
-}
-
-static void erofs_check_ishare_file(struct check_ctx *c,
-				    struct erofs_inode *inode)
-{
-	struct erofs_ishare_check_stats st = { 0 };
-
-	/* -ENODATA (no usable key) was reported once by check_super */
-	if (erofs_ishare_check_inode(c->img, inode, c->path, ishare_issue, c,
-				     &st) == -ENOMEM)
-		c->oom = -ENOMEM;
+	return ret;
 }
 
 /*
@@ -410,6 +498,7 @@ static void check_inode(struct check_ctx *c, struct erofs_inode *inode,
 	struct erofs_image *img = c->img;
 	bool has48 = img->feature_incompat & EROFS_FEATURE_INCOMPAT_48BIT;
 	uint32_t type = inode->mode & S_IFMT;
+	int derr = 0;
 
 	if (inode->reserved_nonzero)
 		report(c, EROFS_PROB_INODE_RESERVED, inode->nid, NULL);
@@ -440,16 +529,18 @@ static void check_inode(struct check_ctx *c, struct erofs_inode *inode,
 			   inode->xattr_isize, inode->nid, REGION_META);
 	if (c->p->check_xattrs)
 		check_xattrs(c, inode);
+	if (type == S_IFREG && !special && c->von)
+		verifiers_file_begin(c, inode);
 	if (type == S_IFREG || type == S_IFDIR || type == S_IFLNK)
-		check_data(c, inode, special);
+		derr = check_data(c, inode, special);
 	if (special)
 		return;
 	switch (type) {
 	case S_IFREG:
 		c->st->files++;
 		c->st->logical_bytes += inode->size;
-		if (c->p->check_ishare)
-			erofs_check_ishare_file(c, inode);	/* ISHARE HOOK */
+		if (c->von)
+			verifiers_file_end(c, derr);
 		break;
 	case S_IFDIR: c->st->dirs++; break;
 	case S_IFLNK: c->st->symlinks++; break;
@@ -784,22 +875,8 @@ static void check_super(struct check_ctx *c)
 	if (!(img->feature_compat & EROFS_FEATURE_COMPAT_ISHARE_XATTRS) &&
 	    sb->ishare_xattr_prefix_id)
 		reserved_ok = false;
-	/* ISHARE HOOK: --check-ishare needs the key to check against */
-	if (c->p->check_ishare) {
-		int r = erofs_ishare_check_super(img);
-
-		if (r == -ENODATA)
-			report_sb(c, EROFS_PROB_ISHARE_ABSENT,
-				  "compat ISHARE_XATTRS not set");
-		else if (r == -EFSCORRUPTED)
-			report_sb(c, EROFS_PROB_SB_ISHARE_PREFIX,
-				  "id %u, %u long prefixes",
-				  img->ishare_prefix_id,
-				  img->xattr_prefix_count);
-		else if (r)
-			report_sb(c, EROFS_PROB_ISHARE_UNVERIFIED,
-				  "built without SHA-256 support");
-	}
+	/* the verifiers' superblock rows come before the reserved-bytes row */
+	verifiers_begin(c, true);
 	if (!reserved_ok)
 		report_sb(c, EROFS_PROB_SB_RESERVED, NULL);
 	add_region(c, EROFS_SUPER_OFFSET, img->cfg_end - EROFS_SUPER_OFFSET,
@@ -930,6 +1007,8 @@ int erofs_check_image(struct erofs_image *img,
 			goto out;
 		}
 	}
+	if (!c.full)
+		verifiers_begin(&c, false);
 	ret = erofs_walk_run(&c.walk, &start, label ? label : "/",
 			     parent_known, parent);
 	if (ret && ret != c.oom)

@@ -19,6 +19,7 @@
 
 #include "erofs/problem.h"
 #include "erofs/reader.h"
+#include "erofs/verify.h"
 
 struct erofs_problem_report {
 	const struct erofs_problem_info *info;
@@ -46,11 +47,11 @@ struct erofs_check_params {
 	erofs_check_report_fn report;
 	void *report_priv;
 	/*
-	 * ISHARE HOOK (--check-ishare): when set, check.c calls
-	 * erofs_check_ishare_file() (see the "ISHARE HOOK" site in
-	 * lib/check.c) for every regular file after its data was checked.
+	 * per-file verifiers (erofs/verify.h, at most 32), run on every
+	 * regular file with the data this check decodes
 	 */
-	bool check_ishare;
+	const struct erofs_verifier *verifiers;
+	unsigned int nr_verifiers;
 	/* optional per-inode hook, called after the engine's own checks */
 	int (*inode_hook)(void *priv, struct erofs_inode *inode,
 			  const char *path);
