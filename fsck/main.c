@@ -3,7 +3,8 @@
  * fsck.erofs - check an EROFS image, optionally extracting it.
  *
  * Thin front end: options -> struct fsck_cli -> erofs_image_open(),
- * erofs_check_image(), erofs_extract(); problems are printed as
+ * erofs_check_image() (with --extract=DIR: the extractor's one-pass
+ * erofs_extractor_check()); problems are printed as
  * "<E> fsck.erofs: [CODE] path (nid N): message" and mapped to fsck(8)
  * exit codes: 0 clean, 4 problems left uncorrected, 8 operational error,
  * 16 usage error.
@@ -233,11 +234,12 @@ int main(int argc, char **argv)
 				.preserve_perms = -1 };
 	struct erofs_check_stats st, est;
 	struct erofs_ishare_verifier *fp = NULL;
+	struct erofs_extractor *x = NULL;
 	struct erofs_verifier verifier;
 	struct erofs_image img;
 	struct erofs_io io;
 	bool root = geteuid() == 0;
-	int ret, rc = EXIT_CLEAN;
+	int ret, xret = 0, rc = EXIT_CLEAN;
 
 	erofs_log_init(&cli.log);
 	cli.log.sink = log_sink;
@@ -281,8 +283,15 @@ int main(int argc, char **argv)
 		cli.chk.verifiers = &verifier;
 		cli.chk.nr_verifiers = 1;
 	}
-	ret = fp || !cli.check_ishare ?
-		erofs_check_image(&img, &cli.chk, &st) : -ENOMEM;
+	/* with DIR, one walk checks and extracts; a bad DIR is told after */
+	if (cli.extract && cli.ext.dir)
+		xret = erofs_extractor_new(&x, &img, &cli.ext, &est);
+	if (cli.check_ishare && !fp)
+		ret = -ENOMEM;
+	else if (x)
+		ret = erofs_extractor_check(x, &cli.chk, &st);
+	else
+		ret = erofs_check_image(&img, &cli.chk, &st);
 	if (ret) {
 		fprintf(stderr, "<E> " PROG ": check failed: %s\n",
 			strerror(-ret));
@@ -290,7 +299,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (cli.extract && cli.ext.dir) {
-		ret = erofs_extract(&img, &cli.ext, &est);
+		ret = xret;
 		if (ret) {
 			fprintf(stderr, "<E> " PROG ": extracting to %s: %s\n",
 				cli.ext.dir, ret == -EPERM ?
@@ -323,6 +332,7 @@ int main(int argc, char **argv)
 out:
 	erofs_image_release(&img);
 	erofs_io_close(&io);
+	erofs_extractor_free(x);
 	erofs_ishare_verifier_free(fp);
 	return rc;
 }

@@ -308,20 +308,20 @@ static void verifiers_file_begin(struct check_ctx *c,
 
 /* bytes off..off+len of the file being checked, to the verifiers */
 static void verifiers_data(struct check_ctx *c, uint64_t off,
-			   const void *buf, size_t len)
+			   const void *buf, uint64_t len)
 {
 	unsigned int i;
 
 	/* extents may run past i_size; the contents end there */
 	if (off >= c->vfile.inode->size)
 		return;
-	len = EROFS_MIN((uint64_t)len, c->vfile.inode->size - off);
+	len = EROFS_MIN(len, c->vfile.inode->size - off);
 	for (i = 0; i < 32; i++) {
 		const struct erofs_verifier *v = &c->p->verifiers[i];
 
 		if ((c->vdata & (1U << i)) && v->ops->file_data)
 			verifiers_call(c, v->ops->file_data(v->priv,
-						&c->vfile, off, buf, len));
+						&c->vfile, off, buf, (size_t)len));
 	}
 }
 
@@ -456,13 +456,7 @@ static int check_data(struct check_ctx *c, struct erofs_inode *inode,
 						       chunk);
 			}
 		} else if (c->vdata) {
-			uint64_t off;
-
-			/* a hole reads as zeros */
-			memset(c->databuf, 0, 65536);
-			for (off = la; off < la + n; off += 65536)
-				verifiers_data(c, off, c->databuf,
-					       EROFS_MIN(65536, la + n - off));
+			verifiers_data(c, la, NULL, n);	/* a hole */
 		}
 		la += n;
 	}
@@ -554,8 +548,20 @@ static void check_inode(struct check_ctx *c, struct erofs_inode *inode,
 		c->p->inode_hook(c->p->hook_priv, inode, c->path);
 }
 
-/* ---- directories ---- */
-static int dirent_cb(void *priv, const struct erofs_walk_dir *d,
+/* ---- the walk, and the consumer that shares it ---- */
+#define FORWARD(c, op, ...) \
+	((c)->p->walk_ops && (c)->p->walk_ops->op ? \
+	 consumer_ret(c, (c)->p->walk_ops->op((c)->p->walk_priv, __VA_ARGS__)) : \
+	 (c)->oom)
+
+static int consumer_ret(struct check_ctx *c, int ret)
+{
+	if (ret < 0 && !c->oom)
+		c->oom = ret;
+	return c->oom;
+}
+
+static int check_dirent(void *priv, const struct erofs_walk_dir *d,
 		     const struct erofs_dir_entry *ent)
 {
 	struct check_ctx *c = priv;
@@ -671,6 +677,15 @@ static void check_dir_block_tail(struct check_ctx *c, struct erofs_inode *dir)
 	}
 }
 
+static int dirent_cb(void *priv, const struct erofs_walk_dir *d,
+		     const struct erofs_dir_entry *ent)
+{
+	struct check_ctx *c = priv;
+	int ret = check_dirent(c, d, ent);
+
+	return ret < 0 ? ret : FORWARD(c, dirent, d, ent);
+}
+
 static int dir_read_cb(void *priv, const struct erofs_walk_dir *d, int ret)
 {
 	struct check_ctx *c = priv;
@@ -695,7 +710,7 @@ static int dir_read_cb(void *priv, const struct erofs_walk_dir *d, int ret)
 		check_dir_block_tail(c, dir);
 	/* the next directory listed starts afresh */
 	s->have_prev = s->unsorted_reported = s->dot = s->dotdot = false;
-	return c->oom;
+	return c->oom ? c->oom : FORWARD(c, dir_read, d, ret);
 }
 
 static int visit_cb(void *priv, const struct erofs_walk_entry *e, size_t idx,
@@ -703,6 +718,7 @@ static int visit_cb(void *priv, const struct erofs_walk_entry *e, size_t idx,
 {
 	struct check_ctx *c = priv;
 	struct node_rec *rec = node_rec(c, idx), *prec;
+	bool too_deep;
 
 	if (!rec)
 		return c->oom;
@@ -712,7 +728,7 @@ static int visit_cb(void *priv, const struct erofs_walk_entry *e, size_t idx,
 		rec->bad = true;
 		report(c, c->img->problem ? c->img->problem :
 		       EROFS_PROB_DATA_READ, e->nid, "%s", strerror(-err));
-		return 0;
+		return FORWARD(c, visit, e, idx, inode, err);
 	}
 	rec->mode = inode->mode;
 	rec->nlink = inode->nlink;
@@ -721,6 +737,12 @@ static int visit_cb(void *priv, const struct erofs_walk_entry *e, size_t idx,
 		report(c, EROFS_PROB_DIR_FTYPE, e->nid,
 		       "file type %u, inode mode 0%o", e->file_type,
 		       inode->mode);
+	/* a limit only when the caller asks for one: the format has none */
+	too_deep = e && rec->is_dir && c->p->max_depth &&
+		e->depth > c->p->max_depth;
+	if (!too_deep && FORWARD(c, visit, e, idx, inode, 0))
+		return c->oom;
+	c->path = erofs_walk_path(&c->walk);
 	check_inode(c, inode, false);
 	if (c->oom)
 		return c->oom;
@@ -729,8 +751,7 @@ static int visit_cb(void *priv, const struct erofs_walk_entry *e, size_t idx,
 	prec = node_rec(c, e->parent_idx);
 	if (prec)
 		prec->subdirs++;
-	/* a limit only when the caller asks for one: the format has none */
-	if (c->p->max_depth && e->depth > c->p->max_depth) {
+	if (too_deep) {
 		report(c, EROFS_PROB_DIR_DEPTH, inode->nid,
 		       "deeper than %u levels", c->p->max_depth);
 		return EROFS_WALK_SKIP;
@@ -755,7 +776,14 @@ static int again_cb(void *priv, const struct erofs_walk_entry *e, size_t idx)
 		report(c, EROFS_PROB_DIR_LOOP, e->nid,
 		       "directory nid %llu already reached",
 		       (unsigned long long)e->nid);
-	return 0;
+	return FORWARD(c, again, e, idx);
+}
+
+static int leave_cb(void *priv, const struct erofs_walk_dir *d)
+{
+	struct check_ctx *c = priv;
+
+	return FORWARD(c, leave, d);
 }
 
 static const struct erofs_walk_ops check_walk_ops = {
@@ -763,6 +791,7 @@ static const struct erofs_walk_ops check_walk_ops = {
 	.dir_read = dir_read_cb,
 	.visit = visit_cb,
 	.again = again_cb,
+	.leave = leave_cb,
 };
 
 /* ---- whole-image checks ---- */

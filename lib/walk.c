@@ -21,6 +21,8 @@ struct erofs_walk_frame {
 	struct erofs_inode dir;
 	size_t idx;
 	unsigned int depth;
+	bool parent_known;
+	erofs_nid_t parent;
 	size_t pathlen;			/* the directory's own path length */
 	struct walk_dirent *ents;
 	size_t nr, cap, next;
@@ -113,11 +115,21 @@ const char *erofs_walk_path(const struct erofs_walk *w)
 	return w->path;
 }
 
-const char *erofs_walk_relpath(const struct erofs_walk *w)
+static const char *relpath(const struct erofs_walk *w, const char *path)
 {
-	const char *p = w->path + w->base_len;
+	const char *p = path + EROFS_MIN(w->base_len, strlen(path));
 
 	return *p == '/' ? p + 1 : p;
+}
+
+const char *erofs_walk_relpath(const struct erofs_walk *w)
+{
+	return relpath(w, w->path);
+}
+
+const char *erofs_walk_node_relpath(const struct erofs_walk *w, size_t idx)
+{
+	return idx < w->nr_nodes ? relpath(w, w->nodes[idx].path) : NULL;
 }
 
 /* the path becomes its first len bytes, then "/" name */
@@ -192,8 +204,8 @@ static int enter(struct erofs_walk *w, struct erofs_inode *dir, size_t idx,
 		 unsigned int depth, bool parent_known, erofs_nid_t parent)
 {
 	struct erofs_walk_dir d = {
-		.idx = idx, .parent_known = parent_known, .parent = parent,
-		.depth = depth,
+		.walk = w, .idx = idx, .parent_known = parent_known,
+		.parent = parent, .depth = depth,
 	};
 	struct erofs_walk_frame *f;
 	struct list_ctx lc;
@@ -207,6 +219,8 @@ static int enter(struct erofs_walk *w, struct erofs_inode *dir, size_t idx,
 	f->dir = *dir;
 	f->idx = idx;
 	f->depth = depth;
+	f->parent_known = parent_known;
+	f->parent = parent;
 	f->pathlen = w->pathlen;
 	d.inode = &f->dir;
 	lc = (struct list_ctx){ w, f, &d, 0 };
@@ -228,7 +242,7 @@ static int step(struct erofs_walk *w)
 	struct erofs_walk_frame *f = &w->stack[w->depth - 1];
 	const struct walk_dirent *de = &f->ents[f->next++];
 	struct erofs_walk_entry e = {
-		.parent = f->dir.nid, .parent_idx = f->idx, .nid = de->nid,
+		.walk = w, .parent = f->dir.nid, .parent_idx = f->idx, .nid = de->nid,
 		.file_type = de->file_type, .name = f->names + de->name_off,
 		.name_len = de->name_len, .depth = f->depth + 1,
 	};
@@ -284,8 +298,15 @@ int erofs_walk_run(struct erofs_walk *w, struct erofs_inode *start,
 			continue;
 		}
 		path_cut(w, f->pathlen);
-		if (w->ops->leave)
-			ret = w->ops->leave(w->priv, &f->dir, f->idx);
+		if (w->ops->leave) {
+			struct erofs_walk_dir d = {
+				.walk = w, .inode = &f->dir, .idx = f->idx,
+				.parent_known = f->parent_known,
+				.parent = f->parent, .depth = f->depth,
+			};
+
+			ret = w->ops->leave(w->priv, &d);
+		}
 		frame_release(f);
 		w->depth--;
 	}

@@ -20,6 +20,7 @@
 #include "erofs/problem.h"
 #include "erofs/reader.h"
 #include "erofs/verify.h"
+#include "erofs/walk.h"
 
 struct erofs_problem_report {
 	const struct erofs_problem_info *info;
@@ -52,6 +53,16 @@ struct erofs_check_params {
 	 */
 	const struct erofs_verifier *verifiers;
 	unsigned int nr_verifiers;
+	/*
+	 * a consumer of the same walk (fsck --extract: lib/extract.c), told
+	 * of every event after the engine handled it, except that it sees an
+	 * inode before the engine checks it (so a copy exists when the data
+	 * comes through its verifier) and never sees a directory the engine
+	 * does not enter.  Its negative returns stop the check (returned);
+	 * EROFS_WALK_SKIP is ignored: the check walks everything.
+	 */
+	const struct erofs_walk_ops *walk_ops;
+	void *walk_priv;
 	/* optional per-inode hook, called after the engine's own checks */
 	int (*inode_hook)(void *priv, struct erofs_inode *inode,
 			  const char *path);

@@ -12,8 +12,9 @@
  *
  * For each regular file the engine calls, in this order:
  *   file_begin  after the engine's checks of the inode's metadata;
- *   file_data   for every byte of the file in order (holes as zeros),
- *               unless file_begin returned EROFS_VERIFY_NO_DATA;
+ *   file_data   for every byte of the file in order, unless file_begin
+ *               returned EROFS_VERIFY_NO_DATA; a hole comes as buf NULL
+ *               (len bytes of zeros), so a copy can stay sparse;
  *   file_end    after the data (err: 0, or the -errno that stopped the
  *               decoding, which the engine itself already reported).
  * A verifier reports in file_end, so that its rows follow the engine's

@@ -34,8 +34,11 @@
 /* from ops->dirent: do not follow; from ops->visit: do not enter */
 #define EROFS_WALK_SKIP		1
 
+struct erofs_walk;
+
 /* the directory entry being followed */
 struct erofs_walk_entry {
+	const struct erofs_walk *walk;	/* for erofs_walk_path() & co */
 	erofs_nid_t parent;		/* nid of the directory holding it */
 	size_t parent_idx;		/* its node index */
 	erofs_nid_t nid;
@@ -45,8 +48,9 @@ struct erofs_walk_entry {
 	unsigned int depth;		/* the start is 0, its entries 1 */
 };
 
-/* the directory being read, for ops->dirent and ops->dir_read */
+/* the directory being read (ops->dirent, ops->dir_read) or left */
 struct erofs_walk_dir {
+	const struct erofs_walk *walk;
 	struct erofs_inode *inode;
 	size_t idx;
 	/* the nid its ".." must point at, when known */
@@ -54,8 +58,6 @@ struct erofs_walk_dir {
 	erofs_nid_t parent;
 	unsigned int depth;
 };
-
-struct erofs_walk;
 
 struct erofs_walk_ops {
 	/*
@@ -76,8 +78,11 @@ struct erofs_walk_ops {
 		     struct erofs_inode *inode, int err);
 	/* a nid already visited (or marked) was met again */
 	int (*again)(void *priv, const struct erofs_walk_entry *e, size_t idx);
-	/* all entries of a directory entered were followed (post-order) */
-	int (*leave)(void *priv, struct erofs_inode *dir, size_t idx);
+	/*
+	 * all entries of a directory entered were followed (post-order);
+	 * the path is the directory's again
+	 */
+	int (*leave)(void *priv, const struct erofs_walk_dir *d);
 };
 
 struct erofs_walk_node {
@@ -129,6 +134,8 @@ const char *erofs_walk_path(const struct erofs_walk *w);
  * below it (what an extraction creates under its target).
  */
 const char *erofs_walk_relpath(const struct erofs_walk *w);
+/* the first path of node idx, relative to the start like the above */
+const char *erofs_walk_node_relpath(const struct erofs_walk *w, size_t idx);
 
 size_t erofs_walk_nr_nodes(const struct erofs_walk *w);
 const struct erofs_walk_node *erofs_walk_node(const struct erofs_walk *w,
