@@ -262,6 +262,18 @@ static void sink_report(const struct erofs_verify_sink *sink,
 		report_sb(c, code, "%s", detail);
 }
 
+static void verifiers_call(struct check_ctx *c, int ret)
+{
+	if (ret == -ENOMEM)
+		c->oom = ret;
+}
+
+/* the ones that fit the bit masks (check.h says at most 32) */
+static unsigned int nr_verifiers(const struct check_ctx *c)
+{
+	return EROFS_MIN(c->p->nr_verifiers, 32U);
+}
+
 static void verifiers_begin(struct check_ctx *c, bool whole)
 {
 	unsigned int i;
@@ -269,19 +281,15 @@ static void verifiers_begin(struct check_ctx *c, bool whole)
 	c->sink.report = sink_report;
 	c->sink.engine = c;
 	c->vfile.sink = &c->sink;
-	for (i = 0; i < c->p->nr_verifiers && i < 32; i++) {
+	for (i = 0; i < nr_verifiers(c); i++) {
 		const struct erofs_verifier *v = &c->p->verifiers[i];
+		int ret = v->ops->begin ? v->ops->begin(v->priv, c->img, whole,
+							&c->sink) : 0;
 
-		if (!v->ops->begin ||
-		    !v->ops->begin(v->priv, c->img, whole, &c->sink))
+		if (!ret)
 			c->von |= 1U << i;
+		verifiers_call(c, ret);
 	}
-}
-
-static void verifiers_call(struct check_ctx *c, int ret)
-{
-	if (ret == -ENOMEM)
-		c->oom = ret;
 }
 
 static void verifiers_file_begin(struct check_ctx *c,
@@ -292,7 +300,7 @@ static void verifiers_file_begin(struct check_ctx *c,
 	c->vfile.inode = inode;
 	c->vfile.path = c->path;
 	c->vdata = 0;
-	for (i = 0; i < 32; i++) {
+	for (i = 0; i < nr_verifiers(c); i++) {
 		const struct erofs_verifier *v = &c->p->verifiers[i];
 		int ret;
 
@@ -316,7 +324,7 @@ static void verifiers_data(struct check_ctx *c, uint64_t off,
 	if (off >= c->vfile.inode->size)
 		return;
 	len = EROFS_MIN(len, c->vfile.inode->size - off);
-	for (i = 0; i < 32; i++) {
+	for (i = 0; i < nr_verifiers(c); i++) {
 		const struct erofs_verifier *v = &c->p->verifiers[i];
 
 		if ((c->vdata & (1U << i)) && v->ops->file_data)
@@ -329,7 +337,7 @@ static void verifiers_file_end(struct check_ctx *c, int err)
 {
 	unsigned int i;
 
-	for (i = 0; i < 32; i++) {
+	for (i = 0; i < nr_verifiers(c); i++) {
 		const struct erofs_verifier *v = &c->p->verifiers[i];
 
 		if ((c->von & (1U << i)) && v->ops->file_end)
