@@ -329,7 +329,7 @@ static void verifiers_data(struct check_ctx *c, uint64_t off,
 
 		if ((c->vdata & (1U << i)) && v->ops->file_data)
 			verifiers_call(c, v->ops->file_data(v->priv,
-						&c->vfile, off, buf, (size_t)len));
+					&c->vfile, off, buf, (size_t)len));
 	}
 }
 
@@ -559,7 +559,8 @@ static void check_inode(struct check_ctx *c, struct erofs_inode *inode,
 /* ---- the walk, and the consumer that shares it ---- */
 #define FORWARD(c, op, ...) \
 	((c)->p->walk_ops && (c)->p->walk_ops->op ? \
-	 consumer_ret(c, (c)->p->walk_ops->op((c)->p->walk_priv, __VA_ARGS__)) : \
+	 consumer_ret(c, (c)->p->walk_ops->op((c)->p->walk_priv, \
+					      __VA_ARGS__)) : \
 	 (c)->oom)
 
 static int consumer_ret(struct check_ctx *c, int ret)
@@ -1014,7 +1015,8 @@ int erofs_check_image(struct erofs_image *img,
 			ret = -ENOMEM;
 			goto out;
 		}
-		sprintf(label, "/%s", p->start_path + (p->start_path[0] == '/'));
+		sprintf(label, "/%s",
+			p->start_path + (p->start_path[0] == '/'));
 	} else if (p->has_start_nid && p->start_nid != img->root_nid) {
 		ret = erofs_inode_read(img, p->start_nid, &start);
 		if (ret) {

@@ -23,7 +23,7 @@
 
 /* a directory being filled: where its entries go */
 struct ext_dir {
-	int fd;			/* -1: it could not be made; skip below */
+	int fd;			/* -1: not made, nothing made below */
 	char *name;		/* in its parent; NULL for the target */
 	struct erofs_inode inode;
 };
@@ -38,7 +38,7 @@ struct erofs_extractor {
 	unsigned char *buf;
 	struct ext_dir *dirs;	/* the stack of directories entered */
 	size_t nr_dirs, dirs_cap;
-	unsigned char *written;	/* per walk node: a file this run wrote */
+	unsigned char *written;	/* per walk node: a file written */
 	size_t written_cap;
 	/* files are written from the image here (no check running) */
 	bool own_data;
@@ -118,8 +118,8 @@ static int apply_xattr_cb(void *priv, const struct erofs_xattr_info *x)
  * metadata in the order that keeps it: owner first (chown drops
  * security.capability and set-id bits), xattrs, mode, then times
  */
-static void set_meta(struct erofs_extractor *c, int dfd, const char *name, int fd,
-		     struct erofs_inode *inode)
+static void set_meta(struct erofs_extractor *c, int dfd, const char *name,
+		     int fd, struct erofs_inode *inode)
 {
 	const struct erofs_extract_params *p = c->p;
 	struct timespec ts[2];
@@ -171,7 +171,8 @@ static int make_room(struct erofs_extractor *c, int dfd, const char *name)
 	return unlinkat(dfd, name, 0) ? -errno : 0;
 }
 
-static int write_file(struct erofs_extractor *c, int fd, struct erofs_inode *inode)
+static int write_file(struct erofs_extractor *c, int fd,
+		      struct erofs_inode *inode)
 {
 	struct erofs_data_ctx d;
 	struct erofs_map map;

@@ -23,7 +23,7 @@ struct erofs_walk_frame {
 	unsigned int depth;
 	bool parent_known;
 	erofs_nid_t parent;
-	size_t pathlen;			/* the directory's own path length */
+	size_t pathlen;			/* length of the directory's path */
 	struct walk_dirent *ents;
 	size_t nr, cap, next;
 	char *names;			/* each name NUL-terminated */
@@ -242,7 +242,8 @@ static int step(struct erofs_walk *w)
 	struct erofs_walk_frame *f = &w->stack[w->depth - 1];
 	const struct walk_dirent *de = &f->ents[f->next++];
 	struct erofs_walk_entry e = {
-		.walk = w, .parent = f->dir.nid, .parent_idx = f->idx, .nid = de->nid,
+		.walk = w, .parent = f->dir.nid, .parent_idx = f->idx,
+		.nid = de->nid,
 		.file_type = de->file_type, .name = f->names + de->name_off,
 		.name_len = de->name_len, .depth = f->depth + 1,
 	};
