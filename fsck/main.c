@@ -3,7 +3,8 @@
  * fsck.erofs - check an EROFS image, optionally extracting it.
  *
  * Thin front end: options -> struct fsck_cli -> erofs_image_open(),
- * erofs_check_image(), erofs_extract(); problems are printed as
+ * erofs_check_image() (with --extract=DIR: the extractor's one-pass
+ * erofs_extractor_check()); problems are printed as
  * "<E> fsck.erofs: [CODE] path (nid N): message" and mapped to fsck(8)
  * exit codes: 0 clean, 4 problems left uncorrected, 8 operational error,
  * 16 usage error.
@@ -18,6 +19,7 @@
 #include "erofs/check.h"
 #include "erofs/cli.h"
 #include "erofs/extract.h"
+#include "erofs/ishare_check.h"
 #include "erofs/reader.h"
 #include "frontend.h"
 
@@ -179,10 +181,13 @@ int main(int argc, char **argv)
 	struct fsck_cli cli = { .xattrs = true, .preserve_owner = -1,
 				.preserve_perms = -1 };
 	struct erofs_check_stats st, est;
+	struct erofs_ishare_verifier *fp = NULL;
+	struct erofs_extractor *x = NULL;
+	struct erofs_verifier verifier;
 	struct erofs_image img;
 	struct erofs_io io;
 	bool root = geteuid() == 0;
-	int ret, rc = EXIT_CLEAN;
+	int ret, xret = 0, rc = EXIT_CLEAN;
 
 	cli.fe = (struct erofs_frontend){
 		.prog = PROG, .usage = usage_head, .opts = opt_defs,
@@ -196,7 +201,6 @@ int main(int argc, char **argv)
 	if (parse_args(&cli, argc, argv))
 		return EXIT_USAGE;
 	cli.chk.check_xattrs = cli.ext.xattrs = cli.xattrs;
-	cli.chk.check_ishare = cli.check_ishare;
 	cli.chk.report = cli.ext.report = report;
 	cli.chk.report_priv = cli.ext.report_priv = &cli;
 	cli.ext.preserve_owner = cli.preserve_owner < 0 ? root :
@@ -225,7 +229,22 @@ int main(int argc, char **argv)
 		return unreadable(img.problem) ? EXIT_OPERATIONAL :
 			EXIT_UNCORRECTED;
 	}
-	ret = erofs_check_image(&img, &cli.chk, &st);
+	if (cli.check_ishare) {
+		fp = erofs_ishare_verifier_new();
+		verifier = (struct erofs_verifier){ &erofs_ishare_verifier_ops,
+						    fp };
+		cli.chk.verifiers = &verifier;
+		cli.chk.nr_verifiers = 1;
+	}
+	/* with DIR, one walk checks and extracts; a bad DIR is told after */
+	if (cli.extract && cli.ext.dir)
+		xret = erofs_extractor_new(&x, &img, &cli.ext, &est);
+	if (cli.check_ishare && !fp)
+		ret = -ENOMEM;
+	else if (x)
+		ret = erofs_extractor_check(x, &cli.chk, &st);
+	else
+		ret = erofs_check_image(&img, &cli.chk, &st);
 	if (ret) {
 		fprintf(stderr, "<E> " PROG ": check failed: %s\n",
 			strerror(-ret));
@@ -233,7 +252,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (cli.extract && cli.ext.dir) {
-		ret = erofs_extract(&img, &cli.ext, &est);
+		ret = xret;
 		if (ret) {
 			fprintf(stderr, "<E> " PROG ": extracting to %s: %s\n",
 				cli.ext.dir, ret == -EPERM ?
@@ -266,5 +285,7 @@ int main(int argc, char **argv)
 out:
 	erofs_image_release(&img);
 	erofs_io_close(&io);
+	erofs_extractor_free(x);
+	erofs_ishare_verifier_free(fp);
 	return rc;
 }

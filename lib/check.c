@@ -2,7 +2,7 @@
 /*
  * check.c - the check engine (erofs/check.h).
  *
- * One depth-first walk over the directory tree.  Each distinct nid is
+ * One walk over the directory tree (lib/walk.c).  Each distinct nid is
  * checked once (inode fields, xattrs, data mapping); every directory entry
  * is checked where it is found (order, names, "." and "..", file type).
  * Byte ranges owned by metadata and data are collected on the way and
@@ -12,9 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "erofs/array.h"
 #include "erofs/check.h"
+#include "erofs/tree.h"
+#include "erofs/walk.h"
 #include "erofs/zmap.h"
-#include "erofs/ishare_report.h"
 
 enum region_kind {
 	REGION_META,		/* superblock, inode bodies, tables */
@@ -29,55 +31,59 @@ struct region {
 	enum region_kind kind;
 };
 
+/* what the checks remember per inode, indexed like the walk's nodes */
 struct node_rec {
-	erofs_nid_t nid;
-	bool used;
 	bool is_dir;
 	bool bad;		/* unreadable inode */
 	bool special;		/* the packed inode: no names expected */
-	char *path;		/* first path it was found at (for reports) */
 	uint32_t mode;
 	uint32_t nlink;
 	uint32_t refs;		/* names pointing here */
 	uint32_t subdirs;
 };
 
-struct dent {
-	erofs_nid_t nid;
-	unsigned int ftype;
-	char *name;
-	unsigned int len;
+/* the directory being listed: what its entries are compared against */
+struct dir_scan {
+	char *prev;
+	unsigned int prevlen;
+	size_t prevcap;
+	bool have_prev, unsorted_reported, dot, dotdot;
 };
 
 struct check_ctx {
 	struct erofs_image *img;
 	const struct erofs_check_params *p;
 	struct erofs_check_stats *st;
+	struct erofs_walk walk;
 	struct node_rec *nodes;
-	size_t nodes_cap, nodes_used;
+	size_t nr_nodes, nodes_cap;
 	struct region *regions;
 	size_t nregions, regions_cap;
-	char *path;
-	size_t pathlen, pathcap;
+	/* the path reports name: the walk's, or a fixed label outside it */
+	const char *path;
+	struct dir_scan scan;
 	unsigned char *databuf;
 	/*
-	 * Start addresses (+1, 0 = free slot) of the pclusters and blocks
-	 * already counted in physical_bytes: with dedupe or chunk sharing
-	 * several extents of several files use one pcluster, which is stored
-	 * once and so is counted once across the image.
+	 * Start addresses of the pclusters and blocks already counted in
+	 * physical_bytes: with dedupe or chunk sharing several extents of
+	 * several files use one pcluster, which is stored once and so is
+	 * counted once across the image.
 	 */
-	uint64_t *counted;
-	size_t counted_cap, counted_used;
+	struct erofs_htab counted;
+	/* verifiers taking part (bits of p->verifiers), and for the file
+	 * being checked those that want its data */
+	uint32_t von, vdata;
+	struct erofs_verify_sink sink;
+	struct erofs_verify_file vfile;	/* .inode NULL: image-wide */
 	bool full;		/* walk from the root */
 	int oom;
 };
-
 void erofs_check_params_init(struct erofs_check_params *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->check_xattrs = true;
 	p->read_data = true;
-	p->max_depth = 1024;
+	p->max_depth = 0;
 }
 
 void erofs_check_report(erofs_check_report_fn fn, void *priv,
@@ -119,95 +125,35 @@ void erofs_check_report(erofs_check_report_fn fn, void *priv,
 	erofs_check_report((c)->p->report, (c)->p->report_priv, (c)->st, \
 			   (code), false, 0, NULL, __VA_ARGS__)
 
-/* ---- the nid table: open addressing, grows at 50% load ---- */
-static struct node_rec *node_find(struct check_ctx *c, erofs_nid_t nid,
-				  bool create)
+/* the record of node idx, created zeroed on first use */
+static struct node_rec *node_rec(struct check_ctx *c, size_t idx)
 {
-	size_t i, mask;
-
-	if (create && (c->nodes_used + 1) * 2 > c->nodes_cap) {
-		size_t ncap = c->nodes_cap ? c->nodes_cap * 2 : 1024, j;
-		struct node_rec *n = calloc(ncap, sizeof(*n));
-
-		if (!n) {
+	if (idx >= c->nr_nodes) {
+		if (erofs_array_reserve_zero(&c->nodes, &c->nodes_cap,
+					     idx + 1)) {
 			c->oom = -ENOMEM;
 			return NULL;
 		}
-		for (j = 0; j < c->nodes_cap; j++) {
-			struct node_rec *o = &c->nodes[j];
-
-			if (!o->used)
-				continue;
-			i = (o->nid * 0x9E3779B97F4A7C15ULL >> 20) & (ncap - 1);
-			while (n[i].used)
-				i = (i + 1) & (ncap - 1);
-			n[i] = *o;
-		}
-		free(c->nodes);
-		c->nodes = n;
-		c->nodes_cap = ncap;
+		c->nr_nodes = idx + 1;
 	}
-	if (!c->nodes_cap)
-		return NULL;
-	mask = c->nodes_cap - 1;
-	i = (nid * 0x9E3779B97F4A7C15ULL >> 20) & mask;
-	while (c->nodes[i].used) {
-		if (c->nodes[i].nid == nid)
-			return &c->nodes[i];
-		i = (i + 1) & mask;
-	}
-	if (!create)
-		return NULL;
-	c->nodes[i].used = true;
-	c->nodes[i].nid = nid;
-	c->nodes_used++;
-	return &c->nodes[i];
+	return &c->nodes[idx];
 }
 
 /* true the first time pa is seen; false afterwards (or out of memory) */
 static bool counted_first(struct check_ctx *c, uint64_t pa)
 {
-	uint64_t key = pa + 1;
-	size_t i, mask;
+	int ret = erofs_htab_set_add(&c->counted, pa);
 
-	if ((c->counted_used + 1) * 2 > c->counted_cap) {
-		size_t ncap = c->counted_cap ? c->counted_cap * 2 : 1024, j;
-		uint64_t *n = calloc(ncap, sizeof(*n));
-
-		if (!n) {
-			c->oom = -ENOMEM;
-			return false;
-		}
-		for (j = 0; j < c->counted_cap; j++) {
-			if (!c->counted[j])
-				continue;
-			i = (c->counted[j] * 0x9E3779B97F4A7C15ULL >> 20) &
-				(ncap - 1);
-			while (n[i])
-				i = (i + 1) & (ncap - 1);
-			n[i] = c->counted[j];
-		}
-		free(c->counted);
-		c->counted = n;
-		c->counted_cap = ncap;
-	}
-	mask = c->counted_cap - 1;
-	i = (key * 0x9E3779B97F4A7C15ULL >> 20) & mask;
-	while (c->counted[i]) {
-		if (c->counted[i] == key)
-			return false;
-		i = (i + 1) & mask;
-	}
-	c->counted[i] = key;
-	c->counted_used++;
-	return true;
+	if (ret < 0)
+		c->oom = ret;
+	return !ret;
 }
 
 static const char *node_path(struct check_ctx *c, erofs_nid_t nid)
 {
-	struct node_rec *r = node_find(c, nid, false);
+	long idx = erofs_walk_find(&c->walk, nid);
 
-	return r ? r->path : NULL;
+	return idx < 0 ? NULL : erofs_walk_node(&c->walk, idx)->path;
 }
 
 static void add_region(struct check_ctx *c, uint64_t start, uint64_t len,
@@ -215,47 +161,13 @@ static void add_region(struct check_ctx *c, uint64_t start, uint64_t len,
 {
 	if (!len)
 		return;
-	if (c->nregions == c->regions_cap) {
-		size_t ncap = c->regions_cap ? c->regions_cap * 2 : 256;
-		struct region *r = realloc(c->regions, ncap * sizeof(*r));
-
-		if (!r) {
-			c->oom = -ENOMEM;
-			return;
-		}
-		c->regions = r;
-		c->regions_cap = ncap;
+	if (erofs_array_reserve(&c->regions, &c->regions_cap,
+				c->nregions + 1)) {
+		c->oom = -ENOMEM;
+		return;
 	}
 	c->regions[c->nregions++] = (struct region){
 		start, start + len, owner, kind };
-}
-
-/* ---- path stack ---- */
-static int path_push(struct check_ctx *c, const char *name, size_t len)
-{
-	size_t need = c->pathlen + 1 + len + 1;
-
-	if (need > c->pathcap) {
-		size_t ncap = EROFS_MAX(need, c->pathcap * 2);
-		char *np = realloc(c->path, ncap);
-
-		if (!np)
-			return c->oom = -ENOMEM;
-		c->path = np;
-		c->pathcap = ncap;
-	}
-	if (c->pathlen != 1 || c->path[0] != '/')
-		c->path[c->pathlen++] = '/';
-	memcpy(c->path + c->pathlen, name, len);
-	c->pathlen += len;
-	c->path[c->pathlen] = '\0';
-	return 0;
-}
-
-static void path_set(struct check_ctx *c, size_t len)
-{
-	c->pathlen = len;
-	c->path[len] = '\0';
 }
 
 /* ---- per-inode checks ---- */
@@ -332,8 +244,113 @@ static unsigned int problem_or(struct erofs_image *img, unsigned int code)
 	return img->problem ? img->problem : code;
 }
 
-static void check_data(struct check_ctx *c, struct erofs_inode *inode,
-		       bool special)
+/* ---- verifiers (erofs/verify.h) ---- */
+static void sink_report(const struct erofs_verify_sink *sink,
+			unsigned int code, const char *fmt, ...)
+{
+	struct check_ctx *c = sink->engine;
+	const struct erofs_inode *inode = c->vfile.inode;
+	char detail[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	if (inode)
+		report(c, code, inode->nid, "%s", detail);
+	else
+		report_sb(c, code, "%s", detail);
+}
+
+static void verifiers_call(struct check_ctx *c, int ret)
+{
+	if (ret == -ENOMEM)
+		c->oom = ret;
+}
+
+/* the ones that fit the bit masks (check.h says at most 32) */
+static unsigned int nr_verifiers(const struct check_ctx *c)
+{
+	return EROFS_MIN(c->p->nr_verifiers, 32U);
+}
+
+static void verifiers_begin(struct check_ctx *c, bool whole)
+{
+	unsigned int i;
+
+	c->sink.report = sink_report;
+	c->sink.engine = c;
+	c->vfile.sink = &c->sink;
+	for (i = 0; i < nr_verifiers(c); i++) {
+		const struct erofs_verifier *v = &c->p->verifiers[i];
+		int ret = v->ops->begin ? v->ops->begin(v->priv, c->img, whole,
+							&c->sink) : 0;
+
+		if (!ret)
+			c->von |= 1U << i;
+		verifiers_call(c, ret);
+	}
+}
+
+static void verifiers_file_begin(struct check_ctx *c,
+				 struct erofs_inode *inode)
+{
+	unsigned int i;
+
+	c->vfile.inode = inode;
+	c->vfile.path = c->path;
+	c->vdata = 0;
+	for (i = 0; i < nr_verifiers(c); i++) {
+		const struct erofs_verifier *v = &c->p->verifiers[i];
+		int ret;
+
+		if (!(c->von & (1U << i)))
+			continue;
+		ret = v->ops->file_begin ? v->ops->file_begin(v->priv,
+							      &c->vfile) : 0;
+		if (!ret)
+			c->vdata |= 1U << i;
+		verifiers_call(c, ret);
+	}
+}
+
+/* bytes off..off+len of the file being checked, to the verifiers */
+static void verifiers_data(struct check_ctx *c, uint64_t off,
+			   const void *buf, uint64_t len)
+{
+	unsigned int i;
+
+	/* extents may run past i_size; the contents end there */
+	if (off >= c->vfile.inode->size)
+		return;
+	len = EROFS_MIN(len, c->vfile.inode->size - off);
+	for (i = 0; i < nr_verifiers(c); i++) {
+		const struct erofs_verifier *v = &c->p->verifiers[i];
+
+		if ((c->vdata & (1U << i)) && v->ops->file_data)
+			verifiers_call(c, v->ops->file_data(v->priv,
+					&c->vfile, off, buf, (size_t)len));
+	}
+}
+
+static void verifiers_file_end(struct check_ctx *c, int err)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr_verifiers(c); i++) {
+		const struct erofs_verifier *v = &c->p->verifiers[i];
+
+		if ((c->von & (1U << i)) && v->ops->file_end)
+			verifiers_call(c, v->ops->file_end(v->priv, &c->vfile,
+							   err));
+	}
+	c->vfile.inode = NULL;
+	c->vdata = 0;
+}
+
+/* returns the -errno that stopped the decoding (already reported), or 0 */
+static int check_data(struct check_ctx *c, struct erofs_inode *inode,
+		      bool special)
 {
 	struct erofs_image *img = c->img;
 	uint64_t limit = img->blocks << img->blkszbits;
@@ -366,7 +383,7 @@ static void check_data(struct check_ctx *c, struct erofs_inode *inode,
 	if (ret) {
 		report(c, problem_or(img, EROFS_PROB_COMPRESSED), inode->nid,
 		       "%s", strerror(-ret));
-		return;
+		return ret;
 	}
 	while (la < inode->size) {
 		uint64_t n;
@@ -425,7 +442,8 @@ static void check_data(struct check_ctx *c, struct erofs_inode *inode,
 			if (S_ISREG(inode->mode))
 				c->st->physical_bytes += len;
 		}
-		if (c->p->read_data && map.kind != EROFS_MAP_HOLE) {
+		if ((c->p->read_data || c->vdata) &&
+		    map.kind != EROFS_MAP_HOLE) {
 			uint64_t off;
 
 			for (off = la; off < la + n; off += 65536) {
@@ -440,7 +458,13 @@ static void check_data(struct check_ctx *c, struct erofs_inode *inode,
 					       strerror(-ret));
 					goto out;
 				}
+				/* the verifiers hash what was just decoded */
+				if (c->vdata)
+					verifiers_data(c, off, c->databuf,
+						       chunk);
 			}
+		} else if (c->vdata) {
+			verifiers_data(c, la, NULL, n);	/* a hole */
 		}
 		la += n;
 	}
@@ -462,33 +486,7 @@ static void check_data(struct check_ctx *c, struct erofs_inode *inode,
 	}
 out:
 	erofs_data_close(&d);
-}
-
-/* ISHARE HOOK: --check-ishare; the work is in lib/ishare_check.c */
-static void ishare_issue(void *priv, const struct erofs_ishare_issue *is)
-{
-	static const unsigned int codes[] = {
-		[EROFS_ISHARE_MISSING] = EROFS_PROB_ISHARE_MISSING,
-		[EROFS_ISHARE_MALFORMED] = EROFS_PROB_ISHARE_MALFORMED,
-		[EROFS_ISHARE_MISMATCH] = EROFS_PROB_ISHARE_MISMATCH,
-		[EROFS_ISHARE_UNREADABLE] = EROFS_PROB_ISHARE_UNVERIFIED,
-		[EROFS_ISHARE_UNSUPPORTED] = EROFS_PROB_ISHARE_UNVERIFIED,
-		[EROFS_ISHARE_EMPTY_FILE] = EROFS_PROB_ISHARE_EMPTY,
-	};
-
-	report((struct check_ctx *)priv, codes[is->kind], is->nid, "%s",
-	       is->detail);
-}
-
-static void erofs_check_ishare_file(struct check_ctx *c,
-				    struct erofs_inode *inode)
-{
-	struct erofs_ishare_check_stats st = { 0 };
-
-	/* -ENODATA (no usable key) was reported once by check_super */
-	if (erofs_ishare_check_inode(c->img, inode, c->path, ishare_issue, c,
-				     &st) == -ENOMEM)
-		c->oom = -ENOMEM;
+	return ret;
 }
 
 /*
@@ -502,6 +500,7 @@ static void check_inode(struct check_ctx *c, struct erofs_inode *inode,
 	struct erofs_image *img = c->img;
 	bool has48 = img->feature_incompat & EROFS_FEATURE_INCOMPAT_48BIT;
 	uint32_t type = inode->mode & S_IFMT;
+	int derr = 0;
 
 	if (inode->reserved_nonzero)
 		report(c, EROFS_PROB_INODE_RESERVED, inode->nid, NULL);
@@ -532,16 +531,18 @@ static void check_inode(struct check_ctx *c, struct erofs_inode *inode,
 			   inode->xattr_isize, inode->nid, REGION_META);
 	if (c->p->check_xattrs)
 		check_xattrs(c, inode);
+	if (type == S_IFREG && !special && c->von)
+		verifiers_file_begin(c, inode);
 	if (type == S_IFREG || type == S_IFDIR || type == S_IFLNK)
-		check_data(c, inode, special);
+		derr = check_data(c, inode, special);
 	if (special)
 		return;
 	switch (type) {
 	case S_IFREG:
 		c->st->files++;
 		c->st->logical_bytes += inode->size;
-		if (c->p->check_ishare)
-			erofs_check_ishare_file(c, inode);	/* ISHARE HOOK */
+		if (c->von)
+			verifiers_file_end(c, derr);
 		break;
 	case S_IFDIR: c->st->dirs++; break;
 	case S_IFLNK: c->st->symlinks++; break;
@@ -555,40 +556,34 @@ static void check_inode(struct check_ctx *c, struct erofs_inode *inode,
 		c->p->inode_hook(c->p->hook_priv, inode, c->path);
 }
 
-/* ---- directories ---- */
-struct dir_scan {
-	struct check_ctx *c;
-	struct erofs_inode *dir;
-	erofs_nid_t parent;
-	bool parent_known;
-	struct dent *ents;
-	size_t n, cap;
-	char *prev;
-	unsigned int prevlen;
-	bool have_prev, unsorted_reported, dot, dotdot;
-};
+/* ---- the walk, and the consumer that shares it ---- */
+#define FORWARD(c, op, ...) \
+	((c)->p->walk_ops && (c)->p->walk_ops->op ? \
+	 consumer_ret(c, (c)->p->walk_ops->op((c)->p->walk_priv, \
+					      __VA_ARGS__)) : \
+	 (c)->oom)
 
-static int name_cmp(const char *a, unsigned int alen, const char *b,
-		    unsigned int blen)
+static int consumer_ret(struct check_ctx *c, int ret)
 {
-	int r = memcmp(a, b, EROFS_MIN(alen, blen));
-
-	if (r)
-		return r;
-	return alen < blen ? -1 : alen > blen;
+	if (ret < 0 && !c->oom)
+		c->oom = ret;
+	return c->oom;
 }
 
-static int scan_cb(void *priv, const struct erofs_dir_entry *ent)
+static int check_dirent(void *priv, const struct erofs_walk_dir *d,
+		     const struct erofs_dir_entry *ent)
 {
-	struct dir_scan *s = priv;
-	struct check_ctx *c = s->c;
-	erofs_nid_t dnid = s->dir->nid;
+	struct check_ctx *c = priv;
+	struct dir_scan *s = &c->scan;
+	struct erofs_inode *dir = d->inode;
+	erofs_nid_t dnid = dir->nid;
 	bool isdot = ent->name_len == 1 && ent->name[0] == '.';
 	bool isdotdot = ent->name_len == 2 && !memcmp(ent->name, "..", 2);
-	struct dent *d;
 
+	c->path = erofs_walk_path(&c->walk);
 	if (s->have_prev) {
-		int r = name_cmp(s->prev, s->prevlen, ent->name, ent->name_len);
+		int r = erofs_name_cmp(s->prev, s->prevlen, ent->name,
+				       ent->name_len);
 
 		if (!r)
 			report(c, EROFS_PROB_DIR_DUPLICATE, dnid,
@@ -601,9 +596,7 @@ static int scan_cb(void *priv, const struct erofs_dir_entry *ent)
 			s->unsorted_reported = true;
 		}
 	}
-	free(s->prev);
-	s->prev = malloc(ent->name_len);
-	if (!s->prev)
+	if (erofs_array_reserve(&s->prev, &s->prevcap, ent->name_len + 1))
 		return c->oom = -ENOMEM;
 	memcpy(s->prev, ent->name, ent->name_len);
 	s->prevlen = ent->name_len;
@@ -615,6 +608,7 @@ static int scan_cb(void *priv, const struct erofs_dir_entry *ent)
 	if (ent->reserved)
 		report(c, EROFS_PROB_DIR_RESERVED, dnid, "entry \"%.*s\"",
 		       (int)ent->name_len, ent->name);
+	/* the walk follows none of the names below */
 	if (memchr(ent->name, '/', ent->name_len) ||
 	    memchr(ent->name, '\0', ent->name_len)) {
 		report(c, EROFS_PROB_DIR_BADNAME, dnid,
@@ -626,7 +620,7 @@ static int scan_cb(void *priv, const struct erofs_dir_entry *ent)
 		if (s->dot)
 			return 0;	/* reported as duplicate */
 		s->dot = true;
-		if (s->dir->dot_omitted)
+		if (dir->dot_omitted)
 			report(c, EROFS_PROB_DIR_DOT, dnid,
 			       "\".\" stored although DOT_OMITTED is set");
 		if (ent->nid != dnid)
@@ -642,41 +636,18 @@ static int scan_cb(void *priv, const struct erofs_dir_entry *ent)
 		if (s->dotdot)
 			return 0;
 		s->dotdot = true;
-		if (s->parent_known && ent->nid != s->parent)
+		if (d->parent_known && ent->nid != d->parent)
 			report(c, EROFS_PROB_DIR_DOTDOT, dnid,
 			       "\"..\" points at nid %llu instead of %llu",
 			       (unsigned long long)ent->nid,
-			       (unsigned long long)s->parent);
+			       (unsigned long long)d->parent);
 		if (ent->file_type != EROFS_FT_DIR)
 			report(c, EROFS_PROB_DIR_FTYPE, dnid,
 			       "\"..\" has file type %u", ent->file_type);
 		return 0;
 	}
-	if (s->n == s->cap) {
-		size_t ncap = s->cap ? s->cap * 2 : 64;
-		struct dent *nd = realloc(s->ents, ncap * sizeof(*nd));
-
-		if (!nd)
-			return c->oom = -ENOMEM;
-		s->ents = nd;
-		s->cap = ncap;
-	}
-	d = &s->ents[s->n];
-	d->name = malloc(ent->name_len + 1);
-	if (!d->name)
-		return c->oom = -ENOMEM;
-	memcpy(d->name, ent->name, ent->name_len);
-	d->name[ent->name_len] = '\0';
-	d->len = ent->name_len;
-	d->nid = ent->nid;
-	d->ftype = ent->file_type;
-	s->n++;
 	return 0;
 }
-
-static void check_dir(struct check_ctx *c, struct erofs_inode *dir,
-		      erofs_nid_t parent, bool parent_known,
-		      unsigned int depth);
 
 /*
  * The kernel's lookup reads a whole directory block and ends the last name
@@ -715,91 +686,122 @@ static void check_dir_block_tail(struct check_ctx *c, struct erofs_inode *dir)
 	}
 }
 
-static void visit_entry(struct check_ctx *c, struct erofs_inode *dir,
-			const struct dent *d, unsigned int depth)
+static int dirent_cb(void *priv, const struct erofs_walk_dir *d,
+		     const struct erofs_dir_entry *ent)
 {
-	struct node_rec *rec = node_find(c, d->nid, false), *prec;
-	struct erofs_inode inode;
-	size_t saved = c->pathlen;
-	int ret;
+	struct check_ctx *c = priv;
+	int ret = check_dirent(c, d, ent);
 
-	if (path_push(c, d->name, d->len))
-		return;
-	if (rec) {
-		rec->refs++;
-		if (!rec->bad && d->ftype != erofs_mode_to_ftype(rec->mode))
-			report(c, EROFS_PROB_DIR_FTYPE, d->nid,
-			       "file type %u, inode mode 0%o", d->ftype,
-			       rec->mode);
-		if (rec->is_dir)
-			report(c, EROFS_PROB_DIR_LOOP, d->nid,
-			       "directory nid %llu already reached",
-			       (unsigned long long)d->nid);
-		goto out;
-	}
-	rec = node_find(c, d->nid, true);
-	if (!rec)
-		goto out;
-	rec->refs = 1;
-	rec->path = strdup(c->path);
-	ret = erofs_inode_read(c->img, d->nid, &inode);
-	if (ret) {
-		rec->bad = true;
-		report(c, c->img->problem ? c->img->problem :
-		       EROFS_PROB_DATA_READ, d->nid, "%s", strerror(-ret));
-		goto out;
-	}
-	rec->mode = inode.mode;
-	rec->nlink = inode.nlink;
-	rec->is_dir = S_ISDIR(inode.mode);
-	if (d->ftype != erofs_mode_to_ftype(inode.mode))
-		report(c, EROFS_PROB_DIR_FTYPE, d->nid,
-		       "file type %u, inode mode 0%o", d->ftype, inode.mode);
-	check_inode(c, &inode, false);
-	if (rec->is_dir) {
-		prec = node_find(c, dir->nid, false);
-		if (prec)
-			prec->subdirs++;
-		check_dir(c, &inode, dir->nid, true, depth + 1);
-	}
-out:
-	path_set(c, saved);
+	return ret < 0 ? ret : FORWARD(c, dirent, d, ent);
 }
 
-static void check_dir(struct check_ctx *c, struct erofs_inode *dir,
-		      erofs_nid_t parent, bool parent_known, unsigned int depth)
+static int dir_read_cb(void *priv, const struct erofs_walk_dir *d, int ret)
 {
-	struct dir_scan s = { .c = c, .dir = dir, .parent = parent,
-			      .parent_known = parent_known };
-	size_t i;
-	int ret;
+	struct check_ctx *c = priv;
+	struct erofs_inode *dir = d->inode;
+	struct dir_scan *s = &c->scan;
 
-	if (depth > c->p->max_depth) {
-		report(c, EROFS_PROB_DIR_DEPTH, dir->nid,
-		       "deeper than %u levels", c->p->max_depth);
-		return;
-	}
-	ret = erofs_dir_iterate(dir, scan_cb, &s);
-	if (ret < 0 && ret != -ENOMEM)
+	c->path = erofs_walk_path(&c->walk);
+	if (ret == -ENOMEM)
+		c->oom = ret;
+	else if (ret < 0)
 		report(c, c->img->problem ? c->img->problem :
 		       EROFS_PROB_DATA_READ, dir->nid, "%s", strerror(-ret));
 	if (!ret || ret == -EFSCORRUPTED) {
-		if (!s.dot && !dir->dot_omitted)
+		if (!s->dot && !dir->dot_omitted)
 			report(c, EROFS_PROB_DIR_DOT, dir->nid,
 			       "no \".\" entry");
-		if (!s.dotdot)
+		if (!s->dotdot)
 			report(c, EROFS_PROB_DIR_DOTDOT, dir->nid,
 			       "no \"..\" entry");
 	}
 	if (!ret)
 		check_dir_block_tail(c, dir);
-	for (i = 0; i < s.n && !c->oom; i++)
-		visit_entry(c, dir, &s.ents[i], depth);
-	for (i = 0; i < s.n; i++)
-		free(s.ents[i].name);
-	free(s.ents);
-	free(s.prev);
+	/* the next directory listed starts afresh */
+	s->have_prev = s->unsorted_reported = s->dot = s->dotdot = false;
+	return c->oom ? c->oom : FORWARD(c, dir_read, d, ret);
 }
+
+static int visit_cb(void *priv, const struct erofs_walk_entry *e, size_t idx,
+		    struct erofs_inode *inode, int err)
+{
+	struct check_ctx *c = priv;
+	struct node_rec *rec = node_rec(c, idx), *prec;
+	bool too_deep;
+
+	if (!rec)
+		return c->oom;
+	c->path = erofs_walk_path(&c->walk);
+	rec->refs = 1;
+	if (err) {
+		rec->bad = true;
+		report(c, c->img->problem ? c->img->problem :
+		       EROFS_PROB_DATA_READ, e->nid, "%s", strerror(-err));
+		return FORWARD(c, visit, e, idx, inode, err);
+	}
+	rec->mode = inode->mode;
+	rec->nlink = inode->nlink;
+	rec->is_dir = S_ISDIR(inode->mode);
+	if (e && e->file_type != erofs_mode_to_ftype(inode->mode))
+		report(c, EROFS_PROB_DIR_FTYPE, e->nid,
+		       "file type %u, inode mode 0%o", e->file_type,
+		       inode->mode);
+	/* a limit only when the caller asks for one: the format has none */
+	too_deep = e && rec->is_dir && c->p->max_depth &&
+		e->depth > c->p->max_depth;
+	if (!too_deep && FORWARD(c, visit, e, idx, inode, 0))
+		return c->oom;
+	c->path = erofs_walk_path(&c->walk);
+	check_inode(c, inode, false);
+	if (c->oom)
+		return c->oom;
+	if (!e || !rec->is_dir)
+		return 0;
+	prec = node_rec(c, e->parent_idx);
+	if (prec)
+		prec->subdirs++;
+	if (too_deep) {
+		report(c, EROFS_PROB_DIR_DEPTH, inode->nid,
+		       "deeper than %u levels", c->p->max_depth);
+		return EROFS_WALK_SKIP;
+	}
+	return c->oom;
+}
+
+static int again_cb(void *priv, const struct erofs_walk_entry *e, size_t idx)
+{
+	struct check_ctx *c = priv;
+	struct node_rec *rec = node_rec(c, idx);
+
+	if (!rec)
+		return c->oom;
+	c->path = erofs_walk_path(&c->walk);
+	rec->refs++;
+	if (!rec->bad && e->file_type != erofs_mode_to_ftype(rec->mode))
+		report(c, EROFS_PROB_DIR_FTYPE, e->nid,
+		       "file type %u, inode mode 0%o", e->file_type,
+		       rec->mode);
+	if (rec->is_dir)
+		report(c, EROFS_PROB_DIR_LOOP, e->nid,
+		       "directory nid %llu already reached",
+		       (unsigned long long)e->nid);
+	return FORWARD(c, again, e, idx);
+}
+
+static int leave_cb(void *priv, const struct erofs_walk_dir *d)
+{
+	struct check_ctx *c = priv;
+
+	return FORWARD(c, leave, d);
+}
+
+static const struct erofs_walk_ops check_walk_ops = {
+	.dirent = dirent_cb,
+	.dir_read = dir_read_cb,
+	.visit = visit_cb,
+	.again = again_cb,
+	.leave = leave_cb,
+};
 
 /* ---- whole-image checks ---- */
 static int region_cmp(const void *a, const void *b)
@@ -857,24 +859,26 @@ static void check_links(struct check_ctx *c)
 {
 	size_t i;
 
-	for (i = 0; i < c->nodes_cap; i++) {
+	/* in the order the inodes were found, so reports are reproducible */
+	for (i = 0; i < c->nr_nodes; i++) {
+		const struct erofs_walk_node *n = erofs_walk_node(&c->walk, i);
 		struct node_rec *r = &c->nodes[i];
 
-		if (!r->used || r->bad)
+		if (!n || r->bad)
 			continue;
 		if (r->is_dir) {
 			/* mkfs stores 1 for directories with too many links */
 			if (r->nlink != 2 + r->subdirs && r->nlink != 1)
 				erofs_check_report(c->p->report,
 					c->p->report_priv, c->st,
-					EROFS_PROB_DIR_NLINK, true, r->nid, r->path,
-					"nlink %u, expected %u", r->nlink,
-					2 + r->subdirs);
+					EROFS_PROB_DIR_NLINK, true, n->nid,
+					n->path, "nlink %u, expected %u",
+					r->nlink, 2 + r->subdirs);
 		} else if (r->special && !r->refs) {
 			continue;	/* the packed inode has no names */
 		} else if (r->nlink != r->refs) {
 			erofs_check_report(c->p->report, c->p->report_priv,
-				c->st, EROFS_PROB_NLINK, true, r->nid, r->path,
+				c->st, EROFS_PROB_NLINK, true, n->nid, n->path,
 				"nlink %u but %u names", r->nlink, r->refs);
 		}
 	}
@@ -909,22 +913,8 @@ static void check_super(struct check_ctx *c)
 	if (!(img->feature_compat & EROFS_FEATURE_COMPAT_ISHARE_XATTRS) &&
 	    sb->ishare_xattr_prefix_id)
 		reserved_ok = false;
-	/* ISHARE HOOK: --check-ishare needs the key to check against */
-	if (c->p->check_ishare) {
-		int r = erofs_ishare_check_super(img);
-
-		if (r == -ENODATA)
-			report_sb(c, EROFS_PROB_ISHARE_ABSENT,
-				  "compat ISHARE_XATTRS not set");
-		else if (r == -EFSCORRUPTED)
-			report_sb(c, EROFS_PROB_SB_ISHARE_PREFIX,
-				  "id %u, %u long prefixes",
-				  img->ishare_prefix_id,
-				  img->xattr_prefix_count);
-		else if (r)
-			report_sb(c, EROFS_PROB_ISHARE_UNVERIFIED,
-				  "built without SHA-256 support");
-	}
+	/* the verifiers' superblock rows come before the reserved-bytes row */
+	verifiers_begin(c, true);
 	if (!reserved_ok)
 		report_sb(c, EROFS_PROB_SB_RESERVED, NULL);
 	add_region(c, EROFS_SUPER_OFFSET, img->cfg_end - EROFS_SUPER_OFFSET,
@@ -954,45 +944,45 @@ static void check_packed(struct check_ctx *c)
 	struct erofs_image *img = c->img;
 	struct erofs_inode inode = img->packed;
 	struct node_rec *rec;
+	long idx;
 
 	if (!img->packed_nid || !img->packed.img)
 		return;
-	rec = node_find(c, img->packed_nid, true);
+	/* marked first: a name pointing at it is a link to a seen inode */
+	idx = erofs_walk_mark(&c->walk, img->packed_nid, PACKED_PATH);
+	if (idx < 0) {
+		c->oom = idx;
+		return;
+	}
+	rec = node_rec(c, idx);
 	if (!rec)
 		return;
 	rec->special = true;
 	rec->mode = inode.mode;
 	rec->nlink = inode.nlink;
-	rec->path = strdup(PACKED_PATH);
-	/* called before the walk: the path buffer holds "/" (4096 bytes) */
-	strcpy(c->path, PACKED_PATH);
-	c->pathlen = strlen(PACKED_PATH);
+	c->path = PACKED_PATH;
 	check_inode(c, &inode, true);
-	strcpy(c->path, "/");
-	c->pathlen = 1;
+	c->path = "/";
 }
 
 int erofs_check_image(struct erofs_image *img,
 		      const struct erofs_check_params *p,
 		      struct erofs_check_stats *stats)
 {
-	struct check_ctx c = { .img = img, .p = p, .st = stats };
+	struct check_ctx c = { .img = img, .p = p, .st = stats, .path = "/" };
 	struct erofs_inode start;
 	erofs_nid_t parent = 0;
 	bool parent_known = false;
-	struct node_rec *rec;
-	size_t i;
+	char *label = NULL;
 	int ret;
 
 	memset(stats, 0, sizeof(*stats));
+	erofs_walk_init(&c.walk, img, &check_walk_ops, &c);
 	c.databuf = malloc(65536);
-	c.path = malloc(c.pathcap = 4096);
-	if (!c.databuf || !c.path) {
+	if (!c.databuf) {
 		ret = -ENOMEM;
 		goto out;
 	}
-	strcpy(c.path, "/");
-	c.pathlen = 1;
 	if (p->start_path && *p->start_path && strcmp(p->start_path, "/")) {
 		char *dup = strdup(p->start_path), *slash;
 
@@ -1019,10 +1009,14 @@ int erofs_check_image(struct erofs_image *img,
 		ret = erofs_path_lookup(img, p->start_path, &start);
 		if (ret)
 			goto out;
-		c.pathlen = 0;
-		path_push(&c, p->start_path[0] == '/' ? p->start_path + 1 :
-			  p->start_path, strlen(p->start_path) -
-			  (p->start_path[0] == '/'));
+		/* reports name it "/a/b" however it was spelt */
+		label = malloc(strlen(p->start_path) + 2);
+		if (!label) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		sprintf(label, "/%s",
+			p->start_path + (p->start_path[0] == '/'));
 	} else if (p->has_start_nid && p->start_nid != img->root_nid) {
 		ret = erofs_inode_read(img, p->start_nid, &start);
 		if (ret) {
@@ -1031,9 +1025,13 @@ int erofs_check_image(struct erofs_image *img,
 			ret = 0;
 			goto out;
 		}
-		snprintf(c.path, c.pathcap, "<nid %llu>",
+		label = malloc(32);
+		if (!label) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		snprintf(label, 32, "<nid %llu>",
 			 (unsigned long long)p->start_nid);
-		c.pathlen = strlen(c.path);
 	} else {
 		c.full = true;
 		parent = img->root_nid;
@@ -1048,19 +1046,13 @@ int erofs_check_image(struct erofs_image *img,
 			goto out;
 		}
 	}
-	rec = node_find(&c, start.nid, true);
-	if (!rec) {
-		ret = -ENOMEM;
+	if (!c.full)
+		verifiers_begin(&c, false);
+	ret = erofs_walk_run(&c.walk, &start, label ? label : "/",
+			     parent_known, parent);
+	if (ret && ret != c.oom)
 		goto out;
-	}
-	rec->mode = start.mode;
-	rec->nlink = start.nlink;
-	rec->is_dir = S_ISDIR(start.mode);
-	rec->refs = 1;
-	rec->path = strdup(c.path);
-	check_inode(&c, &start, false);
-	if (rec->is_dir)
-		check_dir(&c, &start, parent, parent_known, 0);
+	c.path = "/";
 	if (c.full && !c.oom) {
 		check_links(&c);
 		check_overlaps(&c);
@@ -1074,12 +1066,12 @@ int erofs_check_image(struct erofs_image *img,
 	}
 	ret = c.oom;
 out:
-	for (i = 0; i < c.nodes_cap; i++)
-		free(c.nodes[i].path);
+	erofs_walk_release(&c.walk);
+	free(label);
 	free(c.nodes);
 	free(c.regions);
-	free(c.counted);
-	free(c.path);
+	free(c.scan.prev);
+	erofs_htab_release(&c.counted);
 	free(c.databuf);
 	return ret;
 }

@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
 /*
  * extract.c - recreate an image's tree on the host (erofs/extract.h).
+ *
+ * The extractor is a consumer of the tree walk (lib/walk.c): of a walk of
+ * its own (erofs_extract), or of the check engine's, whose decoded file
+ * data it receives as a verifier (erofs_extractor_check, one pass).
+ * Directories entered are a stack of open fds; their metadata is set when
+ * the walk leaves them, after their entries were written.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -10,36 +16,39 @@
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
+#include "erofs/array.h"
 #include "erofs/extract.h"
 
 #define COPY_CHUNK	(128 * 1024)
 
-/* per-nid memory of the extraction: hash table, open addressing */
-struct nid_slot {
-	erofs_nid_t nid;
-	bool used;
-	bool dir_entered;	/* cycle guard */
-	char *relpath;		/* where a hard-linked file was written */
+/* a directory being filled: where its entries go */
+struct ext_dir {
+	int fd;			/* -1: not made, nothing made below */
+	char *name;		/* in its parent; NULL for the target */
+	struct erofs_inode inode;
 };
 
-struct ext_ctx {
+struct erofs_extractor {
 	struct erofs_image *img;
 	const struct erofs_extract_params *p;
 	struct erofs_check_stats *st;
+	const struct erofs_walk *walk;	/* the walk in progress */
 	int rootfd;
-	char *rel;		/* path relative to the target, "" = target */
-	size_t rellen, relcap;
-	char *abs;		/* scratch: target + "/" + rel */
+	char *abs;		/* scratch: target + "/" + relative path */
 	unsigned char *buf;
-	struct nid_slot *slots;
-	size_t slots_cap, slots_used;
+	struct ext_dir *dirs;	/* the stack of directories entered */
+	size_t nr_dirs, dirs_cap;
+	unsigned char *written;	/* per walk node: a file written */
+	size_t written_cap;
+	/* files are written from the image here (no check running) */
+	bool own_data;
+	/* the regular file whose data comes through the verifier */
+	int cur_fd;
+	int cur_err;		/* writing it failed: -errno */
+	size_t cur_idx;
+	struct erofs_inode cur;
+	char *cur_name;
 	int oom;
-};
-
-struct ent {
-	erofs_nid_t nid;
-	char *name;
-	unsigned int len;
 };
 
 void erofs_extract_params_init(struct erofs_extract_params *p)
@@ -47,50 +56,37 @@ void erofs_extract_params_init(struct erofs_extract_params *p)
 	memset(p, 0, sizeof(*p));
 	p->xattrs = true;
 	p->preserve_perms = true;
-	p->max_depth = 1024;
+	p->max_depth = 0;
 	p->umask = 022;
+}
+
+/* the path relative to the target, as reports name it */
+static const char *rel(const struct erofs_extractor *c)
+{
+	const char *r = c->walk ? erofs_walk_relpath(c->walk) : "";
+
+	return *r ? r : "/";
 }
 
 #define report(c, code, nid, ...) \
 	erofs_check_report((c)->p->report, (c)->p->report_priv, (c)->st, \
-			   (code), true, (nid), (c)->rel[0] ? (c)->rel : "/", \
-			   __VA_ARGS__)
+			   (code), true, (nid), rel(c), __VA_ARGS__)
 
-static int rel_push(struct ext_ctx *c, const char *name, size_t len)
+static const char *abs_path(struct erofs_extractor *c)
 {
-	size_t need = c->rellen + 1 + len + 1;
-
-	if (need > c->relcap) {
-		size_t ncap = EROFS_MAX(need, c->relcap * 2);
-		char *n = realloc(c->rel, ncap);
-
-		if (!n)
-			return c->oom = -ENOMEM;
-		c->rel = n;
-		c->relcap = ncap;
-	}
-	if (c->rellen)
-		c->rel[c->rellen++] = '/';
-	memcpy(c->rel + c->rellen, name, len);
-	c->rellen += len;
-	c->rel[c->rellen] = '\0';
-	return 0;
-}
-
-static const char *abs_path(struct ext_ctx *c)
-{
-	size_t need = strlen(c->p->dir) + 1 + c->rellen + 1;
+	const char *r = c->walk ? erofs_walk_relpath(c->walk) : "";
+	size_t need = strlen(c->p->dir) + 1 + strlen(r) + 1;
 	char *n = realloc(c->abs, need);
 
 	if (!n)
 		return NULL;
 	c->abs = n;
-	snprintf(c->abs, need, "%s/%s", c->p->dir, c->rel);
+	snprintf(c->abs, need, "%s/%s", c->p->dir, r);
 	return c->abs;
 }
 
 struct xattr_apply {
-	struct ext_ctx *c;
+	struct erofs_extractor *c;
 	int fd;			/* or -1: use the path (no following) */
 	erofs_nid_t nid;
 };
@@ -98,7 +94,7 @@ struct xattr_apply {
 static int apply_xattr_cb(void *priv, const struct erofs_xattr_info *x)
 {
 	struct xattr_apply *a = priv;
-	struct ext_ctx *c = a->c;
+	struct erofs_extractor *c = a->c;
 	int ret;
 
 	/* hidden names have no namespace the host would accept */
@@ -122,8 +118,8 @@ static int apply_xattr_cb(void *priv, const struct erofs_xattr_info *x)
  * metadata in the order that keeps it: owner first (chown drops
  * security.capability and set-id bits), xattrs, mode, then times
  */
-static void set_meta(struct ext_ctx *c, int dfd, const char *name, int fd,
-		     struct erofs_inode *inode)
+static void set_meta(struct erofs_extractor *c, int dfd, const char *name,
+		     int fd, struct erofs_inode *inode)
 {
 	const struct erofs_extract_params *p = c->p;
 	struct timespec ts[2];
@@ -162,7 +158,7 @@ static void set_meta(struct ext_ctx *c, int dfd, const char *name, int fd,
 }
 
 /* make room for a new non-directory entry when overwriting */
-static int make_room(struct ext_ctx *c, int dfd, const char *name)
+static int make_room(struct erofs_extractor *c, int dfd, const char *name)
 {
 	struct stat st;
 
@@ -175,7 +171,8 @@ static int make_room(struct ext_ctx *c, int dfd, const char *name)
 	return unlinkat(dfd, name, 0) ? -errno : 0;
 }
 
-static int write_file(struct ext_ctx *c, int fd, struct erofs_inode *inode)
+static int write_file(struct erofs_extractor *c, int fd,
+		      struct erofs_inode *inode)
 {
 	struct erofs_data_ctx d;
 	struct erofs_map map;
@@ -221,91 +218,78 @@ out:
 	return ret;
 }
 
-static size_t nid_hash(erofs_nid_t nid, size_t cap)
+
+/* ---- the tree, as the walk (lib/walk.c) reports it ---- */
+static struct ext_dir *top(struct erofs_extractor *c)
 {
-	return (size_t)((nid * 0x9E3779B97F4A7C15ULL) >> 20) & (cap - 1);
+	return c->nr_dirs ? &c->dirs[c->nr_dirs - 1] : NULL;
 }
 
-static struct nid_slot *nid_get(struct ext_ctx *c, erofs_nid_t nid,
-				bool create)
+static int push_dir(struct erofs_extractor *c, int fd, const char *name,
+		    const struct erofs_inode *inode)
 {
-	size_t i;
+	struct ext_dir *d;
 
-	if (create && (c->slots_used + 1) * 2 > c->slots_cap) {
-		size_t ncap = c->slots_cap ? c->slots_cap * 2 : 256, j;
-		struct nid_slot *n = calloc(ncap, sizeof(*n));
-
-		if (!n) {
-			c->oom = -ENOMEM;
-			return NULL;
-		}
-		for (j = 0; j < c->slots_cap; j++) {
-			if (!c->slots[j].used)
-				continue;
-			i = nid_hash(c->slots[j].nid, ncap);
-			while (n[i].used)
-				i = (i + 1) & (ncap - 1);
-			n[i] = c->slots[j];
-		}
-		free(c->slots);
-		c->slots = n;
-		c->slots_cap = ncap;
+	if (erofs_array_reserve(&c->dirs, &c->dirs_cap, c->nr_dirs + 1)) {
+		if (fd >= 0 && fd != c->rootfd)
+			close(fd);
+		return c->oom = -ENOMEM;
 	}
-	if (!c->slots_cap)
-		return NULL;
-	for (i = nid_hash(nid, c->slots_cap); c->slots[i].used;
-	     i = (i + 1) & (c->slots_cap - 1))
-		if (c->slots[i].nid == nid)
-			return &c->slots[i];
-	if (!create)
-		return NULL;
-	c->slots[i].used = true;
-	c->slots[i].nid = nid;
-	c->slots_used++;
-	return &c->slots[i];
+	d = &c->dirs[c->nr_dirs++];
+	d->fd = fd;
+	d->name = NULL;
+	d->inode = *inode;
+	if (name && fd >= 0) {
+		d->name = strdup(name);
+		if (!d->name)
+			return c->oom = -ENOMEM;
+	}
+	return 0;
 }
 
-static const char *find_link(struct ext_ctx *c, erofs_nid_t nid)
+static void mark_written(struct erofs_extractor *c, size_t idx)
 {
-	struct nid_slot *s = nid_get(c, nid, false);
-
-	return s ? s->relpath : NULL;
-}
-
-static void remember_link(struct ext_ctx *c, erofs_nid_t nid)
-{
-	struct nid_slot *s = nid_get(c, nid, true);
-
-	if (!s || s->relpath)
-		return;
-	s->relpath = strdup(c->rel);
-	if (!s->relpath)
+	if (erofs_array_reserve_zero(&c->written, &c->written_cap, idx + 1))
 		c->oom = -ENOMEM;
+	else
+		c->written[idx] = 1;
 }
 
-static void extract_dir(struct ext_ctx *c, int dfd, struct erofs_inode *dir,
-			unsigned int depth);
-
-static void extract_entry(struct ext_ctx *c, int dfd, const struct ent *e,
-			  unsigned int depth)
+/* a regular file's data is in: size, metadata, and it may be linked to */
+static void finish_file(struct erofs_extractor *c, int dfd, const char *name,
+			int fd, struct erofs_inode *inode, size_t idx, int ret)
 {
-	struct erofs_inode inode;
-	const char *name = e->name;
+	if (!ret && ftruncate(fd, inode->size))
+		ret = -errno;
+	if (ret)
+		report(c, ret == -EFSCORRUPTED || ret == -EOPNOTSUPP ?
+		       c->img->problem : EROFS_PROB_EXTRACT, inode->nid,
+		       "writing data: %s", strerror(-ret));
+	set_meta(c, dfd, name, fd, inode);
+	close(fd);
+	if (inode->nlink > 1)
+		mark_written(c, idx);
+}
+
+/*
+ * Create one entry in dfd.  A directory is pushed (fd -1 when it could not
+ * be made, so nothing is created below it).  A regular file gets its data
+ * from the image here when own_data, else through the verifier.
+ */
+static void create_entry(struct erofs_extractor *c, int dfd,
+			 const char *name, struct erofs_inode *inode,
+			 size_t idx, bool own_data)
+{
 	int ret, fd;
 
-	ret = erofs_inode_read(c->img, e->nid, &inode);
-	if (ret) {
-		report(c, c->img->problem, e->nid, "unreadable inode: %s",
-		       strerror(-ret));
-		return;
-	}
-	switch (inode.mode & S_IFMT) {
+	switch (inode->mode & S_IFMT) {
 	case S_IFDIR: {
 		struct stat st;
 
 		if (mkdirat(dfd, name, 0700) && errno != EEXIST) {
-			report(c, EROFS_PROB_EXTRACT, e->nid, "mkdir: %s",
+			report(c, EROFS_PROB_EXTRACT, inode->nid, "mkdir: %s",
 			       strerror(errno));
+			push_dir(c, -1, NULL, inode);
 			return;
 		}
 		/* an existing entry must be a real directory, not a link */
@@ -313,198 +297,324 @@ static void extract_entry(struct ext_ctx *c, int dfd, const struct ent *e,
 		    !S_ISDIR(st.st_mode)) {
 			if (!c->p->overwrite || make_room(c, dfd, name) ||
 			    mkdirat(dfd, name, 0700)) {
-				report(c, EROFS_PROB_EXTRACT, e->nid,
+				report(c, EROFS_PROB_EXTRACT, inode->nid,
 				       "cannot create a directory over an existing entry");
+				push_dir(c, -1, NULL, inode);
 				return;
 			}
 		}
 		fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 			    O_CLOEXEC);
-		if (fd < 0) {
-			report(c, EROFS_PROB_EXTRACT, e->nid, "open: %s",
+		if (fd < 0)
+			report(c, EROFS_PROB_EXTRACT, inode->nid, "open: %s",
 			       strerror(errno));
-			return;
-		}
-		extract_dir(c, fd, &inode, depth + 1);
-		set_meta(c, dfd, name, fd, &inode);
-		close(fd);
+		push_dir(c, fd, name, inode);
 		return;
 	}
-	case S_IFREG: {
-		const char *target = inode.nlink > 1 ? find_link(c, e->nid) :
-			NULL;
-
+	case S_IFREG:
 		ret = make_room(c, dfd, name);
 		if (ret) {
-			report(c, EROFS_PROB_EXTRACT, e->nid, "%s",
+			report(c, EROFS_PROB_EXTRACT, inode->nid, "%s",
 			       strerror(-ret));
-			return;
-		}
-		if (target) {
-			/* linkat with flags 0 never follows the old name */
-			if (linkat(c->rootfd, target, dfd, name, 0))
-				report(c, EROFS_PROB_EXTRACT, e->nid,
-				       "link to %s: %s", target,
-				       strerror(errno));
 			return;
 		}
 		fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL |
 			    O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0) {
-			report(c, EROFS_PROB_EXTRACT, e->nid, "create: %s",
+			report(c, EROFS_PROB_EXTRACT, inode->nid, "create: %s",
 			       strerror(errno));
 			return;
 		}
-		ret = write_file(c, fd, &inode);
-		if (ret)
-			report(c, ret == -EFSCORRUPTED || ret == -EOPNOTSUPP ?
-			       c->img->problem : EROFS_PROB_EXTRACT, e->nid,
-			       "writing data: %s", strerror(-ret));
-		set_meta(c, dfd, name, fd, &inode);
-		close(fd);
-		if (inode.nlink > 1)
-			remember_link(c, e->nid);
+		if (own_data) {
+			finish_file(c, dfd, name, fd, inode, idx,
+				    write_file(c, fd, inode));
+			return;
+		}
+		c->cur_name = strdup(name);
+		if (!c->cur_name) {
+			close(fd);
+			c->oom = -ENOMEM;
+			return;
+		}
+		c->cur_fd = fd;
+		c->cur_err = 0;
+		c->cur_idx = idx;
+		c->cur = *inode;
 		return;
-	}
 	case S_IFLNK: {
 		char *target;
 
-		if (!inode.size || inode.size >= 4096) {
-			report(c, EROFS_PROB_SYMLINK_SIZE, e->nid, "size %llu",
-			       (unsigned long long)inode.size);
+		if (!inode->size || inode->size >= 4096) {
+			report(c, EROFS_PROB_SYMLINK_SIZE, inode->nid,
+			       "size %llu", (unsigned long long)inode->size);
 			return;
 		}
-		target = calloc(1, inode.size + 1);
+		target = calloc(1, inode->size + 1);
 		if (!target) {
 			c->oom = -ENOMEM;
 			return;
 		}
-		ret = erofs_read_data(&inode, target, inode.size, 0);
+		ret = erofs_read_data(inode, target, inode->size, 0);
 		if (!ret)
 			ret = make_room(c, dfd, name);
 		if (!ret && symlinkat(target, dfd, name))
 			ret = -errno;
 		free(target);
 		if (ret) {
-			report(c, EROFS_PROB_EXTRACT, e->nid, "symlink: %s",
-			       strerror(-ret));
+			report(c, EROFS_PROB_EXTRACT, inode->nid,
+			       "symlink: %s", strerror(-ret));
 			return;
 		}
-		set_meta(c, dfd, name, -1, &inode);
+		set_meta(c, dfd, name, -1, inode);
 		return;
 	}
 	default: {
 		dev_t dev = 0;
 
-		if (S_ISCHR(inode.mode) || S_ISBLK(inode.mode))
-			dev = makedev(erofs_dev_major(inode.rdev),
-				      erofs_dev_minor(inode.rdev));
+		if (S_ISCHR(inode->mode) || S_ISBLK(inode->mode))
+			dev = makedev(erofs_dev_major(inode->rdev),
+				      erofs_dev_minor(inode->rdev));
 		ret = make_room(c, dfd, name);
-		if (!ret && mknodat(dfd, name, (inode.mode & S_IFMT) | 0600,
+		if (!ret && mknodat(dfd, name, (inode->mode & S_IFMT) | 0600,
 				    dev))
 			ret = -errno;
 		if (ret) {
-			report(c, EROFS_PROB_EXTRACT, e->nid, "mknod: %s",
+			report(c, EROFS_PROB_EXTRACT, inode->nid, "mknod: %s",
 			       strerror(-ret));
 			return;
 		}
-		set_meta(c, dfd, name, -1, &inode);
+		set_meta(c, dfd, name, -1, inode);
 		return;
 	}
 	}
 }
 
-struct collect {
-	struct ext_ctx *c;
-	struct ent *ents;
-	size_t n, cap;
-	erofs_nid_t dnid;
-};
-
-static int collect_cb(void *priv, const struct erofs_dir_entry *de)
+static int ext_dirent(void *priv, const struct erofs_walk_dir *d,
+		      const struct erofs_dir_entry *de)
 {
-	struct collect *col = priv;
-	struct ext_ctx *c = col->c;
-	struct ent *e;
+	struct erofs_extractor *c = priv;
+	struct ext_dir *dir = top(c);
 
-	if ((de->name_len == 1 && de->name[0] == '.') ||
+	c->walk = d->walk;
+	if (!dir || dir->fd < 0 ||
+	    (de->name_len == 1 && de->name[0] == '.') ||
 	    (de->name_len == 2 && !memcmp(de->name, "..", 2)))
 		return 0;
-	/* never let a name walk out of its directory */
+	/* never let a name walk out of its directory (the walk skips it) */
 	if (memchr(de->name, '/', de->name_len) ||
-	    memchr(de->name, '\0', de->name_len)) {
-		report(c, EROFS_PROB_DIR_BADNAME, col->dnid,
+	    memchr(de->name, '\0', de->name_len))
+		report(c, EROFS_PROB_DIR_BADNAME, d->inode->nid,
 		       "refusing to extract \"%.*s\"", (int)de->name_len,
 		       de->name);
-		return 0;
-	}
-	if (col->n == col->cap) {
-		size_t ncap = col->cap ? col->cap * 2 : 64;
-		struct ent *n = realloc(col->ents, ncap * sizeof(*n));
-
-		if (!n)
-			return c->oom = -ENOMEM;
-		col->ents = n;
-		col->cap = ncap;
-	}
-	e = &col->ents[col->n];
-	e->name = malloc(de->name_len + 1);
-	if (!e->name)
-		return c->oom = -ENOMEM;
-	memcpy(e->name, de->name, de->name_len);
-	e->name[de->name_len] = '\0';
-	e->len = de->name_len;
-	e->nid = de->nid;
-	col->n++;
 	return 0;
 }
 
-static void extract_dir(struct ext_ctx *c, int dfd, struct erofs_inode *dir,
-			unsigned int depth)
+static int ext_dir_read(void *priv, const struct erofs_walk_dir *d, int err)
 {
-	struct collect col = { .c = c, .dnid = dir->nid };
-	size_t i, saved = c->rellen;
-	struct nid_slot *slot;
-	int ret;
+	struct erofs_extractor *c = priv;
+	struct ext_dir *dir = top(c);
 
-	if (depth > c->p->max_depth) {
-		report(c, EROFS_PROB_DIR_DEPTH, dir->nid, "not extracted");
-		return;
-	}
-	slot = nid_get(c, dir->nid, true);
-	if (!slot)
-		return;
-	if (slot->dir_entered) {
-		report(c, EROFS_PROB_DIR_LOOP, dir->nid,
-		       "directory already extracted");
-		return;
-	}
-	slot->dir_entered = true;
-	ret = erofs_dir_iterate(dir, collect_cb, &col);
-	if (ret < 0 && ret != -ENOMEM)
-		report(c, c->img->problem, dir->nid, "%s", strerror(-ret));
-	for (i = 0; i < col.n && !c->oom; i++) {
-		if (rel_push(c, col.ents[i].name, col.ents[i].len))
-			break;
-		extract_entry(c, dfd, &col.ents[i], depth);
-		c->rellen = saved;
-		c->rel[saved] = '\0';
-	}
-	for (i = 0; i < col.n; i++)
-		free(col.ents[i].name);
-	free(col.ents);
+	c->walk = d->walk;
+	if (dir && dir->fd >= 0 && err < 0 && err != -ENOMEM)
+		report(c, c->img->problem, d->inode->nid, "%s",
+		       strerror(-err));
+	return c->oom;
 }
 
-int erofs_extract(struct erofs_image *img,
-		  const struct erofs_extract_params *p,
-		  struct erofs_check_stats *stats)
+/* the start: its directory is the target itself */
+static int ext_start(struct erofs_extractor *c, struct erofs_inode *inode)
 {
-	struct ext_ctx c = { .img = img, .p = p, .st = stats, .rootfd = -1 };
-	struct erofs_inode root;
-	char *real;
-	size_t i;
+	if (!S_ISDIR(inode->mode)) {
+		report(c, EROFS_PROB_EXTRACT, inode->nid,
+		       "start inode is not a directory");
+		return c->oom;
+	}
+	return push_dir(c, c->rootfd, NULL, inode);
+}
+
+static int ext_visit(void *priv, const struct erofs_walk_entry *e, size_t idx,
+		     struct erofs_inode *inode, int err)
+{
+	struct erofs_extractor *c = priv;
+	struct ext_dir *dir;
+
+	if (!e)
+		return ext_start(c, inode);
+	c->walk = e->walk;
+	dir = top(c);
+	if (!dir || dir->fd < 0) {
+		/* below a directory that could not be made: nothing */
+		if (dir && inode && S_ISDIR(inode->mode))
+			push_dir(c, -1, NULL, inode);
+		return c->oom;
+	}
+	if (err) {
+		report(c, c->img->problem, e->nid, "unreadable inode: %s",
+		       strerror(-err));
+		return c->oom;
+	}
+	if (c->p->max_depth && e->depth > c->p->max_depth &&
+	    S_ISDIR(inode->mode)) {
+		report(c, EROFS_PROB_DIR_DEPTH, e->nid, "not extracted");
+		return push_dir(c, -1, NULL, inode);
+	}
+	create_entry(c, dir->fd, e->name, inode, idx, c->own_data);
+	return c->oom;
+}
+
+/* a name of an inode already extracted */
+static int ext_again(void *priv, const struct erofs_walk_entry *e, size_t idx)
+{
+	struct erofs_extractor *c = priv;
+	struct ext_dir *dir = top(c);
+	struct erofs_inode inode;
 	int ret;
 
+	c->walk = e->walk;
+	if (!dir || dir->fd < 0)
+		return c->oom;
+	ret = erofs_inode_read(c->img, e->nid, &inode);
+	if (ret) {
+		report(c, c->img->problem, e->nid, "unreadable inode: %s",
+		       strerror(-ret));
+		return c->oom;
+	}
+	if (S_ISDIR(inode.mode)) {
+		int fd;
+
+		/*
+		 * A cycle or a directory hard link: the name becomes an empty
+		 * directory, which is not entered again.
+		 */
+		if (mkdirat(dir->fd, e->name, 0700) && errno != EEXIST) {
+			report(c, EROFS_PROB_EXTRACT, e->nid, "mkdir: %s",
+			       strerror(errno));
+			return c->oom;
+		}
+		fd = openat(dir->fd, e->name, O_RDONLY | O_DIRECTORY |
+			    O_NOFOLLOW | O_CLOEXEC);
+		report(c, EROFS_PROB_DIR_LOOP, e->nid,
+		       "directory already extracted");
+		if (fd >= 0) {
+			set_meta(c, dir->fd, e->name, fd, &inode);
+			close(fd);
+		}
+		return c->oom;
+	}
+	if (S_ISREG(inode.mode) && idx < c->written_cap && c->written[idx]) {
+		const char *target = erofs_walk_node_relpath(e->walk, idx);
+
+		ret = make_room(c, dir->fd, e->name);
+		if (ret)
+			report(c, EROFS_PROB_EXTRACT, e->nid, "%s",
+			       strerror(-ret));
+		/* linkat with flags 0 never follows the old name */
+		else if (linkat(c->rootfd, target, dir->fd, e->name, 0))
+			report(c, EROFS_PROB_EXTRACT, e->nid,
+			       "link to %s: %s", target, strerror(errno));
+		return c->oom;
+	}
+	/* a copy (the first one failed, or no file to link to) */
+	create_entry(c, dir->fd, e->name, &inode, idx, true);
+	return c->oom;
+}
+
+static int ext_leave(void *priv, const struct erofs_walk_dir *d)
+{
+	struct erofs_extractor *c = priv;
+	struct ext_dir *dir = top(c);
+
+	c->walk = d->walk;
+	if (!dir)
+		return c->oom;
+	/* metadata last: a read-only directory could not be filled */
+	if (dir->fd == c->rootfd) {
+		set_meta(c, c->rootfd, ".", c->rootfd, &dir->inode);
+	} else if (dir->fd >= 0) {
+		struct ext_dir *parent = &c->dirs[c->nr_dirs - 2];
+
+		set_meta(c, parent->fd, dir->name, dir->fd, &dir->inode);
+		close(dir->fd);
+	}
+	free(dir->name);
+	c->nr_dirs--;
+	return c->oom;
+}
+
+static const struct erofs_walk_ops ext_walk_ops = {
+	.dirent = ext_dirent,
+	.dir_read = ext_dir_read,
+	.visit = ext_visit,
+	.again = ext_again,
+	.leave = ext_leave,
+};
+
+/* ---- file data from the check's decoding (erofs/verify.h) ---- */
+static int ext_file_begin(void *priv, const struct erofs_verify_file *f)
+{
+	struct erofs_extractor *c = priv;
+
+	return c->cur_name && c->cur.nid == f->inode->nid ? 0 :
+		EROFS_VERIFY_NO_DATA;
+}
+
+static int ext_file_data(void *priv, const struct erofs_verify_file *f,
+			 uint64_t off, const void *buf, size_t len)
+{
+	struct erofs_extractor *c = priv;
+	size_t done = 0;
+
+	/* holes stay holes: the file is sparse where the image is */
+	if (!buf || c->cur_err)
+		return 0;
+	while (done < len) {
+		ssize_t w = pwrite(c->cur_fd, (const char *)buf + done,
+				   len - done, off + done);
+
+		if (w < 0) {
+			/* reported at the end; the rest is not written */
+			c->cur_err = -errno;
+			return 0;
+		}
+		done += w;
+	}
+	return 0;
+}
+
+static int ext_file_end(void *priv, const struct erofs_verify_file *f,
+			int err)
+{
+	struct erofs_extractor *c = priv;
+	struct ext_dir *dir = top(c);
+
+	if (!c->cur_name || c->cur.nid != f->inode->nid)
+		return c->oom;
+	/* a decoding error is the image's, a write error the target's */
+	finish_file(c, dir->fd, c->cur_name, c->cur_fd, &c->cur, c->cur_idx,
+		    err ? err : c->cur_err);
+	free(c->cur_name);
+	c->cur_name = NULL;
+	c->cur_fd = -1;
+	return c->oom;
+}
+
+static const struct erofs_verifier_ops ext_verifier_ops = {
+	.name = "extract",
+	.file_begin = ext_file_begin,
+	.file_data = ext_file_data,
+	.file_end = ext_file_end,
+};
+
+/* ---- the API ---- */
+int erofs_extractor_new(struct erofs_extractor **out, struct erofs_image *img,
+			const struct erofs_extract_params *p,
+			struct erofs_check_stats *stats)
+{
+	struct erofs_extractor *c;
+	char *real;
+	int ret;
+
+	*out = NULL;
 	memset(stats, 0, sizeof(*stats));
 	if (mkdir(p->dir, 0755) && errno != EEXIST)
 		return -errno;
@@ -516,37 +626,101 @@ int erofs_extract(struct erofs_image *img,
 		return -EPERM;
 	}
 	free(real);
-	c.rootfd = open(p->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (c.rootfd < 0)
-		return -errno;
-	c.rel = calloc(1, c.relcap = 256);
-	c.buf = malloc(COPY_CHUNK);
-	if (!c.rel || !c.buf) {
-		ret = -ENOMEM;
-		goto out;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->img = img;
+	c->p = p;
+	c->st = stats;
+	c->cur_fd = -1;
+	c->rootfd = open(p->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (c->rootfd < 0) {
+		ret = -errno;
+		free(c);
+		return ret;
 	}
+	c->buf = malloc(COPY_CHUNK);
+	if (!c->buf) {
+		erofs_extractor_free(c);
+		return -ENOMEM;
+	}
+	*out = c;
+	return 0;
+}
+
+void erofs_extractor_free(struct erofs_extractor *c)
+{
+	size_t i;
+
+	if (!c)
+		return;
+	/* directories left open by a walk that stopped */
+	for (i = 0; i < c->nr_dirs; i++) {
+		if (c->dirs[i].fd >= 0 && c->dirs[i].fd != c->rootfd)
+			close(c->dirs[i].fd);
+		free(c->dirs[i].name);
+	}
+	if (c->cur_fd >= 0)
+		close(c->cur_fd);
+	free(c->cur_name);
+	free(c->dirs);
+	free(c->written);
+	free(c->abs);
+	free(c->buf);
+	close(c->rootfd);
+	free(c);
+}
+
+int erofs_extractor_check(struct erofs_extractor *c,
+			  const struct erofs_check_params *chk,
+			  struct erofs_check_stats *stats)
+{
+	struct erofs_check_params p = *chk;
+	struct erofs_verifier *v;
+	int ret;
+
+	/* the check's verifiers, then the extractor's data sink */
+	v = calloc(chk->nr_verifiers + 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	if (chk->nr_verifiers)
+		memcpy(v, chk->verifiers, chk->nr_verifiers * sizeof(*v));
+	v[chk->nr_verifiers] = (struct erofs_verifier){ &ext_verifier_ops, c };
+	p.verifiers = v;
+	p.nr_verifiers = chk->nr_verifiers + 1;
+	p.walk_ops = &ext_walk_ops;
+	p.walk_priv = c;
+	ret = erofs_check_image(c->img, &p, stats);
+	free(v);
+	return ret ? ret : c->oom;
+}
+
+int erofs_extract(struct erofs_image *img,
+		  const struct erofs_extract_params *p,
+		  struct erofs_check_stats *stats)
+{
+	struct erofs_extractor *c;
+	struct erofs_inode root;
+	struct erofs_walk w;
+	int ret;
+
+	ret = erofs_extractor_new(&c, img, p, stats);
+	if (ret)
+		return ret;
+	c->own_data = true;
 	if (p->start_path)
 		ret = erofs_path_lookup(img, p->start_path, &root);
 	else
 		ret = erofs_inode_read(img, p->has_start_nid ? p->start_nid :
 				       img->root_nid, &root);
-	if (ret)
-		goto out;
-	if (S_ISDIR(root.mode)) {
-		extract_dir(&c, c.rootfd, &root, 0);
-		set_meta(&c, c.rootfd, ".", c.rootfd, &root);
-	} else {
-		report(&c, EROFS_PROB_EXTRACT, root.nid,
-		       "start inode is not a directory");
+	if (!ret) {
+		erofs_walk_init(&w, img, &ext_walk_ops, c);
+		ret = erofs_walk_run(&w, &root, "/", false, 0);
+		erofs_walk_release(&w);
+		c->walk = NULL;
 	}
-	ret = c.oom;
-out:
-	for (i = 0; i < c.slots_cap; i++)
-		free(c.slots[i].relpath);
-	free(c.slots);
-	free(c.rel);
-	free(c.abs);
-	free(c.buf);
-	close(c.rootfd);
+	if (!ret)
+		ret = c->oom;
+	erofs_extractor_free(c);
 	return ret;
 }

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
 /*
- * ishare.c - fingerprint values and the streaming SHA-256 behind them.
- * libcrypto's EVP interface picks the SHA-NI code path on CPUs that have it.
+ * ishare.c - fingerprint values (their key, their entry in an inode,
+ * their form) and the streaming SHA-256 behind them.  libcrypto's EVP
+ * interface picks the SHA-NI code path on CPUs that have it.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "config.h"
 #include "erofs/ishare.h"
+#include "erofs/reader.h"
 #ifdef HAVE_LIBCRYPTO
 #include <openssl/evp.h>
 #endif
@@ -97,4 +100,116 @@ int erofs_ishare_value_decode(const void *value, size_t len,
 	memcpy(digest, (const uint8_t *)value + EROFS_ISHARE_VALUE_PREFIX_LEN,
 	       EROFS_ISHARE_DIGEST_LEN);
 	return 0;
+}
+
+int erofs_ishare_prefix_id(const struct erofs_image *img)
+{
+	if (!(img->feature_compat & EROFS_FEATURE_COMPAT_ISHARE_XATTRS))
+		return -1;
+	if (img->ishare_prefix_id >= img->xattr_prefix_count)
+		return -1;
+	return img->ishare_prefix_id;
+}
+
+char *erofs_ishare_key_name(const struct erofs_image *img)
+{
+	const struct erofs_xattr_prefix *p;
+	const char *base;
+	size_t blen;
+	char *name;
+	int id = erofs_ishare_prefix_id(img);
+
+	if (id < 0 || !img->prefixes)
+		return NULL;
+	p = &img->prefixes[id];
+	base = erofs_xattr_short_prefix(p->base_index);
+	blen = base ? strlen(base) : 0;
+	name = malloc(blen + p->infix_len + 1);
+	if (!name)
+		return ERR_PTR(-ENOMEM);
+	if (blen)
+		memcpy(name, base, blen);
+	memcpy(name + blen, p->infix, p->infix_len);
+	name[blen + p->infix_len] = '\0';
+	return name;
+}
+
+const char *erofs_ishare_readpath_name(enum erofs_ishare_readpath rp)
+{
+	return rp == EROFS_ISHARE_READ_COMPRESSED ? "compressed" : "plain";
+}
+
+enum erofs_ishare_readpath erofs_ishare_inode_readpath(
+					const struct erofs_inode *inode)
+{
+	return erofs_inode_is_compressed(inode) ? EROFS_ISHARE_READ_COMPRESSED :
+						  EROFS_ISHARE_READ_PLAIN;
+}
+
+void erofs_ishare_value_hex(const void *value, size_t len,
+			    char out[EROFS_ISHARE_HEX_MAX])
+{
+	uint8_t digest[EROFS_ISHARE_DIGEST_LEN];
+	unsigned int i;
+
+	if (!value) {
+		strcpy(out, "-");
+		return;
+	}
+	if (erofs_ishare_value_decode(value, len, digest)) {
+		snprintf(out, EROFS_ISHARE_HEX_MAX, "malformed(%zu bytes)", len);
+		return;
+	}
+	for (i = 0; i < EROFS_ISHARE_DIGEST_LEN; i++)
+		snprintf(out + 2 * i, 3, "%02x", digest[i]);
+}
+
+struct find_ctx {
+	unsigned int index;
+	size_t name_len;	/* full prefix length: the suffix is empty */
+	uint8_t *value;
+	size_t len;
+	bool found;
+};
+
+static int find_cb(void *priv, const struct erofs_xattr_info *x)
+{
+	struct find_ctx *fc = priv;
+
+	if (fc->found || !x->known || x->index != fc->index ||
+	    x->name_len != fc->name_len)
+		return 0;
+	fc->value = malloc(x->value_size ? x->value_size : 1);
+	if (!fc->value)
+		return -ENOMEM;
+	memcpy(fc->value, x->value, x->value_size);
+	fc->len = x->value_size;
+	fc->found = true;
+	return 0;
+}
+
+int erofs_ishare_find_value(struct erofs_inode *inode, unsigned int prefix_id,
+			    uint8_t **value, size_t *len)
+{
+	struct erofs_image *img = inode->img;
+	struct find_ctx fc = {
+		.index = EROFS_XATTR_LONG_PREFIX | prefix_id,
+	};
+	int ret;
+
+	*value = NULL;
+	*len = 0;
+	if (prefix_id >= img->xattr_prefix_count || !inode->xattr_isize)
+		return 0;
+	fc.name_len = erofs_xattr_prefix_len(&img->prefixes[prefix_id]);
+	ret = erofs_xattr_iterate(inode, find_cb, &fc, NULL);
+	if (ret) {
+		free(fc.value);
+		return ret;
+	}
+	if (!fc.found)
+		return 0;
+	*value = fc.value;
+	*len = fc.len;
+	return 1;
 }

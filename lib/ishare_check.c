@@ -1,234 +1,143 @@
 // SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
 /*
- * ishare_check.c - fsck's side of page cache sharing: find each regular
- * file's fingerprint entry and prove it equals the SHA-256 of the decoded
- * contents.  The kernel trusts these values blindly (it computes nothing),
+ * ishare_check.c - fsck's side of page cache sharing, a verifier of the
+ * check engine (erofs/verify.h): find each regular file's fingerprint
+ * entry and prove it equals the SHA-256 of the contents the engine
+ * decodes.  The kernel trusts these values blindly (it computes nothing),
  * so a wrong value makes two different files share one page cache; that
  * is why a mismatch is an error, not a warning.
  */
 #include "config.h"
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "erofs/ishare_report.h"
-#include "ishare_internal.h"
+#include "erofs/ishare.h"
+#include "erofs/ishare_check.h"
 
-/* read size per erofs_read_data() call: large enough to amortise the
- * per-call extent mapping, small enough to stay cheap on the heap */
-#define ISHARE_READ_CHUNK	(128 * 1024)
-
-int erofs_ishare_prefix_id(const struct erofs_image *img)
-{
-	if (!(img->feature_compat & EROFS_FEATURE_COMPAT_ISHARE_XATTRS))
-		return -1;
-	if (img->ishare_prefix_id >= img->xattr_prefix_count)
-		return -1;
-	return img->ishare_prefix_id;
-}
-
-char *erofs_ishare_key_name(const struct erofs_image *img)
-{
-	const struct erofs_xattr_prefix *p;
-	const char *base;
-	size_t blen;
-	char *name;
-	int id = erofs_ishare_prefix_id(img);
-
-	if (id < 0 || !img->prefixes)
-		return NULL;
-	p = &img->prefixes[id];
-	base = erofs_xattr_short_prefix(p->base_index);
-	blen = base ? strlen(base) : 0;
-	name = malloc(blen + p->infix_len + 1);
-	if (!name)
-		return ERR_PTR(-ENOMEM);
-	if (blen)
-		memcpy(name, base, blen);
-	memcpy(name + blen, p->infix, p->infix_len);
-	name[blen + p->infix_len] = '\0';
-	return name;
-}
-
-const char *erofs_ishare_readpath_name(enum erofs_ishare_readpath rp)
-{
-	return rp == EROFS_ISHARE_READ_COMPRESSED ? "compressed" : "plain";
-}
-
-enum erofs_ishare_readpath erofs_ishare_inode_readpath(
-					const struct erofs_inode *inode)
-{
-	return erofs_inode_is_compressed(inode) ? EROFS_ISHARE_READ_COMPRESSED :
-						  EROFS_ISHARE_READ_PLAIN;
-}
-
-void erofs_ishare_value_hex(const void *value, size_t len,
-			    char out[EROFS_ISHARE_HEX_MAX])
-{
-	uint8_t digest[EROFS_ISHARE_DIGEST_LEN];
-	unsigned int i;
-
-	if (!value) {
-		strcpy(out, "-");
-		return;
-	}
-	if (erofs_ishare_value_decode(value, len, digest)) {
-		snprintf(out, EROFS_ISHARE_HEX_MAX, "malformed(%zu bytes)", len);
-		return;
-	}
-	for (i = 0; i < EROFS_ISHARE_DIGEST_LEN; i++)
-		snprintf(out + 2 * i, 3, "%02x", digest[i]);
-}
-
-struct find_ctx {
-	unsigned int index;
-	size_t name_len;	/* full prefix length: the suffix is empty */
-	uint8_t *value;
-	size_t len;
-	bool found;
+/* what file_begin found in the file's xattrs, reported by file_end */
+enum fp_state {
+	FP_HASH,		/* a well-formed value: compare with the data */
+	FP_XATTR_ERR,		/* the xattrs could not be read */
+	FP_EMPTY_WITH,		/* an empty file that carries one */
+	FP_EMPTY,		/* an empty file without one: fine */
+	FP_MISSING,
+	FP_MALFORMED,
 };
 
-static int find_cb(void *priv, const struct erofs_xattr_info *x)
+struct erofs_ishare_verifier {
+	struct erofs_image *img;
+	unsigned int prefix_id;
+	struct erofs_sha256 *h;		/* NULL without libcrypto */
+	/* the file being verified */
+	enum fp_state state;
+	int err;			/* FP_XATTR_ERR, or a hash failure */
+	size_t value_len;		/* FP_MALFORMED */
+	uint8_t stored[EROFS_ISHARE_DIGEST_LEN];
+};
+
+int erofs_ishare_check_super(struct erofs_image *img)
 {
-	struct find_ctx *fc = priv;
-
-	if (fc->found || !x->known || x->index != fc->index ||
-	    x->name_len != fc->name_len)
-		return 0;
-	fc->value = malloc(x->value_size ? x->value_size : 1);
-	if (!fc->value)
-		return -ENOMEM;
-	memcpy(fc->value, x->value, x->value_size);
-	fc->len = x->value_size;
-	fc->found = true;
-	return 0;
-}
-
-int erofs_ishare_find_value(struct erofs_inode *inode, unsigned int prefix_id,
-			    uint8_t **value, size_t *len)
-{
-	struct erofs_image *img = inode->img;
-	struct find_ctx fc = {
-		.index = EROFS_XATTR_LONG_PREFIX | prefix_id,
-	};
-	int ret;
-
-	*value = NULL;
-	*len = 0;
-	if (prefix_id >= img->xattr_prefix_count || !inode->xattr_isize)
-		return 0;
-	fc.name_len = erofs_xattr_prefix_len(&img->prefixes[prefix_id]);
-	ret = erofs_xattr_iterate(inode, find_cb, &fc, NULL);
-	if (ret) {
-		free(fc.value);
-		return ret;
-	}
-	if (!fc.found)
-		return 0;
-	*value = fc.value;
-	*len = fc.len;
-	return 1;
-}
-
-int erofs_ishare_digest_inode(struct erofs_inode *inode,
-			      uint8_t digest[EROFS_ISHARE_DIGEST_LEN])
-{
-	struct erofs_sha256 *h;
-	uint64_t off = 0;
-	void *buf;
-	int ret = 0;
-
+	if (!(img->feature_compat & EROFS_FEATURE_COMPAT_ISHARE_XATTRS))
+		return -ENODATA;
+	if (img->ishare_prefix_id >= img->xattr_prefix_count)
+		return -EFSCORRUPTED;
 #ifndef HAVE_LIBCRYPTO
 	return -EOPNOTSUPP;
 #endif
-	h = erofs_sha256_new();
-	if (!h)
-		return -ENOMEM;
-	buf = malloc(ISHARE_READ_CHUNK);
-	if (!buf) {
-		ret = -ENOMEM;
-		goto out_hash;
-	}
-	while (off < inode->size) {
-		size_t n = EROFS_MIN((uint64_t)ISHARE_READ_CHUNK,
-				     inode->size - off);
-
-		ret = erofs_read_data(inode, buf, n, off);
-		if (ret)
-			goto out_buf;
-		ret = erofs_sha256_update(h, buf, n);
-		if (ret)
-			goto out_buf;
-		off += n;
-	}
-	ret = erofs_sha256_final(h, digest);
-out_buf:
-	free(buf);
-out_hash:
-	erofs_sha256_free(h);
-	return ret;
+	return 0;
 }
 
-struct check_ctx {
-	struct erofs_ishare_check_stats *st;
-	erofs_ishare_issue_cb cb;
-	void *priv;
-	unsigned int prefix_id;
-};
-
-static const char *const issue_titles[] = {
-	[EROFS_ISHARE_MISSING] = "missing fingerprint",
-	[EROFS_ISHARE_MALFORMED] = "malformed fingerprint",
-	[EROFS_ISHARE_MISMATCH] = "fingerprint mismatch",
-	[EROFS_ISHARE_UNREADABLE] = "cannot verify fingerprint",
-	[EROFS_ISHARE_UNSUPPORTED] = "cannot verify fingerprint",
-	[EROFS_ISHARE_EMPTY_FILE] = "empty file carries a fingerprint",
-};
-
-static void report(struct check_ctx *cc, enum erofs_ishare_issue_kind kind,
-		   const char *path, const struct erofs_inode *inode,
-		   erofs_nid_t nid, int err, const char *fmt, ...)
-	EROFS_PRINTF(7, 8);
-
-static void report(struct check_ctx *cc, enum erofs_ishare_issue_kind kind,
-		   const char *path, const struct erofs_inode *inode,
-		   erofs_nid_t nid, int err, const char *fmt, ...)
+static int fp_begin(void *priv, struct erofs_image *img, bool whole,
+		    const struct erofs_verify_sink *sink)
 {
-	struct erofs_ishare_issue is = {
-		.kind = kind,
-		/* an unverifiable file is not proof of corruption (and an
-		 * unreadable one is reported by the structural check) */
-		.error = kind == EROFS_ISHARE_MISSING ||
-			 kind == EROFS_ISHARE_MALFORMED ||
-			 kind == EROFS_ISHARE_MISMATCH,
-		.path = path,
-		.nid = inode ? inode->nid : nid,
-		.size = inode ? inode->size : 0,
-		.err = err,
-	};
-	char detail[224], msg[288];
-	va_list ap;
+	struct erofs_ishare_verifier *v = priv;
+	int r = erofs_ishare_check_super(img);
 
-	switch (kind) {
-	case EROFS_ISHARE_MISSING:	cc->st->missing++; break;
-	case EROFS_ISHARE_MALFORMED:	cc->st->malformed++; break;
-	case EROFS_ISHARE_MISMATCH:	cc->st->mismatch++; break;
-	case EROFS_ISHARE_UNREADABLE:	cc->st->unreadable++; break;
-	case EROFS_ISHARE_UNSUPPORTED:	cc->st->unsupported++; break;
-	case EROFS_ISHARE_EMPTY_FILE:	cc->st->warnings++; break;
+	/* the image-wide rows belong to a check of the whole image */
+	if (whole && r == -ENODATA)
+		sink->report(sink, EROFS_PROB_ISHARE_ABSENT,
+			     "compat ISHARE_XATTRS not set");
+	else if (whole && r == -EFSCORRUPTED)
+		sink->report(sink, EROFS_PROB_SB_ISHARE_PREFIX,
+			     "id %u, %u long prefixes", img->ishare_prefix_id,
+			     img->xattr_prefix_count);
+	else if (whole && r)
+		sink->report(sink, EROFS_PROB_ISHARE_UNVERIFIED,
+			     "built without SHA-256 support");
+	v->img = img;
+	/* without a usable key there is nothing to compare the files with */
+	if (erofs_ishare_prefix_id(img) < 0)
+		return EROFS_VERIFY_NO_DATA;
+	v->prefix_id = img->ishare_prefix_id;
+	return 0;
+}
+
+static int fp_file_begin(void *priv, const struct erofs_verify_file *f)
+{
+	struct erofs_ishare_verifier *v = priv;
+	struct erofs_inode *inode = f->inode;
+	uint8_t *value;
+	size_t len;
+	int ret;
+
+	v->err = 0;
+	ret = erofs_ishare_find_value(inode, v->prefix_id, &value, &len);
+	if (ret < 0) {
+		if (ret == -ENOMEM)
+			return ret;
+		v->state = FP_XATTR_ERR;
+		v->err = ret;
+		return EROFS_VERIFY_NO_DATA;
 	}
-	if (is.error)
-		cc->st->errors++;
-	if (!cc->cb)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
-	va_end(ap);
-	snprintf(msg, sizeof(msg), "%s: %s", issue_titles[kind], detail);
-	is.title = issue_titles[kind];
-	is.detail = detail;
-	is.message = msg;
-	cc->cb(cc->priv, &is);
+	if (!inode->size) {
+		v->state = ret ? FP_EMPTY_WITH : FP_EMPTY;
+		free(value);
+		return EROFS_VERIFY_NO_DATA;
+	}
+	if (!ret) {
+		v->state = FP_MISSING;
+		return EROFS_VERIFY_NO_DATA;
+	}
+	ret = erofs_ishare_value_decode(value, len, v->stored);
+	free(value);
+	if (ret) {
+		v->state = FP_MALFORMED;
+		v->value_len = len;
+		return EROFS_VERIFY_NO_DATA;
+	}
+	v->state = FP_HASH;
+	if (!v->h) {
+#ifdef HAVE_LIBCRYPTO
+		v->h = erofs_sha256_new();
+		if (!v->h)
+			return -ENOMEM;
+#else
+		v->err = -EOPNOTSUPP;
+		return EROFS_VERIFY_NO_DATA;
+#endif
+	}
+	return 0;
+}
+
+static int fp_file_data(void *priv, const struct erofs_verify_file *f,
+			uint64_t off, const void *buf, size_t len)
+{
+	static const uint8_t zeros[4096];
+	struct erofs_ishare_verifier *v = priv;
+
+	if (buf) {
+		if (!v->err)
+			v->err = erofs_sha256_update(v->h, buf, len);
+		return 0;
+	}
+	/* a hole hashes as the zeros it reads as */
+	while (len && !v->err) {
+		size_t n = EROFS_MIN(len, sizeof(zeros));
+
+		v->err = erofs_sha256_update(v->h, zeros, n);
+		len -= n;
+	}
+	return 0;
 }
 
 static void hex_digest(const uint8_t *d, char out[EROFS_ISHARE_HEX_MAX])
@@ -252,145 +161,95 @@ static const char *key_of(const struct erofs_image *img, char *buf,
 	return buf;
 }
 
-static int check_one(struct check_ctx *cc, struct erofs_image *img,
-		     const char *path, struct erofs_inode *inode)
+static int fp_file_end(void *priv, const struct erofs_verify_file *f,
+		       int err)
 {
-	uint8_t stored[EROFS_ISHARE_DIGEST_LEN], computed[EROFS_ISHARE_DIGEST_LEN];
+	struct erofs_ishare_verifier *v = priv;
+	const struct erofs_verify_sink *s = f->sink;
+	uint8_t computed[EROFS_ISHARE_DIGEST_LEN];
 	char hs[EROFS_ISHARE_HEX_MAX], hc[EROFS_ISHARE_HEX_MAX], kb[272];
-	uint8_t *value;
-	size_t len;
-	int ret;
 
-	cc->st->files++;
-	ret = erofs_ishare_find_value(inode, cc->prefix_id, &value, &len);
-	if (ret < 0) {
-		if (ret == -ENOMEM)
-			return ret;
-		report(cc, EROFS_ISHARE_UNREADABLE, path, inode, 0, ret,
-		       "reading extended attributes: %s", strerror(-ret));
+	switch (v->state) {
+	case FP_XATTR_ERR:
+		/* an unverifiable file is not proof of corruption (and an
+		 * unreadable one is reported by the structural check) */
+		s->report(s, EROFS_PROB_ISHARE_UNVERIFIED,
+			  "reading extended attributes: %s", strerror(-v->err));
 		return 0;
-	}
-	if (!inode->size) {
-		if (ret)
-			report(cc, EROFS_ISHARE_EMPTY_FILE, path, inode, 0, 0,
-			       "%s", key_of(img, kb, sizeof(kb)));
-		free(value);
+	case FP_EMPTY_WITH:
+		s->report(s, EROFS_PROB_ISHARE_EMPTY, "%s",
+			  key_of(v->img, kb, sizeof(kb)));
 		return 0;
-	}
-	if (!ret) {
-		report(cc, EROFS_ISHARE_MISSING, path, inode, 0, 0,
-		       "no %s on a %llu-byte file", key_of(img, kb, sizeof(kb)),
-		       (unsigned long long)inode->size);
+	case FP_EMPTY:
 		return 0;
-	}
-	ret = erofs_ishare_value_decode(value, len, stored);
-	free(value);
-	if (ret) {
-		if (len != EROFS_ISHARE_VALUE_LEN)
-			report(cc, EROFS_ISHARE_MALFORMED, path, inode, 0, 0,
-			       "%zu bytes, expected %u (\"%s\" + %u-byte digest)",
-			       len, EROFS_ISHARE_VALUE_LEN,
-			       EROFS_ISHARE_VALUE_PREFIX,
-			       EROFS_ISHARE_DIGEST_LEN);
+	case FP_MISSING:
+		s->report(s, EROFS_PROB_ISHARE_MISSING,
+			  "no %s on a %llu-byte file",
+			  key_of(v->img, kb, sizeof(kb)),
+			  (unsigned long long)f->inode->size);
+		return 0;
+	case FP_MALFORMED:
+		if (v->value_len != EROFS_ISHARE_VALUE_LEN)
+			s->report(s, EROFS_PROB_ISHARE_MALFORMED,
+				  "%zu bytes, expected %u (\"%s\" + %u-byte digest)",
+				  v->value_len, EROFS_ISHARE_VALUE_LEN,
+				  EROFS_ISHARE_VALUE_PREFIX,
+				  EROFS_ISHARE_DIGEST_LEN);
 		else
-			report(cc, EROFS_ISHARE_MALFORMED, path, inode, 0, 0,
-			       "value does not start with \"%s\"",
-			       EROFS_ISHARE_VALUE_PREFIX);
+			s->report(s, EROFS_PROB_ISHARE_MALFORMED,
+				  "value does not start with \"%s\"",
+				  EROFS_ISHARE_VALUE_PREFIX);
+		return 0;
+	case FP_HASH:
+		break;
+	}
+	if (!err)
+		err = v->err;
+	if (!err)
+		err = erofs_sha256_final(v->h, computed);
+	else if (v->h)
+		erofs_sha256_reset(v->h);	/* ready for the next file */
+	if (err == -ENOMEM)
+		return err;
+	if (err == -EOPNOTSUPP) {
+		s->report(s, EROFS_PROB_ISHARE_UNVERIFIED,
+			  "%s data cannot be decoded by this reader",
+			  erofs_ishare_readpath_name(
+				erofs_ishare_inode_readpath(f->inode)));
 		return 0;
 	}
-	ret = erofs_ishare_digest_inode(inode, computed);
-	if (ret == -ENOMEM)
-		return ret;
-	if (ret == -EOPNOTSUPP) {
-		report(cc, EROFS_ISHARE_UNSUPPORTED, path, inode, 0, ret,
-		       "%s data cannot be decoded by this reader",
-		       erofs_ishare_readpath_name(
-				erofs_ishare_inode_readpath(inode)));
+	if (err) {
+		s->report(s, EROFS_PROB_ISHARE_UNVERIFIED,
+			  "reading file data: %s", strerror(-err));
 		return 0;
 	}
-	if (ret) {
-		report(cc, EROFS_ISHARE_UNREADABLE, path, inode, 0, ret,
-		       "reading file data: %s", strerror(-ret));
-		return 0;
-	}
-	if (memcmp(stored, computed, sizeof(stored))) {
-		hex_digest(stored, hs);
+	if (memcmp(v->stored, computed, sizeof(computed))) {
+		hex_digest(v->stored, hs);
 		hex_digest(computed, hc);
-		report(cc, EROFS_ISHARE_MISMATCH, path, inode, 0, 0,
-		       "stored sha256:%s, contents hash to sha256:%s", hs, hc);
-		return 0;
+		s->report(s, EROFS_PROB_ISHARE_MISMATCH,
+			  "stored sha256:%s, contents hash to sha256:%s",
+			  hs, hc);
 	}
-	cc->st->verified++;
 	return 0;
 }
 
-static int check_file(struct erofs_ishare_walk *w, const char *path,
-		      struct erofs_inode *inode)
+const struct erofs_verifier_ops erofs_ishare_verifier_ops = {
+	.name = "ishare",
+	.begin = fp_begin,
+	.file_begin = fp_file_begin,
+	.file_data = fp_file_data,
+	.file_end = fp_file_end,
+};
+
+struct erofs_ishare_verifier *erofs_ishare_verifier_new(void)
 {
-	return check_one(w->priv, w->img, path, inode);
+	return calloc(1, sizeof(struct erofs_ishare_verifier));
 }
 
-static int check_error(struct erofs_ishare_walk *w, const char *path,
-		       erofs_nid_t nid, int err)
+void erofs_ishare_verifier_free(struct erofs_ishare_verifier *v)
 {
-	struct check_ctx *cc = w->priv;
-
-	report(cc, EROFS_ISHARE_UNREADABLE, path, NULL, nid, err,
-	       "reading inode or directory (nid %llu): %s",
-	       (unsigned long long)nid, strerror(-err));
-	return 0;
-}
-
-int erofs_ishare_check_super(struct erofs_image *img)
-{
-	if (!(img->feature_compat & EROFS_FEATURE_COMPAT_ISHARE_XATTRS))
-		return -ENODATA;
-	if (img->ishare_prefix_id >= img->xattr_prefix_count)
-		return -EFSCORRUPTED;
-#ifndef HAVE_LIBCRYPTO
-	return -EOPNOTSUPP;
-#endif
-	return 0;
-}
-
-int erofs_ishare_check_inode(struct erofs_image *img, struct erofs_inode *inode,
-			     const char *path, erofs_ishare_issue_cb cb,
-			     void *priv, struct erofs_ishare_check_stats *st)
-{
-	struct check_ctx cc = { .st = st, .cb = cb, .priv = priv };
-
-	if (erofs_ishare_prefix_id(img) < 0)
-		return -ENODATA;
-	cc.prefix_id = img->ishare_prefix_id;
-	return check_one(&cc, img, path, inode);
-}
-
-int erofs_ishare_check(struct erofs_image *img, erofs_ishare_issue_cb cb,
-		       void *priv, struct erofs_ishare_check_stats *st)
-{
-	struct check_ctx cc = { .st = st, .cb = cb, .priv = priv };
-	struct erofs_ishare_walk w = {
-		.img = img,
-		.priv = &cc,
-		.file = check_file,
-		.error = check_error,
-	};
-	int ret;
-
-	memset(st, 0, sizeof(*st));
-	ret = erofs_ishare_check_super(img);
-	if (ret == -ENODATA)
-		erofs_err(img->log,
-			  "image has no page cache sharing fingerprints (compat ISHARE_XATTRS not set)");
-	else if (ret == -EFSCORRUPTED)
-		erofs_err(img->log,
-			  "superblock: ishare_xattr_prefix_id %u is out of range (%u long xattr prefixes)",
-			  img->ishare_prefix_id, img->xattr_prefix_count);
-	else if (ret)
-		erofs_err(img->log,
-			  "built without libcrypto: cannot compute SHA-256");
-	if (ret)
-		return ret;
-	cc.prefix_id = img->ishare_prefix_id;
-	return erofs_ishare_walk(&w);
+	if (!v)
+		return;
+	erofs_sha256_free(v->h);
+	free(v);
 }

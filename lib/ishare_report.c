@@ -11,8 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include "erofs/array.h"
 #include "erofs/ishare_report.h"
-#include "ishare_internal.h"
+#include "erofs/walk.h"
 
 /* ---------------------------------------------------------------- lists */
 
@@ -58,16 +60,8 @@ int erofs_ishare_list_add(struct erofs_ishare_list *list, const char *path,
 {
 	struct erofs_ishare_file *f;
 
-	if (list->nr == list->cap) {
-		size_t ncap = list->cap ? list->cap * 2 : 64;
-		struct erofs_ishare_file *n;
-
-		n = realloc(list->files, ncap * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		list->files = n;
-		list->cap = ncap;
-	}
+	if (erofs_array_reserve(&list->files, &list->cap, list->nr + 1))
+		return -ENOMEM;
 	f = &list->files[list->nr];
 	memset(f, 0, sizeof(*f));
 	f->path = strdup(path);
@@ -89,19 +83,31 @@ int erofs_ishare_list_add(struct erofs_ishare_list *list, const char *path,
 	return 0;
 }
 
-static int collect_file(struct erofs_ishare_walk *w, const char *path,
-			struct erofs_inode *inode)
+struct collect_ctx {
+	struct erofs_walk walk;
+	struct erofs_ishare_list *list;
+};
+
+/* regular files only, each inode once (walk.h) */
+static int collect_visit(void *priv, const struct erofs_walk_entry *e,
+			 size_t idx, struct erofs_inode *inode, int err)
 {
-	struct erofs_ishare_list *list = w->priv;
+	struct collect_ctx *cc = priv;
+	struct erofs_ishare_list *list = cc->list;
+	const char *path = erofs_walk_path(&cc->walk);
 	uint8_t *value = NULL;
 	size_t len = 0;
 	int ret;
 
+	if (err)
+		return err;
+	if (!S_ISREG(inode->mode))
+		return 0;
 	if (list->prefix_id >= 0) {
 		ret = erofs_ishare_find_value(inode, list->prefix_id, &value,
 					      &len);
 		if (ret < 0) {
-			erofs_err(w->img->log,
+			erofs_err(inode->img->log,
 				  "%s (nid %llu): cannot read extended attributes",
 				  path, (unsigned long long)inode->nid);
 			return ret;
@@ -114,15 +120,25 @@ static int collect_file(struct erofs_ishare_walk *w, const char *path,
 	return ret;
 }
 
+/* a listing with a directory left out would be a wrong report */
+static int collect_dir_read(void *priv, const struct erofs_walk_dir *d,
+			    int err)
+{
+	return err < 0 ? err : 0;
+}
+
+static const struct erofs_walk_ops collect_ops = {
+	.visit = collect_visit,
+	.dir_read = collect_dir_read,
+};
+
 int erofs_ishare_collect(struct erofs_image *img,
 			 struct erofs_ishare_list *list)
 {
-	struct erofs_ishare_walk w = {
-		.img = img,
-		.priv = list,
-		.file = collect_file,
-	};
+	struct collect_ctx cc = { .list = list };
+	struct erofs_inode root;
 	char *key;
+	int ret;
 
 	list->blksz = img->blksz;
 	list->prefix_id = erofs_ishare_prefix_id(img);
@@ -131,7 +147,13 @@ int erofs_ishare_collect(struct erofs_image *img,
 		return PTR_ERR(key);
 	free(list->key);
 	list->key = key;
-	return erofs_ishare_walk(&w);
+	ret = erofs_inode_read(img, img->root_nid, &root);
+	if (ret)
+		return ret;
+	erofs_walk_init(&cc.walk, img, &collect_ops, &cc);
+	ret = erofs_walk_run(&cc.walk, &root, "/", false, 0);
+	erofs_walk_release(&cc.walk);
+	return ret;
 }
 
 int erofs_ishare_collect_file(struct erofs_ishare_list *list, const char *path,
@@ -287,16 +309,9 @@ int erofs_ishare_report_build(struct erofs_ishare_report *rep,
 		if (g.count < 2)
 			continue;
 		g.saved = (uint64_t)(g.count - 1) * g.rounded;
-		if (rep->nr_groups == gcap) {
-			size_t ncap = gcap ? gcap * 2 : 16;
-			struct erofs_ishare_group *n;
-
-			n = realloc(rep->groups, ncap * sizeof(*n));
-			if (!n)
-				goto err;
-			rep->groups = n;
-			gcap = ncap;
-		}
+		if (erofs_array_reserve(&rep->groups, &gcap,
+					rep->nr_groups + 1))
+			goto err;
 		rep->groups[rep->nr_groups++] = g;
 	}
 	rep->saved = rep->total - rep->shared_total;

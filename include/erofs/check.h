@@ -7,8 +7,8 @@
  * what it does not (format.md section 8), and reports every problem through
  * a callback with a code from erofs/problem.h, the nid and the path.  The
  * engine never stops at the first problem; it only returns an error for
- * operational failures (out of memory).  Directory cycles and excessive
- * depth are detected, so any image terminates.
+ * operational failures (out of memory).  Directory cycles are detected
+ * (lib/walk.c enters no directory twice), so any image terminates.
  *
  * Reports of the whole-tree checks (nlink against the names found, the
  * superblock inode count, overlapping regions) are only made for a walk
@@ -19,6 +19,8 @@
 
 #include "erofs/problem.h"
 #include "erofs/reader.h"
+#include "erofs/verify.h"
+#include "erofs/walk.h"
 
 struct erofs_problem_report {
 	const struct erofs_problem_info *info;
@@ -38,15 +40,29 @@ struct erofs_check_params {
 	erofs_nid_t start_nid;
 	bool check_xattrs;	/* parse and verify xattrs (default true) */
 	bool read_data;		/* read every byte of every file (default) */
-	unsigned int max_depth;	/* directory depth limit (default 1024) */
+	/*
+	 * directory depth limit, reported as E_DIR_DEPTH; 0 (the default):
+	 * none, the format has none and the walk needs none
+	 */
+	unsigned int max_depth;
 	erofs_check_report_fn report;
 	void *report_priv;
 	/*
-	 * ISHARE HOOK (--check-ishare): when set, check.c calls
-	 * erofs_check_ishare_file() (see the "ISHARE HOOK" site in
-	 * lib/check.c) for every regular file after its data was checked.
+	 * per-file verifiers (erofs/verify.h, at most 32), run on every
+	 * regular file with the data this check decodes
 	 */
-	bool check_ishare;
+	const struct erofs_verifier *verifiers;
+	unsigned int nr_verifiers;
+	/*
+	 * a consumer of the same walk (fsck --extract: lib/extract.c), told
+	 * of every event after the engine handled it, except that it sees an
+	 * inode before the engine checks it (so a copy exists when the data
+	 * comes through its verifier) and never sees a directory the engine
+	 * does not enter.  Its negative returns stop the check (returned);
+	 * EROFS_WALK_SKIP is ignored: the check walks everything.
+	 */
+	const struct erofs_walk_ops *walk_ops;
+	void *walk_priv;
 	/* optional per-inode hook, called after the engine's own checks */
 	int (*inode_hook)(void *priv, struct erofs_inode *inode,
 			  const char *path);
@@ -68,7 +84,7 @@ struct erofs_check_stats {
 	unsigned int counts[EROFS_PROB_MAX];	/* reports per code */
 };
 
-/* defaults: from the root, xattrs and data checked, depth 1024 */
+/* defaults: from the root, xattrs and data checked, no depth limit */
 void erofs_check_params_init(struct erofs_check_params *p);
 
 /*

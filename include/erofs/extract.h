@@ -10,6 +10,11 @@
  * '/', NUL, or equal to "." or ".." are refused and reported as
  * E_DIR_BADNAME; hard links are only made to files this extraction wrote
  * itself; a directory reached twice (a cycle) is not entered again.
+ *
+ * The tree comes from the one walk of lib/walk.c.  fsck --extract=DIR
+ * checks and extracts in the same walk (erofs_extractor_check): the
+ * extractor follows the check's walk and writes each file from the bytes
+ * the check decodes (erofs/verify.h), so the image is read once.
  */
 #ifndef __EROFS_EXTRACT_H
 #define __EROFS_EXTRACT_H
@@ -28,15 +33,35 @@ struct erofs_extract_params {
 	bool preserve_perms;		/* else apply `umask` */
 	mode_t umask;
 	bool xattrs;			/* restore xattrs */
-	unsigned int max_depth;
+	unsigned int max_depth;		/* 0 (the default): no limit */
 	erofs_check_report_fn report;
 	void *report_priv;
 };
 
 void erofs_extract_params_init(struct erofs_extract_params *p);
 
+struct erofs_extractor;	/* opaque: one extraction in progress */
+
 /*
- * Extract.  Problems (refused names, files that could not be created) are
+ * Create (if missing) and open the target p->dir; stats are zeroed and
+ * receive the extraction's reports.  -EPERM for "/" without p->force,
+ * else 0 or -errno.  p and stats must outlive the extractor.
+ */
+int erofs_extractor_new(struct erofs_extractor **out, struct erofs_image *img,
+			const struct erofs_extract_params *p,
+			struct erofs_check_stats *stats);
+/*
+ * Check the image with chk (into stats, as erofs_check_image) and extract
+ * it in the same walk from the check's start.  Returns as
+ * erofs_check_image.
+ */
+int erofs_extractor_check(struct erofs_extractor *x,
+			  const struct erofs_check_params *chk,
+			  struct erofs_check_stats *stats);
+void erofs_extractor_free(struct erofs_extractor *x);	/* accepts NULL */
+
+/*
+ * Extract alone, with a walk of its own.  Problems (refused names, files that could not be created) are
  * reported and counted in stats; returns 0 when the walk completed, or a
  * negative errno when the target could not be opened or memory ran out.
  */

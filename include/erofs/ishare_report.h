@@ -1,12 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0 */
 /*
- * ishare_report.h - verify, list and compare the page-cache-sharing
- * fingerprints of opened images (fsck --check-ishare, dump --fingerprint).
+ * ishare_report.h - list and compare the page-cache-sharing fingerprints
+ * of opened images (dump --fingerprint); lib/ishare_report.c.  Verifying
+ * them is fsck's job (erofs/ishare_check.h).
  *
- * Three layers, so that the arithmetic is testable without images:
- *  - erofs_ishare_check() walks an opened image and recomputes every
- *    regular file's SHA-256 from the decoded data, reporting each missing,
- *    malformed or mismatching fingerprint through a callback;
+ * Two layers, so that the arithmetic is testable without images:
  *  - erofs_ishare_collect() turns an opened image into a plain list of
  *    regular files (path, size, read path, raw fingerprint value);
  *  - erofs_ishare_report_build() is pure data: given several such lists it
@@ -18,9 +16,9 @@
  * compressed).  A file without a fingerprint, or with one longer than a
  * block, never shares.  All images are assumed to be mounted in one domain.
  *
- * Every tree walk visits each inode once: a hard-linked file is listed and
- * counted under the first path met in on-disk directory order (which is
- * sorted by name, so the order is deterministic).
+ * The tree walk (erofs/walk.h) visits each inode once: a hard-linked file
+ * is listed and counted under the first path met in on-disk directory
+ * order (which is sorted by name, so the order is deterministic).
  *
  * The *_print() functions format for a front end onto a caller-given FILE;
  * nothing else in this module writes anywhere but the image's log.
@@ -38,111 +36,6 @@ struct erofs_inode;
 
 /* the unit the report rounds file sizes to: the page cache's page */
 #define EROFS_ISHARE_PAGE_SIZE	4096
-
-enum erofs_ishare_readpath {
-	EROFS_ISHARE_READ_PLAIN,	/* flat, inline and chunk-based layouts */
-	EROFS_ISHARE_READ_COMPRESSED,	/* COMPRESSED_FULL and _COMPACT */
-};
-
-/* "plain" / "compressed" */
-const char *erofs_ishare_readpath_name(enum erofs_ishare_readpath rp);
-enum erofs_ishare_readpath erofs_ishare_inode_readpath(
-					const struct erofs_inode *inode);
-
-/*
- * The full name of the image's fingerprint xattr (e.g.
- * "trusted.erofs.fingerprint", or "erofs.fingerprint.v1" for a hidden one)
- * in a malloc'ed string the caller frees.  NULL (not an error pointer)
- * when the image has no ISHARE_XATTRS feature or its prefix id is out of
- * range; ERR_PTR(-ENOMEM) on allocation failure.
- */
-char *erofs_ishare_key_name(const struct erofs_image *img);
-
-/*
- * Format a raw value for humans: the 64 hex digits of the digest for a
- * well-formed value, "-" for none, "malformed(N bytes)" otherwise.  out
- * must hold EROFS_ISHARE_HEX_MAX bytes.
- */
-#define EROFS_ISHARE_HEX_MAX	(2 * EROFS_ISHARE_DIGEST_LEN + 1)
-void erofs_ishare_value_hex(const void *value, size_t len,
-			    char out[EROFS_ISHARE_HEX_MAX]);
-
-/* ---------------------------------------------------------------- check */
-
-enum erofs_ishare_issue_kind {
-	EROFS_ISHARE_MISSING,		/* size > 0 but no fingerprint entry */
-	EROFS_ISHARE_MALFORMED,		/* not "sha256:" + 32 raw bytes */
-	EROFS_ISHARE_MISMATCH,		/* digest differs from the contents */
-	EROFS_ISHARE_UNREADABLE,	/* warning: data, xattrs or a directory
-					 * unreadable (the structural check
-					 * reports the cause as an error) */
-	EROFS_ISHARE_UNSUPPORTED,	/* warning: data this reader cannot decode */
-	EROFS_ISHARE_EMPTY_FILE,	/* warning: an empty file carries one */
-};
-
-struct erofs_ishare_issue {
-	enum erofs_ishare_issue_kind kind;
-	bool error;			/* false: a warning */
-	const char *path;		/* path of the file in the image */
-	erofs_nid_t nid;
-	uint64_t size;
-	int err;			/* UNREADABLE/UNSUPPORTED: -errno */
-	const char *title;		/* "fingerprint mismatch", ... */
-	const char *detail;		/* what exactly, e.g. both digests */
-	const char *message;		/* "title: detail"; no path */
-};
-
-typedef void (*erofs_ishare_issue_cb)(void *priv,
-				      const struct erofs_ishare_issue *issue);
-
-struct erofs_ishare_check_stats {
-	uint64_t files;			/* regular files (inodes) visited */
-	uint64_t verified;		/* fingerprints recomputed and equal */
-	uint64_t missing, malformed, mismatch, unreadable, unsupported;
-	uint64_t warnings;		/* empty files carrying a fingerprint */
-	/* (unreadable and unsupported ones are warnings too, counted only
-	 * in their own fields) */
-	uint64_t errors;		/* issues with error == true */
-};
-
-/*
- * fsck --check-ishare.  Checks the superblock side (ISHARE_XATTRS set,
- * prefix id < xattr_prefix_count), then every regular file: size > 0
- * needs a well-formed fingerprint equal to the SHA-256 of its decoded
- * contents; size 0 should carry none.  Each issue goes to cb (may be
- * NULL) and is counted in *st (zeroed first).
- *
- * Returns 0 when every file was looked at (issues or not: see *st),
- * -ENODATA if the image has no fingerprints at all (logged as "image has
- * no page cache sharing fingerprints"), -EFSCORRUPTED for a prefix id out
- * of range, -EOPNOTSUPP without SHA-256 support, -ENOMEM.
- */
-int erofs_ishare_check(struct erofs_image *img, erofs_ishare_issue_cb cb,
-		       void *priv, struct erofs_ishare_check_stats *st);
-
-/*
- * The superblock side alone: 0, or -ENODATA / -EFSCORRUPTED /
- * -EOPNOTSUPP as above (not logged: the caller reports).  For a caller that walks the tree itself
- * (the fsck engine) and then calls erofs_ishare_check_inode() per regular
- * file.
- */
-int erofs_ishare_check_super(struct erofs_image *img);
-
-/*
- * Check one regular file (inode read by the caller, path for messages);
- * adds to *st (not zeroed).  -ENODATA if the image has no usable key,
- * -ENOMEM; otherwise 0 with any issue reported through cb.
- */
-int erofs_ishare_check_inode(struct erofs_image *img, struct erofs_inode *inode,
-			     const char *path, erofs_ishare_issue_cb cb,
-			     void *priv, struct erofs_ishare_check_stats *st);
-
-/*
- * The SHA-256 of a file's whole decoded contents (holes as zeros); used
- * by the checker, exported for dump and tests.
- */
-int erofs_ishare_digest_inode(struct erofs_inode *inode,
-			      uint8_t digest[EROFS_ISHARE_DIGEST_LEN]);
 
 /* ---------------------------------------------------------------- lists */
 
