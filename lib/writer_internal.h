@@ -22,8 +22,9 @@
  *                  from the finished plan
  * emit.c then streams data blocks and metadata to exactly the planned
  * offsets, checking every write against the plan, superblock last; it
- * only reads the plan (and skips the blocks streamed before the build).  dir_write.c (directory bytes) and zindex.c (map
- * header and lcluster indexes, the mirror of zmap.c) encode for both.
+ * only reads the plan (and skips the blocks streamed before the build).
+ * dir_write.c (directory bytes) and zindex.c (map header and lcluster
+ * indexes, the mirror of zmap.c) encode for both.
  *
  * struct erofs_wr is cut into parts, each written by one file, named at
  * its declaration with the files that read it.  Compression runs in
@@ -316,7 +317,7 @@ struct erofs_wr {
 	struct erofs_wr_z z;		/* zwrite.c */
 	struct erofs_wr_dedupe dedupe;	/* zdedupe.c */
 	struct erofs_wr_packed packed;	/* zpacked.c */
-	struct erofs_wr_place place;	/* layout.c */
+	struct erofs_wr_place place;	/* place.c, in layout.c's steps */
 	struct erofs_wr_sb sb;		/* features.c */
 };
 
