@@ -398,7 +398,7 @@ out:
 int erofs_wr_place_streamed(struct erofs_wr *w)
 {
 	struct erofs_wr_place *pl = &w->place;
-	uint64_t first, end;
+	uint64_t first, end, used = 0;
 	size_t i;
 
 	if (!w->p->stream)
@@ -423,7 +423,13 @@ int erofs_wr_place_streamed(struct erofs_wr *w)
 		}
 		wi->streamed = true;
 		wi->startblk = (erofs_blk_t)f->blk;
+		used += EROFS_DIV_ROUND_UP(f->size, w->bs);
 	}
+	/* what a later entry replaced (or an exclusion hid) stays unused */
+	if (end - first > used)
+		erofs_info(w->log,
+			   "%llu blocks of streamed data belong to no file (replaced or excluded later in the archive)",
+			   (unsigned long long)(end - first - used));
 	pl->stream_first = (erofs_blk_t)first;
 	pl->stream_end = (erofs_blk_t)end;
 	pl->meta_base = end << w->blkszbits;
@@ -518,7 +524,8 @@ int erofs_wr_place_data(struct erofs_wr *w, uint64_t cursor)
 	pl->blocks = blk;
 	erofs_info(w->log,
 		   "plan: %zu inodes, metadata %llu bytes (%llu padding), data from block %llu",
-		   w->tree.nr_inodes, (unsigned long long)pl->meta_end,
+		   w->tree.nr_inodes,
+		   (unsigned long long)(pl->meta_end - pl->meta_base),
 		   (unsigned long long)pl->meta_pad,
 		   (unsigned long long)pl->data_blkaddr);
 	/* the superblock checksum covers up to 1024 + BS bytes */
