@@ -7,7 +7,8 @@
 # and sparse files), from a file and from a pipe, at 512- and 4096-byte
 # blocks, must mount and match the source; our fsck is clean; two builds
 # are byte-identical, also exactly as containerd's differ calls mkfs;
-# fingerprints are right; tar semantics (a later entry wins, hard links,
+# fingerprints, shared xattrs and long prefixes are right; --all-root,
+# -T and --exclude-path apply; tar semantics (a later entry wins, hard links,
 # --aufs whiteouts); --sort=bogus and --sort=none -z are refused; a bad
 # archive leaves no image; no temporary file is ever opened.
 : "${TOP_SRCDIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -134,6 +135,40 @@ for seed in $SEEDS; do
 		--tar=f --sort=none --ishare_key=$FP_KEY "$IMG" <"$T.pax"
 	IMG_DIGEST_OPTS=
 done
+
+# shared xattrs (ids count from meta_blkaddr) and a long prefix table
+X=$T_TMP/xa
+mkdir -p "$X"
+for i in 1 2 3 4 5; do
+	echo "$i" >"$X/f$i"
+	setfattr -n user.shared -v samevalue "$X/f$i" &&
+		setfattr -n trusted.overlay.x -v "v$i" "$X/f$i"
+done
+touch -d @1600000000 "$X"/* "$X"
+# shellcheck disable=SC2086
+tar $PAX -C "$X" -cf "$T_TMP/xa.tar" .
+sn_case "shared xattrs and long prefixes" "$X" "--ignore root" --tar=f \
+	--sort=none -x 2 --xattr-prefix=trusted.overlay. "$IMG" "$T_TMP/xa.tar"
+
+# ownership, time and exclusion options apply as with --sort=path
+ex=$(cd "$S" && find . -mindepth 1 -maxdepth 1 -type d | sort | head -n 1)
+ex=${ex#./}
+if sn_build --tar=f --sort=none --all-root -T 1000000 --exclude-path="$ex" \
+   "$IMG" "$T.pax" && mount_image "$IMG" "$MNT"; then
+	odd=$(find "$MNT" \( ! -uid 0 -o ! -gid 0 \) | head -n 1)
+	if [ -n "$odd" ]; then
+		fail "all-root -T exclude-path" "not root-owned: $odd"
+	elif [ -n "$ex" ] && [ -e "$MNT/$ex" ]; then
+		fail "all-root -T exclude-path" "$ex is still there"
+	elif ! our_fsck "$IMG"; then
+		fail "all-root -T exclude-path" "$T_WHY"
+	else
+		pass "all-root -T exclude-path"
+	fi
+	umount_image "$MNT"
+else
+	fail "all-root -T exclude-path" "$T_WHY"
+fi
 
 # ---- tar semantics ----------------------------------------------------------
 W=$T_TMP/sem
