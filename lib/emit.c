@@ -11,7 +11,9 @@
  * keeps its inline tail and feeds the fingerprint hash, and the inode (with
  * the fingerprint value) is written right after its data.  Files that went
  * through the compressor (zwrite.c) were read during planning; their
- * blocks, inline pcluster and fingerprint come from the spools instead.
+ * blocks, inline pcluster and fingerprint come from the spools instead;
+ * files streamed into the image while importing (--sort=none) are not
+ * touched again, their fingerprint comes from the stream.
  * The superblock goes last, with its checksum.
  */
 #include <fcntl.h>
@@ -289,6 +291,18 @@ static int wr_emit_regular(struct wr_emit *e, const struct erofs_wr_inode *wi)
 		return 0;
 	if (wi->z)
 		return wr_emit_zfile(e, wi);
+	if (wi->streamed) {	/* its blocks were written while importing */
+		const struct erofs_stream_file *f =
+			erofs_stream_get(e->w->p->stream, n->stream_id);
+
+		if (wi->fingerprint && !f->has_digest) {
+			erofs_err(e->w->log, "%s: internal error: streamed without a digest",
+				  path);
+			return -EIO;
+		}
+		memcpy(e->digest, f->digest, sizeof(e->digest));
+		return 0;
+	}
 	/* a small packed inode is the packed spool, stored as is */
 	fd = wi->packed ? dup(e->w->packed.spool.fd) :
 			  open(n->src_path, O_RDONLY | O_CLOEXEC);
@@ -552,8 +566,8 @@ static int wr_write_super(struct wr_emit *e)
 		.epoch = erofs_cpu_to_le64((uint64_t)p->build_time),
 		.fixed_nsec = erofs_cpu_to_le32(p->build_time_nsec),
 		.blocks_lo = erofs_cpu_to_le32((uint32_t)w->place.blocks),
-		.meta_blkaddr = 0,
-		.xattr_blkaddr = 0,
+		.meta_blkaddr = erofs_cpu_to_le32(w->place.stream_end),
+		.xattr_blkaddr = erofs_cpu_to_le32(w->place.stream_end),
 		.xattr_prefix_count = (uint8_t)w->xattr.nr_pfx,
 		.xattr_prefix_start = erofs_cpu_to_le32(
 			w->xattr.nr_pfx && !w->packed.pfx_in ?
@@ -639,6 +653,15 @@ int erofs_wr_emit(const struct erofs_wr *w, uint64_t *bytes_read)
 			goto out;
 	}
 
+	/* --sort=none: the streamed blocks lie between the superblock's
+	 * block and the metadata; they are written already */
+	if (w->place.meta_base) {
+		ret = wr_zero_fill(&e, &e.mbuf, e.meta_cur,
+				   (uint64_t)w->place.stream_first * w->bs);
+		if (ret)
+			goto out;
+		e.meta_cur = w->place.meta_base;
+	}
 	for (i = 0; i < w->tree.nr_inodes; i++) {
 		ret = wr_emit_inode(&e, w->place.order[i]);
 		if (ret)

@@ -7,8 +7,9 @@
  * to an empty directory: a later entry for a path replaces the earlier one
  * (a directory over a directory only updates its metadata), hard links
  * name whatever the target path holds at that moment.  Regular file data
- * goes to one spool file as it streams by, so the archive is read exactly
- * once and may be a pipe.
+ * goes to one spool file as it streams by, or with --sort=none straight
+ * into the image (erofs/stream.h), so the archive is read exactly once
+ * and may be a pipe.
  *
  * Lookups by (directory, name) go through one hash table holding dentry
  * indexes (dentry arrays are only appended to, so indexes stay valid).  A
@@ -602,6 +603,55 @@ static int tar_spool_data(struct tar_ctx *c, struct erofs_node *node,
 	return 0;
 }
 
+/* --sort=none: the entry's data straight into the image, one read */
+static int tar_stream_data(struct tar_ctx *c, struct erofs_node *node,
+			   uint64_t size)
+{
+	struct erofs_stream *st = c->p->stream;
+	const void *buf;
+	size_t len;
+	la_int64_t off;
+	int r, ret;
+
+	node->size = size;
+	if (!size)
+		return 0;
+	ret = erofs_stream_begin(st, size, &node->stream_id);
+	while (!ret) {
+		r = archive_read_data_block(c->a, &buf, &len, &off);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r < ARCHIVE_WARN) {
+			TAR_ERR(c, "cannot read the file data: %s",
+				archive_error_string(c->a));
+			ret = -EIO;
+			break;
+		}
+		if (off < 0 || (uint64_t)off + len > size) {
+			TAR_ERR(c, "data lies beyond the file size %llu",
+				(unsigned long long)size);
+			ret = -EFSCORRUPTED;
+			break;
+		}
+		ret = erofs_stream_write(st, (uint64_t)off, buf, len);
+		if (ret == -EINVAL) {
+			TAR_ERR(c, "sparse data out of order (not supported with --sort=none)");
+			ret = -EFSCORRUPTED;
+			break;
+		}
+		if (ret)
+			TAR_ERR(c, "cannot write the data into the image: %s",
+				strerror(-ret));
+	}
+	if (!ret) {
+		ret = erofs_stream_end(st);
+		if (ret)
+			TAR_ERR(c, "cannot write the data into the image: %s",
+				strerror(-ret));
+	}
+	return ret;
+}
+
 /* the node an entry describes, with its data */
 static int tar_new_node(struct tar_ctx *c, struct archive_entry *e,
 			const char *rel, bool whiteout,
@@ -626,7 +676,12 @@ static int tar_new_node(struct tar_ctx *c, struct archive_entry *e,
 			ret = -EFSCORRUPTED;
 			break;
 		}
-		ret = tar_spool_data(c, node, (uint64_t)archive_entry_size(e));
+		if (c->p->stream)
+			ret = tar_stream_data(c, node,
+					      (uint64_t)archive_entry_size(e));
+		else
+			ret = tar_spool_data(c, node,
+					     (uint64_t)archive_entry_size(e));
 		break;
 	case AE_IFLNK:
 		target = archive_entry_symlink(e);
@@ -993,7 +1048,8 @@ int erofs_import_tar(const struct erofs_import_params *p, const char *path,
 			  c.name);
 		goto out;
 	}
-	ret = spool_open(p->log, &c.spool);
+	if (!p->stream)
+		ret = spool_open(p->log, &c.spool);
 	if (!ret)
 		ret = tar_open(&c, path);
 	if (!ret)

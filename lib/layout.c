@@ -166,7 +166,7 @@ static int wr_plan_sizes(struct erofs_wr *w)
 			break;
 		case EROFS_FT_REG_FILE:
 			wi->size = n->size;
-			if (n->size && !n->src_path) {
+			if (n->size && !n->src_path && !n->stream_id) {
 				erofs_err(w->log, "%s: no data source",
 					  n->path ? n->path : "?");
 				return -EINVAL;
@@ -308,7 +308,10 @@ int erofs_wr_plan(struct erofs_wr *w, struct erofs_node *root)
 		ret = erofs_wr_z_compress_files(w);
 	if (!ret)
 		ret = wr_plan_packed(w);
-	/* metadata positions (nids), then data blocks */
+	/* data streamed while importing (--sort=none) is in place already;
+	 * metadata positions (nids) after it, then the other data blocks */
+	if (!ret)
+		ret = erofs_wr_place_streamed(w);
 	if (!ret)
 		ret = erofs_wr_place_head(w, &cursor);
 	if (!ret)

@@ -84,6 +84,13 @@ int erofs_mkfs_build(const struct erofs_mkfs_params *p, struct erofs_node *root,
 		erofs_err(p->log, "no root to build");
 		return -EINVAL;
 	}
+	if (p->stream && (p->nr_compr || erofs_stream_io(p->stream) != io ||
+			  erofs_stream_blkszbits(p->stream) != p->blkszbits)) {
+		erofs_err(p->log, p->nr_compr ?
+			  "--sort=none with -z is not supported yet" :
+			  "streamed data was written for another image or block size");
+		return p->nr_compr ? -EOPNOTSUPP : -EINVAL;
+	}
 	erofs_wr_packed_init(&w.packed);
 	w.blkszbits = p->blkszbits;
 	w.bs = 1U << p->blkszbits;
@@ -100,6 +107,12 @@ int erofs_mkfs_build(const struct erofs_mkfs_params *p, struct erofs_node *root,
 		stats->blocks = w.place.blocks;
 		stats->image_bytes = w.place.blocks * w.bs;
 		stats->data_bytes_read = w.z.bytes_read + bytes_read;
+		if (p->stream) {
+			uint64_t first, end, bytes;
+
+			erofs_stream_extent(p->stream, &first, &end, &bytes);
+			stats->data_bytes_read += bytes;
+		}
 		stats->compressed_files = w.z.nr_files;
 	}
 	wr_release(&w);

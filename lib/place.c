@@ -12,6 +12,9 @@
  *   0..1023 zeros | superblock (128) | COMPR_CFGS records (if any) |
  *   root inode | long prefix table | shared xattrs | other inodes in nid
  *   order | data blocks in nid order
+ * With data streamed while importing (--sort=none, no compression):
+ *   block 0: zeros + superblock | streamed file blocks, archive order |
+ *   root inode (meta_blkaddr = xattr_blkaddr = here) | ... as above
  * The root goes first so its nid always fits the 16-bit superblock field.
  */
 #include <stdlib.h>
@@ -47,6 +50,8 @@ static bool wr_wants_inline(const struct erofs_wr *w,
 {
 	unsigned int tail = wr_tail_len(w, wi);
 
+	if (wi->streamed)	/* its blocks hold the tail already */
+		return false;
 	if (erofs_wr_is_z(wi))	/* a long index area may span blocks */
 		return tail && wr_body_len(wi) % w->bs &&
 		       wr_body_len(wi) % w->bs + tail <= w->bs;
@@ -135,7 +140,7 @@ static void wr_place_z(struct erofs_wr *w, struct erofs_wr_inode *wi,
 			b += e->pblks;
 	}
 	wi->pos = pos;
-	wi->nid = pos >> EROFS_ISLOTBITS;
+	wi->nid = (pos - w->place.meta_base) >> EROFS_ISLOTBITS;
 	*cursor = pos + body + wi->tail;
 }
 
@@ -176,7 +181,7 @@ static void wr_place(struct erofs_wr *w, struct erofs_wr_inode *wi,
 		}
 	}
 	wi->pos = pos;
-	wi->nid = pos >> EROFS_ISLOTBITS;
+	wi->nid = (pos - w->place.meta_base) >> EROFS_ISLOTBITS;
 	*cursor = pos + body + wi->tail;
 }
 
@@ -212,7 +217,7 @@ static void wr_put(struct erofs_wr *w, struct erofs_wr_inode *wi,
 			wi->nblocks = wi->size / w->bs;
 		}
 		wi->pos = pos;
-		wi->nid = pos >> EROFS_ISLOTBITS;
+		wi->nid = (pos - w->place.meta_base) >> EROFS_ISLOTBITS;
 	}
 }
 
@@ -384,6 +389,53 @@ out:
 	return ret;
 }
 
+/*
+ * --sort=none: every regular file whose data was streamed into the image
+ * while importing keeps those blocks (FLAT_PLAIN, never an inline tail:
+ * the tail is in its last block already), and the metadata goes after
+ * the last streamed block, which becomes meta_blkaddr.
+ */
+int erofs_wr_place_streamed(struct erofs_wr *w)
+{
+	struct erofs_wr_place *pl = &w->place;
+	uint64_t first, end, used = 0;
+	size_t i;
+
+	if (!w->p->stream)
+		return 0;
+	erofs_stream_extent(w->p->stream, &first, &end, NULL);
+	if (end > UINT32_MAX) {
+		erofs_err(w->log, "image too large (%llu blocks of streamed data)",
+			  (unsigned long long)end);
+		return -EFBIG;
+	}
+	for (i = 0; i < w->tree.nr_inodes; i++) {
+		struct erofs_wr_inode *wi = &w->tree.inodes[i];
+		const struct erofs_stream_file *f;
+
+		if (wi->ftype != EROFS_FT_REG_FILE || !wi->node->stream_id)
+			continue;
+		f = erofs_stream_get(w->p->stream, wi->node->stream_id);
+		if (!f || f->size != wi->size || !f->size) {
+			erofs_err(w->log, "%s: internal error: no streamed data of its size",
+				  erofs_wr_path(wi));
+			return -EINVAL;
+		}
+		wi->streamed = true;
+		wi->startblk = (erofs_blk_t)f->blk;
+		used += EROFS_DIV_ROUND_UP(f->size, w->bs);
+	}
+	/* what a later entry replaced (or an exclusion hid) stays unused */
+	if (end - first > used)
+		erofs_info(w->log,
+			   "%llu blocks of streamed data belong to no file (replaced or excluded later in the archive)",
+			   (unsigned long long)(end - first - used));
+	pl->stream_first = (erofs_blk_t)first;
+	pl->stream_end = (erofs_blk_t)end;
+	pl->meta_base = end << w->blkszbits;
+	return 0;
+}
+
 /* superblock, COMPR_CFGS records, root, prefix table, shared xattrs */
 int erofs_wr_place_head(struct erofs_wr *w, uint64_t *cursor)
 {
@@ -393,6 +445,11 @@ int erofs_wr_place_head(struct erofs_wr *w, uint64_t *cursor)
 	/* COMPR_CFGS records follow the superblock (format.md 7.4) */
 	pl->cfgs_len = erofs_wr_features_cfgs_len(w);
 	*cursor = EROFS_SUPER_OFFSET + EROFS_SB_BASE_SIZE + pl->cfgs_len;
+	if (pl->meta_base) {
+		if (pl->cfgs_len)	/* they would sit in the data */
+			return -EOPNOTSUPP;
+		*cursor = pl->meta_base;
+	}
 	wr_place(w, &w->tree.inodes[0], cursor);
 	if (w->tree.inodes[0].nid > 0xFFFF) {
 		erofs_err(w->log, "root nid %llu does not fit",
@@ -414,7 +471,9 @@ int erofs_wr_place_head(struct erofs_wr *w, uint64_t *cursor)
 		pl->shared_pos[i] = *cursor;
 		*cursor += erofs_wr_xattr_entry_size(w->xattr.shared[i]);
 	}
-	if (*cursor / 4 > UINT32_MAX) {
+	if ((*cursor - pl->meta_base) / 4 > UINT32_MAX ||
+	    (erofs_wr_prefix_table_size(w) && !w->packed.pfx_in &&
+	     pl->pfx_pos / 4 > UINT32_MAX)) {
 		erofs_err(w->log, "shared xattrs do not fit 32-bit ids");
 		return -EFBIG;
 	}
@@ -451,6 +510,8 @@ int erofs_wr_place_data(struct erofs_wr *w, uint64_t cursor)
 	for (i = 0; i < w->tree.nr_inodes; i++) {
 		struct erofs_wr_inode *wi = w->place.order[i];
 
+		if (wi->streamed)	/* placed by erofs_wr_place_streamed */
+			continue;
 		wi->startblk = wi->nblocks ? blk : 0;
 		blk += wi->nblocks;
 	}
@@ -463,7 +524,8 @@ int erofs_wr_place_data(struct erofs_wr *w, uint64_t cursor)
 	pl->blocks = blk;
 	erofs_info(w->log,
 		   "plan: %zu inodes, metadata %llu bytes (%llu padding), data from block %llu",
-		   w->tree.nr_inodes, (unsigned long long)pl->meta_end,
+		   w->tree.nr_inodes,
+		   (unsigned long long)(pl->meta_end - pl->meta_base),
 		   (unsigned long long)pl->meta_pad,
 		   (unsigned long long)pl->data_blkaddr);
 	/* the superblock checksum covers up to 1024 + BS bytes */

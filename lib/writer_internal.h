@@ -15,14 +15,16 @@
  *     zspool.c     spool files holding what compression produced
  *   zpacked.c      the packed inode: fragments, --zD directories, and
  *                  the long prefix table when it lives there
- *   place.c        nids, inline tails, holes, prefix table, shared
- *                  xattrs, data blocks
+ *   place.c        streamed data (--sort=none: file blocks written while
+ *                  importing, erofs/stream.h), nids, inline tails, holes,
+ *                  prefix table, shared xattrs, data blocks
  *   features.c     every superblock feature bit and COMPR_CFGS record,
  *                  from the finished plan
  * emit.c then streams data blocks and metadata to exactly the planned
  * offsets, checking every write against the plan, superblock last; it
- * only reads the plan.  dir_write.c (directory bytes) and zindex.c (map
- * header and lcluster indexes, the mirror of zmap.c) encode for both.
+ * only reads the plan (and skips the blocks streamed before the build).
+ * dir_write.c (directory bytes) and zindex.c (map header and lcluster
+ * indexes, the mirror of zmap.c) encode for both.
  *
  * struct erofs_wr is cut into parts, each written by one file, named at
  * its declaration with the files that read it.  Compression runs in
@@ -170,6 +172,9 @@ struct erofs_wr_inode {
 	uint8_t layout;			/* EROFS_INODE_* data layout */
 	uint64_t nblocks;		/* blocks stored in the data area */
 	erofs_blk_t startblk;
+	bool streamed;			/* its blocks are in the image already
+					 * (--sort=none): FLAT_PLAIN, startblk
+					 * from the stream */
 	unsigned int tail;		/* inline tail bytes (FLAT_INLINE) or
 					 * inline pcluster (compressed) */
 	struct erofs_wr_zinfo *z;	/* compression result, NULL if none */
@@ -243,10 +248,17 @@ struct erofs_wr_xattrs {
 };
 
 /*
- * Where the metadata goes.  Writer: layout.c.  Readers: emit.c,
- * xattr_write.c (shared xattr ids), features.c (any_inline_z).
+ * Where the metadata goes.  Writer: place.c (through layout.c's steps).
+ * Readers: emit.c, xattr_write.c (shared xattr ids), features.c
+ * (any_inline_z).
  */
 struct erofs_wr_place {
+	/* --sort=none: blocks [stream_first, stream_end) hold the streamed
+	 * file data, and the metadata starts after them at meta_base (bytes;
+	 * meta_blkaddr = xattr_blkaddr = stream_end): nids and shared xattr
+	 * ids count from there.  All 0 without a stream. */
+	erofs_blk_t stream_first, stream_end;
+	uint64_t meta_base;
 	struct erofs_wr_inode **order;	/* nid order = data and emit order */
 	unsigned int cfgs_len;		/* COMPR_CFGS bytes planned for */
 	uint64_t pfx_pos;		/* prefix table byte position */
@@ -305,7 +317,7 @@ struct erofs_wr {
 	struct erofs_wr_z z;		/* zwrite.c */
 	struct erofs_wr_dedupe dedupe;	/* zdedupe.c */
 	struct erofs_wr_packed packed;	/* zpacked.c */
-	struct erofs_wr_place place;	/* layout.c */
+	struct erofs_wr_place place;	/* place.c, in layout.c's steps */
 	struct erofs_wr_sb sb;		/* features.c */
 };
 
@@ -466,6 +478,8 @@ int erofs_wr_plan(struct erofs_wr *w, struct erofs_node *root);
 void erofs_wr_plan_release(struct erofs_wr *w);
 
 /* place.c: the placement steps, in the order layout.c calls them */
+/* --sort=none: streamed files keep their blocks, metadata goes after */
+int erofs_wr_place_streamed(struct erofs_wr *w);
 /* superblock, COMPR_CFGS records, root, prefix table, shared xattrs */
 int erofs_wr_place_head(struct erofs_wr *w, uint64_t *cursor);
 /* every other inode but skip (a late packed inode), in place.order */

@@ -428,7 +428,8 @@ void erofs_wr_xattr_ibody_encode(const struct erofs_wr *w,
 
 		if (x->shared_idx >= 0) {
 			uint32_t id = (uint32_t)
-				(w->place.shared_pos[x->shared_idx] / 4);
+				((w->place.shared_pos[x->shared_idx] -
+				  w->place.meta_base) / 4);
 
 			id = erofs_cpu_to_le32(id);
 			memcpy(out + sizeof(*h) + 4 * s++, &id, 4);

@@ -4,7 +4,9 @@
  *
  * Options come from one table that drives both getopt_long() and --help.
  * The tree is imported before the image is opened, so a bad SOURCE never
- * truncates an existing IMAGE; any later failure unlinks the image file.
+ * truncates an existing IMAGE (except with --sort=none, which writes file
+ * data into IMAGE while reading the tar); any later failure unlinks the
+ * image file.
  * Exit status: 0 on success, 1 on any error (as erofs-utils).
  */
 #include "config.h"
@@ -34,7 +36,7 @@ enum {	/* long-only options */
 	OPT_MOUNT_POINT, OPT_ROOT_XATTR_ISIZE, OPT_XATTR_PREFIX,
 	OPT_HARD_DEREF, OPT_ISHARE_KEY, OPT_XATTR_INODE_DIGEST, OPT_QUIET,
 	OPT_TAR, OPT_AUFS, OPT_UNZIP, OPT_MAX_EXTENT_BYTES, OPT_WORKERS, OPT_COMPRESS_HINTS,
-	OPT_ZD,
+	OPT_ZD, OPT_SORT,
 };
 
 static const struct erofs_cli_opt opt_defs[] = {
@@ -67,6 +69,7 @@ static const struct erofs_cli_opt opt_defs[] = {
 	{ "xattr-inode-digest", optional_argument, OPT_XATTR_INODE_DIGEST, "[=NAME]", "same as --ishare_key (NAME defaults to " DEFAULT_ISHARE_KEY ")" },
 	{ "tar", optional_argument, OPT_TAR, "=X", "SOURCE is a tar archive (plain or compressed; standard input if absent or \"-\"); X = f, full (also a bare --tar); index modes i and headerball not yet" },
 	{ "aufs", no_argument, OPT_AUFS, NULL, "with --tar: turn aufs whiteouts (.wh.*) into overlayfs ones" },
+	{ "sort", required_argument, OPT_SORT, "MODE", "with --tar: data order; path (default) or none: file data goes into the image in archive order as the tar is read (no spool file, tails not inlined; not with -z)" },
 	{ "ungzip", optional_argument, OPT_UNZIP, "[=FILE]", "accepted for erofs-utils compatibility: compressed tar input is detected anyway (=FILE unsupported)" },
 	{ "gzip", no_argument, OPT_UNZIP, NULL, "same as --ungzip" },
 	{ "unxz", optional_argument, OPT_UNZIP, "[=FILE]", "same as --ungzip" },
@@ -90,6 +93,7 @@ struct mkfs_cli {
 	size_t nr_excludes, nr_regexes, nr_prefixes;
 	size_t cap_excludes, cap_regexes, cap_prefixes;
 	bool quiet, has_T, fixed_time, all_time, mkfs_time, tar;
+	bool sort_none;		/* --sort=none */
 	int uuid_mode;		/* 0 default, 1 given/clear, 2 random */
 	int64_t epoch;
 	struct erofs_frontend fe;
@@ -257,6 +261,11 @@ static int parse_one(void *priv, int c, char *arg)
 				"invalid tar mode '%s' (f, i or headerball)", arg);
 		break;
 	case OPT_AUFS: cli->imp.aufs = true; break;
+	case OPT_SORT:
+		if (strcmp(arg, "path") && strcmp(arg, "none"))
+			return erofs_frontend_bad(&cli->fe, "invalid --sort '%s' (path or none)", arg);
+		cli->sort_none = !strcmp(arg, "none");
+		break;
 	case OPT_UNZIP:	/* libarchive undoes any compression by itself */
 		if (arg)
 			return erofs_frontend_bad(&cli->fe, "dumping the decompressed stream to '%s' is not supported yet", arg);
@@ -283,6 +292,10 @@ static int parse_args(struct mkfs_cli *cli, int argc, char **argv)
 					  "too many arguments");
 	if (cli->imp.aufs && !cli->tar)
 		return erofs_frontend_bad(&cli->fe, "--aufs needs --tar");
+	/* as erofs-utils: --sort only changes how a tar is read */
+	cli->sort_none = cli->sort_none && cli->tar;
+	if (cli->sort_none && cli->mk.nr_compr)
+		return erofs_frontend_bad(&cli->fe, "--sort=none with -z is not supported yet");
 	cli->image = argv[optind];
 	cli->source = argv[optind + 1];	/* NULL: stdin with --tar */
 
@@ -318,16 +331,56 @@ static int parse_args(struct mkfs_cli *cli, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * Open (create) the image; *created: it is a file this run may remove on
+ * failure, and the signal handlers now do.
+ */
+static int open_image(struct mkfs_cli *cli, struct erofs_io *io,
+		      bool *created)
+{
+	struct stat st;
+	bool isblk;
+	int ret;
+
+	/* never unlink what was not a regular file (a block device) */
+	*created = stat(cli->image, &st) || S_ISREG(st.st_mode);
+	isblk = !*created && S_ISBLK(st.st_mode);
+	/*
+	 * A block device is opened exclusively (as mke2fs does): the open
+	 * fails with EBUSY while it is mounted or held, instead of writing
+	 * under a mounted file system, which then fails its reads.
+	 */
+	ret = erofs_io_open_file(io, cli->image, isblk ? O_RDWR | O_EXCL :
+				 O_RDWR | O_CREAT | O_TRUNC);
+	if (ret) {
+		*created = false;
+		if (isblk && ret == -EBUSY)
+			erofs_err(&cli->log, "cannot open image %s: the device is busy (mounted or in use)",
+				  cli->image);
+		else
+			erofs_err(&cli->log, "cannot open image %s: %s",
+				  cli->image, strerror(-ret));
+		return ret;
+	}
+	if (*created) {
+		partial_image = cli->image;
+		signal(SIGINT, on_signal);
+		signal(SIGTERM, on_signal);
+		signal(SIGHUP, on_signal);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct mkfs_cli cli = { 0 };
 	struct erofs_mkfs_stats stats = { 0 };
 	struct erofs_node *root = NULL;
 	struct erofs_tar_spool *spool = NULL;
+	struct erofs_stream *stream = NULL;
 	struct erofs_io io;
-	struct stat st;
 	char uuid[EROFS_UUID_STR_LEN + 1];
-	bool created = false, isblk;
+	bool created = false, io_open = false;
 	int ret;
 
 	cli.fe = (struct erofs_frontend){
@@ -353,6 +406,29 @@ int main(int argc, char **argv)
 		cli.mk.progress_priv = &cli;
 	}
 
+	/*
+	 * --sort=none writes file data into the image while the tar is
+	 * read, so the image is opened first (and its head zeroed: what
+	 * was there stops looking like an image); a bad tar then removes
+	 * it like any other failure.
+	 */
+	if (cli.sort_none) {
+		ret = open_image(&cli, &io, &created);
+		if (ret)
+			goto out;
+		io_open = true;
+		ret = erofs_stream_open(&stream, &io, cli.mk.blkszbits,
+					cli.mk.ishare_key != NULL);
+		if (ret) {
+			erofs_err(&cli.log, "cannot write %s: %s", cli.image,
+				  ret == -EOPNOTSUPP ?
+				  "fingerprints need SHA-256 (libcrypto), which is not available" :
+				  strerror(-ret));
+			goto out;
+		}
+		cli.imp.stream = stream;
+		cli.mk.stream = stream;
+	}
 	/* an image from an earlier run inside SOURCE is not part of it */
 	cli.imp.skip_file = cli.image;
 	ret = cli.tar ? erofs_import_tar(&cli.imp, cli.source, &root, &spool) :
@@ -371,40 +447,22 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	/* never unlink what was not a regular file (a block device) */
-	created = stat(cli.image, &st) || S_ISREG(st.st_mode);
-	isblk = !created && S_ISBLK(st.st_mode);
-	/*
-	 * A block device is opened exclusively (as mke2fs does): the open
-	 * fails with EBUSY while it is mounted or held, instead of writing
-	 * under a mounted file system, which then fails its reads.
-	 */
-	ret = erofs_io_open_file(&io, cli.image, isblk ? O_RDWR | O_EXCL :
-				 O_RDWR | O_CREAT | O_TRUNC);
-	if (ret) {
-		created = false;
-		if (isblk && ret == -EBUSY)
-			erofs_err(&cli.log, "cannot open image %s: the device is busy (mounted or in use)",
-				  cli.image);
-		else
-			erofs_err(&cli.log, "cannot open image %s: %s",
-				  cli.image, strerror(-ret));
-		goto out;
-	}
-	if (created) {
-		partial_image = cli.image;
-		signal(SIGINT, on_signal);
-		signal(SIGTERM, on_signal);
-		signal(SIGHUP, on_signal);
+	if (!io_open) {
+		ret = open_image(&cli, &io, &created);
+		if (ret)
+			goto out;
+		io_open = true;
 	}
 	ret = erofs_mkfs_build(&cli.mk, root, &io, &stats);
 	if (!ret)
 		ret = erofs_io_sync(&io);
-	erofs_io_close(&io);
 	if (ret)
 		erofs_err(&cli.log, "cannot build %s: %s", cli.image,
 			  strerror(-ret));
 out:
+	if (io_open)
+		erofs_io_close(&io);
+	erofs_stream_free(stream);
 	erofs_frontend_progress_clear(&cli.fe);
 	if (ret && created && unlink(cli.image) && errno != ENOENT)
 		erofs_err(&cli.log, "cannot remove the partial image %s: %s",

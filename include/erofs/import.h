@@ -12,6 +12,7 @@
 #define __EROFS_IMPORT_H
 
 #include "erofs/log.h"
+#include "erofs/stream.h"
 #include "erofs/tree.h"
 
 struct erofs_import_params {
@@ -37,6 +38,10 @@ struct erofs_import_params {
 	   overlayfs ones (char device 0:0) and ".wh..wh..opq" into
 	   trusted.overlay.opaque=y on the directory */
 	bool aufs;
+	/* tar input only (--sort=none): write regular file data into this
+	   stream (the image being built) in archive order instead of a
+	   spool file; borrowed, NULL = spool */
+	struct erofs_stream *stream;
 	/* called with the number of names imported so far (may be NULL) */
 	void (*progress)(void *priv, uint64_t done);
 	void *progress_priv;
@@ -51,7 +56,9 @@ int erofs_import_dir(const struct erofs_import_params *p, const char *src_dir,
 		     struct erofs_node **rootp);
 
 /*
- * Tar input ("mkfs.erofs --tar=f").  Regular file data is copied to one
+ * Tar input ("mkfs.erofs --tar=f").  With p->stream, regular file data
+ * goes into it as it is read (node->stream_id) and no spool is made
+ * (*spoolp = NULL).  Otherwise it is copied to one
  * spool file (in $TMPDIR, else /tmp), which the tree's src_path/src_off
  * point into; keep the spool open until the writer is done with the tree,
  * then close it (which also deletes it).  On Linux the spool is unlinked

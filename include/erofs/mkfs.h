@@ -22,6 +22,7 @@
 #include "erofs/compress.h"
 #include "erofs/io.h"
 #include "erofs/log.h"
+#include "erofs/stream.h"
 #include "erofs/tree.h"
 #include "erofs/zhints.h"
 
@@ -114,6 +115,13 @@ struct erofs_mkfs_params {
 	 * EROFS_MKFS_MAX_WORKERS are clamped.
 	 */
 	unsigned int workers;
+	/*
+	 * --sort=none: regular file data already streamed into the image
+	 * (erofs/stream.h; nodes with a stream_id); the build places the
+	 * metadata after it.  Borrowed, NULL = none.  Same io and block
+	 * size as the build; no compression (-EOPNOTSUPP).
+	 */
+	const struct erofs_stream *stream;
 	/* progress: called with (done, total) inodes while emitting */
 	void (*progress)(void *priv, uint64_t done, uint64_t total);
 	void *progress_priv;

@@ -13,7 +13,9 @@
  *  - every directory's dentries are sorted by erofs_tree_finalize() in the
  *    format's order (memcmp, shorter first), "." and ".." not included;
  *  - xattrs of each node are sorted by full name, names unique;
- *  - regular file data is read from src_path at src_off, size bytes.
+ *  - regular file data is read from src_path at src_off, size bytes, or,
+ *    when stream_id is set, is already in the image being built
+ *    (erofs/stream.h, mkfs --sort=none).
  */
 #ifndef __EROFS_TREE_H
 #define __EROFS_TREE_H
@@ -50,6 +52,8 @@ struct erofs_node {
 	char *symlink;		/* target of a symlink, size bytes */
 	char *src_path;		/* regular file: where the data is read */
 	uint64_t src_off;	/* ... at this offset (tar spool files) */
+	uint64_t stream_id;	/* regular file: 0, or its file in the
+				   erofs_stream that holds its data */
 	char *path;		/* path inside the image, "/" for the root,
 				   for messages */
 

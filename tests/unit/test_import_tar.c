@@ -19,6 +19,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include "erofs/import.h"
+#include "erofs/io.h"
 #ifdef HAVE_LIBARCHIVE
 #include <archive.h>
 #include <archive_entry.h>
@@ -247,6 +248,63 @@ static void test_types(void **state)
 	assert_int_equal(open(spool_src, O_RDONLY), -1);
 }
 
+/*
+ * --sort=none: regular file data goes into the stream in archive order
+ * (a replaced file's data included), no spool is made, hard links share
+ * the first name's data, empty files stream nothing.
+ */
+static void test_stream(void **state)
+{
+	struct erofs_import_params p;
+	struct erofs_tar_spool *spool;
+	const struct erofs_stream_file *f;
+	struct erofs_node *root, *n;
+	struct archive_entry *e;
+	struct erofs_stream *s;
+	struct erofs_io io;
+	uint64_t first, end, bytes;
+	struct tarw w;
+
+	(void)state;
+	tw_open(&w, ARCHIVE_FORMAT_TAR_PAX_RESTRICTED);
+	tw_file(&w, "x", "old");
+	tw_file(&w, "d/y", "why");
+	tw_file(&w, "empty", NULL);
+	e = tw_entry("h", S_IFREG | 0644);
+	archive_entry_set_hardlink(e, "d/y");
+	tw_add(&w, e, NULL);
+	tw_file(&w, "x", "new!");
+	tw_close(&w);
+
+	assert_int_equal(erofs_io_open_mem(&io, NULL, 0, true), 0);
+	assert_int_equal(erofs_stream_open(&s, &io, 9, false), 0);
+	params(&p);
+	p.stream = s;
+	assert_int_equal(import(&w, &p, &root, &spool), 0);
+	assert_null(spool);
+	erofs_stream_extent(s, &first, &end, &bytes);
+	assert_int_equal(first, 3);		/* 1024 + 128 bytes: 3 blocks */
+	assert_int_equal(end, 6);		/* three files, one block each */
+	assert_int_equal(bytes, 10);
+	n = find(root, "x");
+	assert_null(n->src_path);
+	f = erofs_stream_get(s, n->stream_id);
+	assert_non_null(f);
+	assert_int_equal(f->blk, 5);		/* after old x and d/y */
+	assert_int_equal(f->size, 4);
+	assert_memory_equal(io.buf + 5 * 512, "new!", 4);
+	assert_memory_equal(io.buf + 3 * 512, "old", 3);	/* dead */
+	n = find(root, "d/y");
+	assert_ptr_equal(find(root, "h"), n);
+	assert_int_equal(erofs_stream_get(s, n->stream_id)->blk, 4);
+	n = find(root, "empty");
+	assert_int_equal(n->stream_id, 0);
+	assert_int_equal(n->size, 0);
+	erofs_node_put(root);
+	erofs_stream_free(s);
+	erofs_io_close(&io);
+}
+
 static void test_semantics(void **state)
 {
 	struct erofs_import_params p;
@@ -457,6 +515,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_types),
+		cmocka_unit_test(test_stream),
 		cmocka_unit_test(test_semantics),
 		cmocka_unit_test(test_acl_aufs_exclude),
 		cmocka_unit_test(test_link_into_excluded),

@@ -20,6 +20,7 @@
 #include "erofs/erofs_fs.h"
 #include "erofs/ishare.h"
 #include "erofs/mkfs.h"
+#include "erofs/stream.h"
 #include "erofs/tree.h"
 #include "erofs/xattr.h"
 
@@ -27,6 +28,8 @@
 
 static char tmpdir[64];
 static struct erofs_log tlog;
+/* meta_blkaddr in bytes (= xattr_blkaddr): 0 but with streamed data */
+static uint64_t meta_base;
 
 /* ---- tree helpers ---- */
 static struct erofs_node *mknode(mode_t mode, const char *path)
@@ -131,10 +134,10 @@ struct pinode {
 static struct pinode get_inode(const unsigned char *img, uint64_t nid)
 {
 	struct pinode pi = { 0 };
-	const unsigned char *r = img + nid * 32;
+	const unsigned char *r = img + meta_base + nid * 32;
 
 	pi.raw = r;
-	pi.pos = nid * 32;
+	pi.pos = meta_base + nid * 32;
 	pi.ifmt = g16(r);
 	pi.layout = (pi.ifmt >> 1) & 7;
 	pi.xsize = erofs_xattr_ibody_size(g16(r + 2));
@@ -252,7 +255,7 @@ static const unsigned char *find_xattr(const unsigned char *img,
 		return NULL;
 	sc = x[4];
 	for (i = 0; i < sc; i++) {
-		e = img + (uint64_t)g32(x + 12 + 4 * i) * 4;
+		e = img + meta_base + (uint64_t)g32(x + 12 + 4 * i) * 4;
 		if (e[1] == index && e[0] == strlen(suffix) &&
 		    !memcmp(e + 4, suffix, e[0])) {
 			*shared = true;
@@ -664,6 +667,143 @@ static void test_ishare(void **state)
 	erofs_node_put(root);
 }
 
+/* feed one file to the stream: data[0..size), only the ranges listed */
+static uint64_t stream_file(struct erofs_stream *s, const unsigned char *data,
+			    uint64_t size, const uint64_t (*ranges)[2],
+			    size_t nr)
+{
+	uint64_t id;
+	size_t i;
+
+	assert_int_equal(erofs_stream_begin(s, size, &id), 0);
+	for (i = 0; i < nr; i++)
+		assert_int_equal(erofs_stream_write(s, ranges[i][0],
+				 data + ranges[i][0],
+				 (size_t)(ranges[i][1] - ranges[i][0])), 0);
+	assert_int_equal(erofs_stream_end(s), 0);
+	return id;
+}
+
+/*
+ * --sort=none: data streamed before the build, in "archive" order (a
+ * file replaced later included), then the metadata after it: files keep
+ * their blocks (FLAT_PLAIN, even where a tail could be inlined), holes
+ * read as zeros, fingerprints come from the stream, the build is
+ * deterministic, and the stream's rules are enforced.
+ */
+static void test_streamed(void **state)
+{
+	static const uint64_t whole[][2] = { { 0, 5000 } };
+	static const uint64_t holes[][2] = { { 4096, 4196 }, { 9000, 9001 } };
+	struct erofs_mkfs_params p;
+	unsigned char data[3 * 4096 + 10], *img[2], *d;
+	const struct erofs_stream_file *sf;
+	uint64_t first, end, id, dead_blk = 0;
+	struct erofs_node *root, *a, *sp, *e;
+	struct erofs_stream *s;
+	struct erofs_io io;
+	struct pinode pi;
+	size_t len[2], i;
+	int run;
+	bool digests = false;
+
+	(void)state;
+#ifdef HAVE_LIBCRYPTO
+	digests = true;
+#endif
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (unsigned char)(i * 13 + 5);
+	for (run = 0; run < 2; run++) {
+		root = mkroot();
+		params(&p, 12);
+		if (digests)
+			p.ishare_key = "trusted.erofs.fingerprint";
+		assert_int_equal(erofs_io_open_mem(&io, NULL, 0, true), 0);
+		assert_int_equal(erofs_stream_open(&s, &io, 12, digests), 0);
+		/* a file a later entry replaces: its blocks stay, unused */
+		id = stream_file(s, data, 5000, whole, 1);
+		dead_blk = erofs_stream_get(s, id)->blk;
+		a = add(root, "a", S_IFREG | 0644);
+		a->size = 5000;
+		a->stream_id = stream_file(s, data + 1, 5000, whole, 1);
+		sp = add(root, "sparse", S_IFREG | 0644);
+		sp->size = sizeof(data);
+		sp->stream_id = stream_file(s, data, sizeof(data), holes, 2);
+		e = add(root, "empty", S_IFREG | 0644);
+		(void)e;
+		/* out of order or past the end: refused */
+		assert_int_equal(erofs_stream_begin(s, 10, &id), 0);
+		assert_int_equal(erofs_stream_write(s, 5, data, 2), 0);
+		assert_int_equal(erofs_stream_write(s, 0, data, 2), -EINVAL);
+		assert_int_equal(erofs_stream_write(s, 8, data, 3), -EINVAL);
+		assert_int_equal(erofs_stream_begin(s, 1, &id), -EBUSY);
+		assert_int_equal(erofs_stream_end(s), 0);
+		erofs_stream_extent(s, &first, &end, NULL);
+		assert_int_equal(first, 1);
+		assert_int_equal(end, 1 + 2 + 2 + 4 + 1);
+		sf = erofs_stream_get(s, a->stream_id);
+		assert_int_equal(sf->blk, 3);
+		assert_int_equal(sf->has_digest, digests);
+
+		assert_int_equal(erofs_tree_finalize(root), 0);
+		p.stream = s;
+		/* compression is refused, and so is another image */
+		p.nr_compr = 1;
+		assert_int_equal(erofs_mkfs_build(&p, root, &io, NULL),
+				 -EOPNOTSUPP);
+		p.nr_compr = 0;
+		p.blkszbits = 10;
+		assert_int_equal(erofs_mkfs_build(&p, root, &io, NULL), -EINVAL);
+		p.blkszbits = 12;
+		assert_int_equal(erofs_mkfs_build(&p, root, &io, NULL), 0);
+		img[run] = malloc(io.len);
+		memcpy(img[run], io.buf, io.len);
+		len[run] = io.len;
+		erofs_io_close(&io);
+		erofs_stream_free(s);
+		erofs_node_put(root);
+	}
+	assert_int_equal(len[0], len[1]);
+	assert_memory_equal(img[0], img[1], len[0]);
+
+	/* metadata right after the stream; nids count from there */
+	assert_int_equal(g32(img[0] + 1024 + 40), end);
+	assert_int_equal(g32(img[0] + 1024 + 44), end);
+	meta_base = end * 4096;
+	assert_int_equal(root_nid(img[0]), 0);
+	/* the superblock's block holds nothing else */
+	for (i = 0; i < 4096; i++)
+		if (i < 1024 || i >= 1024 + 128)
+			assert_int_equal(img[0][i], 0);
+	pi = get_inode(img[0], lookup(img[0], 4096, 0, "a"));
+	assert_int_equal(pi.layout, EROFS_INODE_FLAT_PLAIN);
+	assert_int_equal(pi.i_u, 3);
+	assert_memory_equal(img[0] + 3 * 4096, data + 1, 5000);
+	/* the rest of its last block is zero */
+	for (i = 5000; i < 2 * 4096; i++)
+		assert_int_equal(img[0][3 * 4096 + i], 0);
+	if (digests)
+		check_fingerprint(img[0], &pi, 0, data + 1, 5000);
+	pi = get_inode(img[0], lookup(img[0], 4096, 0, "sparse"));
+	assert_int_equal(pi.layout, EROFS_INODE_FLAT_PLAIN);
+	assert_int_equal(pi.size, sizeof(data));
+	d = get_data(img[0], 4096, &pi);
+	for (i = 0; i < sizeof(data); i++)
+		assert_int_equal(d[i], (i >= 4096 && i < 4196) || i == 9000 ?
+				 data[i] : 0);
+	if (digests)
+		check_fingerprint(img[0], &pi, 0, d, sizeof(data));
+	free(d);
+	pi = get_inode(img[0], lookup(img[0], 4096, 0, "empty"));
+	assert_int_equal(pi.size, 0);
+	/* the replaced file's bytes are still there, nobody's */
+	assert_int_equal(dead_blk, 1);
+	assert_memory_equal(img[0] + 4096, data, 5000);
+	meta_base = 0;
+	free(img[0]);
+	free(img[1]);
+}
+
 struct extent {
 	uint64_t start, end;
 	const char *what;
@@ -917,6 +1057,7 @@ int main(void)
 		cmocka_unit_test(test_xattrs),
 		cmocka_unit_test(test_root_xattr_isize),
 		cmocka_unit_test(test_ishare),
+		cmocka_unit_test(test_streamed),
 		cmocka_unit_test(test_layout_invariants),
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_errors),
