@@ -667,6 +667,13 @@ static int tar_new_node(struct tar_ctx *c, struct archive_entry *e,
 		return -ENOMEM;
 	node->path = image_path(rel, strlen(rel));
 	ret = node->path ? tar_meta(c, node, e) : -ENOMEM;
+	/*
+	 * A whiteout is the device 0:0 with no permission bits, as
+	 * erofs-utils and containerd's own overlay applier make it: the
+	 * .wh. entry's mode describes a placeholder file, not the device.
+	 */
+	if (!ret && whiteout)
+		node->mode = S_IFCHR;
 	if (ret || whiteout)
 		goto out;
 	switch (type) {

@@ -263,10 +263,11 @@ mkdir -p "$W/aufs/d"
 echo keep >"$W/aufs/d/keep"
 tar --numeric-owner -C "$W/aufs" -cf "$W/aufs.tar" .
 if tar_build --tar=f --aufs "$IMG" "$W/aufs.tar" && mount_image "$IMG" "$MNT"; then
-	wh=$(stat -c '%F %t:%T' "$MNT/gone" 2>/dev/null)
+	wh=$(stat -c '%F %t:%T %a' "$MNT/gone" 2>/dev/null)
 	opq=$(getfattr --absolute-names --only-values -n trusted.overlay.opaque "$MNT/d" 2>/dev/null)
-	if [ "$wh" != "character special file 0:0" ]; then
-		fail "--aufs" "gone is '$wh', want a 0:0 char device"
+	# mode 0, as erofs-utils and containerd's applier make whiteouts
+	if [ "$wh" != "character special file 0:0 0" ]; then
+		fail "--aufs" "gone is '$wh', want a 0:0 char device, mode 0"
 	elif [ "$opq" != y ]; then
 		fail "--aufs" "d lacks trusted.overlay.opaque=y"
 	elif [ -e "$MNT/d/.wh..wh..opq" ] || [ -e "$MNT/.wh.gone" ]; then
