@@ -64,8 +64,9 @@ struct erofs_wr_extent {
 	uint32_t llen;			/* decoded bytes */
 	uint32_t pblks;			/* pcluster blocks; 0 = inline */
 	uint8_t type;			/* Z_EROFS_LCLUSTER_TYPE_PLAIN/HEAD1 */
-	/* -E dedupe: 1 + index into w->dedupe.src of the identical extent whose
-	 * pcluster this one uses instead of its own; 0 = its own */
+	/* -E dedupe (or fragments): 1 + index into w->dedupe.src of the
+	 * identical extent whose pcluster this one uses instead of its own;
+	 * 0 = its own */
 	uint32_t ref;
 	bool partial;			/* ref: only a prefix of what that
 					 * pcluster decodes to (PARTIAL_REF) */
@@ -204,7 +205,8 @@ struct erofs_wr_packed {
 };
 
 /*
- * -E dedupe: pclusters that identical extents may use.  Writer:
+ * -E dedupe, or whole extents with -E fragments: pclusters that identical
+ * extents may use.  Writer:
  * zdedupe.c.  Readers: zindex.c (src), features.c (nr_ref).
  */
 struct erofs_wr_dkey;
@@ -416,12 +418,16 @@ int erofs_wr_zcut_segment(const struct erofs_wr_zcut *c, const uint8_t *buf,
 			  uint64_t base, size_t len);
 
 /* zdedupe.c */
+/* are extents shared at all (-E dedupe, or whole ones with -E fragments)? */
+bool erofs_wr_dedupe_on(const struct erofs_mkfs_params *p);
 /* SHA-256 of an extent's decoded bytes into esha, and of its first bytes
- * into psha (when it is that long); in the workers */
+ * into psha (when psha is not NULL and the extent is that long); in the
+ * workers */
 int erofs_wr_dedupe_hash(struct erofs_sha256 *sha, const void *src,
 			 uint32_t llen, uint8_t *esha, uint8_t *psha);
 /* main thread, inode order: extents wi->z->ext[first..first + nr), with
- * their hashes, use earlier identical pclusters or are offered to later */
+ * their hashes (psha NULL without -E dedupe: whole extents only), use
+ * earlier identical pclusters or are offered to later */
 int erofs_wr_dedupe_extents(struct erofs_wr *w, struct erofs_wr_inode *wi,
 			    size_t first, size_t nr,
 			    const uint8_t (*esha)[EROFS_ISHARE_DIGEST_LEN],

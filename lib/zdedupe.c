@@ -34,6 +34,11 @@ struct erofs_wr_dkey {
 	uint8_t type, alg;
 };
 
+bool erofs_wr_dedupe_on(const struct erofs_mkfs_params *p)
+{
+	return p->dedupe || p->fragments;
+}
+
 int erofs_wr_dedupe_hash(struct erofs_sha256 *sha, const void *src,
 			 uint32_t llen, uint8_t *esha, uint8_t *psha)
 {
@@ -43,7 +48,7 @@ int erofs_wr_dedupe_hash(struct erofs_sha256 *sha, const void *src,
 		ret = erofs_sha256_update(sha, src, llen);
 	if (!ret)
 		ret = erofs_sha256_final(sha, esha);
-	if (!ret && llen >= WR_DPFX) {
+	if (!ret && psha && llen >= WR_DPFX) {
 		ret = erofs_sha256_reset(sha);
 		if (!ret)
 			ret = erofs_sha256_update(sha, src, WR_DPFX);
@@ -222,7 +227,8 @@ int erofs_wr_dedupe_extents(struct erofs_wr *w, struct erofs_wr_inode *wi,
 			wr_duse(d, z, i, hit->src, false);
 			continue;
 		}
-		want_pfx = e->type == Z_EROFS_LCLUSTER_TYPE_HEAD1 &&
+		want_pfx = w->p->dedupe && psha &&
+			   e->type == Z_EROFS_LCLUSTER_TYPE_HEAD1 &&
 			   e->llen >= WR_DPFX;
 		if (want_pfx) {
 			memcpy(pkey.sha, psha[j], sizeof(pkey.sha));

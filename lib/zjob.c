@@ -40,27 +40,30 @@ static int wr_zcut_extent(void *priv, uint64_t la, uint32_t llen,
 	struct erofs_wr_zworker *k = priv;
 	const struct erofs_wr *w = k->pool->w;
 	struct erofs_wr_zseg *s = k->s;
+	/* the packed inode's extents are never shared */
+	bool hash = erofs_wr_dedupe_on(w->p) && !k->f->wi->packed;
 	uint64_t soff;
 	int ret;
 
 	if (wr_zstopped(k->pool))
 		return -ECANCELED;
 	ret = erofs_array_reserve(&s->ext, &s->cap_ext, s->nr_ext + 1);
-	if (!ret && w->p->dedupe) {
+	if (!ret && hash)
 		ret = erofs_array_reserve(&s->esha, &s->cap_esha,
 					  s->nr_ext + 1);
-		if (!ret)
-			ret = erofs_array_reserve(&s->psha, &s->cap_psha,
-						  s->nr_ext + 1);
-	}
+	if (!ret && hash && w->p->dedupe)
+		ret = erofs_array_reserve(&s->psha, &s->cap_psha,
+					  s->nr_ext + 1);
 	if (ret) {
 		erofs_err(&k->log, "%s: out of memory", k->path);
 		return ret;
 	}
-	if (w->p->dedupe) {
+	if (hash) {
+		/* prefixes only serve -E dedupe's partial references */
 		ret = erofs_wr_dedupe_hash(k->fsha, src, llen,
 					   s->esha[s->nr_ext],
-					   s->psha[s->nr_ext]);
+					   w->p->dedupe ? s->psha[s->nr_ext] :
+							  NULL);
 		if (ret) {
 			erofs_err(&k->log, "%s: cannot hash an extent: %s",
 				  k->path, strerror(-ret));

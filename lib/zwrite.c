@@ -285,14 +285,16 @@ static int wr_zcollect(struct erofs_wr *w, struct erofs_wr_zfile *f)
 		w->z.cfg_used |= 1U << f->ci;
 		z->full = w->p->legacy_compress;
 		/* the packed inode takes no part */
-		for (k = 0, i = 0; !f->wi->packed && w->p->dedupe &&
+		for (k = 0, i = 0; !f->wi->packed &&
+				   erofs_wr_dedupe_on(w->p) &&
 				   k < f->nr_seg; k++) {
 			const struct erofs_wr_zseg *sg = &f->seg[k];
 			typedef const uint8_t (*wr_sha_t)[EROFS_ISHARE_DIGEST_LEN];
 
 			ret = erofs_wr_dedupe_extents(w, f->wi, i, sg->nr_ext,
 						      (wr_sha_t)sg->esha,
-						      (wr_sha_t)sg->psha);
+						      w->p->dedupe ?
+						      (wr_sha_t)sg->psha : NULL);
 			if (ret)
 				return ret;
 			i += sg->nr_ext;

@@ -26,9 +26,10 @@
 struct erofs_wr_zseg {
 	struct erofs_wr_extent *ext;	/* la relative to the file */
 	size_t nr_ext, cap_ext, cap_esha, cap_psha;
-	/* -E dedupe: SHA-256 of each extent's decoded bytes */
+	/* -E dedupe or fragments: SHA-256 of each extent's decoded bytes */
 	uint8_t (*esha)[EROFS_ISHARE_DIGEST_LEN];
-	/* and of their first bytes (zdedupe.c: to find longer ones) */
+	/* -E dedupe: and of their first bytes (zdedupe.c: to find longer
+	 * ones) */
 	uint8_t (*psha)[EROFS_ISHARE_DIGEST_LEN];
 	struct erofs_wr_zpiece pcl;	/* its pclusters */
 	uint64_t zblocks;

@@ -44,7 +44,7 @@ lz4hc-big-fp zmix 226f074334c9e185ebe5681500462de29e5bfab1c7a4403081eeeacadff727
 deflate-legacy zmix 48c25bc18d751074bd96d9f03d59b6cd1fe314d23786ed01e621026230adc648 -b2048 -zdeflate -Elegacy-compress
 dedupe-workers1 zmix 11b46b24108e1e15dc7f39304f9988f8c3dbb52420d47e394448f2100490d274 -b4096 -zlz4hc -C16384 -Ededupe,ztailpacking --workers=1
 dedupe-workers4 zmix 11b46b24108e1e15dc7f39304f9988f8c3dbb52420d47e394448f2100490d274 -b4096 -zlz4hc -C16384 -Ededupe,ztailpacking --workers=4
-tar-lz4hc tar a8782b7a1c02aa2b20c71c57da781ff276a5527b008233d93186e09a30782c9f -b4096 --tar=f -zlz4hc -Efragments
+tar-lz4hc tar 6bcbea572263ddcde0c63a8064bf0056022cf0972292830af47af63fd6ac747d -b4096 --tar=f -zlz4hc -Efragments
 CASES
 
 while read -r name tree want opts; do

@@ -155,6 +155,49 @@ else
 fi
 rm -f "$T_TMP/pr"
 
+# -E fragments without dedupe: a copy of an earlier file stores no
+# pcluster of its own (as erofs-utils 1.9): it uses the first copy's
+# pclusters (full indexes) and fragment; also with big pclusters and
+# ztailpacking
+cp_src=$T_TMP/copies
+mkdir -p "$cp_src/a" "$cp_src/b"
+cp "$z/a/doc" "$cp_src/a/doc"
+cp "$z/a/doc" "$cp_src/b/doc"
+for opts in "-Efragments" "-C16384 -Efragments,ztailpacking"; do
+	name="fragments copy ($opts)"
+	# shellcheck disable=SC2086
+	if ! mkfs_image "$T_TMP/cp" "$cp_src" 4096 -zlz4hc $opts; then
+		fail "$name" "$T_WHY"
+		continue
+	fi
+	"$DUMP" -e --path=/a/doc "$T_TMP/cp" >"$T_TMP/cp1.log" 2>&1
+	"$DUMP" -e --path=/b/doc "$T_TMP/cp" >"$T_TMP/cp2.log" 2>&1
+	b1=$(awk '/^Blocks:/ { print $2 }' "$T_TMP/cp1.log")
+	b2=$(awk '/^Blocks:/ { print $2 }' "$T_TMP/cp2.log")
+	if [ "${b1:-0}" -gt 0 ] && [ "$b2" = 0 ] &&
+	   grep -q '^Layout: COMPRESSED_FULL' "$T_TMP/cp2.log"; then
+		pass "$name shares the pclusters"
+	else
+		fail "$name shares the pclusters" "blocks ${b1:-?} and ${b2:-?}"
+	fi
+	if mount_image "$T_TMP/cp" "$T_TMP/mnt"; then
+		if cmp -s "$T_TMP/mnt/a/doc" "$z/a/doc" &&
+		   cmp -s "$T_TMP/mnt/b/doc" "$z/a/doc"; then
+			pass "$name read by the kernel"
+		else
+			fail "$name read by the kernel" "content differs"
+		fi
+		umount_image "$T_TMP/mnt"
+	else
+		fail "$name read by the kernel" "$T_WHY"
+	fi
+	[ $have_sid = 1 ] && sid_extract "$name" "$cp_src" "$T_TMP/cp"
+	# shellcheck disable=SC2086
+	same_for_workers "$name workers 1, 2, 3 same image" "$cp_src" 4096 \
+		"1 2 3" -zlz4hc $opts -T 1700000000
+done
+rm -rf "$T_TMP/cp" "$cp_src"
+
 # the same image for any number of workers
 for mode in fragments all-fragments dedupe all; do
 	# shellcheck disable=SC2046
