@@ -102,8 +102,8 @@ static void *wp_main(void *arg)
 		pthread_mutex_unlock(&pool->lock);
 		ret = ops->run(pool->priv, k->id, job);
 	}
-	if (!ret && ops->exit)
-		ret = ops->exit(pool->priv, k->id);
+	if (!ret && ops->finish)
+		ret = ops->finish(pool->priv, k->id);
 	if (ret)
 		wp_fail(pool, ret);
 	return NULL;

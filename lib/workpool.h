@@ -30,7 +30,7 @@ struct erofs_workpool_ops {
 	int (*run)(void *priv, unsigned int worker, size_t job);
 	/* in the worker, after its last job, unless it failed (may be
 	 * NULL): what it must finish before the join; 0 or -errno */
-	int (*exit)(void *priv, unsigned int worker);
+	int (*finish)(void *priv, unsigned int worker);
 };
 
 struct erofs_workpool {

@@ -342,7 +342,7 @@ static int wr_zjob_exit(void *priv, unsigned int worker)
 
 const struct erofs_workpool_ops erofs_wr_zjob_ops = {
 	.run = wr_zjob_run,
-	.exit = wr_zjob_exit,
+	.finish = wr_zjob_exit,
 };
 
 int erofs_wr_zworker_init(struct erofs_wr_zpool *pool,

@@ -74,7 +74,7 @@ static int on_run(void *priv, unsigned int worker, size_t job)
 }
 
 static const struct erofs_workpool_ops ops = {
-	.start = on_start, .run = on_run, .exit = on_exit_hook,
+	.start = on_start, .run = on_run, .finish = on_exit_hook,
 };
 
 static int run(struct ctx *c, long workers, bool chain, size_t fail_at)
