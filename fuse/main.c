@@ -66,6 +66,12 @@ static const struct fuse_opt fuse_opt_defs[] = {
 	FUSE_OPT_KEY("--version", KEY_VERSION),
 	FUSE_OPT_KEY("--offset=", KEY_OFFSET),
 	FUSE_OPT_KEY("--dbglevel=", KEY_DBGLEVEL),
+	/*
+	 * the high-level API's "take st_ino from the file system": ours
+	 * always does, so accept it for command lines written for
+	 * erofs-utils' erofsfuse rather than fail the mount
+	 */
+	FUSE_OPT_KEY("use_ino", FUSE_OPT_KEY_DISCARD),
 	FUSE_OPT_END
 };
 

@@ -132,6 +132,8 @@ layout_cases() {
 			continue
 		fi
 		fuse_case "$_lc_tree $layout" "$_lc_src" "$T_TMP/img"
+		# (read by compare_trees in lib.sh)
+		# shellcheck disable=SC2034
 		IMG_DIGEST_OPTS=
 	done
 }
@@ -193,11 +195,11 @@ for seed in $SEEDS; do
 done
 
 # --offset: the image behind 4096 bytes of junk; -s and -o options are
-# accepted as FUSE's
+# accepted as FUSE's, -o use_ino as erofs-utils' erofsfuse takes it
 if gentree_run "$src" --manifest "$T_SRCDIR/manifests/alltypes.manifest" >/dev/null &&
    mkfs_image "$T_TMP/img" "$src" 4096 -zlz4hc; then
 	{ head -c 4096 /dev/urandom; cat "$T_TMP/img"; } >"$T_TMP/off.img"
-	fuse_case "offset=4096" "$src" "$T_TMP/off.img" --offset=4096 -s -o noatime
+	fuse_case "offset=4096" "$src" "$T_TMP/off.img" --offset=4096 -s -o noatime,use_ino
 else
 	fail "offset=4096" "$T_WHY"
 fi
@@ -318,6 +320,7 @@ if [ -x "$DEB_MKFS" ] && command -v setfattr >/dev/null 2>&1; then
 			fi
 			echo "$T_TMP/cmnt" >>"$T_TMP/.mounts"
 			# every read may fail (EIO); none may hang
+			# shellcheck disable=SC2016
 			timeout 30 sh -c 'find "$1" -print0 2>/dev/null |
 				xargs -0 -r sh -c "for p; do stat -- \"\$p\"; [ -f \"\$p\" ] && cat -- \"\$p\";
 					[ -L \"\$p\" ] && readlink -- \"\$p\"; getfattr -d -m - -- \"\$p\"; done" sh' \
