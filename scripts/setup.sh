@@ -30,12 +30,14 @@ CONFIGURE_FLAGS=${CONFIGURE_FLAGS:-}
 
 PKGS_BUILD="autoconf automake libtool pkg-config make gcc"
 PKGS_LIBS="liblz4-dev libzstd-dev liblzma-dev libdeflate-dev libxxhash-dev
-	uuid-dev libselinux1-dev libssl-dev libarchive-dev libcmocka-dev"
+	uuid-dev libselinux1-dev libssl-dev libarchive-dev libcmocka-dev
+	libfuse3-dev"
 # erofs-utils: Debian's 1.5 as a second reader/writer; attr/acl: getfattr
 # and setfacl for debugging; clang + compiler-rt: fuzzing; debootstrap:
-# the sid chroot with erofs-utils 1.9 (scripts/sid-chroot.sh)
+# the sid chroot with erofs-utils 1.9 (scripts/sid-chroot.sh); fuse3:
+# fusermount3 for the erofsfuse tests
 PKGS_TESTS="erofs-utils attr acl strace clang libclang-rt-14-dev debootstrap
-	util-linux kmod"
+	util-linux kmod fuse3"
 PKGS_BENCH="squashfs-tools time"
 PKGS_VM="qemu-system-x86 busybox-static"
 

@@ -1,10 +1,13 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
 #
-# t031-man-fsck-dump.sh - the fsck.erofs and dump.erofs man pages cannot
-# drift from the code: every option "--help" prints (the help text comes
-# from the same table as the parser) is documented on a macro line of the
-# man page, and every option heading of the man page exists in --help.
+# t031-man-fsck-dump.sh - the fsck.erofs, dump.erofs and erofsfuse man
+# pages cannot drift from the code: every option "--help" prints (the help
+# text comes from the same table as the parser) is documented on a macro
+# line of the man page, and every option heading of the man page exists in
+# --help.  For erofsfuse, libfuse's own options (its help lines are
+# indented by four spaces: "    -f", "    -o allow_other") count as
+# existing; they are libfuse's to keep in sync.
 . "$(dirname "$0")/lib.sh"
 
 check_tool() {
@@ -39,7 +42,8 @@ check_tool() {
 	else
 		fail "$tool-short-options-in-man" "undocumented:$missing"
 	fi
-	n=0 extra= all=" $(echo $longs $shorts) "
+	libfuse=$(sed -n 's/^    \(-[A-Za-z]\) .*/\1/p' "$T_TMP/$tool.help" | sort -u)
+	n=0 extra= all=" $(echo $longs $shorts $libfuse) "
 	for o in $(awk 'prev == ".TP" { print } { prev = $0 }' "$T_TMP/$tool.man" |
 		   grep -oE -- '(^|[ "])--?[A-Za-z][a-z0-9_-]*' | tr -d ' "'); do
 		n=$((n + 1))
@@ -64,4 +68,10 @@ check_tool() {
 
 check_tool fsck.erofs "$FSCK"
 check_tool dump.erofs "$DUMP"
+: "${EROFSFUSE:=$TOP_BUILDDIR/fuse/erofsfuse}"
+if [ -x "$EROFSFUSE" ]; then
+	check_tool erofsfuse "$EROFSFUSE"
+else
+	skip erofsfuse "$EROFSFUSE not built (configure found no libfuse3)"
+fi
 finish

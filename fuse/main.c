@@ -1,0 +1,822 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
+/*
+ * erofsfuse - mount an EROFS image read-only through FUSE.
+ *
+ * Built on libfuse3's low-level API because EROFS already has what that
+ * API wants: every inode has a stable number (its nid), so a FUSE node id
+ * is computed from the nid and back, with no table of live nodes and
+ * nothing to do on forget.  Hard links share a nid and so share a node.
+ *
+ * The image is hostile: any error the library returns for it becomes
+ * -EIO for the caller (with the nid logged), never a crash; only the
+ * answers a healthy file system gives too (ENOENT, ENODATA, ERANGE...)
+ * pass through.
+ *
+ * Threading: struct erofs_image caches metadata blocks and records the
+ * last problem in mutable fields, so it must not be used by two threads
+ * at once.  The daemon therefore always serves requests on one thread
+ * (as if -s were given); the kernel's page cache (keep_cache, long
+ * attribute and entry timeouts: the image cannot change under us) keeps
+ * repeated reads from reaching the daemon at all.
+ */
+#include "config.h"
+#define FUSE_USE_VERSION 35
+#include <errno.h>
+#include <fcntl.h>
+#include <fuse_lowlevel.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <syslog.h>
+#include <unistd.h>
+#include "erofs/cli.h"
+#include "erofs/reader.h"
+#include "frontend.h"
+
+#define PROG "erofsfuse"
+
+/*
+ * The image cannot change while mounted, so the kernel may keep
+ * attributes, names (and negative lookups) as long as it likes; a day is
+ * "forever" without risking overflow in the kernel's jiffies arithmetic.
+ */
+#define EFUSE_TIMEOUT	86400.0
+
+/* longest symlink target we return: the kernel's limit (PATH_MAX - 1) */
+#define EFUSE_SYMLINK_MAX	4095
+
+/* fuse_opt keys; above 255 so that --help does not print them as -X */
+enum { KEY_HELP = 256, KEY_VERSION, KEY_OFFSET, KEY_DBGLEVEL };
+
+/* what --help lists; the parser is the fuse_opt table below */
+static const struct erofs_cli_opt opt_defs[] = {
+	{ "offset", required_argument, KEY_OFFSET, "N", "the image starts N bytes into IMAGE" },
+	{ "dbglevel", required_argument, KEY_DBGLEVEL, "LEVEL", "message level 0..9 (default 2: errors and warnings)" },
+	{ "version", no_argument, 'V', NULL, "print the version and exit" },
+	{ "help", no_argument, 'h', NULL, "print this help and exit" },
+};
+
+static const struct fuse_opt fuse_opt_defs[] = {
+	FUSE_OPT_KEY("-h", KEY_HELP),
+	FUSE_OPT_KEY("--help", KEY_HELP),
+	FUSE_OPT_KEY("-V", KEY_VERSION),
+	FUSE_OPT_KEY("--version", KEY_VERSION),
+	FUSE_OPT_KEY("--offset=", KEY_OFFSET),
+	FUSE_OPT_KEY("--dbglevel=", KEY_DBGLEVEL),
+	/*
+	 * the high-level API's "take st_ino from the file system": ours
+	 * always does, so accept it for command lines written for
+	 * erofs-utils' erofsfuse rather than fail the mount
+	 */
+	FUSE_OPT_KEY("use_ino", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_END
+};
+
+static const char usage_head[] =
+	"Usage: " PROG " [OPTIONS] IMAGE MOUNTPOINT\n"
+	"Mount the EROFS image IMAGE read-only on MOUNTPOINT through FUSE.\n"
+	"Inode numbers are the image's nids; permissions are checked by the\n"
+	"kernel from the image's modes (-o default_permissions is implied).\n"
+	"-d is FUSE's debug mode (stay in the foreground and trace every\n"
+	"request), as in erofs-utils; --dbglevel sets the message level.\n\n";
+
+struct efuse {
+	struct erofs_image img;
+	struct erofs_io io;
+	struct erofs_log log;
+	struct erofs_frontend fe;
+	const char *image;
+	uint64_t offset;
+	bool help, version, bad_args;
+	bool use_syslog;		/* daemonized: stderr is gone */
+};
+
+/* an open regular file: the read session keeps the last decoded extent */
+struct efuse_file {
+	struct erofs_inode inode;
+	struct erofs_data_ctx data;
+};
+
+/* an open directory: its entries, read once at opendir */
+struct efuse_dirent {
+	erofs_nid_t nid;
+	unsigned int file_type;
+	size_t name_off;		/* into efuse_dir.names */
+};
+
+struct efuse_dir {
+	struct efuse_dirent *ents;
+	size_t nr, cap;
+	char *names;			/* NUL-terminated names, packed */
+	size_t names_len, names_cap;
+	erofs_nid_t self_nid;
+	bool add_dot;			/* the image omits "." */
+};
+
+static struct efuse *req_efuse(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
+}
+
+/*
+ * FUSE reserves node id 0 and uses 1 (FUSE_ROOT_ID) for the root, while
+ * any nid, 0 included, may be the root or not.  So the root is 1 and every
+ * other nid is shifted by 2; ".." entries of top-level directories name
+ * the root nid and map to 1 as they must.
+ */
+static fuse_ino_t nid_to_ino(const struct efuse *ef, erofs_nid_t nid)
+{
+	return nid == ef->img.root_nid ? FUSE_ROOT_ID : (fuse_ino_t)nid + 2;
+}
+
+static erofs_nid_t ino_to_nid(const struct efuse *ef, fuse_ino_t ino)
+{
+	return ino == FUSE_ROOT_ID ? ef->img.root_nid : (erofs_nid_t)ino - 2;
+}
+
+/*
+ * The errno to hand the kernel for a library error: what a sound image
+ * can return as an answer passes through, everything else (a corrupted
+ * or unsupported image, a failed pread) is logged with the nid and
+ * becomes EIO.
+ */
+static int efuse_errno(struct efuse *ef, erofs_nid_t nid, const char *op,
+		       int err, const int *answers)
+{
+	if (err >= 0)
+		return 0;
+	for (; answers && *answers; answers++)
+		if (-err == *answers)
+			return -err;
+	if (err == -ENOMEM)
+		return ENOMEM;
+	erofs_err(&ef->log, "nid %llu: %s: %s", (unsigned long long)nid, op,
+		  strerror(-err));
+	return EIO;
+}
+
+static int efuse_iget(struct efuse *ef, erofs_nid_t nid,
+		      struct erofs_inode *inode)
+{
+	/* nid + 2 must not wrap onto FUSE's reserved ids */
+	if (nid > UINT64_MAX - 2) {
+		erofs_err(&ef->log, "nid %llu: out of range",
+			  (unsigned long long)nid);
+		return EIO;
+	}
+	return efuse_errno(ef, nid, "reading inode",
+			   erofs_inode_read(&ef->img, nid, inode), NULL);
+}
+
+static void efuse_fill_stat(const struct efuse *ef,
+			    const struct erofs_inode *inode, struct stat *st)
+{
+	unsigned int bits = ef->img.blkszbits;
+
+	memset(st, 0, sizeof(*st));
+	/* the kernel's erofs reports the nid as well (64-bit ino_t) */
+	st->st_ino = inode->nid;
+	st->st_mode = inode->mode;
+	st->st_nlink = inode->nlink;
+	st->st_uid = inode->uid;
+	st->st_gid = inode->gid;
+	st->st_size = (off_t)inode->size;
+	if (S_ISCHR(inode->mode) || S_ISBLK(inode->mode))
+		/* i_u holds the kernel's "new" dev_t encoding */
+		st->st_rdev = makedev((inode->rdev & 0xfff00) >> 8,
+				      (inode->rdev & 0xff) |
+				      ((inode->rdev >> 12) & 0xfff00));
+	st->st_blksize = ef->img.blksz;
+	/* compressed inodes store their on-disk block count in i_u */
+	if (erofs_inode_is_compressed(inode))
+		st->st_blocks = (blkcnt_t)inode->i_u << (bits - 9);
+	else
+		st->st_blocks = (blkcnt_t)(((inode->size +
+				ef->img.blksz - 1) >> bits) << (bits - 9));
+	/* EROFS keeps one timestamp; the kernel shows it for all three */
+	st->st_mtim.tv_sec = st->st_atim.tv_sec = st->st_ctim.tv_sec =
+		(time_t)inode->mtime;
+	st->st_mtim.tv_nsec = st->st_atim.tv_nsec = st->st_ctim.tv_nsec =
+		inode->mtime_nsec;
+}
+
+/* ---- requests ---------------------------------------------------------- */
+
+static void efuse_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	static const int answers[] = { ENOENT, 0 };
+	struct efuse *ef = req_efuse(req);
+	struct fuse_entry_param e;
+	struct erofs_inode dir, inode;
+	erofs_nid_t nid;
+	size_t len = strlen(name);
+	int err;
+
+	err = efuse_iget(ef, ino_to_nid(ef, parent), &dir);
+	if (err)
+		goto fail;
+	if (!S_ISDIR(dir.mode)) {
+		err = ENOTDIR;
+		goto fail;
+	}
+	if (len > EROFS_NAME_LEN) {
+		err = ENAMETOOLONG;
+		goto fail;
+	}
+	err = efuse_errno(ef, dir.nid, "lookup", erofs_dir_lookup(&dir, name,
+			  len, &nid, NULL), answers);
+	memset(&e, 0, sizeof(e));
+	if (err == ENOENT) {
+		/* ino 0 with a timeout: the kernel caches the miss */
+		e.entry_timeout = EFUSE_TIMEOUT;
+		fuse_reply_entry(req, &e);
+		return;
+	}
+	if (err)
+		goto fail;
+	err = efuse_iget(ef, nid, &inode);
+	if (err)
+		goto fail;
+	e.ino = nid_to_ino(ef, nid);
+	e.generation = 1;
+	e.attr_timeout = e.entry_timeout = EFUSE_TIMEOUT;
+	efuse_fill_stat(ef, &inode, &e.attr);
+	fuse_reply_entry(req, &e);
+	return;
+fail:
+	fuse_reply_err(req, err);
+}
+
+static void efuse_getattr(fuse_req_t req, fuse_ino_t ino,
+			  struct fuse_file_info *fi)
+{
+	struct efuse *ef = req_efuse(req);
+	struct erofs_inode inode;
+	struct stat st;
+	int err;
+
+	err = efuse_iget(ef, ino_to_nid(ef, ino), &inode);
+	if (err) {
+		fuse_reply_err(req, err);
+		return;
+	}
+	efuse_fill_stat(ef, &inode, &st);
+	fuse_reply_attr(req, &st, EFUSE_TIMEOUT);
+}
+
+static void efuse_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	struct efuse *ef = req_efuse(req);
+	struct erofs_inode inode;
+	char *buf;
+	int err;
+
+	err = efuse_iget(ef, ino_to_nid(ef, ino), &inode);
+	if (err)
+		goto fail;
+	if (!S_ISLNK(inode.mode)) {
+		err = EINVAL;
+		goto fail;
+	}
+	/* the kernel's erofs refuses such a symlink as corrupted too */
+	if (inode.size > EFUSE_SYMLINK_MAX) {
+		erofs_err(&ef->log, "nid %llu: symlink of %llu bytes",
+			  (unsigned long long)inode.nid,
+			  (unsigned long long)inode.size);
+		err = EIO;
+		goto fail;
+	}
+	buf = malloc(inode.size + 1);
+	if (!buf) {
+		err = ENOMEM;
+		goto fail;
+	}
+	err = efuse_errno(ef, inode.nid, "reading symlink",
+			  erofs_read_data(&inode, buf, inode.size, 0), NULL);
+	if (err) {
+		free(buf);
+		goto fail;
+	}
+	buf[inode.size] = '\0';
+	fuse_reply_readlink(req, buf);
+	free(buf);
+	return;
+fail:
+	fuse_reply_err(req, err);
+}
+
+static void efuse_open(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	struct efuse *ef = req_efuse(req);
+	struct efuse_file *f;
+	int err;
+
+	if ((fi->flags & O_ACCMODE) != O_RDONLY) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	err = efuse_iget(ef, ino_to_nid(ef, ino), &f->inode);
+	if (!err && !S_ISREG(f->inode.mode))
+		err = S_ISDIR(f->inode.mode) ? EISDIR : EINVAL;
+	if (!err)
+		err = efuse_errno(ef, f->inode.nid, "opening data",
+				  erofs_data_open(&f->data, &f->inode), NULL);
+	if (err) {
+		free(f);
+		fuse_reply_err(req, err);
+		return;
+	}
+	fi->fh = (uintptr_t)f;
+	/* the contents cannot change: keep the page cache across opens */
+	fi->keep_cache = 1;
+	if (fuse_reply_open(req, fi) == -ENOENT) {
+		/* the opener was interrupted: nobody will release this */
+		erofs_data_close(&f->data);
+		free(f);
+	}
+}
+
+static void efuse_read(fuse_req_t req, fuse_ino_t ino, size_t size,
+		       off_t off, struct fuse_file_info *fi)
+{
+	struct efuse *ef = req_efuse(req);
+	struct efuse_file *f = (struct efuse_file *)(uintptr_t)fi->fh;
+	uint64_t isize = f->inode.size;
+	char *buf;
+	int err;
+
+	if (off < 0 || (uint64_t)off >= isize) {
+		fuse_reply_buf(req, NULL, 0);
+		return;
+	}
+	if (size > isize - (uint64_t)off)
+		size = isize - (uint64_t)off;
+	buf = malloc(size);
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	err = efuse_errno(ef, f->inode.nid, "reading data",
+			  erofs_data_read(&f->data, buf, size, (uint64_t)off),
+			  NULL);
+	if (err)
+		fuse_reply_err(req, err);
+	else
+		fuse_reply_buf(req, buf, size);
+	free(buf);
+}
+
+static void efuse_release(fuse_req_t req, fuse_ino_t ino,
+			  struct fuse_file_info *fi)
+{
+	struct efuse_file *f = (struct efuse_file *)(uintptr_t)fi->fh;
+
+	erofs_data_close(&f->data);
+	free(f);
+	fuse_reply_err(req, 0);
+}
+
+static void efuse_dir_free(struct efuse_dir *d)
+{
+	if (!d)
+		return;
+	free(d->ents);
+	free(d->names);
+	free(d);
+}
+
+static int efuse_dir_add(void *priv, const struct erofs_dir_entry *ent)
+{
+	struct efuse_dir *d = priv;
+	struct efuse_dirent *de;
+
+	if (d->nr == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 32;
+		void *p = realloc(d->ents, cap * sizeof(*d->ents));
+
+		if (!p)
+			return -ENOMEM;
+		d->ents = p;
+		d->cap = cap;
+	}
+	if (d->names_cap - d->names_len < ent->name_len + 1) {
+		size_t cap = d->names_cap ? d->names_cap : 512;
+		void *p;
+
+		while (cap - d->names_len < ent->name_len + 1)
+			cap *= 2;
+		p = realloc(d->names, cap);
+		if (!p)
+			return -ENOMEM;
+		d->names = p;
+		d->names_cap = cap;
+	}
+	de = &d->ents[d->nr++];
+	de->nid = ent->nid;
+	de->file_type = ent->file_type;
+	de->name_off = d->names_len;
+	memcpy(d->names + d->names_len, ent->name, ent->name_len);
+	d->names_len += ent->name_len;
+	d->names[d->names_len++] = '\0';
+	return 0;
+}
+
+/*
+ * A snapshot of the whole directory at opendir: readdir offsets are then
+ * plain indexes, and a listing in many readdir calls decodes the
+ * directory blocks once instead of once per call.
+ */
+static void efuse_opendir(fuse_req_t req, fuse_ino_t ino,
+			  struct fuse_file_info *fi)
+{
+	struct efuse *ef = req_efuse(req);
+	struct erofs_inode dir;
+	struct efuse_dir *d;
+	int err;
+
+	err = efuse_iget(ef, ino_to_nid(ef, ino), &dir);
+	if (err)
+		goto fail;
+	if (!S_ISDIR(dir.mode)) {
+		err = ENOTDIR;
+		goto fail;
+	}
+	d = calloc(1, sizeof(*d));
+	if (!d) {
+		err = ENOMEM;
+		goto fail;
+	}
+	d->self_nid = dir.nid;
+	d->add_dot = dir.dot_omitted;
+	err = efuse_errno(ef, dir.nid, "reading directory",
+			  erofs_dir_iterate(&dir, efuse_dir_add, d), NULL);
+	if (err) {
+		efuse_dir_free(d);
+		goto fail;
+	}
+	fi->fh = (uintptr_t)d;
+	fi->keep_cache = 1;
+	fi->cache_readdir = 1;
+	if (fuse_reply_open(req, fi) == -ENOENT)
+		efuse_dir_free(d);
+	return;
+fail:
+	fuse_reply_err(req, err);
+}
+
+static mode_t ftype_to_mode(unsigned int ft)
+{
+	switch (ft) {
+	case EROFS_FT_REG_FILE: return S_IFREG;
+	case EROFS_FT_DIR: return S_IFDIR;
+	case EROFS_FT_CHRDEV: return S_IFCHR;
+	case EROFS_FT_BLKDEV: return S_IFBLK;
+	case EROFS_FT_FIFO: return S_IFIFO;
+	case EROFS_FT_SOCK: return S_IFSOCK;
+	case EROFS_FT_SYMLINK: return S_IFLNK;
+	}
+	return 0;	/* DT_UNKNOWN: the caller stats the entry */
+}
+
+static void efuse_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
+			  off_t off, struct fuse_file_info *fi)
+{
+	struct efuse_dir *d = (struct efuse_dir *)(uintptr_t)fi->fh;
+	/* index 0 is the synthesized "." when the image omits it */
+	size_t total = d->nr + d->add_dot, i;
+	size_t used = 0;
+	char *buf;
+
+	buf = malloc(size);
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	for (i = off < 0 ? 0 : (size_t)off; i < total; i++) {
+		struct stat st = { 0 };
+		const char *name;
+		size_t n;
+
+		if (d->add_dot && i == 0) {
+			name = ".";
+			st.st_ino = d->self_nid;
+			st.st_mode = S_IFDIR;
+		} else {
+			const struct efuse_dirent *de = &d->ents[i - d->add_dot];
+
+			name = d->names + de->name_off;
+			st.st_ino = de->nid;
+			st.st_mode = ftype_to_mode(de->file_type);
+		}
+		n = fuse_add_direntry(req, buf + used, size - used, name, &st,
+				      (off_t)(i + 1));
+		if (n > size - used)
+			break;
+		used += n;
+	}
+	fuse_reply_buf(req, buf, used);
+	free(buf);
+}
+
+static void efuse_releasedir(fuse_req_t req, fuse_ino_t ino,
+			     struct fuse_file_info *fi)
+{
+	efuse_dir_free((struct efuse_dir *)(uintptr_t)fi->fh);
+	fuse_reply_err(req, 0);
+}
+
+static void efuse_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	struct efuse *ef = req_efuse(req);
+	struct statvfs sv = {
+		.f_bsize = ef->img.blksz,
+		.f_frsize = ef->img.blksz,
+		.f_blocks = ef->img.blocks,
+		.f_files = ef->img.inos,
+		.f_namemax = EROFS_NAME_LEN,
+		.f_flag = ST_RDONLY,
+	};
+
+	fuse_reply_statfs(req, &sv);
+}
+
+static void efuse_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			   size_t size)
+{
+	static const int answers[] = { ENODATA, ERANGE, 0 };
+	struct efuse *ef = req_efuse(req);
+	struct erofs_inode inode;
+	char *buf = NULL;
+	ssize_t ret;
+	int err;
+
+	err = efuse_iget(ef, ino_to_nid(ef, ino), &inode);
+	if (err)
+		goto fail;
+	if (size) {
+		buf = malloc(size);
+		if (!buf) {
+			err = ENOMEM;
+			goto fail;
+		}
+	}
+	ret = erofs_getxattr(&inode, name, buf, size);
+	err = efuse_errno(ef, inode.nid, "getxattr", ret < 0 ? (int)ret : 0,
+			  answers);
+	if (err)
+		goto fail;
+	if (size)
+		fuse_reply_buf(req, buf, (size_t)ret);
+	else
+		fuse_reply_xattr(req, (size_t)ret);
+	free(buf);
+	return;
+fail:
+	free(buf);
+	fuse_reply_err(req, err);
+}
+
+static void efuse_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	static const int answers[] = { ERANGE, 0 };
+	struct efuse *ef = req_efuse(req);
+	struct erofs_inode inode;
+	char *buf = NULL;
+	ssize_t ret;
+	int err;
+
+	err = efuse_iget(ef, ino_to_nid(ef, ino), &inode);
+	if (err)
+		goto fail;
+	if (size) {
+		buf = malloc(size);
+		if (!buf) {
+			err = ENOMEM;
+			goto fail;
+		}
+	}
+	ret = erofs_listxattr(&inode, buf, size);
+	err = efuse_errno(ef, inode.nid, "listxattr", ret < 0 ? (int)ret : 0,
+			  answers);
+	if (err)
+		goto fail;
+	if (size)
+		fuse_reply_buf(req, buf, (size_t)ret);
+	else
+		fuse_reply_xattr(req, (size_t)ret);
+	free(buf);
+	return;
+fail:
+	free(buf);
+	fuse_reply_err(req, err);
+}
+
+static const struct fuse_lowlevel_ops efuse_ops = {
+	.lookup = efuse_lookup,
+	.getattr = efuse_getattr,
+	.readlink = efuse_readlink,
+	.open = efuse_open,
+	.read = efuse_read,
+	.release = efuse_release,
+	.opendir = efuse_opendir,
+	.readdir = efuse_readdir,
+	.releasedir = efuse_releasedir,
+	.statfs = efuse_statfs,
+	.getxattr = efuse_getxattr,
+	.listxattr = efuse_listxattr,
+};
+
+/* ---- options and main -------------------------------------------------- */
+
+static void efuse_log_sink(void *priv, int level, const char *msg)
+{
+	struct efuse *ef = priv;
+
+	if (ef->use_syslog)
+		syslog(level == EROFS_LOG_ERR ? LOG_ERR :
+		       level <= EROFS_LOG_WARN ? LOG_WARNING :
+		       level <= EROFS_LOG_INFO ? LOG_INFO : LOG_DEBUG,
+		       "%s", msg);
+	else
+		erofs_frontend_log_sink(&ef->fe, level, msg);
+}
+
+static int efuse_opt_proc(void *data, const char *arg, int key,
+			  struct fuse_args *outargs)
+{
+	struct efuse *ef = data;
+	const char *val;
+	long long v = 0;
+
+	switch (key) {
+	case KEY_HELP:
+		ef->help = true;
+		return 0;
+	case KEY_VERSION:
+		ef->version = true;
+		return 0;
+	case KEY_OFFSET:
+	case KEY_DBGLEVEL:
+		val = strchr(arg, '=') + 1;
+		if (key == KEY_OFFSET) {
+			if (erofs_cli_parse_int(val, 0, INT64_MAX, &v)) {
+				erofs_frontend_bad(&ef->fe, "invalid offset '%s'", val);
+				ef->bad_args = true;
+			}
+			ef->offset = (uint64_t)v;
+		} else {
+			if (erofs_cli_parse_int(val, 0, 9, &v)) {
+				erofs_frontend_bad(&ef->fe, "invalid message level '%s'", val);
+				ef->bad_args = true;
+			}
+			ef->log.level = (int)v;
+		}
+		return 0;
+	case FUSE_OPT_KEY_NONOPT:
+		/* the first operand is ours; the mount point goes to FUSE */
+		if (!ef->image) {
+			ef->image = arg;
+			return 0;
+		}
+		return 1;
+	}
+	return 1;
+}
+
+static void efuse_usage(struct efuse *ef)
+{
+	erofs_frontend_usage(&ef->fe, stdout);
+	printf("\nFUSE options:\n");
+	fflush(stdout);
+	/* libfuse prints its option lists to stdout as well */
+	fuse_cmdline_help();
+	fuse_lowlevel_help();
+}
+
+/*
+ * The mount options every erofsfuse mount gets: read-only, permission
+ * checks by the kernel from the image's modes (as the kernel's erofs
+ * does; without it any user could read a 0600 file under allow_other),
+ * and a source name in /proc/mounts.
+ */
+static int efuse_add_mount_opts(struct efuse *ef, struct fuse_args *args)
+{
+	char *name = NULL, *o = NULL;
+	int ret = -ENOMEM;
+
+	/* fsname's value with its commas and backslashes escaped */
+	if (fuse_opt_add_opt_escaped(&name, ef->image))
+		return ret;
+	if (asprintf(&o, "-oro,default_permissions,subtype=erofs,fsname=%s",
+		     name) >= 0 && !fuse_opt_add_arg(args, o))
+		ret = 0;
+	free(o);
+	free(name);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct fuse_cmdline_opts opts = { 0 };
+	struct fuse_session *se;
+	struct efuse ef = { 0 };
+	int ret, rc = 1;
+
+	ef.fe = (struct erofs_frontend){
+		.prog = PROG, .usage = usage_head, .opts = opt_defs,
+		.nr_opts = EROFS_ARRAY_SIZE(opt_defs),
+	};
+	erofs_log_init(&ef.log);
+	ef.log.sink = efuse_log_sink;
+	ef.log.priv = &ef;
+
+	if (fuse_opt_parse(&args, &ef, fuse_opt_defs, efuse_opt_proc))
+		goto out_args;
+	if (ef.bad_args)
+		goto out_args;
+	if (ef.help) {
+		efuse_usage(&ef);
+		rc = 0;
+		goto out_args;
+	}
+	if (ef.version) {
+		printf(PROG " (erofs-tools) " PACKAGE_VERSION "\n");
+		fflush(stdout);
+		fuse_lowlevel_version();
+		rc = 0;
+		goto out_args;
+	}
+	if (fuse_parse_cmdline(&args, &opts))
+		goto out_args;
+	if (!ef.image || !opts.mountpoint) {
+		erofs_frontend_bad(&ef.fe, "missing %s",
+				   ef.image ? "MOUNTPOINT" : "IMAGE");
+		goto out_opts;
+	}
+
+	/*
+	 * Open the image before mounting, so that a bad image is an error
+	 * on the terminal and an exit code, not an empty mount.
+	 */
+	ret = erofs_io_open_file(&ef.io, ef.image, O_RDONLY);
+	if (ret) {
+		fprintf(stderr, "<E> " PROG ": cannot open %s: %s\n", ef.image,
+			strerror(-ret));
+		goto out_opts;
+	}
+	ef.io.offset = ef.offset;
+	ret = erofs_image_open(&ef.img, &ef.io, &ef.log, 0);
+	if (ret) {
+		const struct erofs_problem_info *pi =
+			erofs_problem_lookup(ef.img.problem);
+
+		fprintf(stderr, "<E> " PROG ": [%s] %s: %s\n", pi->name,
+			ef.image, pi->message);
+		goto out_io;
+	}
+	if (efuse_add_mount_opts(&ef, &args)) {
+		fprintf(stderr, "<E> " PROG ": out of memory\n");
+		goto out_img;
+	}
+
+	se = fuse_session_new(&args, &efuse_ops, sizeof(efuse_ops), &ef);
+	if (!se)
+		goto out_img;	/* libfuse said why */
+	if (fuse_set_signal_handlers(se))
+		goto out_session;
+	if (fuse_session_mount(se, opts.mountpoint))
+		goto out_signals;
+	if (!opts.foreground) {
+		openlog(PROG, LOG_PID, LOG_DAEMON);
+		ef.use_syslog = true;
+	}
+	if (fuse_daemonize(opts.foreground))
+		goto out_unmount;
+	/* single-threaded whatever -s says: see the top of this file */
+	rc = fuse_session_loop(se) ? 1 : 0;
+out_unmount:
+	fuse_session_unmount(se);
+out_signals:
+	fuse_remove_signal_handlers(se);
+out_session:
+	fuse_session_destroy(se);
+out_img:
+	erofs_image_release(&ef.img);
+out_io:
+	erofs_io_close(&ef.io);
+out_opts:
+	free(opts.mountpoint);
+out_args:
+	fuse_opt_free_args(&args);
+	return rc;
+}
