@@ -166,6 +166,18 @@ int erofs_cli_mkfs_extended(struct erofs_mkfs_params *mk,
 			mk->packed_pcluster = (uint32_t)v;
 		} else if (!strcmp(k, "dedupe")) {
 			mk->dedupe = !neg;
+		} else if (!strcmp(k, "fragdedupe") ||
+			   !strncmp(k, "fragdedupe=", 11)) {
+			/* as erofs-utils: any value but "inode" means full */
+			if (neg && k[10]) {
+				*bad = tok;
+				return -ERANGE;
+			}
+			mk->fragdedupe = neg ? EROFS_FRAGDEDUPE_OFF :
+				!strcmp(k, "fragdedupe=inode") ?
+				EROFS_FRAGDEDUPE_INODE : EROFS_FRAGDEDUPE_FULL;
+		} else if (!strcmp(k, "plain-xattr-prefixes") && !neg) {
+			mk->plain_xattr_prefixes = true;
 		} else if (!strcmp(k, "all-fragments")) {
 			mk->all_fragments = !neg;
 			mk->fragments |= !neg;

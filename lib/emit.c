@@ -156,6 +156,14 @@ static int wr_data_write(struct wr_emit *e, uint64_t pos, const void *buf,
 {
 	int ret;
 
+	/* --dsunit leaves planned gaps before a file's data: zeros */
+	if (pos > e->data_cur && e->w->p->dsunit > 1 &&
+	    !(pos / e->w->bs % e->w->p->dsunit)) {
+		ret = wr_zero_fill(e, &e->dbuf, e->data_cur, pos);
+		if (ret)
+			return ret;
+		e->data_cur = pos;
+	}
 	if (pos != e->data_cur) {
 		erofs_err(e->w->log,
 			  "internal error: data of %s planned at %llu, stream at %llu",

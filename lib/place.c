@@ -501,6 +501,7 @@ void erofs_wr_place_last(struct erofs_wr *w, struct erofs_wr_inode *wi,
 int erofs_wr_place_data(struct erofs_wr *w, uint64_t cursor)
 {
 	struct erofs_wr_place *pl = &w->place;
+	uint32_t dsunit = w->p->dsunit;
 	erofs_blk_t blk;
 	size_t i;
 
@@ -512,9 +513,13 @@ int erofs_wr_place_data(struct erofs_wr *w, uint64_t cursor)
 
 		if (wi->streamed)	/* placed by erofs_wr_place_streamed */
 			continue;
+		/* --dsunit: the blocks skipped stay zero (emit fills gaps) */
+		if (wi->nblocks && dsunit > 1)
+			blk = EROFS_ROUND_UP(blk, (uint64_t)dsunit);
 		wi->startblk = wi->nblocks ? blk : 0;
 		blk += wi->nblocks;
 	}
+
 	/* block addresses and blocks_lo are 32-bit without 48BIT */
 	if (blk > UINT32_MAX) {
 		erofs_err(w->log, "image too large (%llu blocks)",
@@ -532,6 +537,14 @@ int erofs_wr_place_data(struct erofs_wr *w, uint64_t cursor)
 	if (pl->blocks * w->bs < EROFS_SUPER_OFFSET + EROFS_SB_BASE_SIZE)
 		pl->blocks = EROFS_DIV_ROUND_UP(EROFS_SUPER_OFFSET +
 						EROFS_SB_BASE_SIZE, w->bs);
+	/* --fsalignblks: as erofs-utils, the unit is a power of two */
+	if (w->p->fsalignblks > 1) {
+		uint64_t unit = 1;
+
+		while (unit < w->p->fsalignblks)
+			unit <<= 1;
+		pl->blocks = EROFS_ROUND_UP(pl->blocks, unit);
+	}
 	return 0;
 }
 

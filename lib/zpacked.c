@@ -56,9 +56,11 @@ static int wr_packed_open(struct erofs_wr *w)
 		return ret;
 	/*
 	 * Kernels before PLAIN_XATTR_PFX look for the prefix table in the
-	 * packed inode whenever one exists (format.md 4.6).
+	 * packed inode whenever one exists (format.md 4.6); with
+	 * -E plain-xattr-prefixes it stays on the raw device (features.c
+	 * then sets PLAIN_XATTR_PFX), which only newer kernels honour.
 	 */
-	if (w->xattr.nr_pfx) {
+	if (w->xattr.nr_pfx && !w->p->plain_xattr_prefixes) {
 		size_t tl = erofs_wr_prefix_table_size(w);
 		uint8_t *t = calloc(1, tl);
 

@@ -183,6 +183,21 @@ bool erofs_wr_z_keep(const struct erofs_wr *w, const struct erofs_wr_inode *wi,
 	return zbytes < flat;
 }
 
+/* -E fragdedupe: may this fragment share an identical earlier one? */
+static bool wr_frag_shareable(const struct erofs_wr *w,
+			      const struct erofs_wr_zseg *last,
+			      uint64_t frag_len, uint64_t size)
+{
+	switch (w->p->fragdedupe) {
+	case EROFS_FRAGDEDUPE_OFF:
+		return false;
+	case EROFS_FRAGDEDUPE_INODE:
+		return last->frag_keyed && frag_len == size;
+	default:
+		return last->frag_keyed;
+	}
+}
+
 /* give a file's fragment its place in the packed inode */
 static int wr_zcollect_frag(struct erofs_wr *w, struct erofs_wr_zfile *f,
 			    uint64_t frag_len)
@@ -202,8 +217,9 @@ static int wr_zcollect_frag(struct erofs_wr *w, struct erofs_wr_zfile *f,
 		if (f->seg[k].frag.len)
 			pc[nr++] = f->seg[k].frag;
 	ret = erofs_wr_packed_add_frag(w, pc, nr, frag_len,
-				       last->frag_keyed ? last->frag_sha : NULL,
-				       &z->frag_off);
+				       wr_frag_shareable(w, last, frag_len,
+							 f->wi->size) ?
+				       last->frag_sha : NULL, &z->frag_off);
 	free(pc);
 	if (ret)
 		return ret;

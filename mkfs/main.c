@@ -36,7 +36,8 @@ enum {	/* long-only options */
 	OPT_MOUNT_POINT, OPT_ROOT_XATTR_ISIZE, OPT_XATTR_PREFIX,
 	OPT_HARD_DEREF, OPT_ISHARE_KEY, OPT_XATTR_INODE_DIGEST, OPT_QUIET,
 	OPT_TAR, OPT_AUFS, OPT_UNZIP, OPT_MAX_EXTENT_BYTES, OPT_WORKERS, OPT_COMPRESS_HINTS,
-	OPT_ZD, OPT_SORT,
+	OPT_ZD, OPT_SORT, OPT_DSUNIT, OPT_FSALIGNBLKS, OPT_OFFSET,
+	OPT_ASYNC_QUEUE_LIMIT,
 };
 
 static const struct erofs_cli_opt opt_defs[] = {
@@ -45,7 +46,7 @@ static const struct erofs_cli_opt opt_defs[] = {
 	{ NULL, required_argument, 'x', "N", "share an xattr stored by more than N inodes (default 2); N < 0 drops all xattrs" },
 	{ NULL, required_argument, 'z', "ALG[,level=N][,dictsize=S][:ALG...]", "compress regular files: lz4, lz4hc, lzma, deflate, zstd" },
 	{ NULL, required_argument, 'C', "SIZE", "largest physical cluster in bytes (a multiple of the block size; default one block)" },
-	{ NULL, required_argument, 'E', "OPT[,...]", "extended options: force-inode-compact, force-inode-extended, noinline_data, nosbcrc, [^]xattr-name-filter, legacy-compress, [^]ztailpacking, [^]fragments[=SIZE], [^]all-fragments, [^]dedupe" },
+	{ NULL, required_argument, 'E', "OPT[,...]", "extended options: force-inode-compact, force-inode-extended, noinline_data, nosbcrc, [^]xattr-name-filter, legacy-compress, [^]ztailpacking, [^]fragments[=SIZE], [^]all-fragments, [^]fragdedupe[=inode|full], [^]dedupe, plain-xattr-prefixes" },
 	{ NULL, required_argument, 'L', "LABEL", "volume label (at most 15 bytes)" },
 	{ NULL, required_argument, 'T', "EPOCH", "build time in seconds since 1970; all files get it too unless --mkfs-time (default: $SOURCE_DATE_EPOCH, else now)" },
 	{ "all-time", no_argument, OPT_ALL_TIME, NULL, "give every file the build time as mtime (the default with -T)" },
@@ -77,6 +78,10 @@ static const struct erofs_cli_opt opt_defs[] = {
 	{ "zD", optional_argument, OPT_ZD, "[=0|1]", "compress directories too (into the packed inode, with the first -z algorithm); 0 turns it off" },
 	{ "compress-hints", required_argument, OPT_COMPRESS_HINTS, "FILE", "per-file pcluster size and -z algorithm: lines 'SIZE [ALG-INDEX] REGEX' (size 0: uncompressed)" },
 	{ "max-extent-bytes", required_argument, OPT_MAX_EXTENT_BYTES, "N", "largest uncompressed extent in bytes (default max(1 MiB, 4 pclusters))" },
+	{ "dsunit", required_argument, OPT_DSUNIT, "N", "start every file's data on a block address that is a multiple of N" },
+	{ "fsalignblks", required_argument, OPT_FSALIGNBLKS, "N", "round the image size up to a multiple of N blocks (N rounded up to a power of 2)" },
+	{ "offset", required_argument, OPT_OFFSET, "N", "write the image N bytes into IMAGE (the file is still truncated first)" },
+	{ "async-queue-limit", required_argument, OPT_ASYNC_QUEUE_LIMIT, "N", "accepted for erofs-utils compatibility (no effect: there is no job queue)" },
 	{ "workers", required_argument, OPT_WORKERS, "N", "compress with N threads (default: number of online CPUs); the image does not depend on N" },
 	{ "quiet", no_argument, OPT_QUIET, NULL, "print nothing but errors" },
 	{ "version", no_argument, 'V', NULL, "print the version and exit" },
@@ -96,6 +101,7 @@ struct mkfs_cli {
 	bool sort_none;		/* --sort=none */
 	int uuid_mode;		/* 0 default, 1 given/clear, 2 random */
 	int64_t epoch;
+	uint64_t offset;	/* --offset */
 	struct erofs_frontend fe;
 };
 
@@ -178,12 +184,30 @@ static int parse_one(void *priv, int c, char *arg)
 			return erofs_frontend_bad(&cli->fe, "invalid --workers '%s' (1..%d)", arg, EROFS_MKFS_MAX_WORKERS);
 		cli->mk.workers = (unsigned int)v;
 		break;
+	case OPT_DSUNIT:
+	case OPT_FSALIGNBLKS:
+		if (erofs_cli_parse_int(arg, 0, UINT32_MAX, &v))
+			return erofs_frontend_bad(&cli->fe, "invalid --%s '%s'",
+						  c == OPT_DSUNIT ? "dsunit" : "fsalignblks", arg);
+		*(c == OPT_DSUNIT ? &cli->mk.dsunit : &cli->mk.fsalignblks) = (uint32_t)v;
+		break;
+	case OPT_OFFSET:
+		if (erofs_cli_parse_size(arg, 0, INT64_MAX / 2, &v))
+			return erofs_frontend_bad(&cli->fe, "invalid --offset '%s'", arg);
+		cli->offset = (uint64_t)v;
+		break;
+	case OPT_ASYNC_QUEUE_LIMIT:
+		if (erofs_cli_parse_int(arg, 1, INT32_MAX, &v))
+			return erofs_frontend_bad(&cli->fe, "invalid --async-queue-limit '%s'", arg);
+		break;
 	case 'E':
 		switch (erofs_cli_mkfs_extended(&cli->mk, &cli->imp, arg, &tok)) {
 		case 0:
 			break;
 		case -ERANGE:
-			return erofs_frontend_bad(&cli->fe, "invalid value in extended option '%s' (fragments=SIZE: 512..1048576 bytes, a multiple of the block size)", tok);
+			return erofs_frontend_bad(&cli->fe, "invalid value in extended option '%s' (%s)", tok,
+						  !strncmp(tok, "^fragdedupe", 11) ? "^fragdedupe takes no value" :
+						  "fragments=SIZE: 512..1048576 bytes, a multiple of the block size");
 		default:
 			return erofs_frontend_bad(&cli->fe, "unknown extended option '%s'", tok);
 		}
@@ -296,6 +320,8 @@ static int parse_args(struct mkfs_cli *cli, int argc, char **argv)
 	cli->sort_none = cli->sort_none && cli->tar;
 	if (cli->sort_none && cli->mk.nr_compr)
 		return erofs_frontend_bad(&cli->fe, "--sort=none with -z is not supported yet");
+	if (cli->sort_none && cli->mk.dsunit > 1)
+		return erofs_frontend_bad(&cli->fe, "--dsunit with --sort=none is not supported: streamed data is placed as it arrives");
 	cli->image = argv[optind];
 	cli->source = argv[optind + 1];	/* NULL: stdin with --tar */
 
@@ -362,6 +388,7 @@ static int open_image(struct mkfs_cli *cli, struct erofs_io *io,
 				  cli->image, strerror(-ret));
 		return ret;
 	}
+	io->offset = cli->offset;
 	if (*created) {
 		partial_image = cli->image;
 		signal(SIGINT, on_signal);

@@ -29,6 +29,13 @@
 #define EROFS_MKFS_MAX_COMPR	8	/* algorithms in one -z list */
 #define EROFS_MKFS_MAX_WORKERS	1024	/* --workers upper bound */
 
+/* -E fragdedupe: which fragments may share one copy in the packed inode */
+enum erofs_fragdedupe {
+	EROFS_FRAGDEDUPE_FULL,	/* any identical fragment (default) */
+	EROFS_FRAGDEDUPE_INODE,	/* only fragments that are a whole file */
+	EROFS_FRAGDEDUPE_OFF,	/* -E ^fragdedupe: every fragment stored */
+};
+
 enum erofs_inode_form {
 	EROFS_FORM_AUTO,	/* compact where it fits */
 	EROFS_FORM_COMPACT,	/* -E force-inode-compact (where possible) */
@@ -48,6 +55,13 @@ struct erofs_mkfs_params {
 	bool xattr_filter;		/* xattr name bloom filter, default on */
 	int xattr_share_threshold;	/* -x N: share if > N users; -1 off */
 	unsigned int root_xattr_isize;	/* --root-xattr-isize */
+	/*
+	 * -E plain-xattr-prefixes: the long prefix table stays on the raw
+	 * device (compat PLAIN_XATTR_PFX) even when a packed inode exists;
+	 * by default it goes into the packed inode, where kernels before
+	 * PLAIN_XATTR_PFX look for it.
+	 */
+	bool plain_xattr_prefixes;
 	/* --xattr-prefix=PREFIX, in order given */
 	const char *const *xattr_prefixes;
 	size_t nr_xattr_prefixes;
@@ -81,6 +95,7 @@ struct erofs_mkfs_params {
 	 */
 	bool fragments, all_fragments;
 	uint32_t packed_pcluster;
+	enum erofs_fragdedupe fragdedupe;
 	/*
 	 * -E dedupe: an extent whose decoded bytes equal an earlier one's
 	 * (same algorithm) points at that pcluster instead of storing its
@@ -122,6 +137,18 @@ struct erofs_mkfs_params {
 	 * size as the build; no compression (-EOPNOTSUPP).
 	 */
 	const struct erofs_stream *stream;
+	/*
+	 * --dsunit=N: every file's data (and the packed inode's) starts on
+	 * a block address that is a multiple of N blocks; 0 or 1 = off.
+	 * Not with --sort=none (streamed data is placed as it arrives).
+	 */
+	uint32_t dsunit;
+	/*
+	 * --fsalignblks=N: the image's block count is rounded up to a
+	 * multiple of N (itself rounded up to a power of two), zero blocks
+	 * at the end; 0 or 1 = off.
+	 */
+	uint32_t fsalignblks;
 	/* progress: called with (done, total) inodes while emitting */
 	void (*progress)(void *priv, uint64_t done, uint64_t total);
 	void *progress_priv;

@@ -132,6 +132,27 @@ static void test_mkfs_extended(void **state)
 		assert_true(mk.fragments);
 		assert_int_equal(mk.packed_pcluster, 8192);
 	}
+	{
+		/* as erofs-utils: any fragdedupe value but "inode" is full */
+		char inode[] = "fragdedupe=inode,plain-xattr-prefixes";
+		char full[] = "fragdedupe=whatever";
+		char off[] = "^fragdedupe";
+		char badneg[] = "^fragdedupe=inode";
+
+		assert_int_equal(mk.fragdedupe, EROFS_FRAGDEDUPE_FULL);
+		assert_int_equal(erofs_cli_mkfs_extended(&mk, &imp, inode,
+							 &bad), 0);
+		assert_int_equal(mk.fragdedupe, EROFS_FRAGDEDUPE_INODE);
+		assert_true(mk.plain_xattr_prefixes);
+		assert_int_equal(erofs_cli_mkfs_extended(&mk, &imp, full,
+							 &bad), 0);
+		assert_int_equal(mk.fragdedupe, EROFS_FRAGDEDUPE_FULL);
+		assert_int_equal(erofs_cli_mkfs_extended(&mk, &imp, off,
+							 &bad), 0);
+		assert_int_equal(mk.fragdedupe, EROFS_FRAGDEDUPE_OFF);
+		assert_int_equal(erofs_cli_mkfs_extended(&mk, &imp, badneg,
+							 &bad), -ERANGE);
+	}
 }
 
 static void test_uuid_text(void **state)
