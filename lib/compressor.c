@@ -271,19 +271,23 @@ int erofs_compress_check_cfg(unsigned int alg, const void *payload,
  * Each attempt encodes into a scratch buffer big enough for any encoding,
  * so even an attempt that does not fit tells how large it came out, and
  * encoded size grows roughly in proportion to input length.  So:
- *  1. try everything: most tails fit at once;
+ *  1. try everything if it is at most SEARCH_FIRST_RATIO times dstsize
+ *     (most tails fit at once), else only that much: encoding the whole
+ *     input (up to a segment) to learn that it does not fit was most of
+ *     the cost, 1.6x the CPU of this on /usr/share/doc with deflate;
  *  2. then guess the length in proportion (length * dstsize / encoded)
  *     from the latest attempt (search_guess), bisecting instead whenever
  *     a guess would not land strictly between the largest fitting and
- *     the smallest failing length;
- *  3. stop when those two are within 1/64 of each other (or 32 bytes).
- * About four encodings per pcluster (and half the input bytes encoded)
- * on /usr/share/doc, where galloping and bisecting without sizes took
- * nine.  Only lengths that were
- * actually encoded and fit are returned, so a non-monotonic case costs
- * ratio, never correctness, and the result depends only on the input.
+ *     the smallest failing length (or, before one failed, the end);
+ *  3. stop when those two are within 1/64 of each other (or 32 bytes),
+ *     or when a fitting attempt leaves less than 1/256 of dstsize free.
+ * Only lengths that were actually encoded and fit are returned, so a
+ * non-monotonic case costs ratio, never correctness, and the result
+ * depends only on the input.
  */
 #define SEARCH_SLACK(lo)	EROFS_MAX((size_t)32, (lo) / 64)
+#define SEARCH_FIRST_RATIO	4
+#define SEARCH_FULL(dst)	EROFS_MAX((size_t)16, (dst) / 256)
 
 static int search_scratch(struct erofs_compress_ctx *ctx, size_t len)
 {
@@ -324,6 +328,20 @@ static size_t search_guess(size_t lo, size_t hi, size_t len, size_t enc,
 	return g;
 }
 
+/*
+ * After a fit, before any attempt failed (hi is one past the input): if
+ * the proportional guess reaches the end, try the whole input, which then
+ * most likely fits, instead of bisecting towards it.
+ */
+static size_t search_next(size_t lo, size_t hi, size_t total, size_t len,
+			  size_t enc, size_t dstsize, bool fit)
+{
+	if (fit && hi > total && enc && len <= SIZE_MAX / dstsize &&
+	    len * dstsize / enc >= total)
+		return total;
+	return search_guess(lo, hi, len, enc, dstsize, fit);
+}
+
 int erofs_compress_search(struct erofs_compress_ctx *ctx,
 			  erofs_compress_try_fn try, const void *src,
 			  size_t *srclen, void *dst, size_t dstsize)
@@ -334,15 +352,23 @@ int erofs_compress_search(struct erofs_compress_ctx *ctx,
 	ret = search_scratch(ctx, total);
 	if (ret)
 		return ret;
-	ret = try(ctx, src, total, ctx->scratch, ctx->scratch_cap);
+	len = total / SEARCH_FIRST_RATIO > dstsize ?
+	      dstsize * SEARCH_FIRST_RATIO : total;
+	ret = try(ctx, src, len, ctx->scratch, ctx->scratch_cap);
 	if (ret < 0)
 		return ret;
 	if (ret > 0 && (size_t)ret <= dstsize) {
 		memcpy(dst, ctx->scratch, ret);
-		return ret;		/* *srclen stays total */
+		if (len == total)
+			return ret;	/* *srclen stays total */
+		lo = len;
+		lo_len = ret;
+		hi = total + 1;
+		len = search_next(lo, hi, total, len, ret, dstsize, true);
+	} else {
+		hi = len;
+		len = search_guess(lo, hi, len, ret, dstsize, false);
 	}
-	hi = total;
-	len = search_guess(lo, hi, total, ret, dstsize, false);
 	while (len > lo && len < hi) {
 		ret = try(ctx, src, len, ctx->scratch, ctx->scratch_cap);
 		if (ret < 0)
@@ -354,10 +380,16 @@ int erofs_compress_search(struct erofs_compress_ctx *ctx,
 		} else {
 			hi = len;
 		}
-		if (hi - lo <= SEARCH_SLACK(lo))
+		if (lo == len && (size_t)ret + SEARCH_FULL(dstsize) >= dstsize)
 			break;
-		len = search_guess(lo, hi, len, ret > 0 ? ret : 0, dstsize,
-				   lo == len);
+		if (hi - lo <= SEARCH_SLACK(lo)) {
+			if (hi <= total || lo == total)
+				break;
+			len = total;	/* nothing failed: the rest may fit */
+			continue;
+		}
+		len = search_next(lo, hi, total, len, ret > 0 ? ret : 0,
+				  dstsize, lo == len);
 	}
 	if (!lo)
 		return -ENOSPC;

@@ -145,7 +145,7 @@ const struct erofs_compressor erofs_compressor_deflate = {
 	.alias = "libdeflate",
 	.alg = Z_EROFS_COMPRESSION_DEFLATE,
 	.built = true,
-	.default_level = 6, .min_level = 1, .max_level = 12,
+	.default_level = 1, .min_level = 1, .max_level = 12,
 	/* fixed: libdeflate always uses the full 32 KiB window */
 	.default_dictsize = 1U << DEFLATE_WINDOWBITS,
 	.min_dictsize = 1U << DEFLATE_WINDOWBITS,

@@ -41,7 +41,7 @@ zstd-zD zmix 7f3b61c794d26e44f862806fc4c3937741604b953c0eb0c45a61e18bb70ae03e -b
 lzma-ztail-1k zmix 2a81f189a9a335d6c3360787779605cfbf823b126a6e3e95d5818a4333d6798d -b1024 -zlzma -Eztailpacking
 lz4hc-allfrag zmix a0c3592c288a5275c696d5a6f1a142a3c729bfc3b81a6e7e2041fd5e7a9e9026 -b4096 -zlz4hc -Eall-fragments
 lz4hc-big-fp zmix 226f074334c9e185ebe5681500462de29e5bfab1c7a4403081eeeacadff727ad -b4096 -zlz4hc,12 -C65536 --ishare_key=trusted.erofs.fingerprint
-deflate-legacy zmix 48c25bc18d751074bd96d9f03d59b6cd1fe314d23786ed01e621026230adc648 -b2048 -zdeflate -Elegacy-compress
+deflate-legacy zmix 9e49bea83b52cac41888c909bb8d3a925507709a1770283f7fe578da297a8bcc -b2048 -zdeflate -Elegacy-compress
 dedupe-workers1 zmix 11b46b24108e1e15dc7f39304f9988f8c3dbb52420d47e394448f2100490d274 -b4096 -zlz4hc -C16384 -Ededupe,ztailpacking --workers=1
 dedupe-workers4 zmix 11b46b24108e1e15dc7f39304f9988f8c3dbb52420d47e394448f2100490d274 -b4096 -zlz4hc -C16384 -Ededupe,ztailpacking --workers=4
 tar-lz4hc tar 6bcbea572263ddcde0c63a8064bf0056022cf0972292830af47af63fd6ac747d -b4096 --tar=f -zlz4hc -Efragments
