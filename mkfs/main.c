@@ -70,7 +70,7 @@ static const struct erofs_cli_opt opt_defs[] = {
 	{ "xattr-inode-digest", optional_argument, OPT_XATTR_INODE_DIGEST, "[=NAME]", "same as --ishare_key (NAME defaults to " DEFAULT_ISHARE_KEY ")" },
 	{ "tar", optional_argument, OPT_TAR, "=X", "SOURCE is a tar archive (plain or compressed; standard input if absent or \"-\"); X = f, full (also a bare --tar); index modes i and headerball not yet" },
 	{ "aufs", no_argument, OPT_AUFS, NULL, "with --tar: turn aufs whiteouts (.wh.*) into overlayfs ones" },
-	{ "sort", required_argument, OPT_SORT, "MODE", "with --tar: data order; path (default) or none: file data goes into the image in archive order as the tar is read (no spool file, tails not inlined; not with -z)" },
+	{ "sort", required_argument, OPT_SORT, "MODE", "with --tar: data order; path (default) or none: file data goes into the image in archive order as the tar is read (no spool file, tails not inlined); with -z or --dsunit it falls back to path" },
 	{ "ungzip", optional_argument, OPT_UNZIP, "[=FILE]", "accepted for erofs-utils compatibility: compressed tar input is detected anyway (=FILE unsupported)" },
 	{ "gzip", no_argument, OPT_UNZIP, NULL, "same as --ungzip" },
 	{ "unxz", optional_argument, OPT_UNZIP, "[=FILE]", "same as --ungzip" },
@@ -318,10 +318,17 @@ static int parse_args(struct mkfs_cli *cli, int argc, char **argv)
 		return erofs_frontend_bad(&cli->fe, "--aufs needs --tar");
 	/* as erofs-utils: --sort only changes how a tar is read */
 	cli->sort_none = cli->sort_none && cli->tar;
-	if (cli->sort_none && cli->mk.nr_compr)
-		return erofs_frontend_bad(&cli->fe, "--sort=none with -z is not supported yet");
-	if (cli->sort_none && cli->mk.dsunit > 1)
-		return erofs_frontend_bad(&cli->fe, "--dsunit with --sort=none is not supported: streamed data is placed as it arrives");
+	/*
+	 * As erofs-utils, --sort=none is a request: data is streamed in
+	 * archive order only when nothing needs it placed afterwards
+	 * (compression, --dsunit); else the build is the --sort=path one.
+	 * containerd passes it whatever the other options are.
+	 */
+	if (cli->sort_none && (cli->mk.nr_compr || cli->mk.dsunit > 1)) {
+		erofs_info(&cli->log, "--sort=none: not with %s, data sorted by path",
+			   cli->mk.nr_compr ? "-z" : "--dsunit");
+		cli->sort_none = false;
+	}
 	cli->image = argv[optind];
 	cli->source = argv[optind + 1];	/* NULL: stdin with --tar */
 

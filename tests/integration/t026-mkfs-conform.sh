@@ -99,15 +99,6 @@ for z in "" "-zlz4hc"; do
 		fail "$name data aligned" "$T_WHY"
 	fi
 done
-rm -f "$T_TMP/img"
-"$MKFS" --quiet --tar=f --sort=none --dsunit=4 "$T_TMP/img" /dev/null 2>"$T_TMP/err"
-rc=$?
-if [ $rc = 1 ] && grep -q 'dsunit' "$T_TMP/err" && [ ! -e "$T_TMP/img" ]; then
-	pass "dsunit with --sort=none refused"
-else
-	fail "dsunit with --sort=none refused" "exit $rc: $(head -n 1 "$T_TMP/err")"
-fi
-
 # ---- --offset ----------------------------------------------------------
 off=$((3 * 4096 + 512))
 if mkfs_image "$T_TMP/off.img" "$src" 4096 $T_OPTS --offset=$off; then
