@@ -21,6 +21,7 @@
 
 enum {
 	OPT_NID = 256, OPT_PATH, OPT_LS, OPT_CAT, OPT_OFFSET, OPT_NO_SBCRC,
+	OPT_DEVICE,
 	OPT_FINGERPRINT, OPT_JSON,
 };
 
@@ -34,6 +35,7 @@ static const struct erofs_cli_opt opt_defs[] = {
 	{ "ls", no_argument, OPT_LS, NULL, "list the directory given by --nid/--path (default /)" },
 	{ "cat", no_argument, OPT_CAT, NULL, "write the contents of the file given by --nid/--path to stdout" },
 	{ "offset", required_argument, OPT_OFFSET, "N", "the image starts N bytes into the file" },
+	{ "device", required_argument, OPT_DEVICE, "PATH", "an extra device of the image, in device-table order (for --cat); repeatable" },
 	{ "no-sbcrc", no_argument, OPT_NO_SBCRC, NULL, "do not verify the superblock checksum" },
 	{ "fingerprint", no_argument, OPT_FINGERPRINT, NULL, "list every regular file's page-cache-sharing fingerprint; with several IMAGEs, report what sharing would save" },
 	{ "json", no_argument, OPT_JSON, NULL, "print --fingerprint output as JSON" },
@@ -50,6 +52,8 @@ struct dump_cli {
 	int nr_images;
 	erofs_nid_t nid;
 	uint64_t offset;
+	const char *devices[EROFS_MAX_DEVICES];	/* --device */
+	size_t nr_devices;
 	struct erofs_frontend fe;
 };
 
@@ -83,6 +87,11 @@ static int parse_one(void *priv, int c, char *arg)
 	case OPT_NO_SBCRC: cli->no_sbcrc = true; break;
 	case OPT_FINGERPRINT: cli->fingerprint = true; break;
 	case OPT_JSON: cli->json = true; break;
+	case OPT_DEVICE:
+		if (cli->nr_devices == EROFS_MAX_DEVICES)
+			return erofs_frontend_bad(&cli->fe, "more than %d --device", EROFS_MAX_DEVICES);
+		cli->devices[cli->nr_devices++] = arg;
+		break;
 	case OPT_OFFSET:
 		if (erofs_cli_parse_size(arg, 0, INT64_MAX, &v))
 			return erofs_frontend_bad(&cli->fe, "invalid offset '%s'", arg);
@@ -205,7 +214,7 @@ int main(int argc, char **argv)
 {
 	struct dump_cli cli = { 0 };
 	struct erofs_image img;
-	struct erofs_io io;
+	struct erofs_io io, *devs = NULL;
 	int ret;
 
 	cli.fe = (struct erofs_frontend){
@@ -235,10 +244,14 @@ int main(int argc, char **argv)
 		erofs_io_close(&io);
 		return 1;
 	}
-	ret = run(&cli, &img);
+	ret = erofs_frontend_open_devices(&cli.fe, &img, cli.devices,
+					  cli.nr_devices, &devs);
+	if (!ret)
+		ret = run(&cli, &img);
 	if (fflush(stdout) && !ret)
 		ret = -EIO;
 	erofs_image_release(&img);
+	erofs_frontend_close_devices(devs, cli.nr_devices);
 	erofs_io_close(&io);
 	return ret ? 1 : 0;
 }

@@ -6,7 +6,13 @@
 #include "config.h"
 #include <stdarg.h>
 #include <stdlib.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include "erofs/io.h"
 #include "erofs/log.h"
+#include "erofs/reader.h"
 #include "frontend.h"
 
 void erofs_frontend_usage(const struct erofs_frontend *fe, FILE *f)
@@ -110,4 +116,51 @@ void erofs_frontend_progress(struct erofs_frontend *fe, const char *what,
 		(unsigned long long)done, total ? "/" : "",
 		(unsigned long long)total, unit);
 	fe->progress_shown = true;
+}
+
+int erofs_frontend_open_devices(const struct erofs_frontend *fe,
+				struct erofs_image *img, const char **paths,
+				size_t n, struct erofs_io **ios)
+{
+	size_t i;
+	int ret;
+
+	*ios = NULL;
+	if (!n)
+		return 0;
+	if (n != img->extra_devices) {
+		fprintf(stderr, "<E> %s: the image has %u extra device(s), %zu --device given\n",
+			fe->prog, img->extra_devices, n);
+		return -EINVAL;
+	}
+	*ios = calloc(n, sizeof(**ios));
+	if (!*ios)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		ret = erofs_io_open_file(&(*ios)[i], paths[i], O_RDONLY);
+		if (!ret) {
+			ret = erofs_image_add_device(img, &(*ios)[i]);
+			if (ret)
+				erofs_io_close(&(*ios)[i]);
+		}
+		if (ret) {
+			fprintf(stderr, "<E> %s: cannot open device %s: %s\n",
+				fe->prog, paths[i], strerror(-ret));
+			erofs_frontend_close_devices(*ios, i);
+			*ios = NULL;
+			return ret;
+		}
+	}
+	return 0;
+}
+
+void erofs_frontend_close_devices(struct erofs_io *ios, size_t n)
+{
+	size_t i;
+
+	if (!ios)
+		return;
+	for (i = 0; i < n; i++)
+		erofs_io_close(&ios[i]);
+	free(ios);
 }

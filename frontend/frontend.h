@@ -68,4 +68,18 @@ void erofs_frontend_progress(struct erofs_frontend *fe, const char *what,
 /* erase the progress line, if one is shown */
 void erofs_frontend_progress_clear(struct erofs_frontend *fe);
 
+struct erofs_image;
+struct erofs_io;
+/*
+ * --device=PATH, as erofs-utils: open the n paths read-only and give them
+ * to img as its extra devices, in table order.  None given is fine (the
+ * reader then says what it cannot read); any other count than the
+ * image's is an error, printed.  *ios (freed by erofs_frontend_close_
+ * devices) holds the open files.  0 or -errno.
+ */
+int erofs_frontend_open_devices(const struct erofs_frontend *fe,
+				struct erofs_image *img, const char **paths,
+				size_t n, struct erofs_io **ios);
+void erofs_frontend_close_devices(struct erofs_io *ios, size_t n);
+
 #endif

@@ -33,7 +33,7 @@ enum {
 };
 
 enum {
-	OPT_NO_SBCRC = 256, OPT_OFFSET, OPT_NID, OPT_PATH, OPT_XATTRS,
+	OPT_NO_SBCRC = 256, OPT_DEVICE, OPT_OFFSET, OPT_NID, OPT_PATH, OPT_XATTRS,
 	OPT_NO_XATTRS, OPT_EXTRACT, OPT_FORCE, OPT_OVERWRITE, OPT_PRESERVE,
 	OPT_NO_PRESERVE, OPT_PRESERVE_OWNER, OPT_NO_PRESERVE_OWNER,
 	OPT_PRESERVE_PERMS, OPT_NO_PRESERVE_PERMS, OPT_CHECK_ISHARE,
@@ -47,6 +47,7 @@ static const struct erofs_cli_opt opt_defs[] = {
 	{ NULL, no_argument, 'y', NULL, "accepted for fsck(8) compatibility" },
 	{ "no-sbcrc", no_argument, OPT_NO_SBCRC, NULL, "do not verify the superblock checksum" },
 	{ "offset", required_argument, OPT_OFFSET, "N", "the image starts N bytes into the file" },
+	{ "device", required_argument, OPT_DEVICE, "PATH", "an extra device of the image (blob, tar, source image), in device-table order; repeatable" },
 	{ "nid", required_argument, OPT_NID, "N", "check only the subtree at inode N" },
 	{ "path", required_argument, OPT_PATH, "PATH", "check only the subtree at PATH" },
 	{ "xattrs", no_argument, OPT_XATTRS, NULL, "check (and extract) xattrs (default)" },
@@ -76,6 +77,8 @@ struct fsck_cli {
 	int preserve_owner, preserve_perms;	/* -1 = default */
 	bool check_ishare;	/* --check-ishare / --xattr-inode-digest */
 	bool operational_error;
+	const char *devices[EROFS_MAX_DEVICES];	/* --device */
+	size_t nr_devices;
 	struct erofs_frontend fe;
 };
 
@@ -116,6 +119,11 @@ static int parse_one(void *priv, int c, char *arg)
 	case 'p': cli->print_ratio = true; break;
 	case 'a': case 'A': case 'y': break;
 	case OPT_NO_SBCRC: cli->no_sbcrc = true; break;
+	case OPT_DEVICE:
+		if (cli->nr_devices == EROFS_MAX_DEVICES)
+			return erofs_frontend_bad(&cli->fe, "more than %d --device", EROFS_MAX_DEVICES);
+		cli->devices[cli->nr_devices++] = arg;
+		break;
 	case OPT_OFFSET:
 		if (erofs_cli_parse_size(arg, 0, INT64_MAX, &v))
 			return erofs_frontend_bad(&cli->fe, "invalid offset '%s'", arg);
@@ -185,7 +193,7 @@ int main(int argc, char **argv)
 	struct erofs_extractor *x = NULL;
 	struct erofs_verifier verifier;
 	struct erofs_image img;
-	struct erofs_io io;
+	struct erofs_io io, *devs = NULL;
 	bool root = geteuid() == 0;
 	int ret, xret = 0, rc = EXIT_CLEAN;
 
@@ -228,6 +236,12 @@ int main(int argc, char **argv)
 		erofs_io_close(&io);
 		return unreadable(img.problem) ? EXIT_OPERATIONAL :
 			EXIT_UNCORRECTED;
+	}
+	if (erofs_frontend_open_devices(&cli.fe, &img, cli.devices,
+					cli.nr_devices, &devs)) {
+		erofs_image_release(&img);
+		erofs_io_close(&io);
+		return EXIT_OPERATIONAL;
 	}
 	if (cli.check_ishare) {
 		fp = erofs_ishare_verifier_new();
@@ -278,12 +292,19 @@ int main(int argc, char **argv)
 			rc |= EXIT_UNCORRECTED;
 		if (cli.operational_error)
 			rc |= EXIT_OPERATIONAL;
-	} else if (cli.log.level >= EROFS_LOG_INFO) {
+	}
+	/* data that could not be read here: not corruption, not clean */
+	if (st.unsupported) {
+		fprintf(stderr, "<W> " PROG ": %s: %llu thing(s) could not be checked here\n",
+			cli.image, (unsigned long long)st.unsupported);
+		rc |= EXIT_OPERATIONAL;
+	} else if (!st.errors && cli.log.level >= EROFS_LOG_INFO) {
 		fprintf(stderr, "<I> " PROG ": %s: no errors found, %llu inodes\n",
 			cli.image, (unsigned long long)st.inodes);
 	}
 out:
 	erofs_image_release(&img);
+	erofs_frontend_close_devices(devs, cli.nr_devices);
 	erofs_io_close(&io);
 	erofs_extractor_free(x);
 	erofs_ishare_verifier_free(fp);

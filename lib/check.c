@@ -77,6 +77,8 @@ struct check_ctx {
 	struct erofs_verify_file vfile;	/* .inode NULL: image-wide */
 	bool full;		/* walk from the root */
 	int oom;
+	uint64_t dev_told;	/* extra devices (bit id - 1) said missing */
+	bool chunk_nofeature_told;	/* said once per image */
 };
 void erofs_check_params_init(struct erofs_check_params *p)
 {
@@ -109,6 +111,8 @@ void erofs_check_report(erofs_check_report_fn fn, void *priv,
 	if (stats) {
 		if (r.info->severity == EROFS_SEV_ERROR)
 			stats->errors++;
+		else if (r.info->severity == EROFS_SEV_UNSUPPORTED)
+			stats->unsupported++;
 		else
 			stats->warnings++;
 		if (code < EROFS_PROB_MAX)
@@ -348,12 +352,49 @@ static void verifiers_file_end(struct check_ctx *c, int err)
 	c->vdata = 0;
 }
 
+/*
+ * The blocks data may use: the image's, and with no devices given (the
+ * kernel's flat view) every device mapped at its mapped_blkaddr too, as
+ * containerd's tar-index layers have their tar appended.
+ */
+static uint64_t flat_blocks(const struct erofs_image *img)
+{
+	uint64_t n = img->blocks;
+	unsigned int i;
+
+	for (i = 0; !img->nr_dev_io && i < img->extra_devices; i++)
+		if (img->devices[i].uniaddr)
+			n = EROFS_MAX(n, img->devices[i].uniaddr +
+				      img->devices[i].blocks);
+	return n;
+}
+
+/*
+ * Data on an extra device that was not given: the metadata is still
+ * checked; said once per device, as unsupported (fsck exit 8), never as
+ * corruption.
+ */
+static void tell_missing(struct check_ctx *c, struct erofs_inode *inode,
+			 unsigned int dev)
+{
+	const struct erofs_device_info *di = &c->img->devices[dev - 1];
+	uint64_t bit = 1ULL << ((dev - 1) & 63);
+
+	if (c->dev_told & bit)
+		return;
+	c->dev_told |= bit;
+	report(c, EROFS_PROB_DEVICE_MISSING, inode->nid,
+	       "device %u (tag \"%.*s\", %llu blocks) not given: its files' data is not checked",
+	       dev, (int)strnlen((const char *)di->tag, sizeof(di->tag)),
+	       (const char *)di->tag, (unsigned long long)di->blocks);
+}
+
 /* returns the -errno that stopped the decoding (already reported), or 0 */
 static int check_data(struct check_ctx *c, struct erofs_inode *inode,
 		      bool special)
 {
 	struct erofs_image *img = c->img;
-	uint64_t limit = img->blocks << img->blkszbits;
+	uint64_t limit = flat_blocks(img) << img->blkszbits;
 	bool z = erofs_inode_is_compressed(inode);
 	bool dedupe = img->feature_incompat & EROFS_FEATURE_INCOMPAT_DEDUPE;
 	/* chunk blocks and deduplicated pclusters may be shared */
@@ -371,9 +412,12 @@ static int check_data(struct check_ctx *c, struct erofs_inode *inode,
 			EROFS_DIV_ROUND_UP(inode->size, 1ULL << inode->chunkbits);
 		uint64_t tpos = EROFS_ROUND_UP(erofs_inode_end(inode), unit);
 
-		if (!(img->feature_incompat & EROFS_FEATURE_INCOMPAT_CHUNKED_FILE))
-			report(c, EROFS_PROB_INODE_FEATURE, inode->nid,
-			       "chunk-based file without CHUNKED_FILE");
+		/* the kernel does not ask for the bit: legal but odd */
+		if (!(img->feature_incompat & EROFS_FEATURE_INCOMPAT_CHUNKED_FILE) &&
+		    !c->chunk_nofeature_told) {
+			c->chunk_nofeature_told = true;
+			report(c, EROFS_PROB_CHUNK_NOFEATURE, inode->nid, NULL);
+		}
 		if (!inode->in_metabox)
 			add_region(c, erofs_inode_end(inode),
 				   tpos - erofs_inode_end(inode) + nchunks * unit,
@@ -410,9 +454,12 @@ static int check_data(struct check_ctx *c, struct erofs_inode *inode,
 				       (unsigned long long)(map.pa >> img->blkszbits),
 				       (unsigned long long)((map.pa + plen - 1) >> img->blkszbits),
 				       (unsigned long long)img->blocks);
-			/* one pcluster can serve several extents of a file */
+			/* one pcluster can serve several extents of a file;
+			 * another device's blocks are no region of this image */
 			if (map.pa != last_pa) {
-				add_region(c, map.pa, plen, inode->nid, kind);
+				if (!map.device)
+					add_region(c, map.pa, plen, inode->nid,
+						   kind);
 				zblocks += plen >> img->blkszbits;
 			}
 			/*
@@ -450,6 +497,10 @@ static int check_data(struct check_ctx *c, struct erofs_inode *inode,
 				size_t chunk = EROFS_MIN(65536, la + n - off);
 
 				ret = erofs_data_read(&d, c->databuf, chunk, off);
+				if (ret == -ENODEV) {
+					tell_missing(c, inode, map.device);
+					goto out;
+				}
 				if (ret) {
 					report(c, problem_or(img,
 					       EROFS_PROB_DATA_READ), inode->nid,

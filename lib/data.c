@@ -131,14 +131,32 @@ static int map_chunk(struct erofs_inode *inode, struct erofs_map *map)
 			return map_fail(inode, EROFS_PROB_CHUNK_DEVICE,
 					EFSCORRUPTED, "chunk device id invalid",
 					map->la);
-		/* flat view: extra devices follow in the unified space */
-		blk += img->devices[dev - 1].uniaddr;
+		/*
+		 * Devices given: the address is on that device.  None
+		 * given: the kernel's flat view, the device's data inside
+		 * this image at its mapped_blkaddr; when it is not mapped
+		 * or lies past the image end, it cannot be read here.
+		 */
+		if (!img->nr_dev_io) {
+			uint64_t ua = img->devices[dev - 1].uniaddr;
+			uint64_t end = ((blk + ua) << bits) +
+				EROFS_ROUND_UP(map->llen, (uint64_t)img->blksz);
+
+			if (ua && blk <= (UINT64_MAX >> bits) - ua -
+			    (maxlen >> bits) && end <= img->size) {
+				blk += ua;
+				dev = 0;
+			}
+		}
+		map->device = dev;
 	}
 	if (blk > (UINT64_MAX >> bits) - (maxlen >> bits))
 		return map_fail(inode, EROFS_PROB_DATA_RANGE, EFSCORRUPTED,
 				"chunk address overflow", map->la);
 	map->kind = EROFS_MAP_MAPPED;
 	map->pa = blk << bits;
+	if (map->device)	/* checked as it is read (erofs_dev_read) */
+		return 0;
 	return check_phys(inode, map->pa,
 			  EROFS_ROUND_UP(map->llen, (uint64_t)img->blksz),
 			  map->la);
@@ -191,9 +209,12 @@ static int read_flat(struct erofs_inode *inode, void *buf, size_t len,
 		if (map.kind == EROFS_MAP_HOLE) {
 			memset(p, 0, n);
 		} else {
-			ret = erofs_meta_read(inode->img, map.in_metabox, p, n,
-					      map.pa + skip,
-					      EROFS_PROB_DATA_RANGE);
+			ret = map.in_metabox ?
+				erofs_meta_read(inode->img, true, p, n,
+						map.pa + skip,
+						EROFS_PROB_DATA_RANGE) :
+				erofs_dev_read(inode->img, map.device, p, n,
+					       map.pa + skip);
 			if (ret)
 				return ret;
 		}
@@ -217,8 +238,7 @@ static int z_read_data(void *priv, void *buf, size_t len, uint64_t off)
 {
 	struct erofs_inode *inode = priv;
 
-	return erofs_meta_read(inode->img, false, buf, len, off,
-			       EROFS_PROB_DATA_RANGE);
+	return erofs_dev_read(inode->img, 0, buf, len, off);
 }
 
 static int z_read_packed(void *priv, void *buf, size_t len, uint64_t off)

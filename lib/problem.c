@@ -7,6 +7,7 @@
 
 #define E(c, m) [EROFS_PROB_##c] = { EROFS_PROB_##c, "E_" #c, EROFS_SEV_ERROR, m }
 #define W(c, m) [EROFS_PROB_##c] = { EROFS_PROB_##c, "W_" #c, EROFS_SEV_WARN, m }
+#define U(c, m) [EROFS_PROB_##c] = { EROFS_PROB_##c, "U_" #c, EROFS_SEV_UNSUPPORTED, m }
 
 static const struct erofs_problem_info erofs_problems[EROFS_PROB_MAX] = {
 	[EROFS_PROB_NONE] = { EROFS_PROB_NONE, "OK", EROFS_SEV_WARN, "no problem" },
@@ -77,6 +78,8 @@ static const struct erofs_problem_info erofs_problems[EROFS_PROB_MAX] = {
 	E(COMPRESSED, "invalid compressed data or index"),
 	W(INODE_BLOCKS, "i_u block count differs from the blocks used"),
 	E(DIR_BLOCK_TAIL, "non-zero bytes after the directory end in its last block (lookup misses the last name)"),
+	U(DEVICE_MISSING, "data on an extra device that was not given (use --device)"),
+	W(CHUNK_NOFEATURE, "chunk-based file without the CHUNKED_FILE feature bit (the kernel reads it; erofs-utils writes such images with --tar=i and when merging)"),
 };
 
 const struct erofs_problem_info *erofs_problem_lookup(unsigned int code)

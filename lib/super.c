@@ -484,12 +484,65 @@ err:
 	return ret;
 }
 
+int erofs_image_add_device(struct erofs_image *img, struct erofs_io *io)
+{
+	if (img->nr_dev_io >= img->extra_devices)
+		return -EINVAL;
+	if (!img->dev_io) {
+		img->dev_io = calloc(img->extra_devices, sizeof(*img->dev_io));
+		if (!img->dev_io)
+			return -ENOMEM;
+	}
+	img->dev_io[img->nr_dev_io++] = io;
+	return 0;
+}
+
+int erofs_dev_read(struct erofs_image *img, unsigned int dev, void *buf,
+		   size_t len, uint64_t off)
+{
+	unsigned int bits = img->blkszbits, i;
+	struct erofs_io *io;
+	int ret;
+
+	/*
+	 * As the kernel's erofs_map_dev(): with devices given, image
+	 * addresses inside a slot's mapped range belong to that device.
+	 */
+	for (i = 0; !dev && i < img->nr_dev_io; i++) {
+		uint64_t start = img->devices[i].uniaddr << bits;
+		uint64_t end = start + (img->devices[i].blocks << bits);
+
+		if (img->devices[i].uniaddr && off >= start && off < end) {
+			dev = i + 1;
+			off -= start;
+		}
+	}
+	if (!dev)
+		return erofs_meta_read(img, false, buf, len, off,
+				       EROFS_PROB_DATA_RANGE);
+	if (dev > img->nr_dev_io) {
+		/* not logged: the caller says it once per device */
+		img->problem = EROFS_PROB_DEVICE_MISSING;
+		return -ENODEV;
+	}
+	io = img->dev_io[dev - 1];
+	ret = erofs_io_pread(io, buf, len, off);
+	if (ret == -ENODATA || ret == -EIO)
+		return erofs_image_fail(img, EROFS_PROB_DATA_RANGE,
+			EFSCORRUPTED, "device %u: %zu bytes at %llu past its end",
+			dev, len, (unsigned long long)off);
+	return ret;
+}
+
 void erofs_image_release(struct erofs_image *img)
 {
 	unsigned int i;
 
 	if (!img)
 		return;
+	free(img->dev_io);
+	img->dev_io = NULL;
+	img->nr_dev_io = 0;
 	if (img->prefixes) {
 		for (i = 0; i < img->xattr_prefix_count; i++)
 			erofs_xattr_prefix_release(&img->prefixes[i]);

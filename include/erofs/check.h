@@ -81,6 +81,7 @@ struct erofs_check_stats {
 	 */
 	uint64_t physical_bytes;
 	uint64_t errors, warnings;
+	uint64_t unsupported;		/* what could not be checked here */
 	unsigned int counts[EROFS_PROB_MAX];	/* reports per code */
 };
 

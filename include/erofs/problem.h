@@ -90,12 +90,16 @@ enum erofs_problem_code {
 	EROFS_PROB_COMPRESSED,
 	EROFS_PROB_INODE_BLOCKS,
 	EROFS_PROB_DIR_BLOCK_TAIL,
+	/* data on an extra device that was not given (fsck exit 8) */
+	EROFS_PROB_DEVICE_MISSING,
+	EROFS_PROB_CHUNK_NOFEATURE,
 	EROFS_PROB_MAX
 };
 
 enum erofs_problem_severity {
 	EROFS_SEV_ERROR,	/* the image is corrupted (fsck exit 4) */
 	EROFS_SEV_WARN,		/* suspicious or unsupported, image usable */
+	EROFS_SEV_UNSUPPORTED,	/* cannot be checked here (fsck exit 8) */
 };
 
 struct erofs_problem_info {

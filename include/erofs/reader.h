@@ -38,6 +38,8 @@
 #include "erofs/xattr.h"
 
 #define EROFS_NID_METABOX_BIT	(1ULL << 63)
+/* extra devices a front end takes (--device); the table allows 65535 */
+#define EROFS_MAX_DEVICES	256
 
 struct erofs_device_info {
 	uint8_t tag[64];
@@ -113,6 +115,15 @@ struct erofs_image {
 	unsigned int ishare_prefix_id;	/* valid with COMPAT_ISHARE_XATTRS */
 	unsigned int extra_devices;
 	struct erofs_device_info *devices;
+	/*
+	 * The extra devices' contents, in table order, from
+	 * erofs_image_add_device() (its only writer); nr_dev_io given so
+	 * far.  None given: the kernel's "flat" view, where a device's data
+	 * is read from this image at its mapped_blkaddr (containerd appends
+	 * the tar of a tar-index layer so), else it cannot be read.
+	 */
+	struct erofs_io **dev_io;
+	unsigned int nr_dev_io;
 	erofs_off_t cfg_end;		/* end of compression config records */
 	bool sb_checksum_ok;		/* true if verified (or not present) */
 	struct erofs_inode metabox;	/* valid with METABOX */
@@ -146,6 +157,20 @@ int erofs_image_open(struct erofs_image *img, struct erofs_io *io,
 void erofs_image_release(struct erofs_image *img);
 
 /*
+ * Give the next extra device (device-table order; the caller keeps io
+ * open while img is used).  -EINVAL once every slot has one.
+ */
+int erofs_image_add_device(struct erofs_image *img, struct erofs_io *io);
+
+/*
+ * Read len data bytes at byte off of device dev (0: the image itself,
+ * where, once devices are given, a slot's mapped range leads to that
+ * device).  A device not given: -ENODEV, problem DEVICE_MISSING.
+ */
+int erofs_dev_read(struct erofs_image *img, unsigned int dev, void *buf,
+		   size_t len, uint64_t off);
+
+/*
  * Read len bytes of metadata at byte pos of the raw image (in_metabox
  * false) or of the metabox inode's data.  Out of range: -EFSCORRUPTED with
  * problem set to `code`.
@@ -172,7 +197,7 @@ int erofs_inode_read(struct erofs_image *img, erofs_nid_t nid,
 /* ---- data ---- */
 enum erofs_map_kind {
 	EROFS_MAP_HOLE,		/* reads as zeros */
-	EROFS_MAP_MAPPED,	/* raw bytes at pa (unified device space) */
+	EROFS_MAP_MAPPED,	/* raw bytes at pa of device `device` */
 	EROFS_MAP_INLINE,	/* raw bytes at pa in the inode's meta space */
 	EROFS_MAP_COMPRESSED,	/* encoded: see plen, alg, zflags */
 };
@@ -182,7 +207,8 @@ struct erofs_map {
 	uint64_t llen;		/* logical length of the extent */
 	uint64_t pa;		/* physical byte address (MAPPED/INLINE) */
 	enum erofs_map_kind kind;
-	unsigned int device;	/* chunk index device id (0 = unified) */
+	unsigned int device;	/* 0: the image; else the extra device whose
+				 * data pa addresses (devices given) */
 	bool in_metabox;	/* INLINE: pa is in metabox space */
 	/* COMPRESSED only (erofs_data_map) */
 	uint32_t plen;		/* encoded bytes at pa */
