@@ -49,11 +49,12 @@
 #define EFUSE_SYMLINK_MAX	4095
 
 /* fuse_opt keys; above 255 so that --help does not print them as -X */
-enum { KEY_HELP = 256, KEY_VERSION, KEY_OFFSET, KEY_DBGLEVEL };
+enum { KEY_HELP = 256, KEY_VERSION, KEY_OFFSET, KEY_DBGLEVEL, KEY_DEVICE };
 
 /* what --help lists; the parser is the fuse_opt table below */
 static const struct erofs_cli_opt opt_defs[] = {
 	{ "offset", required_argument, KEY_OFFSET, "N", "the image starts N bytes into IMAGE" },
+	{ "device", required_argument, KEY_DEVICE, "PATH", "an extra device of the image (blob, tar, source image), in device-table order; repeatable" },
 	{ "dbglevel", required_argument, KEY_DBGLEVEL, "LEVEL", "message level 0..9 (default 2: errors and warnings)" },
 	{ "version", no_argument, 'V', NULL, "print the version and exit" },
 	{ "help", no_argument, 'h', NULL, "print this help and exit" },
@@ -65,6 +66,7 @@ static const struct fuse_opt fuse_opt_defs[] = {
 	FUSE_OPT_KEY("-V", KEY_VERSION),
 	FUSE_OPT_KEY("--version", KEY_VERSION),
 	FUSE_OPT_KEY("--offset=", KEY_OFFSET),
+	FUSE_OPT_KEY("--device=", KEY_DEVICE),
 	FUSE_OPT_KEY("--dbglevel=", KEY_DBGLEVEL),
 	/*
 	 * the high-level API's "take st_ino from the file system": ours
@@ -90,6 +92,9 @@ struct efuse {
 	struct erofs_frontend fe;
 	const char *image;
 	uint64_t offset;
+	char *devices[EROFS_MAX_DEVICES];	/* --device, owned */
+	size_t nr_devices;
+	struct erofs_io *dev_io;
 	bool help, version, bad_args;
 	bool use_syslog;		/* daemonized: stderr is gone */
 };
@@ -664,6 +669,16 @@ static int efuse_opt_proc(void *data, const char *arg, int key,
 	case KEY_VERSION:
 		ef->version = true;
 		return 0;
+	case KEY_DEVICE:
+		if (ef->nr_devices == EROFS_MAX_DEVICES) {
+			erofs_frontend_bad(&ef->fe, "more than %d --device", EROFS_MAX_DEVICES);
+			ef->bad_args = true;
+			return 0;
+		}
+		ef->devices[ef->nr_devices] = strdup(strchr(arg, '=') + 1);
+		if (!ef->devices[ef->nr_devices++])
+			ef->bad_args = true;
+		return 0;
 	case KEY_OFFSET:
 	case KEY_DBGLEVEL:
 		val = strchr(arg, '=') + 1;
@@ -730,6 +745,7 @@ int main(int argc, char **argv)
 	struct fuse_cmdline_opts opts = { 0 };
 	struct fuse_session *se;
 	struct efuse ef = { 0 };
+	size_t i;
 	int ret, rc = 1;
 
 	ef.fe = (struct erofs_frontend){
@@ -784,6 +800,11 @@ int main(int argc, char **argv)
 			ef.image, pi->message);
 		goto out_io;
 	}
+	/* data on a device not given reads as EIO */
+	if (erofs_frontend_open_devices(&ef.fe, &ef.img,
+					(const char **)ef.devices,
+					ef.nr_devices, &ef.dev_io))
+		goto out_img;
 	if (efuse_add_mount_opts(&ef, &args)) {
 		fprintf(stderr, "<E> " PROG ": out of memory\n");
 		goto out_img;
@@ -812,11 +833,14 @@ out_session:
 	fuse_session_destroy(se);
 out_img:
 	erofs_image_release(&ef.img);
+	erofs_frontend_close_devices(ef.dev_io, ef.nr_devices);
 out_io:
 	erofs_io_close(&ef.io);
 out_opts:
 	free(opts.mountpoint);
 out_args:
 	fuse_opt_free_args(&args);
+	for (i = 0; i < ef.nr_devices; i++)
+		free(ef.devices[i]);
 	return rc;
 }

@@ -10,8 +10,9 @@
 # fsck checks the metadata, says once per device that it was not given
 # (U_DEVICE_MISSING) and exits 8, never 4; with --device it is clean and
 # --extract equals the source; the kernel mounts the image with its
-# devices (loop devices, device=) and reads the same tree.  A wrong
-# number of --device is refused.
+# devices (loop devices, device=) and reads the same tree, and so does
+# erofsfuse --device when it is built.  A wrong number of --device is
+# refused.
 . "$(dirname "$0")/lib.sh"
 
 need_loop
@@ -31,6 +32,10 @@ echo hello >"$S/small"
 ln -s f1 "$S/link"
 chmod 0640 "$S/f2"
 tar --numeric-owner -C "$S" -cf "$T_TMP/src.tar" .
+
+EROFSFUSE=$TOP_BUILDDIR/fuse/erofsfuse
+[ -x "$EROFSFUSE" ] && [ -c /dev/fuse ] ||
+	skip "erofsfuse cases" "erofsfuse not built or /dev/fuse missing"
 
 sid() { "$CHROOT_SH" run --bind "$T_TMP" -- "$@" >"$T_TMP/sid.log" 2>&1; }
 
@@ -74,6 +79,21 @@ check() {
 		fi
 	else
 		fail "$_name fsck --extract with devices" "$(grep -v '^$' "$T_TMP/fsck.out" | head -n 1)"
+	fi
+	# erofsfuse, when built: the same devices, the same tree
+	if [ -x "$EROFSFUSE" ] && [ -c /dev/fuse ]; then
+		mkdir -p "$T_TMP/fmnt"
+		# shellcheck disable=SC2086
+		if "$EROFSFUSE" $_devs "$_img" "$T_TMP/fmnt" 2>"$T_TMP/fuse.err"; then
+			if compare_trees "$_src" "$T_TMP/fmnt" --ignore root,mtime-nsec; then
+				pass "$_name erofsfuse"
+			else
+				fail "$_name erofsfuse" "$T_WHY"
+			fi
+			fusermount3 -u "$T_TMP/fmnt" 2>/dev/null || umount -l "$T_TMP/fmnt"
+		else
+			fail "$_name erofsfuse" "$(head -n 1 "$T_TMP/fuse.err")"
+		fi
 	fi
 	_opt=
 	for _d in "$@"; do
