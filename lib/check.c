@@ -19,9 +19,8 @@
 #include "erofs/zmap.h"
 
 enum region_kind {
-	REGION_META,		/* superblock, inode bodies, tables */
-	REGION_DATA,		/* flat data blocks */
-	REGION_CHUNK,		/* chunk blocks: may be shared (dedupe) */
+	REGION_META,		/* superblock, inodes, tables, directories */
+	REGION_DATA,		/* file data: may be shared by any inodes */
 	REGION_SHARED_XATTR,	/* one shared xattr entry, many users */
 };
 
@@ -397,9 +396,12 @@ static int check_data(struct check_ctx *c, struct erofs_inode *inode,
 	uint64_t limit = flat_blocks(img) << img->blkszbits;
 	bool z = erofs_inode_is_compressed(inode);
 	bool dedupe = img->feature_incompat & EROFS_FEATURE_INCOMPAT_DEDUPE;
-	/* chunk blocks and deduplicated pclusters may be shared */
-	enum region_kind kind = inode->datalayout == EROFS_INODE_CHUNK_BASED ||
-		(z && dedupe) ? REGION_CHUNK : REGION_DATA;
+	/*
+	 * Any file data may be shared (dedupe, chunk dedupe, merged
+	 * images); a directory's blocks are metadata, its own.
+	 */
+	enum region_kind kind = S_ISDIR(inode->mode) ? REGION_META :
+		REGION_DATA;
 	uint64_t la = 0, zblocks = 0, last_pa = UINT64_MAX;
 	struct erofs_data_ctx d;
 	struct erofs_map map;
@@ -868,8 +870,12 @@ static int region_cmp(const void *a, const void *b)
 
 static bool may_share(const struct region *a, const struct region *b)
 {
-	/* identical chunk blocks (dedupe) and one shared xattr's users */
-	if (a->kind == REGION_CHUNK && b->kind == REGION_CHUNK)
+	/*
+	 * EROFS lets any number of inodes use the same data blocks (the
+	 * kernel never asks whose they are): only metadata must be its
+	 * own.  And one shared xattr has many users.
+	 */
+	if (a->kind == REGION_DATA && b->kind == REGION_DATA)
 		return true;
 	if (a->kind == REGION_SHARED_XATTR && b->kind == REGION_SHARED_XATTR)
 		return a->owner == b->owner;

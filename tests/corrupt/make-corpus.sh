@@ -6,6 +6,7 @@
 # then one small mutation per case.  Writes OUTDIR/NAME.img and the
 # manifest OUTDIR/cases, one line per case:
 #     NAME EXPECTED_CODE EXPECTED_EXIT [FSCK OPTIONS...]
+# (EXPECTED_CODE "-": a legal image, no error expected)
 # Offsets are found with dump.erofs ($DUMP), so the mutations follow the
 # base images if mkfs changes its layout.
 # Environment: DEB_MKFS, DUMP (dump.erofs to locate things).
@@ -25,6 +26,7 @@ ln -s aa "$SRC/ln"
 i=0
 while [ $i -lt 300 ]; do echo $i >"$SRC/many/file-$i"; i=$((i + 1)); done
 printf 'x\n' >"$SRC/x"
+seq 1 3000 >"$SRC/zz"
 setfattr -n user.one -v 1 "$SRC/x"
 setfattr -n user.two -v 2 "$SRC/x"
 UUID=00000000-0000-0000-0000-000000000000
@@ -70,8 +72,9 @@ SUBN=$(nid_of "$B" /dir/sub)
 SUB=$(data_of "$B" /dir/sub)
 DIRD=$(data_of "$B" /dir)
 MANY=$(data_of "$B" /many)
-# root dirents in order: . .. aa bb big dir ln many x
-ROOTNAMES=$((ROOT + 12 * 9))
+ZZ=$(nid_of "$B" /zz)
+# root dirents in order: . .. aa bb big dir ln many x zz
+ROOTNAMES=$((ROOT + 12 * 10))
 
 new bad-magic base E_SB_MAGIC 8
 poke "$IMG" 1024 00000000
@@ -99,6 +102,9 @@ new block-past-end base E_DATA_RANGE 4 --no-sbcrc
 poke "$IMG" $((BIG * 32 + 16)) 00ffff00
 new overlap base E_DATA_OVERLAP 4 --no-sbcrc
 poke "$IMG" $((BIG * 32 + 16)) "$(le32 $((MANY / 4096)))"
+# legal: file data may be shared by any inodes (code "-": clean)
+new shared-data base - 0 --no-sbcrc
+poke "$IMG" $((ZZ * 32 + 16)) "$(le32 $(($(data_of "$B" /big) / 4096)))"
 new nameoff-past-block base E_DIR_NAMEOFF 4
 poke "$IMG" $((MANY + 12 + 8)) 9413
 new nameoff0-bad base E_DIR_NAMEOFF 4 --no-sbcrc
