@@ -44,7 +44,7 @@ static const struct erofs_problem_info erofs_problems[EROFS_PROB_MAX] = {
 	E(DATA_RANGE, "data block address past the end of the image"),
 	E(DATA_INLINE_CROSS, "inline data crosses a block boundary"),
 	E(DATA_OVERLAP, "regions of the image overlap"),
-	W(DATA_UNSUPPORTED, "data layout not supported by this reader"),
+	U(DATA_UNSUPPORTED, "data layout or algorithm not supported by this reader"),
 	E(DATA_READ, "read error"),
 	E(CHUNK_FORMAT, "invalid chunk format"),
 	E(CHUNK_DEVICE, "invalid chunk device id"),

@@ -41,6 +41,28 @@ static int zfail(const struct erofs_z_inode *zi, int err, const char *what,
 	return err;
 }
 
+/*
+ * An extent's algorithm must be one the superblock declares (the kernel:
+ * "inconsistent algorithmtype", EFSCORRUPTED), whatever this build knows;
+ * a declared one that no reader here knows is a newer format: unsupported.
+ */
+static int check_alg(const struct erofs_z_inode *zi, unsigned int alg,
+		     uint64_t lcn)
+{
+	const struct erofs_z_params *p = &zi->p;
+	unsigned int avail = (p->feature_incompat &
+			      EROFS_FEATURE_INCOMPAT_COMPR_CFGS) ?
+		p->available_compr_algs : 1U << Z_EROFS_COMPRESSION_LZ4;
+
+	if (alg >= 16 || !(avail & (1U << alg)))
+		return zfail(zi, -EFSCORRUPTED,
+			     "algorithm not declared by the superblock", lcn);
+	if (alg >= Z_EROFS_COMPRESSION_MAX)
+		return zfail(zi, -EOPNOTSUPP, "unknown compression algorithm",
+			     lcn);
+	return 0;
+}
+
 static bool zi_big(const struct erofs_z_inode *zi)
 {
 	return zi->advise & (Z_EROFS_ADVISE_BIG_PCLUSTER_1 |
@@ -508,7 +530,6 @@ static int map_extents(struct erofs_z_inode *zi, uint64_t off,
 	uint64_t lstart, lend = p->i_size, pa = 0, l;
 	uint32_t plen = 0, fmt;
 	uint8_t rec[32];
-	unsigned int avail;
 	bool last, found = true;
 	int ret;
 
@@ -625,15 +646,9 @@ static int map_extents(struct erofs_z_inode *zi, uint64_t off,
 			   EROFS_Z_ALG_INTERLACED : EROFS_Z_ALG_SHIFTED;
 	} else {
 		map->alg = fmt - 1;
-		if (map->alg >= Z_EROFS_COMPRESSION_MAX)
-			return zfail(zi, -EOPNOTSUPP,
-				     "unknown compression algorithm",
-				     map->head_lcn);
-		avail = (p->feature_incompat & EROFS_FEATURE_INCOMPAT_COMPR_CFGS) ?
-			p->available_compr_algs : 1U << Z_EROFS_COMPRESSION_LZ4;
-		if (!(avail & (1U << map->alg)))
-			return zfail(zi, -EFSCORRUPTED,
-				     "inconsistent algorithmtype", map->head_lcn);
+		ret = check_alg(zi, map->alg, map->head_lcn);
+		if (ret)
+			return ret;
 	}
 	if (plen & EXT_PLEN_PARTIAL)
 		map->flags |= EROFS_Z_MAP_PARTIAL;
@@ -653,7 +668,6 @@ int erofs_z_map(struct erofs_z_inode *zi, uint64_t off,
 {
 	const struct erofs_z_params *p = &zi->p;
 	uint64_t hlcn, end, blocks;
-	unsigned int avail;
 	struct zlc m;
 	int ret;
 
@@ -699,14 +713,9 @@ int erofs_z_map(struct erofs_z_inode *zi, uint64_t off,
 	case Z_EROFS_LCLUSTER_TYPE_HEAD1:
 	case Z_EROFS_LCLUSTER_TYPE_HEAD2:
 		map->alg = zi->algs[m.type == Z_EROFS_LCLUSTER_TYPE_HEAD2];
-		if (map->alg >= Z_EROFS_COMPRESSION_MAX)
-			return zfail(zi, -EOPNOTSUPP,
-				     "unknown compression algorithm", hlcn);
-		avail = (p->feature_incompat & EROFS_FEATURE_INCOMPAT_COMPR_CFGS) ?
-			p->available_compr_algs : 1U << Z_EROFS_COMPRESSION_LZ4;
-		if (!(avail & (1U << map->alg)))
-			return zfail(zi, -EFSCORRUPTED,
-				     "inconsistent algorithmtype", hlcn);
+		ret = check_alg(zi, map->alg, hlcn);
+		if (ret)
+			return ret;
 		break;
 	default:
 		return zfail(zi, -EFSCORRUPTED, "unknown lcluster type", hlcn);

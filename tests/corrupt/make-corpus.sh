@@ -32,6 +32,7 @@ setfattr -n user.two -v 2 "$SRC/x"
 UUID=00000000-0000-0000-0000-000000000000
 "$DEB_MKFS" -T1000 -U$UUID "$OUT/base.img" "$SRC" >/dev/null 2>&1
 "$DEB_MKFS" -T1000 -U$UUID --chunksize=4096 "$OUT/chunk.img" "$SRC" >/dev/null 2>&1
+"$DEB_MKFS" -T1000 -U$UUID -zlz4hc "$OUT/z.img" "$SRC" >/dev/null 2>&1
 rm -rf "$SRC"
 : >"$OUT/cases"
 
@@ -153,3 +154,12 @@ poke "$IMG" "$CTAB" 0000ff00
 new chunk-bad-format chunk E_CHUNK_FORMAT 4 --no-sbcrc
 poke "$IMG" $((CBIG * 32 + 16)) 8000
 
+
+Z=$OUT/z.img
+ZBIG=$(nid_of "$Z" /big)
+ZVER=$("$DUMP" --path=/big "$Z" | sed -n 's/^Inode version: .*(\([0-9]*\) bytes)/\1/p')
+ZXS=$(field "$Z" /big "Xattr size")
+ZHDR=$(( (ZBIG * 32 + ZVER + ZXS + 7) / 8 * 8 ))
+# the kernel: "inconsistent algorithmtype", EFSCORRUPTED -- not unsupported
+new z-undeclared-alg z E_COMPRESSED 4 --no-sbcrc
+poke "$IMG" $((ZHDR + 6)) 11

@@ -21,7 +21,7 @@ if ! DUMP=$DUMP DEB_MKFS=$DEB_MKFS sh "$TOP_SRCDIR/tests/corrupt/make-corpus.sh"
 fi
 
 # the base images themselves are clean
-for b in base chunk; do
+for b in base chunk z; do
 	if "$FSCK" "$CORPUS/$b.img" >"$T_TMP/out" 2>&1; then
 		pass "base-$b-clean"
 	else

@@ -465,11 +465,17 @@ static void test_corrupt_indexes(void **state)
 	RESET();
 	full_index(m->img + 0x1540, 2, 0, 0x801);
 	EXPECT_MAP_ERR(9000, -EFSCORRUPTED);
-	/* HEAD2 whose nibble names an unknown algorithm */
+	/* HEAD2 whose nibble names an algorithm the superblock does not
+	 * declare: corrupted (the kernel's "inconsistent algorithmtype") */
 	RESET();
 	m->img[0x1526] = 0x70;
 	full_index(m->img + 0x1538, 3, 2904, 5);
+	EXPECT_MAP_ERR(9000, -EFSCORRUPTED);
+	/* ... and one it declares but no reader knows: unsupported */
+	p.feature_incompat |= EROFS_FEATURE_INCOMPAT_COMPR_CFGS;
+	p.available_compr_algs = 1 | 1U << 7;
 	EXPECT_MAP_ERR(9000, -EOPNOTSUPP);
+	p.feature_incompat &= ~EROFS_FEATURE_INCOMPAT_COMPR_CFGS;
 	/* algorithm not in available_compr_algs */
 	RESET();
 	m->img[0x1526] = 0x03;
@@ -477,14 +483,14 @@ static void test_corrupt_indexes(void **state)
 	p.available_compr_algs = 1;
 	EXPECT_MAP_ERR(0, -EFSCORRUPTED);
 	p.feature_incompat &= ~EROFS_FEATURE_INCOMPAT_COMPR_CFGS;
-	/* encoded extents with a record naming an unknown format */
+	/* encoded extents with a record naming an undeclared format */
 	RESET();
 	m->img[0x1524] = Z_EROFS_ADVISE_EXTENTS;
 	put32(m->img + 0x1528, 4 * BS);		/* 4-byte records: le64 */
 	put32(m->img + 0x152c, 0);		/* start, then plens */
 	put32(m->img + 0x1530, 9U << 28 | 100);
 	assert_int_equal(erofs_z_inode_init(&zi, &p), 0);
-	assert_int_equal(erofs_z_read(&zi, buf, 10, 0), -EOPNOTSUPP);
+	assert_int_equal(erofs_z_read(&zi, buf, 10, 0), -EFSCORRUPTED);
 	erofs_z_inode_release(&zi);
 	/* a pcluster beyond the image */
 	RESET();
