@@ -70,7 +70,7 @@ static const struct erofs_problem_info erofs_problems[EROFS_PROB_MAX] = {
 	W(XATTR_RESERVED, "reserved xattr header bytes not zero"),
 	E(EXTRACT, "extraction failed"),
 	E(ISHARE_ABSENT, "image has no page cache sharing fingerprints"),
-	E(ISHARE_MISSING, "missing fingerprint"),
+	W(ISHARE_MISSING, "missing fingerprint"),
 	E(ISHARE_MALFORMED, "malformed fingerprint"),
 	E(ISHARE_MISMATCH, "fingerprint does not match the file contents"),
 	W(ISHARE_UNVERIFIED, "fingerprint could not be verified"),
