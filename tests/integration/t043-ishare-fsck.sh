@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
 #
 # t043-ishare-fsck - fsck.erofs --check-ishare finds every way a
-# fingerprint can be wrong, names the file, and exits non-zero; a clean
+# fingerprint can be wrong, names the file, and exits non-zero (a missing
+# one is only a warning: that file is not shared); a clean
 # image passes.  Corruptions are patched into copies of one image:
 #   - a flipped data byte (the structural check cannot see it; only the
 #     recomputed SHA-256 can)                      -> E_ISHARE_MISMATCH
