@@ -554,8 +554,13 @@ static void efuse_statfs(fuse_req_t req, fuse_ino_t ino)
 	fuse_reply_statfs(req, &sv);
 }
 
-static void efuse_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
-			   size_t size)
+/*
+ * getxattr (name) and listxattr (name NULL): both answer with the size
+ * when size is 0, else with the bytes; ENODATA and ERANGE are answers,
+ * anything else is the image's fault (EIO, logged).
+ */
+static void efuse_xattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			size_t size)
 {
 	static const int answers[] = { ENODATA, ERANGE, 0 };
 	struct efuse *ef = req_efuse(req);
@@ -574,9 +579,10 @@ static void efuse_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 			goto fail;
 		}
 	}
-	ret = erofs_getxattr(&inode, name, buf, size);
-	err = efuse_errno(ef, inode.nid, "getxattr", ret < 0 ? (int)ret : 0,
-			  answers);
+	ret = name ? erofs_getxattr(&inode, name, buf, size) :
+		     erofs_listxattr(&inode, buf, size);
+	err = efuse_errno(ef, inode.nid, name ? "getxattr" : "listxattr",
+			  ret < 0 ? (int)ret : 0, answers);
 	if (err)
 		goto fail;
 	if (size)
@@ -590,39 +596,15 @@ fail:
 	fuse_reply_err(req, err);
 }
 
+static void efuse_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			   size_t size)
+{
+	efuse_xattr(req, ino, name, size);
+}
+
 static void efuse_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
-	static const int answers[] = { ERANGE, 0 };
-	struct efuse *ef = req_efuse(req);
-	struct erofs_inode inode;
-	char *buf = NULL;
-	ssize_t ret;
-	int err;
-
-	err = efuse_iget(ef, ino_to_nid(ef, ino), &inode);
-	if (err)
-		goto fail;
-	if (size) {
-		buf = malloc(size);
-		if (!buf) {
-			err = ENOMEM;
-			goto fail;
-		}
-	}
-	ret = erofs_listxattr(&inode, buf, size);
-	err = efuse_errno(ef, inode.nid, "listxattr", ret < 0 ? (int)ret : 0,
-			  answers);
-	if (err)
-		goto fail;
-	if (size)
-		fuse_reply_buf(req, buf, (size_t)ret);
-	else
-		fuse_reply_xattr(req, (size_t)ret);
-	free(buf);
-	return;
-fail:
-	free(buf);
-	fuse_reply_err(req, err);
+	efuse_xattr(req, ino, NULL, size);
 }
 
 static const struct fuse_lowlevel_ops efuse_ops = {

@@ -144,22 +144,25 @@ poke "$IMG" $((X * 32 + 2)) 0100
 new xattr-bad-prefix base E_XATTR_PREFIX 4 --no-sbcrc
 poke "$IMG" $((X * 32 + 32 + 12 + 1)) 09
 
+# after_inode IMG PATH ALIGN: byte address just past PATH's inode and
+# inline xattrs, rounded up to ALIGN (where its chunk table or compressed
+# map header starts)
+after_inode() {
+	_nid=$(nid_of "$1" "$2")
+	_ver=$("$DUMP" --path="$2" "$1" | sed -n 's/^Inode version: .*(\([0-9]*\) bytes)/\1/p')
+	_xs=$(field "$1" "$2" "Xattr size")
+	echo $(( (_nid * 32 + _ver + _xs + $3 - 1) / $3 * $3 ))
+}
+
 C=$OUT/chunk.img
 CBIG=$(nid_of "$C" /big)
-CVER=$("$DUMP" --path=/big "$C" | sed -n 's/^Inode version: .*(\([0-9]*\) bytes)/\1/p')
-CXS=$(field "$C" /big "Xattr size")
-CTAB=$(( (CBIG * 32 + CVER + CXS + 3) / 4 * 4 ))
+CTAB=$(after_inode "$C" /big 4)
 new chunk-past-end chunk E_DATA_RANGE 4 --no-sbcrc
 poke "$IMG" "$CTAB" 0000ff00
 new chunk-bad-format chunk E_CHUNK_FORMAT 4 --no-sbcrc
 poke "$IMG" $((CBIG * 32 + 16)) 8000
 
-
-Z=$OUT/z.img
-ZBIG=$(nid_of "$Z" /big)
-ZVER=$("$DUMP" --path=/big "$Z" | sed -n 's/^Inode version: .*(\([0-9]*\) bytes)/\1/p')
-ZXS=$(field "$Z" /big "Xattr size")
-ZHDR=$(( (ZBIG * 32 + ZVER + ZXS + 7) / 8 * 8 ))
+ZHDR=$(after_inode "$OUT/z.img" /big 8)
 # the kernel: "inconsistent algorithmtype", EFSCORRUPTED -- not unsupported
 new z-undeclared-alg z E_COMPRESSED 4 --no-sbcrc
 poke "$IMG" $((ZHDR + 6)) 11
