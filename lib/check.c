@@ -388,6 +388,46 @@ static void tell_missing(struct check_ctx *c, struct erofs_inode *inode,
 	       (const char *)di->tag, (unsigned long long)di->blocks);
 }
 
+/*
+ * The kernel maps each page on its own, finding the head of its extent
+ * through the lookback deltas; the walk over extents above only maps
+ * extent starts.  So map every lcluster start inside the extent too: each
+ * must reach this extent's head, or the kernel fails (EFSCORRUPTED) or
+ * decodes another extent for those pages.  Returns 0 or the -errno,
+ * reported.
+ */
+static int check_lookbacks(struct check_ctx *c, struct erofs_data_ctx *d,
+			   const struct erofs_map *map)
+{
+	const struct erofs_z_inode *zi = d->z;
+	uint64_t lsz, o, end = map->la + map->llen;
+	struct erofs_map m;
+	int ret;
+
+	if (!zi || zi->extents || zi->whole_fragment)
+		return 0;
+	lsz = 1ULL << zi->lclusterbits;
+	for (o = (map->la | (lsz - 1)) + 1; o < end; o += lsz) {
+		m.la = o;
+		ret = erofs_data_map(d, &m);
+		if (ret) {
+			report(c, problem_or(c->img, EROFS_PROB_Z_INDEX),
+			       d->inode->nid, "mapping offset %llu: %s",
+			       (unsigned long long)o, strerror(-ret));
+			return ret;
+		}
+		if (m.la != map->la) {
+			report(c, EROFS_PROB_Z_INDEX, d->inode->nid,
+			       "lcluster %llu leads to the extent at %llu, not the one at %llu holding it",
+			       (unsigned long long)(o >> zi->lclusterbits),
+			       (unsigned long long)m.la,
+			       (unsigned long long)map->la);
+			return -EFSCORRUPTED;
+		}
+	}
+	return 0;
+}
+
 /* returns the -errno that stopped the decoding (already reported), or 0 */
 static int check_data(struct check_ctx *c, struct erofs_inode *inode,
 		      bool special)
@@ -443,6 +483,11 @@ static int check_data(struct check_ctx *c, struct erofs_inode *inode,
 			goto out;
 		}
 		n = map.la + map.llen - la;
+		if (map.kind == EROFS_MAP_COMPRESSED) {
+			ret = check_lookbacks(c, &d, &map);
+			if (ret)
+				goto out;
+		}
 		if (map.kind == EROFS_MAP_MAPPED ||
 		    (map.kind == EROFS_MAP_COMPRESSED &&
 		     !(map.zflags & (EROFS_Z_MAP_INLINE | EROFS_Z_MAP_FRAGMENT)))) {

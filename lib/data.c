@@ -248,16 +248,16 @@ static int z_read_packed(void *priv, void *buf, size_t len, uint64_t off)
 	int ret;
 
 	if (!img->packed.img)
-		return erofs_image_fail(img, EROFS_PROB_COMPRESSED,
+		return erofs_image_fail(img, EROFS_PROB_Z_HEADER,
 			EFSCORRUPTED, "nid %llu: fragment without a packed inode",
 			(unsigned long long)inode->nid);
 	if (off > img->packed.size || len > img->packed.size - off)
-		return erofs_image_fail(img, EROFS_PROB_COMPRESSED,
+		return erofs_image_fail(img, EROFS_PROB_Z_HEADER,
 			EFSCORRUPTED, "nid %llu: fragment past the packed inode",
 			(unsigned long long)inode->nid);
 	/* the packed inode's own tail could point into itself */
 	if (img->depth > 2)
-		return erofs_image_fail(img, EROFS_PROB_COMPRESSED,
+		return erofs_image_fail(img, EROFS_PROB_Z_HEADER,
 			EFSCORRUPTED, "nid %llu: nested fragment references",
 			(unsigned long long)inode->nid);
 	img->depth++;
@@ -266,14 +266,26 @@ static int z_read_packed(void *priv, void *buf, size_t len, uint64_t off)
 	return ret;
 }
 
-/* zmap reports through the log only: give its failures a problem code */
-static int z_result(struct erofs_inode *inode, unsigned int before, int ret)
+/*
+ * zmap reports through the log and its fault only: give its failures a
+ * problem code (unless a read callback already named one)
+ */
+static int z_result(struct erofs_inode *inode, const struct erofs_z_inode *zi,
+		    unsigned int before, int ret)
 {
+	static const unsigned int code[] = {
+		[EROFS_Z_FAULT_NONE] = EROFS_PROB_COMPRESSED,
+		[EROFS_Z_FAULT_HEADER] = EROFS_PROB_Z_HEADER,
+		[EROFS_Z_FAULT_INDEX] = EROFS_PROB_Z_INDEX,
+		[EROFS_Z_FAULT_ALGORITHM] = EROFS_PROB_Z_ALGORITHM,
+		[EROFS_Z_FAULT_DATA] = EROFS_PROB_COMPRESSED,
+		[EROFS_Z_FAULT_UNBUILT] = EROFS_PROB_DATA_UNSUPPORTED,
+	};
 	struct erofs_image *img = inode->img;
 
 	if (ret && img->problem == before)
-		img->problem = ret == -EOPNOTSUPP ? EROFS_PROB_DATA_UNSUPPORTED :
-			EROFS_PROB_COMPRESSED;
+		img->problem = zi->fault < EROFS_ARRAY_SIZE(code) ?
+			code[zi->fault] : EROFS_PROB_COMPRESSED;
 	if (ret == -EIO || ret == -EINVAL)	/* zmap's "out of range" */
 		ret = -EFSCORRUPTED;
 	return ret;
@@ -306,7 +318,8 @@ int erofs_data_open(struct erofs_data_ctx *d, struct erofs_inode *inode)
 	if (!d->z)
 		return -ENOMEM;
 	img->problem = EROFS_PROB_NONE;
-	ret = z_result(inode, EROFS_PROB_NONE, erofs_z_inode_init(d->z, &p));
+	ret = z_result(inode, d->z, EROFS_PROB_NONE,
+		       erofs_z_inode_init(d->z, &p));
 	if (ret) {
 		erofs_z_inode_release(d->z);
 		free(d->z);
@@ -334,7 +347,7 @@ int erofs_data_read(struct erofs_data_ctx *d, void *buf, size_t len,
 	if (!d->z)
 		return read_flat(inode, buf, len, off);
 	inode->img->problem = EROFS_PROB_NONE;
-	return z_result(inode, EROFS_PROB_NONE,
+	return z_result(inode, d->z, EROFS_PROB_NONE,
 			erofs_z_read(d->z, buf, len, off));
 }
 
@@ -353,7 +366,7 @@ int erofs_data_map(struct erofs_data_ctx *d, struct erofs_map *map)
 	if (map->la >= inode->size)
 		return -EINVAL;
 	inode->img->problem = EROFS_PROB_NONE;
-	ret = z_result(inode, EROFS_PROB_NONE,
+	ret = z_result(inode, d->z, EROFS_PROB_NONE,
 		       erofs_z_map(d->z, map->la, &zm));
 	if (ret)
 		return ret;

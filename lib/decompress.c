@@ -18,9 +18,14 @@ static const char *alg_name(unsigned int alg)
 	return alg < EROFS_ARRAY_SIZE(names) ? names[alg] : "?";
 }
 
-static int extent_fail(const struct erofs_z_inode *zi,
-		       const struct erofs_z_map *map, int err, const char *why)
+static int extent_fail(struct erofs_z_inode *zi,
+		       const struct erofs_z_map *map, enum erofs_z_fault fault,
+		       const char *why)
 {
+	/* a decoder we lack is the only thing this reader cannot follow */
+	int err = fault == EROFS_Z_FAULT_UNBUILT ? -EOPNOTSUPP : -EFSCORRUPTED;
+
+	zi->fault = fault;
 	erofs_err(zi->p.log,
 		  "nid %llu: %s (%s extent %llu+%llu, pcluster %llu+%u)",
 		  (unsigned long long)zi->p.nid, why, alg_name(map->alg),
@@ -30,14 +35,14 @@ static int extent_fail(const struct erofs_z_inode *zi,
 }
 
 /* PLAIN pclusters: raw bytes, possibly rotated (format.md 7.8) */
-static int copy_plain(const struct erofs_z_inode *zi,
+static int copy_plain(struct erofs_z_inode *zi,
 		      const struct erofs_z_map *map, const uint8_t *in,
 		      uint8_t *out)
 {
 	uint64_t bs = 1ULL << zi->p.blkszbits, head, first;
 
 	if (map->llen > map->plen)
-		return extent_fail(zi, map, -EFSCORRUPTED,
+		return extent_fail(zi, map, EROFS_Z_FAULT_INDEX,
 				   "plain extent longer than its pcluster");
 	if (map->alg != EROFS_Z_ALG_INTERLACED ||
 	    (map->flags & EROFS_Z_MAP_INLINE)) {
@@ -52,7 +57,7 @@ static int copy_plain(const struct erofs_z_inode *zi,
 	 */
 	head = bs - (map->la & (bs - 1));
 	if (head > map->plen)
-		return extent_fail(zi, map, -EFSCORRUPTED,
+		return extent_fail(zi, map, EROFS_Z_FAULT_INDEX,
 				   "interlaced pcluster smaller than a block");
 	first = EROFS_MIN(head, map->llen);
 	memcpy(out, in + (map->plen - head), first);
@@ -71,19 +76,22 @@ int erofs_z_read_extent(struct erofs_z_inode *zi,
 	bool partial;
 	int ret;
 
+	zi->fault = EROFS_Z_FAULT_NONE;
 	if (map->flags & EROFS_Z_MAP_HOLE) {
 		memset(out, 0, map->llen);
 		return 0;
 	}
 	if (map->flags & EROFS_Z_MAP_FRAGMENT) {
+		/* the kernel's answer too: EFSCORRUPTED */
 		if (!p->read_packed)
-			return extent_fail(zi, map, -EOPNOTSUPP,
+			return extent_fail(zi, map, EROFS_Z_FAULT_HEADER,
 					   "fragment without a packed inode");
 		return p->read_packed(p->priv, out, map->llen,
 				      map->fragment_off);
 	}
 	if (!map->plen)
-		return extent_fail(zi, map, -EFSCORRUPTED, "empty pcluster");
+		return extent_fail(zi, map, EROFS_Z_FAULT_INDEX,
+				   "empty pcluster");
 	in = malloc(map->plen);
 	if (!in)
 		return -ENOMEM;
@@ -110,7 +118,7 @@ int erofs_z_read_extent(struct erofs_z_inode *zi,
 		while (start < scan && !in[start])
 			start++;
 		if (start == scan) {
-			ret = extent_fail(zi, map, -EFSCORRUPTED,
+			ret = extent_fail(zi, map, EROFS_Z_FAULT_DATA,
 					  "no encoded data in the first block of the pcluster");
 			goto out;
 		}
@@ -121,9 +129,11 @@ int erofs_z_read_extent(struct erofs_z_inode *zi,
 	ret = erofs_decompress(dctx, map->alg, in + start, map->plen - start,
 			       out, map->llen, partial);
 	if (ret == -EFSCORRUPTED)
-		ret = extent_fail(zi, map, ret, "corrupted compressed data");
+		ret = extent_fail(zi, map, EROFS_Z_FAULT_DATA,
+				  "corrupted compressed data");
 	else if (ret == -EOPNOTSUPP)
-		ret = extent_fail(zi, map, ret, "algorithm not built in");
+		ret = extent_fail(zi, map, EROFS_Z_FAULT_UNBUILT,
+				  "algorithm not built in");
 out:
 	free(in);
 	return ret;
@@ -136,6 +146,7 @@ int erofs_z_read(struct erofs_z_inode *zi, void *buf, size_t len,
 	struct erofs_z_map map;
 	int ret;
 
+	zi->fault = EROFS_Z_FAULT_NONE;
 	if (off > zi->p.i_size || len > zi->p.i_size - off)
 		return -EINVAL;
 	while (len) {
@@ -158,12 +169,10 @@ int erofs_z_read(struct erofs_z_inode *zi, void *buf, size_t len,
 		}
 		if (map.flags & EROFS_Z_MAP_FRAGMENT) {
 			/* already decoded bytes: fetch just the range asked */
-			if (!zi->p.read_packed) {
-				erofs_err(zi->p.log,
-					  "nid %llu: fragment without a packed inode",
-					  (unsigned long long)zi->p.nid);
-				return -EOPNOTSUPP;
-			}
+			if (!zi->p.read_packed)
+				return extent_fail(zi, &map,
+						   EROFS_Z_FAULT_HEADER,
+						   "fragment without a packed inode");
 			ret = zi->p.read_packed(zi->p.priv, dst, n,
 						map.fragment_off + (off - map.la));
 			if (ret)

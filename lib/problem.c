@@ -75,11 +75,14 @@ static const struct erofs_problem_info erofs_problems[EROFS_PROB_MAX] = {
 	E(ISHARE_MISMATCH, "fingerprint does not match the file contents"),
 	W(ISHARE_UNVERIFIED, "fingerprint could not be verified"),
 	W(ISHARE_EMPTY, "empty file carries a fingerprint"),
-	E(COMPRESSED, "invalid compressed data or index"),
+	E(COMPRESSED, "compressed data does not decode"),
 	W(INODE_BLOCKS, "i_u block count differs from the blocks used"),
 	E(DIR_BLOCK_TAIL, "non-zero bytes after the directory end in its last block (lookup misses the last name)"),
 	U(DEVICE_MISSING, "data on an extra device that was not given (use --device)"),
 	W(CHUNK_NOFEATURE, "chunk-based file without the CHUNKED_FILE feature bit (the kernel reads it; erofs-utils writes such images with --tar=i and when merging)"),
+	E(Z_HEADER, "invalid compressed map header"),
+	E(Z_INDEX, "invalid compressed index or extent record"),
+	E(Z_ALGORITHM, "compression algorithm unknown or not declared in the superblock"),
 };
 
 const struct erofs_problem_info *erofs_problem_lookup(unsigned int code)

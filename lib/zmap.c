@@ -28,9 +28,13 @@ struct zlc {
 
 #define NO_LCN	UINT64_MAX	/* a map header problem, not an index's */
 
-static int zfail(const struct erofs_z_inode *zi, int err, const char *what,
-		 uint64_t lcn)
+/* the one writer of zi->fault (decompress.c: extent_fail) */
+static int zfail(struct erofs_z_inode *zi, enum erofs_z_fault fault,
+		 const char *what, uint64_t lcn)
 {
+	int err = fault == EROFS_Z_FAULT_UNBUILT ? -EOPNOTSUPP : -EFSCORRUPTED;
+
+	zi->fault = fault;
 	if (lcn == NO_LCN)
 		erofs_err(zi->p.log, "nid %llu: %s",
 			  (unsigned long long)zi->p.nid, what);
@@ -46,7 +50,7 @@ static int zfail(const struct erofs_z_inode *zi, int err, const char *what,
  * "inconsistent algorithmtype", EFSCORRUPTED), whatever this build knows;
  * a declared one that no reader here knows is a newer format: unsupported.
  */
-static int check_alg(const struct erofs_z_inode *zi, unsigned int alg,
+static int check_alg(struct erofs_z_inode *zi, unsigned int alg,
 		     uint64_t lcn)
 {
 	const struct erofs_z_params *p = &zi->p;
@@ -55,11 +59,11 @@ static int check_alg(const struct erofs_z_inode *zi, unsigned int alg,
 		p->available_compr_algs : 1U << Z_EROFS_COMPRESSION_LZ4;
 
 	if (alg >= 16 || !(avail & (1U << alg)))
-		return zfail(zi, -EFSCORRUPTED,
+		return zfail(zi, EROFS_Z_FAULT_ALGORITHM,
 			     "algorithm not declared by the superblock", lcn);
 	if (alg >= Z_EROFS_COMPRESSION_MAX)
-		return zfail(zi, -EOPNOTSUPP, "unknown compression algorithm",
-			     lcn);
+		return zfail(zi, EROFS_Z_FAULT_UNBUILT,
+			     "unknown compression algorithm", lcn);
 	return 0;
 }
 
@@ -87,7 +91,7 @@ static int load_full(struct erofs_z_inode *zi, uint64_t lcn, struct zlc *m)
 
 		if (d0 & Z_EROFS_LI_D0_CBLKCNT) {
 			if (!zi_big(zi))
-				return zfail(zi, -EFSCORRUPTED,
+				return zfail(zi, EROFS_Z_FAULT_INDEX,
 					"CBLKCNT without big pcluster", lcn);
 			m->has_cblkcnt = true;
 			m->cblkcnt = d0 & ~Z_EROFS_LI_D0_CBLKCNT;
@@ -156,6 +160,11 @@ static int load_compact(struct erofs_z_inode *zi, uint64_t lcn, struct zlc *m)
 	uint64_t nblk;
 
 	compact_locate(zi, lcn, &pack_pos, &packsz, &vcnt, &k);
+	/* the kernel decodes 2-byte packs for lclusters up to 4 KiB only */
+	if (vcnt == 16 && zi->lclusterbits > 12)
+		return zfail(zi, EROFS_Z_FAULT_HEADER,
+			     "2-byte compact indexes with lclusters over 4 KiB",
+			     lcn);
 	ret = zi->p.read_meta(zi->p.priv, pack, packsz, pack_pos);
 	if (ret)
 		return ret;
@@ -167,7 +176,7 @@ static int load_compact(struct erofs_z_inode *zi, uint64_t lcn, struct zlc *m)
 	if (type == Z_EROFS_LCLUSTER_TYPE_NONHEAD) {
 		if (lo & Z_EROFS_LI_D0_CBLKCNT) {
 			if (!big)
-				return zfail(zi, -EFSCORRUPTED,
+				return zfail(zi, EROFS_Z_FAULT_INDEX,
 					"CBLKCNT without big pcluster", lcn);
 			m->has_cblkcnt = true;
 			m->cblkcnt = lo & ~Z_EROFS_LI_D0_CBLKCNT;
@@ -221,7 +230,7 @@ static int load_compact(struct erofs_z_inode *zi, uint64_t lcn, struct zlc *m)
 				continue;
 			}
 			if (lo <= 1)
-				return zfail(zi, -EFSCORRUPTED,
+				return zfail(zi, EROFS_Z_FAULT_INDEX,
 					"big pcluster head without CBLKCNT",
 					lcn);
 			j -= (int)lo - 2;	/* land after its CBLKCNT */
@@ -238,7 +247,7 @@ static int load_lcn(struct erofs_z_inode *zi, uint64_t lcn, struct zlc *m)
 	int ret;
 
 	if (lcn >= zi->nlclusters)
-		return zfail(zi, -EFSCORRUPTED, "index beyond i_size", lcn);
+		return zfail(zi, EROFS_Z_FAULT_INDEX, "index beyond i_size", lcn);
 	if (zi->p.datalayout == EROFS_INODE_COMPRESSED_FULL)
 		ret = load_full(zi, lcn, m);
 	else
@@ -247,7 +256,7 @@ static int load_lcn(struct erofs_z_inode *zi, uint64_t lcn, struct zlc *m)
 		return ret;
 	if (m->type != Z_EROFS_LCLUSTER_TYPE_NONHEAD &&
 	    m->clusterofs >= (1U << zi->lclusterbits))
-		return zfail(zi, -EFSCORRUPTED, "clusterofs beyond lcluster",
+		return zfail(zi, EROFS_Z_FAULT_INDEX, "clusterofs beyond lcluster",
 			     lcn);
 	return 0;
 }
@@ -271,7 +280,7 @@ static int find_head(struct erofs_z_inode *zi, uint64_t off, uint64_t *hlcn,
 		}
 		/* off lies before this head: the previous extent has it */
 		if (!lcn)
-			return zfail(zi, -EFSCORRUPTED,
+			return zfail(zi, EROFS_Z_FAULT_INDEX,
 				     "invalid logical cluster 0", 0);
 		back = 1;
 	} else {
@@ -279,7 +288,7 @@ static int find_head(struct erofs_z_inode *zi, uint64_t off, uint64_t *hlcn,
 	}
 	for (;;) {
 		if (!back || back > lcn)
-			return zfail(zi, -EFSCORRUPTED,
+			return zfail(zi, EROFS_Z_FAULT_INDEX,
 				     "bogus lookback distance", lcn);
 		lcn -= back;
 		ret = load_lcn(zi, lcn, m);
@@ -338,11 +347,11 @@ static int pcluster_blocks(struct erofs_z_inode *zi, uint64_t hlcn,
 		return 0;	/* the next extent starts right away */
 	/* the kernel insists on a CBLKCNT right after a big-pcluster head */
 	if (m.delta0 != 1)
-		return zfail(zi, -EFSCORRUPTED, "bogus CBLKCNT", hlcn + 1);
+		return zfail(zi, EROFS_Z_FAULT_INDEX, "bogus CBLKCNT", hlcn + 1);
 	if (!m.has_cblkcnt)
-		return zfail(zi, -EFSCORRUPTED, "cannot find CBLKCNT", hlcn + 1);
+		return zfail(zi, EROFS_Z_FAULT_INDEX, "cannot find CBLKCNT", hlcn + 1);
 	if (!m.cblkcnt)
-		return zfail(zi, -EFSCORRUPTED, "zero CBLKCNT", hlcn + 1);
+		return zfail(zi, EROFS_Z_FAULT_INDEX, "zero CBLKCNT", hlcn + 1);
 	*blocks = m.cblkcnt;
 	return 0;
 }
@@ -354,6 +363,7 @@ int erofs_z_inode_init(struct erofs_z_inode *zi,
 	uint64_t hpos, nblocks, hlcn, bs;
 	uint8_t raw[8];
 	struct zlc m;
+	unsigned int nib;
 	int ret;
 
 	memset(zi, 0, sizeof(*zi));
@@ -366,7 +376,7 @@ int erofs_z_inode_init(struct erofs_z_inode *zi,
 	    p->datalayout != EROFS_INODE_COMPRESSED_COMPACT)
 		return -EINVAL;
 	if (p->i_size > (UINT64_MAX >> 1))
-		return zfail(zi, -EFSCORRUPTED, "negative i_size", NO_LCN);
+		return zfail(zi, EROFS_Z_FAULT_HEADER, "negative i_size", NO_LCN);
 	bs = 1ULL << p->blkszbits;
 	if (!p->i_size)
 		return 0;	/* nothing to map; the header may be absent */
@@ -392,8 +402,6 @@ int erofs_z_inode_init(struct erofs_z_inode *zi,
 		goto check_fragments;
 	}
 	zi->advise = erofs_le16(h.h_advise);
-	zi->algs[0] = h.h_algorithmtype & 15;
-	zi->algs[1] = h.h_algorithmtype >> 4;
 	zi->lclusterbits = p->blkszbits + (h.h_clusterbits & 15);
 
 	if (p->datalayout == EROFS_INODE_COMPRESSED_FULL &&
@@ -409,30 +417,43 @@ int erofs_z_inode_init(struct erofs_z_inode *zi,
 			       (uint64_t)(raw[6] | raw[7] << 8) << 32;
 		zi->ext_pos = EROFS_ROUND_UP(hpos + 8, zi->recsz);
 		if (zi->lclusterbits > 30)
-			return zfail(zi, -EFSCORRUPTED, "lcluster too large",
+			return zfail(zi, EROFS_Z_FAULT_HEADER, "lcluster too large",
 				     NO_LCN);
 		if ((zi->advise & Z_EROFS_ADVISE_FRAGMENT_PCLUSTER) &&
 		    !(p->feature_incompat & EROFS_FEATURE_INCOMPAT_FRAGMENTS))
-			return zfail(zi, -EFSCORRUPTED,
+			return zfail(zi, EROFS_Z_FAULT_HEADER,
 				     "fragment without the FRAGMENTS feature",
 				     NO_LCN);
 		return 0;
 	}
+	/*
+	 * Both nibbles, used or not: kernels refuse an id past ZSTD when
+	 * loading the header, or take 4 and 5 for their internal plain
+	 * formats and misread the file.
+	 */
+	zi->algs[0] = h.h_algorithmtype & 15;
+	zi->algs[1] = h.h_algorithmtype >> 4;
+	for (nib = 0; nib < 2; nib++) {
+		if (zi->algs[nib] < Z_EROFS_COMPRESSION_MAX)
+			continue;
+		ret = check_alg(zi, zi->algs[nib], NO_LCN);
+		if (ret)
+			return ret;
+	}
 	if (zi_big(zi) &&
 	    !(p->feature_incompat & EROFS_FEATURE_INCOMPAT_BIG_PCLUSTER))
-		return zfail(zi, -EFSCORRUPTED,
+		return zfail(zi, EROFS_Z_FAULT_HEADER,
 			     "per-inode big pcluster without sb feature",
 			     NO_LCN);
 	if (p->datalayout == EROFS_INODE_COMPRESSED_COMPACT) {
 		if (!(zi->advise & Z_EROFS_ADVISE_BIG_PCLUSTER_1) !=
 		    !(zi->advise & Z_EROFS_ADVISE_BIG_PCLUSTER_2))
-			return zfail(zi, -EFSCORRUPTED,
+			return zfail(zi, EROFS_Z_FAULT_HEADER,
 				     "inconsistent big pcluster bits of compact indexes",
 				     NO_LCN);
-		if (zi->lclusterbits > 14 ||
-		    ((zi->advise & Z_EROFS_ADVISE_COMPACTED_2B) &&
-		     zi->lclusterbits > 12))
-			return zfail(zi, -EOPNOTSUPP,
+		/* (2-byte packs have their own limit: load_compact) */
+		if (zi->lclusterbits > 14)
+			return zfail(zi, EROFS_Z_FAULT_HEADER,
 				     "lcluster too large for compact indexes",
 				     NO_LCN);
 	}
@@ -454,14 +475,15 @@ int erofs_z_inode_init(struct erofs_z_inode *zi,
 		zi->tail_fragment = true;
 		zi->fragment_off = erofs_le32(h.h_fragmentoff);
 	} else if (zi->advise & Z_EROFS_ADVISE_INLINE_PCLUSTER) {
-		zi->tail_inline = true;
+		/* as in the kernel, no inline bytes means no inline tail */
 		zi->idata_size = erofs_le16(h.h_idata_size);
+		zi->tail_inline = zi->idata_size != 0;
 	}
 	if (!zi->tail_fragment && !zi->tail_inline)
 		return 0;
 	if (zi->tail_fragment &&
 	    !(p->feature_incompat & EROFS_FEATURE_INCOMPAT_FRAGMENTS))
-		return zfail(zi, -EFSCORRUPTED,
+		return zfail(zi, EROFS_Z_FAULT_HEADER,
 			     "fragment without the FRAGMENTS feature", NO_LCN);
 
 	/* locate the last extent, and what follows the last index */
@@ -482,16 +504,14 @@ int erofs_z_inode_init(struct erofs_z_inode *zi,
 			       &vcnt, &k);
 		zi->idata_pos = pack_pos + packsz;
 	}
-	if (zi->tail_inline &&
-	    (!zi->idata_size ||
-	     zi->idata_pos % bs + zi->idata_size > bs))
-		return zfail(zi, -EFSCORRUPTED,
+	if (zi->tail_inline && zi->idata_pos % bs + zi->idata_size > bs)
+		return zfail(zi, EROFS_Z_FAULT_HEADER,
 			     "ztailpacking inline data across blocks", hlcn);
 	return 0;
 
 check_fragments:
 	if (!(p->feature_incompat & EROFS_FEATURE_INCOMPAT_FRAGMENTS))
-		return zfail(zi, -EFSCORRUPTED,
+		return zfail(zi, EROFS_Z_FAULT_HEADER,
 			     "fragment without the FRAGMENTS feature", NO_LCN);
 	return 0;
 }
@@ -599,7 +619,7 @@ static int map_extents(struct erofs_z_inode *zi, uint64_t off,
 				la |= (uint64_t)get_le32(rec + 16) << 32;
 			if (la > off) {
 				if (la > lend)
-					return zfail(zi, -EFSCORRUPTED,
+					return zfail(zi, EROFS_Z_FAULT_INDEX,
 						     "unsorted extent records",
 						     mid);
 				hi = mid;
@@ -655,10 +675,10 @@ static int map_extents(struct erofs_z_inode *zi, uint64_t off,
 	map->pa = pa;
 	map->plen = plen & EXT_PLEN_MASK;
 	if (map->plen > EROFS_Z_PCLUSTER_MAX || map->llen > EROFS_Z_EXTENT_MAX)
-		return zfail(zi, -EOPNOTSUPP, "extent too large",
+		return zfail(zi, EROFS_Z_FAULT_INDEX, "extent too large",
 			     map->head_lcn);
 	if (pa + map->plen < pa || ((pa + map->plen) >> p->blkszbits) >> 48)
-		return zfail(zi, -EFSCORRUPTED,
+		return zfail(zi, EROFS_Z_FAULT_INDEX,
 			     "pcluster beyond 48-bit addresses", map->head_lcn);
 	return 0;
 }
@@ -672,6 +692,7 @@ int erofs_z_map(struct erofs_z_inode *zi, uint64_t off,
 	int ret;
 
 	memset(map, 0, sizeof(*map));
+	zi->fault = EROFS_Z_FAULT_NONE;
 	if (off >= p->i_size)
 		return -EINVAL;
 	if (zi->whole_fragment) {
@@ -683,6 +704,18 @@ int erofs_z_map(struct erofs_z_inode *zi, uint64_t off,
 	}
 	if (zi->extents)
 		return map_extents(zi, off, map);
+	/*
+	 * A tail fragment whose extent starts in lcluster 0 is the whole
+	 * file: the kernel maps every offset to the fragment from offset
+	 * 0, whatever that head's clusterofs says.
+	 */
+	if (zi->tail_fragment && !zi->tail_head_lcn) {
+		map->la = 0;
+		map->llen = p->i_size;
+		map->flags = EROFS_Z_MAP_FRAGMENT;
+		map->fragment_off = zi->fragment_off;
+		return 0;
+	}
 	ret = find_head(zi, off, &hlcn, &m);
 	if (ret)
 		return ret;
@@ -693,7 +726,7 @@ int erofs_z_map(struct erofs_z_inode *zi, uint64_t off,
 	if (ret)
 		return ret;
 	if (end <= off || end <= map->la)
-		return zfail(zi, -EFSCORRUPTED, "empty extent", hlcn);
+		return zfail(zi, EROFS_Z_FAULT_INDEX, "empty extent", hlcn);
 	map->llen = end - map->la;
 
 	if (zi->tail_fragment && hlcn == zi->tail_head_lcn) {
@@ -702,7 +735,7 @@ int erofs_z_map(struct erofs_z_inode *zi, uint64_t off,
 		return 0;
 	}
 	if (map->llen > EROFS_Z_EXTENT_MAX)
-		return zfail(zi, -EOPNOTSUPP, "decoded extent exceeds 12 MiB",
+		return zfail(zi, EROFS_Z_FAULT_INDEX, "decoded extent exceeds 12 MiB",
 			     hlcn);
 
 	switch (m.type) {
@@ -718,7 +751,7 @@ int erofs_z_map(struct erofs_z_inode *zi, uint64_t off,
 			return ret;
 		break;
 	default:
-		return zfail(zi, -EFSCORRUPTED, "unknown lcluster type", hlcn);
+		return zfail(zi, EROFS_Z_FAULT_INDEX, "unknown lcluster type", hlcn);
 	}
 	if (m.partial)
 		map->flags |= EROFS_Z_MAP_PARTIAL;
@@ -735,7 +768,7 @@ int erofs_z_map(struct erofs_z_inode *zi, uint64_t off,
 	if (blocks > 1)
 		map->flags |= EROFS_Z_MAP_BIG;
 	if ((blocks << p->blkszbits) > EROFS_Z_PCLUSTER_MAX)
-		return zfail(zi, -EFSCORRUPTED, "pcluster exceeds 1 MiB", hlcn);
+		return zfail(zi, EROFS_Z_FAULT_INDEX, "pcluster exceeds 1 MiB", hlcn);
 	map->pa = m.pblk << p->blkszbits;
 	map->plen = (uint32_t)(blocks << p->blkszbits);
 	return 0;

@@ -93,13 +93,24 @@ enum erofs_problem_code {
 	/* data on an extra device that was not given (fsck exit 8) */
 	EROFS_PROB_DEVICE_MISSING,
 	EROFS_PROB_CHUNK_NOFEATURE,
+	/* compressed files, by the structure that is wrong */
+	EROFS_PROB_Z_HEADER,
+	EROFS_PROB_Z_INDEX,
+	EROFS_PROB_Z_ALGORITHM,
 	EROFS_PROB_MAX
 };
 
+/*
+ * The class of a problem (man/fsck.erofs.1, "WHAT COUNTS AS CORRUPTION"):
+ * the Linux kernel is the judge.  An image it would refuse or misread is
+ * corrupted; one it reads correctly but no mkfs would write is suspicious;
+ * and what this program cannot follow (an algorithm not built in) leaves
+ * the image unchecked, which says nothing about the image.
+ */
 enum erofs_problem_severity {
-	EROFS_SEV_ERROR,	/* the image is corrupted (fsck exit 4) */
-	EROFS_SEV_WARN,		/* suspicious or unsupported, image usable */
-	EROFS_SEV_UNSUPPORTED,	/* cannot be checked here (fsck exit 8) */
+	EROFS_SEV_ERROR,	/* corrupted: "E_", fsck exit 4 */
+	EROFS_SEV_WARN,		/* legal but odd: "W_", exit unchanged */
+	EROFS_SEV_UNSUPPORTED,	/* cannot be checked here: "U_", exit 8 */
 };
 
 struct erofs_problem_info {

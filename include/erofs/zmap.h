@@ -13,9 +13,10 @@
  *
  * Every value read from the image is checked before use (index types,
  * cluster offsets, lookback distances, CBLKCNT rules, algorithm ids,
- * pcluster and extent size limits, inline tail within one block); bad
- * images give -EFSCORRUPTED (or -EOPNOTSUPP for valid-but-unsupported
- * forms) with a message naming the nid.  Both lcluster index forms
+ * pcluster and extent size limits, inline tail within one block) as
+ * strictly as the kernel does; bad images give -EFSCORRUPTED with a
+ * message naming the nid and a fault saying what was wrong, and only an
+ * algorithm this build lacks gives -EOPNOTSUPP.  Both lcluster index forms
  * (FULL, COMPACT with 4B/2B packs, big pclusters, ztailpacking, fragments)
  * and the 48BIT encoded-extent records (format.md 7.14) are mapped.
  *
@@ -52,6 +53,21 @@ struct erofs_z_params {
 	struct erofs_decompress_ctx *dctx; /* borrowed; NULL: own one */
 };
 
+/*
+ * What a failed call found wrong (erofs_z_inode::fault), so that an image
+ * reader can name the broken structure.  The rule is the kernel's: what
+ * it refuses or misreads is -EFSCORRUPTED, whatever errno the kernel
+ * itself picks; -EOPNOTSUPP only means EROFS_Z_FAULT_UNBUILT.
+ */
+enum erofs_z_fault {
+	EROFS_Z_FAULT_NONE,
+	EROFS_Z_FAULT_HEADER,		/* the map header */
+	EROFS_Z_FAULT_INDEX,		/* an lcluster index or extent record */
+	EROFS_Z_FAULT_ALGORITHM,	/* unknown or undeclared algorithm */
+	EROFS_Z_FAULT_DATA,		/* encoded data that does not decode */
+	EROFS_Z_FAULT_UNBUILT,		/* an algorithm not built in */
+};
+
 /* the inode, with its map header decoded; see erofs_z_inode_init() */
 struct erofs_z_inode {
 	struct erofs_z_params p;
@@ -80,6 +96,11 @@ struct erofs_z_inode {
 	uint64_t ext_la, ext_len;
 	bool ext_valid;
 	struct erofs_decompress_ctx own_dctx;
+	/*
+	 * set by the call that fails (NONE when a read callback failed);
+	 * only meaningful right after a non-zero return
+	 */
+	enum erofs_z_fault fault;
 };
 
 /* flags of struct erofs_z_map */
@@ -106,9 +127,9 @@ struct erofs_z_map {
 
 /*
  * Copy p into zi and decode the map header (and, for ztailpacking or tail
- * fragments, locate the last extent).  Returns 0, -EFSCORRUPTED,
- * -EOPNOTSUPP (e.g. encoded extents) or the callback's error.  Release zi
- * with erofs_z_inode_release() whatever the result.
+ * fragments, locate the last extent).  Returns 0, -EFSCORRUPTED or the
+ * callback's error.  Release zi with erofs_z_inode_release() whatever
+ * the result.
  */
 int erofs_z_inode_init(struct erofs_z_inode *zi,
 		       const struct erofs_z_params *p);

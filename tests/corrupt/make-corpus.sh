@@ -164,5 +164,5 @@ poke "$IMG" $((CBIG * 32 + 16)) 8000
 
 ZHDR=$(after_inode "$OUT/z.img" /big 8)
 # the kernel: "inconsistent algorithmtype", EFSCORRUPTED -- not unsupported
-new z-undeclared-alg z E_COMPRESSED 4 --no-sbcrc
+new z-undeclared-alg z E_Z_ALGORITHM 4 --no-sbcrc
 poke "$IMG" $((ZHDR + 6)) 11

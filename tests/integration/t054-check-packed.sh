@@ -174,8 +174,9 @@ for z in lz4hc lzma; do
 	else
 		fail "corrupt -z$z: packed inode i_u" "$(head -n 2 "$T_TMP/out")"
 	fi
-	# 2. a whole-file fragment's offset past the packed inode's end: the
-	#    map header (h_fragmentoff, le32) follows the inode body at 8 bytes;
+	# 2. a whole-file fragment's offset past the packed inode's end (a bad
+	#    map header): the header (h_fragmentoff, le32) follows the inode
+	#    body at 8 bytes;
 	#    the inode may sit in block 0, so the superblock checksum is off
 	cp "$img" "$T_TMP/c2.img"
 	"$DUMP" --path=/a/small3 "$img" >"$T_TMP/d.out"
@@ -190,8 +191,8 @@ for z in lz4hc lzma; do
 	pos=$(( (meta * bsz + nid * 32 + isz + xsz + 7) / 8 * 8 ))
 	put_le32 "$T_TMP/c2.img" $((0x7fff0000)) "$pos"
 	expect "corrupt -z$z: fragment offset past the packed inode" \
-		E_COMPRESSED "$T_TMP/c2.img" --no-sbcrc
-	if grep -qF "[E_COMPRESSED] /a/small3 " "$T_TMP/out"; then
+		E_Z_HEADER "$T_TMP/c2.img" --no-sbcrc
+	if grep -qF "[E_Z_HEADER] /a/small3 " "$T_TMP/out"; then
 		pass "corrupt -z$z: report names /a/small3"
 	else
 		fail "corrupt -z$z: report names /a/small3" "$(head -n 2 "$T_TMP/out")"

@@ -373,16 +373,38 @@ static void test_fragments(void **state)
 	read_all_and_compare(&zi, tailfile, sizeof(tailfile));
 	erofs_z_inode_release(&zi);
 
+	/*
+	 * A tail fragment whose extent starts in lcluster 0 is the whole
+	 * file for the kernel, from offset 0 of the fragment, whatever
+	 * clusterofs lcluster 0 has.
+	 */
+	memset(m->img + 0x2020, 0, 64);
+	put32(m->img + 0x2020, 77);
+	put16(m->img + 0x2024, Z_EROFS_ADVISE_FRAGMENT_PCLUSTER);
+	full_index(m->img + 0x2030, 1, 100, 0);
+	full_index(m->img + 0x2038, 2, 0, 1);
+	assert_int_equal(erofs_z_inode_init(&zi, &p), 0);
+	assert_int_equal(erofs_z_map(&zi, 0, &map), 0);
+	assert_true(map.flags & EROFS_Z_MAP_FRAGMENT);
+	assert_int_equal(map.la, 0);
+	assert_int_equal(map.llen, 5000);
+	assert_int_equal(map.fragment_off, 77);
+	read_all_and_compare(&zi, tailfile, sizeof(tailfile));
+	erofs_z_inode_release(&zi);
+	memset(m->img + 0x2020, 0, 64);
+	memcpy(m->img + 0x2020, "\x4d\0\0\0\0\0\0\x80", 8);
+
 	/* a fragment on an image without the FRAGMENTS feature */
 	p.feature_incompat &= ~EROFS_FEATURE_INCOMPAT_FRAGMENTS;
 	assert_int_equal(erofs_z_inode_init(&zi, &p), -EFSCORRUPTED);
 	erofs_z_inode_release(&zi);
 	p.feature_incompat |= EROFS_FEATURE_INCOMPAT_FRAGMENTS;
 
-	/* no packed inode to read from */
+	/* no packed inode to read from: the kernel's EFSCORRUPTED */
 	p.read_packed = NULL;
 	assert_int_equal(erofs_z_inode_init(&zi, &p), 0);
-	assert_int_equal(erofs_z_read(&zi, tailfile, 10, 0), -EOPNOTSUPP);
+	assert_int_equal(erofs_z_read(&zi, tailfile, 10, 0), -EFSCORRUPTED);
+	assert_int_equal(zi.fault, EROFS_Z_FAULT_HEADER);
 	erofs_z_inode_release(&zi);
 	free(m);
 }
@@ -466,15 +488,26 @@ static void test_corrupt_indexes(void **state)
 	full_index(m->img + 0x1540, 2, 0, 0x801);
 	EXPECT_MAP_ERR(9000, -EFSCORRUPTED);
 	/* HEAD2 whose nibble names an algorithm the superblock does not
-	 * declare: corrupted (the kernel's "inconsistent algorithmtype") */
+	 * declare, used or not: corrupted when the header is loaded */
 	RESET();
 	m->img[0x1526] = 0x70;
 	full_index(m->img + 0x1538, 3, 2904, 5);
-	EXPECT_MAP_ERR(9000, -EFSCORRUPTED);
+	assert_int_equal(erofs_z_inode_init(&zi, &p), -EFSCORRUPTED);
+	assert_int_equal(zi.fault, EROFS_Z_FAULT_ALGORITHM);
+	erofs_z_inode_release(&zi);
+	RESET();
+	m->img[0x1526] = 0x50;
+	assert_int_equal(erofs_z_inode_init(&zi, &p), -EFSCORRUPTED);
+	erofs_z_inode_release(&zi);
 	/* ... and one it declares but no reader knows: unsupported */
+	RESET();
+	m->img[0x1526] = 0x70;
+	full_index(m->img + 0x1538, 3, 2904, 5);
 	p.feature_incompat |= EROFS_FEATURE_INCOMPAT_COMPR_CFGS;
 	p.available_compr_algs = 1 | 1U << 7;
-	EXPECT_MAP_ERR(9000, -EOPNOTSUPP);
+	assert_int_equal(erofs_z_inode_init(&zi, &p), -EOPNOTSUPP);
+	assert_int_equal(zi.fault, EROFS_Z_FAULT_UNBUILT);
+	erofs_z_inode_release(&zi);
 	p.feature_incompat &= ~EROFS_FEATURE_INCOMPAT_COMPR_CFGS;
 	/* algorithm not in available_compr_algs */
 	RESET();
@@ -482,6 +515,7 @@ static void test_corrupt_indexes(void **state)
 	p.feature_incompat |= EROFS_FEATURE_INCOMPAT_COMPR_CFGS;
 	p.available_compr_algs = 1;
 	EXPECT_MAP_ERR(0, -EFSCORRUPTED);
+	assert_int_equal(zi.fault, EROFS_Z_FAULT_ALGORITHM);
 	p.feature_incompat &= ~EROFS_FEATURE_INCOMPAT_COMPR_CFGS;
 	/* encoded extents with a record naming an undeclared format */
 	RESET();
@@ -491,6 +525,7 @@ static void test_corrupt_indexes(void **state)
 	put32(m->img + 0x1530, 9U << 28 | 100);
 	assert_int_equal(erofs_z_inode_init(&zi, &p), 0);
 	assert_int_equal(erofs_z_read(&zi, buf, 10, 0), -EFSCORRUPTED);
+	assert_int_equal(zi.fault, EROFS_Z_FAULT_ALGORITHM);
 	erofs_z_inode_release(&zi);
 	/* a pcluster beyond the image */
 	RESET();
