@@ -191,6 +191,18 @@ static int xattr_check_cb(void *priv, const struct erofs_xattr_info *x)
 		       "name index 0x%02x", x->index);
 		return 0;
 	}
+	/*
+	 * "user." alone: listxattr shows it, but the VFS refuses to look
+	 * up a name that is only a namespace (EINVAL); the other xattrs
+	 * of the inode read fine.  (The ACL names are whole names, and
+	 * hidden or lustre. names have no handler to look them up.)
+	 */
+	if (!x->filter_name_len &&
+	    (x->base_index == EROFS_XATTR_INDEX_USER ||
+	     x->base_index == EROFS_XATTR_INDEX_TRUSTED ||
+	     x->base_index == EROFS_XATTR_INDEX_SECURITY))
+		report(c, EROFS_PROB_XATTR_EMPTY_NAME, xc->inode->nid,
+		       "\"%s\"", x->name);
 	if (x->shared) {
 		struct erofs_image *img = c->img;
 		uint64_t pos = (img->xattr_blkaddr << img->blkszbits) +
@@ -1015,6 +1027,11 @@ static void check_super(struct check_ctx *c)
 	if (!(img->feature_compat & EROFS_FEATURE_COMPAT_ISHARE_XATTRS) &&
 	    sb->ishare_xattr_prefix_id)
 		reserved_ok = false;
+	/* read by today's kernels, ignored by those before long prefixes */
+	if (img->xattr_prefix_count &&
+	    !(img->feature_incompat & EROFS_FEATURE_INCOMPAT_XATTR_PREFIXES))
+		report_sb(c, EROFS_PROB_SB_PREFIX_FEATURE,
+			  "%u long prefixes", img->xattr_prefix_count);
 	/* the verifiers' superblock rows come before the reserved-bytes row */
 	verifiers_begin(c, true);
 	if (!reserved_ok)

@@ -44,7 +44,12 @@ static int map_flat(struct erofs_inode *inode, struct erofs_map *map)
 	if (la < (lastblk << bits)) {
 		map->la = 0;
 		map->llen = EROFS_MIN(lastblk << bits, inode->size);
-		if (inode->startblk_null) {
+		/*
+		 * A null start block is a hole for FLAT_PLAIN only: the
+		 * kernel reads an inline file's blocks at the address as
+		 * it stands (far past the end, EIO).
+		 */
+		if (inode->startblk_null && !tail) {
 			map->kind = EROFS_MAP_HOLE;
 			return 0;
 		}

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "erofs/compress.h"
 #include "erofs/crc32c.h"
 #include "erofs/reader.h"
 
@@ -192,6 +193,17 @@ static int load_compr_cfgs(struct erofs_image *img)
 				EFSCORRUPTED,
 				"compression config %u too short (%zu bytes)",
 				alg, len);
+		/*
+		 * The kernel refuses to mount on a value its decoder cannot
+		 * take (a dictionary, window or pcluster limit), whether or
+		 * not this build has the algorithm: the rows check anyway.
+		 */
+		if (erofs_compress_check_cfg(alg, rec, len, img->blkszbits,
+					     img->log))
+			return erofs_image_fail(img, EROFS_PROB_SB_COMPR_CFGS,
+				EFSCORRUPTED,
+				"compression config %u has values the kernel refuses",
+				alg);
 	}
 	img->cfg_end = pos;
 	return 0;
@@ -237,17 +249,13 @@ static int load_prefixes(struct erofs_image *img)
 	size_t len;
 	int space = 0, ret;
 
+	/*
+	 * Like the kernel, whether or not XATTR_PREFIXES is set: it loads
+	 * (and refuses to mount without) any table the count announces.
+	 */
 	img->xattr_prefix_count = img->sb.xattr_prefix_count;
 	if (!img->xattr_prefix_count)
 		return 0;
-	if (!(img->feature_incompat & EROFS_FEATURE_INCOMPAT_XATTR_PREFIXES)) {
-		/* the kernel never loads the table without the feature */
-		erofs_warn(img->log,
-			   "xattr_prefix_count %u without XATTR_PREFIXES ignored",
-			   img->xattr_prefix_count);
-		img->xattr_prefix_count = 0;
-		return 0;
-	}
 	if (img->feature_compat & EROFS_FEATURE_COMPAT_PLAIN_XATTR_PFX)
 		space = 0;
 	else if (img->feature_incompat & EROFS_FEATURE_INCOMPAT_METABOX)

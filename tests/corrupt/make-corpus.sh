@@ -3,13 +3,19 @@
 #
 # make-corpus.sh OUTDIR - build the corrupted-image corpus: two valid base
 # images (Debian's mkfs.erofs 1.5: flat and chunk-based) of a small tree,
-# then one small mutation per case.  Writes OUTDIR/NAME.img and the
-# manifest OUTDIR/cases, one line per case:
+# then one small mutation per case.  With MKFS (our mkfs.erofs) more bases
+# follow, built from a second tree with the layouts 1.5 cannot write
+# (compressed indexes of both forms, configuration records of every
+# algorithm, fragments, long xattr prefixes): the cases of the fsck
+# policy (man fsck.erofs, WHAT COUNTS AS CORRUPTION).  Writes
+# OUTDIR/NAME.img, the list of bases OUTDIR/bases (each must check clean)
+# and the manifest OUTDIR/cases, one line per case:
 #     NAME EXPECTED_CODE EXPECTED_EXIT [FSCK OPTIONS...]
-# (EXPECTED_CODE "-": a legal image, no error expected)
+# EXPECTED_CODE "-" means a legal image: no [E_] or [U_] line at all.
 # Offsets are found with dump.erofs ($DUMP), so the mutations follow the
 # base images if mkfs changes its layout.
-# Environment: DEB_MKFS, DUMP (dump.erofs to locate things).
+# Environment: DEB_MKFS, DUMP (dump.erofs to locate things), MKFS
+# (optional).
 set -eu
 OUT=$1
 : "${DEB_MKFS:=/usr/bin/mkfs.erofs}"
@@ -35,6 +41,7 @@ UUID=00000000-0000-0000-0000-000000000000
 "$DEB_MKFS" -T1000 -U$UUID -zlz4hc "$OUT/z.img" "$SRC" >/dev/null 2>&1
 rm -rf "$SRC"
 : >"$OUT/cases"
+echo "base chunk z" >"$OUT/bases"
 
 # poke IMG OFFSET HEXBYTES: overwrite bytes in place
 poke() {
@@ -143,6 +150,10 @@ new xattr-icount-1 base E_XATTR_ICOUNT 4 --no-sbcrc
 poke "$IMG" $((X * 32 + 2)) 0100
 new xattr-bad-prefix base E_XATTR_PREFIX 4 --no-sbcrc
 poke "$IMG" $((X * 32 + 32 + 12 + 1)) 09
+# a name that is only a namespace ("user."): listed, but getxattr refuses
+# it; the other xattrs read fine, so the kernel's verdict is a warning
+new xattr-empty-name base W_XATTR_EMPTY_NAME 0 --no-sbcrc
+poke "$IMG" $((X * 32 + 32 + 12)) 00
 
 # after_inode IMG PATH ALIGN: byte address just past PATH's inode and
 # inline xattrs, rounded up to ALIGN (where its chunk table or compressed
@@ -166,3 +177,131 @@ ZHDR=$(after_inode "$OUT/z.img" /big 8)
 # the kernel: "inconsistent algorithmtype", EFSCORRUPTED -- not unsupported
 new z-undeclared-alg z E_Z_ALGORITHM 4 --no-sbcrc
 poke "$IMG" $((ZHDR + 6)) 11
+
+# ---- the fsck policy, on images of our mkfs ----------------------------
+[ -n "${MKFS:-}" ] && [ -x "$MKFS" ] || exit 0
+SRC=$OUT/src2
+rm -rf "$SRC"
+mkdir -p "$SRC"
+seq 1 3000 >"$SRC/p1"
+seq 1 4000 >"$SRC/p2"
+seq 1 20000 >"$SRC/zbig"
+printf 'hello\n' >"$SRC/small"
+printf 'x\n' >"$SRC/px"
+setfattr -n user.policy.a -v 1 "$SRC/px"
+printf '0 ^/?p[12]$\n' >"$OUT/hints"
+# our NAME [MKFS OPTIONS]: a base image of SRC, left out if mkfs cannot
+# (an algorithm not built in)
+our() {
+	name=$1
+	shift
+	if "$MKFS" -T0 -Uclear "$@" "$OUT/$name.img" "$SRC" >/dev/null 2>&1; then
+		echo "$name" >>"$OUT/bases"
+	else
+		rm -f "$OUT/$name.img"
+	fi
+}
+our our-plain
+our our-mixed -zlz4hc --compress-hints="$OUT/hints"
+our our-lz4 -zlz4hc
+our our-lz4full -zlz4hc -Elegacy-compress
+our our-lz4big -zlz4hc -C65536
+our our-lzma -zlzma
+our our-deflate -zdeflate
+our our-zstd -zzstd
+our our-frag -zlz4hc -Efragments
+our our-prefix --xattr-prefix=user.policy.
+rm -rf "$SRC" "$OUT/hints"
+has() { [ -f "$OUT/$1.img" ]; }
+# byte address of PATH's inode (meta_blkaddr is 0, as after_inode says),
+# and of its compressed map header
+iloc() { echo $(( $(nid_of "$1" "$2") * 32 )); }
+zhdr() { after_inode "$1" "$2" 8; }
+# the first block of PATH's first extent
+blk_of() { "$DUMP" -e --path="$2" "$1" | awk '$1 == "0" { split($5, b, "+"); print b[1]; exit }'; }
+CFG=$((1024 + 128 + 2))	# payload of the first configuration record
+
+# 1. data may be shared between files, metadata may not (E_DATA_OVERLAP
+# of a data block over a directory: the "overlap" case above)
+if has our-mixed; then
+	M=$OUT/our-mixed.img
+	new share-plain our-mixed - 0 --no-sbcrc
+	poke "$IMG" $(($(iloc "$M" /p1) + 16)) "$(le32 "$(blk_of "$M" /p2)")"
+	new share-pcluster our-mixed - 0 --no-sbcrc
+	poke "$IMG" $(($(iloc "$M" /p1) + 16)) "$(le32 "$(blk_of "$M" /zbig)")"
+fi
+# 2. map headers the kernel refuses: algorithms, lcluster size, fragments
+if has our-lz4; then
+	H=$(zhdr "$OUT/our-lz4.img" /zbig)
+	new z-alg-undeclared our-lz4 E_Z_ALGORITHM 4 --no-sbcrc
+	poke "$IMG" $((H + 6)) 01
+	new z-alg-unknown our-lz4 E_Z_ALGORITHM 4 --no-sbcrc
+	poke "$IMG" $((H + 6)) 07
+	new z-alg-unknown-head2 our-lz4 E_Z_ALGORITHM 4 --no-sbcrc
+	poke "$IMG" $((H + 6)) 50
+	new z-clusterbits our-lz4 E_Z_HEADER 4 --no-sbcrc
+	poke "$IMG" $((H + 7)) 03
+	new z-fragment-no-feature our-lz4 E_Z_HEADER 4 --no-sbcrc
+	poke "$IMG" $((H + 4)) "$(printf %02x $(( $(u8 "$IMG" $((H + 4))) | 0x20 )))"
+fi
+if has our-frag; then
+	new z-fragment-no-packed our-frag E_Z_HEADER 4 --no-sbcrc
+	poke "$IMG" $((1024 + 0x60)) 0000000000000000
+	new z-fragment-past-packed our-frag E_Z_HEADER 4 --no-sbcrc
+	poke "$IMG" "$(zhdr "$OUT/our-frag.img" /zbig)" ffffff7f
+fi
+if has our-plain; then
+	P=$OUT/our-plain.img
+	new inline-to-compressed our-plain E_Z_HEADER 4 --no-sbcrc
+	poke "$IMG" "$(iloc "$P" /small)" 0200
+	# 3. an inline file's blocks at the null address: EIO in the kernel
+	new inline-null-start our-plain E_DATA_RANGE 4 --no-sbcrc
+	poke "$IMG" $(($(iloc "$P" /p1) + 16)) ffffffff
+	# 6. the kernel loads the prefix table whatever the feature bit says
+	new prefix-count-no-table our-plain E_SB_XATTR_PREFIX 4 --no-sbcrc
+	poke "$IMG" $((1024 + 0x5b)) 01
+fi
+if has our-prefix; then
+	new prefix-no-feature our-prefix W_SB_PREFIX_FEATURE 0 --no-sbcrc
+	poke "$IMG" $((1024 + 0x50)) "$(printf %02x $(( $(u8 "$IMG" $((1024 + 0x50))) & ~0x40 )))"
+fi
+# 4. configuration records the kernel refuses to mount with
+if has our-lzma; then
+	new cfg-lzma-dict0 our-lzma E_SB_COMPR_CFGS 4 --no-sbcrc
+	poke "$IMG" $CFG 00000000
+	new cfg-lzma-dict-big our-lzma E_SB_COMPR_CFGS 4 --no-sbcrc
+	poke "$IMG" $CFG 01008000
+	new cfg-lzma-dict-8m our-lzma - 0 --no-sbcrc
+	poke "$IMG" $CFG 00008000
+fi
+if has our-deflate; then
+	new cfg-deflate-windowbits our-deflate E_SB_COMPR_CFGS 4 --no-sbcrc
+	poke "$IMG" $CFG 10
+fi
+if has our-zstd; then
+	new cfg-zstd-windowlog our-zstd E_SB_COMPR_CFGS 4 --no-sbcrc
+	poke "$IMG" $((CFG + 1)) 0b
+fi
+if has our-lz4big; then
+	new cfg-lz4-pclusterblks our-lz4big E_SB_COMPR_CFGS 4 --no-sbcrc
+	poke "$IMG" $((CFG + 2)) 0101
+fi
+# 5. lcluster indexes (FULL form: 8 bytes each, from map header + 16)
+if has our-lz4full; then
+	I=$(( $(zhdr "$OUT/our-lz4full.img" /zbig) + 16 ))
+	new zi-lcn0-clusterofs our-lz4full E_Z_INDEX 4 --no-sbcrc
+	poke "$IMG" $((I + 2)) 6400
+	new zi-clusterofs-beyond our-lz4full E_Z_INDEX 4 --no-sbcrc
+	poke "$IMG" $((I + 8 + 2)) 0010
+	new zi-lookback-zero our-lz4full E_Z_INDEX 4 --no-sbcrc
+	poke "$IMG" $((I + 8)) 0200
+	poke "$IMG" $((I + 8 + 4)) 00000000
+	new zi-lookback-past-0 our-lz4full E_Z_INDEX 4 --no-sbcrc
+	poke "$IMG" $((I + 8)) 0200
+	poke "$IMG" $((I + 8 + 4)) 09000000
+	new zi-cblkcnt-not-big our-lz4full E_Z_INDEX 4 --no-sbcrc
+	poke "$IMG" $((I + 8)) 0200
+	poke "$IMG" $((I + 8 + 4)) 01080000
+	new zi-blkaddr-past-end our-lz4full E_DATA_RANGE 4 --no-sbcrc
+	poke "$IMG" $((I + 8 + 4)) 00ffff00
+fi

@@ -21,9 +21,10 @@ else
 fi
 
 if [ -x "$DEB_MKFS" ] && command -v setfattr >/dev/null; then
-	if DUMP=$DUMP DEB_MKFS=$DEB_MKFS sh "$TOP_SRCDIR/tests/corrupt/make-corpus.sh" \
+	if DUMP=$DUMP DEB_MKFS=$DEB_MKFS MKFS=$MKFS \
+		sh "$TOP_SRCDIR/tests/corrupt/make-corpus.sh" \
 		"$T_TMP/corrupt" >"$T_TMP/corpus.log" 2>&1; then
-		rm -f "$T_TMP/corrupt/cases"
+		rm -f "$T_TMP/corrupt/cases" "$T_TMP/corrupt/bases"
 		if "$REPLAY" "$T_TMP/corrupt" >"$T_TMP/out" 2>&1; then
 			pass replay-corrupt-corpus
 		else
