@@ -277,12 +277,19 @@ int main(int argc, char **argv)
 		}
 		st.errors += est.errors;
 		st.warnings += est.warnings;
+		st.unsupported += est.unsupported;
 		st.counts[EROFS_PROB_EXTRACT] += est.counts[EROFS_PROB_EXTRACT];
 	}
 	if (cli.print_ratio)
 		printf("Compression ratio: %.2f(%%)\n", st.logical_bytes ?
 		       100.0 * (double)st.physical_bytes /
 		       (double)st.logical_bytes : 100.0);
+	/* as erofs-utils: files without a fingerprint are counted, not
+	 * failed (they are just not shared) */
+	if (cli.check_ishare && st.counts[EROFS_PROB_ISHARE_MISSING] &&
+	    cli.log.level >= EROFS_LOG_WARN)
+		fprintf(stderr, "<W> " PROG ": %s: %u regular file(s) without a fingerprint\n",
+			cli.image, st.counts[EROFS_PROB_ISHARE_MISSING]);
 	if (st.errors) {
 		fprintf(stderr, "<E> " PROG ": %s: %llu error(s), %llu warning(s) found\n",
 			cli.image, (unsigned long long)st.errors,

@@ -9,9 +9,12 @@
 #     recomputed SHA-256 can)                      -> E_ISHARE_MISMATCH
 #   - e_value_size 39 -> 38 (a truncated value)    -> E_ISHARE_MALFORMED
 #   - "sha256:" -> "SHA256:"                       -> E_ISHARE_MALFORMED
-#   - e_name_index 0x80|id -> an unused long prefix index, so the file
-#     has no fingerprint any more                  -> W_ISHARE_MISSING (a file
-#                                                     not shared: a warning)
+#   - e_name_index 0x80|id -> another long prefix (an image with a second
+#     one and no name filter), so the file has no fingerprint any more
+#                                                  -> W_ISHARE_MISSING and
+#     a count, exit 0: as in erofs-utils, such a file is just not shared;
+#     an unused prefix index instead adds E_XATTR_PREFIX
+#   - an empty file without a fingerprint is never reported
 #   - superblock byte 0x69 >= xattr_prefix_count   -> non-zero exit
 #   - i_size of a fingerprinted file set to 0      -> W_ISHARE_EMPTY only
 #   - an image built without fingerprints          -> non-zero exit and
@@ -135,21 +138,49 @@ put_byte "$img" "$voff" 83	# 's' -> 'S'
 no_sbcrc "$img"
 expect_problem "value without sha256: prefix" "$img" E_ISHARE_MALFORMED /dir/victim
 
-cp "$clean" "$img"
-idx=$(u8 "$img" $((voff - 3)))
-count=$(u8 "$img" $((SB + 0x5B)))
+idx=$(u8 "$clean" $((voff - 3)))
+count=$(u8 "$clean" $((SB + 0x5B)))
 if [ $((idx & 0x80)) = 0 ]; then
 	fail "removed fingerprint" "byte before e_value_size is $idx, not a long prefix index"
 else
 	# an index past the prefix table: an entry nobody can look up
+	cp "$clean" "$img"
 	put_byte "$img" $((voff - 3)) $((0x80 | count))
 	no_sbcrc "$img"
 	run_fsck "$img"
-	if grep -q 'W_ISHARE_MISSING.*/dir/victim' "$T_TMP/out"; then
-		pass "removed fingerprint (exit $RC)"
+	if [ "$RC" = 4 ] && grep -q 'W_ISHARE_MISSING.*/dir/victim' "$T_TMP/out" &&
+	   grep -q 'E_XATTR_PREFIX.*/dir/victim' "$T_TMP/out"; then
+		pass "fingerprint behind an unknown prefix (exit $RC)"
 	else
-		fail "removed fingerprint" "exit $RC: $(grep -m1 '<E>' "$T_TMP/out")"
+		fail "fingerprint behind an unknown prefix" "exit $RC: $(grep -m1 -E '<[EW]>' "$T_TMP/out")"
 	fi
+fi
+# the same value under a second, valid long prefix: a legal image whose
+# victim simply carries no fingerprint
+two=$T_TMP/two.img
+if mkfs_image "$two" "$src" 4096 --ishare_key=$KEY \
+	--xattr-prefix=user.other. -E^xattr-name-filter; then
+	voff2=
+	for off in $(grep -obUa 'sha256:' "$two" | cut -d: -f1); do
+		if [ "$(hex_at "$two" "$off" 39)" = "$want" ]; then
+			voff2=$off
+			break
+		fi
+	done
+	id=$(u8 "$two" $((SB + 0x69)))
+	cp "$two" "$img"
+	put_byte "$img" $((voff2 - 3)) $((0x80 | (1 - id)))
+	no_sbcrc "$img"
+	run_fsck "$img"
+	if [ "$RC" = 0 ] && grep -q 'W_ISHARE_MISSING.*/dir/victim' "$T_TMP/out" &&
+	   grep -q '1 regular file(s) without a fingerprint' "$T_TMP/out" &&
+	   ! grep -q '/empty' "$T_TMP/out"; then
+		pass "removed fingerprint warns and is counted (exit 0)"
+	else
+		fail "removed fingerprint" "exit $RC: $(grep -E '<[EW]>' "$T_TMP/out" | tr '\n' ' ')"
+	fi
+else
+	fail "removed fingerprint" "$T_WHY"
 fi
 
 cp "$clean" "$img"
