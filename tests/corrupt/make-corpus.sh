@@ -243,6 +243,13 @@ if has our-lz4; then
 	poke "$IMG" $((H + 7)) 03
 	new z-fragment-no-feature our-lz4 E_Z_HEADER 4 --no-sbcrc
 	poke "$IMG" $((H + 4)) "$(printf %02x $(( $(u8 "$IMG" $((H + 4))) | 0x20 )))"
+	# compact indexes: the leading 4-byte packs hold le16 entries (lo,
+	# type << 12) from H + 8; lcn 2 is a HEAD1, lcn 4 the HEAD1 before
+	# a NONHEAD
+	new zc-head-made-plain our-lz4 E_Z_INDEX 4 --no-sbcrc
+	poke "$IMG" $((H + 8 + 2 * 4)) "$(le16 $(( $(u8 "$IMG" $((H + 16))) | ($(u8 "$IMG" $((H + 17))) & 15) << 8 )))"
+	new zc-lookback-zero our-lz4 E_Z_INDEX 4 --no-sbcrc
+	poke "$IMG" $((H + 8 + 4 * 4)) 0020
 fi
 if has our-frag; then
 	new z-fragment-no-packed our-frag E_Z_HEADER 4 --no-sbcrc
