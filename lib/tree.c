@@ -56,6 +56,7 @@ static void node_free_one(struct erofs_node *node)
 	free(node->dentries);
 	free(node->symlink);
 	free(node->src_path);
+	free(node->pieces);
 	free(node->path);
 	/* the writer owns ->wr and must have released it */
 	free(node);

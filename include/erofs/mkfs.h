@@ -42,6 +42,19 @@ enum erofs_inode_form {
 	EROFS_FORM_EXTENDED,	/* -E force-inode-extended */
 };
 
+/*
+ * One extra device of the image's device table (erofs-format.md 5): the
+ * slot's tag (e.g. the blob's digest; NUL-padded, not necessarily
+ * terminated), its size in blocks, and the first block of the unified
+ * address space that maps onto it (0 = not mapped; the kernel then needs
+ * it as device=).
+ */
+struct erofs_mkfs_device {
+	uint8_t tag[64];
+	uint64_t blocks;
+	uint64_t uniaddr;
+};
+
 struct erofs_mkfs_params {
 	struct erofs_log *log;
 	unsigned int blkszbits;		/* -b, default 12 */
@@ -149,6 +162,12 @@ struct erofs_mkfs_params {
 	 * at the end; 0 or 1 = off.
 	 */
 	uint32_t fsalignblks;
+	/*
+	 * Extra devices, in device-id order (device 1 first): nodes'
+	 * pieces (erofs/tree.h) point into them.  Borrowed; 0 = none.
+	 */
+	const struct erofs_mkfs_device *devices;
+	unsigned int nr_devices;
 	/* progress: called with (done, total) inodes while emitting */
 	void (*progress)(void *priv, uint64_t done, uint64_t total);
 	void *progress_priv;

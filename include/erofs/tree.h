@@ -15,7 +15,9 @@
  *  - xattrs of each node are sorted by full name, names unique;
  *  - regular file data is read from src_path at src_off, size bytes, or,
  *    when stream_id is set, is already in the image being built
- *    (erofs/stream.h, mkfs --sort=none).
+ *    (erofs/stream.h, mkfs --sort=none), or, when nr_pieces is set, stays
+ *    where it is on extra devices (struct erofs_node_piece: tar index
+ *    mode, rebuild mode); such a file is written chunk-based.
  */
 #ifndef __EROFS_TREE_H
 #define __EROFS_TREE_H
@@ -38,6 +40,22 @@ struct erofs_dentry {
 	struct erofs_node *inode;	/* holds one reference */
 };
 
+/*
+ * A piece of a regular file whose data is not copied into the image: the
+ * next len bytes of the file are at byte pos of extra device `device`
+ * (1-based, in erofs_mkfs_params::devices order), or are a hole when
+ * device is EROFS_PIECE_HOLE.  Pieces cover the file in order; pos and
+ * every piece's len except the last are multiples of the block size.  The
+ * writer turns them into chunk indexes (erofs-format.md 6), choosing the
+ * largest chunk size that every boundary allows.
+ */
+#define EROFS_PIECE_HOLE	UINT32_MAX
+struct erofs_node_piece {
+	uint64_t len;
+	uint64_t pos;
+	uint32_t device;
+};
+
 struct erofs_node {
 	unsigned int refcount;	/* dentries (and the root pointer) holding it */
 	mode_t mode;		/* S_IFMT type and permission bits */
@@ -54,6 +72,9 @@ struct erofs_node {
 	uint64_t src_off;	/* ... at this offset (tar spool files) */
 	uint64_t stream_id;	/* regular file: 0, or its file in the
 				   erofs_stream that holds its data */
+	struct erofs_node_piece *pieces;	/* regular file: its data on
+					   extra devices (nr_pieces > 0) */
+	size_t nr_pieces;
 	char *path;		/* path inside the image, "/" for the root,
 				   for messages */
 
