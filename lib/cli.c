@@ -164,6 +164,11 @@ int erofs_cli_mkfs_extended(struct erofs_mkfs_params *mk,
 			mk->fragments = !neg;
 			mk->all_fragments &= !neg;
 			mk->packed_pcluster = (uint32_t)v;
+		} else if (!strcmp(k, "force-inode-blockmap") ||
+			   !strcmp(k, "force-chunk-indexes")) {
+			mk->chunk_form = neg ? EROFS_CHUNK_AUTO :
+				k[6] == 'i' ? EROFS_CHUNK_BLOCKMAP :
+					      EROFS_CHUNK_INDEXES;
 		} else if (!strcmp(k, "dedupe")) {
 			mk->dedupe = !neg;
 		} else if (!strcmp(k, "fragdedupe") ||

@@ -288,6 +288,79 @@ tail:
 	return ret;
 }
 
+/*
+ * A chunk-based file: its own chunks, read again from the source (the
+ * plan read it once for their hashes) into its data blocks or the blob;
+ * the rest of its chunks point elsewhere.  Its fingerprint was taken
+ * while planning.
+ */
+static int wr_emit_chunked(struct wr_emit *e, const struct erofs_wr_inode *wi)
+{
+	const struct erofs_wr_cinfo *c = wi->c;
+	const struct erofs_node *n = wi->node;
+	uint64_t blk = c->in_blob ? c->blob_blk : wi->startblk;
+	size_t i;
+	int fd, ret = 0;
+
+	if (wi->fingerprint) {
+		if (!c->has_digest)
+			return -EIO;
+		memcpy(e->digest, c->digest, sizeof(e->digest));
+	}
+	if (!c->nr_own)
+		return 0;
+	fd = open(n->src_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		erofs_err(e->w->log, "%s: cannot open %s: %s", erofs_wr_path(wi),
+			  n->src_path, strerror(errno));
+		return ret;
+	}
+	for (i = 0; i < c->nr_own && !ret; i++) {
+		const struct erofs_wr_cown *o = &c->own[i];
+		uint64_t done = 0, padded = EROFS_ROUND_UP(o->len,
+							   (uint64_t)e->w->bs);
+
+		while (done < o->len && !ret) {
+			size_t want = (size_t)EROFS_MIN(o->len - done, WR_CHUNK);
+			ssize_t got = pread(fd, e->chunk, want,
+					    (off_t)(n->src_off + o->off + done));
+			uint64_t at = blk * e->w->bs + done;
+
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got <= 0) {
+				ret = got ? -errno : -EIO;
+				erofs_err(e->w->log, "%s: read error: %s",
+					  erofs_wr_path(wi), got ?
+					  strerror(errno) : "file shrank");
+				break;
+			}
+			ret = c->in_blob ?
+			      erofs_io_pwrite(e->w->p->blob, e->chunk,
+					      (size_t)got, at) :
+			      wr_data_write(e, at, e->chunk, (size_t)got,
+					    erofs_wr_path(wi));
+			done += (uint64_t)got;
+		}
+		if (!ret && padded > o->len) {
+			uint64_t at = blk * e->w->bs + o->len;
+
+			memset(e->chunk, 0, (size_t)(padded - o->len));
+			ret = c->in_blob ?
+			      erofs_io_pwrite(e->w->p->blob, e->chunk,
+					      (size_t)(padded - o->len), at) :
+			      wr_data_write(e, at, NULL,
+					    (size_t)(padded - o->len),
+					    erofs_wr_path(wi));
+		}
+		blk += padded / e->w->bs;
+		e->bytes_read += o->len;
+	}
+	close(fd);
+	return ret;
+}
+
 static int wr_emit_regular(struct wr_emit *e, const struct erofs_wr_inode *wi)
 {
 	const struct erofs_node *n = wi->node;
@@ -299,6 +372,8 @@ static int wr_emit_regular(struct wr_emit *e, const struct erofs_wr_inode *wi)
 		return 0;
 	if (wi->z)
 		return wr_emit_zfile(e, wi);
+	if (wi->c)
+		return wr_emit_chunked(e, wi);
 	if (wi->streamed) {	/* its blocks were written while importing */
 		const struct erofs_stream_file *f =
 			erofs_stream_get(e->w->p->stream, n->stream_id);
@@ -423,7 +498,8 @@ static int wr_emit_data(struct wr_emit *e, const struct erofs_wr_inode *wi)
 	}
 }
 
-static uint32_t wr_i_u(const struct erofs_wr_inode *wi)
+static uint32_t wr_i_u(const struct erofs_wr *w,
+		       const struct erofs_wr_inode *wi)
 {
 	dev_t rdev = (dev_t)wi->node->rdev;
 
@@ -439,6 +515,8 @@ static uint32_t wr_i_u(const struct erofs_wr_inode *wi)
 	}
 	if (erofs_wr_is_z(wi))		/* compressed: on-disk blocks */
 		return (uint32_t)wi->nblocks;
+	if (wi->c)			/* i_u.c: format, reserved */
+		return erofs_wr_chunks_format(w, wi);
 	if (wi->nblocks)
 		return (uint32_t)wi->startblk;
 	/* all inline: no block; empty plain files: 0 */
@@ -467,7 +545,7 @@ static void wr_encode_inode(const struct erofs_wr *w,
 			.i_nlink = erofs_cpu_to_le32(wi->nlink),
 		};
 
-		di.i_u.startblk_lo = erofs_cpu_to_le32(wr_i_u(wi));
+		di.i_u.startblk_lo = erofs_cpu_to_le32(wr_i_u(w, wi));
 		memcpy(out, &di, sizeof(di));
 	} else {
 		struct erofs_inode_compact dc = {
@@ -483,14 +561,15 @@ static void wr_encode_inode(const struct erofs_wr *w,
 			.i_gid = erofs_cpu_to_le16((uint16_t)n->gid),
 		};
 
-		dc.i_u.startblk_lo = erofs_cpu_to_le32(wr_i_u(wi));
+		dc.i_u.startblk_lo = erofs_cpu_to_le32(wr_i_u(w, wi));
 		memcpy(out, &dc, sizeof(dc));
 	}
 }
 
 static int wr_emit_meta(struct wr_emit *e, const struct erofs_wr_inode *wi)
 {
-	size_t zlen = erofs_wr_is_z(wi) ? wi->z->meta_len : 0;
+	size_t zlen = erofs_wr_is_z(wi) ? wi->z->meta_len :
+		      wi->c ? wi->c->meta_len : 0;
 	size_t body = wi->isize + wi->xattr_size + zlen;
 	size_t len = body + wi->tail, fp_off = 0;
 	char what[64];
@@ -513,8 +592,10 @@ static int wr_emit_meta(struct wr_emit *e, const struct erofs_wr_inode *wi)
 					  e->meta + wi->isize + fp_off);
 	}
 	if (zlen) {
-		ret = erofs_wr_z_encode_meta(e->w, wi, e->meta + wi->isize +
-					     wi->xattr_size);
+		uint8_t *m = e->meta + wi->isize + wi->xattr_size;
+
+		ret = wi->c ? erofs_wr_chunks_encode_meta(e->w, wi, m) :
+			      erofs_wr_z_encode_meta(e->w, wi, m);
 		if (ret)
 			return ret;
 	}
@@ -561,6 +642,30 @@ static int wr_emit_shared(struct wr_emit *e)
 	return ret;
 }
 
+/* the device table's slots (format.md 5) */
+static int wr_emit_devices(struct wr_emit *e)
+{
+	const struct erofs_wr_chunks *ck = &e->w->chunk;
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < ck->nr_devs && !ret; i++) {
+		const struct erofs_mkfs_device *d = &ck->devs[i];
+		struct erofs_deviceslot s = {
+			.blocks_lo = erofs_cpu_to_le32((uint32_t)d->blocks),
+			.uniaddr_lo = erofs_cpu_to_le32((uint32_t)d->uniaddr),
+			.blocks_hi = erofs_cpu_to_le32((uint32_t)(d->blocks >> 32)),
+			.uniaddr_hi = erofs_cpu_to_le16((uint16_t)(d->uniaddr >> 32)),
+		};
+
+		memcpy(s.tag, d->tag, sizeof(s.tag));
+		ret = wr_meta_write(e, e->w->place.devt_pos +
+				    (uint64_t)i * sizeof(s), &s, sizeof(s),
+				    "device table");
+	}
+	return ret;
+}
+
 static int wr_write_super(struct wr_emit *e)
 {
 	const struct erofs_wr *w = e->w;
@@ -597,6 +702,11 @@ static int wr_write_super(struct wr_emit *e)
 			erofs_cpu_to_le16((uint16_t)w->sb.algs);
 	else if (w->sb.feature_incompat & EROFS_FEATURE_INCOMPAT_ZERO_PADDING)
 		sb.u1.lz4_max_distance = erofs_cpu_to_le16(0xFFFF);
+	if (w->chunk.nr_devs) {
+		sb.extra_devices = erofs_cpu_to_le16((uint16_t)w->chunk.nr_devs);
+		sb.devt_slotoff = erofs_cpu_to_le16((uint16_t)(w->place.devt_pos /
+						    EROFS_DEVT_SLOT_SIZE));
+	}
 	sb.feature_compat = erofs_cpu_to_le32(w->sb.feature_compat);
 	sb.feature_incompat = erofs_cpu_to_le32(w->sb.feature_incompat);
 
@@ -657,6 +767,12 @@ int erofs_wr_emit(const struct erofs_wr *w, uint64_t *bytes_read)
 	if (w->sb.cfg_len) {
 		ret = wr_meta_write(&e, e.meta_cur, w->sb.cfg_rec, w->sb.cfg_len,
 				    "compression config records");
+		if (ret)
+			goto out;
+	}
+
+	if (w->chunk.nr_devs) {
+		ret = wr_emit_devices(&e);
 		if (ret)
 			goto out;
 	}

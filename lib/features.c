@@ -113,6 +113,10 @@ int erofs_wr_features(struct erofs_wr *w)
 	/* one bit, two names: the packed inode and shared pclusters */
 	if (w->packed.wi || w->dedupe.nr_ref)
 		sb->feature_incompat |= EROFS_FEATURE_INCOMPAT_FRAGMENTS;
+	if (w->chunk.any)
+		sb->feature_incompat |= EROFS_FEATURE_INCOMPAT_CHUNKED_FILE;
+	if (w->chunk.nr_devs)
+		sb->feature_incompat |= EROFS_FEATURE_INCOMPAT_DEVICE_TABLE;
 	if (w->place.any_inline_z)
 		sb->feature_incompat |= EROFS_FEATURE_INCOMPAT_ZTAILPACKING;
 	return 0;

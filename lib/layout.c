@@ -166,7 +166,8 @@ static int wr_plan_sizes(struct erofs_wr *w)
 			break;
 		case EROFS_FT_REG_FILE:
 			wi->size = n->size;
-			if (n->size && !n->src_path && !n->stream_id) {
+			if (n->size && !n->src_path && !n->stream_id &&
+			    !n->nr_pieces) {
 				erofs_err(w->log, "%s: no data source",
 					  n->path ? n->path : "?");
 				return -EINVAL;
@@ -308,6 +309,10 @@ int erofs_wr_plan(struct erofs_wr *w, struct erofs_node *root)
 		ret = erofs_wr_z_compress_files(w);
 	if (!ret)
 		ret = wr_plan_packed(w);
+	/* files kept uncompressed may be chunk-based (--chunksize, or data
+	 * left on extra devices) */
+	if (!ret)
+		ret = erofs_wr_chunks_plan(w);
 	/* data streamed while importing (--sort=none) is in place already;
 	 * metadata positions (nids) after it, then the other data blocks */
 	if (!ret)

@@ -19,6 +19,29 @@ void erofs_mkfs_params_init(struct erofs_mkfs_params *p)
 	p->xattr_share_threshold = 2;
 }
 
+int erofs_mkfs_params_finish(struct erofs_mkfs_params *p, bool has_blob)
+{
+	if (p->dedupe && !p->nr_compr && !p->chunkbits) {
+		erofs_info(p->log, "-E dedupe without -z: chunk dedupe in %u-byte chunks",
+			   1U << p->blkszbits);
+		p->chunkbits = p->blkszbits;
+	}
+	if (p->chunkbits && p->chunkbits < p->blkszbits) {
+		erofs_err(p->log, "chunk size %u is smaller than the block size %u",
+			  1U << p->chunkbits, 1U << p->blkszbits);
+		return -EINVAL;
+	}
+	if (has_blob && !p->chunkbits) {
+		erofs_err(p->log, "--blobdev needs --chunksize");
+		return -EINVAL;
+	}
+	if (has_blob && p->chunk_form == EROFS_CHUNK_BLOCKMAP) {
+		erofs_err(p->log, "--blobdev needs chunk indexes, not -E force-inode-blockmap");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int erofs_mkfs_parse_compress(struct erofs_mkfs_params *p, const char *arg)
 {
 	struct erofs_compress_cfg cfg[EROFS_MKFS_MAX_COMPR];
@@ -58,6 +81,7 @@ int erofs_mkfs_parse_compress(struct erofs_mkfs_params *p, const char *arg)
 /* each part of the build is released by the file that owns it */
 static void wr_release(struct erofs_wr *w)
 {
+	erofs_wr_chunks_release(w);
 	erofs_wr_z_release(w);
 	erofs_wr_packed_release(&w->packed);
 	erofs_wr_dedupe_release(&w->dedupe);

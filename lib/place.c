@@ -32,7 +32,8 @@ static bool wr_has_data(const struct erofs_wr_inode *wi)
 static uint64_t wr_body_len(const struct erofs_wr_inode *wi)
 {
 	return wi->isize + wi->xattr_size +
-	       (erofs_wr_is_z(wi) ? wi->z->meta_len : 0);
+	       (erofs_wr_is_z(wi) ? wi->z->meta_len : 0) +
+	       (wi->c ? wi->c->meta_len : 0);
 }
 
 /* the bytes an inline placement would add after the body */
@@ -50,7 +51,8 @@ static bool wr_wants_inline(const struct erofs_wr *w,
 {
 	unsigned int tail = wr_tail_len(w, wi);
 
-	if (wi->streamed)	/* its blocks hold the tail already */
+	if (wi->streamed || wi->c)	/* its blocks hold the tail already;
+					 * chunks are whole blocks */
 		return false;
 	if (erofs_wr_is_z(wi))	/* a long index area may span blocks */
 		return tail && wr_body_len(wi) % w->bs &&
@@ -144,6 +146,9 @@ static void wr_place_z(struct erofs_wr *w, struct erofs_wr_inode *wi,
 	*cursor = pos + body + wi->tail;
 }
 
+static void wr_put(struct erofs_wr *w, struct erofs_wr_inode *wi,
+		   uint64_t pos, bool inl);
+
 /* place one inode's metadata at or after *cursor; decides its layout */
 static void wr_place(struct erofs_wr *w, struct erofs_wr_inode *wi,
 		     uint64_t *cursor)
@@ -154,6 +159,11 @@ static void wr_place(struct erofs_wr *w, struct erofs_wr_inode *wi,
 
 	if (erofs_wr_is_z(wi)) {
 		wr_place_z(w, wi, cursor);
+		return;
+	}
+	if (wi->c) {
+		wr_put(w, wi, pos, false);
+		*cursor = pos + wr_body_len(wi);
 		return;
 	}
 	wi->layout = EROFS_INODE_FLAT_PLAIN;
@@ -204,6 +214,13 @@ static void wr_put(struct erofs_wr *w, struct erofs_wr_inode *wi,
 			z->inl_len = 0;
 		wr_place_z(w, wi, &cursor);
 		z->inl_len = keep;
+	} else if (wi->c) {
+		/* its own chunks are its data blocks (none in a blob) */
+		wi->layout = EROFS_INODE_CHUNK_BASED;
+		wi->tail = 0;
+		wi->nblocks = wi->c->own_blocks;
+		wi->pos = pos;
+		wi->nid = (pos - w->place.meta_base) >> EROFS_ISLOTBITS;
 	} else {
 		unsigned int tail = (unsigned int)(wi->size % w->bs);
 
@@ -445,8 +462,15 @@ int erofs_wr_place_head(struct erofs_wr *w, uint64_t *cursor)
 	/* COMPR_CFGS records follow the superblock (format.md 7.4) */
 	pl->cfgs_len = erofs_wr_features_cfgs_len(w);
 	*cursor = EROFS_SUPER_OFFSET + EROFS_SB_BASE_SIZE + pl->cfgs_len;
+	/* then the device table, in whole slots (format.md 5) */
+	if (w->chunk.nr_devs) {
+		pl->devt_pos = EROFS_ROUND_UP(*cursor, EROFS_DEVT_SLOT_SIZE);
+		*cursor = pl->devt_pos +
+			  (uint64_t)w->chunk.nr_devs * EROFS_DEVT_SLOT_SIZE;
+	}
 	if (pl->meta_base) {
-		if (pl->cfgs_len)	/* they would sit in the data */
+		/* they would sit in the data */
+		if (pl->cfgs_len || w->chunk.nr_devs)
 			return -EOPNOTSUPP;
 		*cursor = pl->meta_base;
 	}

@@ -142,6 +142,48 @@ struct erofs_wr_zinfo {
 };
 
 /*
+ * One chunk of a chunk-based file (chunk_write.c): where its bytes are.
+ */
+struct erofs_wr_chunk {
+	uint32_t device;		/* 0: the image; 1..: extra device;
+					 * EROFS_PIECE_HOLE: a hole */
+	const struct erofs_wr_inode *owner; /* device 0: the inode whose
+					 * stored blocks hold it */
+	uint64_t blk;			/* device 0: block among the owner's
+					 * stored blocks; else the block
+					 * address on the device */
+};
+
+/* bytes of a file that it stores itself (its first copy of a chunk) */
+struct erofs_wr_cown {
+	uint64_t off, len;		/* in the file */
+};
+
+/*
+ * A chunk-based file's plan.  Writer: chunk_write.c.  Readers: place.c
+ * (meta_len, own_blocks), emit.c (own, blob_blk, digest).
+ */
+struct erofs_wr_cinfo {
+	struct erofs_wr_chunk *ch;	/* one per chunk, in file order */
+	uint64_t nr;
+	unsigned int chunkbits;
+	bool indexes;			/* 8-byte chunk indexes, else the
+					 * 4-byte block map */
+	unsigned int meta_len;		/* padding to the index unit, then
+					 * the index area */
+	/* what it stores itself, in block order: in its data blocks
+	 * (own_blocks of them) or, with --blobdev, at blob_blk onwards */
+	struct erofs_wr_cown *own;
+	size_t nr_own;
+	uint64_t own_blocks;
+	bool in_blob;
+	uint64_t blob_blk;
+	bool has_digest;		/* the content's SHA-256, read while
+					 * planning (or the importer's) */
+	uint8_t digest[EROFS_ISHARE_DIGEST_LEN];
+};
+
+/*
  * One inode of the plan.  Writers, by group: identity and form layout.c
  * (zpacked.c for the packed inode's, when layout.c asks), xattrs
  * xattr_write.c, position and data place.c, z zwrite.c (zpacked.c for
@@ -179,6 +221,7 @@ struct erofs_wr_inode {
 	unsigned int tail;		/* inline tail bytes (FLAT_INLINE) or
 					 * inline pcluster (compressed) */
 	struct erofs_wr_zinfo *z;	/* compression result, NULL if none */
+	struct erofs_wr_cinfo *c;	/* chunk-based file, NULL if not */
 };
 
 /*
@@ -263,6 +306,7 @@ struct erofs_wr_place {
 	uint64_t meta_base;
 	struct erofs_wr_inode **order;	/* nid order = data and emit order */
 	unsigned int cfgs_len;		/* COMPR_CFGS bytes planned for */
+	uint64_t devt_pos;		/* device table byte position */
 	uint64_t pfx_pos;		/* prefix table byte position */
 	uint64_t shared_start;		/* shared xattr area */
 	uint64_t *shared_pos;		/* of each xattr.shared[] */
@@ -294,6 +338,24 @@ struct erofs_wr_z {
 };
 
 /*
+ * Chunk-based files and the device table.  Writer: chunk_write.c.
+ * Readers: place.c (nr_devs), emit.c (devs, blob), features.c (any).
+ */
+struct erofs_wr_ckey;
+struct erofs_wr_chunks {
+	bool any;			/* some inode is chunk-based */
+	struct erofs_mkfs_device *devs;	/* the device table to write */
+	unsigned int nr_devs;
+	uint64_t blob_blocks;		/* --blobdev: its size in blocks */
+	/* --chunksize: chunks stored so far, by content */
+	struct erofs_wr_ckey *keys;
+	size_t nr_keys, cap_keys;
+	struct erofs_htab tab;
+	uint64_t bytes_read;
+	uint64_t nr_dup, nr_hole;	/* chunks stored once, holes */
+};
+
+/*
  * What the superblock says about the plan.  Writer: features.c, from the
  * finished plan.  Reader: emit.c.
  */
@@ -319,6 +381,7 @@ struct erofs_wr {
 	struct erofs_wr_z z;		/* zwrite.c */
 	struct erofs_wr_dedupe dedupe;	/* zdedupe.c */
 	struct erofs_wr_packed packed;	/* zpacked.c */
+	struct erofs_wr_chunks chunk;	/* chunk_write.c */
 	struct erofs_wr_place place;	/* place.c, in layout.c's steps */
 	struct erofs_wr_sb sb;		/* features.c */
 };
@@ -383,6 +446,19 @@ static inline bool erofs_wr_is_z(const struct erofs_wr_inode *wi)
 {
 	return wi->z && !wi->z->flat;
 }
+
+/* chunk_write.c */
+/* make chunk-based the files with pieces and, with --chunksize, every
+ * regular file not stored compressed (reading each once: chunk hashes
+ * and fingerprint); sets up the device table */
+int erofs_wr_chunks_plan(struct erofs_wr *w);
+/* the index area of wi (wi->c->meta_len bytes), once blocks are placed */
+int erofs_wr_chunks_encode_meta(const struct erofs_wr *w,
+				const struct erofs_wr_inode *wi, uint8_t *out);
+/* the i_u format word of a chunk-based inode */
+uint16_t erofs_wr_chunks_format(const struct erofs_wr *w,
+				const struct erofs_wr_inode *wi);
+void erofs_wr_chunks_release(struct erofs_wr *w);
 
 /* zcut.c: one segment's bytes into extents (no threads, no I/O) */
 struct erofs_wr_zcut_ops {

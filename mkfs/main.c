@@ -37,7 +37,7 @@ enum {	/* long-only options */
 	OPT_HARD_DEREF, OPT_ISHARE_KEY, OPT_XATTR_INODE_DIGEST, OPT_QUIET,
 	OPT_TAR, OPT_AUFS, OPT_UNZIP, OPT_MAX_EXTENT_BYTES, OPT_WORKERS, OPT_COMPRESS_HINTS,
 	OPT_ZD, OPT_SORT, OPT_DSUNIT, OPT_FSALIGNBLKS, OPT_OFFSET,
-	OPT_ASYNC_QUEUE_LIMIT,
+	OPT_ASYNC_QUEUE_LIMIT, OPT_CHUNKSIZE, OPT_BLOBDEV,
 };
 
 static const struct erofs_cli_opt opt_defs[] = {
@@ -46,7 +46,7 @@ static const struct erofs_cli_opt opt_defs[] = {
 	{ NULL, required_argument, 'x', "N", "share an xattr stored by more than N inodes (default 2); N < 0 drops all xattrs" },
 	{ NULL, required_argument, 'z', "ALG[,level=N][,dictsize=S][:ALG...]", "compress regular files: lz4, lz4hc, lzma, deflate, zstd" },
 	{ NULL, required_argument, 'C', "SIZE", "largest physical cluster in bytes (a multiple of the block size; default one block)" },
-	{ NULL, required_argument, 'E', "OPT[,...]", "extended options: force-inode-compact, force-inode-extended, noinline_data, nosbcrc, [^]xattr-name-filter, legacy-compress, [^]ztailpacking, [^]fragments[=SIZE], [^]all-fragments, [^]fragdedupe[=inode|full], [^]dedupe, plain-xattr-prefixes" },
+	{ NULL, required_argument, 'E', "OPT[,...]", "extended options: force-inode-compact, force-inode-extended, force-inode-blockmap, force-chunk-indexes, noinline_data, nosbcrc, [^]xattr-name-filter, legacy-compress, [^]ztailpacking, [^]fragments[=SIZE], [^]all-fragments, [^]fragdedupe[=inode|full], [^]dedupe, plain-xattr-prefixes" },
 	{ NULL, required_argument, 'L', "LABEL", "volume label (at most 15 bytes)" },
 	{ NULL, required_argument, 'T', "EPOCH", "build time in seconds since 1970; all files get it too unless --mkfs-time (default: $SOURCE_DATE_EPOCH, else now)" },
 	{ "all-time", no_argument, OPT_ALL_TIME, NULL, "give every file the build time as mtime (the default with -T)" },
@@ -78,6 +78,8 @@ static const struct erofs_cli_opt opt_defs[] = {
 	{ "zD", optional_argument, OPT_ZD, "[=0|1]", "compress directories too (into the packed inode, with the first -z algorithm); 0 turns it off" },
 	{ "compress-hints", required_argument, OPT_COMPRESS_HINTS, "FILE", "per-file pcluster size and -z algorithm: lines 'SIZE [ALG-INDEX] REGEX' (size 0: uncompressed)" },
 	{ "max-extent-bytes", required_argument, OPT_MAX_EXTENT_BYTES, "N", "largest uncompressed extent in bytes (default max(1 MiB, 4 pclusters))" },
+	{ "chunksize", required_argument, OPT_CHUNKSIZE, "SIZE", "store files that are not compressed chunk-based, in SIZE-byte chunks (a power of 2, at least the block size): identical chunks once, zero chunks as holes" },
+	{ "blobdev", required_argument, OPT_BLOBDEV, "FILE", "with --chunksize: write chunk data to FILE (extra device 1), the image holds the metadata" },
 	{ "dsunit", required_argument, OPT_DSUNIT, "N", "start every file's data on a block address that is a multiple of N" },
 	{ "fsalignblks", required_argument, OPT_FSALIGNBLKS, "N", "round the image size up to a multiple of N blocks (N rounded up to a power of 2)" },
 	{ "offset", required_argument, OPT_OFFSET, "N", "write the image N bytes into IMAGE (the file is still truncated first)" },
@@ -102,6 +104,7 @@ struct mkfs_cli {
 	int uuid_mode;		/* 0 default, 1 given/clear, 2 random */
 	int64_t epoch;
 	uint64_t offset;	/* --offset */
+	const char *blob_path;	/* --blobdev */
 	struct erofs_frontend fe;
 };
 
@@ -196,6 +199,12 @@ static int parse_one(void *priv, int c, char *arg)
 			return erofs_frontend_bad(&cli->fe, "invalid --offset '%s'", arg);
 		cli->offset = (uint64_t)v;
 		break;
+	case OPT_CHUNKSIZE:
+		if (erofs_cli_parse_size(arg, 512, 1 << 30, &v) || (v & (v - 1)))
+			return erofs_frontend_bad(&cli->fe, "invalid --chunksize '%s' (a power of 2, 512 bytes to 1G)", arg);
+		cli->mk.chunkbits = (unsigned int)__builtin_ctzll(v);
+		break;
+	case OPT_BLOBDEV: cli->blob_path = arg; break;
 	case OPT_ASYNC_QUEUE_LIMIT:
 		if (erofs_cli_parse_int(arg, 1, INT32_MAX, &v))
 			return erofs_frontend_bad(&cli->fe, "invalid --async-queue-limit '%s'", arg);
@@ -324,11 +333,16 @@ static int parse_args(struct mkfs_cli *cli, int argc, char **argv)
 	 * (compression, --dsunit); else the build is the --sort=path one.
 	 * containerd passes it whatever the other options are.
 	 */
-	if (cli->sort_none && (cli->mk.nr_compr || cli->mk.dsunit > 1)) {
+	if (cli->sort_none && (cli->mk.nr_compr || cli->mk.dsunit > 1 ||
+			       cli->mk.chunkbits || cli->mk.dedupe)) {
 		erofs_info(&cli->log, "--sort=none: not with %s, data sorted by path",
-			   cli->mk.nr_compr ? "-z" : "--dsunit");
+			   cli->mk.nr_compr ? "-z" : cli->mk.dsunit > 1 ?
+			   "--dsunit" : "chunk-based files");
 		cli->sort_none = false;
 	}
+	/* erofs-utils' rules between -E dedupe, --chunksize, --blobdev */
+	if (erofs_mkfs_params_finish(&cli->mk, cli->blob_path != NULL))
+		return -EINVAL;	/* the library logged why */
 	cli->image = argv[optind];
 	cli->source = argv[optind + 1];	/* NULL: stdin with --tar */
 
@@ -412,7 +426,8 @@ int main(int argc, char **argv)
 	struct erofs_node *root = NULL;
 	struct erofs_tar_spool *spool = NULL;
 	struct erofs_stream *stream = NULL;
-	struct erofs_io io;
+	struct erofs_io io, blob;
+	bool blob_open = false;
 	char uuid[EROFS_UUID_STR_LEN + 1];
 	bool created = false, io_open = false;
 	int ret;
@@ -487,7 +502,20 @@ int main(int argc, char **argv)
 			goto out;
 		io_open = true;
 	}
+	if (cli.blob_path) {
+		ret = erofs_io_open_file(&blob, cli.blob_path,
+					 O_RDWR | O_CREAT | O_TRUNC);
+		if (ret) {
+			erofs_err(&cli.log, "cannot open blob %s: %s",
+				  cli.blob_path, strerror(-ret));
+			goto out;
+		}
+		blob_open = true;
+		cli.mk.blob = &blob;
+	}
 	ret = erofs_mkfs_build(&cli.mk, root, &io, &stats);
+	if (!ret && blob_open)
+		ret = erofs_io_sync(&blob);
 	if (!ret)
 		ret = erofs_io_sync(&io);
 	if (ret)
@@ -496,6 +524,8 @@ int main(int argc, char **argv)
 out:
 	if (io_open)
 		erofs_io_close(&io);
+	if (blob_open)
+		erofs_io_close(&blob);
 	erofs_stream_free(stream);
 	erofs_frontend_progress_clear(&cli.fe);
 	if (ret && created && unlink(cli.image) && errno != ENOENT)

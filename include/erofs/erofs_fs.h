@@ -138,6 +138,8 @@ static inline unsigned int erofs_i_datalayout(uint16_t ifmt)
 }
 
 /* chunk-based layout: i_u.c.format */
+/* a block map entry: the chunk's __le32 block address (device 0) */
+#define EROFS_BLOCK_MAP_ENTRY_SIZE	4
 #define EROFS_CHUNK_FORMAT_BLKBITS_MASK	0x001F
 #define EROFS_CHUNK_FORMAT_INDEXES	0x0020
 #define EROFS_CHUNK_FORMAT_48BIT	0x0040

@@ -36,6 +36,13 @@ enum erofs_fragdedupe {
 	EROFS_FRAGDEDUPE_OFF,	/* -E ^fragdedupe: every fragment stored */
 };
 
+/* -E force-inode-blockmap / force-chunk-indexes */
+enum erofs_chunk_form {
+	EROFS_CHUNK_AUTO,	/* block map unless a chunk is on a device */
+	EROFS_CHUNK_BLOCKMAP,	/* 4-byte block map (device 0 only) */
+	EROFS_CHUNK_INDEXES,	/* 8-byte chunk indexes */
+};
+
 enum erofs_inode_form {
 	EROFS_FORM_AUTO,	/* compact where it fits */
 	EROFS_FORM_COMPACT,	/* -E force-inode-compact (where possible) */
@@ -163,8 +170,21 @@ struct erofs_mkfs_params {
 	 */
 	uint32_t fsalignblks;
 	/*
+	 * --chunksize: regular files that are not stored compressed are
+	 * written chunk-based (erofs-format.md 6) in chunks of 1 << chunkbits
+	 * bytes (>= the block size; 0 = off): a chunk whose bytes equal an
+	 * earlier one's points at that copy, an all-zero chunk is a hole, and
+	 * consecutive chunks that lie one after another are merged into
+	 * larger ones.  Chunk data goes to the data area, or with blob to
+	 * that device (device 1; the image then holds metadata only).
+	 */
+	unsigned int chunkbits;
+	enum erofs_chunk_form chunk_form;
+	struct erofs_io *blob;		/* --blobdev, borrowed; NULL = none */
+	/*
 	 * Extra devices, in device-id order (device 1 first): nodes'
 	 * pieces (erofs/tree.h) point into them.  Borrowed; 0 = none.
+	 * Not with blob (which is device 1).
 	 */
 	const struct erofs_mkfs_device *devices;
 	unsigned int nr_devices;
@@ -180,6 +200,12 @@ struct erofs_mkfs_stats {
 };
 
 void erofs_mkfs_params_init(struct erofs_mkfs_params *p);
+/*
+ * After the options: erofs-utils' rules between them.  -E dedupe without
+ * -z means chunk dedupe in block-sized chunks; a blob (has_blob) needs
+ * --chunksize and chunk indexes.  Returns 0 or -EINVAL (logged).
+ */
+int erofs_mkfs_params_finish(struct erofs_mkfs_params *p, bool has_blob);
 /*
  * Parse a -z argument "ALG[,level=N][,dictsize=S][:ALG2[,...]...]" into
  * p->compr[] / p->nr_compr (replacing an earlier -z).  Algorithms: lz4,

@@ -75,6 +75,13 @@ struct erofs_node {
 	struct erofs_node_piece *pieces;	/* regular file: its data on
 					   extra devices (nr_pieces > 0) */
 	size_t nr_pieces;
+	/*
+	 * The SHA-256 of the content when the importer knows it and the
+	 * writer cannot read the data (pieces); without it such a file gets
+	 * no fingerprint.
+	 */
+	bool has_digest;
+	uint8_t digest[32];
 	char *path;		/* path inside the image, "/" for the root,
 				   for messages */
 
