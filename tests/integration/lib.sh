@@ -307,12 +307,18 @@ sid_setup() {
 	fi
 }
 
-# sid_extract NAME SRC [IMG]: erofs-utils 1.9's fsck.erofs --extract of IMG
-# (default $T_TMP/img) holds SRC's content, sizes and symlink targets
+# sid_extract NAME SRC [IMG [DEVICE...]]: erofs-utils 1.9's fsck.erofs
+# --extract of IMG (default $T_TMP/img; its extra devices given with
+# --device) holds SRC's content, sizes and symlink targets
 sid_extract() {
-	_se_img=${3:-$T_TMP/img}
+	_se_name=$1 _se_src=$2 _se_img=${3:-$T_TMP/img}
+	[ $# -ge 3 ] && shift 3 || shift $#
+	_se_devs=
+	for _se_d in "$@"; do _se_devs="$_se_devs --device=$_se_d"; done
+	set -- "$_se_name" "$_se_src"
 	rm -rf "$T_TMP/sidext"
-	if ! "$CHROOT_SH" run --bind "$T_TMP" -- fsck.erofs \
+	# shellcheck disable=SC2086
+	if ! "$CHROOT_SH" run --bind "$T_TMP" -- fsck.erofs $_se_devs \
 		--extract="$T_TMP/sidext" "$_se_img" >"$T_TMP/sid.log" 2>&1; then
 		fail "$1 sid-fsck" "$(grep -v '^$' "$T_TMP/sid.log" | tail -n 1)"
 	elif compare_trees "$2" "$T_TMP/sidext" \
@@ -323,6 +329,88 @@ sid_extract() {
 	fi
 	rm -rf "$T_TMP/sidext"
 }
+
+# ---- images with extra devices (blobs, tars, layers) -------------------
+EROFSFUSE=$TOP_BUILDDIR/fuse/erofsfuse
+LOOPS=
+cleanup_loops() {
+	for l in $LOOPS; do losetup -d "$l" 2>/dev/null; done
+	LOOPS=
+}
+loop_of() {
+	_l=$(losetup -f --show "$1") || return 1
+	LOOPS="$LOOPS $_l"
+	echo "$_l"
+}
+
+# multidev_check NAME SRC IMG [DEVICE...]: our fsck without the devices
+# (exit 8, one U_DEVICE_MISSING line per device; clean when there are
+# none) and with them (--extract equals SRC), erofsfuse with them when it
+# is built, and the kernel mount with device= loop devices
+multidev_check() {
+	_name=$1 _src=$2 _img=$3
+	shift 3
+	"$FSCK" "$_img" >"$T_TMP/fsck.out" 2>&1
+	rc=$?
+	if [ $# = 0 ]; then
+		[ $rc = 0 ] && pass "$_name fsck" ||
+			fail "$_name fsck" "exit $rc: $(grep -v '^$' "$T_TMP/fsck.out" | head -n 1)"
+	elif [ $rc = 8 ] && [ "$(grep -c 'U_DEVICE_MISSING' "$T_TMP/fsck.out")" = $# ] &&
+	     ! grep -q '<E>' "$T_TMP/fsck.out"; then
+		pass "$_name fsck without devices: exit 8, one line per device"
+	else
+		fail "$_name fsck without devices: exit 8, one line per device" \
+			"exit $rc: $(grep -v '^$' "$T_TMP/fsck.out" | head -n 2 | tr '\n' ' ')"
+	fi
+	_devs=
+	for _d in "$@"; do _devs="$_devs --device=$_d"; done
+	rm -rf "$T_TMP/x"
+	# shellcheck disable=SC2086
+	if "$FSCK" $_devs --extract="$T_TMP/x" "$_img" >"$T_TMP/fsck.out" 2>&1; then
+		if compare_trees "$_src" "$T_TMP/x" --ignore root,mtime-nsec; then
+			pass "$_name fsck --extract with devices"
+		else
+			fail "$_name fsck --extract with devices" "$T_WHY"
+		fi
+	else
+		fail "$_name fsck --extract with devices" "$(grep -v '^$' "$T_TMP/fsck.out" | head -n 1)"
+	fi
+	# erofsfuse, when built: the same devices, the same tree
+	if [ -x "$EROFSFUSE" ] && [ -c /dev/fuse ]; then
+		mkdir -p "$T_TMP/fmnt"
+		# shellcheck disable=SC2086
+		if "$EROFSFUSE" $_devs "$_img" "$T_TMP/fmnt" 2>"$T_TMP/fuse.err"; then
+			if compare_trees "$_src" "$T_TMP/fmnt" --ignore root,mtime-nsec; then
+				pass "$_name erofsfuse"
+			else
+				fail "$_name erofsfuse" "$T_WHY"
+			fi
+			fusermount3 -u "$T_TMP/fmnt" 2>/dev/null || umount -l "$T_TMP/fmnt"
+		else
+			fail "$_name erofsfuse" "$(head -n 1 "$T_TMP/fuse.err")"
+		fi
+	fi
+	_opt=
+	for _d in "$@"; do
+		_l=$(loop_of "$_d") || { fail "$_name kernel" "losetup $_d"; cleanup_loops; return; }
+		_opt="$_opt,device=$_l"
+	done
+	_p=$(loop_of "$_img") || { fail "$_name kernel" "losetup"; cleanup_loops; return; }
+	mkdir -p "$T_TMP/mnt"
+	if mount -t erofs -o "ro$_opt" "$_p" "$T_TMP/mnt" 2>"$T_TMP/mount.err"; then
+		echo "$T_TMP/mnt" >>"$T_TMP/.mounts"
+		if compare_trees "$_src" "$T_TMP/mnt" --ignore root,mtime-nsec; then
+			pass "$_name kernel mount"
+		else
+			fail "$_name kernel mount" "$T_WHY"
+		fi
+		umount_image "$T_TMP/mnt"
+	else
+		fail "$_name kernel mount" "$(head -n 1 "$T_TMP/mount.err")"
+	fi
+	cleanup_loops
+}
+
 
 roundtrip() {
 	_rt_name=$1 _rt_src=$2 _rt_bs=$3

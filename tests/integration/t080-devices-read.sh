@@ -33,92 +33,14 @@ ln -s f1 "$S/link"
 chmod 0640 "$S/f2"
 tar --numeric-owner -C "$S" -cf "$T_TMP/src.tar" .
 
-EROFSFUSE=$TOP_BUILDDIR/fuse/erofsfuse
 [ -x "$EROFSFUSE" ] && [ -c /dev/fuse ] ||
 	skip "erofsfuse cases" "erofsfuse not built or /dev/fuse missing"
 
 sid() { "$CHROOT_SH" run --bind "$T_TMP" -- "$@" >"$T_TMP/sid.log" 2>&1; }
 
-LOOPS=
-cleanup_loops() {
-	for l in $LOOPS; do losetup -d "$l" 2>/dev/null; done
-	LOOPS=
-}
-loop_of() {
-	_l=$(losetup -f --show "$1") || return 1
-	LOOPS="$LOOPS $_l"
-	echo "$_l"
-}
-
-# check NAME SRC IMG [DEVICE...]: our fsck without and with the devices,
-# --extract, and the kernel mount with device= loop devices
-check() {
-	_name=$1 _src=$2 _img=$3
-	shift 3
-	"$FSCK" "$_img" >"$T_TMP/fsck.out" 2>&1
-	rc=$?
-	if [ $# = 0 ]; then
-		[ $rc = 0 ] && pass "$_name fsck" ||
-			fail "$_name fsck" "exit $rc: $(grep -v '^$' "$T_TMP/fsck.out" | head -n 1)"
-	elif [ $rc = 8 ] && [ "$(grep -c 'U_DEVICE_MISSING' "$T_TMP/fsck.out")" = $# ] &&
-	     ! grep -q '<E>' "$T_TMP/fsck.out"; then
-		pass "$_name fsck without devices: exit 8, one line per device"
-	else
-		fail "$_name fsck without devices: exit 8, one line per device" \
-			"exit $rc: $(grep -v '^$' "$T_TMP/fsck.out" | head -n 2 | tr '\n' ' ')"
-	fi
-	_devs=
-	for _d in "$@"; do _devs="$_devs --device=$_d"; done
-	rm -rf "$T_TMP/x"
-	# shellcheck disable=SC2086
-	if "$FSCK" $_devs --extract="$T_TMP/x" "$_img" >"$T_TMP/fsck.out" 2>&1; then
-		if compare_trees "$_src" "$T_TMP/x" --ignore root,mtime-nsec; then
-			pass "$_name fsck --extract with devices"
-		else
-			fail "$_name fsck --extract with devices" "$T_WHY"
-		fi
-	else
-		fail "$_name fsck --extract with devices" "$(grep -v '^$' "$T_TMP/fsck.out" | head -n 1)"
-	fi
-	# erofsfuse, when built: the same devices, the same tree
-	if [ -x "$EROFSFUSE" ] && [ -c /dev/fuse ]; then
-		mkdir -p "$T_TMP/fmnt"
-		# shellcheck disable=SC2086
-		if "$EROFSFUSE" $_devs "$_img" "$T_TMP/fmnt" 2>"$T_TMP/fuse.err"; then
-			if compare_trees "$_src" "$T_TMP/fmnt" --ignore root,mtime-nsec; then
-				pass "$_name erofsfuse"
-			else
-				fail "$_name erofsfuse" "$T_WHY"
-			fi
-			fusermount3 -u "$T_TMP/fmnt" 2>/dev/null || umount -l "$T_TMP/fmnt"
-		else
-			fail "$_name erofsfuse" "$(head -n 1 "$T_TMP/fuse.err")"
-		fi
-	fi
-	_opt=
-	for _d in "$@"; do
-		_l=$(loop_of "$_d") || { fail "$_name kernel" "losetup $_d"; cleanup_loops; return; }
-		_opt="$_opt,device=$_l"
-	done
-	_p=$(loop_of "$_img") || { fail "$_name kernel" "losetup"; cleanup_loops; return; }
-	mkdir -p "$T_TMP/mnt"
-	if mount -t erofs -o "ro$_opt" "$_p" "$T_TMP/mnt" 2>"$T_TMP/mount.err"; then
-		echo "$T_TMP/mnt" >>"$T_TMP/.mounts"
-		if compare_trees "$_src" "$T_TMP/mnt" --ignore root,mtime-nsec; then
-			pass "$_name kernel mount"
-		else
-			fail "$_name kernel mount" "$T_WHY"
-		fi
-		umount_image "$T_TMP/mnt"
-	else
-		fail "$_name kernel mount" "$(head -n 1 "$T_TMP/mount.err")"
-	fi
-	cleanup_loops
-}
-
 # ---- blob device -------------------------------------------------------
 if sid mkfs.erofs --quiet --blobdev="$T_TMP/blob" --chunksize=65536 "$T_TMP/blob.img" "$S"; then
-	check "blobdev" "$S" "$T_TMP/blob.img" "$T_TMP/blob"
+	multidev_check "blobdev" "$S" "$T_TMP/blob.img" "$T_TMP/blob"
 	"$FSCK" --device="$T_TMP/blob" --device="$T_TMP/blob" "$T_TMP/blob.img" >"$T_TMP/out" 2>&1
 	rc=$?
 	if [ $rc = 8 ] && grep -q '1 extra device(s), 2 --device given' "$T_TMP/out"; then
@@ -139,7 +61,7 @@ fi
 for e in "" "-Eforce-inode-blockmap" "-Eforce-chunk-indexes"; do
 	# shellcheck disable=SC2086
 	if sid mkfs.erofs --quiet --chunksize=4096 $e "$T_TMP/chunk.img" "$S"; then
-		check "chunksize=4096${e:+ $e}" "$S" "$T_TMP/chunk.img"
+		multidev_check "chunksize=4096${e:+ $e}" "$S" "$T_TMP/chunk.img"
 	else
 		fail "chunksize=4096 $e" "erofs-utils: $(tail -n 1 "$T_TMP/sid.log")"
 	fi
@@ -147,9 +69,9 @@ done
 
 # ---- tar index, and containerd's index with the tar appended ------------------
 if sid mkfs.erofs --quiet --tar=i --aufs "$T_TMP/tari.img" "$T_TMP/src.tar"; then
-	check "tar=i" "$S" "$T_TMP/tari.img" "$T_TMP/src.tar"
+	multidev_check "tar=i" "$S" "$T_TMP/tari.img" "$T_TMP/src.tar"
 	cat "$T_TMP/tari.img" "$T_TMP/src.tar" >"$T_TMP/layer.erofs"
-	check "tar index + appended tar (containerd)" "$S" "$T_TMP/layer.erofs"
+	multidev_check "tar index + appended tar (containerd)" "$S" "$T_TMP/layer.erofs"
 else
 	fail "tar=i" "erofs-utils: $(tail -n 1 "$T_TMP/sid.log")"
 fi
@@ -165,7 +87,7 @@ cp -a "$L1/." "$M/" && cp -a "$L2/." "$M/"
 if sid mkfs.erofs --quiet -Enoinline_data "$T_TMP/l1.img" "$L1" &&
    sid mkfs.erofs --quiet -Enoinline_data "$T_TMP/l2.img" "$L2" &&
    sid mkfs.erofs --quiet "$T_TMP/merged.img" "$T_TMP/l1.img" "$T_TMP/l2.img"; then
-	check "merged layers" "$M" "$T_TMP/merged.img" "$T_TMP/l1.img" "$T_TMP/l2.img"
+	multidev_check "merged layers" "$M" "$T_TMP/merged.img" "$T_TMP/l1.img" "$T_TMP/l2.img"
 else
 	fail "merged layers" "erofs-utils: $(tail -n 1 "$T_TMP/sid.log")"
 fi

@@ -1028,6 +1028,104 @@ static void test_size_changed(void **state)
 	}
 }
 
+/* files whose data stays on extra devices: chunk indexes and the table */
+static struct erofs_node *add_pieces(struct erofs_node *dir, const char *name,
+				     const struct erofs_node_piece *pc,
+				     size_t nr)
+{
+	struct erofs_node *n = add(dir, name, S_IFREG | 0644);
+	size_t i;
+
+	n->pieces = malloc(nr * sizeof(*pc));
+	assert_non_null(n->pieces);
+	memcpy(n->pieces, pc, nr * sizeof(*pc));
+	n->nr_pieces = nr;
+	for (i = 0; i < nr; i++)
+		n->size += pc[i].len;
+	return n;
+}
+
+static void test_pieces(void **state)
+{
+	static const struct erofs_node_piece three[] = {
+		{ .len = 8192, .pos = 16384, .device = 1 },
+		{ .len = 4096, .device = EROFS_PIECE_HOLE },
+		{ .len = 4196, .pos = 0, .device = 2 },
+	};
+	static const struct erofs_node_piece one[] = {
+		{ .len = (1 << 20) + 1, .pos = 4096, .device = 1 },
+	};
+	static const uint32_t want_blk[] = { 4, 5, 0xFFFFFFFF, 0, 1 };
+	static const uint16_t want_dev[] = { 1, 1, 0, 2, 2 };
+	struct erofs_mkfs_device devs[2] = {
+		{ .tag = "layer-one", .blocks = 300 },
+		{ .tag = "layer-two", .blocks = 10, .uniaddr = 1000 },
+	};
+	struct erofs_mkfs_params p;
+	struct erofs_node *root = mkroot();
+	unsigned char *img;
+	const unsigned char *sb, *slot, *idx;
+	struct pinode pi;
+	size_t len;
+	unsigned int k;
+
+	(void)state;
+	add_pieces(root, "three", three, 3);
+	add_pieces(root, "one", one, 1);
+	params(&p, 12);
+	p.devices = devs;
+	p.nr_devices = 2;
+	assert_int_equal(build(&p, root, &img, &len), 0);
+	sb = img + 1024;
+	assert_true(g32(sb + 0x50) & EROFS_FEATURE_INCOMPAT_CHUNKED_FILE);
+	assert_true(g32(sb + 0x50) & EROFS_FEATURE_INCOMPAT_DEVICE_TABLE);
+	assert_int_equal(g16(sb + 0x56), 2);
+	slot = img + g16(sb + 0x58) * 128;
+	assert_string_equal((const char *)slot, "layer-one");
+	assert_int_equal(g32(slot + 64), 300);
+	assert_string_equal((const char *)slot + 128, "layer-two");
+	assert_int_equal(g32(slot + 128 + 64), 10);
+	assert_int_equal(g32(slot + 128 + 68), 1000);
+
+	/* five 4 KiB chunks: two on device 1, a hole, two on device 2 */
+	pi = get_inode(img, lookup(img, 4096, root_nid(img), "three"));
+	assert_int_equal(pi.layout, EROFS_INODE_CHUNK_BASED);
+	assert_int_equal(pi.size, 16484);
+	assert_int_equal(pi.i_u & 0xFFFF, EROFS_CHUNK_FORMAT_INDEXES | 0);
+	idx = img + ((pi.pos + pi.isize + pi.xsize + 7) & ~7ULL);
+	for (k = 0; k < 5; k++) {
+		assert_int_equal(g16(idx + 8 * k + 2), want_dev[k]);
+		assert_int_equal(g32(idx + 8 * k + 4), want_blk[k]);
+	}
+	/* one run: one chunk covering the file (2 MiB) */
+	pi = get_inode(img, lookup(img, 4096, root_nid(img), "one"));
+	assert_int_equal(pi.layout, EROFS_INODE_CHUNK_BASED);
+	assert_int_equal(pi.i_u & 0xFFFF, EROFS_CHUNK_FORMAT_INDEXES | 9);
+	idx = img + ((pi.pos + pi.isize + pi.xsize + 7) & ~7ULL);
+	assert_int_equal(g16(idx + 2), 1);
+	assert_int_equal(g32(idx + 4), 1);
+	free(img);
+	erofs_node_put(root);
+
+	/* a device the table lacks, and a piece not on a block boundary */
+	root = mkroot();
+	add_pieces(root, "bad", (const struct erofs_node_piece[]){
+		{ .len = 4096, .device = 3 } }, 1);
+	assert_int_equal(build(&p, root, &img, &len), -EINVAL);
+	erofs_node_put(root);
+	root = mkroot();
+	add_pieces(root, "bad", (const struct erofs_node_piece[]){
+		{ .len = 100, .pos = 10, .device = 1 } }, 1);
+	assert_int_equal(build(&p, root, &img, &len), -EINVAL);
+	erofs_node_put(root);
+	/* past the end of its device */
+	root = mkroot();
+	add_pieces(root, "bad", (const struct erofs_node_piece[]){
+		{ .len = 8192, .pos = 4096 * 9, .device = 2 } }, 1);
+	assert_int_equal(build(&p, root, &img, &len), -EINVAL);
+	erofs_node_put(root);
+}
+
 static int setup(void **state)
 {
 	strcpy(tmpdir, "/tmp/erofs-test-mkfs-XXXXXX");
@@ -1062,6 +1160,7 @@ int main(void)
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_size_changed),
+		cmocka_unit_test(test_pieces),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
