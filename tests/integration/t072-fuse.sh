@@ -223,15 +223,26 @@ else
 	skip "debian-mkfs-1.5" "$DEB_MKFS not installed"
 fi
 
-# an unprivileged user mounts (fusermount3 is setuid) and reads a file
+# an unprivileged user mounts (fusermount3 is setuid) and reads a file.
+# fusermount3 opens /dev/fuse with the caller's file uid (it drops its
+# privileges for that open on purpose: the node's mode is the access
+# control), so a 0600 /dev/fuse (containers often leave it so; stock
+# Debian makes it 0666) stops the user.  Then, as root, the case runs in
+# a private mount namespace where a 0666 node of the same device is bound
+# over /dev/fuse: the host's /dev/fuse and mounts are never changed.
 user=nobody
+userns=
 if ! command -v setpriv >/dev/null 2>&1 || ! id "$user" >/dev/null 2>&1; then
 	skip "unprivileged mount" "setpriv or user $user missing"
 elif ! setpriv --reuid="$user" --regid="$(id -g "$user")" --clear-groups \
-	sh -c 'test -r /dev/fuse && test -w /dev/fuse'; then
-	# stock Debian makes it 0666; containers often leave it 0600
-	skip "unprivileged mount" "$user cannot open /dev/fuse ($(stat -c %A /dev/fuse))"
+	sh -c 'test -r /dev/fuse && test -w /dev/fuse' &&
+     { [ "$(id -u)" != 0 ] || ! command -v unshare >/dev/null 2>&1; }; then
+	skip "unprivileged mount" "$user cannot open /dev/fuse ($(stat -c %A /dev/fuse)) and no root+unshare to give it a private 0666 node"
 else
+	if ! setpriv --reuid="$user" --regid="$(id -g "$user")" --clear-groups \
+		sh -c 'test -r /dev/fuse && test -w /dev/fuse'; then
+		userns=" (private mount namespace: /dev/fuse is $(stat -c %A /dev/fuse) here)"
+	fi
 	gentree_run "$src" --seed 3 --files 40 >/dev/null
 	mkfs_image "$T_TMP/user.img" "$src" 4096 -zlz4hc
 	chmod 0755 "$T_TMP"
@@ -248,20 +259,49 @@ else
 			break
 		fi
 	done
-	as_user "$EROFSFUSE" "$T_TMP/user.img" "$T_TMP/umnt" 2>"$T_TMP/user.err"
-	rc=$?
-	if [ "$rc" != 0 ]; then
-		fail "unprivileged mount" "exit $rc: $(head -n 1 "$T_TMP/user.err")"
+	# mount, read, unmount as the user; prints "ok" or why not.  Run
+	# as is, or in the private namespace, whose mounts die with it (the
+	# script always unmounts, so the daemon exits and the namespace ends)
+	cat >"$T_TMP/user.sh" <<'EOS'
+fuse=$1 img=$2 mnt=$3 src=$4 f=$5 user=$6 dev=$7
+as_user() { setpriv --reuid="$user" --regid="$(id -g "$user")" --clear-groups "$@"; }
+if [ -n "$dev" ]; then
+	mount -t tmpfs -o mode=0755 tmpfs "$dev" || exit 1
+	mknod -m 0666 "$dev/fuse" c "$(stat -c '%t' /dev/fuse | sed 's/^/0x/')" \
+		"$(stat -c '%T' /dev/fuse | sed 's/^/0x/')" || exit 1
+	mount --bind "$dev/fuse" /dev/fuse || exit 1
+fi
+if ! as_user "$fuse" "$img" "$mnt" 2>"$mnt.err"; then
+	echo "mount: $(head -n 1 "$mnt.err")"
+	exit 0
+fi
+if ! as_user cmp "$src/$f" "$mnt/$f" >"$mnt.cmp" 2>&1; then
+	echo "$(head -n 1 "$mnt.cmp")"
+	fusermount3 -u -z "$mnt"
+elif ! as_user fusermount3 -u "$mnt" 2>"$mnt.err"; then
+	echo "fusermount3 -u: $(head -n 1 "$mnt.err")"
+	fusermount3 -u -z "$mnt"
+else
+	echo ok
+fi
+EOS
+	if [ -z "$f" ]; then
+		fail "unprivileged mount" "no file in the tree that $user may read"
 	else
-		echo "$T_TMP/umnt" >>"$T_TMP/.mounts"
-		if [ -z "$f" ]; then
-			fail "unprivileged mount" "no file in the tree that $user may read"
-		elif ! as_user cmp "$src/$f" "$T_TMP/umnt/$f" >"$T_TMP/user.cmp" 2>&1; then
-			fail "unprivileged mount" "$(head -n 1 "$T_TMP/user.cmp")"
-		elif ! as_user fusermount3 -u "$T_TMP/umnt" 2>"$T_TMP/user.err"; then
-			fail "unprivileged mount" "fusermount3 -u: $(head -n 1 "$T_TMP/user.err")"
+		if [ -n "$userns" ]; then
+			mkdir -p "$T_TMP/udev"
+			out=$(unshare -m --propagation private sh "$T_TMP/user.sh" \
+				"$EROFSFUSE" "$T_TMP/user.img" "$T_TMP/umnt" "$src" \
+				"$f" "$user" "$T_TMP/udev" 2>&1)
 		else
-			pass "unprivileged mount ($user reads $f)"
+			echo "$T_TMP/umnt" >>"$T_TMP/.mounts"
+			out=$(sh "$T_TMP/user.sh" "$EROFSFUSE" "$T_TMP/user.img" \
+				"$T_TMP/umnt" "$src" "$f" "$user" "" 2>&1)
+		fi
+		if [ "$out" = ok ]; then
+			pass "unprivileged mount ($user reads $f)$userns"
+		else
+			fail "unprivileged mount" "${out:-private namespace setup failed}"
 		fi
 	fi
 fi
