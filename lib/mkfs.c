@@ -42,6 +42,17 @@ int erofs_mkfs_params_finish(struct erofs_mkfs_params *p, bool has_blob)
 	return 0;
 }
 
+bool erofs_mkfs_can_stream(const struct erofs_mkfs_params *p)
+{
+	const char *why = p->nr_compr ? "-z" : p->dsunit > 1 ? "--dsunit" :
+			  p->chunkbits ? "chunk-based files" : NULL;
+
+	if (why)
+		erofs_info(p->log, "--sort=none: not with %s, data sorted by path",
+			   why);
+	return !why;
+}
+
 int erofs_mkfs_parse_compress(struct erofs_mkfs_params *p, const char *arg)
 {
 	struct erofs_compress_cfg cfg[EROFS_MKFS_MAX_COMPR];
@@ -130,7 +141,8 @@ int erofs_mkfs_build(const struct erofs_mkfs_params *p, struct erofs_node *root,
 		stats->inodes = w.tree.nr_inodes;
 		stats->blocks = w.place.blocks;
 		stats->image_bytes = w.place.blocks * w.bs;
-		stats->data_bytes_read = w.z.bytes_read + bytes_read;
+		stats->data_bytes_read = w.z.bytes_read + w.chunk.bytes_read +
+					 bytes_read;
 		if (p->stream) {
 			uint64_t first, end, bytes;
 

@@ -327,22 +327,12 @@ static int parse_args(struct mkfs_cli *cli, int argc, char **argv)
 		return erofs_frontend_bad(&cli->fe, "--aufs needs --tar");
 	/* as erofs-utils: --sort only changes how a tar is read */
 	cli->sort_none = cli->sort_none && cli->tar;
-	/*
-	 * As erofs-utils, --sort=none is a request: data is streamed in
-	 * archive order only when nothing needs it placed afterwards
-	 * (compression, --dsunit); else the build is the --sort=path one.
-	 * containerd passes it whatever the other options are.
-	 */
-	if (cli->sort_none && (cli->mk.nr_compr || cli->mk.dsunit > 1 ||
-			       cli->mk.chunkbits || cli->mk.dedupe)) {
-		erofs_info(&cli->log, "--sort=none: not with %s, data sorted by path",
-			   cli->mk.nr_compr ? "-z" : cli->mk.dsunit > 1 ?
-			   "--dsunit" : "chunk-based files");
-		cli->sort_none = false;
-	}
 	/* erofs-utils' rules between -E dedupe, --chunksize, --blobdev */
 	if (erofs_mkfs_params_finish(&cli->mk, cli->blob_path != NULL))
 		return -EINVAL;	/* the library logged why */
+	/* a request, as in erofs-utils (containerd always passes it) */
+	if (cli->sort_none && !erofs_mkfs_can_stream(&cli->mk))
+		cli->sort_none = false;
 	cli->image = argv[optind];
 	cli->source = argv[optind + 1];	/* NULL: stdin with --tar */
 

@@ -207,6 +207,14 @@ void erofs_mkfs_params_init(struct erofs_mkfs_params *p);
  */
 int erofs_mkfs_params_finish(struct erofs_mkfs_params *p, bool has_blob);
 /*
+ * Can file data be streamed into the image as it is imported (--sort=
+ * none)?  Not when the build must place it afterwards (-z, --dsunit,
+ * chunk-based files): then, as erofs-utils, the request is dropped with
+ * an info message and data is sorted by path.  Call after
+ * erofs_mkfs_params_finish().
+ */
+bool erofs_mkfs_can_stream(const struct erofs_mkfs_params *p);
+/*
  * Parse a -z argument "ALG[,level=N][,dictsize=S][:ALG2[,...]...]" into
  * p->compr[] / p->nr_compr (replacing an earlier -z).  Algorithms: lz4,
  * lz4hc, lzma, deflate, zstd (erofs/compress.h).  Returns 0, -EINVAL (the

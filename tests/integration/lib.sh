@@ -330,6 +330,15 @@ sid_extract() {
 	rm -rf "$T_TMP/sidext"
 }
 
+# no_larger NAME OURS THEIRS: our image (bytes) is at most erofs-utils'
+no_larger() {
+	if [ "$2" -le "$3" ]; then
+		pass "$1 no larger than erofs-utils 1.9 ($2 <= $3 bytes)"
+	else
+		fail "$1 no larger than erofs-utils 1.9" "$2 > $3 bytes"
+	fi
+}
+
 # ---- images with extra devices (blobs, tars, layers) -------------------
 EROFSFUSE=$TOP_BUILDDIR/fuse/erofsfuse
 LOOPS=

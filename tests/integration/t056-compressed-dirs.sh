@@ -103,12 +103,7 @@ if mkfs_image "$T_TMP/plain" "$src" 4096 -zlz4hc -T 1700000000 &&
 		if "$CHROOT_SH" run --bind "$T_TMP" -- mkfs.erofs -d0 -zlz4hc \
 			--zD -T 1700000000 "$T_TMP/sid.img" "$src" \
 			>"$T_TMP/sidmk.log" 2>&1; then
-			s=$(stat -c %s "$T_TMP/sid.img")
-			if [ "$b" -le "$s" ]; then
-				pass "zD no larger than erofs-utils 1.9 ($b <= $s bytes)"
-			else
-				fail "zD no larger than erofs-utils 1.9" "$b > $s bytes"
-			fi
+			no_larger "zD" "$b" "$(stat -c %s "$T_TMP/sid.img")"
 		else
 			fail "zD no larger than erofs-utils 1.9" "sid mkfs.erofs failed: $(tail -n 1 "$T_TMP/sidmk.log")"
 		fi

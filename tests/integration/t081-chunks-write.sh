@@ -56,12 +56,7 @@ for cs in 4096 65536 1048576; do
 		[ -z "$e" ] || continue
 		# shellcheck disable=SC2086
 		if sid mkfs.erofs --quiet -T0 --mkfs-time --chunksize=$cs "$T_TMP/e.img" "$S"; then
-			ours=$(size "$T_TMP/c.img") theirs=$(size "$T_TMP/e.img")
-			if [ "$ours" -le "$theirs" ]; then
-				pass "$name image no larger than erofs-utils' ($ours <= $theirs)"
-			else
-				fail "$name image no larger than erofs-utils'" "$ours > $theirs"
-			fi
+			no_larger "$name image" "$(size "$T_TMP/c.img")" "$(size "$T_TMP/e.img")"
 		else
 			fail "$name erofs-utils mkfs" "$(tail -n 1 "$T_TMP/sid.log")"
 		fi
