@@ -646,22 +646,29 @@ static int wr_emit_shared(struct wr_emit *e)
 static int wr_emit_devices(struct wr_emit *e)
 {
 	const struct erofs_wr_chunks *ck = &e->w->chunk;
+	uint64_t ua = e->w->place.blocks;	/* devices follow the image */
 	unsigned int i;
 	int ret = 0;
 
 	for (i = 0; i < ck->nr_devs && !ret; i++) {
 		const struct erofs_mkfs_device *d = &ck->devs[i];
+		/*
+		 * Kernels before 48-bit layouts read only the low 32 bits:
+		 * past them, leave the device unmapped (device= needed)
+		 * rather than mapped at a wrong block.
+		 */
+		uint32_t ua_lo = ua > UINT32_MAX ? 0 : (uint32_t)ua;
 		struct erofs_deviceslot s = {
 			.blocks_lo = erofs_cpu_to_le32((uint32_t)d->blocks),
-			.uniaddr_lo = erofs_cpu_to_le32((uint32_t)d->uniaddr),
+			.uniaddr_lo = erofs_cpu_to_le32(ua_lo),
 			.blocks_hi = erofs_cpu_to_le32((uint32_t)(d->blocks >> 32)),
-			.uniaddr_hi = erofs_cpu_to_le16((uint16_t)(d->uniaddr >> 32)),
 		};
 
 		memcpy(s.tag, d->tag, sizeof(s.tag));
 		ret = wr_meta_write(e, e->w->place.devt_pos +
 				    (uint64_t)i * sizeof(s), &s, sizeof(s),
 				    "device table");
+		ua += d->blocks;
 	}
 	return ret;
 }
@@ -790,7 +797,8 @@ int erofs_wr_emit(const struct erofs_wr *w, uint64_t *bytes_read)
 		ret = wr_emit_inode(&e, w->place.order[i]);
 		if (ret)
 			goto out;
-		if (i == 0) {
+		/* the prefix table and shared xattrs follow the root */
+		if (w->place.order[i] == &w->tree.inodes[0]) {
 			ret = wr_emit_shared(&e);
 			if (ret)
 				goto out;

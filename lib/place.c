@@ -292,7 +292,8 @@ static int wr_order_cmp(const void *a, const void *b)
  * starting a new block: then into the smallest such hole (best fit, as
  * erofs-utils' block buckets do).  Nothing depends on anything but the
  * inodes' sizes, so the result is reproducible.  w->place.order ends up
- * sorted by position: the nid order that emit follows.
+ * sorted by position: the nid order that emit follows (the root is not
+ * necessarily first: the room before it is a hole like the others).
  */
 /* an inode to place and the bytes it needs in one piece */
 struct wr_item {
@@ -351,7 +352,8 @@ static int wr_place_rest(struct erofs_wr *w, uint64_t *cursor,
 	h.head = calloc(h.nk, sizeof(*h.head));
 	h.nr = calloc(h.nk, sizeof(*h.nr));
 	h.cap = calloc(h.nk, sizeof(*h.cap));
-	if (!it || !h.pos || !h.head || !h.nr || !h.cap)
+	if (!it || !h.pos || !h.head || !h.nr || !h.cap ||
+	    wr_hole_add(&h, w->place.head_hole_pos, w->place.head_hole_len))
 		goto out;
 	/*
 	 * Inodes with an inline tail first, largest first (first fit
@@ -389,7 +391,8 @@ static int wr_place_rest(struct erofs_wr *w, uint64_t *cursor,
 			goto out;
 		w->place.order[o++] = wi;
 	}
-	qsort(w->place.order + 1, o - 1, sizeof(*w->place.order), wr_order_cmp);
+	/* the root too: inodes may fill the room before it */
+	qsort(w->place.order, o, sizeof(*w->place.order), wr_order_cmp);
 	/* what no inode filled is padding */
 	for (k = 1; k < h.nk; k++)
 		w->place.meta_pad += (uint64_t)(h.nr[k] - h.head[k]) * k *
@@ -474,7 +477,11 @@ int erofs_wr_place_head(struct erofs_wr *w, uint64_t *cursor)
 			return -EOPNOTSUPP;
 		*cursor = pl->meta_base;
 	}
+	pl->head_hole_pos = EROFS_ROUND_UP(*cursor, EROFS_SLOTSIZE);
 	wr_place(w, &w->tree.inodes[0], cursor);
+	/* padding only if no inode fills it (wr_place_rest) */
+	pl->head_hole_len = w->tree.inodes[0].pos - pl->head_hole_pos;
+	pl->meta_pad -= pl->head_hole_len;
 	if (w->tree.inodes[0].nid > 0xFFFF) {
 		erofs_err(w->log, "root nid %llu does not fit",
 			  (unsigned long long)w->tree.inodes[0].nid);

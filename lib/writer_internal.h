@@ -312,6 +312,9 @@ struct erofs_wr_place {
 	uint64_t *shared_pos;		/* of each xattr.shared[] */
 	uint64_t meta_end;		/* end of all metadata */
 	uint64_t meta_pad;		/* bytes skipped to keep tails whole */
+	/* the room left before the root when its inline tail made it start
+	   a new block (other inodes may fill it) */
+	uint64_t head_hole_pos, head_hole_len;
 	erofs_blk_t data_blkaddr;	/* first data block */
 	erofs_blk_t blocks;		/* image size in blocks */
 	bool any_inline_z;		/* some inode has an inline pcluster */

@@ -52,14 +52,14 @@ enum erofs_inode_form {
 /*
  * One extra device of the image's device table (erofs-format.md 5): the
  * slot's tag (e.g. the blob's digest; NUL-padded, not necessarily
- * terminated), its size in blocks, and the first block of the unified
- * address space that maps onto it (0 = not mapped; the kernel then needs
- * it as device=).
+ * terminated) and its size in blocks.  The writer maps the devices one
+ * after another behind the image in the unified address space (as
+ * erofs-utils does), so that the image with the devices appended in
+ * order mounts without device= options (containerd's tar-index layers).
  */
 struct erofs_mkfs_device {
 	uint8_t tag[64];
 	uint64_t blocks;
-	uint64_t uniaddr;
 };
 
 struct erofs_mkfs_params {
