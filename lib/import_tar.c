@@ -9,7 +9,9 @@
  * name whatever the target path holds at that moment.  Regular file data
  * goes to one spool file as it streams by, or with --sort=none straight
  * into the image (erofs/stream.h), so the archive is read exactly once
- * and may be a pipe.
+ * and may be a pipe.  In the index modes (--tar=i, --tar=headerball) the
+ * data is not copied at all: files point into the archive (pieces), or
+ * are holes.
  *
  * Lookups by (directory, name) go through one hash table holding dentry
  * indexes (dentry arrays are only appended to, so indexes stay valid).  A
@@ -29,6 +31,7 @@
 #include "erofs/array.h"
 #include "erofs/htab.h"
 #include "erofs/import.h"
+#include "erofs/ishare.h"
 #include "import_internal.h"
 #include "selabel.h"
 #ifdef HAVE_LIBARCHIVE
@@ -37,6 +40,7 @@
 #endif
 
 #define TAR_PROGRESS_EVERY	256
+#define TAR_BLOCK		512	/* tar's record unit */
 #define AUFS_WH_PREFIX		".wh."
 #define AUFS_WH_OPAQUE		".wh..wh..opq"
 
@@ -70,6 +74,17 @@ int erofs_import_tar(const struct erofs_import_params *p, const char *path,
 	*spoolp = NULL;
 	erofs_err(p->log, "tar input needs libarchive, which this build lacks");
 	return -EOPNOTSUPP;
+}
+
+int erofs_import_tar_index(const struct erofs_import_params *p,
+			   const char *path, bool headerball,
+			   struct erofs_node **rootp, uint64_t *tar_bytes)
+{
+	struct erofs_tar_spool *spool;
+
+	(void)headerball;
+	*tar_bytes = 0;
+	return erofs_import_tar(p, path, rootp, &spool);
 }
 #else
 
@@ -132,6 +147,8 @@ static int spool_open(const struct erofs_log *log,
 	return 0;
 }
 
+enum tar_mode { TAR_COPY, TAR_INDEX, TAR_HEADERBALL };
+
 struct tar_ctx {
 	const struct erofs_import_params *p;
 	const struct erofs_log *log;
@@ -154,6 +171,10 @@ struct tar_ctx {
 	size_t nr_ghosts, cap_ghosts;
 	const char *entry;		/* raw name of the current entry */
 	uint64_t done;
+	/* index modes (erofs_import_tar_index) */
+	enum tar_mode mode;
+	struct erofs_sha256 *h;		/* p->digests: each file's SHA-256 */
+	uint8_t hb_block[TAR_BLOCK];	/* headerball: the block handed out */
 };
 
 #define TAR_ERR(c, fmt, ...) \
@@ -652,6 +673,133 @@ static int tar_stream_data(struct tar_ctx *c, struct erofs_node *node,
 	return ret;
 }
 
+/* pieces: append one, merging it into the previous one when contiguous */
+static int piece_add(struct erofs_node *node, size_t *cap, uint64_t len,
+		     uint64_t pos, uint32_t device)
+{
+	struct erofs_node_piece *last = node->nr_pieces ?
+		&node->pieces[node->nr_pieces - 1] : NULL;
+	int ret;
+
+	if (!len)
+		return 0;
+	if (last && last->device == device &&
+	    (device == EROFS_PIECE_HOLE || last->pos + last->len == pos)) {
+		last->len += len;
+		return 0;
+	}
+	ret = erofs_array_reserve(&node->pieces, cap, node->nr_pieces + 1);
+	if (ret)
+		return ret;
+	node->pieces[node->nr_pieces++] =
+		(struct erofs_node_piece){ .len = len, .pos = pos,
+					   .device = device };
+	return 0;
+}
+
+/* the SHA-256 of the entry's data, holes read as zeros (p->digests) */
+static int tar_index_digest(struct tar_ctx *c, struct erofs_node *node)
+{
+	static const uint8_t zeros[4096];
+	uint64_t at = 0, n;
+	const void *buf;
+	size_t len;
+	la_int64_t off;
+	int r, ret;
+
+	ret = erofs_sha256_reset(c->h);
+	for (;;) {
+		if (ret)
+			return ret;
+		r = archive_read_data_block(c->a, &buf, &len, &off);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r < ARCHIVE_WARN) {
+			TAR_ERR(c, "cannot read the file data: %s",
+				archive_error_string(c->a));
+			return -EIO;
+		}
+		if (off < 0 || (uint64_t)off < at ||
+		    (uint64_t)off + len > node->size) {
+			TAR_ERR(c, "data lies out of order or beyond the file size %llu",
+				(unsigned long long)node->size);
+			return -EFSCORRUPTED;
+		}
+		for (; !ret && at < (uint64_t)off; at += n) {
+			n = EROFS_MIN((uint64_t)off - at, sizeof(zeros));
+			ret = erofs_sha256_update(c->h, zeros, (size_t)n);
+		}
+		if (!ret)
+			ret = erofs_sha256_update(c->h, buf, len);
+		at += len;
+	}
+	for (; !ret && at < node->size; at += n) {
+		n = EROFS_MIN(node->size - at, sizeof(zeros));
+		ret = erofs_sha256_update(c->h, zeros, (size_t)n);
+	}
+	if (!ret)
+		ret = erofs_sha256_final(c->h, node->digest);
+	node->has_digest = !ret;
+	return ret;
+}
+
+/*
+ * Index mode: the data stays in the archive, which is device 1.  libarchive
+ * has consumed the headers (and a pax 1.0 sparse map) when it returns an
+ * entry, so its read position is where the data starts; a sparse entry's
+ * segments lie one after another from there.
+ */
+static int tar_index_data(struct tar_ctx *c, struct archive_entry *e,
+			  struct erofs_node *node, uint64_t size)
+{
+	uint64_t pos = (uint64_t)archive_filter_bytes(c->a, 0);
+	uint64_t at = 0;
+	la_int64_t soff, slen;
+	size_t cap = 0, i;
+	int ret = 0;
+
+	node->size = size;
+	if (!size)
+		return 0;
+	if (c->mode == TAR_HEADERBALL)
+		return piece_add(node, &cap, size, 0, EROFS_PIECE_HOLE);
+	if (archive_entry_sparse_reset(e) > 0) {
+		while (!ret && archive_entry_sparse_next(e, &soff, &slen) ==
+		       ARCHIVE_OK) {
+			if (soff < 0 || slen < 0 || (uint64_t)soff < at ||
+			    (uint64_t)soff + (uint64_t)slen > size) {
+				TAR_ERR(c, "sparse map out of order or beyond the file size");
+				return -EFSCORRUPTED;
+			}
+			ret = piece_add(node, &cap, (uint64_t)soff - at, 0,
+					EROFS_PIECE_HOLE);
+			if (!ret)
+				ret = piece_add(node, &cap, (uint64_t)slen, pos, 1);
+			pos += (uint64_t)slen;
+			at = (uint64_t)soff + (uint64_t)slen;
+		}
+	} else {
+		ret = piece_add(node, &cap, size, pos, 1);
+		at = size;
+	}
+	if (!ret)
+		ret = piece_add(node, &cap, size - at, 0, EROFS_PIECE_HOLE);
+	if (ret)
+		return ret;
+	/* the image addresses the tar in 512-byte blocks */
+	for (i = 0; i < node->nr_pieces; i++) {
+		const struct erofs_node_piece *pc = &node->pieces[i];
+
+		if ((pc->device != EROFS_PIECE_HOLE && pc->pos % TAR_BLOCK) ||
+		    (i + 1 < node->nr_pieces && pc->len % TAR_BLOCK)) {
+			TAR_ERR(c, "data at byte %llu of the archive is not %u-byte aligned and cannot be indexed",
+				(unsigned long long)pc->pos, TAR_BLOCK);
+			return -EINVAL;
+		}
+	}
+	return c->h ? tar_index_digest(c, node) : 0;
+}
+
 /* the node an entry describes, with its data */
 static int tar_new_node(struct tar_ctx *c, struct archive_entry *e,
 			const char *rel, bool whiteout,
@@ -683,7 +831,10 @@ static int tar_new_node(struct tar_ctx *c, struct archive_entry *e,
 			ret = -EFSCORRUPTED;
 			break;
 		}
-		if (c->p->stream)
+		if (c->mode != TAR_COPY)
+			ret = tar_index_data(c, e, node,
+					     (uint64_t)archive_entry_size(e));
+		else if (c->p->stream)
 			ret = tar_stream_data(c, node,
 					      (uint64_t)archive_entry_size(e));
 		else
@@ -951,6 +1102,43 @@ static int tar_selabel(struct tar_ctx *c)
 	return ret;
 }
 
+/*
+ * A headerball holds tar headers without the file data that should follow
+ * them.  libarchive is handed the input one 512-byte block at a time, so
+ * that it never buffers past the header it asked for, and told that
+ * skipping a file's data (and its padding) succeeded at once: the next
+ * block it reads is then the next header.
+ */
+static la_ssize_t hb_read(struct archive *a, void *priv, const void **buf)
+{
+	struct tar_ctx *c = priv;
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < TAR_BLOCK) {
+		n = read(c->fd >= 0 ? c->fd : STDIN_FILENO, c->hb_block + got,
+			 TAR_BLOCK - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			archive_set_error(a, errno, "read error");
+			return -1;
+		}
+		if (!n)
+			break;
+		got += (size_t)n;
+	}
+	*buf = c->hb_block;
+	return (la_ssize_t)got;
+}
+
+static la_int64_t hb_skip(struct archive *a, void *priv, la_int64_t request)
+{
+	(void)a;
+	(void)priv;
+	return request;		/* the data is not there */
+}
+
 static int tar_open(struct tar_ctx *c, const char *path)
 {
 	int r;
@@ -958,7 +1146,10 @@ static int tar_open(struct tar_ctx *c, const char *path)
 	c->a = archive_read_new();
 	if (!c->a)
 		return -ENOMEM;
-	archive_read_support_filter_all(c->a);
+	if (c->mode == TAR_HEADERBALL)
+		archive_read_support_filter_none(c->a);
+	else
+		archive_read_support_filter_all(c->a);
 	archive_read_support_format_tar(c->a);
 	archive_read_support_format_gnutar(c->a);
 	if (path) {
@@ -971,12 +1162,26 @@ static int tar_open(struct tar_ctx *c, const char *path)
 			return -err;
 		}
 	}
-	/* libarchive skips file data by seeking when the fd allows it */
-	r = archive_read_open_fd(c->a, path ? c->fd : STDIN_FILENO, 65536);
+	if (c->mode == TAR_HEADERBALL) {
+		archive_read_set_read_callback(c->a, hb_read);
+		archive_read_set_skip_callback(c->a, hb_skip);
+		archive_read_set_callback_data(c->a, c);
+		r = archive_read_open1(c->a);
+	} else {
+		/* libarchive skips file data by seeking when the fd allows */
+		r = archive_read_open_fd(c->a, path ? c->fd : STDIN_FILENO,
+					 65536);
+	}
 	if (r != ARCHIVE_OK) {
 		erofs_err(c->log, "%s: not a readable tar archive: %s", c->name,
 			  archive_error_string(c->a));
 		return -EIO;
+	}
+	if (c->mode == TAR_INDEX &&
+	    archive_filter_code(c->a, 0) != ARCHIVE_FILTER_NONE) {
+		erofs_err(c->log, "%s: the archive is %s-compressed; --tar=i indexes the tar itself, which must be uncompressed",
+			  c->name, archive_filter_name(c->a, 0));
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -1014,10 +1219,11 @@ static int tar_read_all(struct tar_ctx *c)
 	return 0;
 }
 
-int erofs_import_tar(const struct erofs_import_params *p, const char *path,
-		     struct erofs_node **rootp, struct erofs_tar_spool **spoolp)
+static int tar_import(const struct erofs_import_params *p, const char *path,
+		      enum tar_mode mode, struct erofs_node **rootp,
+		      struct erofs_tar_spool **spoolp, uint64_t *tar_bytes)
 {
-	struct tar_ctx c = { .p = p, .log = p->log, .fd = -1 };
+	struct tar_ctx c = { .p = p, .log = p->log, .fd = -1, .mode = mode };
 	locale_t utf8, old = (locale_t)0;
 	size_t i;
 	int ret;
@@ -1036,6 +1242,7 @@ int erofs_import_tar(const struct erofs_import_params *p, const char *path,
 
 	*rootp = NULL;
 	*spoolp = NULL;
+	*tar_bytes = 0;
 	if (path && !strcmp(path, "-"))
 		path = NULL;
 	c.name = path ? path : "(standard input)";
@@ -1055,12 +1262,18 @@ int erofs_import_tar(const struct erofs_import_params *p, const char *path,
 			  c.name);
 		goto out;
 	}
-	if (!p->stream)
+	if (c.mode == TAR_COPY && !p->stream)
 		ret = spool_open(p->log, &c.spool);
+	if (!ret && c.mode == TAR_INDEX && p->digests && !(c.h = erofs_sha256_new())) {
+		erofs_err(p->log, "fingerprints need SHA-256 (libcrypto), which is not available");
+		ret = -EOPNOTSUPP;
+	}
 	if (!ret)
 		ret = tar_open(&c, path);
 	if (!ret)
 		ret = tar_read_all(&c);
+	if (!ret && c.mode == TAR_INDEX)
+		*tar_bytes = (uint64_t)archive_filter_bytes(c.a, 0);
 	if (!ret && p->file_contexts)
 		ret = tar_selabel(&c);
 	if (!ret) {
@@ -1076,6 +1289,7 @@ out:
 		archive_read_free(c.a);
 	if (c.fd >= 0)
 		close(c.fd);
+	erofs_sha256_free(c.h);
 	for (i = 0; i < c.nr_grave; i++)
 		erofs_node_put(c.grave[i]);
 	free(c.grave);
@@ -1093,6 +1307,9 @@ out:
 	if (ret) {
 		if (ret == -ENOMEM)
 			erofs_err(p->log, "out of memory importing %s", c.name);
+		else if (c.mode == TAR_HEADERBALL && ret != -ENOENT)
+			erofs_err(p->log, "%s: a headerball holds tar headers without the file data; is this a whole tar (--tar=f or --tar=i)?",
+				  c.name);
 		erofs_node_put(c.root);
 		erofs_tar_spool_close(c.spool);
 		return ret;
@@ -1100,5 +1317,23 @@ out:
 	*rootp = c.root;
 	*spoolp = c.spool;
 	return 0;
+}
+
+int erofs_import_tar(const struct erofs_import_params *p, const char *path,
+		     struct erofs_node **rootp, struct erofs_tar_spool **spoolp)
+{
+	uint64_t bytes;
+
+	return tar_import(p, path, TAR_COPY, rootp, spoolp, &bytes);
+}
+
+int erofs_import_tar_index(const struct erofs_import_params *p,
+			   const char *path, bool headerball,
+			   struct erofs_node **rootp, uint64_t *tar_bytes)
+{
+	struct erofs_tar_spool *spool;
+
+	return tar_import(p, path, headerball ? TAR_HEADERBALL : TAR_INDEX,
+			  rootp, &spool, tar_bytes);
 }
 #endif

@@ -68,7 +68,7 @@ static const struct erofs_cli_opt opt_defs[] = {
 	{ "hard-dereference", no_argument, OPT_HARD_DEREF, NULL, "store hard-linked files as separate inodes" },
 	{ "ishare_key", required_argument, OPT_ISHARE_KEY, "NAME", "write page-cache-sharing fingerprints as xattr NAME" },
 	{ "xattr-inode-digest", optional_argument, OPT_XATTR_INODE_DIGEST, "[=NAME]", "same as --ishare_key (NAME defaults to " DEFAULT_ISHARE_KEY ")" },
-	{ "tar", optional_argument, OPT_TAR, "=X", "SOURCE is a tar archive (plain or compressed; standard input if absent or \"-\"); X = f, full (also a bare --tar); index modes i and headerball not yet" },
+	{ "tar", optional_argument, OPT_TAR, "=X", "SOURCE is a tar archive (standard input if absent or \"-\"); X = f: copy the data (the tar may be compressed; also a bare --tar); i (or 0): index only, the data stays in the uncompressed tar, which becomes extra device 1 (512-byte blocks, whatever -b says; append the tar to IMAGE or mount with device=); headerball: the tar holds headers only, files are holes" },
 	{ "aufs", no_argument, OPT_AUFS, NULL, "with --tar: turn aufs whiteouts (.wh.*) into overlayfs ones" },
 	{ "sort", required_argument, OPT_SORT, "MODE", "with --tar: data order; path (default) or none: file data goes into the image in archive order as the tar is read (no spool file, tails not inlined); with -z or --dsunit it falls back to path" },
 	{ "ungzip", optional_argument, OPT_UNZIP, "[=FILE]", "accepted for erofs-utils compatibility: compressed tar input is detected anyway (=FILE unsupported)" },
@@ -100,6 +100,7 @@ struct mkfs_cli {
 	size_t nr_excludes, nr_regexes, nr_prefixes;
 	size_t cap_excludes, cap_regexes, cap_prefixes;
 	bool quiet, has_T, fixed_time, all_time, mkfs_time, tar;
+	char tar_mode;		/* 'f' copy, 'i' index, 'h' headerball */
 	bool sort_none;		/* --sort=none */
 	int uuid_mode;		/* 0 default, 1 given/clear, 2 random */
 	int64_t epoch;
@@ -121,7 +122,7 @@ static void on_signal(int sig)
 
 static const char usage_head[] =
 	"Usage: " PROG " [OPTIONS] IMAGE SOURCE\n"
-	"       " PROG " --tar=f [OPTIONS] IMAGE [TARFILE]\n"
+	"       " PROG " --tar=f|i|headerball [OPTIONS] IMAGE [TARFILE]\n"
 	"Build the EROFS image IMAGE from the directory SOURCE or a tar archive.\n\n";
 
 static void import_progress(void *priv, uint64_t done)
@@ -286,12 +287,16 @@ static int parse_one(void *priv, int c, char *arg)
 		break;
 	case OPT_TAR:
 		cli->tar = true;
-		if (arg && strcmp(arg, "f"))
-			return erofs_frontend_bad(&cli->fe,
-				!strcmp(arg, "i") || !strcmp(arg, "0") ||
-				!strncmp(arg, "headerball", 10) || strchr(arg, ',') ?
-				"--tar=%s is not supported yet (only --tar=f)" :
-				"invalid tar mode '%s' (f, i or headerball)", arg);
+		if (arg && strchr(arg, ','))
+			return erofs_frontend_bad(&cli->fe, "--tar=%s: block list files (,MAPFILE) are not supported", arg);
+		if (!arg || !strcmp(arg, "f"))
+			cli->tar_mode = 'f';
+		else if (!strcmp(arg, "i") || !strcmp(arg, "0"))
+			cli->tar_mode = 'i';
+		else if (!strcmp(arg, "headerball"))
+			cli->tar_mode = 'h';
+		else
+			return erofs_frontend_bad(&cli->fe, "invalid tar mode '%s' (f, i or headerball)", arg);
 		break;
 	case OPT_AUFS: cli->imp.aufs = true; break;
 	case OPT_SORT:
@@ -325,6 +330,20 @@ static int parse_args(struct mkfs_cli *cli, int argc, char **argv)
 					  "too many arguments");
 	if (cli->imp.aufs && !cli->tar)
 		return erofs_frontend_bad(&cli->fe, "--aufs needs --tar");
+	if (cli->tar_mode == 'i' || cli->tar_mode == 'h') {
+		if (cli->blob_path || cli->mk.chunkbits)
+			return erofs_frontend_bad(&cli->fe, "--tar=%s cannot be combined with --blobdev or --chunksize",
+						  cli->tar_mode == 'i' ? "i" : "headerball");
+		/*
+		 * As erofs-utils: the index addresses the tar in its own
+		 * 512-byte records, so that is the block size (-b, which
+		 * containerd always passes, is overridden).
+		 */
+		if (cli->tar_mode == 'i')
+			cli->mk.blkszbits = 9;
+		cli->imp.digests = cli->mk.ishare_key != NULL;
+		cli->sort_none = false;	/* no data is written */
+	}
 	/* as erofs-utils: --sort only changes how a tar is read */
 	cli->sort_none = cli->sort_none && cli->tar;
 	/* erofs-utils' rules between -E dedupe, --chunksize, --blobdev */
@@ -417,6 +436,8 @@ int main(int argc, char **argv)
 	struct erofs_tar_spool *spool = NULL;
 	struct erofs_stream *stream = NULL;
 	struct erofs_io io, blob;
+	struct erofs_mkfs_device tar_dev = { .blocks = 0 };
+	uint64_t tar_bytes = 0;
 	bool blob_open = false;
 	char uuid[EROFS_UUID_STR_LEN + 1];
 	bool created = false, io_open = false;
@@ -470,10 +491,22 @@ int main(int argc, char **argv)
 	}
 	/* an image from an earlier run inside SOURCE is not part of it */
 	cli.imp.skip_file = cli.image;
-	ret = cli.tar ? erofs_import_tar(&cli.imp, cli.source, &root, &spool) :
-			erofs_import_dir(&cli.imp, cli.source, &root);
+	if (cli.tar_mode == 'i' || cli.tar_mode == 'h')
+		ret = erofs_import_tar_index(&cli.imp, cli.source,
+					     cli.tar_mode == 'h', &root,
+					     &tar_bytes);
+	else if (cli.tar)
+		ret = erofs_import_tar(&cli.imp, cli.source, &root, &spool);
+	else
+		ret = erofs_import_dir(&cli.imp, cli.source, &root);
 	if (ret)
 		goto out;
+	if (cli.tar_mode == 'i') {
+		/* the tar is device 1, tag empty as erofs-utils writes it */
+		tar_dev.blocks = EROFS_DIV_ROUND_UP(tar_bytes, 512);
+		cli.mk.devices = &tar_dev;
+		cli.mk.nr_devices = 1;
+	}
 
 	/* a fixed build time asks for a reproducible image: derive the UUID */
 	if (cli.uuid_mode == 2 || (!cli.uuid_mode && !cli.fixed_time))

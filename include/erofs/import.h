@@ -42,6 +42,11 @@ struct erofs_import_params {
 	   stream (the image being built) in archive order instead of a
 	   spool file; borrowed, NULL = spool */
 	struct erofs_stream *stream;
+	/*
+	 * tar index modes only: compute each regular file's SHA-256 into
+	 * node->digest (the writer cannot read pieces for fingerprints)
+	 */
+	bool digests;
 	/* called with the number of names imported so far (may be NULL) */
 	void (*progress)(void *priv, uint64_t done);
 	void *progress_priv;
@@ -80,5 +85,22 @@ struct erofs_tar_spool;
 int erofs_import_tar(const struct erofs_import_params *p, const char *path,
 		     struct erofs_node **rootp, struct erofs_tar_spool **spoolp);
 void erofs_tar_spool_close(struct erofs_tar_spool *spool);	/* NULL ok */
+
+/*
+ * Index a tar instead of copying it ("mkfs.erofs --tar=i"): regular file
+ * data stays in the archive, which becomes the image's extra device 1;
+ * each file's node gets pieces (erofs/tree.h) at its data's offset in the
+ * archive, and sparse entries holes.  The archive must be uncompressed
+ * and every file's data 512-byte aligned (it is in any tar, but a sparse
+ * map may not be).  *tar_bytes is how far the archive was read (up to and
+ * including its end-of-archive block): device 1's size.
+ *
+ * headerball: the input holds only the headers (file data stripped, no
+ * padding), as erofs-utils' --tar=headerball; every regular file becomes
+ * one hole of its size and there is no device (*tar_bytes is 0).
+ */
+int erofs_import_tar_index(const struct erofs_import_params *p,
+			   const char *path, bool headerball,
+			   struct erofs_node **rootp, uint64_t *tar_bytes);
 
 #endif

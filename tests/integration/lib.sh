@@ -356,6 +356,7 @@ loop_of() {
 # (exit 8, one U_DEVICE_MISSING line per device; clean when there are
 # none) and with them (--extract equals SRC), erofsfuse with them when it
 # is built, and the kernel mount with device= loop devices
+# (MULTIDEV_DIGEST_OPTS: extra treedigest options for the comparisons)
 multidev_check() {
 	_name=$1 _src=$2 _img=$3
 	shift 3
@@ -376,7 +377,7 @@ multidev_check() {
 	rm -rf "$T_TMP/x"
 	# shellcheck disable=SC2086
 	if "$FSCK" $_devs --extract="$T_TMP/x" "$_img" >"$T_TMP/fsck.out" 2>&1; then
-		if compare_trees "$_src" "$T_TMP/x" --ignore root,mtime-nsec; then
+		if compare_trees "$_src" "$T_TMP/x" --ignore root,mtime-nsec ${MULTIDEV_DIGEST_OPTS:-}; then
 			pass "$_name fsck --extract with devices"
 		else
 			fail "$_name fsck --extract with devices" "$T_WHY"
@@ -389,7 +390,7 @@ multidev_check() {
 		mkdir -p "$T_TMP/fmnt"
 		# shellcheck disable=SC2086
 		if "$EROFSFUSE" $_devs "$_img" "$T_TMP/fmnt" 2>"$T_TMP/fuse.err"; then
-			if compare_trees "$_src" "$T_TMP/fmnt" --ignore root,mtime-nsec; then
+			if compare_trees "$_src" "$T_TMP/fmnt" --ignore root,mtime-nsec ${MULTIDEV_DIGEST_OPTS:-}; then
 				pass "$_name erofsfuse"
 			else
 				fail "$_name erofsfuse" "$T_WHY"
@@ -408,7 +409,7 @@ multidev_check() {
 	mkdir -p "$T_TMP/mnt"
 	if mount -t erofs -o "ro$_opt" "$_p" "$T_TMP/mnt" 2>"$T_TMP/mount.err"; then
 		echo "$T_TMP/mnt" >>"$T_TMP/.mounts"
-		if compare_trees "$_src" "$T_TMP/mnt" --ignore root,mtime-nsec; then
+		if compare_trees "$_src" "$T_TMP/mnt" --ignore root,mtime-nsec ${MULTIDEV_DIGEST_OPTS:-}; then
 			pass "$_name kernel mount"
 		else
 			fail "$_name kernel mount" "$T_WHY"

@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include "erofs/import.h"
 #include "erofs/io.h"
+#include "erofs/ishare.h"
 #ifdef HAVE_LIBARCHIVE
 #include <archive.h>
 #include <archive_entry.h>
@@ -511,6 +512,119 @@ static void test_errors(void **state)
 	expect_error(&w, -ENOENT, "cannot open tar input /nonexistent/x.tar");
 }
 
+/* read len bytes of the archive at pos */
+static void tar_bytes_at(const char *path, uint64_t pos, void *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, buf, len, (off_t)pos), (ssize_t)len);
+	close(fd);
+}
+
+/* --tar=i: pieces into the archive, digests, headerball, refusals */
+static void test_index(void **state)
+{
+	static const char hello[] = "hello";
+	char big[1500], buf[1500], hb_path[64];
+	struct erofs_import_params p;
+	struct erofs_node *root, *n;
+	struct erofs_sha256 *h;
+	uint8_t want[32];
+	uint64_t bytes;
+	struct tarw w;
+	FILE *in, *out;
+	int fd, blk;
+
+	(void)state;
+	memset(big, 'b', sizeof(big));
+	big[sizeof(big) - 1] = '\0';
+	tw_open(&w, ARCHIVE_FORMAT_TAR_USTAR);
+	tw_add(&w, tw_entry("./", S_IFDIR | 0755), NULL);
+	tw_file(&w, "a", hello);
+	tw_file(&w, "empty", NULL);
+	tw_file(&w, "big", big);
+	tw_close(&w);
+
+	params(&p);
+	p.digests = true;
+	assert_int_equal(erofs_import_tar_index(&p, w.path, false, &root,
+						&bytes), 0);
+	/* ./, a + 1 data block, empty, big + 3, two zero blocks at least */
+	assert_true(bytes >= 9 * 512 && bytes % 512 == 0);
+	n = find(root, "a");
+	assert_non_null(n);
+	assert_null(n->src_path);
+	assert_int_equal(n->nr_pieces, 1);
+	assert_int_equal(n->pieces[0].device, 1);
+	assert_int_equal(n->pieces[0].len, 5);
+	assert_int_equal(n->pieces[0].pos % 512, 0);
+	tar_bytes_at(w.path, n->pieces[0].pos, buf, 5);
+	assert_memory_equal(buf, hello, 5);
+	h = erofs_sha256_new();
+	if (h) {	/* built with libcrypto */
+		assert_int_equal(erofs_sha256_update(h, hello, 5), 0);
+		assert_int_equal(erofs_sha256_final(h, want), 0);
+		erofs_sha256_free(h);
+		assert_true(n->has_digest);
+		assert_memory_equal(n->digest, want, 32);
+	}
+	n = find(root, "big");
+	assert_int_equal(n->nr_pieces, 1);
+	assert_int_equal(n->size, sizeof(big) - 1);
+	tar_bytes_at(w.path, n->pieces[0].pos, buf, sizeof(big) - 1);
+	assert_memory_equal(buf, big, sizeof(big) - 1);
+	n = find(root, "empty");
+	assert_int_equal(n->size, 0);
+	assert_int_equal(n->nr_pieces, 0);
+	erofs_node_put(root);
+
+	/* the same archive without its data blocks: a headerball */
+	snprintf(hb_path, sizeof(hb_path), "/tmp/importer2-hb-XXXXXX");
+	fd = mkstemp(hb_path);
+	assert_true(fd >= 0);
+	in = fopen(w.path, "rb");
+	out = fdopen(fd, "wb");
+	assert_non_null(in);
+	assert_non_null(out);
+	for (blk = 0; fread(buf, 1, 512, in) == 512; blk++)
+		if (blk != 2 && (blk < 5 || blk > 7))	/* a's, big's data */
+			assert_int_equal(fwrite(buf, 1, 512, out), 512);
+	fclose(in);
+	fclose(out);
+	unlink(w.path);
+	assert_int_equal(erofs_import_tar_index(&p, hb_path, true, &root,
+						&bytes), 0);
+	unlink(hb_path);
+	assert_int_equal(bytes, 0);
+	n = find(root, "big");
+	assert_non_null(n);
+	assert_int_equal(n->size, sizeof(big) - 1);
+	assert_int_equal(n->nr_pieces, 1);
+	assert_int_equal(n->pieces[0].device, EROFS_PIECE_HOLE);
+	assert_int_equal(n->pieces[0].len, sizeof(big) - 1);
+	assert_false(n->has_digest);
+	assert_non_null(find(root, "a"));
+	assert_non_null(find(root, "empty"));
+	erofs_node_put(root);
+
+	/* the index addresses the tar itself: a compressed one cannot be */
+	tw_open(&w, ARCHIVE_FORMAT_TAR_USTAR);
+	archive_write_free(w.a);
+	w.a = archive_write_new();
+	assert_int_equal(archive_write_set_format(w.a, ARCHIVE_FORMAT_TAR_USTAR),
+			 ARCHIVE_OK);
+	assert_int_equal(archive_write_add_filter_gzip(w.a), ARCHIVE_OK);
+	assert_int_equal(archive_write_open_filename(w.a, w.path), ARCHIVE_OK);
+	tw_file(&w, "a", hello);
+	tw_close(&w);
+	lastmsg[0] = '\0';
+	assert_int_equal(erofs_import_tar_index(&p, w.path, false, &root,
+						&bytes), -EINVAL);
+	unlink(w.path);
+	assert_non_null(strstr(lastmsg, "must be uncompressed"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -520,6 +634,7 @@ int main(void)
 		cmocka_unit_test(test_acl_aufs_exclude),
 		cmocka_unit_test(test_link_into_excluded),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_index),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,204 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
+#
+# t082-tar-index - tar index images written by our mkfs (--tar=i): the
+# file data stays in the tar, which is extra device 1, in 512-byte blocks.
+# Tars in GNU, pax and sparse (-S, GNU and pax 1.0) form, from a file and
+# from standard input; each image is checked by our fsck (without the tar:
+# exit 8 and one missing-device line; with it: --extract equals the
+# source), erofsfuse, the kernel (device= a loop of the tar) and
+# erofs-utils 1.9's fsck.  containerd's enable_tar_index layer is built as
+# containerd builds it (its exact options, the tar on standard input, then
+# appended to the index) and mounts without any device.  Fingerprints are
+# the content's.  Sizes and the device's block count match erofs-utils'
+# for the same tar.  --tar=headerball (headers only) gives the tree with
+# zero-filled files.  A compressed tar, a block list file, a truncated tar
+# and index mode with --chunksize are refused, leaving no image.
+. "$(dirname "$0")/lib.sh"
+
+need_loop
+need_tools
+need_mkfs
+sid_setup
+
+S=$T_TMP/src
+mkdir -p "$S/sub/deeper" "$S/empty"
+gen_noise 300000 1 >"$S/a"
+cp "$S/a" "$S/sub/a-copy"
+gen_text 200000 5 >"$S/text"
+gen_noise 5000 2 >"$S/sub/deeper/small"
+echo hello >"$S/hello"
+: >"$S/zero"
+truncate -s 2M "$S/sparse"
+gen_noise 8192 3 | dd of="$S/sparse" bs=4096 seek=200 conv=notrunc 2>/dev/null
+printf 'tail' >>"$S/sparse"
+ln "$S/text" "$S/sub/text-link"
+ln -s a "$S/link"
+ln -s "$(printf 'x%.0s' $(seq 1 300))" "$S/longlink"
+long=$(printf 'n%.0s' $(seq 1 200))
+gen_noise 777 4 >"$S/sub/$long"
+mknod "$S/chr" c 1 3
+mkfifo "$S/fifo"
+setfattr -n user.note -v indexed "$S/a"
+setfattr -n trusted.overlay.opaque -v y "$S/sub"
+chmod 0640 "$S/text"
+chown 1234:5678 "$S/hello"
+touch -d '2020-02-02 02:02:02' "$S/a" "$S/sub"
+
+sid() { "$CHROOT_SH" run --bind "$T_TMP" -- "$@" >"$T_TMP/sid.log" 2>&1; }
+size() { stat -c %s "$1"; }
+# devblocks IMG: device 1's block count as dump -s shows it
+devblocks() { "$DUMP" -s "$1" | sed -n 's/.*device 1: blocks \([0-9]*\).*/\1/p'; }
+
+tar_of() {	# tar_of OUT [tar options]: the source tree as a tar
+	_o=$1
+	shift
+	tar --numeric-owner --sort=name "$@" -C "$S" -cf "$_o" . ||
+		fail "tar $*" "cannot make the tar"
+}
+# GNU format cannot hold xattrs; pax can
+XA="--xattrs --xattrs-include=*"
+tar_of "$T_TMP/gnu.tar" --format=gnu
+tar_of "$T_TMP/pax.tar" --format=pax $XA
+tar_of "$T_TMP/sparse.tar" --format=gnu -S
+tar_of "$T_TMP/pax-sparse.tar" --format=pax -S --sparse-version=1.0 $XA
+
+for t in gnu pax sparse pax-sparse; do
+	name="tar=i $t"
+	case $t in
+	pax*)	XD= ;;
+	*)	XD="--ignore xattrs" ;;	# treedigest: the tar has none
+	esac
+	if ! "$MKFS" --quiet -T0 --mkfs-time -U clear --tar=i "$T_TMP/$t.img" "$T_TMP/$t.tar" \
+		>"$T_TMP/mkfs.log" 2>&1; then
+		fail "$name mkfs" "$(head -n 1 "$T_TMP/mkfs.log")"
+		continue
+	fi
+	if "$DUMP" -s "$T_TMP/$t.img" | grep -q 'blocksize: *512$'; then
+		pass "$name: 512-byte blocks"
+	else
+		fail "$name: 512-byte blocks" "$("$DUMP" -s "$T_TMP/$t.img" | grep blocksize)"
+	fi
+	MULTIDEV_DIGEST_OPTS=$XD multidev_check "$name" "$S" "$T_TMP/$t.img" "$T_TMP/$t.tar"
+	[ "$have_sid" = 1 ] || continue
+	sid_extract "$name" "$S" "$T_TMP/$t.img" "$T_TMP/$t.tar"
+	case $t in
+	*sparse)	# erofs-utils 1.9 leaves sparse entries out: nothing to compare
+		continue ;;
+	esac
+	if sid mkfs.erofs --quiet -T0 --mkfs-time -U clear --tar=i "$T_TMP/e$t.img" "$T_TMP/$t.tar"; then
+		no_larger "$name image" "$(size "$T_TMP/$t.img")" "$(size "$T_TMP/e$t.img")"
+		ours=$(devblocks "$T_TMP/$t.img") theirs=$(devblocks "$T_TMP/e$t.img")
+		if [ -n "$ours" ] && [ "$ours" = "$theirs" ]; then
+			pass "$name: the tar device has erofs-utils' block count ($ours)"
+		else
+			fail "$name: the tar device has erofs-utils' block count" "$ours vs $theirs"
+		fi
+	else
+		fail "$name erofs-utils mkfs" "$(tail -n 1 "$T_TMP/sid.log")"
+	fi
+done
+
+# the same index from standard input, whatever -b says (as erofs-utils)
+if "$MKFS" --quiet -T0 --mkfs-time -U clear --tar=i -b4096 "$T_TMP/stdin.img" \
+	<"$T_TMP/pax.tar" >"$T_TMP/mkfs.log" 2>&1 &&
+   cmp -s "$T_TMP/stdin.img" "$T_TMP/pax.img"; then
+	pass "tar=i from standard input, -b4096 overridden: the same bytes"
+else
+	fail "tar=i from standard input, -b4096 overridden: the same bytes" \
+		"$(head -n 1 "$T_TMP/mkfs.log")"
+fi
+
+# ---- containerd's enable_tar_index layer -----------------------------------
+# GenerateTarIndexAndAppendTar: mkfs.erofs --tar=i --aufs --quiet
+# [mkfs_options, with -b4096 in front] -U UUID LAYER, tar on stdin, then the
+# tar appended to LAYER; the snapshotter mounts LAYER alone
+L=$T_TMP/layer.erofs
+if "$MKFS" --tar=i --aufs --quiet -b4096 -T0 --mkfs-time \
+	-U 6ba7b810-9dad-51d1-80b4-00c04fd430c8 "$L" <"$T_TMP/pax.tar" >"$T_TMP/mkfs.log" 2>&1; then
+	cat "$T_TMP/pax.tar" >>"$L"
+	# (erofs-utils 1.9's fsck cannot read this form: "invalid device id 1")
+	multidev_check "containerd tar-index layer (tar appended)" "$S" "$L"
+else
+	fail "containerd tar-index layer mkfs" "$(head -n 1 "$T_TMP/mkfs.log")"
+fi
+
+# ---- fingerprints -------------------------------------------------------------
+if "$MKFS" --quiet -T0 --mkfs-time --tar=i --ishare_key=trusted.erofs.fingerprint \
+	"$T_TMP/fp.img" "$T_TMP/pax-sparse.tar" >"$T_TMP/mkfs.log" 2>&1; then
+	IMG_DIGEST_OPTS="--check-fingerprint trusted.erofs.fingerprint"
+	multidev_check "tar=i fingerprints" "$S" "$T_TMP/fp.img" "$T_TMP/pax-sparse.tar"
+	IMG_DIGEST_OPTS=
+	if "$FSCK" --device="$T_TMP/pax-sparse.tar" --check-ishare "$T_TMP/fp.img" >"$T_TMP/out" 2>&1; then
+		pass "tar=i fsck --check-ishare"
+	else
+		fail "tar=i fsck --check-ishare" "$(head -n 1 "$T_TMP/out")"
+	fi
+else
+	fail "tar=i fingerprints mkfs" "$(head -n 1 "$T_TMP/mkfs.log")"
+fi
+
+# ---- headerball: the headers only ----------------------------------------------
+# headerball TAR OUT: each member's header blocks, no data, two zero blocks
+headerball() {
+	python3 - "$1" "$2" <<'EOF'
+import sys, tarfile
+with tarfile.open(sys.argv[1]) as t, open(sys.argv[2], 'wb') as o:
+    for m in t:
+        o.write(m.tobuf(t.format, t.encoding, t.errors))
+    o.write(b'\0' * 1024)
+EOF
+}
+if ! command -v python3 >/dev/null 2>&1; then
+	skip "headerball" "python3 (to strip a tar's data) not installed"
+else
+	Z=$T_TMP/zeroed
+	rm -rf "$Z"
+	cp -a "$S" "$Z"
+	find "$Z" -type f | while read -r f; do
+		s=$(size "$f")
+		touch -r "$f" "$T_TMP/stamp"
+		: >"$f"
+		truncate -s "$s" "$f"
+		touch -r "$T_TMP/stamp" "$f"
+	done
+	for t in gnu pax; do
+		headerball "$T_TMP/$t.tar" "$T_TMP/$t.hb"
+		[ $t = pax ] && XD= || XD="--ignore xattrs"
+		if "$MKFS" --quiet -T0 --mkfs-time --tar=headerball "$T_TMP/hb.img" "$T_TMP/$t.hb" \
+			>"$T_TMP/mkfs.log" 2>&1; then
+			MULTIDEV_DIGEST_OPTS=$XD multidev_check "headerball $t" "$Z" "$T_TMP/hb.img"
+		else
+			fail "headerball $t mkfs" "$(head -n 1 "$T_TMP/mkfs.log")"
+		fi
+	done
+	if [ "$have_sid" = 1 ]; then
+		sid_extract "headerball" "$Z" "$T_TMP/hb.img"
+	fi
+fi
+
+# ---- refused ----------------------------------------------------------------
+# refused NAME PATTERN INPUT OPTION...: non-zero exit, a message matching
+# PATTERN, no image left behind
+refused() {
+	_name=$1 _pat=$2 _in=$3
+	shift 3
+	rm -f "$T_TMP/bad.img"
+	if "$MKFS" --quiet "$@" "$T_TMP/bad.img" "$_in" >"$T_TMP/out" 2>&1; then
+		fail "refused: $_name" "exit 0"
+	elif [ -e "$T_TMP/bad.img" ]; then
+		fail "refused: $_name" "an image was left behind"
+	elif ! grep -qi "$_pat" "$T_TMP/out"; then
+		fail "refused: $_name" "$(head -n 1 "$T_TMP/out")"
+	else
+		pass "refused: $_name"
+	fi
+}
+gzip -c "$T_TMP/gnu.tar" >"$T_TMP/gnu.tar.gz"
+refused "--tar=i of a gzip-compressed tar" "uncompressed" "$T_TMP/gnu.tar.gz" --tar=i
+refused "--tar=i,MAPFILE" "MAPFILE" "$T_TMP/gnu.tar" --tar=i,"$T_TMP/map"
+refused "--tar=i with --chunksize" "chunksize" "$T_TMP/gnu.tar" --tar=i --chunksize=4096
+head -c 200000 "$T_TMP/gnu.tar" >"$T_TMP/cut.tar"
+refused "--tar=i of a truncated tar" "cut.tar" "$T_TMP/cut.tar" --tar=i
+
+finish
