@@ -32,6 +32,7 @@
 #include "erofs/htab.h"
 #include "erofs/import.h"
 #include "erofs/ishare.h"
+#include "erofs/spool.h"
 #include "import_internal.h"
 #include "selabel.h"
 #ifdef HAVE_LIBARCHIVE
@@ -44,30 +45,9 @@
 #define AUFS_WH_PREFIX		".wh."
 #define AUFS_WH_OPAQUE		".wh..wh..opq"
 
-struct erofs_tar_spool {
-	int fd;
-	char *unlink_path;	/* still named on disk: remove on close */
-	char *src;		/* the path the writer opens */
-	uint64_t end;		/* next free offset */
-	uint64_t size;		/* bytes the file spans so far */
-};
-
-void erofs_tar_spool_close(struct erofs_tar_spool *spool)
-{
-	if (!spool)
-		return;
-	if (spool->fd >= 0)
-		close(spool->fd);
-	if (spool->unlink_path)
-		unlink(spool->unlink_path);
-	free(spool->unlink_path);
-	free(spool->src);
-	free(spool);
-}
-
 #ifndef HAVE_LIBARCHIVE
 int erofs_import_tar(const struct erofs_import_params *p, const char *path,
-		     struct erofs_node **rootp, struct erofs_tar_spool **spoolp)
+		     struct erofs_node **rootp, struct erofs_spool **spoolp)
 {
 	(void)path;
 	*rootp = NULL;
@@ -80,72 +60,13 @@ int erofs_import_tar_index(const struct erofs_import_params *p,
 			   const char *path, bool headerball,
 			   struct erofs_node **rootp, uint64_t *tar_bytes)
 {
-	struct erofs_tar_spool *spool;
+	struct erofs_spool *spool;
 
 	(void)headerball;
 	*tar_bytes = 0;
 	return erofs_import_tar(p, path, rootp, &spool);
 }
 #else
-
-static int spool_open(const struct erofs_log *log,
-		      struct erofs_tar_spool **spoolp)
-{
-	const char *dir = getenv("TMPDIR");
-	struct erofs_tar_spool *s;
-	char proc[64];
-	int fd, ret;
-
-	if (!dir || !*dir)
-		dir = "/tmp";
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return -ENOMEM;
-	s->fd = -1;
-	if (asprintf(&s->unlink_path, "%s/erofs-tar-XXXXXX", dir) < 0) {
-		s->unlink_path = NULL;
-		erofs_tar_spool_close(s);
-		return -ENOMEM;
-	}
-	s->fd = mkostemp(s->unlink_path, O_CLOEXEC);
-	if (s->fd < 0) {
-		ret = -errno;
-		erofs_err(log, "cannot create a spool file in %s: %s", dir,
-			  strerror(-ret));
-		free(s->unlink_path);
-		s->unlink_path = NULL;
-		erofs_tar_spool_close(s);
-		return ret;
-	}
-	/*
-	 * If the file can be reopened through /proc, unlink it now: then a
-	 * crash or a kill cannot leave it behind.  Otherwise it keeps its
-	 * name until erofs_tar_spool_close().
-	 */
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", s->fd);
-	fd = open(proc, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		close(fd);
-		s->src = strdup(proc);
-		if (s->src && !unlink(s->unlink_path)) {
-			free(s->unlink_path);
-			s->unlink_path = NULL;
-		}
-	} else {
-		s->src = strdup(s->unlink_path);
-	}
-	if (!s->src) {
-		erofs_tar_spool_close(s);
-		return -ENOMEM;
-	}
-	/*
-	 * Offset 0 stays unused: the writer treats src_off == 0 as "the
-	 * whole file is this inode" and would check that it ends there.
-	 */
-	s->end = s->size = 1;
-	*spoolp = s;
-	return 0;
-}
 
 enum tar_mode { TAR_COPY, TAR_INDEX, TAR_HEADERBALL };
 
@@ -155,7 +76,7 @@ struct tar_ctx {
 	const char *name;		/* the archive, for messages */
 	struct archive *a;
 	int fd;				/* the archive file, -1 for stdin */
-	struct erofs_tar_spool *spool;
+	struct erofs_spool *spool;
 	struct erofs_node *root;
 	struct erofs_import_filter filter;
 	/* dentry_hash(dir, name) -> index of the dentry in dir->dentries */
@@ -556,37 +477,21 @@ static int tar_meta(struct tar_ctx *c, struct erofs_node *node,
 	return tar_xattrs(c, node, e);
 }
 
-static int spool_write(struct tar_ctx *c, const void *buf, size_t len,
-		       uint64_t pos)
-{
-	while (len) {
-		ssize_t n = pwrite(c->spool->fd, buf, len, (off_t)pos);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			TAR_ERR(c, "cannot write the spool file: %s",
-				strerror(errno));
-			return -errno;
-		}
-		buf = (const char *)buf + n;
-		len -= (size_t)n;
-		pos += (uint64_t)n;
-	}
-	return 0;
-}
-
 /* copy the entry's data (holes of sparse entries stay holes) */
 static int tar_spool_data(struct tar_ctx *c, struct erofs_node *node,
 			  uint64_t size)
 {
-	struct erofs_tar_spool *s = c->spool;
-	uint64_t base = s->end;
+	uint64_t base;
 	const void *buf;
 	size_t len;
 	la_int64_t off;
 	int r, ret;
 
+	ret = erofs_spool_reserve(c->spool, size, &base);
+	if (ret) {
+		TAR_ERR(c, "cannot extend the spool file: %s", strerror(-ret));
+		return ret;
+	}
 	for (;;) {
 		r = archive_read_data_block(c->a, &buf, &len, &off);
 		if (r == ARCHIVE_EOF)
@@ -601,22 +506,16 @@ static int tar_spool_data(struct tar_ctx *c, struct erofs_node *node,
 				(unsigned long long)size);
 			return -EFSCORRUPTED;
 		}
-		ret = spool_write(c, buf, len, base + (uint64_t)off);
-		if (ret)
+		ret = erofs_spool_pwrite(c->spool, buf, len, base + (uint64_t)off);
+		if (ret) {
+			TAR_ERR(c, "cannot write the spool file: %s",
+				strerror(-ret));
 			return ret;
-	}
-	if (base + size > s->size) {
-		if (ftruncate(s->fd, (off_t)(base + size))) {
-			TAR_ERR(c, "cannot extend the spool file: %s",
-				strerror(errno));
-			return -errno;
 		}
-		s->size = base + size;
 	}
-	s->end = base + size;
 	node->size = size;
 	if (size) {
-		node->src_path = strdup(s->src);
+		node->src_path = strdup(erofs_spool_path(c->spool));
 		if (!node->src_path)
 			return -ENOMEM;
 		node->src_off = base;
@@ -1221,7 +1120,7 @@ static int tar_read_all(struct tar_ctx *c)
 
 static int tar_import(const struct erofs_import_params *p, const char *path,
 		      enum tar_mode mode, struct erofs_node **rootp,
-		      struct erofs_tar_spool **spoolp, uint64_t *tar_bytes)
+		      struct erofs_spool **spoolp, uint64_t *tar_bytes)
 {
 	struct tar_ctx c = { .p = p, .log = p->log, .fd = -1, .mode = mode };
 	locale_t utf8, old = (locale_t)0;
@@ -1263,7 +1162,7 @@ static int tar_import(const struct erofs_import_params *p, const char *path,
 		goto out;
 	}
 	if (c.mode == TAR_COPY && !p->stream)
-		ret = spool_open(p->log, &c.spool);
+		ret = erofs_spool_open(p->log, &c.spool);
 	if (!ret && c.mode == TAR_INDEX && p->digests && !(c.h = erofs_sha256_new())) {
 		erofs_err(p->log, "fingerprints need SHA-256 (libcrypto), which is not available");
 		ret = -EOPNOTSUPP;
@@ -1311,7 +1210,7 @@ out:
 			erofs_err(p->log, "%s: a headerball holds tar headers without the file data; is this a whole tar (--tar=f or --tar=i)?",
 				  c.name);
 		erofs_node_put(c.root);
-		erofs_tar_spool_close(c.spool);
+		erofs_spool_close(c.spool);
 		return ret;
 	}
 	*rootp = c.root;
@@ -1320,7 +1219,7 @@ out:
 }
 
 int erofs_import_tar(const struct erofs_import_params *p, const char *path,
-		     struct erofs_node **rootp, struct erofs_tar_spool **spoolp)
+		     struct erofs_node **rootp, struct erofs_spool **spoolp)
 {
 	uint64_t bytes;
 
@@ -1331,7 +1230,7 @@ int erofs_import_tar_index(const struct erofs_import_params *p,
 			   const char *path, bool headerball,
 			   struct erofs_node **rootp, uint64_t *tar_bytes)
 {
-	struct erofs_tar_spool *spool;
+	struct erofs_spool *spool;
 
 	return tar_import(p, path, headerball ? TAR_HEADERBALL : TAR_INDEX,
 			  rootp, &spool, tar_bytes);

@@ -433,7 +433,7 @@ int main(int argc, char **argv)
 	struct mkfs_cli cli = { 0 };
 	struct erofs_mkfs_stats stats = { 0 };
 	struct erofs_node *root = NULL;
-	struct erofs_tar_spool *spool = NULL;
+	struct erofs_spool *spool = NULL;
 	struct erofs_stream *stream = NULL;
 	struct erofs_io io, blob;
 	struct erofs_mkfs_device tar_dev = { .blocks = 0 };
@@ -561,7 +561,7 @@ out:
 		       1U << cli.mk.blkszbits, (unsigned long long)stats.inodes);
 	}
 	erofs_node_put(root);
-	erofs_tar_spool_close(spool);
+	erofs_spool_close(spool);
 	free(cli.excludes);
 	free(cli.regexes);
 	free(cli.prefixes);

@@ -12,6 +12,7 @@
 #define __EROFS_IMPORT_H
 
 #include "erofs/log.h"
+#include "erofs/spool.h"
 #include "erofs/stream.h"
 #include "erofs/tree.h"
 
@@ -70,8 +71,6 @@ int erofs_import_dir(const struct erofs_import_params *p, const char *src_dir,
  * at once and reached through /proc/self/fd, so nothing is left behind
  * even when the process is killed.
  */
-struct erofs_tar_spool;
-
 /*
  * Import the tar archive at path (NULL or "-": standard input), plain or
  * compressed with anything libarchive can undo (gzip, xz, zstd, ...).
@@ -83,8 +82,7 @@ struct erofs_tar_spool;
  * the entry.  -EOPNOTSUPP when built without libarchive.
  */
 int erofs_import_tar(const struct erofs_import_params *p, const char *path,
-		     struct erofs_node **rootp, struct erofs_tar_spool **spoolp);
-void erofs_tar_spool_close(struct erofs_tar_spool *spool);	/* NULL ok */
+		     struct erofs_node **rootp, struct erofs_spool **spoolp);
 
 /*
  * Index a tar instead of copying it ("mkfs.erofs --tar=i"): regular file

@@ -77,7 +77,7 @@ expect_fail() {
 }
 
 # the spool file must never outlive mkfs
-spool_count() { find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'erofs-tar-*' 2>/dev/null | wc -l; }
+spool_count() { find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'erofs-spool-*' 2>/dev/null | wc -l; }
 SPOOLS_BEFORE=$(spool_count)
 
 PAX="--format=pax --xattrs --xattrs-include=* --acls --numeric-owner"
@@ -315,6 +315,6 @@ fi
 if [ "$(spool_count)" = "$SPOOLS_BEFORE" ]; then
 	pass "no spool file left behind"
 else
-	fail "no spool file left behind" "$(find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'erofs-tar-*' | head -n 1)"
+	fail "no spool file left behind" "$(find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'erofs-spool-*' | head -n 1)"
 fi
 finish

@@ -150,7 +150,7 @@ static void check_data(const struct erofs_node *n, const char *want)
 }
 
 static int import(struct tarw *w, const struct erofs_import_params *p,
-		  struct erofs_node **root, struct erofs_tar_spool **spool)
+		  struct erofs_node **root, struct erofs_spool **spool)
 {
 	int ret;
 
@@ -163,7 +163,7 @@ static int import(struct tarw *w, const struct erofs_import_params *p,
 static void test_types(void **state)
 {
 	struct erofs_import_params p;
-	struct erofs_tar_spool *spool;
+	struct erofs_spool *spool;
 	struct erofs_node *root, *n;
 	struct archive_entry *e;
 	struct tarw w;
@@ -245,7 +245,7 @@ static void test_types(void **state)
 
 	/* the spool can be opened while held and is gone after close */
 	erofs_node_put(root);
-	erofs_tar_spool_close(spool);
+	erofs_spool_close(spool);
 	assert_int_equal(open(spool_src, O_RDONLY), -1);
 }
 
@@ -257,7 +257,7 @@ static void test_types(void **state)
 static void test_stream(void **state)
 {
 	struct erofs_import_params p;
-	struct erofs_tar_spool *spool;
+	struct erofs_spool *spool;
 	const struct erofs_stream_file *f;
 	struct erofs_node *root, *n;
 	struct archive_entry *e;
@@ -309,7 +309,7 @@ static void test_stream(void **state)
 static void test_semantics(void **state)
 {
 	struct erofs_import_params p;
-	struct erofs_tar_spool *spool;
+	struct erofs_spool *spool;
 	struct erofs_node *root, *n;
 	struct archive_entry *e;
 	struct tarw w;
@@ -349,7 +349,7 @@ static void test_semantics(void **state)
 	check_data(find(root, "gone"), "now a file");
 	assert_int_equal(root->mtime, 777);
 	erofs_node_put(root);
-	erofs_tar_spool_close(spool);
+	erofs_spool_close(spool);
 }
 
 static void test_acl_aufs_exclude(void **state)
@@ -363,7 +363,7 @@ static void test_acl_aufs_exclude(void **state)
 		0x20, 0, 0, 0, 0xff, 0xff, 0xff, 0xff,	/* other:: --- */
 	};
 	struct erofs_import_params p;
-	struct erofs_tar_spool *spool;
+	struct erofs_spool *spool;
 	struct erofs_node *root, *n;
 	const struct erofs_xattr *x;
 	struct archive_entry *e;
@@ -415,7 +415,7 @@ static void test_acl_aufs_exclude(void **state)
 	assert_null(find(root, "drop.tmp"));
 	assert_non_null(find(root, "keep.txt"));
 	erofs_node_put(root);
-	erofs_tar_spool_close(spool);
+	erofs_spool_close(spool);
 }
 
 /*
@@ -426,7 +426,7 @@ static void test_acl_aufs_exclude(void **state)
 static void test_link_into_excluded(void **state)
 {
 	struct erofs_import_params p;
-	struct erofs_tar_spool *spool;
+	struct erofs_spool *spool;
 	struct erofs_node *root, *n;
 	struct archive_entry *e;
 	struct tarw w;
@@ -452,13 +452,13 @@ static void test_link_into_excluded(void **state)
 	assert_ptr_equal(find(root, "keep/link2"), n);
 	assert_int_equal(n->nlink, 2);	/* the excluded name does not count */
 	erofs_node_put(root);
-	erofs_tar_spool_close(spool);
+	erofs_spool_close(spool);
 }
 
 static void expect_error(struct tarw *w, int err, const char *msg)
 {
 	struct erofs_import_params p;
-	struct erofs_tar_spool *spool = (void *)1;
+	struct erofs_spool *spool = (void *)1;
 	struct erofs_node *root = (void *)1;
 
 	params(&p);
@@ -643,7 +643,7 @@ int main(void)
 static void test_no_libarchive(void **state)
 {
 	struct erofs_import_params p;
-	struct erofs_tar_spool *spool;
+	struct erofs_spool *spool;
 	struct erofs_node *root;
 
 	(void)state;
