@@ -572,30 +572,6 @@ static int tar_stream_data(struct tar_ctx *c, struct erofs_node *node,
 	return ret;
 }
 
-/* pieces: append one, merging it into the previous one when contiguous */
-static int piece_add(struct erofs_node *node, size_t *cap, uint64_t len,
-		     uint64_t pos, uint32_t device)
-{
-	struct erofs_node_piece *last = node->nr_pieces ?
-		&node->pieces[node->nr_pieces - 1] : NULL;
-	int ret;
-
-	if (!len)
-		return 0;
-	if (last && last->device == device &&
-	    (device == EROFS_PIECE_HOLE || last->pos + last->len == pos)) {
-		last->len += len;
-		return 0;
-	}
-	ret = erofs_array_reserve(&node->pieces, cap, node->nr_pieces + 1);
-	if (ret)
-		return ret;
-	node->pieces[node->nr_pieces++] =
-		(struct erofs_node_piece){ .len = len, .pos = pos,
-					   .device = device };
-	return 0;
-}
-
 /* the SHA-256 of the entry's data, holes read as zeros (p->digests) */
 static int tar_index_digest(struct tar_ctx *c, struct erofs_node *node)
 {
@@ -654,14 +630,14 @@ static int tar_index_data(struct tar_ctx *c, struct archive_entry *e,
 	uint64_t pos = (uint64_t)archive_filter_bytes(c->a, 0);
 	uint64_t at = 0;
 	la_int64_t soff, slen;
-	size_t cap = 0, i;
+	size_t i;
 	int ret = 0;
 
 	node->size = size;
 	if (!size)
 		return 0;
 	if (c->mode == TAR_HEADERBALL)
-		return piece_add(node, &cap, size, 0, EROFS_PIECE_HOLE);
+		return erofs_node_add_piece(node, size, 0, EROFS_PIECE_HOLE);
 	if (archive_entry_sparse_reset(e) > 0) {
 		while (!ret && archive_entry_sparse_next(e, &soff, &slen) ==
 		       ARCHIVE_OK) {
@@ -670,19 +646,19 @@ static int tar_index_data(struct tar_ctx *c, struct archive_entry *e,
 				TAR_ERR(c, "sparse map out of order or beyond the file size");
 				return -EFSCORRUPTED;
 			}
-			ret = piece_add(node, &cap, (uint64_t)soff - at, 0,
+			ret = erofs_node_add_piece(node, (uint64_t)soff - at, 0,
 					EROFS_PIECE_HOLE);
 			if (!ret)
-				ret = piece_add(node, &cap, (uint64_t)slen, pos, 1);
+				ret = erofs_node_add_piece(node, (uint64_t)slen, pos, 1);
 			pos += (uint64_t)slen;
 			at = (uint64_t)soff + (uint64_t)slen;
 		}
 	} else {
-		ret = piece_add(node, &cap, size, pos, 1);
+		ret = erofs_node_add_piece(node, size, pos, 1);
 		at = size;
 	}
 	if (!ret)
-		ret = piece_add(node, &cap, size - at, 0, EROFS_PIECE_HOLE);
+		ret = erofs_node_add_piece(node, size - at, 0, EROFS_PIECE_HOLE);
 	if (ret)
 		return ret;
 	/* the image addresses the tar in 512-byte blocks */

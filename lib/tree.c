@@ -156,6 +156,28 @@ static struct erofs_xattr *node_find_xattr(struct erofs_node *node,
 	return NULL;
 }
 
+int erofs_node_add_piece(struct erofs_node *node, uint64_t len, uint64_t pos,
+			 uint32_t device)
+{
+	struct erofs_node_piece *last = node->nr_pieces ?
+		&node->pieces[node->nr_pieces - 1] : NULL;
+
+	if (!len)
+		return 0;
+	if (last && last->device == device &&
+	    (device == EROFS_PIECE_HOLE || last->pos + last->len == pos)) {
+		last->len += len;
+		return 0;
+	}
+	if (erofs_array_reserve(&node->pieces, &node->cap_pieces,
+				node->nr_pieces + 1))
+		return -ENOMEM;
+	node->pieces[node->nr_pieces++] = (struct erofs_node_piece){
+		.len = len, .pos = pos, .device = device,
+	};
+	return 0;
+}
+
 int erofs_node_set_xattr(struct erofs_node *node, const char *name,
 			 const void *value, size_t value_len)
 {

@@ -37,7 +37,8 @@ enum {	/* long-only options */
 	OPT_HARD_DEREF, OPT_ISHARE_KEY, OPT_XATTR_INODE_DIGEST, OPT_QUIET,
 	OPT_TAR, OPT_AUFS, OPT_UNZIP, OPT_MAX_EXTENT_BYTES, OPT_WORKERS, OPT_COMPRESS_HINTS,
 	OPT_ZD, OPT_SORT, OPT_DSUNIT, OPT_FSALIGNBLKS, OPT_OFFSET,
-	OPT_ASYNC_QUEUE_LIMIT, OPT_CHUNKSIZE, OPT_BLOBDEV,
+	OPT_ASYNC_QUEUE_LIMIT, OPT_CHUNKSIZE, OPT_BLOBDEV, OPT_OVLFS_STRIP,
+	OPT_CLEAN, OPT_INCREMENTAL,
 };
 
 static const struct erofs_cli_opt opt_defs[] = {
@@ -70,6 +71,9 @@ static const struct erofs_cli_opt opt_defs[] = {
 	{ "xattr-inode-digest", optional_argument, OPT_XATTR_INODE_DIGEST, "[=NAME]", "same as --ishare_key (NAME defaults to " DEFAULT_ISHARE_KEY ")" },
 	{ "tar", optional_argument, OPT_TAR, "=X", "SOURCE is a tar archive (standard input if absent or \"-\"); X = f: copy the data (the tar may be compressed; also a bare --tar); i (or 0): index only, the data stays in the uncompressed tar, which becomes extra device 1 (512-byte blocks, whatever -b says; append the tar to IMAGE or mount with device=); headerball: the tar holds headers only, files are holes" },
 	{ "aufs", no_argument, OPT_AUFS, NULL, "with --tar: turn aufs whiteouts (.wh.*) into overlayfs ones" },
+	{ "ovlfs-strip", optional_argument, OPT_OVLFS_STRIP, "[=0|1]", "when merging images: leave whiteouts and opaque xattrs out of the result (1, the default of a bare option)" },
+	{ "clean", optional_argument, OPT_CLEAN, "[=data]", "when merging images: copy the file data into IMAGE (a self-contained image) instead of pointing into the sources" },
+	{ "incremental", optional_argument, OPT_INCREMENTAL, "[=data|rvsp]", "recognized for erofs-utils compatibility; appending to an existing image is not supported" },
 	{ "sort", required_argument, OPT_SORT, "MODE", "with --tar: data order; path (default) or none: file data goes into the image in archive order as the tar is read (no spool file, tails not inlined); with -z or --dsunit it falls back to path" },
 	{ "ungzip", optional_argument, OPT_UNZIP, "[=FILE]", "accepted for erofs-utils compatibility: compressed tar input is detected anyway (=FILE unsupported)" },
 	{ "gzip", no_argument, OPT_UNZIP, NULL, "same as --ungzip" },
@@ -102,6 +106,10 @@ struct mkfs_cli {
 	bool quiet, has_T, fixed_time, all_time, mkfs_time, tar;
 	char tar_mode;		/* 'f' copy, 'i' index, 'h' headerball */
 	bool sort_none;		/* --sort=none */
+	bool has_b;		/* -b given */
+	bool ovlfs_strip, clean;	/* rebuild mode */
+	const char *const *sources;	/* rebuild mode: SOURCE images */
+	size_t nr_sources;
 	int uuid_mode;		/* 0 default, 1 given/clear, 2 random */
 	int64_t epoch;
 	uint64_t offset;	/* --offset */
@@ -123,7 +131,9 @@ static void on_signal(int sig)
 static const char usage_head[] =
 	"Usage: " PROG " [OPTIONS] IMAGE SOURCE\n"
 	"       " PROG " --tar=f|i|headerball [OPTIONS] IMAGE [TARFILE]\n"
-	"Build the EROFS image IMAGE from the directory SOURCE or a tar archive.\n\n";
+	"       " PROG " [OPTIONS] IMAGE LAYER.erofs...\n"
+	"Build the EROFS image IMAGE from the directory SOURCE, a tar archive, or\n"
+	"EROFS images merged as overlayfs layers (the last on top).\n\n";
 
 static void import_progress(void *priv, uint64_t done)
 {
@@ -151,6 +161,7 @@ static int parse_one(void *priv, int c, char *arg)
 		if (erofs_cli_parse_int(arg, 512, 4096, &v) || (v & (v - 1)))
 			return erofs_frontend_bad(&cli->fe, "invalid block size '%s' (512..4096, a power of 2)", arg);
 		cli->mk.blkszbits = (unsigned int)__builtin_ctzll(v);
+		cli->has_b = true;
 		break;
 	case 'd':
 		if (erofs_cli_parse_int(arg, 0, 9, &v))
@@ -299,6 +310,18 @@ static int parse_one(void *priv, int c, char *arg)
 			return erofs_frontend_bad(&cli->fe, "invalid tar mode '%s' (f, i or headerball)", arg);
 		break;
 	case OPT_AUFS: cli->imp.aufs = true; break;
+	case OPT_OVLFS_STRIP:
+		if (arg && strcmp(arg, "0") && strcmp(arg, "1"))
+			return erofs_frontend_bad(&cli->fe, "invalid --ovlfs-strip '%s' (0 or 1)", arg);
+		cli->ovlfs_strip = !arg || !strcmp(arg, "1");
+		break;
+	case OPT_CLEAN:
+		if (arg && strcmp(arg, "data"))
+			return erofs_frontend_bad(&cli->fe, "--clean=%s is not supported (only --clean=data)", arg);
+		cli->clean = true;
+		break;
+	case OPT_INCREMENTAL:
+		return erofs_frontend_bad(&cli->fe, "--incremental (appending to an existing image) is not supported");
 	case OPT_SORT:
 		if (strcmp(arg, "path") && strcmp(arg, "none"))
 			return erofs_frontend_bad(&cli->fe, "invalid --sort '%s' (path or none)", arg);
@@ -315,6 +338,14 @@ static int parse_one(void *priv, int c, char *arg)
 	return ret;
 }
 
+static bool is_dir(const char *path)
+{
+	struct stat st;
+
+	/* a missing SOURCE is reported by the directory importer */
+	return stat(path, &st) || S_ISDIR(st.st_mode);
+}
+
 static int parse_args(struct mkfs_cli *cli, int argc, char **argv)
 {
 	const char *sde = getenv("SOURCE_DATE_EPOCH");
@@ -324,11 +355,26 @@ static int parse_args(struct mkfs_cli *cli, int argc, char **argv)
 	ret = erofs_frontend_getopt(&cli->fe, argc, argv, parse_one, cli);
 	if (ret)
 		return ret;
-	if (argc - optind != 2 && !(cli->tar && argc - optind == 1))
-		return erofs_frontend_bad(&cli->fe, "%s", argc - optind < 2 ?
-					  "missing IMAGE or SOURCE" :
-					  "too many arguments");
-	if (cli->imp.aufs && !cli->tar)
+	if (argc - optind < 2 && !(cli->tar && argc - optind == 1))
+		return erofs_frontend_bad(&cli->fe, "missing IMAGE or SOURCE");
+	if (cli->tar && argc - optind > 2)
+		return erofs_frontend_bad(&cli->fe, "too many arguments");
+	/*
+	 * As erofs-utils: EROFS images instead of a directory are merged
+	 * (rebuild mode), as containerd's fsmerge does with its layers.
+	 */
+	if (!cli->tar && (argc - optind > 2 || !is_dir(argv[optind + 1]))) {
+		cli->sources = (const char *const *)&argv[optind + 1];
+		cli->nr_sources = (size_t)(argc - optind - 1);
+	}
+	if ((cli->ovlfs_strip || cli->clean) && !cli->sources)
+		return erofs_frontend_bad(&cli->fe, "--%s needs EROFS images as sources",
+					  cli->clean ? "clean" : "ovlfs-strip");
+	if (cli->sources && (cli->blob_path || cli->mk.chunkbits))
+		return erofs_frontend_bad(&cli->fe, "merging images cannot be combined with --blobdev or --chunksize");
+	cli->imp.digests = cli->sources && cli->mk.ishare_key;
+	/* containerd's fsmerge passes --aufs; it changes nothing there */
+	if (cli->imp.aufs && !cli->tar && !cli->sources)
 		return erofs_frontend_bad(&cli->fe, "--aufs needs --tar");
 	if (cli->tar_mode == 'i' || cli->tar_mode == 'h') {
 		if (cli->blob_path || cli->mk.chunkbits)
@@ -437,6 +483,7 @@ int main(int argc, char **argv)
 	struct erofs_stream *stream = NULL;
 	struct erofs_io io, blob;
 	struct erofs_mkfs_device tar_dev = { .blocks = 0 };
+	struct erofs_rebuild rb = { 0 };
 	uint64_t tar_bytes = 0;
 	bool blob_open = false;
 	char uuid[EROFS_UUID_STR_LEN + 1];
@@ -497,10 +544,25 @@ int main(int argc, char **argv)
 					     &tar_bytes);
 	else if (cli.tar)
 		ret = erofs_import_tar(&cli.imp, cli.source, &root, &spool);
+	else if (cli.sources)
+		ret = erofs_import_images(&cli.imp, cli.sources, cli.nr_sources,
+					  cli.clean ? EROFS_REBUILD_FULL :
+					  EROFS_REBUILD_BLOB_INDEX,
+					  cli.ovlfs_strip,
+					  cli.has_b ? cli.mk.blkszbits : 0,
+					  &root, &rb);
 	else
 		ret = erofs_import_dir(&cli.imp, cli.source, &root);
 	if (ret)
 		goto out;
+	if (cli.sources) {
+		cli.mk.blkszbits = rb.blkszbits;
+		cli.mk.devices = rb.devices;
+		cli.mk.nr_devices = rb.nr_devices;
+		/* the sources' fingerprints stay fingerprints */
+		if (!cli.mk.ishare_key)
+			cli.mk.ishare_key = rb.ishare_key;
+	}
 	if (cli.tar_mode == 'i') {
 		/* the tar is device 1, tag empty as erofs-utils writes it */
 		tar_dev.blocks = EROFS_DIV_ROUND_UP(tar_bytes, 512);
@@ -562,6 +624,7 @@ out:
 	}
 	erofs_node_put(root);
 	erofs_spool_close(spool);
+	erofs_rebuild_release(&rb);
 	free(cli.excludes);
 	free(cli.regexes);
 	free(cli.prefixes);

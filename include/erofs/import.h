@@ -12,6 +12,7 @@
 #define __EROFS_IMPORT_H
 
 #include "erofs/log.h"
+#include "erofs/mkfs.h"
 #include "erofs/spool.h"
 #include "erofs/stream.h"
 #include "erofs/tree.h"
@@ -100,5 +101,50 @@ int erofs_import_tar(const struct erofs_import_params *p, const char *path,
 int erofs_import_tar_index(const struct erofs_import_params *p,
 			   const char *path, bool headerball,
 			   struct erofs_node **rootp, uint64_t *tar_bytes);
+
+/*
+ * Rebuild mode ("mkfs.erofs IMAGE SRC1.img SRC2.img ..."): the trees of
+ * EROFS images merged as overlayfs stacks layers, the last image on top
+ * (whiteouts and opaque directories honoured; ovlfs_strip drops the
+ * whiteouts, opaque xattrs and empty origin xattrs from the result).  What becomes of regular
+ * file data:
+ */
+enum erofs_rebuild_data {
+	/*
+	 * it stays in the sources: source i (from 1, in the order given) is
+	 * the new image's extra device i (or, for a tar-index source, its
+	 * tar is), tagged with the source's UUID in hex, and files are
+	 * pieces pointing into it (erofs-utils' default)
+	 */
+	EROFS_REBUILD_BLOB_INDEX,
+	/* it is copied into a spool, for a self-contained image
+	   (erofs-utils' --clean=data) */
+	EROFS_REBUILD_FULL,
+};
+
+struct erofs_rebuild {
+	struct erofs_mkfs_device *devices;	/* BLOB_INDEX: one per source */
+	unsigned int nr_devices;
+	unsigned int blkszbits;		/* the block size to build with */
+	char *ishare_key;		/* the top-most source's fingerprint
+					   key, or NULL: files keep its
+					   values as their digest */
+	struct erofs_spool *spool;	/* copied data, or NULL */
+};
+
+/*
+ * blkszbits: the new image's block size, 0 = the smallest of the
+ * sources' (a source with smaller blocks cannot be pointed into).  A
+ * file the new image cannot point at (inline tail, compressed, data in a
+ * tar-index image itself) is copied.  With p->digests a file without a
+ * source fingerprint is read for one.  Keep *out until the writer is
+ * done with the tree, then erofs_rebuild_release() it.
+ */
+int erofs_import_images(const struct erofs_import_params *p,
+			const char *const *paths, size_t nr,
+			enum erofs_rebuild_data mode, bool ovlfs_strip,
+			unsigned int blkszbits, struct erofs_node **rootp,
+			struct erofs_rebuild *out);
+void erofs_rebuild_release(struct erofs_rebuild *r);
 
 #endif

@@ -74,7 +74,7 @@ struct erofs_node {
 				   erofs_stream that holds its data */
 	struct erofs_node_piece *pieces;	/* regular file: its data on
 					   extra devices (nr_pieces > 0) */
-	size_t nr_pieces;
+	size_t nr_pieces, cap_pieces;
 	/*
 	 * The SHA-256 of the content when the importer knows it and the
 	 * writer cannot read the data (pieces); without it such a file gets
@@ -108,6 +108,13 @@ int erofs_tree_add(struct erofs_node *dir, const char *name, size_t name_len,
 /* set (replace) an xattr; copies name and value */
 int erofs_node_set_xattr(struct erofs_node *node, const char *name,
 			 const void *value, size_t value_len);
+/*
+ * append a piece (len bytes at pos of device, or EROFS_PIECE_HOLE) to a
+ * regular file's pieces, merged into the last one when it continues it;
+ * len 0 adds nothing
+ */
+int erofs_node_add_piece(struct erofs_node *node, uint64_t len, uint64_t pos,
+			 uint32_t device);
 /* remove an xattr by name; 0 or -ENODATA */
 int erofs_node_del_xattr(struct erofs_node *node, const char *name);
 /*
