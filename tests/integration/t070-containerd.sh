@@ -59,6 +59,14 @@
 #                       into fresh containerd roots give identical layers
 #   reproducible sort   the same with "--sort=none" (containerd's documented
 #                       recommendation), skipped while our mkfs lacks it
+#   tar-index layer N   containerd 2.2's enable_tar_index call replayed
+#                       (--tar=i --aufs --quiet -b4096 -U, the tar on stdin,
+#                       then appended): fsck clean, mounts alone, equals
+#                       the layer
+#   fsmerge             containerd 2.3's fsmerge call replayed on the
+#                       imported layers (--aufs --ovlfs-strip=1 --quiet
+#                       fsmeta L1 L2 L3): fsck with the layers, mounted
+#                       with device= each layer, equals the merged tree
 #
 # Needs root, unshare, loop, erofs and overlay in the kernel, busybox-static
 # and the packages (tests/containerd/fetch.sh: cached in
@@ -636,6 +644,75 @@ if "$MKFS" --help 2>&1 | grep -q -- '--sort'; then
 		"-T0 --mkfs-time --sort=none"
 else
 	skip "reproducible sort" "our mkfs has no --sort option yet (containerd recommends -T0 --mkfs-time --sort=none)"
+fi
+
+# ---- 8: containerd 2.2's tar index and 2.3's fsmerge, replayed --------------------
+# (sid's containerd is 2.1: the calls are made here exactly as the newer
+# differ and snapshotter make them, on this test's layers)
+
+# GenerateTarIndexAndAppendTar: the index of the tar on stdin (with the
+# differ's default -b4096 in front of mkfs_options), then the tar appended;
+# the snapshotter mounts the one file read-only, no device
+U=6e8c6a41-3c0d-4c45-9a7e-2b1b1bd5d9a4
+for n in 1 2 3; do
+	ti=$T_TMP/ti$n.erofs
+	if ! "$MKFS" --tar=i --aufs --quiet -b4096 -U "$U" "$ti" <"$T_TMP/v1/l$n.tar" \
+		>"$T_TMP/mkfs.log" 2>&1; then
+		fail "tar-index layer $n" "mkfs: $(head -n 1 "$T_TMP/mkfs.log")"
+		continue
+	fi
+	cat "$T_TMP/v1/l$n.tar" >>"$ti"
+	if ! "$FSCK" "$ti" >"$T_TMP/fsck.log" 2>&1; then
+		fail "tar-index layer $n" "fsck: $(grep -v '^$' "$T_TMP/fsck.log" | tail -n 1)"
+	elif ! mount_image "$ti" "$T_TMP/tim"; then
+		fail "tar-index layer $n" "$T_WHY"
+	else
+		if compare_trees "$T_TMP/v1/e$n" "$T_TMP/tim"; then
+			pass "tar-index layer $n"
+		else
+			fail "tar-index layer $n" "$T_WHY"
+		fi
+		umount_image "$T_TMP/tim"
+	fi
+done
+
+# fsmerge: one metadata image over the imported layers (bottom first),
+# mounted with every layer as a device in the same order
+set --
+for want in "v1 L1" "v1 L2" "v1 L3"; do
+	for l in $(layers plain); do
+		[ "$(marker "$l")" = "$want" ] && set -- "$@" "$l"
+	done
+done
+FM=$T_TMP/fsmeta.tmp
+if [ $# != 3 ]; then
+	fail "fsmerge" "$# of the 3 imported layers found"
+elif ! "$MKFS" --aufs --ovlfs-strip=1 --quiet "$FM" "$@" >"$T_TMP/mkfs.log" 2>&1; then
+	fail "fsmerge" "mkfs: $(head -n 1 "$T_TMP/mkfs.log")"
+else
+	opt=ro devs=
+	for l in "$@"; do
+		d=$(loop_of "$l") || { fail "fsmerge" "losetup $l"; break; }
+		opt="$opt,device=$d"
+		devs="$devs --device=$l"
+	done
+	p=$(loop_of "$FM")
+	mkdir -p "$T_TMP/fmm"
+	# shellcheck disable=SC2086
+	if ! "$FSCK" $devs "$FM" >"$T_TMP/fsck.log" 2>&1; then
+		fail "fsmerge" "fsck: $(grep -v '^$' "$T_TMP/fsck.log" | tail -n 1)"
+	elif ! mount -t erofs -o "$opt" "$p" "$T_TMP/fmm" 2>"$T_TMP/mount.err"; then
+		fail "fsmerge" "mount -o $opt: $(head -n 1 "$T_TMP/mount.err")"
+	else
+		echo "$T_TMP/fmm" >>"$T_TMP/.mounts"
+		if compare_trees "$T_TMP/v1/merged" "$T_TMP/fmm"; then
+			pass "fsmerge"
+		else
+			fail "fsmerge" "$T_WHY"
+		fi
+		umount_image "$T_TMP/fmm"
+	fi
+	cleanup_loops
 fi
 
 finish
