@@ -85,7 +85,7 @@ static int map_chunk(struct erofs_inode *inode, struct erofs_map *map)
 	unsigned int unit = indexes ? 8 : 4;
 	unsigned int bits = img->blkszbits;
 	uint64_t chunk, pos, blk, nullblk, maxlen;
-	unsigned int dev = 0;
+	unsigned int dev = 0, n;
 	int ret;
 
 	if (inode->chunkbits > 62)
@@ -106,7 +106,14 @@ static int map_chunk(struct erofs_inode *inode, struct erofs_map *map)
 			blk |= (uint64_t)erofs_le16(idx.startblk_hi) << 32;
 			nullblk = 0xFFFFFFFFFFFFULL;
 		}
+		/*
+		 * The kernel masks device ids to the table's power of two
+		 * (device_id_mask): what masks to 0 is the primary device.
+		 */
 		dev = erofs_le16(idx.device_id);
+		for (n = 1; n < img->extra_devices + 1; n <<= 1)
+			;
+		dev &= n - 1;
 	} else {
 		__le32 b;
 
@@ -126,13 +133,7 @@ static int map_chunk(struct erofs_inode *inode, struct erofs_map *map)
 		return 0;
 	}
 	if (dev) {
-		/* the kernel masks device ids to the table's power of two */
-		unsigned int n = 1;
-
-		while (n < img->extra_devices + 1)
-			n <<= 1;
-		dev &= n - 1;
-		if (!dev || dev > img->extra_devices)
+		if (dev > img->extra_devices)
 			return map_fail(inode, EROFS_PROB_CHUNK_DEVICE,
 					EFSCORRUPTED, "chunk device id invalid",
 					map->la);
@@ -144,6 +145,17 @@ static int map_chunk(struct erofs_inode *inode, struct erofs_map *map)
 		 */
 		if (!img->nr_dev_io) {
 			uint64_t ua = img->devices[dev - 1].uniaddr;
+			uint64_t nb = EROFS_DIV_ROUND_UP(map->llen,
+							 (uint64_t)img->blksz);
+
+			/* the flat view reads past the device: another's
+			   data, or past the file */
+			if (ua && (blk > img->devices[dev - 1].blocks ||
+				   img->devices[dev - 1].blocks - blk < nb))
+				return map_fail(inode, EROFS_PROB_DATA_RANGE,
+						EFSCORRUPTED,
+						"chunk past the end of its device",
+						map->la);
 			uint64_t end = ((blk + ua) << bits) +
 				EROFS_ROUND_UP(map->llen, (uint64_t)img->blksz);
 

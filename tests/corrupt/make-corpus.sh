@@ -211,6 +211,16 @@ our our-deflate -zdeflate
 our our-zstd -zzstd
 our our-frag -zlz4hc -Efragments
 our our-prefix --xattr-prefix=user.policy.
+# a tar-index layer with its tar appended (containerd's form): the tar is
+# device 1, mapped right behind the index, so no --device is needed
+if tar -C "$SRC" -cf "$OUT/src2.tar" . 2>/dev/null &&
+   "$MKFS" -T0 -Uclear --tar=i "$OUT/our-tari.img" "$OUT/src2.tar" >/dev/null 2>&1; then
+	cat "$OUT/src2.tar" >>"$OUT/our-tari.img"
+	echo our-tari >>"$OUT/bases"
+else
+	rm -f "$OUT/our-tari.img"
+fi
+rm -f "$OUT/src2.tar"
 rm -rf "$SRC" "$OUT/hints"
 has() { [ -f "$OUT/$1.img" ]; }
 # byte address of PATH's inode (meta_blkaddr is 0, as after_inode says),
@@ -311,4 +321,24 @@ if has our-lz4full; then
 	poke "$IMG" $((I + 8 + 4)) 01080000
 	new zi-blkaddr-past-end our-lz4full E_DATA_RANGE 4 --no-sbcrc
 	poke "$IMG" $((I + 8 + 4)) 00ffff00
+fi
+# 7. the device table and chunk indexes (device_id is masked to the
+# table's power of two, as the kernel does: what masks to 0 is the
+# primary device)
+if has our-tari; then
+	T=$OUT/our-tari.img
+	DEVT=$(( $(od -An -tu2 -j $((1024 + 0x58)) -N2 "$T" | tr -d ' ') * 128 ))
+	IX=$(after_inode "$T" /p1 8)
+	new devt-past-end our-tari E_SB_DEVICE_TABLE 4 --no-sbcrc
+	poke "$IMG" $((1024 + 0x58)) ff7f
+	new devt-unmapped our-tari U_DEVICE_MISSING 8 --no-sbcrc
+	poke "$IMG" $((DEVT + 68)) 00000000
+	new chunk-devid-masked our-tari - 0 --no-sbcrc
+	poke "$IMG" $((IX + 2)) 0300
+	new chunk-devid-masked-0 our-tari - 0 --no-sbcrc
+	poke "$IMG" $((IX + 2)) 0200
+	new chunk-past-device our-tari E_DATA_RANGE 4 --no-sbcrc
+	poke "$IMG" $((IX + 4)) 00ffff00
+	new devt-none-but-chunks our-tari E_DATA_RANGE 4 --no-sbcrc
+	poke "$IMG" $((1024 + 0x56)) 0000
 fi
