@@ -18,7 +18,8 @@
 # --usr         add the row "mkfs /usr -zlz4hc" (a larger tree)
 # Rows: mkfs uncompressed, + fingerprints, -zlz4hc + fingerprints,
 # -zlz4hc -Ededupe, -zlz4hc -Efragments, -zlz4hc -Eall-fragments,
-# -zlz4hc --zD, -zzstd, -zlzma, -zdeflate; readers on our -zlz4hc image
+# -zlz4hc --zD, -zzstd, -zlzma, -zdeflate, --tar=i of the tree's tar, a
+# merge of two layer images (--aufs --ovlfs-strip=1); readers on our -zlz4hc image
 # with fingerprints: fsck verifying all data (ours: plain fsck, which
 # decodes everything; theirs: --extract without DIR, since their plain
 # fsck does not decompress data), fingerprint verification (ours:
@@ -150,6 +151,21 @@ mk_row "mkfs -zlz4hc --zD" "-zlz4hc --zD" "-zlz4hc --zD"
 mk_row "mkfs -zzstd" "-zzstd" "-zzstd"
 mk_row "mkfs -zlzma" "-zlzma" "-zlzma"
 mk_row "mkfs -zdeflate" "-zdeflate" "-zdeflate"
+
+# index-only images: the tree as a tar indexed in place (--tar=i), and
+# two layer images merged (containerd's fsmerge call)
+TARF=$outdir/src.tar
+tar --numeric-owner -C "$src" -cf "$TARF" . 2>/dev/null
+row "mkfs --tar=i" "$O" "$T" "$MKFS --quiet --tar=i $O $TARF" \
+	"${THEIRS}mkfs.erofs --quiet --tar=i $T $TARF"
+L1=$outdir/l1.img L2=$outdir/l2.img
+"$MKFS" --quiet -Enoinline_data "$L1" "$src" &&
+	"$MKFS" --quiet -Enoinline_data --ishare_key=$KEY "$L2" "$src" ||
+	die "cannot build the layer images"
+row "mkfs merge of 2 layers (fsmerge)" "$O" "$T" \
+	"$MKFS --quiet --aufs --ovlfs-strip=1 $O $L1 $L2" \
+	"${THEIRS}mkfs.erofs --quiet --aufs --ovlfs-strip=1 $T $L1 $L2"
+rm -f "$TARF" "$L1" "$L2"
 
 # the readers all read one image: ours, -zlz4hc with fingerprints
 R=$outdir/reader.img X=$outdir/x
