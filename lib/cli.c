@@ -181,6 +181,10 @@ int erofs_cli_mkfs_extended(struct erofs_mkfs_params *mk,
 			mk->fragdedupe = neg ? EROFS_FRAGDEDUPE_OFF :
 				!strcmp(k, "fragdedupe=inode") ?
 				EROFS_FRAGDEDUPE_INODE : EROFS_FRAGDEDUPE_FULL;
+		} else if (!strcmp(k, "48bit")) {
+			mk->b48 = !neg;
+		} else if (!strcmp(k, "dot-omitted")) {
+			mk->dot_omitted = !neg;
 		} else if (!strcmp(k, "plain-xattr-prefixes") && !neg) {
 			mk->plain_xattr_prefixes = true;
 		} else if (!strcmp(k, "all-fragments")) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
 /*
- * dir_write.c - directory data: every entry including "." and "..", in the
+ * dir_write.c - directory data: every entry including "." (unless
+ * -E dot-omitted) and "..", in the
  * format's byte order across all blocks (lookup binary-searches it), packed
  * so that no dirent or name crosses a block, zeros after the last name.
  *
@@ -46,7 +47,9 @@ static int wr_dir_entries(const struct erofs_wr *w,
 	d = malloc((n->nr_dentries + 2) * sizeof(*d));
 	if (!d)
 		return -ENOMEM;
-	d[k++] = (struct wr_dent){ ".", 1, wi };
+	/* -E dot-omitted: the kernel synthesises "." */
+	if (!w->p->dot_omitted)
+		d[k++] = (struct wr_dent){ ".", 1, wi };
 	d[k++] = (struct wr_dent){ "..", 2, wi->parent };
 	for (i = 0; i < n->nr_dentries; i++) {
 		const struct erofs_dentry *de = &n->dentries[i];

@@ -361,6 +361,24 @@ static int wr_emit_chunked(struct wr_emit *e, const struct erofs_wr_inode *wi)
 	return ret;
 }
 
+/* a file without blocks (48BIT null start): only its fingerprint */
+static int wr_emit_hole(struct wr_emit *e, const struct erofs_wr_inode *wi)
+{
+	uint64_t done;
+	size_t n;
+	int ret;
+
+	if (!wi->fingerprint)
+		return 0;
+	memset(e->chunk, 0, WR_CHUNK);
+	ret = erofs_sha256_reset(e->sha);
+	for (done = 0; !ret && done < wi->size; done += n) {
+		n = (size_t)EROFS_MIN(wi->size - done, (uint64_t)WR_CHUNK);
+		ret = erofs_sha256_update(e->sha, e->chunk, n);
+	}
+	return ret ? ret : erofs_sha256_final(e->sha, e->digest);
+}
+
 static int wr_emit_regular(struct wr_emit *e, const struct erofs_wr_inode *wi)
 {
 	const struct erofs_node *n = wi->node;
@@ -374,6 +392,8 @@ static int wr_emit_regular(struct wr_emit *e, const struct erofs_wr_inode *wi)
 		return wr_emit_zfile(e, wi);
 	if (wi->c)
 		return wr_emit_chunked(e, wi);
+	if (wi->hole)
+		return wr_emit_hole(e, wi);
 	if (wi->streamed) {	/* its blocks were written while importing */
 		const struct erofs_stream_file *f =
 			erofs_stream_get(e->w->p->stream, n->stream_id);
@@ -517,6 +537,8 @@ static uint32_t wr_i_u(const struct erofs_wr *w,
 		return (uint32_t)wi->nblocks;
 	if (wi->c)			/* i_u.c: format, reserved */
 		return erofs_wr_chunks_format(w, wi);
+	if (wi->hole)			/* 48BIT: reads as zeros */
+		return EROFS_NULL_ADDR32;
 	if (wi->nblocks)
 		return (uint32_t)wi->startblk;
 	/* all inline: no block; empty plain files: 0 */
@@ -530,6 +552,10 @@ static void wr_encode_inode(const struct erofs_wr *w,
 	uint16_t ifmt = erofs_i_format(wi->extended ?
 				       EROFS_INODE_LAYOUT_EXTENDED :
 				       EROFS_INODE_LAYOUT_COMPACT, wi->layout);
+	uint32_t iu = wr_i_u(w, wi);
+
+	if (w->p->dot_omitted && wi->ftype == EROFS_FT_DIR)
+		ifmt |= 1 << EROFS_I_DOT_OMITTED_BIT;
 
 	if (wi->extended) {
 		struct erofs_inode_extended di = {
@@ -545,7 +571,11 @@ static void wr_encode_inode(const struct erofs_wr *w,
 			.i_nlink = erofs_cpu_to_le32(wi->nlink),
 		};
 
-		di.i_u.startblk_lo = erofs_cpu_to_le32(wr_i_u(w, wi));
+		di.i_u.startblk_lo = erofs_cpu_to_le32(iu);
+		/* 48BIT reads i_nb as the high bits: all-ones is "no block" */
+		if (erofs_wr_48bit(w) && iu == EROFS_NULL_ADDR32 &&
+		    (wi->layout == EROFS_INODE_FLAT_INLINE || wi->hole))
+			di.i_nb = erofs_cpu_to_le16(0xFFFF);
 		memcpy(out, &di, sizeof(di));
 	} else {
 		struct erofs_inode_compact dc = {
@@ -555,13 +585,14 @@ static void wr_encode_inode(const struct erofs_wr *w,
 			.i_nb = erofs_cpu_to_le16((uint16_t)wi->nlink),
 			.i_size = erofs_cpu_to_le32((uint32_t)wi->size),
 			/* no 48BIT: the kernel may use epoch for all */
-			.i_mtime = 0,
+			.i_mtime = erofs_cpu_to_le32(erofs_wr_48bit(w) ?
+				(uint32_t)(n->mtime - erofs_wr_epoch(w)) : 0),
 			.i_ino = erofs_cpu_to_le32(wi->ino),
 			.i_uid = erofs_cpu_to_le16((uint16_t)n->uid),
 			.i_gid = erofs_cpu_to_le16((uint16_t)n->gid),
 		};
 
-		dc.i_u.startblk_lo = erofs_cpu_to_le32(wr_i_u(w, wi));
+		dc.i_u.startblk_lo = erofs_cpu_to_le32(iu);
 		memcpy(out, &dc, sizeof(dc));
 	}
 }
@@ -683,7 +714,7 @@ static int wr_write_super(struct wr_emit *e)
 		.magic = erofs_cpu_to_le32(EROFS_SUPER_MAGIC_V1),
 		.blkszbits = (uint8_t)w->blkszbits,
 		.inos = erofs_cpu_to_le64(w->tree.nr_inodes),
-		.epoch = erofs_cpu_to_le64((uint64_t)p->build_time),
+		.epoch = erofs_cpu_to_le64((uint64_t)erofs_wr_epoch(w)),
 		.fixed_nsec = erofs_cpu_to_le32(p->build_time_nsec),
 		.blocks_lo = erofs_cpu_to_le32((uint32_t)w->place.blocks),
 		.meta_blkaddr = erofs_cpu_to_le32(w->place.stream_end),
@@ -697,6 +728,9 @@ static int wr_write_super(struct wr_emit *e)
 	int ret;
 
 	sb.rb.rootnid_2b = erofs_cpu_to_le16((uint16_t)w->tree.inodes[0].nid);
+	if (erofs_wr_48bit(w))
+		sb.build_time = erofs_cpu_to_le32((uint32_t)(p->build_time -
+						   erofs_wr_epoch(w)));
 	if (w->packed.wi)
 		sb.packed_nid = erofs_cpu_to_le64(w->packed.wi->nid);
 	memcpy(sb.uuid, p->uuid, sizeof(sb.uuid));

@@ -119,5 +119,7 @@ int erofs_wr_features(struct erofs_wr *w)
 		sb->feature_incompat |= EROFS_FEATURE_INCOMPAT_DEVICE_TABLE;
 	if (w->place.any_inline_z)
 		sb->feature_incompat |= EROFS_FEATURE_INCOMPAT_ZTAILPACKING;
+	if (erofs_wr_48bit(w))
+		sb->feature_incompat |= EROFS_FEATURE_INCOMPAT_48BIT;
 	return 0;
 }

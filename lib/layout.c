@@ -8,10 +8,14 @@
  * steps belong to xattr_write.c, zwrite.c, zpacked.c, place.c and
  * features.c; none of them calls back here.
  */
+#include "config.h"
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 #include "erofs/array.h"
 #include "writer_internal.h"
 
@@ -195,9 +199,13 @@ static void wr_plan_form(struct erofs_wr *w, struct erofs_wr_inode *wi)
 	const struct erofs_node *n = wi->node;
 	bool fits = wi->size <= UINT32_MAX && n->uid <= 0xFFFF &&
 		    n->gid <= 0xFFFF && wi->nlink <= 0xFFFF;
-	/* without 48BIT every compact inode reads back the build time */
-	bool time_ok = n->mtime == w->p->build_time &&
-		       n->mtime_nsec == w->p->build_time_nsec;
+	/* without 48BIT every compact inode reads back the build time;
+	   with it, epoch + a 32-bit offset */
+	int64_t epoch = erofs_wr_epoch(w);
+	bool time_ok = n->mtime_nsec == w->p->build_time_nsec &&
+		(erofs_wr_48bit(w) ?
+		 n->mtime >= epoch && n->mtime - epoch <= (int64_t)UINT32_MAX :
+		 n->mtime == w->p->build_time);
 
 	switch (w->p->inode_form) {
 	case EROFS_FORM_EXTENDED:
@@ -290,6 +298,35 @@ static int wr_place_packed_late(struct erofs_wr *w, uint64_t *cursor)
  * The plan, step by step.  Each step only reads what the steps before it
  * decided; nothing it calls comes back here.
  */
+/*
+ * 48BIT reads a flat file whose start block is null as zeros: a source
+ * file that is one hole (SEEK_DATA finds nothing) needs no blocks, as
+ * erofs-utils stores it (a compact inode's 32-bit all-ones start is
+ * null; an extended one's i_nb completes the 48 bits).
+ */
+static void wr_plan_holes(struct erofs_wr *w)
+{
+	size_t i;
+
+	if (!erofs_wr_48bit(w))
+		return;
+	for (i = 0; i < w->tree.nr_inodes; i++) {
+		struct erofs_wr_inode *wi = &w->tree.inodes[i];
+		const struct erofs_node *n = wi->node;
+		int fd;
+
+		if (wi->ftype != EROFS_FT_REG_FILE || !wi->size || wi->z ||
+		    wi->c || wi->packed || n->stream_id || !n->src_path ||
+		    n->src_off)
+			continue;
+		fd = open(n->src_path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;	/* emit reports it */
+		wi->hole = lseek(fd, 0, SEEK_DATA) < 0 && errno == ENXIO;
+		close(fd);
+	}
+}
+
 int erofs_wr_plan(struct erofs_wr *w, struct erofs_node *root)
 {
 	uint64_t cursor = 0;
@@ -313,6 +350,8 @@ int erofs_wr_plan(struct erofs_wr *w, struct erofs_node *root)
 	 * left on extra devices) */
 	if (!ret)
 		ret = erofs_wr_chunks_plan(w);
+	if (!ret)
+		wr_plan_holes(w);
 	/* data streamed while importing (--sort=none) is in place already;
 	 * metadata positions (nids) after it, then the other data blocks */
 	if (!ret)

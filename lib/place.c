@@ -24,8 +24,8 @@
 
 static bool wr_has_data(const struct erofs_wr_inode *wi)
 {
-	return wi->ftype == EROFS_FT_REG_FILE || wi->ftype == EROFS_FT_DIR ||
-	       wi->ftype == EROFS_FT_SYMLINK;
+	return (wi->ftype == EROFS_FT_REG_FILE && !wi->hole) ||
+	       wi->ftype == EROFS_FT_DIR || wi->ftype == EROFS_FT_SYMLINK;
 }
 
 /* metadata bytes before the inline part: inode, xattrs, map + indexes */

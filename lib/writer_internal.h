@@ -218,6 +218,9 @@ struct erofs_wr_inode {
 	bool streamed;			/* its blocks are in the image already
 					 * (--sort=none): FLAT_PLAIN, startblk
 					 * from the stream */
+	bool hole;			/* 48BIT: all of it a hole in the
+					 * source, FLAT_PLAIN without blocks
+					 * (null start block) */
 	unsigned int tail;		/* inline tail bytes (FLAT_INLINE) or
 					 * inline pcluster (compressed) */
 	struct erofs_wr_zinfo *z;	/* compression result, NULL if none */
@@ -443,6 +446,27 @@ int erofs_wr_z_compress_inode(struct erofs_wr *w, struct erofs_wr_inode *wi);
 static inline const char *erofs_wr_path(const struct erofs_wr_inode *wi)
 {
 	return wi->node->path ? wi->node->path : wi->node->src_path;
+}
+
+/* the 48BIT layout (-E 48bit, or implied by -E dot-omitted) */
+static inline bool erofs_wr_48bit(const struct erofs_wr *w)
+{
+	return w->p->b48 || w->p->dot_omitted;
+}
+
+/*
+ * The superblock epoch: compact inodes store mtime - epoch.  Without
+ * 48BIT older kernels read every compact inode as the epoch, so it is
+ * the build time; with it, as erofs-utils, as late as keeps the build
+ * time (epoch + build_time) in 32 bits.
+ */
+static inline int64_t erofs_wr_epoch(const struct erofs_wr *w)
+{
+	int64_t t = w->p->build_time;
+
+	if (!erofs_wr_48bit(w) || t < 0)
+		return t;
+	return t > (int64_t)UINT32_MAX ? t - (int64_t)UINT32_MAX : 0;
 }
 
 static inline bool erofs_wr_is_z(const struct erofs_wr_inode *wi)

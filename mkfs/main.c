@@ -47,7 +47,7 @@ static const struct erofs_cli_opt opt_defs[] = {
 	{ NULL, required_argument, 'x', "N", "share an xattr stored by more than N inodes (default 2); N < 0 drops all xattrs" },
 	{ NULL, required_argument, 'z', "ALG[,level=N][,dictsize=S][:ALG...]", "compress regular files: lz4, lz4hc, lzma, deflate, zstd" },
 	{ NULL, required_argument, 'C', "SIZE", "largest physical cluster in bytes (a multiple of the block size; default one block)" },
-	{ NULL, required_argument, 'E', "OPT[,...]", "extended options: force-inode-compact, force-inode-extended, force-inode-blockmap, force-chunk-indexes, noinline_data, nosbcrc, [^]xattr-name-filter, legacy-compress, [^]ztailpacking, [^]fragments[=SIZE], [^]all-fragments, [^]fragdedupe[=inode|full], [^]dedupe, plain-xattr-prefixes" },
+	{ NULL, required_argument, 'E', "OPT[,...]", "extended options: force-inode-compact, force-inode-extended, force-inode-blockmap, force-chunk-indexes, noinline_data, nosbcrc, 48bit, dot-omitted, [^]xattr-name-filter, legacy-compress, [^]ztailpacking, [^]fragments[=SIZE], [^]all-fragments, [^]fragdedupe[=inode|full], [^]dedupe, plain-xattr-prefixes" },
 	{ NULL, required_argument, 'L', "LABEL", "volume label (at most 15 bytes)" },
 	{ NULL, required_argument, 'T', "EPOCH", "build time in seconds since 1970; all files get it too unless --mkfs-time (default: $SOURCE_DATE_EPOCH, else now)" },
 	{ "all-time", no_argument, OPT_ALL_TIME, NULL, "give every file the build time as mtime (the default with -T)" },

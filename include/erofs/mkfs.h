@@ -71,6 +71,13 @@ struct erofs_mkfs_params {
 	char volume_label[16];		/* -L, NUL-terminated */
 	enum erofs_inode_form inode_form;
 	bool noinline_data;		/* -E noinline_data */
+	/*
+	 * -E 48bit: the 48BIT layout (erofs-format.md 2.6), which 6.15+
+	 * kernels read: compact inodes keep any mtime within 2^32 s of the
+	 * epoch.  -E dot-omitted: directories store no "." entry (implies
+	 * 48bit, as in erofs-utils, so that older kernels refuse it).
+	 */
+	bool b48, dot_omitted;
 	bool sb_checksum;		/* default on, -E nosbcrc clears */
 	bool xattr_filter;		/* xattr name bloom filter, default on */
 	int xattr_share_threshold;	/* -x N: share if > N users; -1 off */

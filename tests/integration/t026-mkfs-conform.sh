@@ -3,8 +3,8 @@
 #
 # t026-mkfs-conform - the layout options erofs-utils 1.9 has and we take
 # with the same meaning: --fsalignblks, --dsunit, --offset,
-# --async-queue-limit, -E fragdedupe=inode|full / ^fragdedupe and
-# -E plain-xattr-prefixes.  Each image is mounted by the kernel and
+# --async-queue-limit, -E fragdedupe=inode|full / ^fragdedupe,
+# -E plain-xattr-prefixes, -E 48bit and -E dot-omitted.  Each image is mounted by the kernel and
 # compared with the source (content and metadata), checked by our fsck,
 # extracted, read by erofs-utils 1.9's fsck.erofs --extract (sid chroot),
 # and checked to do what the option says: the block count is a multiple
@@ -158,6 +158,62 @@ else
 	fail "fragdedupe=full is the default" "${T_WHY:-images differ}"
 fi
 check "all-fragments,fragdedupe=inode (kiwi)" -zlz4hc -Eall-fragments,fragdedupe=inode
+
+# ---- -E 48bit, -E dot-omitted ---------------------------------------------
+# 48BIT: compact inodes keep any mtime near the epoch, so files whose mtime
+# is not the build time no longer need extended inodes; DOT_OMITTED: no
+# "." entries.  Both no larger than erofs-utils' and than without them.
+mkfs_image "$T_TMP/n48.img" "$src" 4096 $T_OPTS
+# erofs-utils 1.9's fsck extracts a file without blocks (null start, all
+# holes) empty, from its own images too: its expected tree says so
+sidsrc=$T_TMP/src-sid
+cp -a "$src" "$sidsrc"
+touch -r "$sidsrc/sizes/hole-only" "$T_TMP/stamp"
+: >"$sidsrc/sizes/hole-only"
+touch -r "$T_TMP/stamp" "$sidsrc/sizes/hole-only"
+for e in 48bit dot-omitted "48bit -zlz4hc"; do
+	name="-E $e"
+	# shellcheck disable=SC2086
+	roundtrip "$name" "$src" 4096 $T_OPTS -E${e% *} $(echo "$e" | sed -n 's/^[^ ]* //p') ||
+		continue
+	case $e in
+	*-z*) [ "$have_sid" = 1 ] && sid_extract "$name" "$src" "$T_TMP/img" ;;
+	*) [ "$have_sid" = 1 ] && sid_extract "$name" "$sidsrc" "$T_TMP/img" ;;
+	esac
+	cp "$T_TMP/img" "$T_TMP/e48.img"
+	if "$DUMP" -s "$T_TMP/e48.img" | grep -q 'features:.* 48bit'; then
+		pass "$name sets 48bit"
+	else
+		fail "$name sets 48bit" "$("$DUMP" -s "$T_TMP/e48.img" | grep features)"
+	fi
+	case $e in
+	48bit)
+			no_larger "$name against no 48bit" "$(stat -c %s "$T_TMP/e48.img")" \
+			"$(stat -c %s "$T_TMP/n48.img")"
+		# the all-hole file has no blocks
+		if "$DUMP" --path=/sizes/hole-only "$T_TMP/e48.img" | grep -q '^Start block: none'; then
+			pass "$name: an all-hole file has no blocks"
+		else
+			fail "$name: an all-hole file has no blocks" \
+				"$("$DUMP" --path=/sizes/hole-only "$T_TMP/e48.img" | grep -i 'block')"
+		fi ;;
+	dot-omitted)
+		if "$DUMP" --ls --path=/ "$T_TMP/e48.img" | awk '$3 == "."' | grep -q .; then
+			fail "$name: no . entries" "the root lists one"
+		else
+			pass "$name: no . entries"
+		fi ;;
+	esac
+	[ "$have_sid" = 1 ] || continue
+	# shellcheck disable=SC2086
+	if "$CHROOT_SH" run --bind "$T_TMP" -- mkfs.erofs --quiet $T_OPTS \
+		-E${e% *} $(echo "$e" | sed -n 's/^[^ ]* //p') "$T_TMP/s48.img" "$src" \
+		>"$T_TMP/sid.log" 2>&1; then
+		no_larger "$name image" "$(stat -c %s "$T_TMP/e48.img")" "$(stat -c %s "$T_TMP/s48.img")"
+	else
+		fail "$name erofs-utils mkfs" "$(tail -n 1 "$T_TMP/sid.log")"
+	fi
+done
 
 # ---- -E plain-xattr-prefixes ---------------------------------------------
 name="plain-xattr-prefixes"

@@ -1045,6 +1045,65 @@ static struct erofs_node *add_pieces(struct erofs_node *dir, const char *name,
 	return n;
 }
 
+/* -E 48bit: epoch split, compact inodes with their own mtime, no blocks
+ * for an all-hole file; -E dot-omitted: no "." and the i_format bit */
+static void test_48bit(void **state)
+{
+	struct erofs_mkfs_params p;
+	struct erofs_node *root = mkroot(), *old, *d, *h;
+	unsigned char *img;
+	const unsigned char *sb;
+	struct pinode pi;
+	char path[256];
+	size_t len;
+	int fd;
+
+	(void)state;
+	old = add_file(root, "old", 100, 3);
+	old->mtime = 1000000000;	/* 2001: not the build time */
+	d = add(root, "d", S_IFDIR | 0755);
+	add_file(d, "x", 10, 4);
+	snprintf(path, sizeof(path), "%s/hole", tmpdir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 1 << 20), 0);
+	close(fd);
+	h = add(root, "sparse", S_IFREG | 0644);
+	h->src_path = strdup(path);
+	h->size = 1 << 20;
+	params(&p, 12);
+	p.b48 = true;
+	assert_int_equal(build(&p, root, &img, &len), 0);
+	sb = img + 1024;
+	assert_true(g32(sb + 0x50) & EROFS_FEATURE_INCOMPAT_48BIT);
+	/* epoch + build_time = T, with build_time in 32 bits */
+	assert_int_equal(g64(sb + 0x18) + g32(sb + 0x6C), BUILD_TIME);
+	pi = get_inode(img, lookup(img, 4096, root_nid(img), "old"));
+	assert_int_equal(pi.isize, 32);
+	assert_int_equal(g64(sb + 0x18) + g32(pi.raw + 12), 1000000000);
+	pi = get_inode(img, lookup(img, 4096, root_nid(img), "sparse"));
+	assert_int_equal(pi.layout, EROFS_INODE_FLAT_PLAIN);
+	assert_int_equal(pi.i_u, 0xFFFFFFFF);
+	assert_int_equal(pi.size, 1 << 20);
+	assert_true(len < (1 << 20));
+	free(img);
+	erofs_node_put(root);
+
+	root = mkroot();
+	d = add(root, "d", S_IFDIR | 0755);
+	add_file(d, "x", 10, 4);
+	params(&p, 12);
+	p.dot_omitted = true;
+	assert_int_equal(build(&p, root, &img, &len), 0);
+	assert_true(g32(img + 1024 + 0x50) & EROFS_FEATURE_INCOMPAT_48BIT);
+	pi = get_inode(img, lookup(img, 4096, root_nid(img), "d"));
+	assert_true(pi.ifmt & (1 << EROFS_I_DOT_OMITTED_BIT));
+	/* "..", "x": 2 dirents, names ".." and "x" */
+	assert_int_equal(pi.size, 2 * 12 + 3);
+	free(img);
+	erofs_node_put(root);
+}
+
 static void test_pieces(void **state)
 {
 	static const struct erofs_node_piece three[] = {
@@ -1163,6 +1222,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_size_changed),
 		cmocka_unit_test(test_pieces),
+		cmocka_unit_test(test_48bit),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
