@@ -11,9 +11,59 @@
 #include "erofs/array.h"
 #include "erofs/io.h"
 
+/* the read-ahead window; reads of at most a quarter of it use it */
+#define FILE_RA_BYTES	(128U << 10)
+
+/* read up to len bytes at off; fewer only at the end of the file */
+static ssize_t file_read_upto(int fd, unsigned char *p, size_t len,
+			      uint64_t off)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = pread(fd, p + got, len - got, (off_t)(off + got));
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (!n)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
 static int file_pread(struct erofs_io *io, void *buf, size_t len, uint64_t off)
 {
 	unsigned char *p = buf;
+
+	if (io->readahead && len <= FILE_RA_BYTES / 4) {
+		bool hit = off >= io->ra_off && off - io->ra_off <= io->ra_len &&
+			   len <= io->ra_len - (off - io->ra_off);
+
+		/* a read that continues the last one fills the window */
+		if (!hit && off == io->ra_next) {
+			ssize_t n;
+
+			if (!io->ra && !(io->ra = malloc(FILE_RA_BYTES)))
+				goto direct;
+			n = file_read_upto(io->fd, io->ra, FILE_RA_BYTES, off);
+			if (n < 0)
+				return (int)n;
+			io->ra_off = off;
+			io->ra_len = (size_t)n;
+			hit = len <= (size_t)n;
+		}
+		if (hit) {
+			memcpy(buf, io->ra + (off - io->ra_off), len);
+			io->ra_next = off + len;
+			return 0;
+		}
+	}
+direct:
+	io->ra_next = off + len;
 
 	while (len) {
 		ssize_t n = pread(io->fd, p, len, (off_t)off);
@@ -46,6 +96,7 @@ static int file_pwrite(struct erofs_io *io, const void *buf, size_t len,
 {
 	const unsigned char *p = buf;
 
+	io->ra_len = 0;		/* the window may hold the old bytes */
 	io->unflushed += len;
 	if (io->unflushed >= FILE_KICK_BYTES) {
 		io->unflushed = 0;
@@ -95,6 +146,7 @@ static int file_truncate(struct erofs_io *io, uint64_t size)
 		return -errno;
 	if (!S_ISREG(st.st_mode))	/* block devices keep their size */
 		return 0;
+	io->ra_len = 0;
 	return ftruncate(io->fd, (off_t)size) ? -errno : 0;
 }
 
@@ -108,6 +160,8 @@ static void file_close(struct erofs_io *io)
 	if (io->fd >= 0)
 		close(io->fd);
 	io->fd = -1;
+	free(io->ra);
+	io->ra = NULL;
 }
 
 static const struct erofs_io_ops erofs_io_file_ops = {
@@ -126,6 +180,7 @@ int erofs_io_open_file(struct erofs_io *io, const char *path, int flags)
 	if (io->fd < 0)
 		return -errno;
 	io->ops = &erofs_io_file_ops;
+	io->readahead = (flags & O_ACCMODE) == O_RDONLY;
 	return 0;
 }
 

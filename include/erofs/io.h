@@ -33,6 +33,16 @@ struct erofs_io {
 	uint64_t offset;	/* image start inside the backing store */
 	int fd;			/* file backend */
 	uint64_t unflushed;	/* bytes written since writeback was kicked */
+	/*
+	 * Read-only files: small reads that continue the previous one are
+	 * served from a window read ahead in one go (a pcluster or a block
+	 * at a time, one syscall each, was most of fsck's system time).
+	 * Not thread-safe, like the rest of this struct.
+	 */
+	bool readahead;
+	unsigned char *ra;
+	uint64_t ra_off, ra_next;
+	size_t ra_len;
 	unsigned char *buf;	/* memory backend */
 	size_t len, cap;
 	bool owns_buf;

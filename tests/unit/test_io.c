@@ -66,12 +66,49 @@ static void test_readonly_mem(void **state)
 	erofs_io_close(&io);
 }
 
+/* read-only files: small reads through the read-ahead window give the
+ * file's bytes, across window ends, backwards and at random, up to the
+ * end of the file and never past it */
+static void test_readahead(void **state)
+{
+	char path[] = "/tmp/erofs-test-io-XXXXXX";
+	unsigned char *data = malloc(300000), buf[5000];
+	int fd = mkstemp(path);
+	struct erofs_io io;
+	uint64_t off;
+	size_t i;
+
+	(void)state;
+	assert_true(fd >= 0);
+	for (i = 0; i < 300000; i++)
+		data[i] = (unsigned char)(i * 13 + (i >> 9));
+	assert_int_equal(write(fd, data, 300000), 300000);
+	close(fd);
+	assert_int_equal(erofs_io_open_file(&io, path, O_RDONLY), 0);
+	/* 4999-byte steps: reads straddle window ends */
+	for (off = 0; off + 4999 <= 300000; off += 4999) {
+		assert_int_equal(erofs_io_pread(&io, buf, 4999, off), 0);
+		assert_memory_equal(buf, data + off, 4999);
+	}
+	/* backwards and random, then past the end */
+	assert_int_equal(erofs_io_pread(&io, buf, 100, 1000), 0);
+	assert_memory_equal(buf, data + 1000, 100);
+	assert_int_equal(erofs_io_pread(&io, buf, 100, 299900), 0);
+	assert_memory_equal(buf, data + 299900, 100);
+	assert_int_equal(erofs_io_pread(&io, buf, 10, 299995), -EIO);
+	assert_int_equal(erofs_io_pread(&io, buf, 10, 300000), -EIO);
+	erofs_io_close(&io);
+	unlink(path);
+	free(data);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mem_backend),
 		cmocka_unit_test(test_file_backend),
 		cmocka_unit_test(test_readonly_mem),
+		cmocka_unit_test(test_readahead),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
