@@ -84,6 +84,7 @@ void erofs_check_params_init(struct erofs_check_params *p)
 	memset(p, 0, sizeof(*p));
 	p->check_xattrs = true;
 	p->read_data = true;
+	p->check_overlap = true;
 	p->max_depth = 0;
 }
 
@@ -162,7 +163,7 @@ static const char *node_path(struct check_ctx *c, erofs_nid_t nid)
 static void add_region(struct check_ctx *c, uint64_t start, uint64_t len,
 		       erofs_nid_t owner, enum region_kind kind)
 {
-	if (!len)
+	if (!len || !c->p->check_overlap)
 		return;
 	if (erofs_array_reserve(&c->regions, &c->regions_cap,
 				c->nregions + 1)) {

@@ -245,6 +245,7 @@ int erofs_dump_stats(struct erofs_image *img, FILE *out)
 	erofs_check_params_init(&p);
 	p.read_data = false;
 	p.check_xattrs = false;
+	p.check_overlap = false;
 	p.inode_hook = stats_hook;
 	p.hook_priv = &s;
 	ret = erofs_check_image(img, &p, &st);

@@ -41,6 +41,11 @@ struct erofs_check_params {
 	bool check_xattrs;	/* parse and verify xattrs (default true) */
 	bool read_data;		/* read every byte of every file (default) */
 	/*
+	 * check that no two metadata regions and no data and metadata
+	 * overlap (default); statistics (dump -S) need not
+	 */
+	bool check_overlap;
+	/*
 	 * directory depth limit, reported as E_DIR_DEPTH; 0 (the default):
 	 * none, the format has none and the walk needs none
 	 */
