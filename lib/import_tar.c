@@ -477,42 +477,57 @@ static int tar_meta(struct tar_ctx *c, struct erofs_node *node,
 	return tar_xattrs(c, node, e);
 }
 
+/*
+ * The entry's next data block (a sparse entry's come at their offsets):
+ * 0 and the block, 1 at its end, or a negative error (logged).  Every
+ * block must lie inside the size bytes the header gave.
+ */
+static int tar_data_block(struct tar_ctx *c, uint64_t size, const void **buf,
+			  size_t *len, uint64_t *off)
+{
+	la_int64_t o;
+	int r = archive_read_data_block(c->a, buf, len, &o);
+
+	if (r == ARCHIVE_EOF)
+		return 1;
+	if (r < ARCHIVE_WARN) {
+		TAR_ERR(c, "cannot read the file data: %s",
+			archive_error_string(c->a));
+		return -EIO;
+	}
+	if (o < 0 || (uint64_t)o > size || *len > size - (uint64_t)o) {
+		TAR_ERR(c, "data lies beyond the file size %llu",
+			(unsigned long long)size);
+		return -EFSCORRUPTED;
+	}
+	*off = (uint64_t)o;
+	return 0;
+}
+
 /* copy the entry's data (holes of sparse entries stay holes) */
 static int tar_spool_data(struct tar_ctx *c, struct erofs_node *node,
 			  uint64_t size)
 {
-	uint64_t base;
+	uint64_t base, off;
 	const void *buf;
 	size_t len;
-	la_int64_t off;
-	int r, ret;
+	int ret;
 
 	ret = erofs_spool_reserve(c->spool, size, &base);
 	if (ret) {
 		TAR_ERR(c, "cannot extend the spool file: %s", strerror(-ret));
 		return ret;
 	}
-	for (;;) {
-		r = archive_read_data_block(c->a, &buf, &len, &off);
-		if (r == ARCHIVE_EOF)
-			break;
-		if (r < ARCHIVE_WARN) {
-			TAR_ERR(c, "cannot read the file data: %s",
-				archive_error_string(c->a));
-			return -EIO;
-		}
-		if (off < 0 || (uint64_t)off + len > size) {
-			TAR_ERR(c, "data lies beyond the file size %llu",
-				(unsigned long long)size);
-			return -EFSCORRUPTED;
-		}
-		ret = erofs_spool_pwrite(c->spool, buf, len, base + (uint64_t)off);
+	while (!(ret = tar_data_block(c, size, &buf, &len, &off))) {
+		ret = erofs_spool_pwrite(c->spool, buf, len, base + off);
 		if (ret) {
 			TAR_ERR(c, "cannot write the spool file: %s",
 				strerror(-ret));
 			return ret;
 		}
 	}
+	if (ret < 0)
+		return ret;
 	node->size = size;
 	if (size) {
 		node->src_path = strdup(erofs_spool_path(c->spool));
@@ -529,31 +544,21 @@ static int tar_stream_data(struct tar_ctx *c, struct erofs_node *node,
 {
 	struct erofs_stream *st = c->p->stream;
 	const void *buf;
+	uint64_t off;
 	size_t len;
-	la_int64_t off;
-	int r, ret;
+	int ret;
 
 	node->size = size;
 	if (!size)
 		return 0;
 	ret = erofs_stream_begin(st, size, &node->stream_id);
 	while (!ret) {
-		r = archive_read_data_block(c->a, &buf, &len, &off);
-		if (r == ARCHIVE_EOF)
-			break;
-		if (r < ARCHIVE_WARN) {
-			TAR_ERR(c, "cannot read the file data: %s",
-				archive_error_string(c->a));
-			ret = -EIO;
+		ret = tar_data_block(c, size, &buf, &len, &off);
+		if (ret) {
+			ret = ret < 0 ? ret : 0;
 			break;
 		}
-		if (off < 0 || (uint64_t)off + len > size) {
-			TAR_ERR(c, "data lies beyond the file size %llu",
-				(unsigned long long)size);
-			ret = -EFSCORRUPTED;
-			break;
-		}
-		ret = erofs_stream_write(st, (uint64_t)off, buf, len);
+		ret = erofs_stream_write(st, off, buf, len);
 		if (ret == -EINVAL) {
 			TAR_ERR(c, "sparse data out of order (not supported with --sort=none)");
 			ret = -EFSCORRUPTED;
@@ -576,38 +581,27 @@ static int tar_stream_data(struct tar_ctx *c, struct erofs_node *node,
 static int tar_index_digest(struct tar_ctx *c, struct erofs_node *node)
 {
 	static const uint8_t zeros[4096];
-	uint64_t at = 0, n;
+	uint64_t at = 0, n, off;
 	const void *buf;
 	size_t len;
-	la_int64_t off;
-	int r, ret;
+	int ret, r = 0;
 
 	ret = erofs_sha256_reset(c->h);
-	for (;;) {
-		if (ret)
-			return ret;
-		r = archive_read_data_block(c->a, &buf, &len, &off);
-		if (r == ARCHIVE_EOF)
-			break;
-		if (r < ARCHIVE_WARN) {
-			TAR_ERR(c, "cannot read the file data: %s",
-				archive_error_string(c->a));
-			return -EIO;
-		}
-		if (off < 0 || (uint64_t)off < at ||
-		    (uint64_t)off + len > node->size) {
-			TAR_ERR(c, "data lies out of order or beyond the file size %llu",
-				(unsigned long long)node->size);
+	while (!ret && !(r = tar_data_block(c, node->size, &buf, &len, &off))) {
+		if (off < at) {
+			TAR_ERR(c, "sparse data out of order");
 			return -EFSCORRUPTED;
 		}
-		for (; !ret && at < (uint64_t)off; at += n) {
-			n = EROFS_MIN((uint64_t)off - at, sizeof(zeros));
+		for (; !ret && at < off; at += n) {
+			n = EROFS_MIN(off - at, sizeof(zeros));
 			ret = erofs_sha256_update(c->h, zeros, (size_t)n);
 		}
 		if (!ret)
 			ret = erofs_sha256_update(c->h, buf, len);
 		at += len;
 	}
+	if (!ret && r < 0)
+		return r;
 	for (; !ret && at < node->size; at += n) {
 		n = EROFS_MIN(node->size - at, sizeof(zeros));
 		ret = erofs_sha256_update(c->h, zeros, (size_t)n);

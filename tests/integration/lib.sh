@@ -330,6 +330,24 @@ sid_extract() {
 	rm -rf "$T_TMP/sidext"
 }
 
+# mkfs_refused NAME PATTERN ARGS...: our mkfs with --quiet ARGS (writing
+# $T_TMP/bad.img) exits non-zero, says something matching PATTERN (grep
+# -i) and leaves no image behind
+mkfs_refused() {
+	_mr_name=$1 _mr_pat=$2
+	shift 2
+	rm -f "$T_TMP/bad.img"
+	if "$MKFS" --quiet "$@" >"$T_TMP/refused.out" 2>&1; then
+		fail "refused: $_mr_name" "exit 0"
+	elif [ -e "$T_TMP/bad.img" ]; then
+		fail "refused: $_mr_name" "an image was left behind"
+	elif ! grep -qi -- "$_mr_pat" "$T_TMP/refused.out"; then
+		fail "refused: $_mr_name" "$(head -n 1 "$T_TMP/refused.out")"
+	else
+		pass "refused: $_mr_name"
+	fi
+}
+
 # no_larger NAME OURS THEIRS: our image (bytes) is at most erofs-utils'
 no_larger() {
 	if [ "$2" -le "$3" ]; then

@@ -141,25 +141,9 @@ else
 fi
 
 # ---- refused ---------------------------------------------------------------
-# refused NAME OPTION...: a non-zero exit, a message about chunks or the
-# blob, and no image left behind
-refused() {
-	_name=$1
-	shift
-	rm -f "$T_TMP/bad.img"
-	if "$MKFS" --quiet "$@" "$T_TMP/bad.img" "$S" >"$T_TMP/out" 2>&1; then
-		fail "refused: $_name" "exit 0"
-	elif [ -e "$T_TMP/bad.img" ]; then
-		fail "refused: $_name" "an image was left behind"
-	elif ! grep -qi 'chunk\|blob' "$T_TMP/out"; then
-		fail "refused: $_name" "$(head -n 1 "$T_TMP/out")"
-	else
-		pass "refused: $_name"
-	fi
-}
-refused "--blobdev without --chunksize" --blobdev="$T_TMP/x"
-refused "chunk size not a power of 2" --chunksize=3000
-refused "chunk size below the block size" -b4096 --chunksize=512
-refused "--blobdev with a block map" --chunksize=4096 -Eforce-inode-blockmap --blobdev="$T_TMP/x"
+mkfs_refused "--blobdev without --chunksize" 'chunk\|blob' --blobdev="$T_TMP/x" "$T_TMP/bad.img" "$S"
+mkfs_refused "chunk size not a power of 2" 'chunk\|blob' --chunksize=3000 "$T_TMP/bad.img" "$S"
+mkfs_refused "chunk size below the block size" 'chunk\|blob' -b4096 --chunksize=512 "$T_TMP/bad.img" "$S"
+mkfs_refused "--blobdev with a block map" 'chunk\|blob' --chunksize=4096 -Eforce-inode-blockmap --blobdev="$T_TMP/x" "$T_TMP/bad.img" "$S"
 
 finish
