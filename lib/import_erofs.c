@@ -194,6 +194,10 @@ static int rb_read_data(struct rb_ctx *c, struct erofs_inode *in,
 	if (c->h && (ret = erofs_sha256_reset(c->h)))
 		return ret;
 	ret = erofs_data_open(&d, in);
+	if (ret) {
+		RB_ERR(c, path, "cannot read its data: %s", strerror(-ret));
+		return ret;
+	}
 	for (off = 0; !ret && off < in->size; off += n) {
 		n = (size_t)EROFS_MIN(in->size - off, (uint64_t)RB_BUF);
 		ret = erofs_data_read(&d, c->buf, n, off);
@@ -212,8 +216,7 @@ static int rb_read_data(struct rb_ctx *c, struct erofs_inode *in,
 		if (!ret && c->h)
 			ret = erofs_sha256_update(c->h, c->buf, n);
 	}
-	if (!ret || ret == -ENODEV)
-		erofs_data_close(&d);
+	erofs_data_close(&d);
 	if (ret)
 		return ret;
 	if (c->h && !node->has_digest) {

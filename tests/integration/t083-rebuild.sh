@@ -13,7 +13,8 @@
 #     erofsfuse, the kernel with device= loops, erofs-utils' fsck; the
 #     device table equals erofs-utils' for the same command;
 #   - --clean=data: a self-contained image;
-#   - layers with inline tails (copied: erofs-utils refuses them);
+#   - layers with inline tails, compressed layers (copied: erofs-utils
+#     refuses them);
 #   - tar-index layers (their tars become the devices);
 #   - fingerprints kept from the layers;
 #   - erofs-utils' own merge read by our fsck;
@@ -191,6 +192,18 @@ if layers "$T_TMP/i"; then
 			"$T_TMP/im.img" "$T_TMP/i1.img" "$T_TMP/i2.img" "$T_TMP/i3.img"
 	else
 		fail "inline-tail layers mkfs" "$(head -n 1 "$T_TMP/mkfs.log")"
+	fi
+fi
+
+# ---- compressed layers: decoded and copied --------------------------------------
+if layers "$T_TMP/z" -zlz4hc -Enoinline_data; then
+	if "$MKFS" --quiet --ovlfs-strip=1 "$T_TMP/zm.img" "$T_TMP/z1.img" "$T_TMP/z2.img" \
+		"$T_TMP/z3.img" >"$T_TMP/mkfs.log" 2>&1; then
+		MULTIDEV_UNUSED_DEVS=1 MULTIDEV_DIGEST_OPTS=$DIGEST_IGNORE \
+			multidev_check "compressed layers" "$E" \
+			"$T_TMP/zm.img" "$T_TMP/z1.img" "$T_TMP/z2.img" "$T_TMP/z3.img"
+	else
+		fail "compressed layers mkfs" "$(head -n 1 "$T_TMP/mkfs.log")"
 	fi
 fi
 
