@@ -484,7 +484,15 @@ int erofs_wr_chunks_encode_meta(const struct erofs_wr *w,
 		}
 		lo = erofs_cpu_to_le32((uint32_t)blk);
 		if (c->indexes) {
+			/*
+			 * A hole's high bits all-ones too, as erofs-utils
+			 * writes it: kernels read them only with the 48BIT
+			 * chunk format, but erofs-utils' fsck always does
+			 * (and extracted our holes as garbage without them).
+			 */
 			struct erofs_inode_chunk_index idx = {
+				.startblk_hi = erofs_cpu_to_le16(
+					ch->device == EROFS_PIECE_HOLE ? 0xFFFF : 0),
 				.device_id = erofs_cpu_to_le16(dev),
 				.startblk_lo = lo,
 			};

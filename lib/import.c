@@ -421,6 +421,16 @@ static int fill_node(struct import_ctx *c, struct erofs_node *node,
 
 static int import_tree(struct import_ctx *c, int dfd, struct erofs_node *dir);
 
+static bool has_xattr(const struct erofs_node *node, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < node->nr_xattrs; i++)
+		if (!strcmp(node->xattrs[i].name, name))
+			return true;
+	return false;
+}
+
 /* one directory entry (c->rel already names it) */
 static int import_entry(struct import_ctx *c, int dfd, struct erofs_node *dir,
 			const char *name, size_t len)
@@ -498,6 +508,15 @@ static int import_entry(struct import_ctx *c, int dfd, struct erofs_node *dir,
 		ret = apply_selabel(c, node);
 	if (!ret)
 		ret = erofs_tree_add(dir, name, len, node);
+	/*
+	 * As erofs-utils: a directory holding an overlayfs whiteout gets an
+	 * empty trusted.overlay.origin, so that overlayfs does not list it
+	 * directly and show the whiteouts (kernel commit b79e05aaa166); an
+	 * origin the directory has already is kept.
+	 */
+	if (!ret && S_ISCHR(node->mode) && !node->rdev && c->p->xattrs &&
+	    !has_xattr(dir, "trusted.overlay.origin"))
+		ret = erofs_node_set_xattr(dir, "trusted.overlay.origin", "", 0);
 	if (!ret && track_link)
 		ret = hardlink_add(c, st.st_dev, st.st_ino, node);
 	note_progress(c);

@@ -563,8 +563,9 @@ static int rb_open(struct rb_ctx *c, struct rb_src *s)
 	s->io_open = true;
 	ret = erofs_image_open(&s->img, &s->io, (struct erofs_log *)c->log, 0);
 	if (ret) {
-		erofs_err(c->log, "%s: not a usable EROFS image: %s", s->path,
-			  strerror(-ret));
+		/* a file given as SOURCE by mistake ends up here too */
+		erofs_err(c->log, "%s: not a directory, nor a usable EROFS image to merge: %s",
+			  s->path, strerror(-ret));
 		return ret;
 	}
 	s->img_open = true;

@@ -363,9 +363,12 @@ static int parse_args(struct mkfs_cli *cli, int argc, char **argv)
 	 * As erofs-utils: EROFS images instead of a directory are merged
 	 * (rebuild mode), as containerd's fsmerge does with its layers.
 	 */
-	if (!cli->tar && (argc - optind > 2 || !is_dir(argv[optind + 1]))) {
+	if (!cli->tar && !is_dir(argv[optind + 1])) {
 		cli->sources = (const char *const *)&argv[optind + 1];
 		cli->nr_sources = (size_t)(argc - optind - 1);
+	} else if (argc - optind > 2) {
+		/* a directory is the one source there is */
+		return erofs_frontend_bad(&cli->fe, "too many arguments");
 	}
 	if ((cli->ovlfs_strip || cli->clean) && !cli->sources)
 		return erofs_frontend_bad(&cli->fe, "--%s needs EROFS images as sources",

@@ -33,9 +33,9 @@ tar -C "$zmix" --sort=name --format=gnu --numeric-owner -cf "$T_TMP/zmix.tar" . 
 
 # NAME TREE HASH OPTIONS...  (TREE: all, zmix or tar)
 cat >"$T_TMP/cases" <<'CASES'
-plain-alltypes all bc3d31c46a886a8ad127691715356fea0a369fd2c63dc463f69a38070acbfcec -b4096
+plain-alltypes all 99b6c967c35972d32da95f8de225a696d482388cd0b5422ee81832c2b3c06aac -b4096
 plain-zmix-512 zmix 834857be28dfaefefa9224911f55583afc9c01a0196fd523fbb2f8115414ecb9 -b512
-fingerprints-alltypes all 597193ae504197819f0dd5a33b46d902493d501b32ac94cc694f8a5afc3e6ade -b4096 --ishare_key=trusted.erofs.fingerprint
+fingerprints-alltypes all 8849e167ca7c78b7a1eb713342aa1a6d5fac9479c49199a2a74e8b5f9b56545c -b4096 --ishare_key=trusted.erofs.fingerprint
 lz4-frag-dedupe zmix 568a7d6c0a2f43ae11fb9e2b1a3777f9aa06ddf89f602dfb896cc82ce622c674 -b4096 -zlz4 -Efragments,dedupe
 zstd-zD zmix 7f3b61c794d26e44f862806fc4c3937741604b953c0eb0c45a61e18bb70ae03e -b4096 -zzstd --zD
 lzma-ztail-1k zmix 2a81f189a9a335d6c3360787779605cfbf823b126a6e3e95d5818a4333d6798d -b1024 -zlzma -Eztailpacking

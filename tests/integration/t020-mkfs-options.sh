@@ -124,7 +124,8 @@ expect_fail missing-file-contexts "/nonexistent/fc" --file-contexts=/nonexistent
 
 # ---- unusable input and output ----------------------------------------------
 expect_fail missing-source "cannot open source directory $T_TMP/nope: No such file" "$IMG" "$T_TMP/nope"
-expect_fail source-is-file "Not a directory" "$IMG" "$S/file"
+# (a file source means EROFS images to merge, as in erofs-utils)
+expect_fail source-is-file "not a directory, nor a usable EROFS image" "$IMG" "$S/file"
 expect_fail unwritable-output "cannot open image /proc/x.img" /proc/x.img "$S"
 expect_fail output-dir-missing "cannot open image $T_TMP/no/such/dir.img" "$T_TMP/no/such/dir.img" "$S"
 

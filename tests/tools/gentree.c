@@ -375,6 +375,26 @@ static void create_node(const char *path, char type, unsigned int major,
 	die("mknod %s: %s", path, strerror(errno));
 }
 
+/*
+ * A directory holding an overlayfs whiteout (char 0:0) carries an empty
+ * trusted.overlay.origin, as mkfs.erofs (ours and erofs-utils') gives it:
+ * trees are generated as the images will show them.
+ */
+static void mark_whiteout_dir(const char *path)
+{
+	char *dir = strdup(path), *slash;
+
+	if (!dir)
+		die("out of memory");
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	if (lsetxattr(slash ? dir : ".", "trusted.overlay.origin", "", 0,
+		      XATTR_CREATE) && errno != EEXIST)
+		die("setxattr %s: %s", slash ? dir : ".", strerror(errno));
+	free(dir);
+}
+
 static int create_file(const char *path)
 {
 	int fd;
@@ -1160,6 +1180,8 @@ static void run_random(uint64_t seed, unsigned long files, uint64_t max_bytes,
 
 			e = tree_add(&g.t, path, k < 88 ? 'c' : 'b');
 			create_node(path, e->type, d[0], d[1]);
+			if (e->type == 'c' && !d[0] && !d[1])
+				mark_whiteout_dir(path);
 		} else if (k < 96) {
 			e = tree_add(&g.t, path, 'p');
 			create_node(path, 'p', 0, 0);

@@ -429,6 +429,47 @@ static void test_selinux(void **state)
 #endif
 }
 
+/* a directory holding an overlayfs whiteout gets an empty origin xattr,
+ * as erofs-utils gives it; one it has already is kept; -x -1: none */
+static void test_whiteout_origin(void **state)
+{
+	struct erofs_import_params p;
+	struct erofs_node *root, *d;
+	const struct erofs_xattr *x;
+	char dir[128];
+
+	(void)state;
+	if (geteuid()) {
+		skip();
+		return;
+	}
+	assert_int_equal(mkdir(tpath("ovl"), 0755), 0);
+	assert_int_equal(mkdir(tpath("ovl/w"), 0755), 0);
+	assert_int_equal(mkdir(tpath("ovl/keep"), 0755), 0);
+	assert_int_equal(mknod(tpath("ovl/w/gone"), S_IFCHR, makedev(0, 0)), 0);
+	assert_int_equal(mknod(tpath("ovl/keep/gone"), S_IFCHR, makedev(0, 0)), 0);
+	assert_int_equal(setxattr(tpath("ovl/keep"), "trusted.overlay.origin",
+				  "fh", 2, 0), 0);
+	snprintf(dir, sizeof(dir), "%s/ovl", tmpdir);
+	params(&p);
+	assert_int_equal(erofs_import_dir(&p, dir, &root), 0);
+	x = xattr(lookup(root, "w"), "trusted.overlay.origin");
+	assert_non_null(x);
+	assert_int_equal(x->value_len, 0);
+	x = xattr(lookup(root, "keep"), "trusted.overlay.origin");
+	assert_non_null(x);
+	assert_int_equal(x->value_len, 2);
+	assert_null(xattr(root, "trusted.overlay.origin"));
+	erofs_node_put(root);
+	p.xattrs = false;
+	assert_int_equal(erofs_import_dir(&p, dir, &root), 0);
+	d = lookup(root, "w");
+	assert_int_equal(d->nr_xattrs, 0);
+	erofs_node_put(root);
+	snprintf(dir, sizeof(dir), "rm -rf '%s/ovl'", tmpdir);
+	assert_int_equal(system(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -438,6 +479,7 @@ int main(void)
 		cmocka_unit_test(test_links_and_xattrs_off),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_selinux),
+		cmocka_unit_test(test_whiteout_origin),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
