@@ -146,6 +146,8 @@ cleanup() {
 			umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null
 		done
 	fi
+	# and the loop devices of images with extra devices
+	for l in ${LOOPS:-}; do losetup -d "$l" 2>/dev/null; done
 	if [ "$KEEP_TMP" = 1 ]; then
 		echo "(kept $T_TMP)"
 	else
@@ -359,15 +361,17 @@ no_larger() {
 
 # ---- images with extra devices (blobs, tars, layers) -------------------
 EROFSFUSE=$TOP_BUILDDIR/fuse/erofsfuse
+# loop_of FILE: a loop device of FILE in LOOP_DEV, remembered in LOOPS
+# for cleanup_loops (not in a $(...) subshell: LOOPS would forget it, and
+# the device would outlive the test, as hundreds once did)
 LOOPS=
 cleanup_loops() {
 	for l in $LOOPS; do losetup -d "$l" 2>/dev/null; done
 	LOOPS=
 }
 loop_of() {
-	_l=$(losetup -f --show "$1") || return 1
-	LOOPS="$LOOPS $_l"
-	echo "$_l"
+	LOOP_DEV=$(losetup -f --show "$1") || return 1
+	LOOPS="$LOOPS $LOOP_DEV"
 }
 
 # multidev_check NAME SRC IMG [DEVICE...]: our fsck without the devices
@@ -424,10 +428,12 @@ multidev_check() {
 	fi
 	_opt=
 	for _d in "$@"; do
-		_l=$(loop_of "$_d") || { fail "$_name kernel" "losetup $_d"; cleanup_loops; return; }
+		loop_of "$_d" || { fail "$_name kernel" "losetup $_d"; cleanup_loops; return; }
+		_l=$LOOP_DEV
 		_opt="$_opt,device=$_l"
 	done
-	_p=$(loop_of "$_img") || { fail "$_name kernel" "losetup"; cleanup_loops; return; }
+	loop_of "$_img" || { fail "$_name kernel" "losetup"; cleanup_loops; return; }
+	_p=$LOOP_DEV
 	mkdir -p "$T_TMP/mnt"
 	if mount -t erofs -o "ro$_opt" "$_p" "$T_TMP/mnt" 2>"$T_TMP/mount.err"; then
 		echo "$T_TMP/mnt" >>"$T_TMP/.mounts"

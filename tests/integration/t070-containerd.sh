@@ -692,11 +692,13 @@ elif ! "$MKFS" --aufs --ovlfs-strip=1 --quiet "$FM" "$@" >"$T_TMP/mkfs.log" 2>&1
 else
 	opt=ro devs=
 	for l in "$@"; do
-		d=$(loop_of "$l") || { fail "fsmerge" "losetup $l"; break; }
+		loop_of "$l" || { fail "fsmerge" "losetup $l"; break; }
+		d=$LOOP_DEV
 		opt="$opt,device=$d"
 		devs="$devs --device=$l"
 	done
-	p=$(loop_of "$FM")
+	loop_of "$FM"
+	p=$LOOP_DEV
 	mkdir -p "$T_TMP/fmm"
 	# shellcheck disable=SC2086
 	if ! "$FSCK" $devs "$FM" >"$T_TMP/fsck.log" 2>&1; then
