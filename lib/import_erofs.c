@@ -66,6 +66,7 @@ struct rb_ctx {
 	struct erofs_rebuild *out;
 	struct rb_src *src;		/* the one being read */
 	struct erofs_htab opaque;	/* merged directories closed below */
+	struct erofs_dindex dindex;	/* the merged tree's names */
 	struct erofs_sha256 *h;		/* p->digests */
 	uint8_t *buf;
 	uint64_t copied;		/* files whose data was copied */
@@ -86,18 +87,12 @@ static bool node_whiteout(const struct erofs_node *n)
 	return S_ISCHR(n->mode) && !n->rdev;
 }
 
-static struct erofs_node *rb_lookup(struct erofs_node *dir, const char *name,
-				    size_t len)
+static struct erofs_node *rb_lookup(struct rb_ctx *c, struct erofs_node *dir,
+				    const char *name, size_t len)
 {
-	size_t i;
+	struct erofs_dentry *d = erofs_dindex_find(&c->dindex, dir, name, len);
 
-	/* dentries are unsorted until erofs_tree_finalize(); layers are
-	   small per directory, a linear scan is fine */
-	for (i = 0; i < dir->nr_dentries; i++)
-		if (dir->dentries[i].name_len == len &&
-		    !memcmp(dir->dentries[i].name, name, len))
-			return dir->dentries[i].inode;
-	return NULL;
+	return d ? d->inode : NULL;
 }
 
 /* ---- one inode's metadata ---------------------------------------------- */
@@ -451,7 +446,7 @@ static int rb_meta_opaque(struct rb_ctx *c, struct erofs_inode *in,
 static int rb_entry(struct rb_ctx *c, struct erofs_node *mdir,
 		    const char *mpath, const struct rb_dirent *de)
 {
-	struct erofs_node *have = rb_lookup(mdir, de->name, de->len);
+	struct erofs_node *have = rb_lookup(c, mdir, de->name, de->len);
 	struct erofs_node *node;
 	struct erofs_inode in;
 	bool opaque;
@@ -487,13 +482,14 @@ static int rb_entry(struct rb_ctx *c, struct erofs_node *mdir,
 	/* a hard link inside this source */
 	if (!S_ISDIR(in.mode) && in.nlink > 1 &&
 	    (node = rb_link_find(c->src, de->nid))) {
-		ret = erofs_tree_add(mdir, de->name, de->len, node);
+		ret = erofs_dindex_add(&c->dindex, mdir, de->name, de->len,
+				       node);
 		goto out;
 	}
 	ret = rb_new(c, &in, path, &node, &opaque);
 	if (ret)
 		goto out;
-	ret = erofs_tree_add(mdir, de->name, de->len, node);
+	ret = erofs_dindex_add(&c->dindex, mdir, de->name, de->len, node);
 	erofs_node_put(node);	/* the dentry holds the tree's reference */
 	if (!ret && !S_ISDIR(in.mode) && in.nlink > 1)
 		ret = rb_link_add(c->src, de->nid, node);
@@ -729,6 +725,7 @@ out:
 	free(c.buf);
 	erofs_sha256_free(c.h);
 	erofs_htab_release(&c.opaque);
+	erofs_dindex_release(&c.dindex);
 	if (ret) {
 		if (ret == -ENOMEM)
 			erofs_err(p->log, "out of memory merging the images");

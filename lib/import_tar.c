@@ -79,8 +79,7 @@ struct tar_ctx {
 	struct erofs_spool *spool;
 	struct erofs_node *root;
 	struct erofs_import_filter filter;
-	/* dentry_hash(dir, name) -> index of the dentry in dir->dentries */
-	struct erofs_htab dindex;
+	struct erofs_dindex dindex;	/* names already in the tree */
 	struct erofs_node **grave;
 	size_t nr_grave, cap_grave;
 	/*
@@ -101,48 +100,18 @@ struct tar_ctx {
 #define TAR_ERR(c, fmt, ...) \
 	erofs_err((c)->log, "%s: %s: " fmt, (c)->name, (c)->entry, ##__VA_ARGS__)
 
-static uint64_t dentry_hash(const struct erofs_node *dir, const char *name,
-			    size_t len)
-{
-	return erofs_hash_bytes(name, len) ^
-	       erofs_hash_u64((uint64_t)(uintptr_t)dir);
-}
-
 static struct erofs_dentry *tar_lookup(struct tar_ctx *c,
 				       struct erofs_node *dir,
 				       const char *name, size_t len)
 {
-	size_t pos = 0;
-	uint64_t i;
-
-	/*
-	 * A candidate may have been filed for another directory; but names
-	 * are unique within dir, so a dentry of dir with this name is the one.
-	 */
-	while (erofs_htab_next(&c->dindex, dentry_hash(dir, name, len), &pos,
-			       &i)) {
-		struct erofs_dentry *d;
-
-		if (i >= dir->nr_dentries)
-			continue;
-		d = &dir->dentries[i];
-		if (d->name_len == len && !memcmp(d->name, name, len))
-			return d;
-	}
-	return NULL;
+	return erofs_dindex_find(&c->dindex, dir, name, len);
 }
 
 /* callers have checked that name is not in dir yet */
 static int tar_link(struct tar_ctx *c, struct erofs_node *dir,
 		    const char *name, size_t len, struct erofs_node *child)
 {
-	int ret = erofs_tree_add(dir, name, len, child);
-
-	/* failing here leaves a name the index lacks: the import ends */
-	if (!ret)
-		ret = erofs_htab_add(&c->dindex, dentry_hash(dir, name, len),
-				     dir->nr_dentries - 1);
-	return ret;
+	return erofs_dindex_add(&c->dindex, dir, name, len, child);
 }
 
 /* point an existing dentry at another node; old directories are parked */
@@ -1167,7 +1136,7 @@ out:
 		erofs_node_put(c.ghosts[i].node);
 	}
 	free(c.ghosts);
-	erofs_htab_release(&c.dindex);
+	erofs_dindex_release(&c.dindex);
 	erofs_import_filter_release(&c.filter);
 	if (utf8) {
 		uselocale(old);

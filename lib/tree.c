@@ -156,6 +156,54 @@ static struct erofs_xattr *node_find_xattr(struct erofs_node *node,
 	return NULL;
 }
 
+static uint64_t dindex_hash(const struct erofs_node *dir, const char *name,
+			    size_t len)
+{
+	return erofs_hash_bytes(name, len) ^
+	       erofs_hash_u64((uint64_t)(uintptr_t)dir);
+}
+
+int erofs_dindex_add(struct erofs_dindex *ix, struct erofs_node *dir,
+		     const char *name, size_t len, struct erofs_node *child)
+{
+	int ret = erofs_tree_add(dir, name, len, child);
+
+	/* failing here leaves a name the index lacks: callers stop */
+	if (!ret)
+		ret = erofs_htab_add(&ix->tab, dindex_hash(dir, name, len),
+				     dir->nr_dentries - 1);
+	return ret;
+}
+
+struct erofs_dentry *erofs_dindex_find(const struct erofs_dindex *ix,
+				       struct erofs_node *dir,
+				       const char *name, size_t len)
+{
+	size_t pos = 0;
+	uint64_t i;
+
+	/*
+	 * A candidate may have been filed for another directory; but names
+	 * are unique within dir, so a dentry of dir with this name is the one.
+	 */
+	while (erofs_htab_next(&ix->tab, dindex_hash(dir, name, len), &pos,
+			       &i)) {
+		struct erofs_dentry *d;
+
+		if (i >= dir->nr_dentries)
+			continue;
+		d = &dir->dentries[i];
+		if (d->name_len == len && !memcmp(d->name, name, len))
+			return d;
+	}
+	return NULL;
+}
+
+void erofs_dindex_release(struct erofs_dindex *ix)
+{
+	erofs_htab_release(&ix->tab);
+}
+
 int erofs_node_add_piece(struct erofs_node *node, uint64_t len, uint64_t pos,
 			 uint32_t device)
 {

@@ -24,6 +24,7 @@
 
 #include <sys/types.h>
 #include "erofs/defs.h"
+#include "erofs/htab.h"
 
 struct erofs_node;
 
@@ -105,6 +106,24 @@ void erofs_node_put(struct erofs_node *node);
 /* add a dentry name -> child to dir; takes a new reference on child */
 int erofs_tree_add(struct erofs_node *dir, const char *name, size_t name_len,
 		   struct erofs_node *child);
+
+/*
+ * An index of dentries by (directory, name) for importers that look names
+ * up while they build (dentries unsorted until erofs_tree_finalize()):
+ * erofs_tree_add() through it, then find in constant time.  Dentry arrays
+ * are only appended to, so the index stays valid until the tree is
+ * finalized or a directory's dentries are rewritten.
+ */
+struct erofs_dindex {
+	struct erofs_htab tab;	/* hash(dir, name) -> dentry index */
+};
+
+int erofs_dindex_add(struct erofs_dindex *ix, struct erofs_node *dir,
+		     const char *name, size_t len, struct erofs_node *child);
+struct erofs_dentry *erofs_dindex_find(const struct erofs_dindex *ix,
+				       struct erofs_node *dir,
+				       const char *name, size_t len);
+void erofs_dindex_release(struct erofs_dindex *ix);
 /* set (replace) an xattr; copies name and value */
 int erofs_node_set_xattr(struct erofs_node *node, const char *name,
 			 const void *value, size_t value_len);
