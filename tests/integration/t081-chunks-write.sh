@@ -146,4 +146,11 @@ mkfs_refused "chunk size not a power of 2" 'chunk\|blob' --chunksize=3000 "$T_TM
 mkfs_refused "chunk size below the block size" 'chunk\|blob' -b4096 --chunksize=512 "$T_TMP/bad.img" "$S"
 mkfs_refused "--blobdev with a block map" 'chunk\|blob' --chunksize=4096 -Eforce-inode-blockmap --blobdev="$T_TMP/x" "$T_TMP/bad.img" "$S"
 
+# every loop device multidev_check attached is released again
+if losetup -a 2>/dev/null | grep -qF "$T_TMP/"; then
+	fail "loop devices released" "$(losetup -a | grep -cF "$T_TMP/") still attached"
+else
+	pass "loop devices released"
+fi
+
 finish

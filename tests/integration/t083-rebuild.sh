@@ -251,4 +251,11 @@ mkfs_refused "--ovlfs-strip with a directory" "needs EROFS images" --ovlfs-strip
 mkfs_refused "--incremental" "not supported" --incremental=data "$T_TMP/bad.img" "$T_TMP/c1.img"
 mkfs_refused "merge with --chunksize" "chunksize" --chunksize=4096 "$T_TMP/bad.img" "$T_TMP/c1.img" "$T_TMP/c2.img"
 
+# every loop device multidev_check attached is released again
+if losetup -a 2>/dev/null | grep -qF "$T_TMP/"; then
+	fail "loop devices released" "$(losetup -a | grep -cF "$T_TMP/") still attached"
+else
+	pass "loop devices released"
+fi
+
 finish
