@@ -22,6 +22,7 @@
 #include "erofs/cli.h"
 #include "erofs/import.h"
 #include "erofs/mkfs.h"
+#include "erofs/mkfs_source.h"
 #include "erofs/uuid.h"
 #include "erofs/xattr.h"
 #include "frontend.h"
@@ -98,18 +99,14 @@ struct mkfs_cli {
 	struct erofs_import_params imp;
 	struct erofs_mkfs_params mk;
 	struct erofs_log log;
-	const char *image, *source, *hints_path;
+	const char *image, *hints_path;
 	struct erofs_zhints *hints;
 	const char **excludes, **regexes, **prefixes;
 	size_t nr_excludes, nr_regexes, nr_prefixes;
 	size_t cap_excludes, cap_regexes, cap_prefixes;
 	bool quiet, has_T, fixed_time, all_time, mkfs_time, tar;
-	char tar_mode;		/* 'f' copy, 'i' index, 'h' headerball */
 	bool sort_none;		/* --sort=none */
-	bool has_b;		/* -b given */
-	bool ovlfs_strip, clean;	/* rebuild mode */
-	const char *const *sources;	/* rebuild mode: SOURCE images */
-	size_t nr_sources;
+	struct erofs_mkfs_source src;	/* what, and its rules */
 	int uuid_mode;		/* 0 default, 1 given/clear, 2 random */
 	int64_t epoch;
 	uint64_t offset;	/* --offset */
@@ -161,7 +158,7 @@ static int parse_one(void *priv, int c, char *arg)
 		if (erofs_cli_parse_int(arg, 512, 4096, &v) || (v & (v - 1)))
 			return erofs_frontend_bad(&cli->fe, "invalid block size '%s' (512..4096, a power of 2)", arg);
 		cli->mk.blkszbits = (unsigned int)__builtin_ctzll(v);
-		cli->has_b = true;
+		cli->src.has_b = true;
 		break;
 	case 'd':
 		if (erofs_cli_parse_int(arg, 0, 9, &v))
@@ -298,27 +295,19 @@ static int parse_one(void *priv, int c, char *arg)
 		break;
 	case OPT_TAR:
 		cli->tar = true;
-		if (arg && strchr(arg, ','))
-			return erofs_frontend_bad(&cli->fe, "--tar=%s: block list files (,MAPFILE) are not supported", arg);
-		if (!arg || !strcmp(arg, "f"))
-			cli->tar_mode = 'f';
-		else if (!strcmp(arg, "i") || !strcmp(arg, "0"))
-			cli->tar_mode = 'i';
-		else if (!strcmp(arg, "headerball"))
-			cli->tar_mode = 'h';
-		else
-			return erofs_frontend_bad(&cli->fe, "invalid tar mode '%s' (f, i or headerball)", arg);
+		if (erofs_mkfs_source_tar_mode(arg, &cli->log, &cli->src.kind))
+			return -EINVAL;	/* logged */
 		break;
 	case OPT_AUFS: cli->imp.aufs = true; break;
 	case OPT_OVLFS_STRIP:
 		if (arg && strcmp(arg, "0") && strcmp(arg, "1"))
 			return erofs_frontend_bad(&cli->fe, "invalid --ovlfs-strip '%s' (0 or 1)", arg);
-		cli->ovlfs_strip = !arg || !strcmp(arg, "1");
+		cli->src.ovlfs_strip = !arg || !strcmp(arg, "1");
 		break;
 	case OPT_CLEAN:
 		if (arg && strcmp(arg, "data"))
 			return erofs_frontend_bad(&cli->fe, "--clean=%s is not supported (only --clean=data)", arg);
-		cli->clean = true;
+		cli->src.clean = true;
 		break;
 	case OPT_INCREMENTAL:
 		return erofs_frontend_bad(&cli->fe, "--incremental (appending to an existing image) is not supported");
@@ -363,38 +352,20 @@ static int parse_args(struct mkfs_cli *cli, int argc, char **argv)
 	 * As erofs-utils: EROFS images instead of a directory are merged
 	 * (rebuild mode), as containerd's fsmerge does with its layers.
 	 */
+	cli->src.path = argv[optind + 1];	/* NULL: stdin with --tar */
 	if (!cli->tar && !is_dir(argv[optind + 1])) {
-		cli->sources = (const char *const *)&argv[optind + 1];
-		cli->nr_sources = (size_t)(argc - optind - 1);
+		cli->src.kind = EROFS_SOURCE_IMAGES;
+		cli->src.images = (const char *const *)&argv[optind + 1];
+		cli->src.nr_images = (size_t)(argc - optind - 1);
 	} else if (argc - optind > 2) {
 		/* a directory is the one source there is */
 		return erofs_frontend_bad(&cli->fe, "too many arguments");
 	}
-	if ((cli->ovlfs_strip || cli->clean) && !cli->sources)
-		return erofs_frontend_bad(&cli->fe, "--%s needs EROFS images as sources",
-					  cli->clean ? "clean" : "ovlfs-strip");
-	if (cli->sources && (cli->blob_path || cli->mk.chunkbits))
-		return erofs_frontend_bad(&cli->fe, "merging images cannot be combined with --blobdev or --chunksize");
-	cli->imp.digests = cli->sources && cli->mk.ishare_key;
-	/* containerd's fsmerge passes --aufs; it changes nothing there */
-	if (cli->imp.aufs && !cli->tar && !cli->sources)
-		return erofs_frontend_bad(&cli->fe, "--aufs needs --tar");
-	if (cli->tar_mode == 'i' || cli->tar_mode == 'h') {
-		if (cli->blob_path || cli->mk.chunkbits)
-			return erofs_frontend_bad(&cli->fe, "--tar=%s cannot be combined with --blobdev or --chunksize",
-						  cli->tar_mode == 'i' ? "i" : "headerball");
-		/*
-		 * As erofs-utils: the index addresses the tar in its own
-		 * 512-byte records, so that is the block size (-b, which
-		 * containerd always passes, is overridden).
-		 */
-		if (cli->tar_mode == 'i')
-			cli->mk.blkszbits = 9;
-		cli->imp.digests = cli->mk.ishare_key != NULL;
-		cli->sort_none = false;	/* no data is written */
-	}
-	/* as erofs-utils: --sort only changes how a tar is read */
-	cli->sort_none = cli->sort_none && cli->tar;
+	cli->src.has_blob = cli->blob_path != NULL;
+	if (erofs_mkfs_source_prepare(&cli->src, &cli->imp, &cli->mk))
+		return -EINVAL;	/* logged */
+	/* as erofs-utils: --sort only changes how a tar is copied */
+	cli->sort_none = cli->sort_none && cli->src.kind == EROFS_SOURCE_TAR;
 	/* erofs-utils' rules between -E dedupe, --chunksize, --blobdev */
 	if (erofs_mkfs_params_finish(&cli->mk, cli->blob_path != NULL))
 		return -EINVAL;	/* the library logged why */
@@ -402,7 +373,6 @@ static int parse_args(struct mkfs_cli *cli, int argc, char **argv)
 	if (cli->sort_none && !erofs_mkfs_can_stream(&cli->mk))
 		cli->sort_none = false;
 	cli->image = argv[optind];
-	cli->source = argv[optind + 1];	/* NULL: stdin with --tar */
 
 	/* reproducible-builds.org: -T wins over SOURCE_DATE_EPOCH */
 	cli->fixed_time = cli->has_T || sde;
@@ -481,13 +451,8 @@ int main(int argc, char **argv)
 {
 	struct mkfs_cli cli = { 0 };
 	struct erofs_mkfs_stats stats = { 0 };
-	struct erofs_node *root = NULL;
-	struct erofs_spool *spool = NULL;
 	struct erofs_stream *stream = NULL;
 	struct erofs_io io, blob;
-	struct erofs_mkfs_device tar_dev = { .blocks = 0 };
-	struct erofs_rebuild rb = { 0 };
-	uint64_t tar_bytes = 0;
 	bool blob_open = false;
 	char uuid[EROFS_UUID_STR_LEN + 1];
 	bool created = false, io_open = false;
@@ -541,43 +506,15 @@ int main(int argc, char **argv)
 	}
 	/* an image from an earlier run inside SOURCE is not part of it */
 	cli.imp.skip_file = cli.image;
-	if (cli.tar_mode == 'i' || cli.tar_mode == 'h')
-		ret = erofs_import_tar_index(&cli.imp, cli.source,
-					     cli.tar_mode == 'h', &root,
-					     &tar_bytes);
-	else if (cli.tar)
-		ret = erofs_import_tar(&cli.imp, cli.source, &root, &spool);
-	else if (cli.sources)
-		ret = erofs_import_images(&cli.imp, cli.sources, cli.nr_sources,
-					  cli.clean ? EROFS_REBUILD_FULL :
-					  EROFS_REBUILD_BLOB_INDEX,
-					  cli.ovlfs_strip,
-					  cli.has_b ? cli.mk.blkszbits : 0,
-					  &root, &rb);
-	else
-		ret = erofs_import_dir(&cli.imp, cli.source, &root);
+	ret = erofs_mkfs_source_import(&cli.src, &cli.imp, &cli.mk);
 	if (ret)
 		goto out;
-	if (cli.sources) {
-		cli.mk.blkszbits = rb.blkszbits;
-		cli.mk.devices = rb.devices;
-		cli.mk.nr_devices = rb.nr_devices;
-		/* the sources' fingerprints stay fingerprints */
-		if (!cli.mk.ishare_key)
-			cli.mk.ishare_key = rb.ishare_key;
-	}
-	if (cli.tar_mode == 'i') {
-		/* the tar is device 1, tag empty as erofs-utils writes it */
-		tar_dev.blocks = EROFS_DIV_ROUND_UP(tar_bytes, 512);
-		cli.mk.devices = &tar_dev;
-		cli.mk.nr_devices = 1;
-	}
 
 	/* a fixed build time asks for a reproducible image: derive the UUID */
 	if (cli.uuid_mode == 2 || (!cli.uuid_mode && !cli.fixed_time))
 		ret = erofs_uuid_random(cli.mk.uuid);
 	else if (!cli.uuid_mode)
-		erofs_uuid_from_tree(root, cli.mk.build_time,
+		erofs_uuid_from_tree(cli.src.root, cli.mk.build_time,
 				     cli.mk.volume_label, cli.mk.uuid);
 	if (ret) {
 		erofs_err(&cli.log, "cannot generate a UUID: %s", strerror(-ret));
@@ -601,7 +538,7 @@ int main(int argc, char **argv)
 		blob_open = true;
 		cli.mk.blob = &blob;
 	}
-	ret = erofs_mkfs_build(&cli.mk, root, &io, &stats);
+	ret = erofs_mkfs_build(&cli.mk, cli.src.root, &io, &stats);
 	if (!ret && blob_open)
 		ret = erofs_io_sync(&blob);
 	if (!ret)
@@ -625,9 +562,7 @@ out:
 		       uuid, (unsigned long long)stats.blocks,
 		       1U << cli.mk.blkszbits, (unsigned long long)stats.inodes);
 	}
-	erofs_node_put(root);
-	erofs_spool_close(spool);
-	erofs_rebuild_release(&rb);
+	erofs_mkfs_source_release(&cli.src);
 	free(cli.excludes);
 	free(cli.regexes);
 	free(cli.prefixes);

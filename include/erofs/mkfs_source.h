@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0 */
+/*
+ * mkfs_source.h - what mkfs builds from, and the rules that come with it:
+ * a directory, a tar (copied, indexed or headers only) or EROFS images to
+ * merge.  Each kind changes the build (--tar=i forces 512-byte blocks and
+ * makes the tar device 1; a merge names its sources as devices and keeps
+ * their fingerprint key), and this module is the one place that says how,
+ * so that the front end only parses options and calls it.
+ */
+#ifndef __EROFS_MKFS_SOURCE_H
+#define __EROFS_MKFS_SOURCE_H
+
+#include "erofs/import.h"
+#include "erofs/mkfs.h"
+
+enum erofs_source_kind {
+	EROFS_SOURCE_DIR,
+	EROFS_SOURCE_TAR,		/* --tar=f */
+	EROFS_SOURCE_TAR_INDEX,		/* --tar=i */
+	EROFS_SOURCE_HEADERBALL,	/* --tar=headerball */
+	EROFS_SOURCE_IMAGES,		/* EROFS images to merge */
+};
+
+struct erofs_mkfs_source {
+	enum erofs_source_kind kind;
+	const char *path;		/* dir or tar; NULL/"-": stdin tar */
+	const char *const *images;	/* EROFS_SOURCE_IMAGES */
+	size_t nr_images;
+	bool clean, ovlfs_strip;	/* merge: --clean=data, --ovlfs-strip */
+	bool has_blob;			/* --blobdev given */
+	bool has_b;			/* -b given (a merge keeps it) */
+
+	/* results of erofs_mkfs_source_import() */
+	struct erofs_node *root;
+	struct erofs_spool *spool;
+	struct erofs_rebuild rb;
+	struct erofs_mkfs_device tar_dev;
+};
+
+/* the kind of "--tar=ARG" (ARG NULL: a bare --tar); -EINVAL unknown,
+   -EOPNOTSUPP for erofs-utils' ",MAPFILE" block lists (both logged) */
+int erofs_mkfs_source_tar_mode(const char *arg, const struct erofs_log *log,
+			       enum erofs_source_kind *kind);
+/*
+ * Before importing: refuse what does not combine with the kind, and set
+ * what it implies in the params (-EINVAL, logged).
+ */
+int erofs_mkfs_source_prepare(struct erofs_mkfs_source *s,
+			      struct erofs_import_params *imp,
+			      struct erofs_mkfs_params *mk);
+/* import the tree into s->root and point mk at what it needs (devices,
+   block size, fingerprint key); keep s until the build is done */
+int erofs_mkfs_source_import(struct erofs_mkfs_source *s,
+			     const struct erofs_import_params *imp,
+			     struct erofs_mkfs_params *mk);
+void erofs_mkfs_source_release(struct erofs_mkfs_source *s);
+
+#endif

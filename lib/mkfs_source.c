@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
+/*
+ * mkfs_source.c - the source kinds of mkfs and their rules (see
+ * erofs/mkfs_source.h).
+ */
+#include "config.h"
+#include <string.h>
+#include "erofs/mkfs_source.h"
+
+#define TAR_RECORD_BITS	9	/* tar's 512-byte records */
+
+int erofs_mkfs_source_tar_mode(const char *arg, const struct erofs_log *log,
+			       enum erofs_source_kind *kind)
+{
+	if (arg && strchr(arg, ',')) {
+		erofs_err(log, "--tar=%s: block list files (,MAPFILE) are not supported", arg);
+		return -EOPNOTSUPP;
+	}
+	if (!arg || !strcmp(arg, "f"))
+		*kind = EROFS_SOURCE_TAR;
+	else if (!strcmp(arg, "i") || !strcmp(arg, "0"))
+		*kind = EROFS_SOURCE_TAR_INDEX;
+	else if (!strcmp(arg, "headerball"))
+		*kind = EROFS_SOURCE_HEADERBALL;
+	else {
+		erofs_err(log, "invalid tar mode '%s' (f, i or headerball)", arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static bool is_tar(enum erofs_source_kind k)
+{
+	return k == EROFS_SOURCE_TAR || k == EROFS_SOURCE_TAR_INDEX ||
+	       k == EROFS_SOURCE_HEADERBALL;
+}
+
+int erofs_mkfs_source_prepare(struct erofs_mkfs_source *s,
+			      struct erofs_import_params *imp,
+			      struct erofs_mkfs_params *mk)
+{
+	const struct erofs_log *log = mk->log;
+	bool index = s->kind == EROFS_SOURCE_TAR_INDEX ||
+		     s->kind == EROFS_SOURCE_HEADERBALL;
+
+	if ((s->ovlfs_strip || s->clean) && s->kind != EROFS_SOURCE_IMAGES) {
+		erofs_err(log, "--%s needs EROFS images as sources",
+			  s->clean ? "clean" : "ovlfs-strip");
+		return -EINVAL;
+	}
+	/* containerd's fsmerge passes --aufs; it changes nothing there */
+	if (imp->aufs && !is_tar(s->kind) && s->kind != EROFS_SOURCE_IMAGES) {
+		erofs_err(log, "--aufs needs --tar");
+		return -EINVAL;
+	}
+	if ((index || s->kind == EROFS_SOURCE_IMAGES) &&
+	    (s->has_blob || mk->chunkbits)) {
+		erofs_err(log, "%s cannot be combined with --blobdev or --chunksize",
+			  s->kind == EROFS_SOURCE_IMAGES ? "merging images" :
+			  s->kind == EROFS_SOURCE_TAR_INDEX ? "--tar=i" :
+			  "--tar=headerball");
+		return -EINVAL;
+	}
+	/*
+	 * The data of these is not read by the writer: the importer hashes
+	 * it for fingerprints.  As erofs-utils, an index addresses the tar
+	 * in its own 512-byte records, whatever -b (which containerd always
+	 * passes) says.
+	 */
+	imp->digests = (index || s->kind == EROFS_SOURCE_IMAGES) &&
+		       mk->ishare_key;
+	if (s->kind == EROFS_SOURCE_TAR_INDEX)
+		mk->blkszbits = TAR_RECORD_BITS;
+	return 0;
+}
+
+int erofs_mkfs_source_import(struct erofs_mkfs_source *s,
+			     const struct erofs_import_params *imp,
+			     struct erofs_mkfs_params *mk)
+{
+	uint64_t tar_bytes = 0;
+	int ret;
+
+	switch (s->kind) {
+	case EROFS_SOURCE_TAR_INDEX:
+	case EROFS_SOURCE_HEADERBALL:
+		ret = erofs_import_tar_index(imp, s->path,
+					     s->kind == EROFS_SOURCE_HEADERBALL,
+					     &s->root, &tar_bytes);
+		break;
+	case EROFS_SOURCE_TAR:
+		ret = erofs_import_tar(imp, s->path, &s->root, &s->spool);
+		break;
+	case EROFS_SOURCE_IMAGES:
+		ret = erofs_import_images(imp, s->images, s->nr_images,
+					  s->clean ? EROFS_REBUILD_FULL :
+					  EROFS_REBUILD_BLOB_INDEX,
+					  s->ovlfs_strip,
+					  s->has_b ? mk->blkszbits : 0,
+					  &s->root, &s->rb);
+		break;
+	default:
+		ret = erofs_import_dir(imp, s->path, &s->root);
+		break;
+	}
+	if (ret)
+		return ret;
+	if (s->kind == EROFS_SOURCE_IMAGES) {
+		mk->blkszbits = s->rb.blkszbits;
+		mk->devices = s->rb.devices;
+		mk->nr_devices = s->rb.nr_devices;
+		/* the sources' fingerprints stay fingerprints */
+		if (!mk->ishare_key)
+			mk->ishare_key = s->rb.ishare_key;
+	} else if (s->kind == EROFS_SOURCE_TAR_INDEX) {
+		/* the tar is device 1, tag empty as erofs-utils writes it */
+		memset(&s->tar_dev, 0, sizeof(s->tar_dev));
+		s->tar_dev.blocks = EROFS_DIV_ROUND_UP(tar_bytes,
+						       1U << TAR_RECORD_BITS);
+		mk->devices = &s->tar_dev;
+		mk->nr_devices = 1;
+	}
+	return 0;
+}
+
+void erofs_mkfs_source_release(struct erofs_mkfs_source *s)
+{
+	erofs_node_put(s->root);
+	s->root = NULL;
+	erofs_spool_close(s->spool);
+	s->spool = NULL;
+	erofs_rebuild_release(&s->rb);
+}
