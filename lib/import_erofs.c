@@ -129,6 +129,8 @@ static int rb_xattr_cb(void *priv, const struct erofs_xattr_info *x)
 	   (erofs-utils and --aufs add it): gone with them */
 	if (a->c->strip && !x->value_size && !strcmp(x->name, OVL_ORIGIN))
 		return 0;
+	if (!a->c->p->xattrs)	/* -x -1: read for the rules above only */
+		return 0;
 	a->ret = erofs_node_set_xattr(a->node, x->name, x->value,
 				      x->value_size);
 	return a->ret;
@@ -147,15 +149,13 @@ static int rb_meta(struct rb_ctx *c, struct erofs_inode *in,
 		RB_ERR(c, path, "uid/gid out of range after offsets");
 		return ret;
 	}
-	if (c->p->xattrs) {
-		ret = erofs_xattr_iterate(in, rb_xattr_cb, &a, NULL);
-		if (a.ret)
-			ret = a.ret;
-		if (ret) {
-			RB_ERR(c, path, "cannot read its xattrs: %s",
-			       strerror(-ret));
-			return ret;
-		}
+	/* even with -x -1: opaque directories and fingerprints matter */
+	ret = erofs_xattr_iterate(in, rb_xattr_cb, &a, NULL);
+	if (a.ret)
+		ret = a.ret;
+	if (ret) {
+		RB_ERR(c, path, "cannot read its xattrs: %s", strerror(-ret));
+		return ret;
 	}
 	if (opaque)
 		*opaque = a.opaque;

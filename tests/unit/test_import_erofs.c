@@ -232,6 +232,17 @@ static void test_merge(void **state)
 	erofs_node_put(root);
 	erofs_rebuild_release(&rb);
 
+	/* -x -1: no xattrs kept, but the opaque directory still hides */
+	p.xattrs = false;
+	assert_int_equal(erofs_import_images(&p, paths, 2,
+			 EROFS_REBUILD_BLOB_INDEX, false, 0, &root, &rb), 0);
+	d = child(root, "o");
+	assert_null(child(d, "old"));
+	assert_int_equal(d->nr_xattrs, 0);
+	erofs_node_put(root);
+	erofs_rebuild_release(&rb);
+	p.xattrs = true;
+
 	/* --clean=data: everything copied, no devices */
 	assert_int_equal(erofs_import_images(&p, paths, 2, EROFS_REBUILD_FULL,
 					     true, 0, &root, &rb), 0);
