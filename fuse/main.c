@@ -12,18 +12,30 @@
  * answers a healthy file system gives too (ENOENT, ENODATA, ERANGE...)
  * pass through.
  *
- * Threading: struct erofs_image caches metadata blocks and records the
- * last problem in mutable fields, so it must not be used by two threads
- * at once.  The daemon therefore always serves requests on one thread
- * (as if -s were given); the kernel's page cache (keep_cache, long
- * attribute and entry timeouts: the image cannot change under us) keeps
- * repeated reads from reaching the daemon at all.
+ * Threading: struct erofs_image and its io cache blocks, read ahead and
+ * record the last problem in mutable fields, so one must not be used by
+ * two threads at once.  The daemon opens the image several times instead,
+ * one "lane" per CPU (at most EFUSE_MAX_LANES; one with -s), each with its
+ * own file descriptors, caches and lock, and FUSE's worker threads borrow
+ * a lane per request: a free one for lookups and attributes, the lane an
+ * open file was read with for its data (its read session decodes one
+ * extent at a time and is bound to that image).  So reads of different
+ * files decompress in parallel, and nothing in the library needs a lock.
+ * The kernel's page cache (keep_cache, long attribute and entry timeouts:
+ * the image cannot change under us) keeps repeated reads from reaching
+ * the daemon at all.
+ *
+ * Memory, per lane: the metadata cache (64 blocks), the read-ahead window
+ * of the image and of each device (128 KiB each) and the packed inode's
+ * last decoded extent; per open file: its last decoded extent (a pcluster's
+ * worth); per open directory: its names.
  */
 #include "config.h"
 #define FUSE_USE_VERSION 35
 #include <errno.h>
 #include <fcntl.h>
 #include <fuse_lowlevel.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +56,9 @@
  * "forever" without risking overflow in the kernel's jiffies arithmetic.
  */
 #define EFUSE_TIMEOUT	86400.0
+
+/* lanes (open copies of the image) at most, whatever the CPU count */
+#define EFUSE_MAX_LANES	8
 
 /* longest symlink target we return: the kernel's limit (PATH_MAX - 1) */
 #define EFUSE_SYMLINK_MAX	4095
@@ -85,22 +100,37 @@ static const char usage_head[] =
 	"-d is FUSE's debug mode (stay in the foreground and trace every\n"
 	"request), as in erofs-utils; --dbglevel sets the message level.\n\n";
 
-struct efuse {
-	struct erofs_image img;
+/* one open copy of the image, used by one thread at a time (see above) */
+struct efuse_lane {
+	pthread_mutex_t lock;
 	struct erofs_io io;
+	struct erofs_image img;
+	struct erofs_io *dev_io;	/* the --device files, opened again */
+	bool lock_init, io_open, img_open;
+};
+
+struct efuse {
+	struct efuse_lane lanes[EFUSE_MAX_LANES];
+	unsigned int nr_lanes;
+	unsigned int next_lane;		/* round robin, atomic */
+	erofs_nid_t root_nid;
 	struct erofs_log log;
 	struct erofs_frontend fe;
 	const char *image;
 	uint64_t offset;
 	char *devices[EROFS_MAX_DEVICES];	/* --device, owned */
 	size_t nr_devices;
-	struct erofs_io *dev_io;
 	bool help, version, bad_args;
 	bool use_syslog;		/* daemonized: stderr is gone */
+	bool mute;			/* opening another lane: said already */
 };
 
-/* an open regular file: the read session keeps the last decoded extent */
+/*
+ * An open regular file: read with one lane's image (inode.img), whose
+ * lock its reads take; the read session keeps the last decoded extent.
+ */
 struct efuse_file {
+	struct efuse_lane *lane;
 	struct erofs_inode inode;
 	struct erofs_data_ctx data;
 };
@@ -127,6 +157,32 @@ static struct efuse *req_efuse(fuse_req_t req)
 }
 
 /*
+ * A lane for one request: the first free one from a rotating start, else
+ * wait for the next in turn.  Released with lane_put().
+ */
+static struct efuse_lane *lane_get(struct efuse *ef)
+{
+	unsigned int start = __atomic_fetch_add(&ef->next_lane, 1,
+						__ATOMIC_RELAXED);
+	unsigned int i;
+	struct efuse_lane *l;
+
+	for (i = 0; i < ef->nr_lanes; i++) {
+		l = &ef->lanes[(start + i) % ef->nr_lanes];
+		if (!pthread_mutex_trylock(&l->lock))
+			return l;
+	}
+	l = &ef->lanes[start % ef->nr_lanes];
+	pthread_mutex_lock(&l->lock);
+	return l;
+}
+
+static void lane_put(struct efuse_lane *l)
+{
+	pthread_mutex_unlock(&l->lock);
+}
+
+/*
  * FUSE reserves node id 0 and uses 1 (FUSE_ROOT_ID) for the root, while
  * any nid, 0 included, may be the root or not.  So the root is 1 and every
  * other nid is shifted by 2; ".." entries of top-level directories name
@@ -134,12 +190,12 @@ static struct efuse *req_efuse(fuse_req_t req)
  */
 static fuse_ino_t nid_to_ino(const struct efuse *ef, erofs_nid_t nid)
 {
-	return nid == ef->img.root_nid ? FUSE_ROOT_ID : (fuse_ino_t)nid + 2;
+	return nid == ef->root_nid ? FUSE_ROOT_ID : (fuse_ino_t)nid + 2;
 }
 
 static erofs_nid_t ino_to_nid(const struct efuse *ef, fuse_ino_t ino)
 {
-	return ino == FUSE_ROOT_ID ? ef->img.root_nid : (erofs_nid_t)ino - 2;
+	return ino == FUSE_ROOT_ID ? ef->root_nid : (erofs_nid_t)ino - 2;
 }
 
 /*
@@ -163,7 +219,7 @@ static int efuse_errno(struct efuse *ef, erofs_nid_t nid, const char *op,
 	return EIO;
 }
 
-static int efuse_iget(struct efuse *ef, erofs_nid_t nid,
+static int efuse_iget(struct efuse *ef, struct efuse_lane *l, erofs_nid_t nid,
 		      struct erofs_inode *inode)
 {
 	/* nid + 2 must not wrap onto FUSE's reserved ids */
@@ -173,13 +229,13 @@ static int efuse_iget(struct efuse *ef, erofs_nid_t nid,
 		return EIO;
 	}
 	return efuse_errno(ef, nid, "reading inode",
-			   erofs_inode_read(&ef->img, nid, inode), NULL);
+			   erofs_inode_read(&l->img, nid, inode), NULL);
 }
 
-static void efuse_fill_stat(const struct efuse *ef,
-			    const struct erofs_inode *inode, struct stat *st)
+static void efuse_fill_stat(const struct erofs_inode *inode, struct stat *st)
 {
-	unsigned int bits = ef->img.blkszbits;
+	const struct erofs_image *img = inode->img;
+	unsigned int bits = img->blkszbits;
 
 	memset(st, 0, sizeof(*st));
 	/* the kernel's erofs reports the nid as well (64-bit ino_t) */
@@ -194,13 +250,13 @@ static void efuse_fill_stat(const struct efuse *ef,
 		st->st_rdev = makedev((inode->rdev & 0xfff00) >> 8,
 				      (inode->rdev & 0xff) |
 				      ((inode->rdev >> 12) & 0xfff00));
-	st->st_blksize = ef->img.blksz;
+	st->st_blksize = img->blksz;
 	/* compressed inodes store their on-disk block count in i_u */
 	if (erofs_inode_is_compressed(inode))
 		st->st_blocks = (blkcnt_t)inode->i_u << (bits - 9);
 	else
 		st->st_blocks = (blkcnt_t)(((inode->size +
-				ef->img.blksz - 1) >> bits) << (bits - 9));
+				img->blksz - 1) >> bits) << (bits - 9));
 	/* EROFS keeps one timestamp; the kernel shows it for all three */
 	st->st_mtim.tv_sec = st->st_atim.tv_sec = st->st_ctim.tv_sec =
 		(time_t)inode->mtime;
@@ -214,103 +270,113 @@ static void efuse_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	static const int answers[] = { ENOENT, 0 };
 	struct efuse *ef = req_efuse(req);
+	struct efuse_lane *l;
 	struct fuse_entry_param e;
 	struct erofs_inode dir, inode;
 	erofs_nid_t nid;
 	size_t len = strlen(name);
 	int err;
 
-	err = efuse_iget(ef, ino_to_nid(ef, parent), &dir);
-	if (err)
-		goto fail;
-	if (!S_ISDIR(dir.mode)) {
-		err = ENOTDIR;
-		goto fail;
-	}
-	if (len > EROFS_NAME_LEN) {
-		err = ENAMETOOLONG;
-		goto fail;
-	}
-	err = efuse_errno(ef, dir.nid, "lookup", erofs_dir_lookup(&dir, name,
-			  len, &nid, NULL), answers);
 	memset(&e, 0, sizeof(e));
+	l = lane_get(ef);
+	err = efuse_iget(ef, l, ino_to_nid(ef, parent), &dir);
+	if (!err && !S_ISDIR(dir.mode))
+		err = ENOTDIR;
+	if (!err && len > EROFS_NAME_LEN)
+		err = ENAMETOOLONG;
+	if (!err)
+		err = efuse_errno(ef, dir.nid, "lookup",
+				  erofs_dir_lookup(&dir, name, len, &nid, NULL),
+				  answers);
+	if (!err)
+		err = efuse_iget(ef, l, nid, &inode);
+	if (!err)
+		efuse_fill_stat(&inode, &e.attr);
+	lane_put(l);
 	if (err == ENOENT) {
 		/* ino 0 with a timeout: the kernel caches the miss */
 		e.entry_timeout = EFUSE_TIMEOUT;
 		fuse_reply_entry(req, &e);
 		return;
 	}
-	if (err)
-		goto fail;
-	err = efuse_iget(ef, nid, &inode);
-	if (err)
-		goto fail;
+	if (err) {
+		fuse_reply_err(req, err);
+		return;
+	}
 	e.ino = nid_to_ino(ef, nid);
 	e.generation = 1;
 	e.attr_timeout = e.entry_timeout = EFUSE_TIMEOUT;
-	efuse_fill_stat(ef, &inode, &e.attr);
 	fuse_reply_entry(req, &e);
-	return;
-fail:
-	fuse_reply_err(req, err);
 }
 
 static void efuse_getattr(fuse_req_t req, fuse_ino_t ino,
 			  struct fuse_file_info *fi)
 {
 	struct efuse *ef = req_efuse(req);
+	struct efuse_lane *l = lane_get(ef);
 	struct erofs_inode inode;
 	struct stat st;
 	int err;
 
-	err = efuse_iget(ef, ino_to_nid(ef, ino), &inode);
-	if (err) {
+	err = efuse_iget(ef, l, ino_to_nid(ef, ino), &inode);
+	if (!err)
+		efuse_fill_stat(&inode, &st);
+	lane_put(l);
+	if (err)
 		fuse_reply_err(req, err);
-		return;
-	}
-	efuse_fill_stat(ef, &inode, &st);
-	fuse_reply_attr(req, &st, EFUSE_TIMEOUT);
+	else
+		fuse_reply_attr(req, &st, EFUSE_TIMEOUT);
 }
 
-static void efuse_readlink(fuse_req_t req, fuse_ino_t ino)
+/* the target of the symlink nid into *target (malloc'd); 0 or an errno */
+static int efuse_symlink(struct efuse *ef, struct efuse_lane *l,
+			 erofs_nid_t nid, char **target)
 {
-	struct efuse *ef = req_efuse(req);
 	struct erofs_inode inode;
 	char *buf;
 	int err;
 
-	err = efuse_iget(ef, ino_to_nid(ef, ino), &inode);
+	err = efuse_iget(ef, l, nid, &inode);
 	if (err)
-		goto fail;
-	if (!S_ISLNK(inode.mode)) {
-		err = EINVAL;
-		goto fail;
-	}
+		return err;
+	if (!S_ISLNK(inode.mode))
+		return EINVAL;
 	/* the kernel's erofs refuses such a symlink as corrupted too */
 	if (inode.size > EFUSE_SYMLINK_MAX) {
 		erofs_err(&ef->log, "nid %llu: symlink of %llu bytes",
 			  (unsigned long long)inode.nid,
 			  (unsigned long long)inode.size);
-		err = EIO;
-		goto fail;
+		return EIO;
 	}
 	buf = malloc(inode.size + 1);
-	if (!buf) {
-		err = ENOMEM;
-		goto fail;
-	}
+	if (!buf)
+		return ENOMEM;
 	err = efuse_errno(ef, inode.nid, "reading symlink",
 			  erofs_read_data(&inode, buf, inode.size, 0), NULL);
 	if (err) {
 		free(buf);
-		goto fail;
+		return err;
 	}
 	buf[inode.size] = '\0';
-	fuse_reply_readlink(req, buf);
-	free(buf);
-	return;
-fail:
-	fuse_reply_err(req, err);
+	*target = buf;
+	return 0;
+}
+
+static void efuse_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	struct efuse *ef = req_efuse(req);
+	struct efuse_lane *l = lane_get(ef);
+	char *target = NULL;
+	int err;
+
+	err = efuse_symlink(ef, l, ino_to_nid(ef, ino), &target);
+	lane_put(l);
+	if (err) {
+		fuse_reply_err(req, err);
+		return;
+	}
+	fuse_reply_readlink(req, target);
+	free(target);
 }
 
 static void efuse_open(fuse_req_t req, fuse_ino_t ino,
@@ -329,12 +395,15 @@ static void efuse_open(fuse_req_t req, fuse_ino_t ino,
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	err = efuse_iget(ef, ino_to_nid(ef, ino), &f->inode);
+	/* the file's lane for good: its inode and session belong to it */
+	f->lane = lane_get(ef);
+	err = efuse_iget(ef, f->lane, ino_to_nid(ef, ino), &f->inode);
 	if (!err && !S_ISREG(f->inode.mode))
 		err = S_ISDIR(f->inode.mode) ? EISDIR : EINVAL;
 	if (!err)
 		err = efuse_errno(ef, f->inode.nid, "opening data",
 				  erofs_data_open(&f->data, &f->inode), NULL);
+	lane_put(f->lane);
 	if (err) {
 		free(f);
 		fuse_reply_err(req, err);
@@ -370,9 +439,11 @@ static void efuse_read(fuse_req_t req, fuse_ino_t ino, size_t size,
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
+	pthread_mutex_lock(&f->lane->lock);
 	err = efuse_errno(ef, f->inode.nid, "reading data",
 			  erofs_data_read(&f->data, buf, size, (uint64_t)off),
 			  NULL);
+	pthread_mutex_unlock(&f->lane->lock);
 	if (err)
 		fuse_reply_err(req, err);
 	else
@@ -444,26 +515,28 @@ static void efuse_opendir(fuse_req_t req, fuse_ino_t ino,
 			  struct fuse_file_info *fi)
 {
 	struct efuse *ef = req_efuse(req);
+	struct efuse_lane *l;
 	struct erofs_inode dir;
 	struct efuse_dir *d;
 	int err;
 
-	err = efuse_iget(ef, ino_to_nid(ef, ino), &dir);
-	if (err)
-		goto fail;
-	if (!S_ISDIR(dir.mode)) {
-		err = ENOTDIR;
-		goto fail;
-	}
 	d = calloc(1, sizeof(*d));
 	if (!d) {
 		err = ENOMEM;
 		goto fail;
 	}
-	d->self_nid = dir.nid;
-	d->add_dot = dir.dot_omitted;
-	err = efuse_errno(ef, dir.nid, "reading directory",
-			  erofs_dir_iterate(&dir, efuse_dir_add, d), NULL);
+	l = lane_get(ef);
+	err = efuse_iget(ef, l, ino_to_nid(ef, ino), &dir);
+	if (!err && !S_ISDIR(dir.mode))
+		err = ENOTDIR;
+	if (!err) {
+		d->self_nid = dir.nid;
+		d->add_dot = dir.dot_omitted;
+		err = efuse_errno(ef, dir.nid, "reading directory",
+				  erofs_dir_iterate(&dir, efuse_dir_add, d),
+				  NULL);
+	}
+	lane_put(l);
 	if (err) {
 		efuse_dir_free(d);
 		goto fail;
@@ -543,10 +616,11 @@ static void efuse_statfs(fuse_req_t req, fuse_ino_t ino)
 {
 	struct efuse *ef = req_efuse(req);
 	struct statvfs sv = {
-		.f_bsize = ef->img.blksz,
-		.f_frsize = ef->img.blksz,
-		.f_blocks = ef->img.blocks,
-		.f_files = ef->img.inos,
+		/* fields read-only after open: any lane will do */
+		.f_bsize = ef->lanes[0].img.blksz,
+		.f_frsize = ef->lanes[0].img.blksz,
+		.f_blocks = ef->lanes[0].img.blocks,
+		.f_files = ef->lanes[0].img.inos,
 		.f_namemax = EROFS_NAME_LEN,
 		.f_flag = ST_RDONLY,
 	};
@@ -564,36 +638,36 @@ static void efuse_xattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 {
 	static const int answers[] = { ENODATA, ERANGE, 0 };
 	struct efuse *ef = req_efuse(req);
+	struct efuse_lane *l;
 	struct erofs_inode inode;
 	char *buf = NULL;
-	ssize_t ret;
+	ssize_t ret = 0;
 	int err;
 
-	err = efuse_iget(ef, ino_to_nid(ef, ino), &inode);
-	if (err)
-		goto fail;
 	if (size) {
 		buf = malloc(size);
 		if (!buf) {
-			err = ENOMEM;
-			goto fail;
+			fuse_reply_err(req, ENOMEM);
+			return;
 		}
 	}
-	ret = name ? erofs_getxattr(&inode, name, buf, size) :
-		     erofs_listxattr(&inode, buf, size);
-	err = efuse_errno(ef, inode.nid, name ? "getxattr" : "listxattr",
-			  ret < 0 ? (int)ret : 0, answers);
+	l = lane_get(ef);
+	err = efuse_iget(ef, l, ino_to_nid(ef, ino), &inode);
+	if (!err) {
+		ret = name ? erofs_getxattr(&inode, name, buf, size) :
+			     erofs_listxattr(&inode, buf, size);
+		err = efuse_errno(ef, inode.nid,
+				  name ? "getxattr" : "listxattr",
+				  ret < 0 ? (int)ret : 0, answers);
+	}
+	lane_put(l);
 	if (err)
-		goto fail;
-	if (size)
+		fuse_reply_err(req, err);
+	else if (size)
 		fuse_reply_buf(req, buf, (size_t)ret);
 	else
 		fuse_reply_xattr(req, (size_t)ret);
 	free(buf);
-	return;
-fail:
-	free(buf);
-	fuse_reply_err(req, err);
 }
 
 static void efuse_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
@@ -628,6 +702,8 @@ static void efuse_log_sink(void *priv, int level, const char *msg)
 {
 	struct efuse *ef = priv;
 
+	if (ef->mute)
+		return;
 	if (ef->use_syslog)
 		syslog(level == EROFS_LOG_ERR ? LOG_ERR :
 		       level <= EROFS_LOG_WARN ? LOG_WARNING :
@@ -721,6 +797,63 @@ static int efuse_add_mount_opts(struct efuse *ef, struct fuse_args *args)
 	return ret;
 }
 
+/*
+ * Open the image (and its --device files) once more for lane l.  The
+ * first lane says why an image is refused; the others open the same
+ * image again, so their messages would only repeat the first one's.
+ */
+static int efuse_lane_open(struct efuse *ef, struct efuse_lane *l)
+{
+	int ret;
+
+	ret = -pthread_mutex_init(&l->lock, NULL);
+	if (ret)
+		return ret;
+	l->lock_init = true;
+	ret = erofs_io_open_file(&l->io, ef->image, O_RDONLY);
+	if (ret) {
+		fprintf(stderr, "<E> " PROG ": cannot open %s: %s\n", ef->image,
+			strerror(-ret));
+		return ret;
+	}
+	l->io_open = true;
+	l->io.offset = ef->offset;
+	ret = erofs_image_open(&l->img, &l->io, &ef->log, 0);
+	if (ret) {
+		const struct erofs_problem_info *pi =
+			erofs_problem_lookup(l->img.problem);
+
+		fprintf(stderr, "<E> " PROG ": [%s] %s: %s\n", pi->name,
+			ef->image, pi->message);
+		return ret;
+	}
+	l->img_open = true;
+	/* data on a device not given reads as EIO */
+	return erofs_frontend_open_devices(&ef->fe, &l->img,
+					   (const char **)ef->devices,
+					   ef->nr_devices, &l->dev_io);
+}
+
+static void efuse_lane_close(struct efuse *ef, struct efuse_lane *l)
+{
+	if (l->img_open)
+		erofs_image_release(&l->img);
+	erofs_frontend_close_devices(l->dev_io, ef->nr_devices);
+	if (l->io_open)
+		erofs_io_close(&l->io);
+	if (l->lock_init)
+		pthread_mutex_destroy(&l->lock);
+}
+
+/* one lane per CPU, EFUSE_MAX_LANES at most; one when single-threaded */
+static unsigned int efuse_nr_lanes(bool single)
+{
+	long n = single ? 1 : sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > EFUSE_MAX_LANES ? EFUSE_MAX_LANES :
+	       (unsigned int)n;
+}
+
 int main(int argc, char **argv)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
@@ -766,35 +899,23 @@ int main(int argc, char **argv)
 	 * Open the image before mounting, so that a bad image is an error
 	 * on the terminal and an exit code, not an empty mount.
 	 */
-	ret = erofs_io_open_file(&ef.io, ef.image, O_RDONLY);
-	if (ret) {
-		fprintf(stderr, "<E> " PROG ": cannot open %s: %s\n", ef.image,
-			strerror(-ret));
-		goto out_opts;
+	ef.nr_lanes = efuse_nr_lanes(opts.singlethread);
+	for (i = 0; i < ef.nr_lanes; i++) {
+		ef.mute = i > 0;
+		ret = efuse_lane_open(&ef, &ef.lanes[i]);
+		ef.mute = false;
+		if (ret)
+			goto out_lanes;
 	}
-	ef.io.offset = ef.offset;
-	ret = erofs_image_open(&ef.img, &ef.io, &ef.log, 0);
-	if (ret) {
-		const struct erofs_problem_info *pi =
-			erofs_problem_lookup(ef.img.problem);
-
-		fprintf(stderr, "<E> " PROG ": [%s] %s: %s\n", pi->name,
-			ef.image, pi->message);
-		goto out_io;
-	}
-	/* data on a device not given reads as EIO */
-	if (erofs_frontend_open_devices(&ef.fe, &ef.img,
-					(const char **)ef.devices,
-					ef.nr_devices, &ef.dev_io))
-		goto out_img;
+	ef.root_nid = ef.lanes[0].img.root_nid;
 	if (efuse_add_mount_opts(&ef, &args)) {
 		fprintf(stderr, "<E> " PROG ": out of memory\n");
-		goto out_img;
+		goto out_lanes;
 	}
 
 	se = fuse_session_new(&args, &efuse_ops, sizeof(efuse_ops), &ef);
 	if (!se)
-		goto out_img;	/* libfuse said why */
+		goto out_lanes;	/* libfuse said why */
 	if (fuse_set_signal_handlers(se))
 		goto out_session;
 	if (fuse_session_mount(se, opts.mountpoint))
@@ -805,19 +926,25 @@ int main(int argc, char **argv)
 	}
 	if (fuse_daemonize(opts.foreground))
 		goto out_unmount;
-	/* single-threaded whatever -s says: see the top of this file */
-	rc = fuse_session_loop(se) ? 1 : 0;
+	if (opts.singlethread) {
+		rc = fuse_session_loop(se) ? 1 : 0;
+	} else {
+		struct fuse_loop_config lc = {
+			.clone_fd = opts.clone_fd,
+			.max_idle_threads = opts.max_idle_threads,
+		};
+
+		rc = fuse_session_loop_mt(se, &lc) ? 1 : 0;
+	}
 out_unmount:
 	fuse_session_unmount(se);
 out_signals:
 	fuse_remove_signal_handlers(se);
 out_session:
 	fuse_session_destroy(se);
-out_img:
-	erofs_image_release(&ef.img);
-	erofs_frontend_close_devices(ef.dev_io, ef.nr_devices);
-out_io:
-	erofs_io_close(&ef.io);
+out_lanes:
+	for (i = 0; i < ef.nr_lanes; i++)
+		efuse_lane_close(&ef, &ef.lanes[i]);
 out_opts:
 	free(opts.mountpoint);
 out_args:

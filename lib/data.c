@@ -258,11 +258,57 @@ static int z_read_data(void *priv, void *buf, size_t len, uint64_t off)
 	return erofs_dev_read(inode->img, 0, buf, len, off);
 }
 
+/*
+ * Read from the packed inode: the outermost read goes through the
+ * image's kept session, so small files whose fragments share a pcluster
+ * decode it once; a nested read (the packed inode's own tail) would
+ * reenter that session and is one-shot.  So are memory images, which may
+ * change under us (the metadata cache skips them too).
+ */
+static int packed_session_read(struct erofs_image *img, void *buf, size_t len,
+			       uint64_t off)
+{
+	struct erofs_data_ctx *d;
+	int ret;
+
+	if (!img->depth && !img->io->cheap_reads && !img->packed_data) {
+		d = calloc(1, sizeof(*d));
+		if (!d)
+			return -ENOMEM;
+		ret = erofs_data_open(d, &img->packed);
+		if (ret) {
+			free(d);
+			return ret;
+		}
+		img->packed_data = d;
+	}
+	img->depth++;
+	if (img->depth == 1 && img->packed_data)
+		ret = erofs_data_read(img->packed_data, buf, len, off);
+	else
+		ret = erofs_read_data(&img->packed, buf, len, off);
+	img->depth--;
+	return ret;
+}
+
+int erofs_packed_read(struct erofs_image *img, void *buf, size_t len,
+		      uint64_t off)
+{
+	if (!img->packed.img || off > img->packed.size ||
+	    len > img->packed.size - off)
+		return erofs_image_fail(img, EROFS_PROB_Z_HEADER, EFSCORRUPTED,
+			"range %llu+%zu past the packed inode",
+			(unsigned long long)off, len);
+	if (img->depth > 2)
+		return erofs_image_fail(img, EROFS_PROB_Z_HEADER, EFSCORRUPTED,
+					"nested packed inode references");
+	return packed_session_read(img, buf, len, off);
+}
+
 static int z_read_packed(void *priv, void *buf, size_t len, uint64_t off)
 {
 	struct erofs_inode *inode = priv;
 	struct erofs_image *img = inode->img;
-	int ret;
 
 	if (!img->packed.img)
 		return erofs_image_fail(img, EROFS_PROB_Z_HEADER,
@@ -277,10 +323,7 @@ static int z_read_packed(void *priv, void *buf, size_t len, uint64_t off)
 		return erofs_image_fail(img, EROFS_PROB_Z_HEADER,
 			EFSCORRUPTED, "nid %llu: nested fragment references",
 			(unsigned long long)inode->nid);
-	img->depth++;
-	ret = erofs_read_data(&img->packed, buf, len, off);
-	img->depth--;
-	return ret;
+	return packed_session_read(img, buf, len, off);
 }
 
 /*

@@ -132,7 +132,7 @@ static int read_record(struct erofs_image *img, int space, erofs_off_t *pos,
 			return erofs_image_fail(img, code, EFSCORRUPTED,
 				"record at %llu past the packed inode",
 				(unsigned long long)*pos);
-		ret = erofs_read_data(&img->packed, &l, 2, *pos);
+		ret = erofs_packed_read(img, &l, 2, *pos);
 	} else {
 		ret = erofs_meta_read(img, space == 1, &l, 2, *pos, code);
 	}
@@ -148,7 +148,7 @@ static int read_record(struct erofs_image *img, int space, erofs_off_t *pos,
 			return erofs_image_fail(img, code, EFSCORRUPTED,
 				"record at %llu past the packed inode",
 				(unsigned long long)*pos);
-		ret = erofs_read_data(&img->packed, buf, *len, *pos + 2);
+		ret = erofs_packed_read(img, buf, *len, *pos + 2);
 	} else {
 		ret = erofs_meta_read(img, space == 1, buf, *len, *pos + 2,
 				      code);
@@ -548,6 +548,11 @@ void erofs_image_release(struct erofs_image *img)
 
 	if (!img)
 		return;
+	if (img->packed_data) {
+		erofs_data_close(img->packed_data);
+		free(img->packed_data);
+		img->packed_data = NULL;
+	}
 	free(img->dev_io);
 	img->dev_io = NULL;
 	img->nr_dev_io = 0;

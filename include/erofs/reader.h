@@ -89,6 +89,8 @@ static inline bool erofs_inode_is_compressed(const struct erofs_inode *inode)
 	       inode->datalayout == EROFS_INODE_COMPRESSED_COMPACT;
 }
 
+struct erofs_data_ctx;
+
 struct erofs_image {
 	struct erofs_io *io;		/* borrowed */
 	struct erofs_log *log;		/* borrowed */
@@ -138,6 +140,13 @@ struct erofs_image {
 	 */
 	uint8_t *mcache;
 	erofs_blk_t *mcache_tag;	/* block + 1 per slot; 0 = empty */
+	/*
+	 * A read session on the packed inode kept open across calls
+	 * (erofs_packed_read() is its only user): the fragments of many
+	 * small files share one pcluster, which one-shot reads decoded
+	 * again for every file.  Holds one decoded extent at most.
+	 */
+	struct erofs_data_ctx *packed_data;
 	/* the last problem found by a failing call (erofs/problem.h) */
 	unsigned int problem;
 };
@@ -169,6 +178,13 @@ int erofs_image_add_device(struct erofs_image *img, struct erofs_io *io);
  */
 int erofs_dev_read(struct erofs_image *img, unsigned int dev, void *buf,
 		   size_t len, uint64_t off);
+
+/*
+ * Read len bytes at off of the packed inode (fragments, long prefixes),
+ * through the image's packed read session.  -EFSCORRUPTED past its end.
+ */
+int erofs_packed_read(struct erofs_image *img, void *buf, size_t len,
+		      uint64_t off);
 
 /*
  * Read len bytes of metadata at byte pos of the raw image (in_metabox

@@ -11,9 +11,13 @@
 # targets, xattrs including POSIX ACLs, hard link groups.  Nothing is
 # excluded: the mounts are made by root, and -o default_permissions (which
 # erofsfuse implies) lets root read everything, as with the kernel.
+# The other layouts of the round-trip tests (t013, t051, t081, t084) on a
+# random tree, and images of erofs-utils 1.9 (Debian sid) in eight.
 # Also: statfs, inode numbers are nids, an unprivileged mount, usage errors,
-# and the corrupted-image corpus (tests/corrupt) walked through FUSE: the
-# daemon must neither crash nor hang, whatever the image says.
+# and the corrupted-image corpus (tests/corrupt) and a sample of the
+# reader's fuzz corpus walked through FUSE by two readers at once: the
+# multi-threaded daemon must neither crash nor hang, whatever the image
+# says.
 . "$(dirname "$0")/lib.sh"
 
 : "${EROFSFUSE:=$TOP_BUILDDIR/fuse/erofsfuse}"
@@ -87,7 +91,8 @@ fuse_umount() {
 }
 
 # fuse_case NAME SRC IMG [erofsfuse options]: mount, compare with SRC
-# (IMG_DIGEST_OPTS for the mounted side), unmount; one result line
+# (IMG_DIGEST_OPTS for the mounted side, CASE_DIGEST_OPTS for both),
+# unmount; one result line
 fuse_case() {
 	_fc_name=$1 _fc_src=$2 _fc_img=$3
 	shift 3
@@ -96,7 +101,8 @@ fuse_case() {
 		fail "$_fc_name" "$T_WHY"
 		return
 	fi
-	compare_trees "$_fc_src" "$_fc_mnt"
+	# shellcheck disable=SC2086
+	compare_trees "$_fc_src" "$_fc_mnt" ${CASE_DIGEST_OPTS:-}
 	_fc_rc=$? _fc_why=${T_WHY:-}
 	if ! fuse_umount "$_fc_mnt"; then
 		fail "$_fc_name" "$T_WHY"
@@ -193,6 +199,68 @@ for seed in $SEEDS; do
 		fail "random seed=$seed" "$T_WHY"
 	fi
 done
+
+# the other layouts the round-trip tests build (t013, t051, t081, t084),
+# on one random tree: every index form, algorithm and inode shape
+gentree_run "$src" --seed 11 --files 120 >/dev/null
+while IFS='|' read -r name bs opts <&3; do
+	# shellcheck disable=SC2086
+	if ! mkfs_image "$T_TMP/img" "$src" "$bs" $opts; then
+		fail "layout $name" "$T_WHY"
+		continue
+	fi
+	CASE_DIGEST_OPTS=
+	# a compact inode has no time of its own (implies --ignore-mtime)
+	[ "$name" = compact ] && CASE_DIGEST_OPTS="--ignore mtime"
+	fuse_case "layout $name" "$src" "$T_TMP/img"
+	CASE_DIGEST_OPTS=
+done 3<<EOF
+noinline|4096|-E noinline_data
+compact|4096|-E force-inode-compact
+extended|4096|-E force-inode-extended
+nofilter|4096|-E ^xattr-name-filter
+share-all|4096|-x 0
+prefixes|4096|--xattr-prefix=user. --xattr-prefix=trusted.overlay.
+lz4-legacy-index|4096|-zlz4hc -E legacy-compress
+lz4-bigpcluster|4096|-zlz4hc -C65536
+lz4-512|512|-zlz4hc
+zstd|4096|-zzstd
+deflate|4096|-zdeflate
+lzma-all-fragments|4096|-zlzma -Eall-fragments
+48bit|4096|-E 48bit
+48bit-lz4|4096|-E 48bit -zlz4hc
+dot-omitted|4096|-E dot-omitted
+chunks|4096|--chunksize=4096
+chunk-indexes|4096|--chunksize=65536 -E force-chunk-indexes
+EOF
+
+# images of erofs-utils 1.9 (Debian sid's mkfs.erofs, in the chroot)
+sid_setup
+if [ "$have_sid" = 1 ]; then
+	while IFS='|' read -r name opts <&3; do
+		# shellcheck disable=SC2086
+		if ! "$CHROOT_SH" run --bind "$T_TMP" -- mkfs.erofs --quiet $opts \
+			"$T_TMP/sid.img" "$src" >"$T_TMP/sid.log" 2>&1; then
+			fail "erofs-utils-1.9 $name" "$(tail -n 1 "$T_TMP/sid.log")"
+			continue
+		fi
+		# its 48-bit compact inodes drop the nanoseconds and wrap times
+		# from 2^32 s on (its bugs: the kernel shows the same)
+		CASE_DIGEST_OPTS=
+		case $name in 48bit*) CASE_DIGEST_OPTS="--ignore mtime" ;; esac
+		fuse_case "erofs-utils-1.9 $name" "$src" "$T_TMP/sid.img"
+		CASE_DIGEST_OPTS=
+	done 3<<EOF
+plain|
+lz4hc|-zlz4hc
+lzma-ztailpacking|-zlzma -Eztailpacking
+fragments-dedupe|-zlz4hc -Eall-fragments,dedupe,fragdedupe=inode
+zstd|-zzstd
+deflate|-zdeflate
+48bit|-E48bit -zlz4hc
+chunks|--chunksize=4096
+EOF
+fi
 
 # --offset: the image behind 4096 bytes of junk; -s and -o options are
 # accepted as FUSE's, -o use_ino as erofs-utils' erofsfuse takes it
@@ -327,54 +395,62 @@ else
 	fail "usage errors and bad images" "$why"
 fi
 
-# the corrupted-image corpus through FUSE: erofsfuse either refuses the
-# image (exit 1) or mounts it and survives a walk that stats, lists, reads
-# and lists xattrs of everything, then exits 0 on unmount
+# hostile_walk NAME IMG: erofsfuse either refuses IMG (exit 1) or mounts
+# it and survives a walk that stats, lists, reads and lists xattrs of
+# everything, with several readers at once, then exits 0 on unmount.
+# Counts into n and refused; a problem is added to bad.
+hostile_walk() {
+	_hw_name=$1 _hw_img=$2
+	n=$((n + 1))
+	mkdir -p "$T_TMP/cmnt"
+	"$EROFSFUSE" -f "$_hw_img" "$T_TMP/cmnt" >"$T_TMP/fuse.log" 2>&1 &
+	FUSE_PID=$!
+	_hw_i=0
+	while ! mountpoint -q "$T_TMP/cmnt" && kill -0 "$FUSE_PID" 2>/dev/null &&
+	      [ $_hw_i -lt 100 ]; do
+		_hw_i=$((_hw_i + 1))
+		sleep 0.05
+	done
+	if ! mountpoint -q "$T_TMP/cmnt"; then
+		kill "$FUSE_PID" 2>/dev/null
+		wait "$FUSE_PID"
+		_hw_rc=$?
+		if [ "$_hw_rc" = 1 ]; then
+			refused=$((refused + 1))
+		else
+			bad="$bad $_hw_name(exit $_hw_rc before mounting)"
+		fi
+		return
+	fi
+	echo "$T_TMP/cmnt" >>"$T_TMP/.mounts"
+	# every read may fail (EIO); none may hang; two walkers in opposite
+	# orders share the daemon's lanes
+	# shellcheck disable=SC2016
+	timeout 30 sh -c 'for order in cat tac; do
+		find "$1" -print0 2>/dev/null | tr "\0" "\n" | $order | tr "\n" "\0" |
+		xargs -0 -r sh -c "for p; do stat -- \"\$p\"; [ -f \"\$p\" ] && cat -- \"\$p\";
+			[ -L \"\$p\" ] && readlink -- \"\$p\"; getfattr -d -m - -- \"\$p\"; done" sh &
+		done; wait' sh "$T_TMP/cmnt" >/dev/null 2>&1
+	[ $? = 124 ] && bad="$bad $_hw_name(walk hung)"
+	if ! kill -0 "$FUSE_PID" 2>/dev/null; then
+		wait "$FUSE_PID"
+		bad="$bad $_hw_name(daemon died: $?)"
+		umount -l "$T_TMP/cmnt" 2>/dev/null
+		grep -vxF "$T_TMP/cmnt" "$T_TMP/.mounts" >"$T_TMP/.mounts.new"
+		mv "$T_TMP/.mounts.new" "$T_TMP/.mounts"
+		return
+	fi
+	fuse_umount "$T_TMP/cmnt" || bad="$bad $_hw_name($T_WHY)"
+}
+
+# the corrupted-image corpus through FUSE
 if [ -x "$DEB_MKFS" ] && command -v setfattr >/dev/null 2>&1; then
 	corpus=$T_TMP/corpus
-	if DUMP=$DUMP DEB_MKFS=$DEB_MKFS sh "$TOP_SRCDIR/tests/corrupt/make-corpus.sh" \
+	if DUMP=$DUMP DEB_MKFS=$DEB_MKFS MKFS=$MKFS sh "$TOP_SRCDIR/tests/corrupt/make-corpus.sh" \
 		"$corpus" >"$T_TMP/corpus.log" 2>&1; then
 		n=0 refused=0 bad=
 		for img in "$corpus"/*.img; do
-			name=$(basename "$img" .img)
-			n=$((n + 1))
-			"$EROFSFUSE" -f "$img" "$T_TMP/cmnt" >"$T_TMP/fuse.log" 2>&1 &
-			FUSE_PID=$!
-			mkdir -p "$T_TMP/cmnt"
-			i=0
-			while ! mountpoint -q "$T_TMP/cmnt" && kill -0 "$FUSE_PID" 2>/dev/null &&
-			      [ $i -lt 100 ]; do
-				i=$((i + 1))
-				sleep 0.1
-			done
-			if ! mountpoint -q "$T_TMP/cmnt"; then
-				kill "$FUSE_PID" 2>/dev/null
-				wait "$FUSE_PID"
-				rc=$?
-				if [ "$rc" = 1 ]; then
-					refused=$((refused + 1))
-				else
-					bad="$bad $name(exit $rc before mounting)"
-				fi
-				continue
-			fi
-			echo "$T_TMP/cmnt" >>"$T_TMP/.mounts"
-			# every read may fail (EIO); none may hang
-			# shellcheck disable=SC2016
-			timeout 30 sh -c 'find "$1" -print0 2>/dev/null |
-				xargs -0 -r sh -c "for p; do stat -- \"\$p\"; [ -f \"\$p\" ] && cat -- \"\$p\";
-					[ -L \"\$p\" ] && readlink -- \"\$p\"; getfattr -d -m - -- \"\$p\"; done" sh' \
-				sh "$T_TMP/cmnt" >/dev/null 2>&1
-			[ $? = 124 ] && bad="$bad $name(walk hung)"
-			if ! kill -0 "$FUSE_PID" 2>/dev/null; then
-				wait "$FUSE_PID"
-				bad="$bad $name(daemon died: $?)"
-				umount -l "$T_TMP/cmnt" 2>/dev/null
-				grep -vxF "$T_TMP/cmnt" "$T_TMP/.mounts" >"$T_TMP/.mounts.new"
-				mv "$T_TMP/.mounts.new" "$T_TMP/.mounts"
-				continue
-			fi
-			fuse_umount "$T_TMP/cmnt" || bad="$bad $name($T_WHY)"
+			hostile_walk "$(basename "$img" .img)" "$img"
 		done
 		if [ -z "$bad" ] && [ "$n" -gt 0 ]; then
 			pass "corrupt corpus ($n images, $refused refused at mount)"
@@ -386,6 +462,21 @@ if [ -x "$DEB_MKFS" ] && command -v setfattr >/dev/null 2>&1; then
 	fi
 else
 	skip "corrupt corpus" "needs $DEB_MKFS and setfattr to build it"
+fi
+
+# the reader's fuzz corpus (tests/fuzz/corpus: fuzz_reader inputs are
+# whole images) through the same walk: every 4th input (every 16th in
+# quick mode), a fixed sample
+step=4
+[ "$HARNESS_QUICK" = 1 ] && step=16
+n=0 refused=0 bad=
+for f in $(ls "$TOP_SRCDIR/tests/fuzz/corpus" | awk -v s=$step 'NR % s == 1'); do
+	hostile_walk "fuzz/$f" "$TOP_SRCDIR/tests/fuzz/corpus/$f"
+done
+if [ -z "$bad" ] && [ "$n" -gt 0 ]; then
+	pass "fuzz corpus ($n inputs, $refused refused at mount)"
+else
+	fail "fuzz corpus" "${bad:- no inputs}"
 fi
 
 finish
