@@ -34,6 +34,7 @@
 #define FUSE_USE_VERSION 35
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <fuse_lowlevel.h>
 #include <pthread.h>
 #include <stddef.h>
@@ -100,6 +101,21 @@ static const char usage_head[] =
 	"-d is FUSE's debug mode (stay in the foreground and trace every\n"
 	"request), as in erofs-utils; --dbglevel sets the message level.\n\n";
 
+/*
+ * Read sessions of a lane, for kernels that open files without asking
+ * us (FUSE_CAP_NO_OPEN_SUPPORT): reads then come by inode number only, so
+ * the last few files read keep their session here, and a file is always
+ * read on the same lane (chosen from its nid).
+ */
+#define EFUSE_LANE_SESSIONS	8
+
+struct efuse_session {
+	bool used;
+	uint64_t last;			/* lane's clock at the last read */
+	struct erofs_inode inode;
+	struct erofs_data_ctx data;
+};
+
 /* one open copy of the image, used by one thread at a time (see above) */
 struct efuse_lane {
 	pthread_mutex_t lock;
@@ -107,6 +123,8 @@ struct efuse_lane {
 	struct erofs_image img;
 	struct erofs_io *dev_io;	/* the --device files, opened again */
 	bool lock_init, io_open, img_open;
+	struct efuse_session sessions[EFUSE_LANE_SESSIONS];
+	uint64_t clock;
 };
 
 struct efuse {
@@ -123,6 +141,7 @@ struct efuse {
 	bool help, version, bad_args;
 	bool use_syslog;		/* daemonized: stderr is gone */
 	bool mute;			/* opening another lane: said already */
+	bool no_open;			/* the kernel opens files without us */
 };
 
 /*
@@ -180,6 +199,14 @@ static struct efuse_lane *lane_get(struct efuse *ef)
 static void lane_put(struct efuse_lane *l)
 {
 	pthread_mutex_unlock(&l->lock);
+}
+
+/* the lane a file is read on without an open handle: fixed by its nid */
+static struct efuse_lane *lane_of(struct efuse *ef, erofs_nid_t nid)
+{
+	uint64_t h = nid * 0x9e3779b97f4a7c15ULL;
+
+	return &ef->lanes[(h >> 32) % ef->nr_lanes];
 }
 
 /*
@@ -390,6 +417,16 @@ static void efuse_open(fuse_req_t req, fuse_ino_t ino,
 		fuse_reply_err(req, EROFS);
 		return;
 	}
+	/*
+	 * A kernel that can open files by itself is told so (ENOSYS, once):
+	 * no OPEN and RELEASE round trips per file from then on, and the
+	 * page cache is kept as with keep_cache.  Reads then come without
+	 * a handle (efuse_read_session).
+	 */
+	if (ef->no_open) {
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
 	f = calloc(1, sizeof(*f));
 	if (!f) {
 		fuse_reply_err(req, ENOMEM);
@@ -419,31 +456,89 @@ static void efuse_open(fuse_req_t req, fuse_ino_t ino,
 	}
 }
 
+/*
+ * The read session of nid on lane l (locked): one of the lane's last
+ * used, else a new one in place of the least recently used.
+ */
+static int efuse_session(struct efuse *ef, struct efuse_lane *l,
+			 erofs_nid_t nid, struct efuse_session **out)
+{
+	struct efuse_session *s, *victim = &l->sessions[0];
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < EFUSE_LANE_SESSIONS; i++) {
+		s = &l->sessions[i];
+		if (s->used && s->inode.nid == nid) {
+			s->last = ++l->clock;
+			*out = s;
+			return 0;
+		}
+		if (!s->used || (victim->used && s->last < victim->last))
+			victim = s;
+	}
+	if (victim->used) {
+		erofs_data_close(&victim->data);
+		victim->used = false;
+	}
+	err = efuse_iget(ef, l, nid, &victim->inode);
+	if (!err && !S_ISREG(victim->inode.mode))
+		err = S_ISDIR(victim->inode.mode) ? EISDIR : EINVAL;
+	if (!err)
+		err = efuse_errno(ef, nid, "opening data",
+				  erofs_data_open(&victim->data, &victim->inode),
+				  NULL);
+	if (err)
+		return err;
+	victim->used = true;
+	victim->last = ++l->clock;
+	*out = victim;
+	return 0;
+}
+
 static void efuse_read(fuse_req_t req, fuse_ino_t ino, size_t size,
 		       off_t off, struct fuse_file_info *fi)
 {
 	struct efuse *ef = req_efuse(req);
 	struct efuse_file *f = (struct efuse_file *)(uintptr_t)fi->fh;
-	uint64_t isize = f->inode.size;
-	char *buf;
+	struct erofs_data_ctx *data;
+	struct efuse_session *sess;
+	struct efuse_lane *l;
+	uint64_t isize;
+	char *buf = NULL;
 	int err;
 
+	if (f) {
+		l = f->lane;
+		pthread_mutex_lock(&l->lock);
+		data = &f->data;
+	} else {
+		/* opened without us: the file's session on its own lane */
+		l = lane_of(ef, ino_to_nid(ef, ino));
+		pthread_mutex_lock(&l->lock);
+		err = efuse_session(ef, l, ino_to_nid(ef, ino), &sess);
+		if (err)
+			goto out;
+		data = &sess->data;
+	}
+	isize = data->inode->size;
 	if (off < 0 || (uint64_t)off >= isize) {
-		fuse_reply_buf(req, NULL, 0);
-		return;
+		size = 0;
+		err = 0;
+		goto out;
 	}
 	if (size > isize - (uint64_t)off)
 		size = isize - (uint64_t)off;
 	buf = malloc(size);
 	if (!buf) {
-		fuse_reply_err(req, ENOMEM);
-		return;
+		err = ENOMEM;
+		goto out;
 	}
-	pthread_mutex_lock(&f->lane->lock);
-	err = efuse_errno(ef, f->inode.nid, "reading data",
-			  erofs_data_read(&f->data, buf, size, (uint64_t)off),
+	err = efuse_errno(ef, data->inode->nid, "reading data",
+			  erofs_data_read(data, buf, size, (uint64_t)off),
 			  NULL);
-	pthread_mutex_unlock(&f->lane->lock);
+out:
+	pthread_mutex_unlock(&l->lock);
 	if (err)
 		fuse_reply_err(req, err);
 	else
@@ -605,6 +700,72 @@ static void efuse_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 	free(buf);
 }
 
+/*
+ * readdir with each entry's attributes: a walk that stats what it lists
+ * (ls -l, tar, find with tests) then needs no LOOKUP round trip per name.
+ * "." and ".." go without (ino 0): the kernel does not link them.
+ */
+static void efuse_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
+			      off_t off, struct fuse_file_info *fi)
+{
+	struct efuse *ef = req_efuse(req);
+	struct efuse_dir *d = (struct efuse_dir *)(uintptr_t)fi->fh;
+	size_t total = d->nr + d->add_dot, i;
+	size_t used = 0;
+	struct efuse_lane *l;
+	char *buf;
+	int err = 0;
+
+	buf = malloc(size);
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	l = lane_get(ef);
+	for (i = off < 0 ? 0 : (size_t)off; i < total; i++) {
+		struct fuse_entry_param e;
+		struct erofs_inode inode;
+		const char *name;
+		erofs_nid_t nid;
+		size_t n;
+
+		memset(&e, 0, sizeof(e));
+		if (d->add_dot && i == 0) {
+			name = ".";
+			nid = d->self_nid;
+		} else {
+			const struct efuse_dirent *de = &d->ents[i - d->add_dot];
+
+			name = d->names + de->name_off;
+			nid = de->nid;
+		}
+		if (!strcmp(name, ".") || !strcmp(name, "..")) {
+			e.attr.st_ino = nid;
+			e.attr.st_mode = S_IFDIR;
+		} else {
+			err = efuse_iget(ef, l, nid, &inode);
+			if (err)
+				break;
+			efuse_fill_stat(&inode, &e.attr);
+			e.ino = nid_to_ino(ef, nid);
+			e.generation = 1;
+			e.attr_timeout = e.entry_timeout = EFUSE_TIMEOUT;
+		}
+		n = fuse_add_direntry_plus(req, buf + used, size - used, name,
+					   &e, (off_t)(i + 1));
+		if (n > size - used)
+			break;
+		used += n;
+	}
+	lane_put(l);
+	/* what fitted before a bad entry is still an answer */
+	if (err && !used)
+		fuse_reply_err(req, err);
+	else
+		fuse_reply_buf(req, buf, used);
+	free(buf);
+}
+
 static void efuse_releasedir(fuse_req_t req, fuse_ino_t ino,
 			     struct fuse_file_info *fi)
 {
@@ -681,7 +842,18 @@ static void efuse_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 	efuse_xattr(req, ino, NULL, size);
 }
 
+/* what the kernel can do, before the first request */
+static void efuse_init(void *userdata, struct fuse_conn_info *conn)
+{
+	struct efuse *ef = userdata;
+
+#ifdef FUSE_CAP_NO_OPEN_SUPPORT
+	ef->no_open = conn->capable & FUSE_CAP_NO_OPEN_SUPPORT;
+#endif
+}
+
 static const struct fuse_lowlevel_ops efuse_ops = {
+	.init = efuse_init,
 	.lookup = efuse_lookup,
 	.getattr = efuse_getattr,
 	.readlink = efuse_readlink,
@@ -690,6 +862,7 @@ static const struct fuse_lowlevel_ops efuse_ops = {
 	.release = efuse_release,
 	.opendir = efuse_opendir,
 	.readdir = efuse_readdir,
+	.readdirplus = efuse_readdirplus,
 	.releasedir = efuse_releasedir,
 	.statfs = efuse_statfs,
 	.getxattr = efuse_getxattr,
@@ -836,6 +1009,11 @@ static int efuse_lane_open(struct efuse *ef, struct efuse_lane *l)
 
 static void efuse_lane_close(struct efuse *ef, struct efuse_lane *l)
 {
+	unsigned int i;
+
+	for (i = 0; i < EFUSE_LANE_SESSIONS; i++)
+		if (l->sessions[i].used)
+			erofs_data_close(&l->sessions[i].data);
 	if (l->img_open)
 		erofs_image_release(&l->img);
 	erofs_frontend_close_devices(l->dev_io, ef->nr_devices);
@@ -928,6 +1106,13 @@ int main(int argc, char **argv)
 		goto out_unmount;
 	if (opts.singlethread) {
 		rc = fuse_session_loop(se) ? 1 : 0;
+	} else if (!opts.clone_fd && opts.max_idle_threads == UINT_MAX) {
+		/*
+		 * nothing asked for: libfuse's defaults (passing its "unset"
+		 * idle-thread count through the old config struct makes
+		 * libfuse 3.14 print a warning at every mount)
+		 */
+		rc = fuse_session_loop_mt(se, NULL) ? 1 : 0;
 	} else {
 		struct fuse_loop_config lc = {
 			.clone_fd = opts.clone_fd,
