@@ -76,11 +76,12 @@ cleanup() {
 }
 
 # do_mount READER IMG: mount IMG on $MNT the reader's way
+# (erofs-utils' prints its version on standard output)
 do_mount() {
+	# shellcheck disable=SC2086
 	case $1 in
 	ours) "$OURS" "$2" "$MNT" ;;
-	# shellcheck disable=SC2086
-	theirs) $THEIRS "$2" "$MNT" 2>/dev/null ;;
+	theirs) $THEIRS "$2" "$MNT" >/dev/null 2>&1 ;;
 	kernel) mount -t erofs -o loop,ro "$2" "$MNT" ;;
 	esac || die "$1: cannot mount $2"
 	i=0

@@ -262,6 +262,38 @@ chunks|--chunksize=4096
 EOF
 fi
 
+# four readers at once over every regular file, in different orders, on
+# a compressed image whose small files share fragments: the daemon's
+# lanes and read sessions must give each reader the source's bytes
+gentree_run "$src" --seed 13 --files 400 >/dev/null
+if mkfs_image "$T_TMP/img" "$src" 4096 -zlz4hc -Efragments,dedupe &&
+   fuse_mount "$T_TMP/img" "$T_TMP/mnt"; then
+	(cd "$src" && find . -type f -print0 | xargs -0 sha256sum) >"$T_TMP/sums.src"
+	i=0 pids=
+	for order in "sort -z" "sort -zr" "sort -z -t/ -k3" "sort -zr -t/ -k3"; do
+		i=$((i + 1))
+		# shellcheck disable=SC2086
+		(cd "$T_TMP/mnt" && find . -type f -print0 | LC_ALL=C $order |
+		 xargs -0 -n 16 sha256sum | LC_ALL=C sort -k2) >"$T_TMP/sums.$i" &
+		pids="$pids $!"
+	done
+	# (not a bare wait: the daemon is a background job too)
+	# shellcheck disable=SC2086
+	wait $pids
+	bad=
+	LC_ALL=C sort -k2 "$T_TMP/sums.src" >"$T_TMP/sums.want"
+	for i in 1 2 3 4; do
+		cmp -s "$T_TMP/sums.want" "$T_TMP/sums.$i" || bad="$bad $i"
+	done
+	if fuse_umount "$T_TMP/mnt" && [ -z "$bad" ]; then
+		pass "parallel readers ($(wc -l <"$T_TMP/sums.src") files, 4 readers)"
+	else
+		fail "parallel readers" "${bad:+readers differ:$bad }${T_WHY:-}"
+	fi
+else
+	fail "parallel readers" "$T_WHY"
+fi
+
 # --offset: the image behind 4096 bytes of junk; -s and -o options are
 # accepted as FUSE's, -o use_ino as erofs-utils' erofsfuse takes it
 if gentree_run "$src" --manifest "$T_SRCDIR/manifests/alltypes.manifest" >/dev/null &&
