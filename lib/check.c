@@ -194,9 +194,11 @@ static int xattr_check_cb(void *priv, const struct erofs_xattr_info *x)
 	}
 	/*
 	 * "user." alone: listxattr shows it, but the VFS refuses to look
-	 * up a name that is only a namespace (EINVAL); the other xattrs
-	 * of the inode read fine.  (The ACL names are whole names, and
-	 * hidden or lustre. names have no handler to look them up.)
+	 * up a name that is only a namespace (EINVAL), so its value can
+	 * never be read: an error, as the kernel's verdict on that read.
+	 * No writer makes one (setxattr refuses such a name too).  (The
+	 * ACL names are whole names, and hidden or lustre. names have no
+	 * handler to look them up.)
 	 */
 	if (!x->filter_name_len &&
 	    (x->base_index == EROFS_XATTR_INDEX_USER ||

@@ -84,7 +84,7 @@ static const struct erofs_problem_info erofs_problems[EROFS_PROB_MAX] = {
 	E(Z_INDEX, "invalid compressed index or extent record"),
 	E(Z_ALGORITHM, "compression algorithm unknown or not declared in the superblock"),
 	W(SB_PREFIX_FEATURE, "long xattr prefixes without the XATTR_PREFIXES feature (older kernels ignore them)"),
-	W(XATTR_EMPTY_NAME, "xattr name with an empty suffix (getxattr cannot fetch it)"),
+	E(XATTR_EMPTY_NAME, "xattr name with an empty suffix (listed, but getxattr refuses it: EINVAL)"),
 };
 
 const struct erofs_problem_info *erofs_problem_lookup(unsigned int code)

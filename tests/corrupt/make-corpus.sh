@@ -151,8 +151,8 @@ poke "$IMG" $((X * 32 + 2)) 0100
 new xattr-bad-prefix base E_XATTR_PREFIX 4 --no-sbcrc
 poke "$IMG" $((X * 32 + 32 + 12 + 1)) 09
 # a name that is only a namespace ("user."): listed, but getxattr refuses
-# it; the other xattrs read fine, so the kernel's verdict is a warning
-new xattr-empty-name base W_XATTR_EMPTY_NAME 0 --no-sbcrc
+# it (EINVAL), so that value can never be read
+new xattr-empty-name base E_XATTR_EMPTY_NAME 4 --no-sbcrc
 poke "$IMG" $((X * 32 + 32 + 12)) 00
 
 # after_inode IMG PATH ALIGN: byte address just past PATH's inode and
