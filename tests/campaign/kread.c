@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
+/*
+ * kread.c - read a mounted tree the way a user would, as the campaign's
+ * oracle: every name (lstat), every regular file's bytes (read(2)), every
+ * symlink target and every xattr (listxattr, getxattr).  Built static,
+ * because it runs in the QEMU guest's busybox initramfs; the host runs
+ * the same program over fsck --extract's tree to compare what both read.
+ *
+ *   kread DIR
+ *   kread -m IMAGE MNT   mount IMAGE (an EROFS image file: the kernel's
+ *                        file-backed mount, no loop device) read-only on
+ *                        MNT, read it, unmount it; "mount-err ERRNO_NAME"
+ *                        when the kernel refuses it (exit 3)
+ *
+ * prints one line: "ok HASH" when everything read, else
+ * "err ERRNO_NAME PATH" for the first failure (and exits 1).  HASH (FNV-1a
+ * 64) covers names in sorted order, file types, permission bits, sizes,
+ * contents, symlink targets and xattr names and values: not owners or
+ * times, which an extraction as another user may not keep.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+static uint64_t h = 0xcbf29ce484222325ULL;
+static const char *mounted;	/* -m: unmount on the way out */
+static char buf[1 << 16];
+
+static void mix(const void *p, size_t n)
+{
+	const unsigned char *c = p;
+
+	while (n--) {
+		h ^= *c++;
+		h *= 0x100000001b3ULL;
+	}
+}
+
+static void fail(const char *path)
+{
+	const char *e = strerrorname_np(errno);
+
+	printf("err %s %s\n", e ? e : "?", path);
+	fflush(stdout);
+	if (mounted && umount(mounted))
+		printf("umount-err %s\n", strerrorname_np(errno));
+	exit(1);
+}
+
+static int cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* xattr names are compared sorted, values hashed with them (unless
+ * !hash: the top directory, which an extraction does not recreate) */
+static void xattrs(const char *path, int hash)
+{
+	static char names[1 << 16], val[1 << 16];
+	char *list[1024];
+	ssize_t n, v;
+	size_t nr = 0, i;
+	char *p;
+
+	n = llistxattr(path, names, sizeof(names));
+	if (n < 0) {
+		if (errno == ENOTSUP)
+			return;
+		fail(path);
+	}
+	for (p = names; p < names + n && nr < 1024; p += strlen(p) + 1)
+		list[nr++] = p;
+	qsort(list, nr, sizeof(*list), cmp);
+	for (i = 0; i < nr; i++) {
+		v = lgetxattr(path, list[i], val, sizeof(val));
+		/* a name listed twice reads one value: an extraction keeps one */
+		if (i && !strcmp(list[i], list[i - 1]))
+			continue;
+		if (v < 0)
+			fail(path);
+		if (hash) {
+			mix(list[i], strlen(list[i]) + 1);
+			mix(val, (size_t)v);
+		}
+	}
+}
+
+static void walk(const char *path, int depth)
+{
+	struct stat st;
+	uint32_t mode;
+	uint64_t size;
+
+	if (lstat(path, &st))
+		fail(path);
+	mode = st.st_mode & (S_IFMT | 07777);
+	size = S_ISDIR(st.st_mode) ? 0 : (uint64_t)st.st_size;
+	if (depth) {
+		mix(&mode, sizeof(mode));
+		mix(&size, sizeof(size));
+	}
+	xattrs(path, depth);
+	if (S_ISREG(st.st_mode)) {
+		int fd = open(path, O_RDONLY | O_NOFOLLOW);
+		ssize_t n;
+
+		if (fd < 0)
+			fail(path);
+		while ((n = read(fd, buf, sizeof(buf))) > 0)
+			mix(buf, (size_t)n);
+		if (n < 0)
+			fail(path);
+		close(fd);
+	} else if (S_ISLNK(st.st_mode)) {
+		ssize_t n = readlink(path, buf, sizeof(buf));
+
+		if (n < 0)
+			fail(path);
+		mix(buf, (size_t)n);
+	} else if (S_ISDIR(st.st_mode) && depth < 4096) {
+		DIR *d = opendir(path);
+		struct dirent *de;
+		char **names = NULL;
+		size_t nr = 0, cap = 0, i;
+
+		if (!d)
+			fail(path);
+		errno = 0;
+		while ((de = readdir(d))) {
+			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+				continue;
+			if (nr == cap) {
+				cap = cap ? 2 * cap : 64;
+				names = realloc(names, cap * sizeof(*names));
+				if (!names)
+					fail(path);
+			}
+			names[nr++] = strdup(de->d_name);
+		}
+		if (errno)
+			fail(path);
+		closedir(d);
+		qsort(names, nr, sizeof(*names), cmp);
+		for (i = 0; i < nr; i++) {
+			char *sub;
+
+			mix(names[i], strlen(names[i]) + 1);
+			if (asprintf(&sub, "%s/%s", path, names[i]) < 0)
+				fail(path);
+			walk(sub, depth + 1);
+			free(sub);
+			free(names[i]);
+		}
+		free(names);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *dir;
+
+	if (argc == 4 && !strcmp(argv[1], "-m")) {
+		if (mount(argv[2], argv[3], "erofs", MS_RDONLY, NULL)) {
+			const char *e = strerrorname_np(errno);
+
+			printf("mount-err %s\n", e ? e : "?");
+			return 3;
+		}
+		dir = mounted = argv[3];
+	} else if (argc == 2) {
+		dir = argv[1];
+	} else {
+		fprintf(stderr, "usage: kread DIR | kread -m IMAGE MNT\n");
+		return 2;
+	}
+	walk(dir, 0);
+	printf("ok %016llx\n", (unsigned long long)h);
+	fflush(stdout);
+	if (argc == 4 && umount(dir))
+		printf("umount-err %s\n", strerrorname_np(errno));
+	return 0;
+}
