@@ -182,6 +182,44 @@ struct xattr_check {
 	bool filter;
 };
 
+/*
+ * Why the kernel would fail to decode a POSIX ACL xattr value (its
+ * posix_acl_from_xattr(): a version 2 header, then whole 8-byte entries
+ * of known tags, a valid id for named users and groups; none at all
+ * reads as "no ACL", ENODATA for a name listxattr shows), or NULL.
+ */
+static uint32_t acl_le(const uint8_t *p, unsigned int n)
+{
+	uint32_t v = 0;
+
+	while (n--)
+		v = v << 8 | p[n];
+	return v;
+}
+
+static const char *acl_value_fault(const uint8_t *v, size_t size)
+{
+	size_t i;
+
+	if (size < 4 || (size - 4) % 8)
+		return "size is not 4 + 8 * entries";
+	if (acl_le(v, 4) != 2)
+		return "header version is not 2";
+	if (size == 4)
+		return "no entries";
+	for (i = 4; i < size; i += 8) {
+		unsigned int tag = acl_le(v + i, 2);
+
+		if (tag != 0x01 && tag != 0x02 && tag != 0x04 &&
+		    tag != 0x08 && tag != 0x10 && tag != 0x20)
+			return "unknown entry tag";
+		if ((tag == 0x02 || tag == 0x08) &&
+		    acl_le(v + i + 4, 4) == 0xffffffffU)
+			return "named entry with id -1";
+	}
+	return NULL;
+}
+
 static int xattr_check_cb(void *priv, const struct erofs_xattr_info *x)
 {
 	struct xattr_check *xc = priv;
@@ -206,6 +244,18 @@ static int xattr_check_cb(void *priv, const struct erofs_xattr_info *x)
 	     x->base_index == EROFS_XATTR_INDEX_SECURITY))
 		report(c, EROFS_PROB_XATTR_EMPTY_NAME, xc->inode->nid,
 		       "\"%s\"", x->name);
+	/* the kernel lists names as NUL-terminated strings */
+	if (memchr(x->name, '\0', x->name_len))
+		report(c, EROFS_PROB_XATTR_NAME_NUL, xc->inode->nid,
+		       "\"%s\" (of %zu bytes)", x->name, x->name_len);
+	if (x->base_index == EROFS_XATTR_INDEX_POSIX_ACL_ACCESS ||
+	    x->base_index == EROFS_XATTR_INDEX_POSIX_ACL_DEFAULT) {
+		const char *why = acl_value_fault(x->value, x->value_size);
+
+		if (why)
+			report(c, EROFS_PROB_XATTR_ACL, xc->inode->nid,
+			       "\"%s\": %s", x->name, why);
+	}
 	if (x->shared) {
 		struct erofs_image *img = c->img;
 		uint64_t pos = (img->xattr_blkaddr << img->blkszbits) +

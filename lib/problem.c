@@ -85,6 +85,8 @@ static const struct erofs_problem_info erofs_problems[EROFS_PROB_MAX] = {
 	E(Z_ALGORITHM, "compression algorithm unknown or not declared in the superblock"),
 	W(SB_PREFIX_FEATURE, "long xattr prefixes without the XATTR_PREFIXES feature (older kernels ignore them)"),
 	E(XATTR_EMPTY_NAME, "xattr name with an empty suffix (listed, but getxattr refuses it: EINVAL)"),
+	E(XATTR_NAME_NUL, "xattr name containing a NUL byte (listxattr cuts it there: getxattr cannot fetch it)"),
+	E(XATTR_ACL, "POSIX ACL xattr value the kernel cannot decode (getxattr fails)"),
 };
 
 const struct erofs_problem_info *erofs_problem_lookup(unsigned int code)

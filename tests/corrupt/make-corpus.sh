@@ -154,6 +154,10 @@ poke "$IMG" $((X * 32 + 32 + 12 + 1)) 09
 # it (EINVAL), so that value can never be read
 new xattr-empty-name base E_XATTR_EMPTY_NAME 4 --no-sbcrc
 poke "$IMG" $((X * 32 + 32 + 12)) 00
+# "user.one" -> "user.\0ne": listxattr cuts the name at the NUL, and no
+# getxattr finds it (found by the campaign on Debian 1.5 images)
+new xattr-name-nul base E_XATTR_NAME_NUL 4 --no-sbcrc
+poke "$IMG" $((X * 32 + 32 + 12 + 4)) 00
 
 # after_inode IMG PATH ALIGN: byte address just past PATH's inode and
 # inline xattrs, rounded up to ALIGN (where its chunk table or compressed
@@ -189,6 +193,10 @@ seq 1 20000 >"$SRC/zbig"
 printf 'hello\n' >"$SRC/small"
 printf 'x\n' >"$SRC/px"
 setfattr -n user.policy.a -v 1 "$SRC/px"
+# a POSIX ACL whose named user has the id "ABCD", easy to find in the image
+printf 'acl\n' >"$SRC/pacl"
+ACLV=0x0200000001000600ffffffff020004004142434404000400ffffffff10000400ffffffff20000400ffffffff
+setfattr -n system.posix_acl_access -v $ACLV "$SRC/pacl" 2>/dev/null || rm -f "$SRC/pacl"
 printf '0 ^/?p[12]$\n' >"$OUT/hints"
 # our NAME [MKFS OPTIONS]: a base image of SRC, left out if mkfs cannot
 # (an algorithm not built in)
@@ -277,6 +285,24 @@ if has our-plain; then
 	# 6. the kernel loads the prefix table whatever the feature bit says
 	new prefix-count-no-table our-plain E_SB_XATTR_PREFIX 4 --no-sbcrc
 	poke "$IMG" $((1024 + 0x5b)) 01
+	# 8. POSIX ACL values the kernel cannot decode: getxattr fails
+	# (EINVAL); the value starts 16 bytes before the id "ABCD", its
+	# e_value_size 2 bytes before the value (the name suffix is empty)
+	ABCD=$(LC_ALL=C grep -obUa ABCD "$P" | head -n 1 | cut -d: -f1)
+	if [ -n "$ABCD" ]; then
+		V=$((ABCD - 16))
+		new acl-size our-plain E_XATTR_ACL 4 --no-sbcrc
+		poke "$IMG" $((V - 2)) "$(le16 27)"
+		new acl-tag our-plain E_XATTR_ACL 4 --no-sbcrc
+		poke "$IMG" $((V + 4)) 0300
+		new acl-version our-plain E_XATTR_ACL 4 --no-sbcrc
+		poke "$IMG" "$V" 01000000
+		new acl-user-minus-1 our-plain E_XATTR_ACL 4 --no-sbcrc
+		poke "$IMG" $((V + 16)) ffffffff
+		# a named user with another id is fine
+		new acl-user-other our-plain - 0 --no-sbcrc
+		poke "$IMG" $((V + 16)) e8030000
+	fi
 fi
 if has our-prefix; then
 	new prefix-no-feature our-prefix W_SB_PREFIX_FEATURE 0 --no-sbcrc

@@ -89,7 +89,11 @@ void timg_build(unsigned char *buf)
 	static const uint64_t dnids[] = { TIMG_D, TIMG_ROOT, TIMG_F };
 	static const uint8_t dtypes[] = { EROFS_FT_DIR, EROFS_FT_DIR,
 					  EROFS_FT_REG_FILE };
-	static const unsigned char acl[] = { 2, 0, 0, 0 };
+	/* a minimal ACL the kernel decodes: owner rw, group r, other r */
+	static const unsigned char acl[] = { 2, 0, 0, 0,
+		0x01, 0, 6, 0, 0xff, 0xff, 0xff, 0xff,
+		0x04, 0, 4, 0, 0xff, 0xff, 0xff, 0xff,
+		0x20, 0, 4, 0, 0xff, 0xff, 0xff, 0xff };
 	unsigned char *sb = buf + 1024, *x;
 	unsigned int rsize, dsize, i;
 
@@ -112,15 +116,15 @@ void timg_build(unsigned char *buf)
 	rsize = dirblock(buf + TIMG_ROOT_DATA, rnames, rnids, rtypes, 6);
 	inode(buf + 1152, EROFS_INODE_FLAT_INLINE, 0, 040755, 3, rsize,
 	      EROFS_NULL_ADDR32, 1);
-	/* f: 40 bytes of xattrs -> icount 8 */
-	inode(buf + 1280, EROFS_INODE_FLAT_PLAIN, 8, 0100644, 2, TIMG_F_SIZE,
+	/* f: 64 bytes of xattrs -> icount 14 (ends at 1376, before 1408) */
+	inode(buf + 1280, EROFS_INODE_FLAT_PLAIN, 14, 0100644, 2, TIMG_F_SIZE,
 	      2, 2);
 	x = buf + 1280 + 32;
 	x[4] = 1;				/* one shared id */
 	timg_put32(x + 12, 1408 / 4);
 	x += 16;
 	x += xentry(x, EROFS_XATTR_INDEX_USER, "a", "1", 1);
-	x += xentry(x, EROFS_XATTR_INDEX_POSIX_ACL_ACCESS, "", acl, 4);
+	x += xentry(x, EROFS_XATTR_INDEX_POSIX_ACL_ACCESS, "", acl, sizeof(acl));
 	x += xentry(x, EROFS_XATTR_LONG_PREFIX | 0, "x", "v", 1);
 	xentry(buf + 1408, EROFS_XATTR_INDEX_TRUSTED, "s", "shared", 6);
 	for (i = 0; i < TIMG_F_SIZE; i++)
