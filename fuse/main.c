@@ -385,6 +385,13 @@ static int efuse_symlink(struct efuse *ef, struct efuse_lane *l,
 		return err;
 	}
 	buf[inode.size] = '\0';
+	/* the kernel's erofs refuses a target with a NUL inside too */
+	if (strlen(buf) != inode.size) {
+		erofs_err(&ef->log, "nid %llu: NUL inside the symlink target",
+			  (unsigned long long)inode.nid);
+		free(buf);
+		return EIO;
+	}
 	*target = buf;
 	return 0;
 }

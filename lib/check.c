@@ -307,6 +307,24 @@ static void check_xattrs(struct check_ctx *c, struct erofs_inode *inode)
 		report(c, EROFS_PROB_XATTR_RESERVED, inode->nid, NULL);
 }
 
+/*
+ * The target is a C string to the kernel: a NUL inside i_size makes it
+ * refuse the link (EFSCORRUPTED), as the campaign saw in Linux 7.2.  An
+ * unreadable target is check_data()'s to report.
+ */
+static void check_symlink_target(struct check_ctx *c,
+				 struct erofs_inode *inode)
+{
+	char target[4096];
+
+	if (!erofs_read_data(inode, target, inode->size, 0) &&
+	    memchr(target, '\0', inode->size))
+		report(c, EROFS_PROB_SYMLINK_NUL, inode->nid,
+		       "NUL at byte %zu of %llu",
+		       (size_t)((char *)memchr(target, '\0', inode->size) - target),
+		       (unsigned long long)inode->size);
+}
+
 static unsigned int problem_or(struct erofs_image *img, unsigned int code)
 {
 	return img->problem ? img->problem : code;
@@ -687,6 +705,8 @@ static void check_inode(struct check_ctx *c, struct erofs_inode *inode,
 	if (type == S_IFLNK && (!inode->size || inode->size >= 4096))
 		report(c, EROFS_PROB_SYMLINK_SIZE, inode->nid, "size %llu",
 		       (unsigned long long)inode->size);
+	else if (type == S_IFLNK)
+		check_symlink_target(c, inode);
 	if (type == S_IFDIR && !inode->size)
 		report(c, EROFS_PROB_DIR_SIZE, inode->nid, "empty directory");
 	if (!inode->in_metabox)

@@ -355,6 +355,13 @@ static void create_entry(struct erofs_extractor *c, int dfd,
 			return;
 		}
 		ret = erofs_read_data(inode, target, inode->size, 0);
+		/* the kernel refuses such a link: never make a shorter one */
+		if (!ret && memchr(target, '\0', inode->size)) {
+			free(target);
+			report(c, EROFS_PROB_SYMLINK_NUL, inode->nid,
+			       "not extracted");
+			return;
+		}
 		if (!ret)
 			ret = make_room(c, dfd, name);
 		if (!ret && symlinkat(target, dfd, name))

@@ -87,6 +87,7 @@ static const struct erofs_problem_info erofs_problems[EROFS_PROB_MAX] = {
 	E(XATTR_EMPTY_NAME, "xattr name with an empty suffix (listed, but getxattr refuses it: EINVAL)"),
 	E(XATTR_NAME_NUL, "xattr name containing a NUL byte (listxattr cuts it there: getxattr cannot fetch it)"),
 	E(XATTR_ACL, "POSIX ACL xattr value the kernel cannot decode (getxattr fails)"),
+	E(SYMLINK_NUL, "symlink target containing a NUL byte (the kernel refuses it: EFSCORRUPTED)"),
 };
 
 const struct erofs_problem_info *erofs_problem_lookup(unsigned int code)

@@ -137,6 +137,10 @@ poke "$IMG" $((ROOTNAMES + 3)) 2e2e
 new name-escape base E_DIR_BADNAME 4 --no-sbcrc
 # "many" -> "../e": would climb out of the extraction directory
 poke "$IMG" $((ROOTNAMES + 3 + 2 + 2 + 3 + 3 + 2)) 2e2e2f65
+# "aa" -> "a\0": the kernel refuses the link (EFSCORRUPTED); found by the
+# campaign (an xattr count edit moved an inline target onto a NUL)
+new symlink-nul base E_SYMLINK_NUL 4 --no-sbcrc
+poke "$IMG" $(($(data_of "$B" /ln) + 1)) 00
 new nlink-wrong base E_NLINK 4 --no-sbcrc
 poke "$IMG" $((AA * 32 + 6)) 0500
 new iformat-bits base E_INODE_FORMAT 4 --no-sbcrc
