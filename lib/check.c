@@ -702,6 +702,10 @@ static void check_inode(struct check_ctx *c, struct erofs_inode *inode,
 			       "special file with size %llu",
 			       (unsigned long long)inode->size);
 	}
+	/* (uid_t)-1 means "no id" to every syscall; only 32-bit ids hold it */
+	if (inode->uid == UINT32_MAX || inode->gid == UINT32_MAX)
+		report(c, EROFS_PROB_INODE_ID, inode->nid, "uid %u gid %u",
+		       inode->uid, inode->gid);
 	if (type == S_IFLNK && (!inode->size || inode->size >= 4096))
 		report(c, EROFS_PROB_SYMLINK_SIZE, inode->nid, "size %llu",
 		       (unsigned long long)inode->size);

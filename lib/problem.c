@@ -88,6 +88,7 @@ static const struct erofs_problem_info erofs_problems[EROFS_PROB_MAX] = {
 	E(XATTR_NAME_NUL, "xattr name containing a NUL byte (listxattr cuts it there: getxattr cannot fetch it)"),
 	E(XATTR_ACL, "POSIX ACL xattr value the kernel cannot decode (getxattr fails)"),
 	E(SYMLINK_NUL, "symlink target containing a NUL byte (the kernel refuses it: EFSCORRUPTED)"),
+	E(INODE_ID, "uid or gid 4294967295, which is no id (the kernel maps it to the invalid id: even root is refused access)"),
 };
 
 const struct erofs_problem_info *erofs_problem_lookup(unsigned int code)

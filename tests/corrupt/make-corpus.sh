@@ -223,6 +223,7 @@ our our-deflate -zdeflate
 our our-zstd -zzstd
 our our-frag -zlz4hc -Efragments
 our our-prefix --xattr-prefix=user.policy.
+our our-ext -E force-inode-extended
 # a tar-index layer with its tar appended (containerd's form): the tar is
 # device 1, mapped right behind the index, so no --device is needed
 if tar -C "$SRC" -cf "$OUT/src2.tar" . 2>/dev/null &&
@@ -307,6 +308,13 @@ if has our-plain; then
 		new acl-user-other our-plain - 0 --no-sbcrc
 		poke "$IMG" $((V + 16)) e8030000
 	fi
+fi
+# 9. an extended inode's uid -1: "no id", even root is refused (EACCES)
+if has our-ext; then
+	new uid-minus-1 our-ext E_INODE_ID 4 --no-sbcrc
+	poke "$IMG" $(($(iloc "$OUT/our-ext.img" /p2) + 24)) ffffffff
+	new gid-minus-2 our-ext - 0 --no-sbcrc
+	poke "$IMG" $(($(iloc "$OUT/our-ext.img" /p2) + 28)) feffffff
 fi
 if has our-prefix; then
 	new prefix-no-feature our-prefix W_SB_PREFIX_FEATURE 0 --no-sbcrc
