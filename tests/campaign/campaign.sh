@@ -292,6 +292,7 @@ guest_run() {
 			echo '	r=$(timeout 60 /mnt/c/kread -m /mnt/c/$n.img /mnt/t 2>&1 | head -n 2 | tr "\n" " ")'
 			echo '	echo "@@ case $n $r"'
 			echo '	grep -q " /mnt/t " /proc/mounts && { umount /mnt/t || umount -l /mnt/t; }'
+			echo '	echo "@@ end $n"'
 			echo 'done <<EOF'
 			cat "$work/todo"
 			echo 'EOF'
@@ -314,9 +315,11 @@ guest_run() {
 		done
 		wait "$bootpid"
 		sed -n 's/^@@ case \([^ ]*\) \(.*\)$/\1 \2/p' "$log" >>"$work/guest.tsv"
+		# a dead boot: the case it was on (reading, or unmounting
+		# after its verdict) is a kernel crash or hang
 		last=$(sed -n 's/^@@ start //p' "$log" | tail -n 1)
 		if ! grep -q '^@@ done' "$log" && [ -n "$last" ] &&
-		   ! grep -q "^@@ case $last " "$log"; then
+		   ! grep -q "^@@ end $last\$" "$log"; then
 			echo "$last crash" >>"$work/guest.tsv"
 			cp "$log" "$work/crash-$last.log"
 		fi
