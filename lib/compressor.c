@@ -141,6 +141,18 @@ int erofs_compress_cfg_parse(struct erofs_compress_cfg *cfg, const char *spec,
 				ret = -EINVAL;
 				goto out;
 			}
+			if (c->dictsize_align && size % c->dictsize_align) {
+				uint64_t up = (size / c->dictsize_align + 1) *
+					      c->dictsize_align;
+
+				if (up > c->max_dictsize)
+					up -= c->dictsize_align;
+				erofs_info(log, "%s: dictsize %llu rounded to %llu (the kernel needs a multiple of %u)",
+					   c->name, (unsigned long long)size,
+					   (unsigned long long)up,
+					   c->dictsize_align);
+				size = up;
+			}
 			cfg->dictsize = (uint32_t)size;
 		} else {
 			char *eq = strchr(tok, '=');

@@ -53,6 +53,11 @@ struct erofs_compressor {
 	uint32_t default_dictsize;	/* 0: the backend has no dictsize */
 	uint32_t min_dictsize, max_dictsize;
 	/*
+	 * A dictsize the kernel decodes only when a multiple of this (0: any
+	 * size); others are rounded up, with an info line
+	 */
+	uint32_t dictsize_align;
+	/*
 	 * A "-z ALG,KEY=VALUE" option of this backend only (lzma's lc, lp,
 	 * pb), stored in cfg; -ENOENT for a key it does not know.
 	 */

@@ -240,6 +240,13 @@ static void test_parse(void **state)
 						  NULL), 0);
 	assert_int_equal(cfg.level, 9);
 	assert_int_equal(cfg.dictsize, 8U << 20);
+	/* sizes the kernel cannot decode are rounded up to whole blocks */
+	assert_int_equal(erofs_compress_cfg_parse(&cfg, "lzma,dictsize=65537",
+						  NULL), 0);
+	assert_int_equal(cfg.dictsize, 69632);
+	assert_int_equal(erofs_compress_cfg_parse(&cfg, "lzma,dictsize=8388607",
+						  NULL), 0);
+	assert_int_equal(cfg.dictsize, 8U << 20);
 #endif
 	assert_null(erofs_compressor_find("gzip"));
 	/* erofs-utils' name for the libdeflate backend */
