@@ -413,6 +413,24 @@ static void efuse_readlink(fuse_req_t req, fuse_ino_t ino)
 	free(target);
 }
 
+/*
+ * A read session on regular file nid, bound to lane l's image (l locked):
+ * both kinds of open file, the handle's and the lane's, start here.
+ */
+static int efuse_data_open(struct efuse *ef, struct efuse_lane *l,
+			   erofs_nid_t nid, struct erofs_inode *inode,
+			   struct erofs_data_ctx *data)
+{
+	int err = efuse_iget(ef, l, nid, inode);
+
+	if (!err && !S_ISREG(inode->mode))
+		err = S_ISDIR(inode->mode) ? EISDIR : EINVAL;
+	if (!err)
+		err = efuse_errno(ef, nid, "opening data",
+				  erofs_data_open(data, inode), NULL);
+	return err;
+}
+
 static void efuse_open(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
@@ -441,12 +459,8 @@ static void efuse_open(fuse_req_t req, fuse_ino_t ino,
 	}
 	/* the file's lane for good: its inode and session belong to it */
 	f->lane = lane_get(ef);
-	err = efuse_iget(ef, f->lane, ino_to_nid(ef, ino), &f->inode);
-	if (!err && !S_ISREG(f->inode.mode))
-		err = S_ISDIR(f->inode.mode) ? EISDIR : EINVAL;
-	if (!err)
-		err = efuse_errno(ef, f->inode.nid, "opening data",
-				  erofs_data_open(&f->data, &f->inode), NULL);
+	err = efuse_data_open(ef, f->lane, ino_to_nid(ef, ino), &f->inode,
+			      &f->data);
 	lane_put(f->lane);
 	if (err) {
 		free(f);
@@ -488,13 +502,7 @@ static int efuse_session(struct efuse *ef, struct efuse_lane *l,
 		erofs_data_close(&victim->data);
 		victim->used = false;
 	}
-	err = efuse_iget(ef, l, nid, &victim->inode);
-	if (!err && !S_ISREG(victim->inode.mode))
-		err = S_ISDIR(victim->inode.mode) ? EISDIR : EINVAL;
-	if (!err)
-		err = efuse_errno(ef, nid, "opening data",
-				  erofs_data_open(&victim->data, &victim->inode),
-				  NULL);
+	err = efuse_data_open(ef, l, nid, &victim->inode, &victim->data);
 	if (err)
 		return err;
 	victim->used = true;
