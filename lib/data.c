@@ -444,7 +444,9 @@ int erofs_data_map(struct erofs_data_ctx *d, struct erofs_map *map)
 	map->zflags = zm.flags;
 	map->device = 0;
 	map->in_metabox = (zm.flags & EROFS_Z_MAP_INLINE) && inode->in_metabox;
-	map->kind = EROFS_MAP_COMPRESSED;
+	/* a compressed file's hole reads as zeros, as a flat file's does */
+	map->kind = (zm.flags & EROFS_Z_MAP_HOLE) ? EROFS_MAP_HOLE :
+		    EROFS_MAP_COMPRESSED;
 	return 0;
 }
 

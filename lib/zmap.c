@@ -24,6 +24,7 @@ struct zlc {
 	bool has_cblkcnt;
 	uint64_t pblk;			/* HEAD/PLAIN: pcluster start block */
 	bool partial;			/* FULL: PARTIAL_REF */
+	bool hole;			/* FULL: HOLE (Linux 7.2) */
 };
 
 #define NO_LCN	UINT64_MAX	/* a map header problem, not an index's */
@@ -101,6 +102,7 @@ static int load_full(struct erofs_z_inode *zi, uint64_t lcn, struct zlc *m)
 		return 0;
 	}
 	m->partial = advise & Z_EROFS_LI_PARTIAL_REF;
+	m->hole = advise & Z_EROFS_LI_HOLE;
 	m->clusterofs = erofs_le16(di.di_clusterofs);
 	m->pblk = erofs_le32(di.di_u.blkaddr);
 	return 0;
@@ -325,14 +327,23 @@ static int find_end(struct erofs_z_inode *zi, uint64_t hlcn, uint64_t *end)
 	}
 }
 
-/* pcluster size in blocks of the head at hlcn (format.md 7.6 step 5) */
+/*
+ * pcluster size in blocks of the head at hlcn (format.md 7.6 step 5); 0
+ * is a hole (Linux 7.2): a FULL head with the HOLE bit, or a big
+ * pcluster whose CBLKCNT is 0 (which kernels before 7.2 took as 1 block).
+ */
 static int pcluster_blocks(struct erofs_z_inode *zi, uint64_t hlcn,
-			   unsigned int type, uint64_t *blocks)
+			   const struct zlc *head, uint64_t *blocks)
 {
+	unsigned int type = head->type;
 	struct zlc m;
 	bool big;
 	int ret;
 
+	if (head->hole) {
+		*blocks = 0;
+		return 0;
+	}
 	if (type == Z_EROFS_LCLUSTER_TYPE_HEAD1)
 		big = zi->advise & Z_EROFS_ADVISE_BIG_PCLUSTER_1;
 	else
@@ -350,8 +361,6 @@ static int pcluster_blocks(struct erofs_z_inode *zi, uint64_t hlcn,
 		return zfail(zi, EROFS_Z_FAULT_INDEX, "bogus CBLKCNT", hlcn + 1);
 	if (!m.has_cblkcnt)
 		return zfail(zi, EROFS_Z_FAULT_INDEX, "cannot find CBLKCNT", hlcn + 1);
-	if (!m.cblkcnt)
-		return zfail(zi, EROFS_Z_FAULT_INDEX, "zero CBLKCNT", hlcn + 1);
 	*blocks = m.cblkcnt;
 	return 0;
 }
@@ -762,9 +771,13 @@ int erofs_z_map(struct erofs_z_inode *zi, uint64_t off,
 		map->plen = zi->idata_size;
 		return 0;
 	}
-	ret = pcluster_blocks(zi, hlcn, m.type, &blocks);
+	ret = pcluster_blocks(zi, hlcn, &m, &blocks);
 	if (ret)
 		return ret;
+	if (!blocks) {
+		map->flags = EROFS_Z_MAP_HOLE;
+		return 0;
+	}
 	if (blocks > 1)
 		map->flags |= EROFS_Z_MAP_BIG;
 	if ((blocks << p->blkszbits) > EROFS_Z_PCLUSTER_MAX)

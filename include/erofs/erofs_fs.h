@@ -355,6 +355,8 @@ enum {
 };
 #define Z_EROFS_LI_LCLUSTER_TYPE_MASK	0x3
 #define Z_EROFS_LI_PARTIAL_REF		(1 << 15)
+/* FULL indexes, HEAD: the pcluster is a hole, reads as zeros (Linux 7.2) */
+#define Z_EROFS_LI_HOLE			(1 << 14)
 #define Z_EROFS_LI_D0_CBLKCNT		(1 << 11)	/* NONHEAD delta0 flag */
 
 /* full (legacy) lcluster index, 8 bytes */

@@ -246,6 +246,57 @@ static void test_compact_big_pcluster(void **state)
 	free(m);
 }
 
+/*
+ * Holes in compressed files (Linux 7.2): a FULL head with the HOLE bit,
+ * or a big pcluster whose CBLKCNT is 0, maps nothing and reads as zeros.
+ */
+static void test_holes(void **state)
+{
+	static const unsigned char packs[16] = {
+		0x00, 0x10, 0x00, 0x28, 0x01, 0x00, 0x00, 0x00,
+		0x02, 0x20, 0x00, 0x00, 0x11, 0x00, 0x00, 0x00,
+	};
+	struct mem *m = calloc(1, sizeof(*m));
+	struct erofs_z_params p = params(m, 12288, EROFS_INODE_COMPRESSED_FULL,
+					 0x1520);
+	struct erofs_z_inode zi;
+	struct erofs_z_map map;
+	unsigned char want[12288];
+
+	build_z3_data(m);
+	full_index(m->img + 0x1530, 1 | Z_EROFS_LI_HOLE, 0, 4);
+	full_index(m->img + 0x1538, 1, 2904, 5);
+	full_index(m->img + 0x1540, 2, 0, 1 | 1U << 16);
+	assert_int_equal(erofs_z_inode_init(&zi, &p), 0);
+	assert_int_equal(erofs_z_map(&zi, 100, &map), 0);
+	assert_int_equal(map.la, 0);
+	assert_int_equal(map.llen, 7000);
+	assert_true(map.flags & EROFS_Z_MAP_HOLE);
+	expect_map(&zi, 7000, 7000, 5288, 5 * BS, BS, 0);
+	memset(want, 0, 7000);
+	memcpy(want + 7000, z3 + 7000, 12288 - 7000);
+	read_all_and_compare(&zi, want, sizeof(want));
+	erofs_z_inode_release(&zi);
+
+	/* compact, big pcluster: CBLKCNT 0 right after the head */
+	memset(m->img + 0x1520, 0, 64);
+	p = params(m, 3 * BS, EROFS_INODE_COMPRESSED_COMPACT, 0x15a0);
+	p.feature_incompat |= EROFS_FEATURE_INCOMPAT_BIG_PCLUSTER;
+	p.available_compr_algs = 1;
+	memcpy(m->img + 0x15a0, "\0\0\0\0\x06\0\0\0", 8);
+	memcpy(m->img + 0x15a8, packs, sizeof(packs));
+	assert_int_equal(erofs_z_inode_init(&zi, &p), 0);
+	assert_int_equal(erofs_z_map(&zi, 5000, &map), 0);
+	assert_int_equal(map.la, 0);
+	assert_int_equal(map.llen, 3 * BS);
+	assert_true(map.flags & EROFS_Z_MAP_HOLE);
+	memset(want, 0xaa, sizeof(want));
+	assert_int_equal(erofs_z_read(&zi, want, 3 * BS, 0), 0);
+	assert_int_equal(want[0] | want[6000] | want[3 * BS - 1], 0);
+	erofs_z_inode_release(&zi);
+	free(m);
+}
+
 /* write a 14-bit entry (12-bit lo, 2-bit type) k of a 2B pack */
 static void put2b(unsigned char *pack, unsigned int k, unsigned int type,
 		  unsigned int lo)
@@ -765,6 +816,7 @@ int main(void)
 		cmocka_unit_test(test_fragments),
 		cmocka_unit_test(test_plain_interlaced),
 		cmocka_unit_test(test_corrupt_indexes),
+		cmocka_unit_test(test_holes),
 		cmocka_unit_test(test_every_algorithm),
 		cmocka_unit_test(test_encoded_extents),
 	};
