@@ -526,6 +526,7 @@ static int check_data(struct check_ctx *c, struct erofs_inode *inode,
 	enum region_kind kind = S_ISDIR(inode->mode) ? REGION_META :
 		REGION_DATA;
 	uint64_t la = 0, zblocks = 0, last_pa = UINT64_MAX;
+	bool lzma_told = false;
 	struct erofs_data_ctx d;
 	struct erofs_map map;
 	int ret;
@@ -570,6 +571,17 @@ static int check_data(struct check_ctx *c, struct erofs_inode *inode,
 			ret = check_lookbacks(c, &d, &map);
 			if (ret)
 				goto out;
+			if (map.alg == Z_EROFS_COMPRESSION_LZMA &&
+			    (img->lzma_dictsize & 3) &&
+			    map.llen >= img->lzma_dictsize && !lzma_told &&
+			    !(map.zflags & EROFS_Z_MAP_FRAGMENT)) {
+				report(c, EROFS_PROB_Z_LZMA_DICT, inode->nid,
+				       "extent at %llu decodes to %llu bytes, dictionary size %u",
+				       (unsigned long long)map.la,
+				       (unsigned long long)map.llen,
+				       img->lzma_dictsize);
+				lzma_told = true;
+			}
 		}
 		if (map.kind == EROFS_MAP_MAPPED ||
 		    (map.kind == EROFS_MAP_COMPRESSED &&
@@ -1109,6 +1121,16 @@ static void check_super(struct check_ctx *c)
 	    !(img->feature_incompat & EROFS_FEATURE_INCOMPAT_XATTR_PREFIXES))
 		report_sb(c, EROFS_PROB_SB_PREFIX_FEATURE,
 			  "%u long prefixes", img->xattr_prefix_count);
+	/*
+	 * Linux (7.2 at least) keeps one set of LZMA decoders sized from the
+	 * largest dictionary mounted since boot; with a size that is not a
+	 * multiple of 4 they fail (EUCLEAN) on every extent at least that
+	 * long, of this image and of any LZMA image mounted later.  Legal,
+	 * but the extents it breaks here are errors (check_data).
+	 */
+	if (img->lzma_dictsize & 3)
+		report_sb(c, EROFS_PROB_SB_LZMA_DICT, "dictionary size %u",
+			  img->lzma_dictsize);
 	/* the verifiers' superblock rows come before the reserved-bytes row */
 	verifiers_begin(c, true);
 	if (!reserved_ok)

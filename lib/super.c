@@ -204,6 +204,9 @@ static int load_compr_cfgs(struct erofs_image *img)
 				EFSCORRUPTED,
 				"compression config %u has values the kernel refuses",
 				alg);
+		if (alg == Z_EROFS_COMPRESSION_LZMA)
+			img->lzma_dictsize = rec[0] | rec[1] << 8 |
+					     rec[2] << 16 | (uint32_t)rec[3] << 24;
 	}
 	img->cfg_end = pos;
 	return 0;

@@ -127,6 +127,7 @@ struct erofs_image {
 	struct erofs_io **dev_io;
 	unsigned int nr_dev_io;
 	erofs_off_t cfg_end;		/* end of compression config records */
+	uint32_t lzma_dictsize;		/* of the LZMA config record, or 0 */
 	bool sb_checksum_ok;		/* true if verified (or not present) */
 	struct erofs_inode metabox;	/* valid with METABOX */
 	struct erofs_inode packed;	/* valid if packed_nid */
