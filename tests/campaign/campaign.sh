@@ -3,7 +3,8 @@
 #
 # campaign.sh - the crafted-image campaign: does fsck agree with the
 # kernel?  Seed images (our mkfs in every layout, erofs-utils 1.9's from
-# the sid chroot, Debian's 1.5) are cut into typed fields and mutated
+# the sid chroot, Debian's 1.5, and two with compressed holes made by
+# hand) are cut into typed fields and mutated
 # (tests/tools/mutate: one or two fields per case, superblock checksum
 # fixed).  Every case then goes through
 #   - our tools on the host: fsck, fsck --extract=DIR (nothing may appear
@@ -12,15 +13,18 @@
 #   - the kernel, never this machine's: all cases ride on one EROFS disk
 #     into the QEMU guest of tests/qemu (Linux 7.2), which mounts each
 #     (file-backed), reads every name, byte, link and xattr with kread
-#     and unmounts, under a timeout.  A boot that dies (oops, hang) is
-#     retried without the case it was on, which is reported as a crash.
+#     (and maps every file with FIEMAP) and unmounts, under a timeout.
+#     A boot that dies (oops, hang) is retried without the case it was
+#     on, which is reported as a crash.
 # Verdicts, per case: MISS (the kernel refuses the image or a read and
 # fsck exits 0), STRICT (the kernel reads everything, fsck exits 4: each
 # problem code that does so is listed, to be justified), MISREAD (both
 # read everything but kread's hash of the kernel's tree differs from
 # that of fsck's extraction), CRASH/HANG (our tools), KCRASH (the guest
 # kernel died or hung on an image fsck passes; on one fsck rejects it is
-# KCRASH-FLAGGED, reported but not a failure: Linux has such crashers).
+# KCRASH-FLAGGED, reported but not a failure: Linux has such crashers),
+# SEED (the kernel cannot read an intact seed, or reads it differently
+# from our fsck --extract).
 #
 #   tests/campaign/campaign.sh [--per-seed N] [--rng S] [--work DIR]
 #                              [--no-kernel] [--keep]

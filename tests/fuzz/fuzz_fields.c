@@ -16,7 +16,8 @@
  * Built as a fuzzer (--enable-fuzzing), the custom mutator below edits
  * only the edit list: adds, drops or changes an edit, or lets libFuzzer
  * mutate the list's bytes; the seed stays valid, so every run explores
- * field values rather than random bytes.  replay_fields (every "make
+ * field values rather than random bytes; crossing two inputs mixes their
+ * edit lists over the first one's seed.  replay_fields (every "make
  * check") runs the corpus, tests/fuzz/corpus-fields.
  */
 #include <stdbool.h>
@@ -102,6 +103,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
 			       unsigned int seed);
+size_t LLVMFuzzerCustomCrossOver(const uint8_t *d1, size_t s1,
+				 const uint8_t *d2, size_t s2, uint8_t *out,
+				 size_t max_out, unsigned int seed);
 
 /* xorshift32 on libFuzzer's seed: the mutation must depend on it alone */
 static uint32_t next(uint32_t *s)
@@ -167,6 +171,40 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
 	memcpy(data, EFE_MAGIC, 4);
 	data[4] = (uint8_t)n;
 	memcpy(data + 5, edits, (size_t)n * EFE_EDIT);
+	return EFE_HDR(n) + imglen;
+}
+
+/*
+ * Crossing two inputs: the first one's seed with a mix of both edit
+ * lists (libFuzzer's byte-wise crossover would splice two seed images).
+ */
+size_t LLVMFuzzerCustomCrossOver(const uint8_t *d1, size_t s1,
+				 const uint8_t *d2, size_t s2, uint8_t *out,
+				 size_t max_out, unsigned int seed)
+{
+	unsigned int n1, n2, k, n = 0;
+	uint32_t r = seed | 1;
+	size_t imglen;
+
+	if (!split(d1, s1, &n1) || !split(d2, s2, &n2))
+		return 0;
+	imglen = s1 - EFE_HDR(n1);
+	for (k = 0; k < n1 + n2 && n < EFE_MAX_EDITS; k++) {
+		const uint8_t *e = k < n1 ? d1 + 5 + (size_t)k * EFE_EDIT :
+				   d2 + 5 + (size_t)(k - n1) * EFE_EDIT;
+
+		if (!(next(&r) & 1))
+			continue;
+		if (EFE_HDR(n + 1) + imglen > max_out)
+			break;
+		memcpy(out + 5 + (size_t)n * EFE_EDIT, e, EFE_EDIT);
+		n++;
+	}
+	if (EFE_HDR(n) + imglen > max_out)
+		return 0;
+	memcpy(out, EFE_MAGIC, 4);
+	out[4] = (uint8_t)n;
+	memcpy(out + EFE_HDR(n), d1 + EFE_HDR(n1), imglen);
 	return EFE_HDR(n) + imglen;
 }
 #endif
