@@ -69,6 +69,20 @@ struct check_ctx {
 	 * counted once across the image.
 	 */
 	struct erofs_htab counted;
+	/*
+	 * Every pcluster seen, by start address: Linux keeps one object per
+	 * pcluster start and decodes it the way its first reader mapped it,
+	 * so all extents that share one must agree on its size and
+	 * algorithm.
+	 */
+	struct erofs_htab pcl_at;
+	struct pcl_rec {
+		uint64_t pa;
+		uint32_t plen;
+		unsigned int alg;
+		erofs_nid_t nid;
+	} *pcls;
+	size_t nr_pcls, pcls_cap;
 	/* verifiers taking part (bits of p->verifiers), and for the file
 	 * being checked those that want its data */
 	uint32_t von, vdata;
@@ -151,6 +165,35 @@ static bool counted_first(struct check_ctx *c, uint64_t pa)
 	if (ret < 0)
 		c->oom = ret;
 	return !ret;
+}
+
+/*
+ * A compressed extent's pcluster: the first to use a start address
+ * defines it; false when an earlier one there has another size or
+ * algorithm (*other: its record).
+ */
+static bool pcl_agrees(struct check_ctx *c, const struct erofs_map *map,
+		       erofs_nid_t nid, const struct pcl_rec **other)
+{
+	uint64_t h = erofs_hash_u64(map->pa), v;
+	size_t pos = 0;
+
+	while (erofs_htab_next(&c->pcl_at, h, &pos, &v)) {
+		const struct pcl_rec *r = &c->pcls[v];
+
+		if (r->pa != map->pa)
+			continue;
+		*other = r;
+		return r->plen == map->plen && r->alg == map->alg;
+	}
+	if (erofs_array_reserve(&c->pcls, &c->pcls_cap, c->nr_pcls + 1) ||
+	    erofs_htab_add(&c->pcl_at, h, c->nr_pcls)) {
+		c->oom = -ENOMEM;
+		return true;
+	}
+	c->pcls[c->nr_pcls++] = (struct pcl_rec){ map->pa, map->plen,
+						  map->alg, nid };
+	return true;
 }
 
 static const char *node_path(struct check_ctx *c, erofs_nid_t nid)
@@ -507,6 +550,15 @@ static int check_lookbacks(struct check_ctx *c, struct erofs_data_ctx *d,
 			       (unsigned long long)map->la);
 			return -EFSCORRUPTED;
 		}
+		/* a CBLKCNT on the way there sizes the pcluster (zmap.c) */
+		if (m.kind != map->kind || m.pa != map->pa ||
+		    m.plen != map->plen) {
+			report(c, EROFS_PROB_Z_INDEX, d->inode->nid,
+			       "a read from lcluster %llu takes the pcluster at %llu as %u bytes, not %u",
+			       (unsigned long long)(o >> zi->lclusterbits),
+			       (unsigned long long)m.pa, m.plen, map->plen);
+			return -EFSCORRUPTED;
+		}
 	}
 	return 0;
 }
@@ -526,7 +578,7 @@ static int check_data(struct check_ctx *c, struct erofs_inode *inode,
 	enum region_kind kind = S_ISDIR(inode->mode) ? REGION_META :
 		REGION_DATA;
 	uint64_t la = 0, zblocks = 0, last_pa = UINT64_MAX;
-	bool lzma_told = false;
+	bool lzma_told = false, shared_told = false;
 	struct erofs_data_ctx d;
 	struct erofs_map map;
 	int ret;
@@ -596,6 +648,20 @@ static int check_data(struct check_ctx *c, struct erofs_inode *inode,
 				       (unsigned long long)(map.pa >> img->blkszbits),
 				       (unsigned long long)((map.pa + plen - 1) >> img->blkszbits),
 				       (unsigned long long)img->blocks);
+			if (map.kind == EROFS_MAP_COMPRESSED && !map.device &&
+			    !shared_told) {
+				const struct pcl_rec *o;
+
+				if (!pcl_agrees(c, &map, inode->nid, &o)) {
+					report(c, EROFS_PROB_Z_SHARED, inode->nid,
+					       "pcluster at %llu: %u bytes of %s here, %u bytes of %s for nid %llu",
+					       (unsigned long long)map.pa,
+					       map.plen, erofs_z_alg_name(map.alg),
+					       o->plen, erofs_z_alg_name(o->alg),
+					       (unsigned long long)o->nid);
+					shared_told = true;
+				}
+			}
 			/* one pcluster can serve several extents of a file;
 			 * another device's blocks are no region of this image */
 			if (map.pa != last_pa) {
@@ -1290,6 +1356,8 @@ out:
 	free(c.regions);
 	free(c.scan.prev);
 	erofs_htab_release(&c.counted);
+	erofs_htab_release(&c.pcl_at);
+	free(c.pcls);
 	free(c.databuf);
 	return ret;
 }

@@ -9,7 +9,7 @@
 #include "erofs/erofs_fs.h"
 #include "erofs/zmap.h"
 
-static const char *alg_name(unsigned int alg)
+const char *erofs_z_alg_name(unsigned int alg)
 {
 	static const char *const names[] = {
 		"lz4", "lzma", "deflate", "zstd", "shifted", "interlaced",
@@ -28,7 +28,7 @@ static int extent_fail(struct erofs_z_inode *zi,
 	zi->fault = fault;
 	erofs_err(zi->p.log,
 		  "nid %llu: %s (%s extent %llu+%llu, pcluster %llu+%u)",
-		  (unsigned long long)zi->p.nid, why, alg_name(map->alg),
+		  (unsigned long long)zi->p.nid, why, erofs_z_alg_name(map->alg),
 		  (unsigned long long)map->la, (unsigned long long)map->llen,
 		  (unsigned long long)map->pa, map->plen);
 	return err;

@@ -263,21 +263,34 @@ static int load_lcn(struct erofs_z_inode *zi, uint64_t lcn, struct zlc *m)
 	return 0;
 }
 
-/* find the head lcluster of the extent holding logical offset off */
+#define NO_CBLK	UINT64_MAX
+
+/*
+ * Find the head lcluster of the extent holding logical offset off.  The
+ * kernel remembers the block count of any CBLKCNT lcluster it loads on
+ * the way (the one holding off, or one it looks back through) and takes
+ * it as the pcluster's size instead of reading the head's next lcluster:
+ * *cblk is that count (NO_CBLK if none), so that a read starting there
+ * maps as the kernel maps it.
+ */
 static int find_head(struct erofs_z_inode *zi, uint64_t off, uint64_t *hlcn,
-		     struct zlc *m)
+		     struct zlc *m, uint64_t *cblk)
 {
 	uint64_t lcn = off >> zi->lclusterbits;
 	unsigned int ofs = off & ((1U << zi->lclusterbits) - 1);
-	uint64_t back;
+	uint64_t back, seen = NO_CBLK;
 	int ret;
 
 	ret = load_lcn(zi, lcn, m);
 	if (ret)
 		return ret;
+	if (m->has_cblkcnt)
+		seen = m->cblkcnt;
 	if (m->type != Z_EROFS_LCLUSTER_TYPE_NONHEAD) {
 		if (ofs >= m->clusterofs) {
 			*hlcn = lcn;
+			if (cblk)
+				*cblk = seen;
 			return 0;
 		}
 		/* off lies before this head: the previous extent has it */
@@ -298,9 +311,13 @@ static int find_head(struct erofs_z_inode *zi, uint64_t off, uint64_t *hlcn,
 			return ret;
 		if (m->type != Z_EROFS_LCLUSTER_TYPE_NONHEAD)
 			break;
+		if (m->has_cblkcnt)
+			seen = m->cblkcnt;
 		back = m->delta0;
 	}
 	*hlcn = lcn;
+	if (cblk)
+		*cblk = seen;
 	return 0;
 }
 
@@ -496,7 +513,7 @@ int erofs_z_inode_init(struct erofs_z_inode *zi,
 			     "fragment without the FRAGMENTS feature", NO_LCN);
 
 	/* locate the last extent, and what follows the last index */
-	ret = find_head(zi, p->i_size - 1, &hlcn, &m);
+	ret = find_head(zi, p->i_size - 1, &hlcn, &m, NULL);
 	if (ret)
 		return ret;
 	zi->tail_head_lcn = hlcn;
@@ -696,7 +713,7 @@ int erofs_z_map(struct erofs_z_inode *zi, uint64_t off,
 		struct erofs_z_map *map)
 {
 	const struct erofs_z_params *p = &zi->p;
-	uint64_t hlcn, end, blocks;
+	uint64_t hlcn, end, blocks, cblk;
 	struct zlc m;
 	int ret;
 
@@ -725,7 +742,7 @@ int erofs_z_map(struct erofs_z_inode *zi, uint64_t off,
 		map->fragment_off = zi->fragment_off;
 		return 0;
 	}
-	ret = find_head(zi, off, &hlcn, &m);
+	ret = find_head(zi, off, &hlcn, &m, &cblk);
 	if (ret)
 		return ret;
 	map->head_lcn = hlcn;
@@ -771,9 +788,16 @@ int erofs_z_map(struct erofs_z_inode *zi, uint64_t off,
 		map->plen = zi->idata_size;
 		return 0;
 	}
-	ret = pcluster_blocks(zi, hlcn, &m, &blocks);
-	if (ret)
-		return ret;
+	if (m.hole) {
+		blocks = 0;
+	} else if (cblk != NO_CBLK) {
+		/* see find_head: equal to the real count in a sound index */
+		blocks = cblk;
+	} else {
+		ret = pcluster_blocks(zi, hlcn, &m, &blocks);
+		if (ret)
+			return ret;
+	}
 	if (!blocks) {
 		map->flags = EROFS_Z_MAP_HOLE;
 		return 0;
@@ -784,5 +808,15 @@ int erofs_z_map(struct erofs_z_inode *zi, uint64_t off,
 		return zfail(zi, EROFS_Z_FAULT_INDEX, "pcluster exceeds 1 MiB", hlcn);
 	map->pa = m.pblk << p->blkszbits;
 	map->plen = (uint32_t)(blocks << p->blkszbits);
+	/*
+	 * More encoded than decoded bytes: Linux refuses such a whole
+	 * extent ("too much compressed data"), but for the last one, which
+	 * erofs-utils may write so when its tail cannot be inlined.
+	 */
+	if (map->alg < Z_EROFS_COMPRESSION_MAX &&
+	    !(map->flags & EROFS_Z_MAP_PARTIAL) && map->llen < map->plen &&
+	    map->la + map->llen < p->i_size)
+		return zfail(zi, EROFS_Z_FAULT_INDEX,
+			     "more compressed than decoded bytes", hlcn);
 	return 0;
 }

@@ -135,9 +135,13 @@ int erofs_z_inode_init(struct erofs_z_inode *zi,
 		       const struct erofs_z_params *p);
 void erofs_z_inode_release(struct erofs_z_inode *zi);
 
+/* a map's algorithm by name: lz4 .. zstd, shifted, interlaced, or "?" */
+const char *erofs_z_alg_name(unsigned int alg);
+
 /*
- * Map the extent containing logical offset off (< i_size).  Encoded-extent
- * files may map holes (EROFS_Z_MAP_HOLE, read as zeros); fragments carry
+ * Map the extent containing logical offset off (< i_size).  Files may map
+ * holes (EROFS_Z_MAP_HOLE, read as zeros): encoded extents' and, as Linux
+ * 7.2 reads them, index-marked ones; fragments carry
  * the packed-inode offset of map->la.  zi is updated (a resume point for
  * 4-byte extent records), hence not const.
  */

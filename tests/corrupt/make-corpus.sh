@@ -218,6 +218,7 @@ our our-mixed -zlz4hc --compress-hints="$OUT/hints"
 our our-lz4 -zlz4hc
 our our-lz4full -zlz4hc -Elegacy-compress
 our our-lz4big -zlz4hc -C65536
+our our-lz4bigfull -zlz4hc -C16384 -Elegacy-compress
 our our-lzma -zlzma
 our our-deflate -zdeflate
 our our-zstd -zzstd
@@ -369,6 +370,30 @@ if has our-lz4full; then
 	poke "$IMG" $((I + 8 + 4)) 01080000
 	new zi-blkaddr-past-end our-lz4full E_DATA_RANGE 4 --no-sbcrc
 	poke "$IMG" $((I + 8 + 4)) 00ffff00
+fi
+# 6. big pclusters in FULL indexes (zbig: 4-block pclusters; lcluster 1
+# holds CBLKCNT|4, lclusters 2..4 look back 2..4).  Linux takes the
+# count of a CBLKCNT it meets on a lookback (not only the head's next
+# lcluster) as the pcluster's size when a read starts there: the same
+# count reads right, another one decodes a cut pcluster.
+if has our-lz4bigfull; then
+	I=$(( $(zhdr "$OUT/our-lz4bigfull.img" /zbig) + 16 ))
+	new zi-cblkcnt-middle-same our-lz4bigfull - 0 --no-sbcrc
+	poke "$IMG" $((I + 24 + 4)) 0408
+	new zi-cblkcnt-middle-other our-lz4bigfull E_Z_INDEX 4 --no-sbcrc
+	poke "$IMG" $((I + 24 + 4)) 0208
+	# 6 blocks for 20754 decoded bytes: "too much compressed data"
+	new zi-more-compressed our-lz4bigfull E_Z_INDEX 4 --no-sbcrc
+	poke "$IMG" $((I + 8 + 4)) 0608
+	# p1's one-block pcluster moved onto zbig's first (4 blocks): one
+	# pcluster start, two sizes (Linux decodes it one way for both)
+	new z-shared-size our-lz4bigfull E_Z_SHARED 4 --no-sbcrc
+	poke "$IMG" $(( $(zhdr "$OUT/our-lz4bigfull.img" /p1) + 16 + 4 )) "$(le32 "$(blk_of "$OUT/our-lz4bigfull.img" /zbig)")"
+	# Linux 7.2's holes: HOLE on a FULL head, CBLKCNT 0
+	new zi-hole-bit our-lz4bigfull - 0 --no-sbcrc
+	poke "$IMG" $((I + 1)) 40
+	new zi-hole-cblkcnt our-lz4bigfull - 0 --no-sbcrc
+	poke "$IMG" $((I + 8 + 4)) 0008
 fi
 # 7. the device table and chunk indexes (device_id is masked to the
 # table's power of two, as the kernel does: what masks to 0 is the
