@@ -11,6 +11,11 @@
  *                        file-backed mount, no loop device) read-only on
  *                        MNT, read it, unmount it; "mount-err ERRNO_NAME"
  *                        when the kernel refuses it (exit 3)
+ *   kread -P IMAGE MNT   the same, and then every regular file again one
+ *                        4 KiB page at a time from a dropped cache, as a
+ *                        random reader meets it (each page mapped on its
+ *                        own; only read errors count): slow, for single
+ *                        images
  *
  * With -m, every regular file is also mapped with FIEMAP, as filefrag
  * and copy tools do: the kernel then walks every lcluster of a compressed
@@ -43,6 +48,7 @@
 
 static uint64_t h = 0xcbf29ce484222325ULL;
 static const char *mounted;	/* -m: unmount on the way out */
+static int pages;		/* -P: the page-at-a-time pass */
 static char buf[1 << 16];
 
 static void mix(const void *p, size_t n)
@@ -95,6 +101,24 @@ static void probe(int fd, const char *path)
 			break;
 		start = last->fe_logical + last->fe_length;
 	}
+}
+
+/*
+ * Read every page of a file again on its own, from a dropped cache: the
+ * kernel then maps each page's offset itself, where a sequential read in
+ * large folios maps only each folio's last byte.  A read error fails.
+ */
+static void page_pass(int fd, const char *path, off_t size)
+{
+	static char pg[4096];
+	off_t off;
+
+	if (posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) ||
+	    posix_fadvise(fd, 0, 0, POSIX_FADV_RANDOM))
+		return;
+	for (off = 0; off < size; off += (off_t)sizeof(pg))
+		if (pread(fd, pg, sizeof(pg), off) < 0)
+			fail(path);
 }
 
 static int cmp(const void *a, const void *b)
@@ -169,6 +193,8 @@ static void walk(const char *path, int depth)
 			fail(path);
 		if (mounted)
 			probe(fd, path);
+		if (pages)
+			page_pass(fd, path, st.st_size);
 		close(fd);
 	} else if (S_ISLNK(st.st_mode)) {
 		ssize_t n = readlink(path, buf, sizeof(buf));
@@ -218,7 +244,9 @@ int main(int argc, char **argv)
 {
 	const char *dir;
 
-	if (argc == 4 && !strcmp(argv[1], "-m")) {
+	if (argc == 4 && !strcmp(argv[1], "-P"))
+		pages = 1;
+	if (argc == 4 && (!strcmp(argv[1], "-m") || pages)) {
 		if (mount(argv[2], argv[3], "erofs", MS_RDONLY, NULL)) {
 			const char *e = strerrorname_np(errno);
 
