@@ -28,7 +28,9 @@
 #
 #   tests/campaign/campaign.sh [--per-seed N] [--rng S] [--work DIR]
 #                              [--no-kernel] [--keep]
-#   tests/campaign/campaign.sh --report DIR    (judge a kept run again)
+#   tests/campaign/campaign.sh --report DIR [--rehost]
+#                    (judge a kept run again; --rehost first runs today's
+#                    fsck, extract and dump over its cases and seeds)
 #
 # Prints a table by field class and the list of every MISS, MISREAD, CRASH
 # and HANG, and "@@ summary cases=N misses=N misreads=N crashes=N
@@ -48,7 +50,8 @@ MUTATE=$TOP_BUILDDIR/tests/tools/mutate
 GENTREE=$TOP_BUILDDIR/tests/tools/gentree
 DEB_MKFS=${DEB_MKFS:-/usr/bin/mkfs.erofs}
 
-per_seed=20 rngseed=1 work="" kernel=1 keep=0 report_dir="" kernel_why="--no-kernel"
+per_seed=20 rngseed=1 work="" kernel=1 keep=0 report_dir="" rehost=0
+kernel_why="--no-kernel"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--per-seed) per_seed=$2; shift ;;
@@ -57,6 +60,7 @@ while [ $# -gt 0 ]; do
 	--no-kernel) kernel=0 ;;
 	--keep) keep=1 ;;
 	--report) report_dir=$2; shift ;;
+	--rehost) rehost=1 ;;
 	-h|--help) awk 'NR > 2 && !/^#/ { exit } NR > 2 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
 	*) echo "campaign: unknown option $1" >&2; exit 2 ;;
 	esac
@@ -145,11 +149,64 @@ report() {
 	exit 0
 }
 
+# seed_hashes: what our reader makes of each seed, for the kernel's read
+# to match (seedhash: seed-NAME HASH)
+seed_hashes() {
+	: >"$work/seedhash"
+	for s in "$work"/seeds/*.img; do
+		rm -rf "$work/x/e"
+		if "$FSCK" --extract="$work/x/e" "$s" >/dev/null 2>&1 && [ -n "${KREAD_HOST:-}" ]; then
+			echo "seed-$(basename "$s" .img) $("$KREAD_HOST" "$work/x/e" | awk '$1 == "ok" { print $2 }')" >>"$work/seedhash"
+		fi
+	done
+}
+
+# ---- our tools on the host --------------------------------------------------
+# host_run: host.tsv: NAME FSCK_EXIT CODES EXTRACT_EXIT HASH(or -) CRASH(or -)
+host_run() {
+	: >"$work/host.tsv"
+	while read -r name rest; do
+		img=$work/cases/$name.img
+		crash=-
+		timeout 30 "$FSCK" "$img" >"$work/x/log" 2>&1
+		frc=$?
+		codes=$(grep -o '\[[EUW]_[A-Z0-9_]*\]' "$work/x/log" | tr -d '[]' | sort -u | tr '\n' ',' | sed 's/,$//')
+		[ -n "$codes" ] || codes=-
+		grep -q 'Sanitizer\|runtime error' "$work/x/log" && crash="fsck:sanitizer"
+		[ $frc -ge 124 ] && crash="fsck:exit$frc"
+		rm -rf "$work/x/e"
+		mkdir -p "$work/x/e"
+		timeout 30 "$FSCK" --extract="$work/x/e/d" "$img" >"$work/x/log" 2>&1
+		erc=$?
+		grep -q 'Sanitizer\|runtime error' "$work/x/log" && crash="extract:sanitizer"
+		[ $erc -ge 124 ] && crash="extract:exit$erc"
+		# nothing may be written beside DIR
+		[ "$(ls -A "$work/x/e")" = d ] || [ -z "$(ls -A "$work/x/e")" ] || crash="extract:outside"
+		hash=-
+		if [ $erc = 0 ] && [ -d "$work/x/e/d" ] && [ -n "${KREAD_HOST:-}" ]; then
+			hash=$("$KREAD_HOST" "$work/x/e/d" 2>/dev/null | awk '$1 == "ok" { print $2 }')
+			[ -n "$hash" ] || hash=-
+		fi
+		for v in -s -S; do
+			timeout 30 "$DUMP" $v "$img" >/dev/null 2>"$work/x/log"
+			drc=$?
+			grep -q 'Sanitizer\|runtime error' "$work/x/log" && crash="dump$v:sanitizer"
+			[ $drc -ge 124 ] && crash="dump$v:exit$drc"
+		done
+		printf '%s %s %s %s %s %s\n' "$name" "$frc" "$codes" "$erc" "$hash" "$crash" >>"$work/host.tsv"
+	done <"$work/manifest"
+}
+
 if [ -n "$report_dir" ]; then
 	work=$(cd "$report_dir" && pwd) || exit 2
 	src=$work/src KREAD_HOST=$work/kread kernel=0 kernel_why="(report only)"
 	[ -s "$work/guest.tsv" ] && kernel=1 QEMU_KVER=? boots=?
 	[ -f "$work/seedhash" ] || : >"$work/seedhash"
+	if [ "$rehost" = 1 ]; then
+		mkdir -p "$work/x"
+		seed_hashes
+		host_run
+	fi
 	report
 	exit
 fi
@@ -256,48 +313,8 @@ if cc -O2 -static -o "$work/kread" "$TOP_SRCDIR/tests/campaign/kread.c" 2>"$work
 elif [ "$kernel" = 1 ]; then
 	kernel=0 kernel_why="cannot build the static kread: $(head -n 1 "$work/kread.log")"
 fi
-# what our reader makes of each seed, for the kernel's read to match
-: >"$work/seedhash"
-for s in "$work"/seeds/*.img; do
-	rm -rf "$work/x/e"
-	if "$FSCK" --extract="$work/x/e" "$s" >/dev/null 2>&1 && [ -n "${KREAD_HOST:-}" ]; then
-		echo "seed-$(basename "$s" .img) $("$KREAD_HOST" "$work/x/e" | awk '$1 == "ok" { print $2 }')" >>"$work/seedhash"
-	fi
-done
-
-# ---- our tools on the host --------------------------------------------------
-# host.tsv: NAME FSCK_EXIT CODES EXTRACT_EXIT HASH(or -) CRASH(or -)
-: >"$work/host.tsv"
-while read -r name rest; do
-	img=$work/cases/$name.img
-	crash=-
-	timeout 30 "$FSCK" "$img" >"$work/x/log" 2>&1
-	frc=$?
-	codes=$(grep -o '\[[EUW]_[A-Z0-9_]*\]' "$work/x/log" | tr -d '[]' | sort -u | tr '\n' ',' | sed 's/,$//')
-	[ -n "$codes" ] || codes=-
-	grep -q 'Sanitizer\|runtime error' "$work/x/log" && crash="fsck:sanitizer"
-	[ $frc -ge 124 ] && crash="fsck:exit$frc"
-	rm -rf "$work/x/e"
-	mkdir -p "$work/x/e"
-	timeout 30 "$FSCK" --extract="$work/x/e/d" "$img" >"$work/x/log" 2>&1
-	erc=$?
-	grep -q 'Sanitizer\|runtime error' "$work/x/log" && crash="extract:sanitizer"
-	[ $erc -ge 124 ] && crash="extract:exit$erc"
-	# nothing may be written beside DIR
-	[ "$(ls -A "$work/x/e")" = d ] || [ -z "$(ls -A "$work/x/e")" ] || crash="extract:outside"
-	hash=-
-	if [ $erc = 0 ] && [ -d "$work/x/e/d" ] && [ -n "${KREAD_HOST:-}" ]; then
-		hash=$("$KREAD_HOST" "$work/x/e/d" 2>/dev/null | awk '$1 == "ok" { print $2 }')
-		[ -n "$hash" ] || hash=-
-	fi
-	for v in -s -S; do
-		timeout 30 "$DUMP" $v "$img" >/dev/null 2>"$work/x/log"
-		drc=$?
-		grep -q 'Sanitizer\|runtime error' "$work/x/log" && crash="dump$v:sanitizer"
-		[ $drc -ge 124 ] && crash="dump$v:exit$drc"
-	done
-	printf '%s %s %s %s %s %s\n' "$name" "$frc" "$codes" "$erc" "$hash" "$crash" >>"$work/host.tsv"
-done <"$work/manifest"
+seed_hashes
+host_run
 
 # ---- the kernel, in the QEMU guest ------------------------------------------
 # guest.tsv: NAME VERDICT [DETAIL]: ok HASH | mount-err E | err E PATH | crash
