@@ -269,7 +269,9 @@ static int load_lcn(struct erofs_z_inode *zi, uint64_t lcn, struct zlc *m)
  * Find the head lcluster of the extent holding logical offset off.  The
  * kernel remembers the block count of any CBLKCNT lcluster it loads on
  * the way (the one holding off, or one it looks back through) and takes
- * it as the pcluster's size instead of reading the head's next lcluster:
+ * it as the pcluster's size instead of reading the head's next lcluster;
+ * a HOLE head holding off counts as 0 blocks, so the extent before it
+ * (when off lies before its clusterofs) reads as a hole too (Linux 7.2).
  * *cblk is that count (NO_CBLK if none), so that a read starting there
  * maps as the kernel maps it.
  */
@@ -286,6 +288,8 @@ static int find_head(struct erofs_z_inode *zi, uint64_t off, uint64_t *hlcn,
 		return ret;
 	if (m->has_cblkcnt)
 		seen = m->cblkcnt;
+	else if (m->hole)
+		seen = 0;	/* a HOLE head's 0 blocks, the same way */
 	if (m->type != Z_EROFS_LCLUSTER_TYPE_NONHEAD) {
 		if (ofs >= m->clusterofs) {
 			*hlcn = lcn;
