@@ -343,13 +343,21 @@ if [ "$kernel" = 1 ]; then
 		ln "$sd" "$work/carrier/seed-$(basename "$sd")"
 	done
 	cp "$work/kread" "$work/carrier/kread"
+	# the primer: LZMA with the largest dictionary Linux takes (8 MiB),
+	# mounted first (see below); left out without LZMA in our mkfs
+	mkdir -p "$work/primer"
+	seq 1 20000 >"$work/primer/p"
+	"$MKFS" --quiet -T0 -zlzma,dictsize=8388608 "$work/carrier/primer.img" \
+		"$work/primer" >/dev/null 2>&1 || rm -f "$work/carrier/primer.img"
 	"$MKFS" --quiet -T0 --chunksize=4096 "$work/carrier.img" "$work/carrier" >/dev/null 2>&1 ||
 		{ kernel=0 kernel_why="cannot build the carrier image"; }
 fi
-# guest_run LIST: boot until every case named in LIST has a verdict in
-# guest.tsv (or 12 boots); the case a dead boot was on is a kernel crash
+# guest_run LIST [prime]: boot until every case named in LIST has a
+# verdict in guest.tsv (or 12 boots); the case a dead boot was on is a
+# kernel crash.  With "prime", each boot first reads the primer image.
 guest_run() {
 	cp "$1" "$work/todo"
+	_prime=${2:-}
 	tries=0
 	while [ -s "$work/todo" ] && [ $tries -lt 12 ]; do
 		boots=$((boots + 1)) tries=$((tries + 1))
@@ -357,6 +365,7 @@ guest_run() {
 		{
 			echo 'mkdir -p /mnt/c /mnt/t'
 			echo 'mount -t erofs -o ro /dev/vda /mnt/c || echo "@@ carrier-failed"'
+			[ -n "$_prime" ] && echo '[ -f /mnt/c/primer.img ] && /mnt/c/kread -m /mnt/c/primer.img /mnt/t >/dev/null'
 			echo 'while read -r n; do'
 			echo '	echo "@@ start $n"'
 			echo '	r=$(timeout 60 /mnt/c/kread -m /mnt/c/$n.img /mnt/t 2>&1 | head -n 2 | tr "\n" " ")'
@@ -406,15 +415,18 @@ guest_run() {
 
 if [ "$kernel" = 1 ]; then
 	boots=0
-	# the intact seeds first (what an unchanged image reads as), then
-	# every case but those editing an LZMA configuration record: the
-	# kernel sizes its LZMA decoders from the largest dictionary mounted
-	# since boot and keeps them (one odd dictionary size broke every later
-	# LZMA read in Linux 7.2), so each of those gets a boot of its own
+	# Linux sizes the LZMA decoders all mounts share from the largest
+	# dictionary mounted since boot, and a size that is not a multiple of
+	# 4 breaks every later LZMA read (fsck: E_Z_LZMA_DICT).  Any case may
+	# make the kernel parse an LZMA record (an edited algorithm mask, a
+	# moved record), so the main boot first mounts the primer: 8 MiB, the
+	# largest size, after which no mount can resize them.  The cases
+	# editing an LZMA seed's record are then read in boots of their own,
+	# unprimed, as on a fresh machine.  The intact seeds go first.
 	cfgcase='($2 ~ /^cfg/ || $3 ~ /^cfg/) && $1 ~ /lzma/'
 	{ for sd in "$work"/seeds/*.img; do echo "seed-$(basename "$sd" .img)"; done
 	  awk "!($cfgcase) { print \$1 }" "$work/manifest"; } >"$work/list.main"
-	guest_run "$work/list.main"
+	guest_run "$work/list.main" prime
 	awk "$cfgcase { print \$1 }" "$work/manifest" >"$work/list.cfg"
 	while [ "$kernel" = 1 ] && read -r c; do
 		echo "$c" >"$work/list.one"
