@@ -771,7 +771,16 @@ static void check_inode(struct check_ctx *c, struct erofs_inode *inode,
 		report(c, EROFS_PROB_INODE_FEATURE, inode->nid,
 		       "i_format bit 4 without 48BIT");
 	if (type != S_IFREG && type != S_IFDIR && type != S_IFLNK) {
-		if (inode->datalayout != EROFS_INODE_FLAT_PLAIN)
+		/*
+		 * Linux never reads a device's or fifo's data, so an inline
+		 * layout changes nothing it shows (the campaign: read
+		 * exactly); other layouts stay errors.
+		 */
+		if (inode->datalayout == EROFS_INODE_FLAT_INLINE)
+			report(c, EROFS_PROB_INODE_LAYOUT_SPECIAL, inode->nid,
+			       "special file with data layout %u",
+			       inode->datalayout);
+		else if (inode->datalayout != EROFS_INODE_FLAT_PLAIN)
 			report(c, EROFS_PROB_INODE_LAYOUT, inode->nid,
 			       "special file with data layout %u",
 			       inode->datalayout);

@@ -196,6 +196,7 @@ seq 1 4000 >"$SRC/p2"
 seq 1 20000 >"$SRC/zbig"
 printf 'hello\n' >"$SRC/small"
 printf 'x\n' >"$SRC/px"
+mkfifo "$SRC/fifo"
 setfattr -n user.policy.a -v 1 "$SRC/px"
 # a POSIX ACL whose named user has the id "ABCD", easy to find in the image
 printf 'acl\n' >"$SRC/pacl"
@@ -370,6 +371,13 @@ if has our-lz4full; then
 	poke "$IMG" $((I + 8 + 4)) 01080000
 	new zi-blkaddr-past-end our-lz4full E_DATA_RANGE 4 --no-sbcrc
 	poke "$IMG" $((I + 8 + 4)) 00ffff00
+fi
+# a fifo with the inline data layout: Linux never reads its data
+if has our-plain; then
+	new special-inline-layout our-plain W_INODE_LAYOUT_SPECIAL 0 --no-sbcrc
+	poke "$IMG" "$(iloc "$IMG" /fifo)" 0400
+	new special-chunk-layout our-plain E_INODE_LAYOUT 4 --no-sbcrc
+	poke "$IMG" "$(iloc "$IMG" /fifo)" 0800
 fi
 # 6. big pclusters in FULL indexes (zbig: 4-block pclusters; lcluster 1
 # holds CBLKCNT|4, lclusters 2..4 look back 2..4).  Linux takes the
