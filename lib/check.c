@@ -772,16 +772,13 @@ static void check_inode(struct check_ctx *c, struct erofs_inode *inode,
 		       "i_format bit 4 without 48BIT");
 	if (type != S_IFREG && type != S_IFDIR && type != S_IFLNK) {
 		/*
-		 * Linux never reads a device's or fifo's data, so an inline
-		 * layout changes nothing it shows (the campaign: read
-		 * exactly); other layouts stay errors.
+		 * Linux never reads a device's or fifo's data: the campaign
+		 * saw inline, compressed and chunk-based layouts on them read
+		 * exactly (an unknown layout is refused when the inode is
+		 * read, elsewhere).
 		 */
-		if (inode->datalayout == EROFS_INODE_FLAT_INLINE)
+		if (inode->datalayout != EROFS_INODE_FLAT_PLAIN)
 			report(c, EROFS_PROB_INODE_LAYOUT_SPECIAL, inode->nid,
-			       "special file with data layout %u",
-			       inode->datalayout);
-		else if (inode->datalayout != EROFS_INODE_FLAT_PLAIN)
-			report(c, EROFS_PROB_INODE_LAYOUT, inode->nid,
 			       "special file with data layout %u",
 			       inode->datalayout);
 		if (inode->size)

@@ -90,7 +90,7 @@ static const struct erofs_problem_info erofs_problems[EROFS_PROB_MAX] = {
 	E(SYMLINK_NUL, "symlink target containing a NUL byte (the kernel refuses it: EFSCORRUPTED)"),
 	E(INODE_ID, "uid or gid 4294967295, which is no id (the kernel maps it to the invalid id: even root is refused access)"),
 	W(SB_LZMA_DICT, "LZMA dictionary size not a multiple of 4 (Linux sizes its shared LZMA decoders from the largest one mounted, then fails on extents at least that long, in any image)"),
-	W(INODE_LAYOUT_SPECIAL, "device, fifo or socket with the inline data layout (Linux ignores it)"),
+	W(INODE_LAYOUT_SPECIAL, "device, fifo or socket with a data layout other than flat (Linux ignores it)"),
 	E(Z_SHARED, "pcluster shared by extents that disagree on its size or algorithm (Linux decodes it one way for all)"),
 	E(Z_LZMA_DICT, "LZMA extent at least as long as a dictionary size that is not a multiple of 4 (Linux fails to decode it: EUCLEAN)"),
 };

@@ -372,11 +372,14 @@ if has our-lz4full; then
 	new zi-blkaddr-past-end our-lz4full E_DATA_RANGE 4 --no-sbcrc
 	poke "$IMG" $((I + 8 + 4)) 00ffff00
 fi
-# a fifo with the inline data layout: Linux never reads its data
+# a fifo with the inline, compressed or chunk-based data layout: Linux
+# never reads its data
 if has our-plain; then
 	new special-inline-layout our-plain W_INODE_LAYOUT_SPECIAL 0 --no-sbcrc
 	poke "$IMG" "$(iloc "$IMG" /fifo)" 0400
-	new special-chunk-layout our-plain E_INODE_LAYOUT 4 --no-sbcrc
+	new special-compressed-layout our-plain W_INODE_LAYOUT_SPECIAL 0 --no-sbcrc
+	poke "$IMG" "$(iloc "$IMG" /fifo)" 0600
+	new special-chunk-layout our-plain W_INODE_LAYOUT_SPECIAL 0 --no-sbcrc
 	poke "$IMG" "$(iloc "$IMG" /fifo)" 0800
 fi
 # 6. big pclusters in FULL indexes (zbig: 4-block pclusters; lcluster 1
