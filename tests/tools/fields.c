@@ -12,8 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "erofs/array.h"
 #include "erofs/crc32c.h"
 #include "erofs/erofs_fs.h"
+#include "erofs/htab.h"
 #include "erofs/reader.h"
 #include "fields.h"
 
@@ -22,31 +24,11 @@ struct seed {
 	size_t len;
 	struct field_list *fl;
 	bool oom;
-	/* directories to walk and nids seen */
-	erofs_nid_t *todo, *seen;
-	size_t nr_todo, cap_todo, nr_seen, cap_seen;
+	/* inodes to walk, and nids seen */
+	erofs_nid_t *todo;
+	size_t nr_todo, cap_todo;
+	struct erofs_htab seen;
 };
-
-/* room for need elements in *p, or false (and s->oom) */
-static bool grow(struct seed *s, void **p, size_t *cap, size_t need, size_t sz)
-{
-	size_t ncap;
-	void *np;
-
-	if (need <= *cap)
-		return true;
-	ncap = *cap ? *cap * 2 : 256;
-	if (ncap < need)
-		ncap = need;
-	np = realloc(*p, ncap * sz);
-	if (!np) {
-		s->oom = true;
-		return false;
-	}
-	*p = np;
-	*cap = ncap;
-	return true;
-}
 
 static void add(struct seed *s, uint64_t pos, unsigned int width,
 		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -56,10 +38,12 @@ static void add(struct seed *s, uint64_t pos, unsigned int width,
 	va_list ap;
 	struct field *f;
 
-	if (pos + width > s->len ||
-	    !grow(s, (void **)&s->fl->f, &s->fl->cap, s->fl->nr + 1,
-		  sizeof(*s->fl->f)))
+	if (pos + width > s->len)
 		return;
+	if (erofs_array_reserve(&s->fl->f, &s->fl->cap, s->fl->nr + 1)) {
+		s->oom = true;
+		return;
+	}
 	f = &s->fl->f[s->fl->nr++];
 	f->pos = pos;
 	f->width = width;
@@ -197,8 +181,9 @@ static uint64_t dir_block_pos(struct erofs_inode *dir, uint64_t block)
 
 static void push(struct seed *s, erofs_nid_t nid)
 {
-	if (grow(s, (void **)&s->todo, &s->cap_todo, s->nr_todo + 1,
-		 sizeof(*s->todo)))
+	if (erofs_array_reserve(&s->todo, &s->cap_todo, s->nr_todo + 1))
+		s->oom = true;
+	else
 		s->todo[s->nr_todo++] = nid;
 }
 
@@ -231,17 +216,14 @@ static int dirent_cb(void *priv, const struct erofs_dir_entry *ent)
 	return 0;
 }
 
+/* true if nid was walked already; marks it */
 static bool seen(struct seed *s, erofs_nid_t nid)
 {
-	size_t i;
+	int ret = erofs_htab_set_add(&s->seen, nid);
 
-	for (i = 0; i < s->nr_seen; i++)
-		if (s->seen[i] == nid)
-			return true;
-	if (grow(s, (void **)&s->seen, &s->cap_seen, s->nr_seen + 1,
-		 sizeof(*s->seen)))
-		s->seen[s->nr_seen++] = nid;
-	return false;
+	if (ret < 0)
+		s->oom = true;
+	return ret != 0;
 }
 
 int fields_parse(const uint8_t *buf, size_t len, struct field_list *fl)
@@ -281,7 +263,7 @@ int fields_parse(const uint8_t *buf, size_t len, struct field_list *fl)
 	erofs_image_release(&img);
 	erofs_io_close(&io);
 	free(s.todo);
-	free(s.seen);
+	erofs_htab_release(&s.seen);
 	return s.oom ? -ENOMEM : 0;
 }
 
