@@ -350,21 +350,16 @@ static int find_end(struct erofs_z_inode *zi, uint64_t hlcn, uint64_t *end)
 
 /*
  * pcluster size in blocks of the head at hlcn (format.md 7.6 step 5); 0
- * is a hole (Linux 7.2): a FULL head with the HOLE bit, or a big
- * pcluster whose CBLKCNT is 0 (which kernels before 7.2 took as 1 block).
+ * is a hole (Linux 7.2): a big pcluster whose CBLKCNT is 0, which kernels
+ * before 7.2 took as 1 block.  (A FULL head's HOLE bit: erofs_z_map.)
  */
 static int pcluster_blocks(struct erofs_z_inode *zi, uint64_t hlcn,
-			   const struct zlc *head, uint64_t *blocks)
+			   unsigned int type, uint64_t *blocks)
 {
-	unsigned int type = head->type;
 	struct zlc m;
 	bool big;
 	int ret;
 
-	if (head->hole) {
-		*blocks = 0;
-		return 0;
-	}
 	if (type == Z_EROFS_LCLUSTER_TYPE_HEAD1)
 		big = zi->advise & Z_EROFS_ADVISE_BIG_PCLUSTER_1;
 	else
@@ -798,7 +793,7 @@ int erofs_z_map(struct erofs_z_inode *zi, uint64_t off,
 		/* see find_head: equal to the real count in a sound index */
 		blocks = cblk;
 	} else {
-		ret = pcluster_blocks(zi, hlcn, &m, &blocks);
+		ret = pcluster_blocks(zi, hlcn, m.type, &blocks);
 		if (ret)
 			return ret;
 	}
