@@ -5,6 +5,7 @@
  */
 #include "config.h"
 #include <string.h>
+#include <sys/stat.h>
 #include "erofs/mkfs_source.h"
 
 #define TAR_RECORD_BITS	9	/* tar's 512-byte records */
@@ -33,6 +34,30 @@ static bool is_tar(enum erofs_source_kind k)
 {
 	return k == EROFS_SOURCE_TAR || k == EROFS_SOURCE_TAR_INDEX ||
 	       k == EROFS_SOURCE_HEADERBALL;
+}
+
+int erofs_mkfs_source_set_args(struct erofs_mkfs_source *s,
+			       const char *const *args, size_t n)
+{
+	struct stat st;
+
+	s->path = n ? args[0] : NULL;	/* NULL: stdin with --tar */
+	if (is_tar(s->kind))
+		return n > 1 ? -E2BIG : 0;
+	if (!n)
+		return -EINVAL;
+	/*
+	 * As erofs-utils: EROFS images instead of a directory are merged
+	 * (rebuild mode), as containerd's fsmerge does with its layers.
+	 * A missing SOURCE is left to the directory importer to report.
+	 */
+	if (!stat(args[0], &st) && !S_ISDIR(st.st_mode)) {
+		s->kind = EROFS_SOURCE_IMAGES;
+		s->images = args;
+		s->nr_images = n;
+		return 0;
+	}
+	return n > 1 ? -E2BIG : 0;	/* one directory is the source */
 }
 
 int erofs_mkfs_source_prepare(struct erofs_mkfs_source *s,

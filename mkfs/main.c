@@ -10,19 +10,19 @@
  * Exit status: 0 on success, 1 on any error (as erofs-utils).
  */
 #include "config.h"
-#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "erofs/cli.h"
 #include "erofs/import.h"
 #include "erofs/mkfs.h"
+#include "erofs/mkfs_output.h"
 #include "erofs/mkfs_source.h"
+#include "erofs/mkfs_stamp.h"
 #include "erofs/uuid.h"
 #include "erofs/xattr.h"
 #include "frontend.h"
@@ -99,18 +99,16 @@ struct mkfs_cli {
 	struct erofs_import_params imp;
 	struct erofs_mkfs_params mk;
 	struct erofs_log log;
-	const char *image, *hints_path;
+	const char *hints_path;
 	struct erofs_zhints *hints;
 	const char **excludes, **regexes, **prefixes;
 	size_t nr_excludes, nr_regexes, nr_prefixes;
 	size_t cap_excludes, cap_regexes, cap_prefixes;
-	bool quiet, has_T, fixed_time, all_time, mkfs_time, tar;
+	bool quiet;
 	bool sort_none;		/* --sort=none */
 	struct erofs_mkfs_source src;	/* what, and its rules */
-	int uuid_mode;		/* 0 default, 1 given/clear, 2 random */
-	int64_t epoch;
-	uint64_t offset;	/* --offset */
-	const char *blob_path;	/* --blobdev */
+	struct erofs_mkfs_stamp stamp;	/* times and UUID */
+	struct erofs_mkfs_output out;	/* image and blob */
 	struct erofs_frontend fe;
 };
 
@@ -206,14 +204,14 @@ static int parse_one(void *priv, int c, char *arg)
 	case OPT_OFFSET:
 		if (erofs_cli_parse_size(arg, 0, INT64_MAX / 2, &v))
 			return erofs_frontend_bad(&cli->fe, "invalid --offset '%s'", arg);
-		cli->offset = (uint64_t)v;
+		cli->out.offset = (uint64_t)v;
 		break;
 	case OPT_CHUNKSIZE:
 		if (erofs_cli_parse_size(arg, 512, 1 << 30, &v) || (v & (v - 1)))
 			return erofs_frontend_bad(&cli->fe, "invalid --chunksize '%s' (a power of 2, 512 bytes to 1G)", arg);
 		cli->mk.chunkbits = (unsigned int)__builtin_ctzll(v);
 		break;
-	case OPT_BLOBDEV: cli->blob_path = arg; break;
+	case OPT_BLOBDEV: cli->out.blob_path = arg; break;
 	case OPT_ASYNC_QUEUE_LIMIT:
 		if (erofs_cli_parse_int(arg, 1, INT32_MAX, &v))
 			return erofs_frontend_bad(&cli->fe, "invalid --async-queue-limit '%s'", arg);
@@ -238,18 +236,20 @@ static int parse_one(void *priv, int c, char *arg)
 	case 'T':
 		if (erofs_cli_parse_int(arg, 0, INT64_MAX, &v))
 			return erofs_frontend_bad(&cli->fe, "invalid timestamp '%s'", arg);
-		cli->epoch = v;
-		cli->has_T = true;
+		cli->stamp.T = v;
+		cli->stamp.has_T = true;
 		break;
 	case 'U':
-		cli->uuid_mode = !strcmp(arg, "random") ? 2 : 1;
+		cli->stamp.uuid = !strcmp(arg, "random") ?
+				  EROFS_STAMP_UUID_RANDOM : EROFS_STAMP_UUID_GIVEN;
 		if (!strcmp(arg, "clear"))
 			memset(cli->mk.uuid, 0, sizeof(cli->mk.uuid));
-		else if (cli->uuid_mode == 1 && erofs_uuid_parse(arg, cli->mk.uuid))
+		else if (cli->stamp.uuid == EROFS_STAMP_UUID_GIVEN &&
+			 erofs_uuid_parse(arg, cli->mk.uuid))
 			return erofs_frontend_bad(&cli->fe, "invalid UUID '%s'", arg);
 		break;
-	case OPT_ALL_TIME: cli->all_time = true; cli->mkfs_time = false; break;
-	case OPT_MKFS_TIME: cli->mkfs_time = true; cli->all_time = false; break;
+	case OPT_ALL_TIME: cli->stamp.mtime = EROFS_STAMP_MTIME_ALL; break;
+	case OPT_MKFS_TIME: cli->stamp.mtime = EROFS_STAMP_MTIME_KEEP; break;
 	case OPT_IGNORE_MTIME: cli->imp.ignore_mtime = true; break;
 	case OPT_PRESERVE_MTIME: cli->imp.ignore_mtime = false; break;
 	case OPT_ALL_ROOT: cli->imp.all_root = true; break;
@@ -294,7 +294,6 @@ static int parse_one(void *priv, int c, char *arg)
 		cli->mk.ishare_key = arg && *arg ? arg : DEFAULT_ISHARE_KEY;
 		break;
 	case OPT_TAR:
-		cli->tar = true;
 		if (erofs_mkfs_source_tar_mode(arg, &cli->log, &cli->src.kind))
 			return -EINVAL;	/* logged */
 		break;
@@ -327,69 +326,37 @@ static int parse_one(void *priv, int c, char *arg)
 	return ret;
 }
 
-static bool is_dir(const char *path)
-{
-	struct stat st;
-
-	/* a missing SOURCE is reported by the directory importer */
-	return stat(path, &st) || S_ISDIR(st.st_mode);
-}
-
 static int parse_args(struct mkfs_cli *cli, int argc, char **argv)
 {
-	const char *sde = getenv("SOURCE_DATE_EPOCH");
-	long long v;
 	int ret;
 
 	ret = erofs_frontend_getopt(&cli->fe, argc, argv, parse_one, cli);
 	if (ret)
 		return ret;
-	if (argc - optind < 2 && !(cli->tar && argc - optind == 1))
+	if (argc - optind < 1)
 		return erofs_frontend_bad(&cli->fe, "missing IMAGE or SOURCE");
-	if (cli->tar && argc - optind > 2)
-		return erofs_frontend_bad(&cli->fe, "too many arguments");
-	/*
-	 * As erofs-utils: EROFS images instead of a directory are merged
-	 * (rebuild mode), as containerd's fsmerge does with its layers.
-	 */
-	cli->src.path = argv[optind + 1];	/* NULL: stdin with --tar */
-	if (!cli->tar && !is_dir(argv[optind + 1])) {
-		cli->src.kind = EROFS_SOURCE_IMAGES;
-		cli->src.images = (const char *const *)&argv[optind + 1];
-		cli->src.nr_images = (size_t)(argc - optind - 1);
-	} else if (argc - optind > 2) {
-		/* a directory is the one source there is */
-		return erofs_frontend_bad(&cli->fe, "too many arguments");
-	}
-	cli->src.has_blob = cli->blob_path != NULL;
+	cli->out.image = argv[optind];
+	ret = erofs_mkfs_source_set_args(&cli->src,
+					 (const char *const *)&argv[optind + 1],
+					 (size_t)(argc - optind - 1));
+	if (ret)
+		return erofs_frontend_bad(&cli->fe, ret == -E2BIG ?
+					  "too many arguments" :
+					  "missing IMAGE or SOURCE");
+	cli->src.has_blob = cli->out.blob_path != NULL;
 	if (erofs_mkfs_source_prepare(&cli->src, &cli->imp, &cli->mk))
 		return -EINVAL;	/* logged */
 	/* as erofs-utils: --sort only changes how a tar is copied */
 	cli->sort_none = cli->sort_none && cli->src.kind == EROFS_SOURCE_TAR;
 	/* erofs-utils' rules between -E dedupe, --chunksize, --blobdev */
-	if (erofs_mkfs_params_finish(&cli->mk, cli->blob_path != NULL))
+	if (erofs_mkfs_params_finish(&cli->mk, cli->out.blob_path != NULL))
 		return -EINVAL;	/* the library logged why */
 	/* a request, as in erofs-utils (containerd always passes it) */
 	if (cli->sort_none && !erofs_mkfs_can_stream(&cli->mk))
 		cli->sort_none = false;
-	cli->image = argv[optind];
-
-	/* reproducible-builds.org: -T wins over SOURCE_DATE_EPOCH */
-	cli->fixed_time = cli->has_T || sde;
-	if (!cli->has_T && sde) {
-		if (erofs_cli_parse_int(sde, 0, INT64_MAX, &v))
-			return erofs_frontend_bad(&cli->fe, "invalid SOURCE_DATE_EPOCH '%s'", sde);
-		cli->epoch = v;
-		cli->imp.clamp_mtime = !cli->all_time && !cli->mkfs_time;
-	} else if (cli->has_T) {
-		cli->all_time = !cli->mkfs_time;
-	} else {
-		cli->epoch = time(NULL);
-	}
-	cli->mk.build_time = cli->epoch;
-	cli->mk.build_time_nsec = 0;
-	cli->imp.timestamp = cli->epoch;
-	cli->imp.all_time = cli->all_time;
+	if (erofs_mkfs_stamp_times(&cli->stamp, getenv("SOURCE_DATE_EPOCH"),
+				   time(NULL), &cli->imp, &cli->mk))
+		return -EINVAL;	/* logged */
 	cli->imp.exclude_paths = cli->excludes;
 	cli->imp.exclude_regex = cli->regexes;
 	cli->mk.xattr_prefixes = cli->prefixes;
@@ -406,45 +373,18 @@ static int parse_args(struct mkfs_cli *cli, int argc, char **argv)
 	return 0;
 }
 
-/*
- * Open (create) the image; *created: it is a file this run may remove on
- * failure, and the signal handlers now do.
- */
-static int open_image(struct mkfs_cli *cli, struct erofs_io *io,
-		      bool *created)
+/* open the image; from then on a signal removes it if it is ours */
+static int open_image(struct mkfs_cli *cli)
 {
-	struct stat st;
-	bool isblk;
-	int ret;
+	int ret = erofs_mkfs_output_open(&cli->out);
 
-	/* never unlink what was not a regular file (a block device) */
-	*created = stat(cli->image, &st) || S_ISREG(st.st_mode);
-	isblk = !*created && S_ISBLK(st.st_mode);
-	/*
-	 * A block device is opened exclusively (as mke2fs does): the open
-	 * fails with EBUSY while it is mounted or held, instead of writing
-	 * under a mounted file system, which then fails its reads.
-	 */
-	ret = erofs_io_open_file(io, cli->image, isblk ? O_RDWR | O_EXCL :
-				 O_RDWR | O_CREAT | O_TRUNC);
-	if (ret) {
-		*created = false;
-		if (isblk && ret == -EBUSY)
-			erofs_err(&cli->log, "cannot open image %s: the device is busy (mounted or in use)",
-				  cli->image);
-		else
-			erofs_err(&cli->log, "cannot open image %s: %s",
-				  cli->image, strerror(-ret));
-		return ret;
-	}
-	io->offset = cli->offset;
-	if (*created) {
-		partial_image = cli->image;
+	partial_image = erofs_mkfs_output_removable(&cli->out);
+	if (!ret && partial_image) {
 		signal(SIGINT, on_signal);
 		signal(SIGTERM, on_signal);
 		signal(SIGHUP, on_signal);
 	}
-	return 0;
+	return ret;
 }
 
 int main(int argc, char **argv)
@@ -452,10 +392,7 @@ int main(int argc, char **argv)
 	struct mkfs_cli cli = { 0 };
 	struct erofs_mkfs_stats stats = { 0 };
 	struct erofs_stream *stream = NULL;
-	struct erofs_io io, blob;
-	bool blob_open = false;
 	char uuid[EROFS_UUID_STR_LEN + 1];
-	bool created = false, io_open = false;
 	int ret;
 
 	cli.fe = (struct erofs_frontend){
@@ -468,6 +405,7 @@ int main(int argc, char **argv)
 	erofs_import_params_init(&cli.imp);
 	erofs_mkfs_params_init(&cli.mk);
 	cli.imp.log = cli.mk.log = &cli.log;
+	cli.out.log = &cli.log;
 
 	ret = parse_args(&cli, argc, argv);
 	if (ret) {
@@ -488,14 +426,13 @@ int main(int argc, char **argv)
 	 * it like any other failure.
 	 */
 	if (cli.sort_none) {
-		ret = open_image(&cli, &io, &created);
+		ret = open_image(&cli);
 		if (ret)
 			goto out;
-		io_open = true;
-		ret = erofs_stream_open(&stream, &io, cli.mk.blkszbits,
+		ret = erofs_stream_open(&stream, &cli.out.io, cli.mk.blkszbits,
 					cli.mk.ishare_key != NULL);
 		if (ret) {
-			erofs_err(&cli.log, "cannot write %s: %s", cli.image,
+			erofs_err(&cli.log, "cannot write %s: %s", cli.out.image,
 				  ret == -EOPNOTSUPP ?
 				  "fingerprints need SHA-256 (libcrypto), which is not available" :
 				  strerror(-ret));
@@ -505,57 +442,27 @@ int main(int argc, char **argv)
 		cli.mk.stream = stream;
 	}
 	/* an image from an earlier run inside SOURCE is not part of it */
-	cli.imp.skip_file = cli.image;
+	cli.imp.skip_file = cli.out.image;
 	ret = erofs_mkfs_source_import(&cli.src, &cli.imp, &cli.mk);
-	if (ret)
-		goto out;
-
-	/* a fixed build time asks for a reproducible image: derive the UUID */
-	if (cli.uuid_mode == 2 || (!cli.uuid_mode && !cli.fixed_time))
-		ret = erofs_uuid_random(cli.mk.uuid);
-	else if (!cli.uuid_mode)
-		erofs_uuid_from_tree(cli.src.root, cli.mk.build_time,
-				     cli.mk.volume_label, cli.mk.uuid);
-	if (ret) {
-		erofs_err(&cli.log, "cannot generate a UUID: %s", strerror(-ret));
-		goto out;
-	}
-
-	if (!io_open) {
-		ret = open_image(&cli, &io, &created);
-		if (ret)
-			goto out;
-		io_open = true;
-	}
-	if (cli.blob_path) {
-		ret = erofs_io_open_file(&blob, cli.blob_path,
-					 O_RDWR | O_CREAT | O_TRUNC);
-		if (ret) {
-			erofs_err(&cli.log, "cannot open blob %s: %s",
-				  cli.blob_path, strerror(-ret));
-			goto out;
-		}
-		blob_open = true;
-		cli.mk.blob = &blob;
-	}
-	ret = erofs_mkfs_build(&cli.mk, cli.src.root, &io, &stats);
-	if (!ret && blob_open)
-		ret = erofs_io_sync(&blob);
 	if (!ret)
-		ret = erofs_io_sync(&io);
+		ret = erofs_mkfs_stamp_uuid(&cli.stamp, cli.src.root, &cli.mk);
+	if (!ret)
+		ret = open_image(&cli);
+	if (!ret)
+		ret = erofs_mkfs_output_open_blob(&cli.out);
 	if (ret)
-		erofs_err(&cli.log, "cannot build %s: %s", cli.image,
+		goto out;
+	cli.mk.blob = cli.out.blob_open ? &cli.out.blob : NULL;
+	ret = erofs_mkfs_build(&cli.mk, cli.src.root, &cli.out.io, &stats);
+	if (ret)
+		erofs_err(&cli.log, "cannot build %s: %s", cli.out.image,
 			  strerror(-ret));
+	else
+		ret = erofs_mkfs_output_commit(&cli.out);
 out:
-	if (io_open)
-		erofs_io_close(&io);
-	if (blob_open)
-		erofs_io_close(&blob);
+	erofs_mkfs_output_close(&cli.out, ret != 0);
 	erofs_stream_free(stream);
 	erofs_frontend_progress_clear(&cli.fe);
-	if (ret && created && unlink(cli.image) && errno != ENOENT)
-		erofs_err(&cli.log, "cannot remove the partial image %s: %s",
-			  cli.image, strerror(errno));
 	if (!ret && !cli.quiet) {
 		erofs_uuid_unparse(cli.mk.uuid, uuid);
 		printf("Filesystem UUID: %s\nFilesystem total blocks: %llu (of %u-byte blocks)\nFilesystem total inodes: %llu\n",

@@ -42,6 +42,15 @@ struct erofs_mkfs_source {
 int erofs_mkfs_source_tar_mode(const char *arg, const struct erofs_log *log,
 			       enum erofs_source_kind *kind);
 /*
+ * The SOURCE arguments, after the kind's options (--tar) are known:
+ * without --tar, a directory, or else EROFS images to merge (in layer
+ * order, the last on top); a tar kind takes the archive's path or
+ * nothing (stdin).  The args are borrowed.  -EINVAL: no source;
+ * -E2BIG: more than one directory or tar.
+ */
+int erofs_mkfs_source_set_args(struct erofs_mkfs_source *s,
+			       const char *const *args, size_t n);
+/*
  * Before importing: refuse what does not combine with the kind, and set
  * what it implies in the params (-EINVAL, logged).
  */

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0 */
+/*
+ * mkfs_output.h - where mkfs writes: the image (a regular file it creates
+ * or truncates, or a block device) and the --blobdev file, and what
+ * happens to them when the build fails.  Nothing that looks like an image
+ * may be left behind by a failed build: a regular file this run created
+ * or truncated is removed; a block device is never removed, and its head
+ * stays unwritten (the writer puts the superblock last).
+ *
+ * The process's signal handlers are the front end's business; it asks
+ * erofs_mkfs_output_removable() which path they should unlink.
+ */
+#ifndef __EROFS_MKFS_OUTPUT_H
+#define __EROFS_MKFS_OUTPUT_H
+
+#include "erofs/io.h"
+#include "erofs/log.h"
+
+struct erofs_mkfs_output {
+	const char *image;		/* IMAGE */
+	uint64_t offset;		/* --offset: bytes into IMAGE */
+	const char *blob_path;		/* --blobdev, NULL = none */
+	const struct erofs_log *log;
+
+	/* owned by the functions below */
+	struct erofs_io io, blob;
+	bool io_open, blob_open;
+	bool created;			/* IMAGE is a file this run truncated */
+};
+
+/*
+ * Open IMAGE for writing.  A regular (or missing) file is created or
+ * truncated; a block device is opened exclusively (as mke2fs does), so
+ * that a mounted or otherwise held device is refused (-EBUSY) instead
+ * of being written under a live file system.  0 or -errno (logged).
+ * Calling it again once open does nothing.
+ */
+int erofs_mkfs_output_open(struct erofs_mkfs_output *o);
+/* open (create, truncate) blob_path if given: 0 or -errno (logged) */
+int erofs_mkfs_output_open_blob(struct erofs_mkfs_output *o);
+/* the path a signal handler should unlink, NULL = none */
+const char *erofs_mkfs_output_removable(const struct erofs_mkfs_output *o);
+/*
+ * After a successful build: the blob reaches the disk before the image
+ * that refers to it.  0 or -errno (logged).
+ */
+int erofs_mkfs_output_commit(struct erofs_mkfs_output *o);
+/*
+ * Close everything; failed: remove IMAGE if this run created it (an
+ * error removing it is logged).
+ */
+void erofs_mkfs_output_close(struct erofs_mkfs_output *o, bool failed);
+
+#endif

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
+/*
+ * mkfs_output.c - the image and blob files mkfs writes, and their removal
+ * on failure (erofs/mkfs_output.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "erofs/mkfs_output.h"
+
+int erofs_mkfs_output_open(struct erofs_mkfs_output *o)
+{
+	struct stat st;
+	bool isblk, regular;
+	int ret;
+
+	if (o->io_open)
+		return 0;
+	/* never remove what was not a regular file (a device, a fifo) */
+	regular = stat(o->image, &st) || S_ISREG(st.st_mode);
+	isblk = !regular && S_ISBLK(st.st_mode);
+	ret = erofs_io_open_file(&o->io, o->image, isblk ? O_RDWR | O_EXCL :
+				 O_RDWR | O_CREAT | O_TRUNC);
+	if (ret) {
+		if (isblk && ret == -EBUSY)
+			erofs_err(o->log, "cannot open image %s: the device is busy (mounted or in use)",
+				  o->image);
+		else
+			erofs_err(o->log, "cannot open image %s: %s", o->image,
+				  strerror(-ret));
+		return ret;
+	}
+	o->io.offset = o->offset;
+	o->io_open = true;
+	o->created = regular;
+	return 0;
+}
+
+int erofs_mkfs_output_open_blob(struct erofs_mkfs_output *o)
+{
+	int ret;
+
+	if (!o->blob_path || o->blob_open)
+		return 0;
+	ret = erofs_io_open_file(&o->blob, o->blob_path,
+				 O_RDWR | O_CREAT | O_TRUNC);
+	if (ret) {
+		erofs_err(o->log, "cannot open blob %s: %s", o->blob_path,
+			  strerror(-ret));
+		return ret;
+	}
+	o->blob_open = true;
+	return 0;
+}
+
+const char *erofs_mkfs_output_removable(const struct erofs_mkfs_output *o)
+{
+	return o->created ? o->image : NULL;
+}
+
+int erofs_mkfs_output_commit(struct erofs_mkfs_output *o)
+{
+	int ret = 0;
+
+	/* the image names the blob's contents: the blob goes first */
+	if (o->blob_open) {
+		ret = erofs_io_sync(&o->blob);
+		if (ret)
+			erofs_err(o->log, "cannot write blob %s: %s",
+				  o->blob_path, strerror(-ret));
+	}
+	if (!ret && o->io_open) {
+		ret = erofs_io_sync(&o->io);
+		if (ret)
+			erofs_err(o->log, "cannot write image %s: %s",
+				  o->image, strerror(-ret));
+	}
+	return ret;
+}
+
+void erofs_mkfs_output_close(struct erofs_mkfs_output *o, bool failed)
+{
+	if (o->io_open)
+		erofs_io_close(&o->io);
+	if (o->blob_open)
+		erofs_io_close(&o->blob);
+	o->io_open = o->blob_open = false;
+	if (failed && o->created && unlink(o->image) && errno != ENOENT)
+		erofs_err(o->log, "cannot remove the partial image %s: %s",
+			  o->image, strerror(errno));
+	o->created = false;
+}
