@@ -150,6 +150,8 @@ int erofs_mkfs_build(const struct erofs_mkfs_params *p, struct erofs_node *root,
 			stats->data_bytes_read += bytes;
 		}
 		stats->compressed_files = w.z.nr_files;
+		stats->reused_files = w.reuse.files_reused;
+		stats->reused_bytes = w.reuse.bytes_reused;
 	}
 	wr_release(&w);
 	return ret;

@@ -42,6 +42,7 @@
 #include "erofs/htab.h"
 #include "erofs/ishare.h"
 #include "erofs/mkfs.h"
+#include "erofs/reader.h"
 #include "erofs/xattr.h"
 #include "erofs/zhints.h"
 
@@ -373,6 +374,41 @@ struct erofs_wr_sb {
 };
 
 /*
+ * --reuse: earlier images whose files' encodings may be taken over
+ * (zreuse.c is the only writer; zjob.c's workers read it).
+ */
+struct erofs_wr_reuse_file;
+struct erofs_wr_reuse_img;
+struct erofs_wr_reuse {
+	const char *const *paths;	/* p->reuse */
+	uint32_t nr_src;
+	struct erofs_wr_reuse_img *main;	/* the build thread's */
+	struct erofs_wr_reuse_file *files;	/* by fingerprint: */
+	size_t nr_files, cap_files;
+	struct erofs_htab tab;
+	struct erofs_htab sizes;		/* set of their sizes */
+	/* bit per source: its encoding with cfgs[ci] is this build's */
+	uint32_t alg_ok[EROFS_MKFS_MAX_COMPR];
+	uint64_t files_reused, bytes_reused;	/* summed after each pass */
+};
+
+/* one worker's view: its own handles, the OLD file in hand */
+struct erofs_wr_reuse_worker {
+	struct erofs_wr_reuse_img *imgs;	/* per source, opened lazily */
+	uint32_t nr_imgs;
+	struct erofs_image *img;		/* of the file in hand */
+	struct erofs_inode inode;
+	struct erofs_data_ctx data;
+	bool data_open;
+	bool all_plain;				/* OLD stored it raw */
+	struct erofs_map *map;			/* its extents */
+	size_t nr_map, cap_map, cur;
+	uint8_t *vbuf;				/* its decoded bytes */
+	size_t cap_v;
+	uint64_t files, bytes;			/* reused so far */
+};
+
+/*
  * One build.  Each group has one writer, named at its declaration; the
  * first fields are set once by mkfs.c and only read after that.
  */
@@ -390,6 +426,7 @@ struct erofs_wr {
 	struct erofs_wr_chunks chunk;	/* chunk_write.c */
 	struct erofs_wr_place place;	/* place.c, in layout.c's steps */
 	struct erofs_wr_sb sb;		/* features.c */
+	struct erofs_wr_reuse reuse;	/* zreuse.c */
 };
 
 /* xattr_write.c */
@@ -514,11 +551,52 @@ struct erofs_wr_zcut {
 	void *priv;
 	const struct erofs_log *log;	/* compressor errors, naming path */
 	const char *path;
+	/*
+	 * --reuse (zreuse.c): before the compressor, ask for an earlier
+	 * image's encoding at la of at most offer bytes: > 0 is its length
+	 * in enc (cap bytes) with *in consumed, -ENOSPC "store raw", 0 "not
+	 * known, compress"; NULL = none.
+	 */
+	int (*replay)(void *priv, uint64_t la, size_t offer, uint8_t *enc,
+		      size_t cap, size_t *in);
+	void *replay_priv;
 };
 /* cut buf[0..len), the file's bytes [base, base + len); every callback
  * error is returned as is */
 int erofs_wr_zcut_segment(const struct erofs_wr_zcut *c, const uint8_t *buf,
 			  uint64_t base, size_t len);
+
+/* zreuse.c (--reuse) */
+int erofs_wr_reuse_init(struct erofs_wr *w);
+void erofs_wr_reuse_release(struct erofs_wr *w);
+int erofs_wr_reuse_worker_init(const struct erofs_wr *w,
+			       struct erofs_wr_reuse_worker *rw);
+void erofs_wr_reuse_worker_release(struct erofs_wr_reuse_worker *rw);
+/*
+ * Is there an earlier image's file with this digest whose encoding with
+ * cfgs[ci] can be replayed, and does it decode to buf[0..size)?  Then
+ * rw holds it for erofs_wr_reuse_replay() until the next call.  A file
+ * that fails the comparison is reported (warning) and not reused.
+ */
+bool erofs_wr_reuse_prepare(const struct erofs_wr *w,
+			    struct erofs_wr_reuse_worker *rw, unsigned int ci,
+			    const uint8_t digest[EROFS_ISHARE_DIGEST_LEN],
+			    const uint8_t *buf, uint64_t base, size_t len,
+			    uint64_t size, unsigned int body,
+			    const struct erofs_log *log, const char *path);
+/*
+ * Files of several segments are hashed before the pass when an earlier
+ * image has a file of their size: then each segment knows whether it may
+ * be replayed (a second read of the file, from the page cache).
+ */
+bool erofs_wr_reuse_wants_digest(const struct erofs_wr *w,
+				 const struct erofs_wr_inode *wi);
+int erofs_wr_reuse_digest(const struct erofs_wr *w,
+			  const struct erofs_wr_inode *wi,
+			  uint8_t digest[EROFS_ISHARE_DIGEST_LEN]);
+/* struct erofs_wr_zcut's replay, priv = the worker's rw */
+int erofs_wr_reuse_replay(void *priv, uint64_t la, size_t offer, uint8_t *enc,
+			  size_t cap, size_t *in);
 
 /* zdedupe.c */
 /* are extents shared at all (-E dedupe, or whole ones with -E fragments)? */

@@ -86,8 +86,11 @@ int erofs_wr_zcut_segment(const struct erofs_wr_zcut *c, const uint8_t *buf,
 
 		if (r <= c->frag_max)
 			return c->ops->fragment(c->priv, head, src, (size_t)r);
-		enc = erofs_compress_destsize(c->ctx, src, &in, c->enc,
-					      c->pmax);
+		enc = c->replay ? c->replay(c->replay_priv, head, in, c->enc,
+					    c->pmax, &in) : 0;
+		if (!enc)
+			enc = erofs_compress_destsize(c->ctx, src, &in, c->enc,
+						      c->pmax);
 		if (enc == -ENOSPC) {
 			enc = 0;
 			in = 0;

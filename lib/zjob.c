@@ -135,7 +135,7 @@ static const struct erofs_wr_zcut_ops wr_zcut_ops = {
  * last_seg: the segment ends the file (tail packing and fragments apply).
  */
 static int wr_zseg_extents(struct erofs_wr_zworker *k, uint64_t base,
-			   size_t len, bool last_seg)
+			   size_t len, bool last_seg, bool replay)
 {
 	const struct erofs_wr *w = k->pool->w;
 	const struct erofs_wr_zfile *f = k->f;
@@ -145,6 +145,8 @@ static int wr_zseg_extents(struct erofs_wr_zworker *k, uint64_t base,
 		.ctx = k->cur, .enc = k->enc, .pcl = k->pcl,
 		.ops = &wr_zcut_ops, .priv = k, .log = &k->log,
 		.path = k->path,
+		.replay = replay ? erofs_wr_reuse_replay : NULL,
+		.replay_priv = &k->reuse,
 	};
 
 	/*
@@ -272,6 +274,15 @@ static int wr_zseg_run(struct erofs_wr_zworker *k,
 	uint64_t size = f->wi->size, base = (uint64_t)job->seg * WR_ZSEGMENT;
 	size_t len = (size_t)EROFS_MIN(size - base, (uint64_t)WR_ZSEGMENT), i;
 	bool last_seg = job->seg + 1 == f->nr_seg, any_head1 = false;
+	/*
+	 * --reuse: a one-segment file's digest is known once it is read;
+	 * files with another algorithm or pcluster size than the default
+	 * (--compress-hints) are not (OLD's settings were proven for those)
+	 */
+	bool reusable = w->reuse.nr_src && (f->nr_seg == 1 || f->prehashed) &&
+			!f->wi->packed && f->pmax == w->z.pcluster_dflt &&
+			(w->reuse.alg_ok[f->ci] != 0);
+	bool replay = false;
 	int ret;
 
 	k->f = f;
@@ -289,13 +300,19 @@ static int wr_zseg_run(struct erofs_wr_zworker *k,
 	k->cur = &k->ctx[f->ci];
 	k->path = erofs_wr_path(f->wi);
 	ret = wr_zseg_read(k, base, len, last_seg);
-	if (!ret && f->wi->fingerprint)
+	if (!ret && (f->wi->fingerprint || reusable) && !f->prehashed)
 		ret = wr_zseg_hash(k, job->seg, len);
 	if (ret)
 		return ret;
+	if (reusable)
+		replay = erofs_wr_reuse_prepare(w, &k->reuse, f->ci,
+						f->wi->z->digest, k->buf, base,
+						len, size,
+						f->wi->isize + f->wi->xattr_size,
+						&k->log, k->path);
 	s->pcl.spool = s->inl.spool = s->raw.spool = s->frag.spool = k->id;
 	s->pcl.off = w->z.spools[k->id].len;
-	ret = wr_zseg_extents(k, base, len, last_seg);
+	ret = wr_zseg_extents(k, base, len, last_seg, replay);
 	if (ret)
 		return ret;
 	s->pcl.len = s->zblocks << w->blkszbits;
@@ -357,12 +374,13 @@ int erofs_wr_zworker_init(struct erofs_wr_zpool *pool,
 	k->buf = malloc(pool->bufsz);
 	k->enc = malloc(pmax);
 	k->pcl = malloc(pmax);
-	if (w->xattr.ishare_id >= 0)
+	if (w->xattr.ishare_id >= 0 || w->reuse.nr_src)
 		k->sha = erofs_sha256_new();
 	if (w->p->fragments || w->p->dedupe)
 		k->fsha = erofs_sha256_new();
 	if (!k->buf || !k->enc || !k->pcl ||
-	    (w->xattr.ishare_id >= 0 && !k->sha) ||
+	    ((w->xattr.ishare_id >= 0 || w->reuse.nr_src) && !k->sha) ||
+	    erofs_wr_reuse_worker_init(w, &k->reuse) ||
 	    ((w->p->fragments || w->p->dedupe) && !k->fsha)) {
 		erofs_err(w->log, "out of memory for compression worker %u",
 			  id);
@@ -378,6 +396,7 @@ void erofs_wr_zworker_release(struct erofs_wr_zworker *k)
 	for (i = 0; i < EROFS_MKFS_MAX_COMPR; i++)
 		if (k->ctx_ok & (1U << i))
 			erofs_compress_release(&k->ctx[i]);
+	erofs_wr_reuse_worker_release(&k->reuse);
 	erofs_sha256_free(k->sha);
 	erofs_sha256_free(k->fsha);
 	free(k->buf);

@@ -146,6 +146,7 @@ void erofs_wr_z_release(struct erofs_wr *w)
 			w->tree.inodes[i].z = NULL;
 		}
 	}
+	erofs_wr_reuse_release(w);
 	for (i = 0; i < w->z.nr_spools; i++)
 		erofs_wr_spool_close(&w->z.spools[i]);
 	free(w->z.spools);
@@ -419,7 +420,13 @@ static int wr_zqueue(struct erofs_wr *w, struct erofs_wr_zpool *pool,
 		wi->z = calloc(1, sizeof(*wi->z));
 		if (!f->seg || !wi->z)
 			return -ENOMEM;
-		if (nseg > 1 && wi->fingerprint) {
+		/* --reuse: a read ahead of the pass, for the digest */
+		if (nseg > 1 && !only && erofs_wr_reuse_wants_digest(w, wi) &&
+		    !erofs_wr_reuse_digest(w, wi, wi->z->digest)) {
+			wi->z->has_digest = true;
+			f->prehashed = true;
+		}
+		if (nseg > 1 && wi->fingerprint && !f->prehashed) {
 			f->sha = erofs_sha256_new();
 			if (!f->sha)
 				return -ENOMEM;
@@ -523,8 +530,11 @@ static int wr_zpass(struct erofs_wr *w, struct erofs_wr_inode *only)
 		   only ? "the packed inode: " : "", pool.nr_files,
 		   pool.nr_jobs, nr, nr > 1 ? "s" : "");
 	ret = erofs_workpool_run(&pool.wp, &erofs_wr_zjob_ops, &pool);
-	for (i = 0; i < nr; i++)
+	for (i = 0; i < nr; i++) {
 		w->z.bytes_read += pool.wk[i].bytes_read;
+		w->reuse.files_reused += pool.wk[i].reuse.files;
+		w->reuse.bytes_reused += pool.wk[i].reuse.bytes;
+	}
 	for (i = 0; i < pool.nr_files && !ret; i++) {
 		ret = wr_zcollect(w, &pool.files[i]);
 		if (ret)
@@ -539,6 +549,8 @@ out:
 
 int erofs_wr_z_compress_files(struct erofs_wr *w)
 {
+	int ret;
+
 	if (!w->p->nr_compr)
 		return 0;
 	if (w->xattr.ishare_id >= 0) {
@@ -551,6 +563,9 @@ int erofs_wr_z_compress_files(struct erofs_wr *w)
 		}
 		erofs_sha256_free(probe);
 	}
+	ret = erofs_wr_reuse_init(w);
+	if (ret)
+		return ret;
 	return wr_zpass(w, NULL);
 }
 

@@ -56,6 +56,7 @@ struct erofs_wr_zfile {
 	 * and how many segments went into it (guarded by the pool lock) */
 	struct erofs_sha256 *sha;
 	uint32_t hashed;
+	bool prehashed;			/* --reuse: digest known before */
 };
 
 struct erofs_wr_zjobref {
@@ -84,6 +85,7 @@ struct erofs_wr_zworker {
 	struct erofs_wr_zfile *f;
 	struct erofs_wr_zseg *s;
 	const char *path;
+	struct erofs_wr_reuse_worker reuse;	/* --reuse */
 };
 
 /* one compression pass: its files, its queue (workpool.h job numbers

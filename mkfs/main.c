@@ -39,7 +39,7 @@ enum {	/* long-only options */
 	OPT_TAR, OPT_AUFS, OPT_UNZIP, OPT_MAX_EXTENT_BYTES, OPT_WORKERS, OPT_COMPRESS_HINTS,
 	OPT_ZD, OPT_SORT, OPT_DSUNIT, OPT_FSALIGNBLKS, OPT_OFFSET,
 	OPT_ASYNC_QUEUE_LIMIT, OPT_CHUNKSIZE, OPT_BLOBDEV, OPT_OVLFS_STRIP,
-	OPT_CLEAN, OPT_INCREMENTAL,
+	OPT_CLEAN, OPT_INCREMENTAL, OPT_REUSE,
 };
 
 static const struct erofs_cli_opt opt_defs[] = {
@@ -75,6 +75,7 @@ static const struct erofs_cli_opt opt_defs[] = {
 	{ "ovlfs-strip", optional_argument, OPT_OVLFS_STRIP, "[=0|1]", "when merging images: leave whiteouts and opaque xattrs out of the result (1, the default of a bare option)" },
 	{ "clean", optional_argument, OPT_CLEAN, "[=data]", "when merging images: copy the file data into IMAGE (a self-contained image) instead of pointing into the sources" },
 	{ "incremental", optional_argument, OPT_INCREMENTAL, "[=data|rvsp]", "recognized for erofs-utils compatibility; appending to an existing image is not supported" },
+	{ "reuse", required_argument, OPT_REUSE, "OLD", "take the compressed data of files whose content OLD (an earlier image with fingerprints, built with the same options) already holds, instead of compressing them again; the image is the same; repeatable" },
 	{ "sort", required_argument, OPT_SORT, "MODE", "with --tar: data order; path (default) or none: file data goes into the image in archive order as the tar is read (no spool file, tails not inlined); with -z or --dsunit it falls back to path" },
 	{ "ungzip", optional_argument, OPT_UNZIP, "[=FILE]", "accepted for erofs-utils compatibility: compressed tar input is detected anyway (=FILE unsupported)" },
 	{ "gzip", no_argument, OPT_UNZIP, NULL, "same as --ungzip" },
@@ -101,9 +102,9 @@ struct mkfs_cli {
 	struct erofs_log log;
 	const char *hints_path;
 	struct erofs_zhints *hints;
-	const char **excludes, **regexes, **prefixes;
-	size_t nr_excludes, nr_regexes, nr_prefixes;
-	size_t cap_excludes, cap_regexes, cap_prefixes;
+	const char **excludes, **regexes, **prefixes, **reuse;
+	size_t nr_excludes, nr_regexes, nr_prefixes, nr_reuse;
+	size_t cap_excludes, cap_regexes, cap_prefixes, cap_reuse;
 	bool quiet;
 	bool sort_none;		/* --sort=none */
 	struct erofs_mkfs_source src;	/* what, and its rules */
@@ -271,6 +272,9 @@ static int parse_one(void *priv, int c, char *arg)
 	case OPT_EXCLUDE_REGEX:
 		return erofs_cli_push_str(&cli->regexes, &cli->nr_regexes,
 					  &cli->cap_regexes, arg);
+	case OPT_REUSE:
+		return erofs_cli_push_str(&cli->reuse, &cli->nr_reuse,
+					  &cli->cap_reuse, arg);
 	case OPT_FILE_CONTEXTS: cli->imp.file_contexts = arg; break;
 	case OPT_MOUNT_POINT: cli->imp.mount_point = arg; break;
 	case OPT_ROOT_XATTR_ISIZE:
@@ -361,6 +365,8 @@ static int parse_args(struct mkfs_cli *cli, int argc, char **argv)
 	cli->imp.exclude_regex = cli->regexes;
 	cli->mk.xattr_prefixes = cli->prefixes;
 	cli->mk.nr_xattr_prefixes = cli->nr_prefixes;
+	cli->mk.reuse = cli->reuse;
+	cli->mk.nr_reuse = cli->nr_reuse;
 	if (cli->quiet)
 		cli->log.level = EROFS_LOG_ERR;
 	/* the rules are checked against the final -z, -b and -C */
@@ -468,11 +474,16 @@ out:
 		printf("Filesystem UUID: %s\nFilesystem total blocks: %llu (of %u-byte blocks)\nFilesystem total inodes: %llu\n",
 		       uuid, (unsigned long long)stats.blocks,
 		       1U << cli.mk.blkszbits, (unsigned long long)stats.inodes);
+		if (cli.nr_reuse)
+			printf("Reused from earlier images: %llu files (%llu bytes)\n",
+			       (unsigned long long)stats.reused_files,
+			       (unsigned long long)stats.reused_bytes);
 	}
 	erofs_mkfs_source_release(&cli.src);
 	free(cli.excludes);
 	free(cli.regexes);
 	free(cli.prefixes);
+	free(cli.reuse);
 	erofs_zhints_free(cli.hints);
 	return ret ? 1 : 0;
 }

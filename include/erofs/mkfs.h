@@ -28,6 +28,7 @@
 
 #define EROFS_MKFS_MAX_COMPR	8	/* algorithms in one -z list */
 #define EROFS_MKFS_MAX_WORKERS	1024	/* --workers upper bound */
+#define EROFS_MKFS_MAX_REUSE	32	/* --reuse images */
 
 /* -E fragdedupe: which fragments may share one copy in the packed inode */
 enum erofs_fragdedupe {
@@ -195,6 +196,16 @@ struct erofs_mkfs_params {
 	 */
 	const struct erofs_mkfs_device *devices;
 	unsigned int nr_devices;
+	/*
+	 * --reuse=OLD (repeatable): earlier images whose encodings of files
+	 * with the same content (by their fingerprints) are taken instead of
+	 * compressing those files again.  The image is the same as without
+	 * it: an OLD whose encoding differs from this build's (other
+	 * settings) is not used, and every taken file is decoded and
+	 * compared first.  Borrowed paths; 0 = none.
+	 */
+	const char *const *reuse;
+	size_t nr_reuse;
 	/* progress: called with (done, total) inodes while emitting */
 	void (*progress)(void *priv, uint64_t done, uint64_t total);
 	void *progress_priv;
@@ -204,6 +215,9 @@ struct erofs_mkfs_stats {
 	uint64_t inodes, blocks, image_bytes;
 	uint64_t data_bytes_read;
 	uint64_t compressed_files;	/* files stored compressed */
+	/* --reuse: files whose encoding came from an earlier image, and
+	 * their decoded bytes taken over */
+	uint64_t reused_files, reused_bytes;
 };
 
 void erofs_mkfs_params_init(struct erofs_mkfs_params *p);

@@ -1,0 +1,743 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
+/*
+ * zreuse.c - --reuse=OLD: files whose content an earlier image already
+ * holds take that image's encoding instead of being compressed again.
+ *
+ * How a file is recognised: OLD's fingerprints (SHA-256 of each file's
+ * content) are loaded into a table; a worker hashes a file anyway (the
+ * fingerprint of the new image) and looks the digest up.  The OLD file is
+ * then decoded and compared with the new bytes, which the worker holds:
+ * a damaged or lying OLD never gets into the image, it only costs the
+ * compression it meant to save.
+ *
+ * How its encoding is taken without changing a byte: the extent cutter
+ * (zcut.c) runs as for any file, but where it would call the compressor
+ * it first asks erofs_wr_reuse_replay() for OLD's pcluster starting at
+ * that offset.  Every rule of the cut (PLAIN blocks, the inline tail,
+ * fragments, dedupe hashes) therefore applies exactly as in a full
+ * build; only the encoder's output comes from OLD.  That output is the
+ * one this build's encoder would produce only if OLD was built with the
+ * same settings, and the level is not on disk.  So before the pass,
+ * erofs_wr_reuse_init() cuts a few of OLD's files both ways, replayed
+ * and compressed, per -z algorithm; an algorithm whose results differ is
+ * not reused from that image (a note says so), and the build stays what
+ * a full build would write.
+ *
+ * What is not reused: files larger than one 16 MiB segment (their digest
+ * is known only after the last segment), files whose --compress-hints
+ * rule differs from the default, the packed inode, and OLD extents that
+ * are partial or shared dedupe references, OLD's PLAIN blocks and OLD's
+ * fragments (the cutter stores or compresses those itself).
+ */
+#include <fcntl.h>
+#include <unistd.h>
+#include <stdlib.h>
+#include <string.h>
+#include "erofs/array.h"
+#include "erofs/ishare.h"
+#include "erofs/ishare_report.h"
+#include "erofs/zmap.h"
+#include "zwrite_internal.h"
+
+/* the sample that proves OLD's settings: files up to this size ... */
+#define WR_REUSE_SAMPLE_MAX	(1U << 20)
+/* ... at most this many per algorithm, the largest first */
+#define WR_REUSE_SAMPLE_FILES	3
+
+struct erofs_wr_reuse_file {
+	uint8_t digest[EROFS_ISHARE_DIGEST_LEN];
+	uint32_t src;
+	erofs_nid_t nid;
+	uint64_t size;
+};
+
+/* one OLD image, opened by one thread (the reader is not thread-safe) */
+struct erofs_wr_reuse_img {
+	struct erofs_io io;
+	struct erofs_image img;
+	struct erofs_log log;		/* silent: failures are reported by
+					 * the caller, as "not reused" */
+	bool open;
+};
+
+static int wr_reuse_img_open(struct erofs_wr_reuse_img *ri, const char *path)
+{
+	int ret;
+
+	if (ri->open)
+		return 0;
+	erofs_log_init(&ri->log);
+	ri->log.level = -1;
+	ret = erofs_io_open_file(&ri->io, path, O_RDONLY);
+	if (ret)
+		return ret;
+	ret = erofs_image_open(&ri->img, &ri->io, &ri->log, 0);
+	if (ret) {
+		erofs_io_close(&ri->io);
+		return ret;
+	}
+	ri->open = true;
+	return 0;
+}
+
+static void wr_reuse_img_close(struct erofs_wr_reuse_img *ri)
+{
+	if (!ri->open)
+		return;
+	erofs_image_release(&ri->img);
+	erofs_io_close(&ri->io);
+	ri->open = false;
+}
+
+/* ---- per worker: one OLD file mapped and checked ---- */
+
+static void wr_reuse_forget(struct erofs_wr_reuse_worker *rw)
+{
+	if (rw->data_open)
+		erofs_data_close(&rw->data);
+	rw->data_open = false;
+	rw->nr_map = 0;
+	rw->cur = 0;
+}
+
+int erofs_wr_reuse_worker_init(const struct erofs_wr *w,
+			       struct erofs_wr_reuse_worker *rw)
+{
+	memset(rw, 0, sizeof(*rw));
+	if (!w->reuse.nr_src)
+		return 0;
+	rw->imgs = calloc(w->reuse.nr_src, sizeof(*rw->imgs));
+	if (!rw->imgs)
+		return -ENOMEM;
+	rw->nr_imgs = w->reuse.nr_src;
+	return 0;
+}
+
+void erofs_wr_reuse_worker_release(struct erofs_wr_reuse_worker *rw)
+{
+	uint32_t i;
+
+	wr_reuse_forget(rw);
+	for (i = 0; rw->imgs && i < rw->nr_imgs; i++)
+		wr_reuse_img_close(&rw->imgs[i]);
+	free(rw->imgs);
+	free(rw->map);
+	free(rw->vbuf);
+	rw->imgs = NULL;
+}
+
+/*
+ * map the OLD inode's extents over [base, end) (one segment: this
+ * build's extents never cross a segment's end, nor did OLD's if it is
+ * worth replaying); 0 if all can be replayed or cut
+ */
+static int wr_reuse_map(struct erofs_wr_reuse_worker *rw, unsigned int alg,
+			uint64_t base, uint64_t end)
+{
+	uint64_t off = base;
+	int ret;
+
+	while (off < end) {
+		struct erofs_map m = { .la = off };
+
+		ret = erofs_data_map(&rw->data, &m);
+		if (ret)
+			return ret;
+		if (m.kind != EROFS_MAP_COMPRESSED || m.la != off || !m.llen ||
+		    m.llen > end - off)
+			return -EOPNOTSUPP;	/* holes: not ours */
+		/* an encoded extent of another algorithm: other settings */
+		if (m.alg < Z_EROFS_COMPRESSION_MAX && m.alg != alg)
+			return -EOPNOTSUPP;
+		ret = erofs_array_reserve(&rw->map, &rw->cap_map,
+					  rw->nr_map + 1);
+		if (ret)
+			return ret;
+		rw->map[rw->nr_map++] = m;
+		off = m.la + m.llen;
+	}
+	return 0;
+}
+
+/*
+ * Try OLD's file f for the segment in hand: 1 when it can be replayed,
+ * 0 when not (a damaged one is reported).
+ */
+static int wr_reuse_try(const struct erofs_wr *w,
+			struct erofs_wr_reuse_worker *rw, unsigned int ci,
+			const struct erofs_wr_reuse_file *best,
+			const uint8_t *buf, uint64_t base, size_t len,
+			uint64_t size, unsigned int body,
+			const struct erofs_log *log, const char *path)
+{
+	const struct erofs_wr_reuse *r = &w->reuse;
+	unsigned int want = w->p->legacy_compress ?
+			    EROFS_INODE_COMPRESSED_FULL :
+			    EROFS_INODE_COMPRESSED_COMPACT;
+	struct erofs_wr_reuse_img *ri;
+	int ret;
+
+	wr_reuse_forget(rw);
+	ri = &rw->imgs[best->src];
+	ret = wr_reuse_img_open(ri, r->paths[best->src]);
+	if (!ret)
+		ret = erofs_inode_read(&ri->img, best->nid, &rw->inode);
+	/*
+	 * Full indexes where this build writes compact ones are OLD's
+	 * dedupe references: their pclusters were encoded for other bytes.
+	 */
+	if (!ret && rw->inode.size != size)
+		return 0;
+	/*
+	 * Stored uncompressed: the cut, run on the same bytes with the same
+	 * settings, saved too little there.  It does so here as well if the
+	 * inode around it is as large (the inline tail's room decides), so
+	 * the cutter may store raw blocks without trying the encoder.  Not
+	 * with fragments: all raw blocks but a fragment would be kept.
+	 */
+	rw->all_plain = !ret && !erofs_inode_is_compressed(&rw->inode);
+	if (rw->all_plain &&
+	    ((rw->inode.datalayout != EROFS_INODE_FLAT_PLAIN &&
+	      rw->inode.datalayout != EROFS_INODE_FLAT_INLINE) ||
+	     w->p->fragments ||
+	     rw->inode.inode_isize + rw->inode.xattr_isize != body))
+		return 0;
+	if (!ret && !rw->all_plain && rw->inode.datalayout != want)
+		return 0;
+	if (!ret) {
+		ret = erofs_data_open(&rw->data, &rw->inode);
+		rw->data_open = !ret;
+	}
+	if (!ret && !rw->all_plain)
+		ret = wr_reuse_map(rw, w->z.cfgs[ci].c->alg, base, base + len);
+	if (!ret && rw->cap_v < len) {
+		free(rw->vbuf);
+		rw->vbuf = malloc(len);
+		rw->cap_v = rw->vbuf ? len : 0;
+		if (!rw->vbuf)
+			ret = -ENOMEM;
+	}
+	if (!ret)
+		ret = erofs_data_read(&rw->data, rw->vbuf, len, base);
+	if (!ret && memcmp(rw->vbuf, buf, len))
+		ret = -EBADMSG;
+	if (ret == -EOPNOTSUPP) {
+		wr_reuse_forget(rw);
+		return 0;
+	}
+	if (ret) {
+		erofs_warn(log, "%s: not reused from %s (nid %llu): %s; compressing it",
+			   path, r->paths[best->src],
+			   (unsigned long long)best->nid,
+			   ret == -EBADMSG ? "its data does not match its fingerprint" :
+			   strerror(-ret));
+		wr_reuse_forget(rw);
+		return 0;
+	}
+	rw->img = &ri->img;
+	rw->files += !base;
+	return 1;
+}
+
+bool erofs_wr_reuse_prepare(const struct erofs_wr *w,
+			    struct erofs_wr_reuse_worker *rw, unsigned int ci,
+			    const uint8_t digest[EROFS_ISHARE_DIGEST_LEN],
+			    const uint8_t *buf, uint64_t base, size_t len,
+			    uint64_t size, unsigned int body,
+			    const struct erofs_log *log, const char *path)
+{
+	const struct erofs_wr_reuse *r = &w->reuse;
+	const struct erofs_wr_reuse_file *last = NULL;
+	uint64_t hash = erofs_hash_bytes(digest, EROFS_ISHARE_DIGEST_LEN);
+
+	/*
+	 * Candidates in a fixed order, not the table's: the first image
+	 * given, then the lowest nid; the next one if a candidate fails.
+	 */
+	for (;;) {
+		const struct erofs_wr_reuse_file *best = NULL;
+		size_t pos = 0;
+		uint64_t v;
+
+		while (erofs_htab_next(&r->tab, hash, &pos, &v)) {
+			const struct erofs_wr_reuse_file *c = &r->files[v];
+
+			if (memcmp(c->digest, digest, EROFS_ISHARE_DIGEST_LEN) ||
+			    c->size != size ||
+			    !(r->alg_ok[ci] & (1U << c->src)))
+				continue;
+			if (last && (c->src < last->src ||
+				     (c->src == last->src && c->nid <= last->nid)))
+				continue;
+			if (!best || c->src < best->src ||
+			    (c->src == best->src && c->nid < best->nid))
+				best = c;
+		}
+		if (!best)
+			return false;
+		if (wr_reuse_try(w, rw, ci, best, buf, base, len, size, body,
+				 log, path))
+			return true;
+		last = best;
+	}
+}
+
+int erofs_wr_reuse_replay(void *priv, uint64_t la, size_t offer, uint8_t *enc,
+			  size_t cap, size_t *in)
+{
+	struct erofs_wr_reuse_worker *rw = priv;
+	const struct erofs_map *m;
+	size_t skip = 0;
+	int ret;
+
+	if (rw->all_plain) {
+		rw->bytes += EROFS_MIN((uint64_t)offer,
+				       1ULL << rw->img->blkszbits);
+		return -ENOSPC;
+	}
+	while (rw->cur < rw->nr_map && rw->map[rw->cur].la < la)
+		rw->cur++;
+	if (rw->cur == rw->nr_map)
+		return 0;
+	m = &rw->map[rw->cur];
+	/*
+	 * A PLAIN block that does not end the file: there OLD's encoder
+	 * saved nothing, and so would this build's (the cut stores one raw
+	 * block).  At the file's end the cutter may still make an inline
+	 * tail of the encoding it rejected: ask the encoder there.
+	 */
+	if (m->la == la && m->alg == EROFS_Z_ALG_SHIFTED &&
+	    !(m->zflags & (EROFS_Z_MAP_INLINE | EROFS_Z_MAP_FRAGMENT |
+			   EROFS_Z_MAP_HOLE)) &&
+	    m->llen == (1ULL << rw->img->blkszbits) &&
+	    m->la + m->llen < rw->inode.size) {
+		rw->bytes += m->llen;
+		return -ENOSPC;
+	}
+	/* encoded bytes of exactly this extent, and no more than asked */
+	if (m->la != la || m->alg >= Z_EROFS_COMPRESSION_MAX ||
+	    (m->zflags & (EROFS_Z_MAP_PARTIAL | EROFS_Z_MAP_FRAGMENT |
+			  EROFS_Z_MAP_HOLE)) ||
+	    m->llen > offer || !m->plen || m->plen > cap)
+		return 0;
+	if (m->zflags & EROFS_Z_MAP_INLINE)
+		ret = erofs_meta_read(rw->img, m->in_metabox, enc, m->plen,
+				      m->pa, EROFS_PROB_COMPRESSED);
+	else
+		ret = erofs_dev_read(rw->img, m->device, enc, m->plen, m->pa);
+	if (ret)
+		return 0;
+	/* 0PADDING: the stream sits at the end of its blocks */
+	while (skip < m->plen && !enc[skip])
+		skip++;
+	if (skip == m->plen)
+		return 0;
+	memmove(enc, enc + skip, m->plen - skip);
+	*in = (size_t)m->llen;
+	rw->bytes += m->llen;
+	return (int)(m->plen - skip);
+}
+
+/* ---- before the pass: the table, and the proof of OLD's settings ---- */
+
+/* what a cut produced, as bytes to compare */
+struct wr_reuse_rec {
+	uint8_t *b;
+	size_t len, cap;
+};
+
+static int wr_rec_put(struct wr_reuse_rec *r, const void *p, size_t len)
+{
+	int ret = erofs_array_reserve(&r->b, &r->cap, r->len + len);
+
+	if (ret)
+		return ret;
+	memcpy(r->b + r->len, p, len);
+	r->len += len;
+	return 0;
+}
+
+struct wr_reuse_probe {
+	struct wr_reuse_rec rec;
+	unsigned int blkszbits;
+};
+
+static int wr_probe_extent(void *priv, uint64_t la, uint32_t llen,
+			   uint8_t type, const uint8_t *src,
+			   const uint8_t *pcl, uint32_t pblks)
+{
+	struct wr_reuse_probe *p = priv;
+	uint64_t h[3] = { la, llen, ((uint64_t)type << 32) | pblks };
+	int ret;
+
+	(void)src;
+	ret = wr_rec_put(&p->rec, h, sizeof(h));
+	if (!ret)
+		ret = wr_rec_put(&p->rec, pcl, (size_t)pblks << p->blkszbits);
+	return ret;
+}
+
+static int wr_probe_inline(void *priv, const uint8_t *data, uint32_t len,
+			   uint8_t type)
+{
+	struct wr_reuse_probe *p = priv;
+	uint32_t h[2] = { len, type };
+	int ret = wr_rec_put(&p->rec, h, sizeof(h));
+
+	return ret ? ret : wr_rec_put(&p->rec, data, len);
+}
+
+static int wr_probe_fragment(void *priv, uint64_t la, const uint8_t *src,
+			     size_t len)
+{
+	struct wr_reuse_probe *p = priv;
+	uint64_t h[2] = { la, len };
+
+	(void)src;
+	return wr_rec_put(&p->rec, h, sizeof(h));
+}
+
+static const struct erofs_wr_zcut_ops wr_probe_ops = {
+	.extent = wr_probe_extent,
+	.inline_tail = wr_probe_inline,
+	.fragment = wr_probe_fragment,
+};
+
+/*
+ * Cut one OLD file (decoded into rw->vbuf by prepare) compressed and
+ * replayed; 1 if both agree and something was replayed, 0 if not, or
+ * -errno.
+ */
+static int wr_reuse_probe_file(const struct erofs_wr *w,
+			       struct erofs_wr_reuse_worker *rw,
+			       struct erofs_compress_ctx *ctx, uint8_t *enc,
+			       uint8_t *pcl, uint64_t size)
+{
+	const struct erofs_mkfs_params *p = w->p;
+	struct wr_reuse_probe a = { .blkszbits = w->blkszbits };
+	struct wr_reuse_probe b = { .blkszbits = w->blkszbits };
+	struct erofs_wr_zcut c = {
+		.blkszbits = w->blkszbits, .max_extent = w->z.max_extent,
+		.pmax = w->z.pcluster_dflt, .tailpacking = p->ztailpacking,
+		.frag_max = p->fragments ? w->z.pcluster_dflt : 0,
+		.ctx = ctx, .enc = enc, .pcl = pcl, .ops = &wr_probe_ops,
+		.log = w->log, .path = "--reuse sample",
+	};
+	uint64_t replayed;
+	int ret;
+
+	c.priv = &a;
+	ret = erofs_wr_zcut_segment(&c, rw->vbuf, 0, (size_t)size);
+	if (ret)
+		goto out;
+	c.priv = &b;
+	c.replay = erofs_wr_reuse_replay;
+	c.replay_priv = rw;
+	replayed = rw->bytes;
+	ret = erofs_wr_zcut_segment(&c, rw->vbuf, 0, (size_t)size);
+	if (ret)
+		goto out;
+	ret = rw->bytes > replayed && a.rec.len == b.rec.len &&
+	      !memcmp(a.rec.b, b.rec.b, a.rec.len);
+out:
+	free(a.rec.b);
+	free(b.rec.b);
+	return ret;
+}
+
+/* sample order: largest first, then lowest nid */
+static int wr_reuse_sample_cmp(const void *x, const void *y)
+{
+	const struct erofs_ishare_file *a = x, *b = y;
+
+	if (a->size != b->size)
+		return a->size > b->size ? -1 : 1;
+	return a->nid < b->nid ? -1 : a->nid > b->nid;
+}
+
+/* what is on disk must agree before any file is tried */
+static bool wr_reuse_settings_match(const struct erofs_wr *w,
+				    const struct erofs_image *img,
+				    unsigned int ci)
+{
+	const struct erofs_compress_cfg *cfg = &w->z.cfgs[ci];
+	uint8_t rec[64];
+	int len;
+
+	if (img->blkszbits != w->blkszbits)
+		return false;
+	if (cfg->c->alg != Z_EROFS_COMPRESSION_LZMA)
+		return true;
+	/* LZMA's dictionary is in its record, and changes the encoding */
+	len = erofs_compress_write_cfg(cfg, rec, sizeof(rec));
+	return len >= 4 && img->lzma_dictsize ==
+	       ((uint32_t)rec[0] | (uint32_t)rec[1] << 8 |
+		(uint32_t)rec[2] << 16 | (uint32_t)rec[3] << 24);
+}
+
+/*
+ * Does OLD's encoding with algorithm ci equal this build's?  Up to
+ * WR_REUSE_SAMPLE_FILES of its largest files (that fit the sample size)
+ * are cut both ways; one disagreement, or no file to try, says no.
+ */
+static int wr_reuse_prove(struct erofs_wr *w, uint32_t src,
+			  const struct erofs_ishare_list *list,
+			  unsigned int ci, bool *proved)
+{
+	struct erofs_wr_reuse *r = &w->reuse;
+	struct erofs_image *img = &r->main[src].img;
+	struct erofs_wr_reuse_worker rw;
+	struct erofs_compress_ctx ctx;
+	size_t pmax = w->z.pcluster_dflt, n, tried = 0;
+	size_t cap = WR_REUSE_SAMPLE_MAX;
+	uint8_t *enc = malloc(pmax), *pcl = malloc(pmax);
+	uint8_t *sbuf = malloc(cap);
+	unsigned int pass;
+	uint32_t saved;
+	bool agree = true;
+	int ret;
+
+	*proved = false;
+	ret = erofs_wr_reuse_worker_init(w, &rw);
+	if (!ret && (!enc || !pcl || !sbuf))
+		ret = -ENOMEM;
+	if (!ret)
+		ret = erofs_compress_init(&ctx, &w->z.cfgs[ci]);
+	if (ret)
+		goto out_free;
+	saved = r->alg_ok[ci];
+	r->alg_ok[ci] = 1U << src;	/* prepare looks in this one only */
+	/*
+	 * The largest files up to the sample size; if OLD has none, its
+	 * smallest one of one segment (the last in the sorted list).
+	 */
+	for (pass = 0; pass < 2 && !tried && !ret; pass++) {
+		size_t limit = pass ? WR_ZSEGMENT : WR_REUSE_SAMPLE_MAX;
+
+		for (n = 0; n < list->nr && agree &&
+			    tried < (pass ? 1 : WR_REUSE_SAMPLE_FILES); n++) {
+			const struct erofs_ishare_file *fl =
+				&list->files[pass ? list->nr - 1 - n : n];
+			uint8_t digest[EROFS_ISHARE_DIGEST_LEN];
+			struct erofs_inode inode;
+
+			if (fl->size > limit || fl->size <= w->bs ||
+			    !fl->value ||
+			    erofs_ishare_value_decode(fl->value, fl->value_len,
+						      digest) ||
+			    erofs_inode_read(img, fl->nid, &inode) ||
+			    !erofs_inode_is_compressed(&inode))
+				continue;
+			if (fl->size > cap) {
+				uint8_t *nb = realloc(sbuf, (size_t)fl->size);
+
+				if (!nb) {
+					ret = -ENOMEM;
+					break;
+				}
+				sbuf = nb;
+				cap = (size_t)fl->size;
+			}
+			if (erofs_read_data(&inode, sbuf, (size_t)fl->size, 0))
+				continue;
+			/* as a worker would: look it up, map it, compare it */
+			if (!erofs_wr_reuse_prepare(w, &rw, ci, digest, sbuf, 0,
+						    (size_t)fl->size, fl->size,
+						    inode.inode_isize +
+						    inode.xattr_isize,
+						    w->log, fl->path))
+				continue;
+			tried++;
+			ret = wr_reuse_probe_file(w, &rw, &ctx, enc, pcl,
+						  fl->size);
+			if (ret < 0)
+				break;
+			agree = ret > 0;
+			ret = 0;
+		}
+	}
+	r->alg_ok[ci] = saved;
+	*proved = !ret && tried && agree;
+	erofs_compress_release(&ctx);
+out_free:
+	erofs_wr_reuse_worker_release(&rw);
+	free(enc);
+	free(pcl);
+	free(sbuf);
+	return ret;
+}
+
+/* index one OLD image's fingerprints and prove its settings */
+static int wr_reuse_load(struct erofs_wr *w, uint32_t src)
+{
+	struct erofs_wr_reuse *r = &w->reuse;
+	struct erofs_wr_reuse_img *ri = &r->main[src];
+	const char *path = r->paths[src];
+	struct erofs_ishare_list list;
+	size_t i, nr = 0;
+	unsigned int ci;
+	int ret;
+
+	ret = wr_reuse_img_open(ri, path);
+	if (ret) {
+		erofs_err(w->log, "--reuse %s: cannot read it as an EROFS image: %s",
+			  path, strerror(-ret));
+		return ret;
+	}
+	erofs_ishare_list_init(&list);
+	ret = erofs_ishare_collect(&ri->img, &list);
+	if (ret) {
+		erofs_err(w->log, "--reuse %s: cannot list its files: %s",
+			  path, strerror(-ret));
+		goto out;
+	}
+	for (i = 0; i < list.nr; i++) {
+		const struct erofs_ishare_file *fl = &list.files[i];
+		struct erofs_wr_reuse_file *f;
+
+		/* what OLD stored uncompressed counts too (prepare) */
+		if (!fl->value || fl->size <= w->bs)
+			continue;
+		ret = erofs_array_reserve(&r->files, &r->cap_files,
+					  r->nr_files + 1);
+		if (ret)
+			goto out;
+		f = &r->files[r->nr_files];
+		if (erofs_ishare_value_decode(fl->value, fl->value_len,
+					      f->digest))
+			continue;	/* a malformed value: not a key */
+		f->src = src;
+		f->nid = fl->nid;
+		f->size = fl->size;
+		ret = erofs_htab_add(&r->tab,
+				     erofs_hash_bytes(f->digest, sizeof(f->digest)),
+				     r->nr_files);
+		if (ret >= 0)
+			ret = erofs_htab_set_add(&r->sizes, f->size);
+		if (ret > 0)
+			ret = 0;
+		if (ret)
+			goto out;
+		r->nr_files++;
+		nr++;
+	}
+	if (!nr) {
+		erofs_warn(w->log, "--reuse %s: no compressed file with a fingerprint; nothing to reuse",
+			   path);
+		goto out;
+	}
+	qsort(list.files, list.nr, sizeof(*list.files), wr_reuse_sample_cmp);
+	for (ci = 0; ci < w->p->nr_compr; ci++) {
+		bool proved;
+
+		if (!wr_reuse_settings_match(w, &ri->img, ci))
+			proved = false;
+		else
+			ret = wr_reuse_prove(w, src, &list, ci, &proved);
+		if (ret)
+			goto out;
+		if (proved)
+			r->alg_ok[ci] |= 1U << src;
+		else
+			erofs_warn(w->log, "--reuse %s: %s data is not encoded as this build would (other settings?); not reused",
+				   path, w->z.cfgs[ci].c->name);
+	}
+	erofs_info(w->log, "--reuse %s: %zu files with fingerprints", path, nr);
+out:
+	erofs_ishare_list_release(&list);
+	return ret;
+}
+
+int erofs_wr_reuse_init(struct erofs_wr *w)
+{
+	struct erofs_wr_reuse *r = &w->reuse;
+	const struct erofs_mkfs_params *p = w->p;
+	uint32_t i;
+	int ret = 0;
+
+	if (!p->nr_reuse || !p->nr_compr)
+		return 0;
+	if (p->nr_reuse > EROFS_MKFS_MAX_REUSE) {
+		erofs_err(w->log, "--reuse: at most %u images",
+			  EROFS_MKFS_MAX_REUSE);
+		return -EINVAL;
+	}
+	if (p->all_fragments) {
+		erofs_info(w->log, "--reuse: with -E all-fragments every file is in the packed inode; nothing to reuse");
+		return 0;
+	}
+	r->paths = p->reuse;
+	r->main = calloc(p->nr_reuse, sizeof(*r->main));
+	if (!r->main)
+		return -ENOMEM;
+	r->nr_src = (uint32_t)p->nr_reuse;
+	for (i = 0; i < r->nr_src && !ret; i++)
+		ret = wr_reuse_load(w, i);
+	return ret;
+}
+
+void erofs_wr_reuse_release(struct erofs_wr *w)
+{
+	struct erofs_wr_reuse *r = &w->reuse;
+	uint32_t i;
+
+	for (i = 0; r->main && i < r->nr_src; i++)
+		wr_reuse_img_close(&r->main[i]);
+	free(r->main);
+	free(r->files);
+	erofs_htab_release(&r->tab);
+	erofs_htab_release(&r->sizes);
+	memset(r, 0, sizeof(*r));
+}
+
+bool erofs_wr_reuse_wants_digest(const struct erofs_wr *w,
+				 const struct erofs_wr_inode *wi)
+{
+	return w->reuse.nr_src && erofs_htab_set_has(&w->reuse.sizes, wi->size);
+}
+
+int erofs_wr_reuse_digest(const struct erofs_wr *w,
+			  const struct erofs_wr_inode *wi,
+			  uint8_t digest[EROFS_ISHARE_DIGEST_LEN])
+{
+	const struct erofs_node *n = wi->node;
+	struct erofs_sha256 *sha = erofs_sha256_new();
+	uint8_t *buf = malloc(WR_ZREAD);
+	uint64_t done = 0;
+	int fd = -1, ret = 0;
+
+	if (!sha || !buf) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	fd = open(n->src_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		goto out;
+	}
+	ret = erofs_sha256_reset(sha);
+	while (!ret && done < wi->size) {
+		size_t want = (size_t)EROFS_MIN(wi->size - done,
+						(uint64_t)WR_ZREAD);
+		ssize_t got = pread(fd, buf, want,
+				    (off_t)(n->src_off + done));
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			/* the pass reads it again and says what is wrong */
+			ret = got < 0 ? -errno : -EIO;
+			break;
+		}
+		ret = erofs_sha256_update(sha, buf, (size_t)got);
+		done += (uint64_t)got;
+	}
+	if (!ret)
+		ret = erofs_sha256_final(sha, digest);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	erofs_sha256_free(sha);
+	return ret;
+}
