@@ -403,8 +403,7 @@ struct erofs_wr_reuse_worker {
 	bool all_plain;				/* OLD stored it raw */
 	struct erofs_map *map;			/* its extents */
 	size_t nr_map, cap_map, cur;
-	uint8_t *vbuf;				/* its decoded bytes */
-	size_t cap_v;
+	uint8_t *vbuf;				/* a window of its bytes */
 	uint64_t files, bytes;			/* reused so far */
 };
 

@@ -40,9 +40,9 @@
 #include "zwrite_internal.h"
 
 /* the sample that proves OLD's settings: files up to this size ... */
-#define WR_REUSE_SAMPLE_MAX	(1U << 20)
+#define WR_REUSE_SAMPLE_MAX	(256U << 10)
 /* ... at most this many per algorithm, the largest first */
-#define WR_REUSE_SAMPLE_FILES	3
+#define WR_REUSE_SAMPLE_FILES	2
 
 struct erofs_wr_reuse_file {
 	uint8_t digest[EROFS_ISHARE_DIGEST_LEN];
@@ -175,6 +175,7 @@ static int wr_reuse_try(const struct erofs_wr *w,
 			    EROFS_INODE_COMPRESSED_FULL :
 			    EROFS_INODE_COMPRESSED_COMPACT;
 	struct erofs_wr_reuse_img *ri;
+	size_t done, n;
 	int ret;
 
 	wr_reuse_forget(rw);
@@ -210,17 +211,18 @@ static int wr_reuse_try(const struct erofs_wr *w,
 	}
 	if (!ret && !rw->all_plain)
 		ret = wr_reuse_map(rw, w->z.cfgs[ci].c->alg, base, base + len);
-	if (!ret && rw->cap_v < len) {
-		free(rw->vbuf);
-		rw->vbuf = malloc(len);
-		rw->cap_v = rw->vbuf ? len : 0;
+	/* compare a window at a time (the session decodes each extent once) */
+	if (!ret && !rw->vbuf) {
+		rw->vbuf = malloc(WR_ZREAD);
 		if (!rw->vbuf)
 			ret = -ENOMEM;
 	}
-	if (!ret)
-		ret = erofs_data_read(&rw->data, rw->vbuf, len, base);
-	if (!ret && memcmp(rw->vbuf, buf, len))
-		ret = -EBADMSG;
+	for (done = 0; !ret && done < len; done += n) {
+		n = EROFS_MIN(len - done, (size_t)WR_ZREAD);
+		ret = erofs_data_read(&rw->data, rw->vbuf, n, base + done);
+		if (!ret && memcmp(rw->vbuf, buf + done, n))
+			ret = -EBADMSG;
+	}
 	if (ret == -EOPNOTSUPP) {
 		wr_reuse_forget(rw);
 		return 0;
@@ -404,14 +406,14 @@ static const struct erofs_wr_zcut_ops wr_probe_ops = {
 };
 
 /*
- * Cut one OLD file (decoded into rw->vbuf by prepare) compressed and
+ * Cut one OLD file (its bytes in buf, prepared in rw) compressed and
  * replayed; 1 if both agree and something was replayed, 0 if not, or
  * -errno.
  */
 static int wr_reuse_probe_file(const struct erofs_wr *w,
 			       struct erofs_wr_reuse_worker *rw,
 			       struct erofs_compress_ctx *ctx, uint8_t *enc,
-			       uint8_t *pcl, uint64_t size)
+			       uint8_t *pcl, const uint8_t *buf, uint64_t size)
 {
 	const struct erofs_mkfs_params *p = w->p;
 	struct wr_reuse_probe a = { .blkszbits = w->blkszbits };
@@ -427,14 +429,14 @@ static int wr_reuse_probe_file(const struct erofs_wr *w,
 	int ret;
 
 	c.priv = &a;
-	ret = erofs_wr_zcut_segment(&c, rw->vbuf, 0, (size_t)size);
+	ret = erofs_wr_zcut_segment(&c, buf, 0, (size_t)size);
 	if (ret)
 		goto out;
 	c.priv = &b;
 	c.replay = erofs_wr_reuse_replay;
 	c.replay_priv = rw;
 	replayed = rw->bytes;
-	ret = erofs_wr_zcut_segment(&c, rw->vbuf, 0, (size_t)size);
+	ret = erofs_wr_zcut_segment(&c, buf, 0, (size_t)size);
 	if (ret)
 		goto out;
 	ret = rw->bytes > replayed && a.rec.len == b.rec.len &&
@@ -549,7 +551,7 @@ static int wr_reuse_prove(struct erofs_wr *w, uint32_t src,
 				continue;
 			tried++;
 			ret = wr_reuse_probe_file(w, &rw, &ctx, enc, pcl,
-						  fl->size);
+						  sbuf, fl->size);
 			if (ret < 0)
 				break;
 			agree = ret > 0;

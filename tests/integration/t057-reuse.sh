@@ -12,7 +12,10 @@
 #                    several 16 MiB segments and incompressible ones
 #   damaged OLD      a pcluster of v1 overwritten: the file is not reused
 #                    (a warning names it), the image is still the full one
-#   other settings   v1 built at another level: nothing reused, same image
+#   tar from stdin   v2 as a tar on standard input (--tar=f): same bytes as
+#                    the full tar build
+#   other settings   v1 built at another level, or with another -C:
+#                    nothing reused (a warning), same image
 #   no fingerprints  v1 without them: a warning, same image
 #   several OLDs     two --reuse images, each with part of the files
 #   bad OLD          a missing or non-EROFS OLD: exit 1 naming it
@@ -115,10 +118,30 @@ rebuild_case "lz4hc bs=512" "$floor" - -b512 -zlz4hc -C8192 --ishare_key=$KEY
 rebuild_case "lz4 no fingerprints in the new image" 5 \
 	"-zlz4 --ishare_key=$KEY" -zlz4
 
+# tar input (from a pipe): OLD built from the directory
+if tar cf "$T_TMP/v2.tar" -C "$V2" . 2>/dev/null &&
+   "$MKFS" -zlz4hc --ishare_key=$KEY "$T_TMP/v1.img" "$V1" >/dev/null 2>&1 &&
+   "$MKFS" -zlz4hc --ishare_key=$KEY --tar=f "$T_TMP/full.img" "$T_TMP/v2.tar" >/dev/null 2>&1 &&
+   "$MKFS" -zlz4hc --ishare_key=$KEY --tar=f --reuse="$T_TMP/v1.img" \
+	"$T_TMP/re.img" <"$T_TMP/v2.tar" >"$T_TMP/re.log" 2>&1; then
+	n=$(reused_of "$T_TMP/re.log")
+	if ! cmp "$T_TMP/full.img" "$T_TMP/re.img" >/dev/null 2>&1; then
+		fail "tar from stdin" "not the full build's bytes"
+	elif [ "${n:-0}" -lt "$floor" ]; then
+		fail "tar from stdin" "only ${n:-0} files reused (want >= $floor)"
+	else
+		pass "tar from stdin ($n reused)"
+	fi
+else
+	fail "tar from stdin" "tar or mkfs failed: $(tail -n 1 "$T_TMP/re.log" 2>/dev/null)"
+fi
+
 # other settings: nothing may be taken, the image stays the full one
 EXPECT_WARN="not encoded as this build would"
 rebuild_case "other level" 0 "-zlz4hc,level=4 --ishare_key=$KEY" \
 	-zlz4hc,level=12 --ishare_key=$KEY
+rebuild_case "other pcluster size" 0 "-zlz4hc -C16384 --ishare_key=$KEY" \
+	-zlz4hc -C65536 --ishare_key=$KEY
 EXPECT_WARN="nothing to reuse"
 rebuild_case "old without fingerprints" 0 "-zlz4hc" -zlz4hc --ishare_key=$KEY
 
