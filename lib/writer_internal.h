@@ -387,6 +387,7 @@ struct erofs_wr_reuse {
 	size_t nr_files, cap_files;
 	struct erofs_htab tab;
 	struct erofs_htab sizes;		/* set of their sizes */
+	struct erofs_htab shared;		/* pclusters OLD shares */
 	/* bit per source: its encoding with cfgs[ci] is this build's */
 	uint32_t alg_ok[EROFS_MKFS_MAX_COMPR];
 	uint64_t files_reused, bytes_reused;	/* summed after each pass */
@@ -397,6 +398,8 @@ struct erofs_wr_reuse_worker {
 	struct erofs_wr_reuse_img *imgs;	/* per source, opened lazily */
 	uint32_t nr_imgs;
 	struct erofs_image *img;		/* of the file in hand */
+	uint32_t src;				/* its source */
+	const struct erofs_htab *shared;	/* = reuse.shared */
 	struct erofs_inode inode;
 	struct erofs_data_ctx data;
 	bool data_open;

@@ -89,6 +89,12 @@ static void wr_reuse_img_close(struct erofs_wr_reuse_img *ri)
 	ri->open = false;
 }
 
+/* a pcluster of source src, as a key of the shared set */
+static uint64_t wr_reuse_pkey(uint32_t src, uint64_t pa)
+{
+	return (uint64_t)src << 56 | pa;
+}
+
 /* ---- per worker: one OLD file mapped and checked ---- */
 
 static void wr_reuse_forget(struct erofs_wr_reuse_worker *rw)
@@ -237,6 +243,8 @@ static int wr_reuse_try(const struct erofs_wr *w,
 		return 0;
 	}
 	rw->img = &ri->img;
+	rw->src = best->src;
+	rw->shared = &r->shared;
 	rw->files += !base;
 	return 1;
 }
@@ -320,7 +328,9 @@ int erofs_wr_reuse_replay(void *priv, uint64_t la, size_t offer, uint8_t *enc,
 	if (m->la != la || m->alg >= Z_EROFS_COMPRESSION_MAX ||
 	    (m->zflags & (EROFS_Z_MAP_PARTIAL | EROFS_Z_MAP_FRAGMENT |
 			  EROFS_Z_MAP_HOLE)) ||
-	    m->llen > offer || !m->plen || m->plen > cap)
+	    m->llen > offer || !m->plen || m->plen > cap ||
+	    (!(m->zflags & EROFS_Z_MAP_INLINE) &&
+	     erofs_htab_set_has(rw->shared, wr_reuse_pkey(rw->src, m->pa))))
 		return 0;
 	if (m->zflags & EROFS_Z_MAP_INLINE)
 		ret = erofs_meta_read(rw->img, m->in_metabox, enc, m->plen,
@@ -569,6 +579,55 @@ out_free:
 	return ret;
 }
 
+/*
+ * -E dedupe makes extents of several files share one pcluster (those
+ * files get full indexes).  Such a pcluster was encoded for one of them,
+ * from what was offered there; replayed for another it could differ from
+ * what this build's encoder makes of that one.  So every pcluster that
+ * full-index files of OLD share is left out of the replay.
+ */
+static int wr_reuse_find_shared(struct erofs_wr *w, uint32_t src,
+				const struct erofs_ishare_list *list)
+{
+	struct erofs_wr_reuse *r = &w->reuse;
+	struct erofs_image *img = &r->main[src].img;
+	struct erofs_htab seen = { 0 };
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < list->nr && !ret; i++) {
+		struct erofs_data_ctx d;
+		struct erofs_inode inode;
+		uint64_t off = 0;
+
+		if (!list->files[i].value ||
+		    erofs_inode_read(img, list->files[i].nid, &inode) ||
+		    inode.datalayout != EROFS_INODE_COMPRESSED_FULL ||
+		    erofs_data_open(&d, &inode))
+			continue;
+		while (off < inode.size && !ret) {
+			struct erofs_map m = { .la = off };
+
+			if (erofs_data_map(&d, &m) || m.la + m.llen <= off)
+				break;	/* a bad file is refused when tried */
+			off = m.la + m.llen;
+			if (m.kind != EROFS_MAP_COMPRESSED ||
+			    (m.zflags & (EROFS_Z_MAP_INLINE |
+					 EROFS_Z_MAP_FRAGMENT)))
+				continue;
+			ret = erofs_htab_set_add(&seen, wr_reuse_pkey(src, m.pa));
+			if (ret > 0)
+				ret = erofs_htab_set_add(&r->shared,
+						wr_reuse_pkey(src, m.pa));
+			if (ret > 0)
+				ret = 0;
+		}
+		erofs_data_close(&d);
+	}
+	erofs_htab_release(&seen);
+	return ret;
+}
+
 /* index one OLD image's fingerprints and prove its settings */
 static int wr_reuse_load(struct erofs_wr *w, uint32_t src)
 {
@@ -628,6 +687,9 @@ static int wr_reuse_load(struct erofs_wr *w, uint32_t src)
 			   path);
 		goto out;
 	}
+	ret = wr_reuse_find_shared(w, src, &list);
+	if (ret)
+		goto out;
 	qsort(list.files, list.nr, sizeof(*list.files), wr_reuse_sample_cmp);
 	for (ci = 0; ci < w->p->nr_compr; ci++) {
 		bool proved;
@@ -689,6 +751,7 @@ void erofs_wr_reuse_release(struct erofs_wr *w)
 	free(r->files);
 	erofs_htab_release(&r->tab);
 	erofs_htab_release(&r->sizes);
+	erofs_htab_release(&r->shared);
 	memset(r, 0, sizeof(*r));
 }
 

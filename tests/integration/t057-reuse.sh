@@ -113,6 +113,9 @@ rebuild_case "lz4hc fragments" 5 - -zlz4hc -C16384 -Efragments \
 rebuild_case "lz4hc dedupe" 1 - -zlz4hc -C16384 -Ededupe --ishare_key=$KEY
 rebuild_case "zstd legacy-compress" "$floor" - -zzstd -Elegacy-compress \
 	--ishare_key=$KEY
+# full indexes everywhere: the pclusters text-copy.txt shares are left out
+rebuild_case "lz4hc dedupe legacy-compress" 1 - -zlz4hc -C16384 -Ededupe \
+	-Elegacy-compress --ishare_key=$KEY
 rebuild_case "lz4hc bs=512" "$floor" - -b512 -zlz4hc -C8192 --ishare_key=$KEY
 # smaller inodes: what OLD stored raw is compressed again
 rebuild_case "lz4 no fingerprints in the new image" 5 \
