@@ -41,7 +41,9 @@ gen_text 200000 2 >"$V1/small.txt"
 gen_noise 300000 3 >"$V1/noise.bin"
 gen_text 500000 7 >"$V1/mid1.txt"
 gen_text 600000 8 >"$V1/mid2.txt"
-{ gen_text $((big / 2)) 4; gen_noise $((big / 2)) 5; } >"$V1/big.bin"
+# several segments, cheap to compress: text, noise, then zeros
+{ gen_text 2000000 4; gen_noise 1000000 5; head -c $((big - 3000000)) /dev/zero; } \
+	>"$V1/big.bin"
 cp "$V1/text.txt" "$V1/text-copy.txt"
 rm -rf "$V2"
 cp -a "$V1" "$V2"
@@ -186,10 +188,10 @@ rm -rf "$T_TMP/half1" "$T_TMP/half2"
 mkdir "$T_TMP/half1" "$T_TMP/half2"
 cp "$V1/text.txt" "$V1/noise.bin" "$V1/mid1.txt" "$T_TMP/half1/"
 cp "$V1/big.bin" "$V1/mid2.txt" "$T_TMP/half2/"
-if "$MKFS" -zlzma --ishare_key=$KEY "$T_TMP/h1.img" "$T_TMP/half1" >/dev/null 2>&1 &&
-   "$MKFS" -zlzma --ishare_key=$KEY "$T_TMP/h2.img" "$T_TMP/half2" >/dev/null 2>&1 &&
-   "$MKFS" -zlzma --ishare_key=$KEY "$T_TMP/full.img" "$V2" >/dev/null 2>&1 &&
-   "$MKFS" -zlzma --ishare_key=$KEY --reuse="$T_TMP/h1.img" \
+if "$MKFS" -zdeflate --ishare_key=$KEY "$T_TMP/h1.img" "$T_TMP/half1" >/dev/null 2>&1 &&
+   "$MKFS" -zdeflate --ishare_key=$KEY "$T_TMP/h2.img" "$T_TMP/half2" >/dev/null 2>&1 &&
+   "$MKFS" -zdeflate --ishare_key=$KEY "$T_TMP/full.img" "$V2" >/dev/null 2>&1 &&
+   "$MKFS" -zdeflate --ishare_key=$KEY --reuse="$T_TMP/h1.img" \
 	--reuse="$T_TMP/h2.img" "$T_TMP/re.img" "$V2" >"$T_TMP/re.log" 2>&1; then
 	n=$(reused_of "$T_TMP/re.log")
 	if ! cmp "$T_TMP/full.img" "$T_TMP/re.img" >/dev/null 2>&1; then
