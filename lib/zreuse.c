@@ -23,11 +23,18 @@
  * not reused from that image (a note says so), and the build stays what
  * a full build would write.
  *
- * What is not reused: files larger than one 16 MiB segment (their digest
- * is known only after the last segment), files whose --compress-hints
- * rule differs from the default, the packed inode, and OLD extents that
- * are partial or shared dedupe references, OLD's PLAIN blocks and OLD's
- * fragments (the cutter stores or compresses those itself).
+ * Where OLD stored a file (or a block) raw, its encoder saved nothing
+ * there, and neither would this build's with the same settings: the
+ * cutter is told to store raw blocks without trying the encoder (for a
+ * whole file only if its inode is as large as OLD's, since the room for
+ * an inline tail takes part in that decision).
+ *
+ * Files of several 16 MiB segments are hashed before the pass when OLD
+ * has a file of their size, so that every segment knows its digest.
+ *
+ * Not reused: files whose --compress-hints rule differs from the
+ * default, the packed inode, OLD's fragments, and OLD's extents that are
+ * partial or shared dedupe references.
  */
 #include <fcntl.h>
 #include <unistd.h>
