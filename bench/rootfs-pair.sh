@@ -45,7 +45,7 @@ security=$(find_uri debian-security)
 mkdir -p "$DIR"
 
 if [ ! -f "$DIR/v1.ready" ]; then
-	rm -rf "$DIR/v1"
+	rm -rf --one-file-system "$DIR/v1"
 	echo "rootfs-pair: debootstrap bookworm from $mirror into $DIR/v1" >&2
 	debootstrap --variant=minbase --include="$PKGS" bookworm "$DIR/v1" \
 		"$mirror" >"$DIR/v1.log" 2>&1 ||
@@ -55,7 +55,7 @@ if [ ! -f "$DIR/v1.ready" ]; then
 fi
 
 if [ ! -f "$DIR/v2.ready" ]; then
-	rm -rf "$DIR/v2"
+	rm -rf --one-file-system "$DIR/v2"
 	cp -a "$DIR/v1" "$DIR/v2"
 	cat >"$DIR/v2/etc/apt/sources.list" <<EOF
 deb $mirror bookworm main
@@ -63,6 +63,9 @@ deb $mirror bookworm-updates main
 deb $security bookworm-security main
 EOF
 	echo "rootfs-pair: upgrading a copy into $DIR/v2" >&2
+	# an interrupted upgrade must not leave the host's /dev under v2,
+	# where the next run's rm -rf would reach it
+	trap 'umount "$DIR/v2/dev" "$DIR/v2/proc" 2>/dev/null' EXIT INT TERM
 	mount --bind /proc "$DIR/v2/proc"
 	mount --bind /dev "$DIR/v2/dev"
 	cp /etc/resolv.conf "$DIR/v2/etc/resolv.conf" 2>/dev/null
@@ -70,6 +73,7 @@ EOF
 		>"$DIR/v2.log" 2>&1
 	rc=$?
 	umount "$DIR/v2/dev" "$DIR/v2/proc"
+	trap - EXIT INT TERM
 	[ $rc = 0 ] || { tail -n 5 "$DIR/v2.log" >&2; die "upgrade failed, see $DIR/v2.log"; }
 	# v1's sources.list as well: only the upgrade differs
 	cp "$DIR/v1/etc/apt/sources.list" "$DIR/v2/etc/apt/sources.list" 2>/dev/null

@@ -74,7 +74,7 @@ int erofs_mkfs_output_commit(struct erofs_mkfs_output *o)
 	if (!ret && o->io_open) {
 		ret = erofs_io_sync(&o->io);
 		if (ret)
-			erofs_err(o->log, "cannot write image %s: %s",
+			erofs_err(o->log, "cannot build %s: %s",
 				  o->image, strerror(-ret));
 	}
 	return ret;

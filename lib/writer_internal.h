@@ -592,7 +592,8 @@ bool erofs_wr_reuse_prepare(const struct erofs_wr *w,
  * be replayed (a second read of the file, from the page cache).
  */
 bool erofs_wr_reuse_wants_digest(const struct erofs_wr *w,
-				 const struct erofs_wr_inode *wi);
+				 const struct erofs_wr_inode *wi,
+				 unsigned int ci, uint32_t pmax);
 int erofs_wr_reuse_digest(const struct erofs_wr *w,
 			  const struct erofs_wr_inode *wi,
 			  uint8_t digest[EROFS_ISHARE_DIGEST_LEN]);

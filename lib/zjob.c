@@ -275,9 +275,10 @@ static int wr_zseg_run(struct erofs_wr_zworker *k,
 	size_t len = (size_t)EROFS_MIN(size - base, (uint64_t)WR_ZSEGMENT), i;
 	bool last_seg = job->seg + 1 == f->nr_seg, any_head1 = false;
 	/*
-	 * --reuse: a one-segment file's digest is known once it is read;
-	 * files with another algorithm or pcluster size than the default
-	 * (--compress-hints) are not (OLD's settings were proven for those)
+	 * --reuse: a one-segment file's digest is known once it is read, a
+	 * larger one's if it was read ahead; files with another pcluster
+	 * size than the default (--compress-hints) are not taken: OLD's
+	 * settings were proven with the default one
 	 */
 	bool reusable = w->reuse.nr_src && (f->nr_seg == 1 || f->prehashed) &&
 			!f->wi->packed && f->pmax == w->z.pcluster_dflt &&
@@ -300,12 +301,13 @@ static int wr_zseg_run(struct erofs_wr_zworker *k,
 	k->cur = &k->ctx[f->ci];
 	k->path = erofs_wr_path(f->wi);
 	ret = wr_zseg_read(k, base, len, last_seg);
-	if (!ret && (f->wi->fingerprint || reusable) && !f->prehashed)
+	if (!ret && (f->wi->fingerprint || (reusable && f->nr_seg == 1)))
 		ret = wr_zseg_hash(k, job->seg, len);
 	if (ret)
 		return ret;
 	if (reusable)
 		replay = erofs_wr_reuse_prepare(w, &k->reuse, f->ci,
+						f->prehashed ? f->pre_digest :
 						f->wi->z->digest, k->buf, base,
 						len, size,
 						f->wi->isize + f->wi->xattr_size,

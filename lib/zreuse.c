@@ -37,6 +37,7 @@
  * partial or shared dedupe references.
  */
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -196,10 +197,6 @@ static int wr_reuse_try(const struct erofs_wr *w,
 	ret = wr_reuse_img_open(ri, r->paths[best->src]);
 	if (!ret)
 		ret = erofs_inode_read(&ri->img, best->nid, &rw->inode);
-	/*
-	 * Full indexes where this build writes compact ones are OLD's
-	 * dedupe references: their pclusters were encoded for other bytes.
-	 */
 	if (!ret && rw->inode.size != size)
 		return 0;
 	/*
@@ -216,6 +213,10 @@ static int wr_reuse_try(const struct erofs_wr *w,
 	     w->p->fragments ||
 	     rw->inode.inode_isize + rw->inode.xattr_isize != body))
 		return 0;
+	/*
+	 * Full indexes where this build writes compact ones are OLD's
+	 * dedupe references: their pclusters were encoded for other bytes.
+	 */
 	if (!ret && !rw->all_plain && rw->inode.datalayout != want)
 		return 0;
 	if (!ret) {
@@ -424,7 +425,7 @@ static const struct erofs_wr_zcut_ops wr_probe_ops = {
 
 /*
  * Cut one OLD file (its bytes in buf, prepared in rw) compressed and
- * replayed; 1 if both agree and something was replayed, 0 if not, or
+ * replayed; 1 if both agree, 0 if not, 2 if nothing was replayed, or
  * -errno.
  */
 static int wr_reuse_probe_file(const struct erofs_wr *w,
@@ -456,8 +457,9 @@ static int wr_reuse_probe_file(const struct erofs_wr *w,
 	ret = erofs_wr_zcut_segment(&c, buf, 0, (size_t)size);
 	if (ret)
 		goto out;
-	ret = rw->bytes > replayed && a.rec.len == b.rec.len &&
-	      !memcmp(a.rec.b, b.rec.b, a.rec.len);
+	/* 2: nothing of it could be replayed, it proves nothing */
+	ret = rw->bytes == replayed ? 2 :
+	      a.rec.len == b.rec.len && !memcmp(a.rec.b, b.rec.b, a.rec.len);
 out:
 	free(a.rec.b);
 	free(b.rec.b);
@@ -566,11 +568,11 @@ static int wr_reuse_prove(struct erofs_wr *w, uint32_t src,
 						    inode.xattr_isize,
 						    w->log, fl->path))
 				continue;
-			tried++;
 			ret = wr_reuse_probe_file(w, &rw, &ctx, enc, pcl,
 						  sbuf, fl->size);
 			if (ret < 0)
 				break;
+			tried += ret != 2;
 			agree = ret > 0;
 			ret = 0;
 		}
@@ -646,17 +648,22 @@ static int wr_reuse_load(struct erofs_wr *w, uint32_t src)
 	unsigned int ci;
 	int ret;
 
+	/*
+	 * erofs_mkfs_reuse_check() opened it before IMAGE was truncated;
+	 * what fails now only costs the compression it would have saved
+	 */
 	ret = wr_reuse_img_open(ri, path);
 	if (ret) {
-		erofs_err(w->log, "--reuse %s: cannot read it as an EROFS image: %s",
-			  path, strerror(-ret));
-		return ret;
+		erofs_warn(w->log, "--reuse %s: cannot read it as an EROFS image: %s; not used",
+			   path, strerror(-ret));
+		return ret == -ENOMEM ? ret : 0;
 	}
 	erofs_ishare_list_init(&list);
 	ret = erofs_ishare_collect(&ri->img, &list);
 	if (ret) {
-		erofs_err(w->log, "--reuse %s: cannot list its files: %s",
-			  path, strerror(-ret));
+		erofs_warn(w->log, "--reuse %s: cannot list its files: %s; not used",
+			   path, strerror(-ret));
+		ret = ret == -ENOMEM ? ret : 0;
 		goto out;
 	}
 	for (i = 0; i < list.nr; i++) {
@@ -690,7 +697,7 @@ static int wr_reuse_load(struct erofs_wr *w, uint32_t src)
 		nr++;
 	}
 	if (!nr) {
-		erofs_warn(w->log, "--reuse %s: no compressed file with a fingerprint; nothing to reuse",
+		erofs_warn(w->log, "--reuse %s: no file with a fingerprint; nothing to reuse",
 			   path);
 		goto out;
 	}
@@ -728,11 +735,6 @@ int erofs_wr_reuse_init(struct erofs_wr *w)
 
 	if (!p->nr_reuse || !p->nr_compr)
 		return 0;
-	if (p->nr_reuse > EROFS_MKFS_MAX_REUSE) {
-		erofs_err(w->log, "--reuse: at most %u images",
-			  EROFS_MKFS_MAX_REUSE);
-		return -EINVAL;
-	}
 	if (p->all_fragments) {
 		erofs_info(w->log, "--reuse: with -E all-fragments every file is in the packed inode; nothing to reuse");
 		return 0;
@@ -763,9 +765,12 @@ void erofs_wr_reuse_release(struct erofs_wr *w)
 }
 
 bool erofs_wr_reuse_wants_digest(const struct erofs_wr *w,
-				 const struct erofs_wr_inode *wi)
+				 const struct erofs_wr_inode *wi,
+				 unsigned int ci, uint32_t pmax)
 {
-	return w->reuse.nr_src && erofs_htab_set_has(&w->reuse.sizes, wi->size);
+	return w->reuse.nr_src && w->reuse.alg_ok[ci] && !wi->packed &&
+	       pmax == w->z.pcluster_dflt &&
+	       erofs_htab_set_has(&w->reuse.sizes, wi->size);
 }
 
 int erofs_wr_reuse_digest(const struct erofs_wr *w,
@@ -812,4 +817,38 @@ out:
 	free(buf);
 	erofs_sha256_free(sha);
 	return ret;
+}
+
+int erofs_mkfs_reuse_check(const struct erofs_mkfs_params *p,
+			   const char *image)
+{
+	struct stat st_img, st;
+	bool have_img = !stat(image, &st_img);
+	size_t i;
+	int ret;
+
+	if (p->nr_reuse > EROFS_MKFS_MAX_REUSE) {
+		erofs_err(p->log, "--reuse: at most %u images",
+			  EROFS_MKFS_MAX_REUSE);
+		return -EINVAL;
+	}
+	for (i = 0; i < p->nr_reuse; i++) {
+		struct erofs_wr_reuse_img ri = { 0 };
+
+		/* building over OLD would truncate what it reads */
+		if (have_img && !stat(p->reuse[i], &st) &&
+		    st.st_dev == st_img.st_dev && st.st_ino == st_img.st_ino) {
+			erofs_err(p->log, "--reuse %s: it is the image being built",
+				  p->reuse[i]);
+			return -EINVAL;
+		}
+		ret = wr_reuse_img_open(&ri, p->reuse[i]);
+		if (ret) {
+			erofs_err(p->log, "--reuse %s: cannot read it as an EROFS image: %s",
+				  p->reuse[i], strerror(-ret));
+			return ret;
+		}
+		wr_reuse_img_close(&ri);
+	}
+	return 0;
 }

@@ -421,12 +421,11 @@ static int wr_zqueue(struct erofs_wr *w, struct erofs_wr_zpool *pool,
 		if (!f->seg || !wi->z)
 			return -ENOMEM;
 		/* --reuse: a read ahead of the pass, for the digest */
-		if (nseg > 1 && !only && erofs_wr_reuse_wants_digest(w, wi) &&
-		    !erofs_wr_reuse_digest(w, wi, wi->z->digest)) {
-			wi->z->has_digest = true;
+		if (nseg > 1 && !only &&
+		    erofs_wr_reuse_wants_digest(w, wi, f->ci, f->pmax) &&
+		    !erofs_wr_reuse_digest(w, wi, f->pre_digest))
 			f->prehashed = true;
-		}
-		if (nseg > 1 && wi->fingerprint && !f->prehashed) {
+		if (nseg > 1 && wi->fingerprint) {
 			f->sha = erofs_sha256_new();
 			if (!f->sha)
 				return -ENOMEM;

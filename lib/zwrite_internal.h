@@ -56,7 +56,10 @@ struct erofs_wr_zfile {
 	 * and how many segments went into it (guarded by the pool lock) */
 	struct erofs_sha256 *sha;
 	uint32_t hashed;
-	bool prehashed;			/* --reuse: digest known before */
+	/* --reuse: digest read ahead of the pass, for the lookup only (the
+	 * fingerprint is still hashed from the bytes the pass reads) */
+	bool prehashed;
+	uint8_t pre_digest[EROFS_ISHARE_DIGEST_LEN];
 };
 
 struct erofs_wr_zjobref {

@@ -75,7 +75,7 @@ static const struct erofs_cli_opt opt_defs[] = {
 	{ "ovlfs-strip", optional_argument, OPT_OVLFS_STRIP, "[=0|1]", "when merging images: leave whiteouts and opaque xattrs out of the result (1, the default of a bare option)" },
 	{ "clean", optional_argument, OPT_CLEAN, "[=data]", "when merging images: copy the file data into IMAGE (a self-contained image) instead of pointing into the sources" },
 	{ "incremental", optional_argument, OPT_INCREMENTAL, "[=data|rvsp]", "recognized for erofs-utils compatibility; appending to an existing image is not supported" },
-	{ "reuse", required_argument, OPT_REUSE, "OLD", "take the compressed data of files whose content OLD (an earlier image with fingerprints, built with the same options) already holds, instead of compressing them again; the image is the same; repeatable" },
+	{ "reuse", required_argument, OPT_REUSE, "OLD", "take the compressed data of files whose content OLD (an earlier image with fingerprints, built with the same options) already holds, instead of compressing them again; the image is the one a full build writes; repeatable" },
 	{ "sort", required_argument, OPT_SORT, "MODE", "with --tar: data order; path (default) or none: file data goes into the image in archive order as the tar is read (no spool file, tails not inlined); with -z or --dsunit it falls back to path" },
 	{ "ungzip", optional_argument, OPT_UNZIP, "[=FILE]", "accepted for erofs-utils compatibility: compressed tar input is detected anyway (=FILE unsupported)" },
 	{ "gzip", no_argument, OPT_UNZIP, NULL, "same as --ungzip" },
@@ -367,6 +367,8 @@ static int parse_args(struct mkfs_cli *cli, int argc, char **argv)
 	cli->mk.nr_xattr_prefixes = cli->nr_prefixes;
 	cli->mk.reuse = cli->reuse;
 	cli->mk.nr_reuse = cli->nr_reuse;
+	if (cli->nr_reuse && erofs_mkfs_reuse_check(&cli->mk, cli->out.image))
+		return -EINVAL;	/* logged */
 	if (cli->quiet)
 		cli->log.level = EROFS_LOG_ERR;
 	/* the rules are checked against the final -z, -b and -C */

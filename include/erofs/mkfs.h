@@ -199,10 +199,12 @@ struct erofs_mkfs_params {
 	/*
 	 * --reuse=OLD (repeatable): earlier images whose encodings of files
 	 * with the same content (by their fingerprints) are taken instead of
-	 * compressing those files again.  The image is the same as without
-	 * it: an OLD whose encoding differs from this build's (other
-	 * settings) is not used, and every taken file is decoded and
-	 * compared first.  Borrowed paths; 0 = none.
+	 * compressing those files again.  With OLD built with the same
+	 * options the image is the same as without it; an OLD whose encoding
+	 * is seen to differ (another level, -C, algorithm option) is not
+	 * used, and every taken file is decoded and compared first.
+	 * Borrowed paths; 0 = none.  Check them with erofs_mkfs_reuse_check()
+	 * before the image is opened.
 	 */
 	const char *const *reuse;
 	size_t nr_reuse;
@@ -242,6 +244,12 @@ bool erofs_mkfs_can_stream(const struct erofs_mkfs_params *p);
  * reason went to p->log) or -EOPNOTSUPP (algorithm not built in).
  */
 int erofs_mkfs_parse_compress(struct erofs_mkfs_params *p, const char *arg);
+/*
+ * Before IMAGE is opened (and truncated): is every --reuse image
+ * readable, and none of them IMAGE itself?  0 or -errno (logged).
+ */
+int erofs_mkfs_reuse_check(const struct erofs_mkfs_params *p,
+			   const char *image);
 /*
  * Build the image of root into io (which should be empty).  Returns 0 or
  * -errno; on error nothing valid-looking is left (no superblock written).

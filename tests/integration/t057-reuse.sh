@@ -205,6 +205,20 @@ else
 	fail "two olds" "mkfs failed: $(tail -n 1 "$T_TMP/re.log" 2>/dev/null)"
 fi
 
+# OLD as IMAGE: refused before IMAGE is truncated, OLD intact
+"$MKFS" -zlz4 --ishare_key=$KEY "$T_TMP/self.img" "$V1" >/dev/null 2>&1
+sum1=$(cksum <"$T_TMP/self.img")
+if "$MKFS" -zlz4 --ishare_key=$KEY --reuse="$T_TMP/self.img" "$T_TMP/self.img" \
+	"$V2" >"$T_TMP/re.log" 2>&1; then
+	fail "old is the image" "mkfs succeeded"
+elif ! grep -q "it is the image being built" "$T_TMP/re.log"; then
+	fail "old is the image" "wrong message: $(tail -n 1 "$T_TMP/re.log")"
+elif [ "$(cksum <"$T_TMP/self.img" 2>/dev/null)" != "$sum1" ]; then
+	fail "old is the image" "OLD was changed or removed"
+else
+	pass "old is the image: refused, OLD intact"
+fi
+
 # what cannot be read is an error naming it, and leaves no image
 for old in "$T_TMP/no-such.img" "$V1/small.txt"; do
 	rm -f "$T_TMP/re.img"
