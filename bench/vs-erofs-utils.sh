@@ -13,7 +13,8 @@
 # --src DIR     the tree (default: the sid chroot itself, a Debian minbase
 #               root file system; made by scripts/sid-chroot.sh setup)
 # --runs N      runs of each tool per row (default 5)
-# --workers N   --workers=N for both mkfs (default: online CPUs)
+# --workers N   --workers=N for both mkfs and our fsck (default: online
+#               CPUs; erofs-utils' fsck has one thread)
 # --only REGEX  rows whose name matches (grep -E)
 # --usr         add the row "mkfs /usr -zlz4hc" (a larger tree)
 # Rows: mkfs uncompressed, + fingerprints, -zlz4hc + fingerprints,
@@ -171,14 +172,16 @@ rm -f "$TARF" "$L1" "$L2"
 R=$outdir/reader.img X=$outdir/x
 "$MKFS" --quiet $W -zlz4hc --ishare_key=$KEY "$R" "$src" ||
 	die "cannot build the readers' image"
-row "fsck, verify all data" - - "$FSCK $R" "${THEIRS}fsck.erofs --extract $R"
+row "fsck, verify all data" - - "$FSCK $W $R" "${THEIRS}fsck.erofs --extract $R"
+row "fsck, verify all data, 1 worker" - - "$FSCK --workers=1 $R" \
+	"${THEIRS}fsck.erofs --extract $R"
 if printf '%s\n' "$their_fsck_help" | grep -q -e --xattr-inode-digest; then
-	row "fsck, verify fingerprints" - - "$FSCK --check-ishare $R" \
+	row "fsck, verify fingerprints" - - "$FSCK $W --check-ishare $R" \
 		"${THEIRS}fsck.erofs --xattr-inode-digest $R"
 else
 	echo "vs-erofs-utils: their fsck has no --xattr-inode-digest: fingerprint row left out" >&2
 fi
-row "fsck --extract=DIR" "$X" "$X" "$FSCK --extract=$X $R" \
+row "fsck --extract=DIR" "$X" "$X" "$FSCK $W --extract=$X $R" \
 	"${THEIRS}fsck.erofs --extract=$X $R"
 row "dump -S" - - "$DUMP -S $R" "${THEIRS}dump.erofs -S $R"
 if [ "$usr" = 1 ]; then

@@ -37,7 +37,11 @@ enum {
 	OPT_NO_XATTRS, OPT_EXTRACT, OPT_FORCE, OPT_OVERWRITE, OPT_PRESERVE,
 	OPT_NO_PRESERVE, OPT_PRESERVE_OWNER, OPT_NO_PRESERVE_OWNER,
 	OPT_PRESERVE_PERMS, OPT_NO_PRESERVE_PERMS, OPT_CHECK_ISHARE,
+	OPT_WORKERS,
 };
+
+/* --workers: decoding threads; each holds an open copy of the image */
+#define FSCK_MAX_WORKERS	256
 
 static const struct erofs_cli_opt opt_defs[] = {
 	{ NULL, required_argument, 'd', "LEVEL", "message level 0..9 (default 2: errors and warnings)" },
@@ -63,6 +67,7 @@ static const struct erofs_cli_opt opt_defs[] = {
 	{ "no-preserve-owner", no_argument, OPT_NO_PRESERVE_OWNER, NULL, "extract files owned by yourself (default for other users)" },
 	{ "preserve-perms", no_argument, OPT_PRESERVE_PERMS, NULL, "keep exact permissions (default for root)" },
 	{ "no-preserve-perms", no_argument, OPT_NO_PRESERVE_PERMS, NULL, "apply the umask to permissions (default for other users)" },
+	{ "workers", required_argument, OPT_WORKERS, "N", "decode files with N threads (default: number of online CPUs); the output does not depend on N" },
 	{ "version", no_argument, 'V', NULL, "print the version and exit" },
 	{ "help", no_argument, 'h', NULL, "print this help and exit" },
 };
@@ -155,6 +160,11 @@ static int parse_one(void *priv, int c, char *arg)
 	case OPT_NO_PRESERVE_OWNER: cli->preserve_owner = 0; break;
 	case OPT_PRESERVE_PERMS: cli->preserve_perms = 1; break;
 	case OPT_NO_PRESERVE_PERMS: cli->preserve_perms = 0; break;
+	case OPT_WORKERS:
+		if (erofs_cli_parse_int(arg, 1, FSCK_MAX_WORKERS, &v))
+			return erofs_frontend_bad(&cli->fe, "invalid --workers '%s' (1..%d)", arg, FSCK_MAX_WORKERS);
+		cli->chk.workers = (unsigned int)v;
+		break;
 	default:
 		return erofs_frontend_bad(&cli->fe, "unhandled option");
 	}
@@ -208,6 +218,12 @@ int main(int argc, char **argv)
 	erofs_extract_params_init(&cli.ext);
 	if (parse_args(&cli, argc, argv))
 		return EXIT_USAGE;
+	if (!cli.chk.workers) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		cli.chk.workers = n < 1 ? 1 : n > FSCK_MAX_WORKERS ?
+			FSCK_MAX_WORKERS : (unsigned int)n;
+	}
 	cli.chk.check_xattrs = cli.ext.xattrs = cli.xattrs;
 	cli.chk.report = cli.ext.report = report;
 	cli.chk.report_priv = cli.ext.report_priv = &cli;

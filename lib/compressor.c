@@ -242,6 +242,9 @@ void erofs_decompress_ctx_release(struct erofs_decompress_ctx *dctx)
 			c->dstate_free(dctx->state[i]);
 		dctx->state[i] = NULL;
 	}
+	free(dctx->in);
+	dctx->in = NULL;
+	dctx->in_cap = 0;
 }
 
 int erofs_decompress(struct erofs_decompress_ctx *dctx, unsigned int alg,

@@ -160,24 +160,65 @@ static bool lz4_zero_offset(const uint8_t *ip, size_t inlen, size_t outlen)
 	return false;
 }
 
+/*
+ * The same question for a stream liblz4 decoded whole: it ends with its
+ * last literals exactly at iend, so every sequence lies inside it and
+ * there is no output count to keep (about a third of the cost above).
+ * The bounds are still checked, for memory safety only.
+ */
+static bool lz4_zero_offset_whole(const uint8_t *ip, const uint8_t *iend)
+{
+	unsigned int token, b;
+	size_t len;
+
+	while (ip < iend) {
+		token = *ip++;
+		len = token >> 4;
+		if (len == 15)
+			do {
+				if (ip >= iend)
+					return false;
+				b = *ip++;
+				len += b;
+			} while (b == 255);
+		if (len >= (size_t)(iend - ip) || iend - ip - len < 2)
+			return false;	/* the last literals */
+		ip += len;
+		if (!(ip[0] | ip[1]))
+			return true;
+		ip += 2;
+		if ((token & 15) == 15)
+			do {
+				if (ip >= iend)
+					return false;
+				b = *ip++;
+			} while (b == 255);
+	}
+	return false;
+}
+
 static int lz4_decompress(void **state, const void *in, size_t inlen,
 			  void *out, size_t outlen, bool partial)
 {
 	int ret;
 
-	if (lz4_zero_offset(in, inlen, outlen))
-		return -EFSCORRUPTED;
 	/*
 	 * Both calls bound every write by outlen and every read by inlen,
 	 * whatever the stream says.  The partial form also tolerates bytes
 	 * after the point where outlen was reached (pre-0PADDING layout).
 	 */
-	if (partial)
+	if (partial) {
+		if (lz4_zero_offset(in, inlen, outlen))
+			return -EFSCORRUPTED;
 		ret = LZ4_decompress_safe_partial(in, out, (int)inlen,
 						  (int)outlen, (int)outlen);
-	else
-		ret = LZ4_decompress_safe(in, out, (int)inlen, (int)outlen);
-	return ret == (int)outlen ? 0 : -EFSCORRUPTED;
+		return ret == (int)outlen ? 0 : -EFSCORRUPTED;
+	}
+	ret = LZ4_decompress_safe(in, out, (int)inlen, (int)outlen);
+	if (ret != (int)outlen ||
+	    lz4_zero_offset_whole(in, (const uint8_t *)in + inlen))
+		return -EFSCORRUPTED;
+	return 0;
 }
 
 const struct erofs_compressor erofs_compressor_lz4 = {

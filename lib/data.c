@@ -374,6 +374,7 @@ int erofs_data_open(struct erofs_data_ctx *d, struct erofs_inode *inode)
 	p.read_packed = img->packed.img ? z_read_packed : NULL;
 	p.priv = inode;
 	p.log = img->log;
+	p.dctx = &img->dctx;
 	d->z = calloc(1, sizeof(*d->z));
 	if (!d->z)
 		return -ENOMEM;

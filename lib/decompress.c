@@ -92,9 +92,10 @@ int erofs_z_read_extent(struct erofs_z_inode *zi,
 	if (!map->plen)
 		return extent_fail(zi, map, EROFS_Z_FAULT_INDEX,
 				   "empty pcluster");
-	in = malloc(map->plen);
-	if (!in)
+	/* one buffer for the session's pclusters, not one per extent */
+	if (erofs_array_reserve(&dctx->in, &dctx->in_cap, map->plen))
 		return -ENOMEM;
+	in = dctx->in;
 	if (map->flags & EROFS_Z_MAP_INLINE)
 		ret = p->read_meta(p->priv, in, map->plen, map->pa);
 	else
@@ -135,7 +136,6 @@ int erofs_z_read_extent(struct erofs_z_inode *zi,
 		ret = extent_fail(zi, map, EROFS_Z_FAULT_UNBUILT,
 				  "algorithm not built in");
 out:
-	free(in);
 	return ret;
 }
 
@@ -179,7 +179,17 @@ int erofs_z_read(struct erofs_z_inode *zi, void *buf, size_t len,
 				return ret;
 			goto next;
 		}
-		/* decode the whole extent once; later reads hit the cache */
+		/*
+		 * A whole extent asked for (the usual sequential read) is
+		 * decoded in place; a part of one is decoded once into the
+		 * cache, where later reads find the rest.
+		 */
+		if (off == map.la && n == map.llen) {
+			ret = erofs_z_read_extent(zi, &map, dst);
+			if (ret)
+				return ret;
+			goto next;
+		}
 		zi->ext_valid = false;
 		if (map.llen > SIZE_MAX ||
 		    erofs_array_reserve(&zi->ext_buf, &zi->ext_cap,

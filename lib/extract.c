@@ -557,7 +557,7 @@ static const struct erofs_walk_ops ext_walk_ops = {
 };
 
 /* ---- file data from the check's decoding (erofs/verify.h) ---- */
-static int ext_file_begin(void *priv, const struct erofs_verify_file *f)
+static int ext_file_begin(void *priv, struct erofs_verify_file *f)
 {
 	struct erofs_extractor *c = priv;
 

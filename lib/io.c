@@ -280,6 +280,26 @@ int erofs_io_open_mem(struct erofs_io *io, const void *buf, size_t len,
 	return 0;
 }
 
+int erofs_io_clone(struct erofs_io *dst, const struct erofs_io *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->ops = src->ops;
+	dst->offset = src->offset;
+	dst->readahead = src->readahead;
+	dst->cheap_reads = src->cheap_reads;
+	dst->fd = -1;
+	if (src->ops == &erofs_io_file_ops) {
+		/* its own descriptor: closing one leaves the other working */
+		dst->fd = fcntl(src->fd, F_DUPFD_CLOEXEC, 0);
+		return dst->fd < 0 ? -errno : 0;
+	}
+	if (src->ops != &erofs_io_mem_ops || src->owns_buf)
+		return -EOPNOTSUPP;
+	dst->buf = src->buf;
+	dst->len = dst->cap = src->len;
+	return 0;
+}
+
 void erofs_io_close(struct erofs_io *io)
 {
 	if (io && io->ops && io->ops->close)

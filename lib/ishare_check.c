@@ -27,12 +27,15 @@ enum fp_state {
 struct erofs_ishare_verifier {
 	struct erofs_image *img;
 	unsigned int prefix_id;
-	struct erofs_sha256 *h;		/* NULL without libcrypto */
-	/* the file being verified */
+};
+
+/* one file being verified (its verify_file's state) */
+struct fp_file {
 	enum fp_state state;
 	int err;			/* FP_XATTR_ERR, or a hash failure */
 	size_t value_len;		/* FP_MALFORMED */
 	uint8_t stored[EROFS_ISHARE_DIGEST_LEN];
+	struct erofs_sha256 *h;		/* FP_HASH with libcrypto */
 };
 
 int erofs_ishare_check_super(struct erofs_image *img)
@@ -72,69 +75,72 @@ static int fp_begin(void *priv, struct erofs_image *img, bool whole,
 	return 0;
 }
 
-static int fp_file_begin(void *priv, const struct erofs_verify_file *f)
+static int fp_file_begin(void *priv, struct erofs_verify_file *f)
 {
 	struct erofs_ishare_verifier *v = priv;
 	struct erofs_inode *inode = f->inode;
+	struct fp_file *ff;
 	uint8_t *value;
 	size_t len;
 	int ret;
 
-	v->err = 0;
+	ff = calloc(1, sizeof(*ff));
+	f->state = ff;
+	if (!ff)
+		return -ENOMEM;
 	ret = erofs_ishare_find_value(inode, v->prefix_id, &value, &len);
 	if (ret < 0) {
 		if (ret == -ENOMEM)
 			return ret;
-		v->state = FP_XATTR_ERR;
-		v->err = ret;
+		ff->state = FP_XATTR_ERR;
+		ff->err = ret;
 		return EROFS_VERIFY_NO_DATA;
 	}
 	if (!inode->size) {
-		v->state = ret ? FP_EMPTY_WITH : FP_EMPTY;
+		ff->state = ret ? FP_EMPTY_WITH : FP_EMPTY;
 		free(value);
 		return EROFS_VERIFY_NO_DATA;
 	}
 	if (!ret) {
-		v->state = FP_MISSING;
+		ff->state = FP_MISSING;
 		return EROFS_VERIFY_NO_DATA;
 	}
-	ret = erofs_ishare_value_decode(value, len, v->stored);
+	ret = erofs_ishare_value_decode(value, len, ff->stored);
 	free(value);
 	if (ret) {
-		v->state = FP_MALFORMED;
-		v->value_len = len;
+		ff->state = FP_MALFORMED;
+		ff->value_len = len;
 		return EROFS_VERIFY_NO_DATA;
 	}
-	v->state = FP_HASH;
-	if (!v->h) {
+	ff->state = FP_HASH;
 #ifdef HAVE_LIBCRYPTO
-		v->h = erofs_sha256_new();
-		if (!v->h)
-			return -ENOMEM;
-#else
-		v->err = -EOPNOTSUPP;
-		return EROFS_VERIFY_NO_DATA;
-#endif
-	}
+	ff->h = erofs_sha256_new();
+	if (!ff->h)
+		return ff->err = -ENOMEM;
 	return 0;
+#else
+	ff->err = -EOPNOTSUPP;
+	return EROFS_VERIFY_NO_DATA;
+#endif
 }
 
 static int fp_file_data(void *priv, const struct erofs_verify_file *f,
 			uint64_t off, const void *buf, size_t len)
 {
 	static const uint8_t zeros[4096];
-	struct erofs_ishare_verifier *v = priv;
+	struct fp_file *ff = f->state;
 
+	(void)priv;
 	if (buf) {
-		if (!v->err)
-			v->err = erofs_sha256_update(v->h, buf, len);
+		if (!ff->err)
+			ff->err = erofs_sha256_update(ff->h, buf, len);
 		return 0;
 	}
 	/* a hole hashes as the zeros it reads as */
-	while (len && !v->err) {
+	while (len && !ff->err) {
 		size_t n = EROFS_MIN(len, sizeof(zeros));
 
-		v->err = erofs_sha256_update(v->h, zeros, n);
+		ff->err = erofs_sha256_update(ff->h, zeros, n);
 		len -= n;
 	}
 	return 0;
@@ -161,20 +167,21 @@ static const char *key_of(const struct erofs_image *img, char *buf,
 	return buf;
 }
 
-static int fp_file_end(void *priv, const struct erofs_verify_file *f,
-		       int err)
+static int fp_file_verdict(void *priv, const struct erofs_verify_file *f,
+			   int err)
 {
 	struct erofs_ishare_verifier *v = priv;
 	const struct erofs_verify_sink *s = f->sink;
+	struct fp_file *ff = f->state;
 	uint8_t computed[EROFS_ISHARE_DIGEST_LEN];
 	char hs[EROFS_ISHARE_HEX_MAX], hc[EROFS_ISHARE_HEX_MAX], kb[272];
 
-	switch (v->state) {
+	switch (ff->state) {
 	case FP_XATTR_ERR:
 		/* an unverifiable file is not proof of corruption (and an
 		 * unreadable one is reported by the structural check) */
 		s->report(s, EROFS_PROB_ISHARE_UNVERIFIED,
-			  "reading extended attributes: %s", strerror(-v->err));
+			  "reading extended attributes: %s", strerror(-ff->err));
 		return 0;
 	case FP_EMPTY_WITH:
 		s->report(s, EROFS_PROB_ISHARE_EMPTY, "%s",
@@ -189,10 +196,10 @@ static int fp_file_end(void *priv, const struct erofs_verify_file *f,
 			  (unsigned long long)f->inode->size);
 		return 0;
 	case FP_MALFORMED:
-		if (v->value_len != EROFS_ISHARE_VALUE_LEN)
+		if (ff->value_len != EROFS_ISHARE_VALUE_LEN)
 			s->report(s, EROFS_PROB_ISHARE_MALFORMED,
 				  "%zu bytes, expected %u (\"%s\" + %u-byte digest)",
-				  v->value_len, EROFS_ISHARE_VALUE_LEN,
+				  ff->value_len, EROFS_ISHARE_VALUE_LEN,
 				  EROFS_ISHARE_VALUE_PREFIX,
 				  EROFS_ISHARE_DIGEST_LEN);
 		else
@@ -204,11 +211,9 @@ static int fp_file_end(void *priv, const struct erofs_verify_file *f,
 		break;
 	}
 	if (!err)
-		err = v->err;
+		err = ff->err;
 	if (!err)
-		err = erofs_sha256_final(v->h, computed);
-	else if (v->h)
-		erofs_sha256_reset(v->h);	/* ready for the next file */
+		err = erofs_sha256_final(ff->h, computed);
 	if (err == -ENOMEM)
 		return err;
 	if (err == -EOPNOTSUPP) {
@@ -223,8 +228,8 @@ static int fp_file_end(void *priv, const struct erofs_verify_file *f,
 			  "reading file data: %s", strerror(-err));
 		return 0;
 	}
-	if (memcmp(v->stored, computed, sizeof(computed))) {
-		hex_digest(v->stored, hs);
+	if (memcmp(ff->stored, computed, sizeof(computed))) {
+		hex_digest(ff->stored, hs);
 		hex_digest(computed, hc);
 		s->report(s, EROFS_PROB_ISHARE_MISMATCH,
 			  "stored sha256:%s, contents hash to sha256:%s",
@@ -233,12 +238,34 @@ static int fp_file_end(void *priv, const struct erofs_verify_file *f,
 	return 0;
 }
 
+static void fp_file_abort(void *priv, const struct erofs_verify_file *f)
+{
+	struct fp_file *ff = f->state;
+
+	(void)priv;
+	if (ff)
+		erofs_sha256_free(ff->h);
+	free(ff);
+}
+
+static int fp_file_end(void *priv, const struct erofs_verify_file *f,
+		       int err)
+{
+	int ret = f->state ? fp_file_verdict(priv, f, err) : -ENOMEM;
+
+	fp_file_abort(priv, f);
+	return ret;
+}
+
 const struct erofs_verifier_ops erofs_ishare_verifier_ops = {
 	.name = "ishare",
 	.begin = fp_begin,
 	.file_begin = fp_file_begin,
 	.file_data = fp_file_data,
 	.file_end = fp_file_end,
+	.file_abort = fp_file_abort,
+	/* all it keeps of a file is in its fp_file */
+	.parallel = true,
 };
 
 struct erofs_ishare_verifier *erofs_ishare_verifier_new(void)
@@ -248,8 +275,5 @@ struct erofs_ishare_verifier *erofs_ishare_verifier_new(void)
 
 void erofs_ishare_verifier_free(struct erofs_ishare_verifier *v)
 {
-	if (!v)
-		return;
-	erofs_sha256_free(v->h);
 	free(v);
 }

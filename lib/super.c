@@ -569,6 +569,7 @@ void erofs_image_release(struct erofs_image *img)
 	free(img->devices);
 	img->devices = NULL;
 	img->extra_devices = 0;
+	erofs_decompress_ctx_release(&img->dctx);
 	free(img->mcache);
 	free(img->mcache_tag);
 	img->mcache = NULL;

@@ -22,6 +22,9 @@
 #include "erofs/verify.h"
 #include "erofs/walk.h"
 
+/* verifiers one check takes (check_params.nr_verifiers) */
+#define EROFS_CHECK_MAX_VERIFIERS	32
+
 struct erofs_problem_report {
 	const struct erofs_problem_info *info;
 	bool has_nid;
@@ -52,6 +55,13 @@ struct erofs_check_params {
 	unsigned int max_depth;
 	erofs_check_report_fn report;
 	void *report_priv;
+	/*
+	 * threads that decode regular files ahead of the walk, each on its
+	 * own copy of the image (0 or 1: none; only with read_data).  The
+	 * walk still applies every file in its order, so reports, stats
+	 * and verifier calls are the same for any number.
+	 */
+	unsigned int workers;
 	/*
 	 * per-file verifiers (erofs/verify.h, at most 32), run on every
 	 * regular file with the data this check decodes

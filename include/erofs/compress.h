@@ -110,6 +110,9 @@ struct erofs_compress_ctx {
 
 struct erofs_decompress_ctx {
 	void *state[Z_EROFS_COMPRESSION_MAX];	/* lazily created */
+	/* the encoded pcluster being decoded (lib/decompress.c) */
+	uint8_t *in;
+	size_t in_cap;
 };
 
 /* ---- the table ---- */

@@ -60,6 +60,13 @@ int erofs_io_open_file(struct erofs_io *io, const char *path, int flags);
  */
 int erofs_io_open_mem(struct erofs_io *io, const void *buf, size_t len,
 		      bool writable);
+/*
+ * Another reader of the same read-only image: a file backend gets its own
+ * descriptor and read-ahead window, a borrowed memory buffer is borrowed
+ * again, so that each thread reads through its own struct.  A writable
+ * memory backend: -EOPNOTSUPP (its buffer may move).
+ */
+int erofs_io_clone(struct erofs_io *dst, const struct erofs_io *src);
 void erofs_io_close(struct erofs_io *io);
 
 static inline int erofs_io_pread(struct erofs_io *io, void *buf, size_t len,

@@ -32,6 +32,7 @@
 #include <sys/types.h>
 #include "erofs/defs.h"
 #include "erofs/erofs_fs.h"
+#include "erofs/compress.h"
 #include "erofs/io.h"
 #include "erofs/log.h"
 #include "erofs/problem.h"
@@ -148,6 +149,13 @@ struct erofs_image {
 	 * again for every file.  Holds one decoded extent at most.
 	 */
 	struct erofs_data_ctx *packed_data;
+	/*
+	 * Decoder states and the encoded-input buffer of this image's read
+	 * sessions: creating a zstd or LZMA decoder per file cost more than
+	 * decoding a small file.  A decode never runs inside another, so
+	 * the sessions share them.
+	 */
+	struct erofs_decompress_ctx dctx;
 	/* the last problem found by a failing call (erofs/problem.h) */
 	unsigned int problem;
 };

@@ -20,6 +20,15 @@
  * A verifier reports in file_end, so that its rows follow the engine's
  * own rows about the file.  Callbacks return 0 or a negative errno
  * (-ENOMEM stops the check; other values are ignored).
+ *
+ * Each verifier gets its own struct erofs_verify_file per file, whose
+ * state field is the verifier's (set in file_begin, freed in file_end or
+ * file_abort).  A verifier marked parallel keeps everything about a file
+ * there: the engine may then call its file_begin and file_data in worker
+ * threads, for several files at once, with f->inode read from another
+ * open copy of the image and f->path NULL; file_end (and every report)
+ * still comes from the walk, in its order.  Without the mark, all calls
+ * come from the walk's thread.
  */
 #ifndef __EROFS_VERIFY_H
 #define __EROFS_VERIFY_H
@@ -45,6 +54,7 @@ struct erofs_verify_file {
 	struct erofs_inode *inode;
 	const char *path;
 	const struct erofs_verify_sink *sink;
+	void *state;			/* the verifier's, for this file */
 };
 
 struct erofs_verifier_ops {
@@ -56,11 +66,14 @@ struct erofs_verifier_ops {
 	 */
 	int (*begin)(void *priv, struct erofs_image *img, bool whole,
 		     const struct erofs_verify_sink *sink);
-	int (*file_begin)(void *priv, const struct erofs_verify_file *f);
+	int (*file_begin)(void *priv, struct erofs_verify_file *f);
 	int (*file_data)(void *priv, const struct erofs_verify_file *f,
 			 uint64_t off, const void *buf, size_t len);
 	int (*file_end)(void *priv, const struct erofs_verify_file *f,
 			int err);
+	/* the check stopped before file_end: free f->state (may be NULL) */
+	void (*file_abort)(void *priv, const struct erofs_verify_file *f);
+	bool parallel;
 };
 
 struct erofs_verifier {

@@ -13,7 +13,8 @@
 # refuses; warnings that keep exit 0).  Every case whose check fails must
 # fail --extract too (no partial tree with exit 0), and a legal one must
 # extract with exit 0.  Extraction of the hostile names must stay inside
-# its directory.
+# its directory.  Each case gives the same rows and exit code at 1 and at
+# 3 workers (--workers).
 . "$(dirname "$0")/lib.sh"
 [ -x "$DEB_MKFS" ] || skip_all "$DEB_MKFS not installed (builds the base images)"
 command -v setfattr >/dev/null || skip_all "setfattr not installed"
@@ -36,10 +37,20 @@ for b in $(cat "$CORPUS/bases"); do
 done
 
 codes() { grep -o '\[[EWU]_[A-Z0-9_]*\]' "$1" | sort -u | tr '\n' ' '; }
+# the default --workers (one per CPU, at least 3 here) and one worker
+# print the same rows and exit the same (t037 has the rest)
+nodiff=0
 while read -r name code want opts; do
 	# shellcheck disable=SC2086
-	"$FSCK" $opts "$CORPUS/$name.img" >"$T_TMP/out" 2>&1
+	"$FSCK" --workers=1 $opts "$CORPUS/$name.img" >"$T_TMP/out1" 2>&1
+	rc1=$?
+	# shellcheck disable=SC2086
+	"$FSCK" --workers=3 $opts "$CORPUS/$name.img" >"$T_TMP/out" 2>&1
 	rc=$?
+	if [ "$rc" != "$rc1" ] || ! cmp -s "$T_TMP/out1" "$T_TMP/out"; then
+		fail "$name workers" "exit $rc1 at 1 worker, $rc at 3, or other rows: $(diff "$T_TMP/out1" "$T_TMP/out" | sed -n 2p)"
+		nodiff=1
+	fi
 	if [ "$code" = - ] && grep -q '\[[EU]_' "$T_TMP/out"; then
 		fail "$name" "a legal image, but (exit $rc): $(codes "$T_TMP/out")"
 	elif [ "$code" != - ] && ! grep -qF "[$code]" "$T_TMP/out"; then
@@ -62,6 +73,7 @@ while read -r name code want opts; do
 	fi
 done <"$CORPUS/cases"
 rm -rf "$T_TMP/ex"
+[ $nodiff = 0 ] && pass "every case: the same at 1 and 3 workers"
 
 # hostile names: extraction refuses them and writes nothing outside
 for name in name-with-slash name-escape name-dotdot-file; do

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <stdlib.h>
 #include <string.h>
 #include "erofs/check.h"
 #include "reader_img.h"
@@ -179,7 +180,7 @@ static int cv_begin(void *priv, struct erofs_image *img, bool whole,
 	return 0;
 }
 
-static int cv_file_begin(void *priv, const struct erofs_verify_file *f)
+static int cv_file_begin(void *priv, struct erofs_verify_file *f)
 {
 	struct copy_verifier *v = priv;
 
@@ -235,10 +236,10 @@ static const struct erofs_verifier_ops cv_ops = {
 };
 
 /* verifiers get every regular file once, with the data the check decodes */
-static void test_verifier(void **state)
+static void run_verifier(const struct erofs_verifier_ops *ops, unsigned int workers)
 {
 	struct copy_verifier cv = { 0 };
-	struct erofs_verifier v = { &cv_ops, &cv };
+	struct erofs_verifier v = { ops, &cv };
 	struct erofs_check_params p;
 	struct erofs_check_stats st;
 	struct erofs_image img;
@@ -253,6 +254,7 @@ static void test_verifier(void **state)
 	erofs_check_params_init(&p);
 	p.verifiers = &v;
 	p.nr_verifiers = 1;
+	p.workers = workers;
 	assert_int_equal(erofs_check_image(&img, &p, &st), 0);
 	/* /c (chunk-based, with a hole) and /f (two names, once) */
 	assert_int_equal(cv.begun, 2);
@@ -266,6 +268,101 @@ static void test_verifier(void **state)
 	erofs_io_close(&io);
 }
 
+static void test_verifier(void **state)
+{
+	run_verifier(&cv_ops, 0);
+}
+
+/*
+ * With workers the engine decodes ahead on copies of the image; a serial
+ * verifier still gets every call from the walk, in order
+ */
+static void test_verifier_workers(void **state)
+{
+	run_verifier(&cv_ops, 3);
+}
+
+/* the same verifier, keeping a file's copy in f->state */
+struct pv_file {
+	unsigned char data[16384];
+	uint64_t next;
+};
+
+static int pv_file_begin(void *priv, struct erofs_verify_file *f)
+{
+	struct copy_verifier *v = priv;
+	struct pv_file *pf = malloc(sizeof(*pf));
+
+	__atomic_fetch_add(&v->begun, 1, __ATOMIC_RELAXED);
+	f->state = pf;
+	if (!pf)
+		return -ENOMEM;
+	pf->next = 0;
+	memset(pf->data, 0xee, sizeof(pf->data));
+	return 0;
+}
+
+static int pv_file_data(void *priv, const struct erofs_verify_file *f,
+			uint64_t off, const void *buf, size_t len)
+{
+	struct copy_verifier *v = priv;
+	struct pv_file *pf = f->state;
+
+	assert_true(off == pf->next);
+	assert_true(off + len <= f->inode->size);
+	if (buf) {
+		memcpy(pf->data + off, buf, len);
+	} else {
+		memset(pf->data + off, 0, len);
+		v->saw_hole = true;
+	}
+	pf->next = off + len;
+	return 0;
+}
+
+static int pv_file_end(void *priv, const struct erofs_verify_file *f, int err)
+{
+	struct copy_verifier *v = priv;
+	struct pv_file *pf = f->state;
+	size_t i;
+
+	v->ended++;
+	assert_int_equal(err, 0);
+	assert_true(pf->next == f->inode->size);
+	if (f->inode->nid == TIMG_F) {
+		assert_string_equal(f->path, "/d/x");
+		for (i = 0; i < TIMG_F_SIZE; i++)
+			assert_int_equal(pf->data[i], timg_f_byte(i));
+	}
+	free(pf);
+	v->files_ok++;
+	f->sink->report(f->sink, EROFS_PROB_ISHARE_EMPTY, "row %u",
+			v->files_ok);
+	return 0;
+}
+
+static void pv_file_abort(void *priv, const struct erofs_verify_file *f)
+{
+	free(f->state);
+}
+
+static const struct erofs_verifier_ops pv_ops = {
+	.name = "copy-parallel",
+	.begin = cv_begin,
+	.file_begin = pv_file_begin,
+	.file_data = pv_file_data,
+	.file_end = pv_file_end,
+	.file_abort = pv_file_abort,
+	.parallel = true,
+};
+
+/* a parallel verifier gets file_begin/file_data in the workers */
+static void test_verifier_parallel(void **state)
+{
+	run_verifier(&pv_ops, 0);
+	run_verifier(&pv_ops, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -273,6 +370,8 @@ int main(void)
 		cmocka_unit_test(test_codes),
 		cmocka_unit_test(test_subtree),
 		cmocka_unit_test(test_verifier),
+		cmocka_unit_test(test_verifier_workers),
+		cmocka_unit_test(test_verifier_parallel),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
+/*
+ * check_ahead.c - worker threads that compute regular files ahead of the
+ * check engine's walk (lib/check_ahead.h).
+ *
+ * Jobs are kept in the order they were offered, which is the order a
+ * directory lists its files; workers take the first one still queued.
+ * The walk reaches files in depth-first order, so it may find a job
+ * queued behind others: it claims it and does it itself, and the workers
+ * skip it.  Nothing here decides what is computed, so which thread runs a
+ * job never changes what the walk applies.
+ */
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include "erofs/array.h"
+#include "erofs/htab.h"
+#include "erofs/io.h"
+#include "check_ahead.h"
+
+enum {
+	JOB_QUEUED,
+	JOB_CLAIMED,		/* by the walk: workers skip it */
+	JOB_RUNNING,
+	JOB_DONE,
+};
+
+struct lane {
+	struct erofs_ahead *a;
+	struct erofs_io io;
+	struct erofs_io *dev_io;	/* one per device of the image */
+	unsigned int nr_dev_io;
+	struct erofs_image img;
+	struct erofs_log log;
+	struct erofs_ahead_job *cur;	/* the job running on this lane */
+	void *scratch;
+	pthread_t thread;
+	bool io_open, img_open, started;
+};
+
+struct erofs_ahead {
+	const struct erofs_ahead_ops *ops;
+	void *priv;
+	pthread_mutex_t lock;
+	pthread_cond_t work;	/* a job queued, budget freed, or stop */
+	pthread_cond_t done;	/* the job the walk waits for finished */
+	struct erofs_ahead_job *awaited;
+	/* every job offered, in offer order; NULL once freed */
+	struct erofs_ahead_job **jobs;
+	size_t nr_jobs, jobs_cap;
+	size_t next;		/* no job before this one is queued */
+	struct erofs_htab offered;	/* every nid offered */
+	struct erofs_htab index;	/* hash(nid) -> position in jobs */
+	size_t held, budget;	/* bytes of results done, not taken */
+	bool stop;
+	struct lane *lanes;
+	unsigned int nr_lanes;
+};
+
+/* a lane's messages belong to the job it is running */
+static void lane_log_sink(void *priv, int level, const char *msg)
+{
+	struct lane *l = priv;
+
+	if (l->cur)
+		l->a->ops->log(l->a->priv, l->cur, level, msg);
+}
+
+static int lane_open(struct erofs_ahead *a, struct lane *l,
+		     struct erofs_image *img)
+{
+	unsigned int i;
+	int ret;
+
+	l->a = a;
+	l->log = *img->log;
+	l->log.sink = lane_log_sink;
+	l->log.priv = l;
+	ret = erofs_io_clone(&l->io, img->io);
+	if (ret)
+		return ret;
+	l->io_open = true;
+	/* the walk's copy verified the checksum already */
+	ret = erofs_image_open(&l->img, &l->io, &l->log, EROFS_OPEN_NO_SBCRC);
+	if (ret)
+		return ret;
+	l->img_open = true;
+	if (!img->nr_dev_io)
+		return 0;
+	l->dev_io = calloc(img->nr_dev_io, sizeof(*l->dev_io));
+	if (!l->dev_io)
+		return -ENOMEM;
+	for (i = 0; i < img->nr_dev_io; i++) {
+		ret = erofs_io_clone(&l->dev_io[i], img->dev_io[i]);
+		if (ret)
+			return ret;
+		l->nr_dev_io++;
+		ret = erofs_image_add_device(&l->img, &l->dev_io[i]);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static void lane_close(struct lane *l)
+{
+	unsigned int i;
+
+	if (l->img_open)
+		erofs_image_release(&l->img);
+	for (i = 0; i < l->nr_dev_io; i++)
+		erofs_io_close(&l->dev_io[i]);
+	free(l->dev_io);
+	free(l->scratch);
+	if (l->io_open)
+		erofs_io_close(&l->io);
+}
+
+/* the first queued job, or NULL; under the lock */
+static struct erofs_ahead_job *first_queued(struct erofs_ahead *a)
+{
+	while (a->next < a->nr_jobs) {
+		struct erofs_ahead_job *j = a->jobs[a->next];
+
+		if (j && j->state == JOB_QUEUED)
+			return j;
+		/* claimed jobs were taken over by the walk: gone here */
+		if (j && j->state == JOB_CLAIMED) {
+			free(j);
+			a->jobs[a->next] = NULL;
+		}
+		a->next++;
+	}
+	return NULL;
+}
+
+static void *lane_main(void *arg)
+{
+	struct lane *l = arg;
+	struct erofs_ahead *a = l->a;
+	struct erofs_ahead_job *j;
+
+	pthread_mutex_lock(&a->lock);
+	while (!a->stop) {
+		j = a->held < a->budget ? first_queued(a) : NULL;
+		if (!j) {
+			pthread_cond_wait(&a->work, &a->lock);
+			continue;
+		}
+		j->state = JOB_RUNNING;
+		a->next++;
+		pthread_mutex_unlock(&a->lock);
+
+		l->cur = j;
+		a->ops->run(a->priv, &l->img, l->scratch, j);
+		l->cur = NULL;
+
+		pthread_mutex_lock(&a->lock);
+		j->state = JOB_DONE;
+		a->held += j->mem;
+		if (j == a->awaited)
+			pthread_cond_signal(&a->done);
+	}
+	pthread_mutex_unlock(&a->lock);
+	return NULL;
+}
+
+int erofs_ahead_start(struct erofs_ahead **out, struct erofs_image *img,
+		      unsigned int workers, size_t scratch, size_t budget,
+		      const struct erofs_ahead_ops *ops, void *priv)
+{
+	struct erofs_ahead *a;
+	unsigned int i;
+	int ret;
+
+	*out = NULL;
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	a->ops = ops;
+	a->priv = priv;
+	a->budget = budget;
+	pthread_mutex_init(&a->lock, NULL);
+	pthread_cond_init(&a->work, NULL);
+	pthread_cond_init(&a->done, NULL);
+	a->lanes = calloc(workers, sizeof(*a->lanes));
+	if (!a->lanes) {
+		erofs_ahead_stop(a);
+		return -ENOMEM;
+	}
+	for (i = 0; i < workers; i++) {
+		struct lane *l = &a->lanes[i];
+
+		a->nr_lanes = i + 1;
+		l->scratch = malloc(scratch);
+		ret = l->scratch ? lane_open(a, l, img) : -ENOMEM;
+		if (!ret)
+			ret = -pthread_create(&l->thread, NULL, lane_main, l);
+		if (ret) {
+			erofs_ahead_stop(a);
+			return ret;
+		}
+		l->started = true;
+	}
+	*out = a;
+	return 0;
+}
+
+/* the position of nid's job in a->jobs, or -1; under the lock */
+static long find_job(struct erofs_ahead *a, erofs_nid_t nid, uint64_t h)
+{
+	size_t pos = 0;
+	uint64_t v;
+
+	while (erofs_htab_next(&a->index, h, &pos, &v))
+		if (a->jobs[v] ? a->jobs[v]->nid == nid : false)
+			return (long)v;
+	return -1;
+}
+
+int erofs_ahead_offer(struct erofs_ahead *a, erofs_nid_t nid)
+{
+	uint64_t h = erofs_hash_u64(nid);
+	struct erofs_ahead_job *j;
+	int ret = 0;
+
+	pthread_mutex_lock(&a->lock);
+	/* a nid met again (a hard link): its job exists, or is applied */
+	if (erofs_htab_set_has(&a->offered, nid))
+		goto out;
+	j = calloc(1, sizeof(*j));
+	if (!j ||
+	    erofs_array_reserve(&a->jobs, &a->jobs_cap, a->nr_jobs + 1) ||
+	    erofs_htab_set_add(&a->offered, nid) < 0 ||
+	    erofs_htab_add(&a->index, h, a->nr_jobs)) {
+		free(j);
+		ret = -ENOMEM;
+		goto out;
+	}
+	j->nid = nid;
+	j->state = JOB_QUEUED;
+	a->jobs[a->nr_jobs++] = j;
+	pthread_cond_signal(&a->work);
+out:
+	pthread_mutex_unlock(&a->lock);
+	return ret;
+}
+
+struct erofs_ahead_job *erofs_ahead_take(struct erofs_ahead *a,
+					 erofs_nid_t nid)
+{
+	struct erofs_ahead_job *j = NULL;
+	long pos;
+
+	pthread_mutex_lock(&a->lock);
+	pos = find_job(a, nid, erofs_hash_u64(nid));
+	if (pos < 0)
+		goto out;
+	j = a->jobs[pos];
+	if (j->state == JOB_QUEUED) {
+		/* queued jobs lie past a->next: the workers free it there */
+		j->state = JOB_CLAIMED;
+		j = NULL;
+		goto out;
+	}
+	a->awaited = j;
+	while (j->state == JOB_RUNNING)
+		pthread_cond_wait(&a->done, &a->lock);
+	a->awaited = NULL;
+	a->jobs[pos] = NULL;
+out:
+	pthread_mutex_unlock(&a->lock);
+	return j;
+}
+
+void erofs_ahead_release(struct erofs_ahead *a, struct erofs_ahead_job *j)
+{
+	if (!j)
+		return;
+	a->ops->drop(a->priv, j);
+	pthread_mutex_lock(&a->lock);
+	/* a worker may wait for the budget */
+	if (a->held >= a->budget && a->held - j->mem < a->budget)
+		pthread_cond_broadcast(&a->work);
+	a->held -= j->mem;
+	pthread_mutex_unlock(&a->lock);
+	free(j);
+}
+
+void erofs_ahead_stop(struct erofs_ahead *a)
+{
+	unsigned int i;
+	size_t k;
+
+	if (!a)
+		return;
+	pthread_mutex_lock(&a->lock);
+	a->stop = true;
+	pthread_cond_broadcast(&a->work);
+	pthread_mutex_unlock(&a->lock);
+	for (i = 0; i < a->nr_lanes; i++) {
+		if (a->lanes[i].started)
+			pthread_join(a->lanes[i].thread, NULL);
+		lane_close(&a->lanes[i]);
+	}
+	for (k = 0; k < a->nr_jobs; k++) {
+		struct erofs_ahead_job *j = a->jobs[k];
+
+		if (!j)
+			continue;
+		if (j->state == JOB_DONE)
+			a->ops->drop(a->priv, j);
+		free(j);
+	}
+	free(a->jobs);
+	free(a->lanes);
+	erofs_htab_release(&a->index);
+	erofs_htab_release(&a->offered);
+	pthread_cond_destroy(&a->work);
+	pthread_cond_destroy(&a->done);
+	pthread_mutex_destroy(&a->lock);
+	free(a);
+}

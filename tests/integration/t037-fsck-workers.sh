@@ -1,0 +1,189 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
+#
+# t037-fsck-workers - fsck.erofs --workers=N decodes files in N threads,
+# and nothing it prints or returns depends on N: the same lines in the
+# same order, the same exit code, the same extracted tree.
+#   - every image of the fuzz corpora (crafted and damaged), plain and
+#     with --check-ishare, at 1 and 4 workers;
+#   - valid images of a generated tree (with hard links, sparse files and
+#     xattrs) in several layouts, a blob device among them: clean at any
+#     N, --extract=DIR equal to the source at 1 and 3 workers;
+#   - an image whose data is damaged in many places (decode errors,
+#     fingerprint mismatches in several files): the same rows at 1, 2, 5;
+#   - --workers=0 and a non-number are usage errors (exit 16).
+# t033 compares one and the default number of workers on every case of
+# the corrupt-image corpus.
+. "$(dirname "$0")/lib.sh"
+
+need_tools
+need_mkfs
+[ "$STANDIN" = 1 ] && skip_all "--workers is an option of our fsck"
+"$FSCK" --help 2>&1 | grep -q -e '--workers' ||
+	skip_all "$FSCK --help does not list --workers"
+
+KEY=trusted.erofs.fingerprint
+
+# same_out NAME IMG OPTS... : fsck at 1 worker and at each of $NS the
+# same output and exit code; 0 or 1 (T_WHY)
+same_out() {
+	_so_img=$1
+	shift
+	"$FSCK" --workers=1 "$@" "$_so_img" >"$T_TMP/so.1" 2>&1
+	_so_rc=$?
+	for _so_n in $NS; do
+		"$FSCK" --workers="$_so_n" "$@" "$_so_img" >"$T_TMP/so.n" 2>&1
+		_so_rcn=$?
+		if [ "$_so_rc" != "$_so_rcn" ]; then
+			T_WHY="exit $_so_rc at 1 worker, $_so_rcn at $_so_n"
+			return 1
+		fi
+		if ! cmp -s "$T_TMP/so.1" "$T_TMP/so.n"; then
+			T_WHY="output differs at $_so_n workers: $(diff "$T_TMP/so.1" "$T_TMP/so.n" | sed -n 2p)"
+			return 1
+		fi
+	done
+	return 0
+}
+
+# ---- the fuzz corpora: crafted images of every kind -------------------------
+NS=4
+step=1
+[ "$HARNESS_QUICK" = 1 ] && step=4
+for dir in corpus corpus-roundtrip; do
+	n=0 bad=
+	i=0
+	for f in "$TOP_SRCDIR/tests/fuzz/$dir"/*; do
+		i=$((i + 1))
+		[ $((i % step)) = 0 ] || continue
+		for opt in --no-xattrs --check-ishare; do
+			n=$((n + 1))
+			same_out "$f" "$opt" && continue
+			bad="$(basename "$f") $opt: $T_WHY"
+			break 2
+		done
+	done
+	if [ -n "$bad" ]; then
+		fail "fuzz $dir" "$bad"
+	else
+		pass "fuzz $dir ($n runs)"
+	fi
+done
+
+# ---- valid images of a generated tree ----------------------------------------
+src=$T_TMP/src
+files=120
+[ "$HARNESS_QUICK" = 1 ] && files=40
+if ! gentree_run "$src" --seed 37 --files $files >/dev/null; then
+	fail "$T_NAME tree" "$T_WHY"
+	finish
+fi
+# files larger than a job's record (4 MiB for extraction), one sparse
+gen_text 5000000 37 >"$src/big_text"
+gen_noise 300000 38 >"$src/noise"
+truncate -s 9000000 "$src/sparse"
+printf tail >>"$src/sparse"
+NS="2 3"
+for layout in "plain|" "lz4hc-frag-dedupe|-zlz4hc -Efragments,dedupe" \
+	"lzma-64k|-zlzma -C65536 -Eztailpacking" "zstd|-zzstd" \
+	"chunks|--chunksize=8192"; do
+	name=${layout%%|*}
+	opts=${layout#*|}
+	img=$T_TMP/$name.img
+	# shellcheck disable=SC2086
+	if ! "$MKFS" --quiet -T0 --mkfs-time --ishare_key=$KEY $opts "$img" \
+		"$src" >"$T_TMP/mkfs.log" 2>&1; then
+		fail "$name" "mkfs: $(tail -n 1 "$T_TMP/mkfs.log")"
+		continue
+	fi
+	if same_out "$img" && same_out "$img" --check-ishare; then
+		if [ -s "$T_TMP/so.1" ]; then
+			fail "$name" "not clean: $(head -n 1 "$T_TMP/so.1")"
+		else
+			pass "$name: clean, same at 1, 2, 3 workers"
+		fi
+	else
+		fail "$name" "$T_WHY"
+	fi
+	for n in 1 3; do
+		rm -rf "$T_TMP/x$n"
+		if ! "$FSCK" --workers=$n --check-ishare --extract="$T_TMP/x$n" \
+			"$img" >"$T_TMP/x.log" 2>&1; then
+			fail "$name extract $n" "$(head -n 1 "$T_TMP/x.log")"
+		elif IMG_DIGEST_OPTS="--check-fingerprint $KEY" \
+			compare_trees "$src" "$T_TMP/x$n"; then
+			pass "$name extract, workers=$n"
+		else
+			fail "$name extract $n" "$T_WHY"
+		fi
+	done
+done
+
+# the blob device: --device with every worker's copy of the image
+if "$MKFS" --quiet -T0 --mkfs-time --ishare_key=$KEY --chunksize=4096 \
+	--blobdev="$T_TMP/blob" "$T_TMP/b.img" "$src" >"$T_TMP/mkfs.log" 2>&1; then
+	NS="3"
+	if ! same_out "$T_TMP/b.img" --check-ishare --device="$T_TMP/blob"; then
+		fail "blobdev" "$T_WHY"
+	elif [ -s "$T_TMP/so.1" ]; then
+		fail "blobdev" "not clean: $(head -n 1 "$T_TMP/so.1")"
+	elif ! same_out "$T_TMP/b.img" --check-ishare; then
+		fail "blobdev, device not given" "$T_WHY"
+	elif ! grep -q 'E_DEVICE_MISSING\|U_DEVICE_MISSING\|DEVICE_MISSING' "$T_TMP/so.1"; then
+		fail "blobdev, device not given" "no DEVICE_MISSING row: $(head -n 1 "$T_TMP/so.1")"
+	else
+		pass "blobdev: same at 1 and 3 workers, with and without --device"
+	fi
+else
+	fail "blobdev" "mkfs: $(tail -n 1 "$T_TMP/mkfs.log")"
+fi
+
+# ---- damage in many files: every row, in the walk's order --------------------
+img=$T_TMP/lz4hc-frag-dedupe.img
+if [ -f "$img" ]; then
+	cp "$img" "$T_TMP/bad.img"
+	size=$(stat -c %s "$img")
+	# 24 bytes spread over the data area (past the first 64 KiB of
+	# metadata) and the superblock checksum left alone: decode errors
+	# and wrong fingerprints in many files
+	k=1
+	while [ $k -le 24 ]; do
+		off=$((65536 + (size - 65536) / 25 * k + k * 7))
+		printf '\377' | dd of="$T_TMP/bad.img" bs=1 seek=$off \
+			conv=notrunc 2>/dev/null
+		k=$((k + 1))
+	done
+	NS="2 5"
+	if ! same_out "$T_TMP/bad.img" --check-ishare; then
+		fail "damaged" "$T_WHY"
+	elif [ "$(grep -c '^<E>' "$T_TMP/so.1")" -lt 3 ]; then
+		fail "damaged" "expected several error rows: $(head -n 2 "$T_TMP/so.1" | tr '\n' ' ')"
+	else
+		pass "damaged: $(grep -c '^<E>' "$T_TMP/so.1") error rows, same at 1, 2, 5 workers"
+	fi
+	rm -rf "$T_TMP/d1" "$T_TMP/d5"
+	"$FSCK" --workers=1 --extract="$T_TMP/d1" "$T_TMP/bad.img" >"$T_TMP/d1.log" 2>&1
+	r1=$?
+	"$FSCK" --workers=5 --extract="$T_TMP/d5" "$T_TMP/bad.img" >"$T_TMP/d5.log" 2>&1
+	r5=$?
+	if [ $r1 != $r5 ] || ! cmp -s "$T_TMP/d1.log" "$T_TMP/d5.log"; then
+		fail "damaged extract" "exit $r1 and $r5, or other rows"
+	elif ! compare_trees "$T_TMP/d1" "$T_TMP/d5"; then
+		fail "damaged extract" "the trees differ: $T_WHY"
+	else
+		pass "damaged extract: the same tree and rows at 1 and 5 workers"
+	fi
+fi
+
+# ---- usage ---------------------------------------------------------------------
+for bad in 0 x 257; do
+	"$FSCK" --workers=$bad "$T_TMP/plain.img" >"$T_TMP/out" 2>&1
+	rc=$?
+	if [ $rc = 16 ] && grep -q "invalid --workers" "$T_TMP/out"; then
+		pass "--workers=$bad refused"
+	else
+		fail "--workers=$bad" "exit $rc: $(head -n 1 "$T_TMP/out")"
+	fi
+done
+
+finish
