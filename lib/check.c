@@ -1036,10 +1036,54 @@ static void ahead_drop(void *priv, struct erofs_ahead_job *j)
 	j->result = NULL;
 }
 
+/*
+ * An entry the walk will follow: a regular file workers may compute, or a
+ * directory they may list ahead of the walk (with ".." skipped, as the
+ * walk skips it); 0 or -ENOMEM.
+ */
+static int offer_ahead(struct erofs_ahead *a, const struct erofs_dir_entry *ent)
+{
+	bool dir = ent->file_type == EROFS_FT_DIR;
+
+	if ((ent->file_type != EROFS_FT_REG_FILE && !dir) ||
+	    memchr(ent->name, '/', ent->name_len) ||
+	    memchr(ent->name, '\0', ent->name_len) ||
+	    (dir && ent->name[0] == '.' && (ent->name_len == 1 ||
+	     (ent->name_len == 2 && ent->name[1] == '.'))))
+		return 0;
+	return erofs_ahead_offer(a, ent->nid, dir);
+}
+
+struct expand_ctx {
+	struct erofs_ahead *a;
+	int err;
+};
+
+static int expand_cb(void *priv, const struct erofs_dir_entry *ent)
+{
+	struct expand_ctx *x = priv;
+
+	x->err = offer_ahead(x->a, ent);
+	return x->err;
+}
+
+/* in a worker: offer what directory nid holds (errors are the walk's) */
+static void ahead_expand(void *priv, struct erofs_ahead *a,
+			 struct erofs_image *img, erofs_nid_t nid)
+{
+	struct expand_ctx x = { .a = a };
+	struct erofs_inode dir;
+
+	(void)priv;
+	if (!erofs_inode_read(img, nid, &dir) && S_ISDIR(dir.mode))
+		erofs_dir_iterate(&dir, expand_cb, &x);
+}
+
 static const struct erofs_ahead_ops ahead_ops = {
 	.run = ahead_run,
 	.log = ahead_log,
 	.drop = ahead_drop,
+	.expand = ahead_expand,
 };
 
 /* apply a record in the walk, where check_data() would have run */
@@ -1347,21 +1391,6 @@ static void check_dir_block_tail(struct check_ctx *c, struct erofs_inode *dir)
 	}
 }
 
-/* a regular file the walk will follow: workers may start on it */
-static int offer_ahead(struct check_ctx *c, const struct erofs_dir_entry *ent)
-{
-	int ret;
-
-	if (ent->file_type != EROFS_FT_REG_FILE ||
-	    memchr(ent->name, '/', ent->name_len) ||
-	    memchr(ent->name, '\0', ent->name_len))
-		return 0;
-	ret = erofs_ahead_offer(c->ahead, ent->nid);
-	if (ret)
-		c->oom = ret;
-	return ret;
-}
-
 static int dirent_cb(void *priv, const struct erofs_walk_dir *d,
 		     const struct erofs_dir_entry *ent)
 {
@@ -1370,8 +1399,11 @@ static int dirent_cb(void *priv, const struct erofs_walk_dir *d,
 
 	if (ret >= 0)
 		ret = FORWARD(c, dirent, d, ent);
-	if (!ret && c->ahead)
-		ret = offer_ahead(c, ent);
+	if (!ret && c->ahead) {
+		ret = offer_ahead(c->ahead, ent);
+		if (ret)
+			c->oom = ret;
+	}
 	return ret;
 }
 

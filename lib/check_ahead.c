@@ -5,6 +5,9 @@
  *
  * Jobs are kept in the order they were offered, which is the order a
  * directory lists its files; workers take the first one still queued.
+ * Directories to expand wait in a queue of their own, taken when no
+ * file is (or fewer than AHEAD_LOW are) queued, so that the files
+ * offered stay close to where the walk is.
  * The walk reaches files in depth-first order, so it may find a job
  * queued behind others: it claims it and does it itself, and the workers
  * skip it.  Nothing here decides what is computed, so which thread runs a
@@ -18,6 +21,9 @@
 #include "erofs/htab.h"
 #include "erofs/io.h"
 #include "check_ahead.h"
+
+/* expand directories while fewer files than this are queued */
+#define AHEAD_LOW	64
 
 enum {
 	JOB_QUEUED,
@@ -50,6 +56,9 @@ struct erofs_ahead {
 	struct erofs_ahead_job **jobs;
 	size_t nr_jobs, jobs_cap;
 	size_t next;		/* no job before this one is queued */
+	size_t nr_queued;	/* jobs queued */
+	erofs_nid_t *dirs;	/* directories to expand, in offer order */
+	size_t nr_dirs, dirs_cap, dnext;
 	struct erofs_htab offered;	/* every nid offered */
 	struct erofs_htab index;	/* hash(nid) -> position in jobs */
 	size_t held, budget;	/* bytes of results done, not taken */
@@ -143,6 +152,15 @@ static void *lane_main(void *arg)
 
 	pthread_mutex_lock(&a->lock);
 	while (!a->stop) {
+		if (a->nr_queued < AHEAD_LOW && a->dnext < a->nr_dirs &&
+		    a->ops->expand) {
+			erofs_nid_t nid = a->dirs[a->dnext++];
+
+			pthread_mutex_unlock(&a->lock);
+			a->ops->expand(a->priv, a, &l->img, nid);
+			pthread_mutex_lock(&a->lock);
+			continue;
+		}
 		j = a->held < a->budget ? first_queued(a) : NULL;
 		if (!j) {
 			pthread_cond_wait(&a->work, &a->lock);
@@ -150,6 +168,7 @@ static void *lane_main(void *arg)
 		}
 		j->state = JOB_RUNNING;
 		a->next++;
+		a->nr_queued--;
 		pthread_mutex_unlock(&a->lock);
 
 		l->cur = j;
@@ -219,7 +238,7 @@ static long find_job(struct erofs_ahead *a, erofs_nid_t nid, uint64_t h)
 	return -1;
 }
 
-int erofs_ahead_offer(struct erofs_ahead *a, erofs_nid_t nid)
+int erofs_ahead_offer(struct erofs_ahead *a, erofs_nid_t nid, bool dir)
 {
 	uint64_t h = erofs_hash_u64(nid);
 	struct erofs_ahead_job *j;
@@ -229,6 +248,18 @@ int erofs_ahead_offer(struct erofs_ahead *a, erofs_nid_t nid)
 	/* a nid met again (a hard link): its job exists, or is applied */
 	if (erofs_htab_set_has(&a->offered, nid))
 		goto out;
+	if (dir) {
+		if (erofs_array_reserve(&a->dirs, &a->dirs_cap,
+					a->nr_dirs + 1) ||
+		    erofs_htab_set_add(&a->offered, nid) < 0) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		a->dirs[a->nr_dirs++] = nid;
+		if (a->nr_queued < AHEAD_LOW)
+			pthread_cond_signal(&a->work);
+		goto out;
+	}
 	j = calloc(1, sizeof(*j));
 	if (!j ||
 	    erofs_array_reserve(&a->jobs, &a->jobs_cap, a->nr_jobs + 1) ||
@@ -241,6 +272,7 @@ int erofs_ahead_offer(struct erofs_ahead *a, erofs_nid_t nid)
 	j->nid = nid;
 	j->state = JOB_QUEUED;
 	a->jobs[a->nr_jobs++] = j;
+	a->nr_queued++;
 	pthread_cond_signal(&a->work);
 out:
 	pthread_mutex_unlock(&a->lock);
@@ -262,6 +294,9 @@ struct erofs_ahead_job *erofs_ahead_take(struct erofs_ahead *a,
 		/* queued jobs lie past a->next: the workers free it there */
 		j->state = JOB_CLAIMED;
 		j = NULL;
+		/* idle workers may expand directories again */
+		if (--a->nr_queued == AHEAD_LOW - 1 && a->dnext < a->nr_dirs)
+			pthread_cond_broadcast(&a->work);
 		goto out;
 	}
 	a->awaited = j;
@@ -314,6 +349,7 @@ void erofs_ahead_stop(struct erofs_ahead *a)
 		free(j);
 	}
 	free(a->jobs);
+	free(a->dirs);
 	free(a->lanes);
 	erofs_htab_release(&a->index);
 	erofs_htab_release(&a->offered);

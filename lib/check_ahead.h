@@ -15,6 +15,12 @@
  * the jobs, so the walk's order, and so the output, is the same for any
  * number of workers.
  *
+ * A directory listed by the walk shows only its own files, and many
+ * directories hold few (a /usr/share/doc), so the walk also offers the
+ * directories it meets: a worker with no file to compute, and few queued,
+ * lists one on its lane and offers what it holds (expand).  Offers are
+ * hints: a nid the walk never reaches only costs its work.
+ *
  * Memory: jobs done but not yet taken hold their results; no worker
  * starts a job while they hold more than the budget.
  */
@@ -45,6 +51,12 @@ struct erofs_ahead_ops {
 		    const char *msg);
 	/* free j->result (a job taken and applied, or never taken) */
 	void (*drop)(void *priv, struct erofs_ahead_job *j);
+	/*
+	 * In a worker: list directory nid on img and erofs_ahead_offer()
+	 * its regular files and directories (may be NULL)
+	 */
+	void (*expand)(void *priv, struct erofs_ahead *a,
+		       struct erofs_image *img, erofs_nid_t nid);
 };
 
 /*
@@ -54,8 +66,11 @@ struct erofs_ahead_ops {
 int erofs_ahead_start(struct erofs_ahead **out, struct erofs_image *img,
 		      unsigned int workers, size_t scratch, size_t budget,
 		      const struct erofs_ahead_ops *ops, void *priv);
-/* queue nid (a nid offered before is ignored); 0 or -ENOMEM */
-int erofs_ahead_offer(struct erofs_ahead *a, erofs_nid_t nid);
+/*
+ * Queue nid, a regular file to compute or (dir) a directory to expand; a
+ * nid offered before is ignored.  0 or -ENOMEM.
+ */
+int erofs_ahead_offer(struct erofs_ahead *a, erofs_nid_t nid, bool dir);
 /*
  * The job of nid, done (waiting for the worker on it), or NULL: never
  * offered, or not started, which it then never will be (the caller does

@@ -11,8 +11,14 @@
 #include "erofs/array.h"
 #include "erofs/io.h"
 
-/* the read-ahead window; reads of at most a quarter of it use it */
+/*
+ * The read-ahead window; reads of at most a quarter of it use it.  It
+ * starts at FILE_RA_MIN and doubles while reads go on sequentially, so a
+ * short run (one small file among others another thread reads) does not
+ * copy a whole window for a few KiB.
+ */
 #define FILE_RA_BYTES	(128U << 10)
+#define FILE_RA_MIN	(16U << 10)
 
 /* read up to len bytes at off; fewer only at the end of the file */
 static ssize_t file_read_upto(int fd, unsigned char *p, size_t len,
@@ -45,11 +51,16 @@ static int file_pread(struct erofs_io *io, void *buf, size_t len, uint64_t off)
 
 		/* a read that continues the last one fills the window */
 		if (!hit && off == io->ra_next) {
+			size_t want = io->ra_win ?
+				EROFS_MIN(io->ra_win * 2, FILE_RA_BYTES) :
+				FILE_RA_MIN;
 			ssize_t n;
 
 			if (!io->ra && !(io->ra = malloc(FILE_RA_BYTES)))
 				goto direct;
-			n = file_read_upto(io->fd, io->ra, FILE_RA_BYTES, off);
+			want = EROFS_MAX(want, len);
+			io->ra_win = want;
+			n = file_read_upto(io->fd, io->ra, want, off);
 			if (n < 0)
 				return (int)n;
 			io->ra_off = off;
@@ -63,6 +74,8 @@ static int file_pread(struct erofs_io *io, void *buf, size_t len, uint64_t off)
 		}
 	}
 direct:
+	if (off != io->ra_next)
+		io->ra_win = 0;		/* not sequential: start small again */
 	io->ra_next = off + len;
 
 	while (len) {

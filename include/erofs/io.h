@@ -42,7 +42,7 @@ struct erofs_io {
 	bool readahead;
 	unsigned char *ra;
 	uint64_t ra_off, ra_next;
-	size_t ra_len;
+	size_t ra_len, ra_win;	/* bytes in the window; its next size / 2 */
 	unsigned char *buf;	/* memory backend */
 	size_t len, cap;
 	bool owns_buf;
