@@ -1,0 +1,801 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
+/*
+ * check_data.c - the check engine's rules for a file's data (mapping,
+ * lookbacks, pcluster agreement, ranges, decoding) and the verifiers'
+ * per-file calls (erofs/verify.h).
+ *
+ * A file's data check is done by the walk, or ahead by a worker on its
+ * own copy of the image (check_ahead.h).  check_data() changes nothing
+ * itself but through run_*(): the walk applies each effect at once; a
+ * worker records it, and the walk applies the record when it reaches the
+ * file, through the same apply functions, so both give the same reports
+ * in the same order.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "erofs/array.h"
+#include "erofs/zmap.h"
+#include "check_internal.h"
+
+/*
+ * file_begin of the verifiers in mask, on their vf[] entries; returns
+ * those that want the data (-ENOMEM in *oom)
+ */
+static uint32_t file_begin_mask(const struct erofs_check_params *p,
+				uint32_t mask, struct erofs_verify_file *vf,
+				struct erofs_inode *inode, const char *path,
+				const struct erofs_verify_sink *sink, int *oom)
+{
+	uint32_t data = 0;
+	unsigned int i;
+
+	for (i = 0; i < erofs_chk_nr_verifiers(p); i++) {
+		const struct erofs_verifier *v = &p->verifiers[i];
+		int ret;
+
+		if (!(mask & (1U << i)))
+			continue;
+		vf[i] = (struct erofs_verify_file){ inode, path, sink, NULL };
+		ret = v->ops->file_begin ? v->ops->file_begin(v->priv,
+							      &vf[i]) : 0;
+		if (!ret)
+			data |= 1U << i;
+		if (ret == -ENOMEM)
+			*oom = ret;
+	}
+	return data;
+}
+
+/* bytes off..off+len of the file (buf NULL: a hole) to the verifiers in
+ * mask; the caller clamped them to i_size */
+static void file_data_mask(const struct erofs_check_params *p, uint32_t mask,
+			   const struct erofs_verify_file *vf, uint64_t off,
+			   const void *buf, uint64_t len, int *oom)
+{
+	unsigned int i;
+
+	for (i = 0; i < erofs_chk_nr_verifiers(p); i++) {
+		const struct erofs_verifier *v = &p->verifiers[i];
+
+		if ((mask & (1U << i)) && v->ops->file_data &&
+		    v->ops->file_data(v->priv, &vf[i], off, buf,
+				      (size_t)len) == -ENOMEM)
+			*oom = -ENOMEM;
+	}
+}
+
+static void file_abort_mask(const struct erofs_check_params *p, uint32_t mask,
+			    struct erofs_verify_file *vf)
+{
+	unsigned int i;
+
+	for (i = 0; i < erofs_chk_nr_verifiers(p); i++) {
+		const struct erofs_verifier *v = &p->verifiers[i];
+
+		if ((mask & (1U << i)) && v->ops->file_abort)
+			v->ops->file_abort(v->priv, &vf[i]);
+	}
+}
+
+void erofs_chk_file_end(struct check_ctx *c, int err)
+{
+	unsigned int i;
+
+	for (i = 0; i < erofs_chk_nr_verifiers(c->p); i++) {
+		const struct erofs_verifier *v = &c->p->verifiers[i];
+
+		if ((c->von & (1U << i)) && v->ops->file_end)
+			if (v->ops->file_end(v->priv, &c->vfs[i], err) == -ENOMEM)
+				c->oom = -ENOMEM;
+	}
+	c->vinode = NULL;
+	c->vdata = 0;
+}
+/*
+ * What checking a file's data does to the engine's state, in order.  The
+ * walk does it now (run->c set); a worker records it (check_ahead.h) and
+ * the walk applies the record when it reaches the file, through the same
+ * apply_*() functions, so both ways give the same reports in the same
+ * order.
+ */
+enum ev_kind {
+	EV_REPORT,		/* code, a = nid, text = detail or NULL */
+	EV_LOG,			/* code = level, text = the message */
+	EV_REGION,		/* a = start, b = len, code = kind */
+	EV_COUNT_FIRST,		/* a = pa, b = bytes: once per pa */
+	EV_COUNT,		/* b = bytes */
+	EV_PCL,			/* a = pa, b = plen, code = alg */
+	EV_MISSING,		/* code = device */
+	EV_CHUNK_NOFEATURE,
+	EV_DATA,		/* a = off, b = len, text = bytes or NULL */
+};
+
+struct ev {
+	unsigned int kind, code;
+	uint64_t a, b;
+	char *text;
+};
+
+/* a file computed ahead (job->result) */
+struct file_result {
+	struct ev *evs;
+	size_t nr, cap, mem;
+	bool na;		/* not computed: the walk checks it itself */
+	int derr;		/* check_data()'s result */
+	int oom;
+	struct erofs_inode inode;	/* the lane's copy */
+	uint32_t vdata;		/* parallel verifiers that took the data */
+	struct erofs_verify_file vf[EROFS_CHECK_MAX_VERIFIERS];
+	struct erofs_verify_sink sink;
+};
+
+struct data_run {
+	struct check_ctx *c;	/* the walk's: apply now; NULL: record */
+	struct file_result *res;
+	const struct erofs_check_params *p;
+	struct erofs_image *img;
+	struct erofs_inode *inode;
+	unsigned char *buf;	/* 64 KiB */
+	struct erofs_verify_file *vf;
+	uint32_t vdata;		/* verifiers fed here */
+	bool rec_data;		/* record the data for the walk's verifiers */
+	bool shared_told;	/* direct runs: EV_PCL's state */
+};
+
+/*
+ * Results held by jobs done and not yet applied: records, and with the
+ * walk's own verifiers (extraction) the decoded bytes of files up to
+ * AHEAD_DATA_MAX, for which a smaller budget keeps the decoding ahead
+ * (the writing is what takes the time).
+ */
+#define AHEAD_BUDGET		(64U << 20)
+#define AHEAD_DATA_BUDGET	(8U << 20)
+#define AHEAD_DATA_MAX		(1U << 20)
+
+size_t erofs_chk_ahead_budget(const struct check_ctx *c)
+{
+	return c->serial ? AHEAD_DATA_BUDGET : AHEAD_BUDGET;
+}
+
+static void rec(struct data_run *r, unsigned int kind, unsigned int code,
+		uint64_t a, uint64_t b, const void *text, size_t tlen)
+{
+	struct file_result *res = r->res;
+	struct ev *e;
+
+	if (res->oom)
+		return;
+	if (erofs_array_reserve(&res->evs, &res->cap, res->nr + 1))
+		goto oom;
+	e = &res->evs[res->nr];
+	*e = (struct ev){ kind, code, a, b, NULL };
+	if (text) {
+		e->text = malloc(tlen ? tlen : 1);
+		if (!e->text)
+			goto oom;
+		memcpy(e->text, text, tlen);
+	}
+	res->nr++;
+	res->mem += sizeof(*e) + tlen;
+	return;
+oom:
+	res->oom = -ENOMEM;
+}
+
+static void apply_pcl(struct check_ctx *c, bool *told, erofs_nid_t nid,
+		      uint64_t pa, uint32_t plen, unsigned int alg)
+{
+	struct erofs_map map = { .pa = pa, .plen = plen, .alg = alg };
+	const struct pcl_rec *o;
+
+	if (*told || erofs_chk_pcl_agrees(c, &map, nid, &o))
+		return;
+	report(c, EROFS_PROB_Z_SHARED, nid,
+	       "pcluster at %llu: %u bytes of %s here, %u bytes of %s for nid %llu",
+	       (unsigned long long)pa, plen, erofs_z_alg_name(alg), o->plen,
+	       erofs_z_alg_name(o->alg), (unsigned long long)o->nid);
+	*told = true;
+}
+
+/*
+ * Data on an extra device that was not given: the metadata is still
+ * checked; said once per device, as unsupported (fsck exit 8), never as
+ * corruption.
+ */
+static void apply_missing(struct check_ctx *c, erofs_nid_t nid,
+			  unsigned int dev)
+{
+	const struct erofs_device_info *di = &c->img->devices[dev - 1];
+	uint64_t bit = 1ULL << ((dev - 1) & 63);
+
+	if (c->dev_told & bit)
+		return;
+	c->dev_told |= bit;
+	report(c, EROFS_PROB_DEVICE_MISSING, nid,
+	       "device %u (tag \"%.*s\", %llu blocks) not given: its files' data is not checked",
+	       dev, (int)strnlen((const char *)di->tag, sizeof(di->tag)),
+	       (const char *)di->tag, (unsigned long long)di->blocks);
+}
+
+/* the kernel does not ask for the bit: legal but odd, said once */
+static void apply_chunk_nofeature(struct check_ctx *c, erofs_nid_t nid)
+{
+	if (c->chunk_nofeature_told)
+		return;
+	c->chunk_nofeature_told = true;
+	report(c, EROFS_PROB_CHUNK_NOFEATURE, nid, NULL);
+}
+
+static void run_report(struct data_run *r, unsigned int code,
+		       erofs_nid_t nid, const char *fmt, ...)
+	EROFS_PRINTF(4, 5);
+static void run_report(struct data_run *r, unsigned int code,
+		       erofs_nid_t nid, const char *fmt, ...)
+{
+	char detail[512] = "";
+	va_list ap;
+
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(detail, sizeof(detail), fmt, ap);
+		va_end(ap);
+	}
+	if (r->c)
+		report(r->c, code, nid, fmt ? "%s" : NULL, detail);
+	else
+		rec(r, EV_REPORT, code, nid, 0, fmt ? detail : NULL,
+		    fmt ? strlen(detail) + 1 : 0);
+}
+
+static void run_region(struct data_run *r, uint64_t start, uint64_t len,
+		       enum region_kind kind)
+{
+	if (r->c)
+		erofs_chk_add_region(r->c, start, len, r->inode->nid, kind);
+	else if (len && r->p->check_overlap)
+		rec(r, EV_REGION, kind, start, len, NULL, 0);
+}
+
+static void run_count(struct data_run *r, bool first_only, uint64_t pa,
+		      uint64_t bytes)
+{
+	if (!r->c)
+		rec(r, first_only ? EV_COUNT_FIRST : EV_COUNT, 0, pa, bytes,
+		    NULL, 0);
+	else if (!first_only || erofs_chk_counted_first(r->c, pa))
+		r->c->st->physical_bytes += bytes;
+}
+
+static void run_pcl(struct data_run *r, const struct erofs_map *map)
+{
+	if (r->c)
+		apply_pcl(r->c, &r->shared_told, r->inode->nid, map->pa,
+			  map->plen, map->alg);
+	else
+		rec(r, EV_PCL, map->alg, map->pa, map->plen, NULL, 0);
+}
+
+static void run_missing(struct data_run *r, unsigned int dev)
+{
+	if (r->c)
+		apply_missing(r->c, r->inode->nid, dev);
+	else
+		rec(r, EV_MISSING, dev, 0, 0, NULL, 0);
+}
+
+static void run_chunk_nofeature(struct data_run *r)
+{
+	if (r->c)
+		apply_chunk_nofeature(r->c, r->inode->nid);
+	else
+		rec(r, EV_CHUNK_NOFEATURE, 0, 0, 0, NULL, 0);
+}
+
+/* bytes off..off+len of the file being checked (buf NULL: a hole) */
+static void run_data(struct data_run *r, uint64_t off, const void *buf,
+		     uint64_t len)
+{
+	int oom = 0;
+
+	/* extents may run past i_size; the contents end there */
+	if (off >= r->inode->size)
+		return;
+	len = EROFS_MIN(len, r->inode->size - off);
+	file_data_mask(r->p, r->vdata, r->vf, off, buf, len, &oom);
+	if (r->rec_data)
+		rec(r, EV_DATA, 0, off, len, buf, buf ? (size_t)len : 0);
+	if (oom && r->c)
+		r->c->oom = oom;
+	else if (oom)
+		r->res->oom = oom;
+}
+
+/* EV_LOG, from a lane's log while a job runs */
+static void ahead_log(void *priv, struct erofs_ahead_job *j, int level,
+		      const char *msg)
+{
+	struct data_run r = { .res = j->result };
+
+	(void)priv;
+	if (r.res)
+		rec(&r, EV_LOG, (unsigned int)level, 0, 0, msg,
+		    strlen(msg) + 1);
+}
+
+static unsigned int problem_or(struct erofs_image *img, unsigned int code)
+{
+	return img->problem ? img->problem : code;
+}
+
+/*
+ * The blocks data may use: the image's, and with no devices given (the
+ * kernel's flat view) every device mapped at its mapped_blkaddr too, as
+ * containerd's tar-index layers have their tar appended.
+ */
+static uint64_t flat_blocks(const struct erofs_image *img)
+{
+	uint64_t n = img->blocks;
+	unsigned int i;
+
+	for (i = 0; !img->nr_dev_io && i < img->extra_devices; i++)
+		if (img->devices[i].uniaddr)
+			n = EROFS_MAX(n, img->devices[i].uniaddr +
+				      img->devices[i].blocks);
+	return n;
+}
+
+/*
+ * The kernel maps each page on its own, finding the head of its extent
+ * through the lookback deltas; the walk over extents above only maps
+ * extent starts.  So map every lcluster start inside the extent too: each
+ * must reach this extent's head, or the kernel fails (EFSCORRUPTED) or
+ * decodes another extent for those pages.  Returns 0 or the -errno,
+ * reported.
+ */
+static int check_lookbacks(struct data_run *r, struct erofs_data_ctx *d,
+			   const struct erofs_map *map)
+{
+	const struct erofs_z_inode *zi = d->z;
+	uint64_t lsz, o, end = map->la + map->llen;
+	struct erofs_map m;
+	int ret;
+
+	if (!zi || zi->extents || zi->whole_fragment)
+		return 0;
+	lsz = 1ULL << zi->lclusterbits;
+	for (o = (map->la | (lsz - 1)) + 1; o < end; o += lsz) {
+		m.la = o;
+		ret = erofs_data_map(d, &m);
+		if (ret) {
+			run_report(r, problem_or(r->img, EROFS_PROB_Z_INDEX),
+				   d->inode->nid, "mapping offset %llu: %s",
+				   (unsigned long long)o, strerror(-ret));
+			return ret;
+		}
+		if (m.la != map->la) {
+			run_report(r, EROFS_PROB_Z_INDEX, d->inode->nid,
+				   "lcluster %llu leads to the extent at %llu, not the one at %llu holding it",
+				   (unsigned long long)(o >> zi->lclusterbits),
+				   (unsigned long long)m.la,
+				   (unsigned long long)map->la);
+			return -EFSCORRUPTED;
+		}
+		/* a CBLKCNT on the way there sizes the pcluster (zmap.c) */
+		if (m.kind != map->kind || m.pa != map->pa ||
+		    m.plen != map->plen) {
+			run_report(r, EROFS_PROB_Z_INDEX, d->inode->nid,
+				   "a read from lcluster %llu takes the pcluster at %llu as %u bytes, not %u",
+				   (unsigned long long)(o >> zi->lclusterbits),
+				   (unsigned long long)m.pa, m.plen, map->plen);
+			return -EFSCORRUPTED;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Check the data of r->inode (special: the packed inode); returns the
+ * -errno that stopped the decoding (already reported), or 0.  It reads
+ * r->img and changes nothing but through run_*(), so that a worker can
+ * run it on its lane.
+ */
+static int check_data(struct data_run *r, bool special)
+{
+	struct erofs_image *img = r->img;
+	struct erofs_inode *inode = r->inode;
+	uint64_t limit = flat_blocks(img) << img->blkszbits;
+	bool z = erofs_inode_is_compressed(inode);
+	bool dedupe = img->feature_incompat & EROFS_FEATURE_INCOMPAT_DEDUPE;
+	/*
+	 * Any file data may be shared (dedupe, chunk dedupe, merged
+	 * images); a directory's blocks are metadata, its own.
+	 */
+	enum region_kind kind = S_ISDIR(inode->mode) ? REGION_META :
+		REGION_DATA;
+	uint64_t la = 0, zblocks = 0, last_pa = UINT64_MAX;
+	bool lzma_told = false;
+	struct erofs_data_ctx d;
+	struct erofs_map map;
+	int ret;
+
+	/* problem_or() below names what this file's calls found */
+	img->problem = 0;
+	if (inode->datalayout == EROFS_INODE_CHUNK_BASED) {
+		unsigned int unit = inode->chunkformat &
+			EROFS_CHUNK_FORMAT_INDEXES ? 8 : 4;
+		uint64_t nchunks = inode->chunkbits > 62 ? 0 :
+			EROFS_DIV_ROUND_UP(inode->size, 1ULL << inode->chunkbits);
+		uint64_t tpos = EROFS_ROUND_UP(erofs_inode_end(inode), unit);
+
+		if (!(img->feature_incompat & EROFS_FEATURE_INCOMPAT_CHUNKED_FILE))
+			run_chunk_nofeature(r);
+		if (!inode->in_metabox)
+			run_region(r, erofs_inode_end(inode),
+				   tpos - erofs_inode_end(inode) + nchunks * unit,
+				   REGION_META);
+	}
+	ret = erofs_data_open(&d, inode);
+	if (ret) {
+		run_report(r, problem_or(img, EROFS_PROB_COMPRESSED),
+			   inode->nid, "%s", strerror(-ret));
+		return ret;
+	}
+	while (la < inode->size) {
+		uint64_t n;
+
+		map.la = la;
+		ret = erofs_data_map(&d, &map);
+		if (ret) {
+			run_report(r, problem_or(img, EROFS_PROB_DATA_READ),
+				   inode->nid, "mapping offset %llu: %s",
+				   (unsigned long long)la, strerror(-ret));
+			goto out;
+		}
+		n = map.la + map.llen - la;
+		if (map.kind == EROFS_MAP_COMPRESSED) {
+			ret = check_lookbacks(r, &d, &map);
+			if (ret)
+				goto out;
+			if (map.alg == Z_EROFS_COMPRESSION_LZMA &&
+			    (img->lzma_dictsize & 3) &&
+			    map.llen >= img->lzma_dictsize && !lzma_told &&
+			    !(map.zflags & EROFS_Z_MAP_FRAGMENT)) {
+				run_report(r, EROFS_PROB_Z_LZMA_DICT, inode->nid,
+					   "extent at %llu decodes to %llu bytes, dictionary size %u",
+					   (unsigned long long)map.la,
+					   (unsigned long long)map.llen,
+					   img->lzma_dictsize);
+				lzma_told = true;
+			}
+		}
+		if (map.kind == EROFS_MAP_MAPPED ||
+		    (map.kind == EROFS_MAP_COMPRESSED &&
+		     !(map.zflags & (EROFS_Z_MAP_INLINE | EROFS_Z_MAP_FRAGMENT)))) {
+			uint64_t plen = map.kind == EROFS_MAP_MAPPED ?
+				map.llen : map.plen;
+
+			plen = EROFS_ROUND_UP(plen, (uint64_t)img->blksz);
+			if (map.pa + plen > limit && !map.device)
+				run_report(r, EROFS_PROB_DATA_RANGE, inode->nid,
+					   "blocks %llu..%llu past the %llu blocks of the image",
+					   (unsigned long long)(map.pa >> img->blkszbits),
+					   (unsigned long long)((map.pa + plen - 1) >> img->blkszbits),
+					   (unsigned long long)img->blocks);
+			if (map.kind == EROFS_MAP_COMPRESSED && !map.device)
+				run_pcl(r, &map);
+			/* one pcluster can serve several extents of a file;
+			 * another device's blocks are no region of this image */
+			if (map.pa != last_pa) {
+				if (!map.device)
+					run_region(r, map.pa, plen, kind);
+				zblocks += plen >> img->blkszbits;
+			}
+			/*
+			 * Fragment extents are skipped above: their bytes are
+			 * counted once, with the packed inode's own extents.
+			 */
+			if (S_ISREG(inode->mode) && !map.device)
+				run_count(r, true, map.pa,
+					  map.kind == EROFS_MAP_MAPPED ?
+					  map.llen : map.plen);
+			else if (S_ISREG(inode->mode) && map.device &&
+				 map.pa != last_pa)
+				run_count(r, false, map.pa,
+					  map.kind == EROFS_MAP_MAPPED ?
+					  map.llen : map.plen);
+			last_pa = map.pa;
+		} else if (map.kind == EROFS_MAP_INLINE ||
+			   (map.kind == EROFS_MAP_COMPRESSED &&
+			    (map.zflags & EROFS_Z_MAP_INLINE))) {
+			uint64_t len = map.kind == EROFS_MAP_INLINE ?
+				map.llen : map.plen;
+
+			if (!map.in_metabox)
+				run_region(r, map.pa, len, REGION_META);
+			if (S_ISREG(inode->mode))
+				run_count(r, false, map.pa, len);
+		}
+		if ((r->p->read_data || r->vdata || r->rec_data) &&
+		    map.kind != EROFS_MAP_HOLE) {
+			uint64_t off;
+
+			for (off = la; off < la + n; off += 65536) {
+				size_t chunk = EROFS_MIN(65536, la + n - off);
+
+				ret = erofs_data_read(&d, r->buf, chunk, off);
+				if (ret == -ENODEV) {
+					run_missing(r, map.device);
+					goto out;
+				}
+				if (ret) {
+					run_report(r, problem_or(img,
+						   EROFS_PROB_DATA_READ),
+						   inode->nid,
+						   "reading offset %llu: %s",
+						   (unsigned long long)off,
+						   strerror(-ret));
+					goto out;
+				}
+				/* the verifiers hash what was just decoded */
+				if (r->vdata || r->rec_data)
+					run_data(r, off, r->buf, chunk);
+			}
+		} else if (r->vdata || r->rec_data) {
+			run_data(r, la, NULL, n);	/* a hole */
+		}
+		la += n;
+	}
+	/*
+	 * i_u of a compressed inode counts its pcluster blocks (st_blocks).
+	 * The DEDUPE bit is the FRAGMENTS bit, so with it a file may count
+	 * pclusters it shares; the packed inode shares none with files.
+	 */
+	if (z && (!dedupe || special)) {
+		uint64_t iu = inode->i_u;
+
+		if (inode->nlink_1)
+			iu |= (uint64_t)inode->i_nb << 32;
+		if (iu != zblocks)
+			run_report(r, EROFS_PROB_INODE_BLOCKS, inode->nid,
+				   "i_u %llu, %llu blocks used",
+				   (unsigned long long)iu,
+				   (unsigned long long)zblocks);
+	}
+out:
+	erofs_data_close(&d);
+	return ret;
+}
+
+/* ---- files computed ahead by workers (check_ahead.h) ---- */
+/*
+ * verify.h has verifiers report in file_end; one that reports earlier in
+ * a worker is recorded, so that its row still comes in the walk's order
+ */
+static void wsink_report(const struct erofs_verify_sink *sink,
+			 unsigned int code, const char *fmt, ...)
+{
+	struct data_run r = { .res = sink->engine };
+	char detail[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	rec(&r, EV_REPORT, code, r.res->inode.nid, 0, detail,
+	    strlen(detail) + 1);
+}
+
+static void ahead_run(void *priv, struct erofs_image *img, void *scratch,
+		      struct erofs_ahead_job *j)
+{
+	struct check_ctx *c = priv;
+	struct file_result *res = calloc(1, sizeof(*res));
+	struct data_run r = { .res = res, .p = c->p, .img = img,
+			      .buf = scratch };
+	uint32_t par = c->von & ~c->serial;
+
+	j->result = res;
+	if (!res)
+		return;
+	r.inode = &res->inode;
+	r.vf = res->vf;
+	/* a hard link to it may be met first; the walk reads it anyway */
+	if (erofs_inode_read(img, j->nid, &res->inode) ||
+	    !S_ISREG(res->inode.mode) || j->nid == img->packed_nid ||
+	    (c->serial && res->inode.size > AHEAD_DATA_MAX)) {
+		res->na = true;
+		return;
+	}
+	/* the walk's verifiers get the data from the record */
+	r.rec_data = c->serial != 0;
+	res->sink = (struct erofs_verify_sink){ wsink_report, res };
+	res->vdata = par ? file_begin_mask(c->p, par, res->vf, &res->inode,
+					   NULL, &res->sink, &res->oom) : 0;
+	r.vdata = res->vdata;
+	res->derr = check_data(&r, false);
+	j->mem = sizeof(*res) + res->mem;
+}
+
+static void ahead_drop(void *priv, struct erofs_ahead_job *j)
+{
+	struct check_ctx *c = priv;
+	struct file_result *res = j->result;
+	size_t i;
+
+	if (!res)
+		return;
+	if (!res->na)
+		file_abort_mask(c->p, c->von & ~c->serial, res->vf);
+	for (i = 0; i < res->nr; i++)
+		free(res->evs[i].text);
+	free(res->evs);
+	free(res);
+	j->result = NULL;
+}
+
+/*
+ * An entry the walk will follow: a regular file workers may compute, or a
+ * directory they may list ahead of the walk (with ".." skipped, as the
+ * walk skips it); 0 or -ENOMEM.
+ */
+int erofs_chk_offer(struct erofs_ahead *a, const struct erofs_dir_entry *ent)
+{
+	bool dir = ent->file_type == EROFS_FT_DIR;
+
+	if ((ent->file_type != EROFS_FT_REG_FILE && !dir) ||
+	    memchr(ent->name, '/', ent->name_len) ||
+	    memchr(ent->name, '\0', ent->name_len) ||
+	    (dir && ent->name[0] == '.' && (ent->name_len == 1 ||
+	     (ent->name_len == 2 && ent->name[1] == '.'))))
+		return 0;
+	return erofs_ahead_offer(a, ent->nid, dir);
+}
+
+struct expand_ctx {
+	struct erofs_ahead *a;
+	int err;
+};
+
+static int expand_cb(void *priv, const struct erofs_dir_entry *ent)
+{
+	struct expand_ctx *x = priv;
+
+	x->err = erofs_chk_offer(x->a, ent);
+	return x->err;
+}
+
+/* in a worker: offer what directory nid holds (errors are the walk's) */
+static void ahead_expand(void *priv, struct erofs_ahead *a,
+			 struct erofs_image *img, erofs_nid_t nid)
+{
+	struct expand_ctx x = { .a = a };
+	struct erofs_inode dir;
+
+	(void)priv;
+	if (!erofs_inode_read(img, nid, &dir) && S_ISDIR(dir.mode))
+		erofs_dir_iterate(&dir, expand_cb, &x);
+}
+
+const struct erofs_ahead_ops erofs_chk_ahead_ops = {
+	.run = ahead_run,
+	.log = ahead_log,
+	.drop = ahead_drop,
+	.expand = ahead_expand,
+};
+
+/* apply a record in the walk, where check_data() would have run */
+static int apply_result(struct check_ctx *c, struct erofs_inode *inode,
+			struct file_result *res)
+{
+	bool told = false;
+	size_t i;
+	int oom = 0;
+
+	for (i = 0; i < res->nr && !c->oom; i++) {
+		const struct ev *e = &res->evs[i];
+
+		switch (e->kind) {
+		case EV_REPORT:
+			report(c, e->code, e->a, e->text ? "%s" : NULL,
+			       e->text);
+			break;
+		case EV_LOG:
+			erofs_log_emit(c->img->log, (int)e->code, "%s",
+				       e->text);
+			break;
+		case EV_REGION:
+			erofs_chk_add_region(c, e->a, e->b, inode->nid,
+				   (enum region_kind)e->code);
+			break;
+		case EV_COUNT_FIRST:
+			if (erofs_chk_counted_first(c, e->a))
+				c->st->physical_bytes += e->b;
+			break;
+		case EV_COUNT:
+			c->st->physical_bytes += e->b;
+			break;
+		case EV_PCL:
+			apply_pcl(c, &told, inode->nid, e->a, (uint32_t)e->b,
+				  e->code);
+			break;
+		case EV_MISSING:
+			apply_missing(c, inode->nid, e->code);
+			break;
+		case EV_CHUNK_NOFEATURE:
+			apply_chunk_nofeature(c, inode->nid);
+			break;
+		case EV_DATA:
+			file_data_mask(c->p, c->vdata & c->serial, c->vfs,
+				       e->a, e->text, e->b, &oom);
+			if (oom)
+				c->oom = oom;
+			break;
+		}
+	}
+	if (res->oom)
+		c->oom = res->oom;
+	return res->derr;
+}
+
+/*
+ * The data of a regular file, directory or symbolic link (special: the
+ * packed inode), with the verifiers' file_begin for a regular file: from
+ * a worker's record when one computed it, else checked here.  Returns
+ * the -errno that stopped the decoding (reported), or 0.
+ */
+int erofs_chk_file_data(struct check_ctx *c, struct erofs_inode *inode,
+			bool special)
+{
+	struct erofs_image *img = c->img;
+	bool reg = S_ISREG(inode->mode) && !special;
+	struct erofs_ahead_job *job = NULL;
+	struct file_result *res = NULL;
+	unsigned int problem;
+	int derr;
+
+	/* the data's calls leave the walk's image as they found it, done
+	 * here or by a worker on its own copy */
+	problem = img->problem;
+	if (reg && c->ahead) {
+		job = erofs_ahead_take(c->ahead, inode->nid);
+		res = job ? job->result : NULL;
+		if (!res || res->na) {
+			erofs_ahead_release(c->ahead, job);
+			job = NULL;
+			res = NULL;
+		}
+	}
+	if (reg && c->von) {
+		uint32_t here = res ? c->serial : c->von;
+		unsigned int i;
+
+		c->vinode = inode;
+		c->vdata = file_begin_mask(c->p, here, c->vfs, inode, c->path,
+					   &c->sink, &c->oom);
+		/* the others began in the worker: theirs for file_end */
+		for (i = 0; res && i < erofs_chk_nr_verifiers(c->p); i++)
+			if (c->von & ~c->serial & (1U << i)) {
+				c->vfs[i] = res->vf[i];
+				c->vfs[i].inode = inode;
+				c->vfs[i].path = c->path;
+				c->vfs[i].sink = &c->sink;
+				res->vf[i].state = NULL;
+			}
+	}
+	if (res) {
+		derr = apply_result(c, inode, res);
+	} else {
+		struct data_run r = { .c = c, .p = c->p, .img = img,
+				      .inode = inode, .buf = c->databuf,
+				      .vf = c->vfs };
+
+		if (reg)
+			r.vdata = c->vdata;
+		derr = check_data(&r, special);
+	}
+	img->problem = problem;
+	erofs_ahead_release(c->ahead, job);
+	return derr;
+}
