@@ -168,31 +168,23 @@ static bool lz4_zero_offset(const uint8_t *ip, size_t inlen, size_t outlen)
  */
 static bool lz4_zero_offset_whole(const uint8_t *ip, const uint8_t *iend)
 {
-	unsigned int token, b;
+	unsigned int token;
 	size_t len;
 
 	while (ip < iend) {
 		token = *ip++;
 		len = token >> 4;
-		if (len == 15)
-			do {
-				if (ip >= iend)
-					return false;
-				b = *ip++;
-				len += b;
-			} while (b == 255);
+		if (!lz4_extend_len(&ip, iend, &len))
+			return false;
 		if (len >= (size_t)(iend - ip) || iend - ip - len < 2)
 			return false;	/* the last literals */
 		ip += len;
 		if (!(ip[0] | ip[1]))
 			return true;
 		ip += 2;
-		if ((token & 15) == 15)
-			do {
-				if (ip >= iend)
-					return false;
-				b = *ip++;
-			} while (b == 255);
+		len = token & 15;
+		if (!lz4_extend_len(&ip, iend, &len))
+			return false;
 	}
 	return false;
 }

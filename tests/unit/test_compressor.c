@@ -356,6 +356,38 @@ static void test_garbage(void **state)
 	erofs_decompress_ctx_release(NULL);
 }
 
+/*
+ * An LZ4 match offset of 0 copies bytes never written (the kernel hands
+ * out stale page contents): refused whether the stream is decoded whole
+ * (checked after the decode) or in part; offset 1 is fine.
+ */
+static void test_lz4_offset_zero(void **state)
+{
+	uint8_t s[2 + 12 + 2 + 1 + 12];
+	struct erofs_decompress_ctx dctx;
+	uint8_t out[28];
+	unsigned int off;
+
+	erofs_decompress_ctx_init(&dctx);
+	for (off = 0; off < 2; off++) {
+		s[0] = 0xc0;				/* 12 literals, match 4 */
+		memcpy(s + 1, "abcdefghijkl", 12);
+		s[13] = (uint8_t)off;			/* offset, little end */
+		s[14] = 0;
+		s[15] = 0xc0;				/* 12 last literals */
+		memcpy(s + 16, "mnopqrstuvwx", 12);
+		assert_int_equal(erofs_decompress(&dctx, Z_EROFS_COMPRESSION_LZ4,
+						  s, 28, out, 28, false),
+				 off ? 0 : -EFSCORRUPTED);
+		assert_int_equal(erofs_decompress(&dctx, Z_EROFS_COMPRESSION_LZ4,
+						  s, 28, out, 20, true),
+				 off ? 0 : -EFSCORRUPTED);
+		if (off)
+			assert_memory_equal(out, "abcdefghijklllllmnop", 20);
+	}
+	erofs_decompress_ctx_release(&dctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -369,6 +401,7 @@ int main(void)
 		cmocka_unit_test(test_stub_rows),
 		cmocka_unit_test(test_records),
 		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_lz4_offset_zero),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
