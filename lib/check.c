@@ -549,11 +549,9 @@ static int dirent_cb(void *priv, const struct erofs_walk_dir *d,
 
 	if (ret >= 0)
 		ret = FORWARD(c, dirent, d, ent);
-	if (!ret && c->ahead) {
-		ret = erofs_chk_offer(c->ahead, ent);
-		if (ret)
-			c->oom = ret;
-	}
+	/* a hint: without memory for it the walk checks the file itself */
+	if (!ret && c->ahead)
+		erofs_chk_offer(c->ahead, ent);
 	return ret;
 }
 
@@ -929,14 +927,15 @@ int erofs_check_image(struct erofs_image *img,
 	}
 	if (!c.full)
 		verifiers_begin(&c, false);
-	/* workers decode ahead when there is decoding to do */
-	if (p->workers > 1 && p->read_data && !c.oom) {
-		ret = erofs_ahead_start(&c.ahead, img, p->workers, 65536,
-					erofs_chk_ahead_budget(&c),
-					&erofs_chk_ahead_ops, &c);
-		if (ret)
-			goto out;
-	}
+	/*
+	 * Workers decode ahead when there is decoding to do; without them
+	 * (no memory, no descriptor for another copy) the walk does it all.
+	 */
+	if (p->workers > 1 && p->read_data && !c.oom &&
+	    erofs_ahead_start(&c.ahead, img, p->workers, 65536,
+			      erofs_chk_ahead_budget(&c), &erofs_chk_ahead_ops,
+			      &c))
+		c.ahead = NULL;
 	ret = erofs_walk_run(&c.walk, &start, label ? label : "/",
 			     parent_known, parent);
 	erofs_ahead_stop(c.ahead);

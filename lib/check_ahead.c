@@ -211,16 +211,21 @@ int erofs_ahead_start(struct erofs_ahead **out, struct erofs_image *img,
 	for (i = 0; i < workers; i++) {
 		struct lane *l = &a->lanes[i];
 
-		a->nr_lanes = i + 1;
 		l->scratch = malloc(scratch);
 		ret = l->scratch ? lane_open(a, l, img) : -ENOMEM;
 		if (!ret)
 			ret = -pthread_create(&l->thread, NULL, lane_main, l);
 		if (ret) {
-			erofs_ahead_stop(a);
-			return ret;
+			/* fewer lanes (out of descriptors, say) still work */
+			lane_close(l);
+			break;
 		}
 		l->started = true;
+		a->nr_lanes = i + 1;
+	}
+	if (!a->nr_lanes) {
+		erofs_ahead_stop(a);
+		return ret;
 	}
 	*out = a;
 	return 0;

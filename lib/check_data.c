@@ -118,17 +118,19 @@ struct ev {
 	char *text;
 };
 
-/* a file computed ahead (job->result) */
+/*
+ * A file computed ahead (job->result; NULL when the worker left it to the
+ * walk: not a regular file, too large to record, or out of memory)
+ */
 struct file_result {
 	struct ev *evs;
 	size_t nr, cap, mem;
-	bool na;		/* not computed: the walk checks it itself */
 	int derr;		/* check_data()'s result */
 	int oom;
 	struct erofs_inode inode;	/* the lane's copy */
 	uint32_t vdata;		/* parallel verifiers that took the data */
-	struct erofs_verify_file vf[EROFS_CHECK_MAX_VERIFIERS];
 	struct erofs_verify_sink sink;
+	struct erofs_verify_file vf[];	/* one per verifier */
 };
 
 struct data_run {
@@ -587,16 +589,31 @@ static void wsink_report(const struct erofs_verify_sink *sink,
 	    strlen(detail) + 1);
 }
 
+static void result_free(struct check_ctx *c, struct file_result *res)
+{
+	size_t i;
+
+	file_abort_mask(c->p, c->von & ~c->serial, res->vf);
+	for (i = 0; i < res->nr; i++)
+		free(res->evs[i].text);
+	free(res->evs);
+	free(res);
+}
+
 static void ahead_run(void *priv, struct erofs_image *img, void *scratch,
 		      struct erofs_ahead_job *j)
 {
 	struct check_ctx *c = priv;
-	struct file_result *res = calloc(1, sizeof(*res));
+	uint32_t par = c->von & ~c->serial;
+	unsigned int nv = erofs_chk_nr_verifiers(c->p);
+	struct file_result *res = calloc(1, sizeof(*res) +
+					 nv * sizeof(res->vf[0]));
 	struct data_run r = { .res = res, .p = c->p, .img = img,
 			      .buf = scratch };
-	uint32_t par = c->von & ~c->serial;
 
+	/* the lane's log lines go to j->result while it runs (ahead_log) */
 	j->result = res;
+	j->mem = 0;
 	if (!res)
 		return;
 	r.inode = &res->inode;
@@ -605,7 +622,8 @@ static void ahead_run(void *priv, struct erofs_image *img, void *scratch,
 	if (erofs_inode_read(img, j->nid, &res->inode) ||
 	    !S_ISREG(res->inode.mode) || j->nid == img->packed_nid ||
 	    (c->serial && res->inode.size > AHEAD_DATA_MAX)) {
-		res->na = true;
+		result_free(c, res);
+		j->result = NULL;
 		return;
 	}
 	/* the walk's verifiers get the data from the record */
@@ -615,23 +633,19 @@ static void ahead_run(void *priv, struct erofs_image *img, void *scratch,
 					   NULL, &res->sink, &res->oom) : 0;
 	r.vdata = res->vdata;
 	res->derr = check_data(&r, false);
-	j->mem = sizeof(*res) + res->mem;
+	/* no memory for the record: the walk checks the file itself */
+	if (res->oom) {
+		result_free(c, res);
+		j->result = NULL;
+		return;
+	}
+	j->mem = sizeof(*res) + nv * sizeof(res->vf[0]) + res->mem;
 }
 
 static void ahead_drop(void *priv, struct erofs_ahead_job *j)
 {
-	struct check_ctx *c = priv;
-	struct file_result *res = j->result;
-	size_t i;
-
-	if (!res)
-		return;
-	if (!res->na)
-		file_abort_mask(c->p, c->von & ~c->serial, res->vf);
-	for (i = 0; i < res->nr; i++)
-		free(res->evs[i].text);
-	free(res->evs);
-	free(res);
+	if (j->result)
+		result_free(priv, j->result);
 	j->result = NULL;
 }
 
@@ -761,7 +775,7 @@ int erofs_chk_file_data(struct check_ctx *c, struct erofs_inode *inode,
 	if (reg && c->ahead) {
 		job = erofs_ahead_take(c->ahead, inode->nid);
 		res = job ? job->result : NULL;
-		if (!res || res->na) {
+		if (!res) {
 			erofs_ahead_release(c->ahead, job);
 			job = NULL;
 			res = NULL;

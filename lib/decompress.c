@@ -71,7 +71,7 @@ int erofs_z_read_extent(struct erofs_z_inode *zi,
 	const struct erofs_z_params *p = &zi->p;
 	struct erofs_decompress_ctx *dctx = p->dctx ? p->dctx : &zi->own_dctx;
 	bool zeropad = p->feature_incompat & EROFS_FEATURE_INCOMPAT_ZERO_PADDING;
-	size_t start = 0, scan;
+	size_t start = 0, scan, in_cap;
 	uint8_t *in;
 	bool partial;
 	int ret;
@@ -92,10 +92,20 @@ int erofs_z_read_extent(struct erofs_z_inode *zi,
 	if (!map->plen)
 		return extent_fail(zi, map, EROFS_Z_FAULT_INDEX,
 				   "empty pcluster");
-	/* one buffer for the session's pclusters, not one per extent */
-	if (erofs_array_reserve(&dctx->in, &dctx->in_cap, map->plen))
-		return -ENOMEM;
+	/*
+	 * One buffer for the session's pclusters, not one per extent.  It
+	 * is taken out of the context while in use: reading an inline
+	 * pcluster from a compressed metabox decodes inside this call, with
+	 * the same context.
+	 */
 	in = dctx->in;
+	in_cap = dctx->in_cap;
+	dctx->in = NULL;
+	dctx->in_cap = 0;
+	if (erofs_array_reserve(&in, &in_cap, map->plen)) {
+		ret = -ENOMEM;
+		goto out;
+	}
 	if (map->flags & EROFS_Z_MAP_INLINE)
 		ret = p->read_meta(p->priv, in, map->plen, map->pa);
 	else
@@ -136,6 +146,13 @@ int erofs_z_read_extent(struct erofs_z_inode *zi,
 		ret = extent_fail(zi, map, EROFS_Z_FAULT_UNBUILT,
 				  "algorithm not built in");
 out:
+	/* back, unless a nested read left a buffer there meanwhile */
+	if (!dctx->in) {
+		dctx->in = in;
+		dctx->in_cap = in_cap;
+	} else {
+		free(in);
+	}
 	return ret;
 }
 

@@ -152,8 +152,10 @@ struct erofs_image {
 	/*
 	 * Decoder states and the encoded-input buffer of this image's read
 	 * sessions: creating a zstd or LZMA decoder per file cost more than
-	 * decoding a small file.  A decode never runs inside another, so
-	 * the sessions share them.
+	 * decoding a small file.  The sessions share them: a decoder state
+	 * is used only inside one decode call, and the input buffer is
+	 * taken out while in use (an inline pcluster read from a compressed
+	 * metabox decodes within another decode).
 	 */
 	struct erofs_decompress_ctx dctx;
 	/* the last problem found by a failing call (erofs/problem.h) */

@@ -11,6 +11,10 @@
 #     N, --extract=DIR equal to the source at 1 and 3 workers;
 #   - an image whose data is damaged in many places (decode errors,
 #     fingerprint mismatches in several files): the same rows at 1, 2, 5;
+#   - with too few file descriptors for the lanes, fewer (or none) run and
+#     the output is still the same;
+#   - erofs-utils images with a compressed metabox (an inline pcluster is
+#     read by a decode inside a decode) extract equal to the source;
 #   - --workers=0 and a non-number are usage errors (exit 16).
 # t033 compares one and the default number of workers on every case of
 # the corrupt-image corpus.
@@ -173,6 +177,64 @@ if [ -f "$img" ]; then
 	else
 		pass "damaged extract: the same tree and rows at 1 and 5 workers"
 	fi
+fi
+
+# ---- fewer descriptors than lanes: fewer lanes, or none ----------------------
+if [ -f "$T_TMP/lz4hc-frag-dedupe.img" ]; then
+	"$FSCK" --workers=1 --check-ishare "$T_TMP/lz4hc-frag-dedupe.img" \
+		>"$T_TMP/fd1" 2>&1
+	r1=$?
+	for n in 8 12; do
+		(ulimit -n $n && "$FSCK" --workers=40 --check-ishare \
+			"$T_TMP/lz4hc-frag-dedupe.img") >"$T_TMP/fdn" 2>&1
+		rn=$?
+		if [ $r1 = $rn ] && cmp -s "$T_TMP/fd1" "$T_TMP/fdn"; then
+			pass "40 workers with $n descriptors: the same as one"
+		else
+			fail "40 workers, $n descriptors" "exit $rn: $(head -n 1 "$T_TMP/fdn")"
+		fi
+	done
+fi
+
+# ---- erofs-utils' compressed metabox: decodes within decodes -----------------
+# An inline pcluster of a file whose inode is in a compressed metabox is
+# read by decoding the metabox inside the file's decode, with the image's
+# one decompress context (its input buffer must not be shared then).
+sid_setup
+if [ "$have_sid" = 1 ]; then
+	CHROOT_SH=$TOP_SRCDIR/scripts/sid-chroot.sh
+	mb=$T_TMP/mb
+	mkdir -p "$mb/src/d"
+	i=1
+	while [ $i -le 60 ]; do
+		gen_text $((700 + i * 131)) $((i + 370)) >"$mb/src/d/f$i"
+		i=$((i + 1))
+	done
+	gen_text 40000 377 >"$mb/src/big"
+	for opts in "-zlz4hc -Eztailpacking -m4096" \
+		"-zlzma -C16384 -Eztailpacking -m16384:lz4"; do
+		rm -f "$mb/m.img"
+		# shellcheck disable=SC2086
+		if ! "$CHROOT_SH" run --bind "$T_TMP" -- mkfs.erofs --quiet $opts \
+			"$mb/m.img" "$mb/src" >"$T_TMP/sid.log" 2>&1; then
+			skip "metabox $opts" "erofs-utils refuses: $(tail -n 1 "$T_TMP/sid.log")"
+			continue
+		fi
+		NS="4"
+		ok=1
+		for n in 1 4; do
+			rm -rf "$mb/x$n"
+			if ! "$FSCK" --workers=$n --extract="$mb/x$n" "$mb/m.img" \
+				>"$T_TMP/mb.log" 2>&1; then
+				fail "metabox $opts" "workers=$n: $(head -n 1 "$T_TMP/mb.log")"
+				ok=0
+			elif ! compare_trees "$mb/src" "$mb/x$n" --ignore root,mtime-nsec; then
+				fail "metabox $opts" "workers=$n: $T_WHY"
+				ok=0
+			fi
+		done
+		[ $ok = 1 ] && pass "erofs-utils metabox ($opts): extracted equal at 1 and 4 workers"
+	done
 fi
 
 # ---- usage ---------------------------------------------------------------------
