@@ -223,7 +223,7 @@ static int mem_pwrite(struct erofs_io *io, const void *buf, size_t len,
 	if (off + len < off)
 		return -EFBIG;
 	ret = mem_reserve(io, off + len);
-	if (ret)
+	if (ret || !len)	/* nothing reserved: buf may still be NULL */
 		return ret;
 	memcpy(io->buf + off, buf, len);
 	if (off + len > io->len)

@@ -102,6 +102,43 @@ static void test_readahead(void **state)
 	free(data);
 }
 
+/*
+ * A clone reads the same bytes through its own descriptor and window
+ * (fsck's worker lanes), survives the original's close, and a writable
+ * memory image (whose buffer may move) is not cloned
+ */
+static void test_clone(void **state)
+{
+	char path[] = "/tmp/test_io_cloneXXXXXX", buf[8];
+	int fd = mkstemp(path);
+	struct erofs_io io, copy, mem;
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "0123456789", 10), 10);
+	close(fd);
+	assert_int_equal(erofs_io_open_file(&io, path, O_RDONLY), 0);
+	io.offset = 2;
+	assert_int_equal(erofs_io_clone(&copy, &io), 0);
+	assert_true(copy.fd >= 0 && copy.fd != io.fd);
+	assert_int_equal(erofs_io_pread(&io, buf, 4, 1), 0);
+	erofs_io_close(&io);
+	assert_int_equal(erofs_io_pread(&copy, buf, 4, 3), 0);
+	assert_memory_equal(buf, "5678", 4);
+	erofs_io_close(&copy);
+	unlink(path);
+
+	assert_int_equal(erofs_io_open_mem(&mem, "abcdef", 6, false), 0);
+	assert_int_equal(erofs_io_clone(&copy, &mem), 0);
+	assert_int_equal(erofs_io_pread(&copy, buf, 3, 2), 0);
+	assert_memory_equal(buf, "cde", 3);
+	erofs_io_close(&copy);
+	erofs_io_close(&mem);
+	assert_int_equal(erofs_io_open_mem(&mem, "abc", 3, true), 0);
+	assert_int_equal(erofs_io_clone(&copy, &mem), -EOPNOTSUPP);
+	erofs_io_close(&mem);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -109,6 +146,7 @@ int main(void)
 		cmocka_unit_test(test_file_backend),
 		cmocka_unit_test(test_readonly_mem),
 		cmocka_unit_test(test_readahead),
+		cmocka_unit_test(test_clone),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

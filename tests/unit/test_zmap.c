@@ -805,6 +805,73 @@ static void test_encoded_extents(void **state)
 	free(m);
 }
 
+/*
+ * A decode inside a decode on one context: an inline pcluster read from
+ * a compressed metabox decodes the metabox within the file's decode.  The
+ * inner one must not take (and grow, so move) the outer's input buffer.
+ */
+struct nested {
+	struct erofs_decompress_ctx *dctx;
+	const uint8_t *stream;
+	size_t len;
+};
+
+static int nested_inner_meta(void *priv, void *buf, size_t len, uint64_t off)
+{
+	return -EIO;	/* the inner read gives up once it has its buffer */
+}
+
+static int nested_outer_meta(void *priv, void *buf, size_t len, uint64_t off)
+{
+	struct nested *n = priv;
+	struct erofs_z_inode inner;
+	struct erofs_z_map m = { .llen = 4096, .plen = 1 << 20,
+				 .alg = Z_EROFS_COMPRESSION_LZ4,
+				 .flags = EROFS_Z_MAP_INLINE };
+	uint8_t out[4096];
+
+	memset(&inner, 0, sizeof(inner));
+	inner.p.blkszbits = 12;
+	inner.p.feature_incompat = EROFS_FEATURE_INCOMPAT_ZERO_PADDING;
+	inner.p.read_meta = nested_inner_meta;
+	inner.p.dctx = n->dctx;
+	assert_int_equal(erofs_z_read_extent(&inner, &m, out), -EIO);
+	assert_true(len == n->len);
+	memcpy(buf, n->stream, len);	/* into the outer's buffer */
+	return 0;
+}
+
+static void test_nested_decode(void **state)
+{
+	/* 12 literals, a match of 4 at offset 1, 12 last literals */
+	static const uint8_t s[] = { 0xc0, 'a', 'b', 'c', 'd', 'e', 'f', 'g',
+		'h', 'i', 'j', 'k', 'l', 1, 0, 0xc0, 'm', 'n', 'o', 'p', 'q',
+		'r', 's', 't', 'u', 'v', 'w', 'x' };
+	struct erofs_decompress_ctx dctx;
+	struct nested n = { &dctx, s, sizeof(s) };
+	struct erofs_z_inode zi;
+	struct erofs_z_map m = { .llen = 28, .plen = sizeof(s),
+				 .alg = Z_EROFS_COMPRESSION_LZ4,
+				 .flags = EROFS_Z_MAP_INLINE };
+	uint8_t out[28];
+
+	(void)state;
+	erofs_decompress_ctx_init(&dctx);
+	memset(&zi, 0, sizeof(zi));
+	zi.p.blkszbits = 12;
+	zi.p.feature_incompat = EROFS_FEATURE_INCOMPAT_ZERO_PADDING;
+	zi.p.read_meta = nested_outer_meta;
+	zi.p.priv = &n;
+	zi.p.dctx = &dctx;
+	assert_int_equal(erofs_z_read_extent(&zi, &m, out), 0);
+	assert_memory_equal(out, "abcdefghijklllllmnopqrstuvwx", 28);
+	/* and again, with the context's buffers now grown */
+	memset(out, 0, sizeof(out));
+	assert_int_equal(erofs_z_read_extent(&zi, &m, out), 0);
+	assert_memory_equal(out, "abcdefghijklllllmnopqrstuvwx", 28);
+	erofs_decompress_ctx_release(&dctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -819,6 +886,7 @@ int main(void)
 		cmocka_unit_test(test_holes),
 		cmocka_unit_test(test_every_algorithm),
 		cmocka_unit_test(test_encoded_extents),
+		cmocka_unit_test(test_nested_decode),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
