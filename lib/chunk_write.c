@@ -412,7 +412,7 @@ int erofs_wr_chunks_plan(struct erofs_wr *w)
 		const struct erofs_node *n = wi->node;
 
 		if (wi->ftype != EROFS_FT_REG_FILE || !wi->size || wi->z ||
-		    wi->packed || n->stream_id)
+		    wi->packed || n->stream_id || n->reserved)
 			continue;
 		if (!n->nr_pieces && !p->chunkbits)
 			continue;

@@ -55,6 +55,7 @@ struct wr_emit {
 	size_t meta_cap;
 	struct erofs_sha256 *sha;
 	uint8_t digest[EROFS_ISHARE_DIGEST_LEN];
+	bool holes_zero;		/* unwritten blocks read as zeros */
 };
 
 /* pwrite in pieces of at most WR_WBUF bytes (see above) */
@@ -176,6 +177,14 @@ static int wr_data_write(struct wr_emit *e, uint64_t pos, const void *buf,
 		return ret;
 	e->data_cur = pos + len;
 	return 0;
+}
+
+/* a regular file or memory: what is never written reads as zeros */
+static bool wr_holes_read_zero(const struct erofs_io *io)
+{
+	struct stat st;
+
+	return io->fd < 0 || (!fstat(io->fd, &st) && S_ISREG(st.st_mode));
 }
 
 /* write bytes [off, off + len) of a file's content: blocks or tail */
@@ -379,6 +388,35 @@ static int wr_emit_hole(struct wr_emit *e, const struct erofs_wr_inode *wi)
 	return ret ? ret : erofs_sha256_final(e->sha, e->digest);
 }
 
+/*
+ * Reserved blocks (--clean=rvsp, --tar=X,MAPFILE): left unwritten, a hole
+ * in a new file, which someone fills later; zeroed on a device, which may
+ * hold old data.  The fingerprint is the importer's.
+ */
+static int wr_emit_reserved(struct wr_emit *e, const struct erofs_wr_inode *wi)
+{
+	const struct erofs_node *n = wi->node;
+	uint64_t pos = wi->startblk * e->w->bs, len = wi->nblocks * e->w->bs;
+
+	if (wi->fingerprint) {
+		if (!n->has_digest)
+			return -EIO;
+		memcpy(e->digest, n->digest, sizeof(e->digest));
+	}
+	if (!e->holes_zero)
+		return wr_data_write(e, pos, NULL, (size_t)len,
+				     erofs_wr_path(wi));
+	if (pos < e->data_cur) {
+		erofs_err(e->w->log,
+			  "internal error: data of %s planned at %llu, stream at %llu",
+			  erofs_wr_path(wi), (unsigned long long)pos,
+			  (unsigned long long)e->data_cur);
+		return -EIO;
+	}
+	e->data_cur = pos + len;
+	return 0;
+}
+
 static int wr_emit_regular(struct wr_emit *e, const struct erofs_wr_inode *wi)
 {
 	const struct erofs_node *n = wi->node;
@@ -388,6 +426,8 @@ static int wr_emit_regular(struct wr_emit *e, const struct erofs_wr_inode *wi)
 
 	if (!wi->size)
 		return 0;
+	if (n->reserved)
+		return wr_emit_reserved(e, wi);
 	if (wi->z)
 		return wr_emit_zfile(e, wi);
 	if (wi->c)
@@ -805,6 +845,7 @@ int erofs_wr_emit(const struct erofs_wr *w, uint64_t *bytes_read)
 		goto out;
 	e.meta_cur = EROFS_SUPER_OFFSET + EROFS_SB_BASE_SIZE;
 	e.data_cur = w->place.data_blkaddr * w->bs;
+	e.holes_zero = wr_holes_read_zero(w->io);
 	if (w->sb.cfg_len) {
 		ret = wr_meta_write(&e, e.meta_cur, w->sb.cfg_rec, w->sb.cfg_len,
 				    "compression config records");
@@ -863,6 +904,8 @@ int erofs_wr_emit(const struct erofs_wr *w, uint64_t *bytes_read)
 		ret = wr_wbuf_flush(&e, &e.mbuf);
 	if (!ret)
 		ret = wr_wbuf_flush(&e, &e.dbuf);
+	if (!ret && p->blocklist)
+		ret = erofs_wr_blocklist_emit(w, p->blocklist);
 	if (!ret) {
 		uint64_t size;
 

@@ -15,7 +15,8 @@
  *
  * Regular file data stays in the source images (each one an extra
  * device of the new image, pieces pointing into it), or with
- * EROFS_REBUILD_FULL is copied.  A file the new image cannot point at
+ * EROFS_REBUILD_FULL is copied, or with EROFS_REBUILD_RESERVE only gets
+ * its blocks reserved (unwritten) in the new image.  A file the new image cannot point at
  * (an inline tail, compressed, data inside a tar-index image rather than
  * in its tar) is copied too: erofs-utils refuses those.
  */
@@ -302,6 +303,13 @@ static int rb_file_data(struct rb_ctx *c, struct erofs_inode *in,
 	node->size = in->size;
 	if (!in->size)
 		return 0;
+	if (c->mode == EROFS_REBUILD_RESERVE) {
+		/* blocks reserved, unwritten: read only for a fingerprint */
+		node->reserved = true;
+		if (!c->h || node->has_digest)
+			return 0;
+		return rb_read_data(c, in, node, path, false);
+	}
 	if (c->mode == EROFS_REBUILD_BLOB_INDEX) {
 		ret = rb_pieces(c, in, node, &ok);
 		if (ret) {

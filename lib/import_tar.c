@@ -66,9 +66,17 @@ int erofs_import_tar_index(const struct erofs_import_params *p,
 	*tar_bytes = 0;
 	return erofs_import_tar(p, path, rootp, &spool);
 }
+
+int erofs_import_tar_reserve(const struct erofs_import_params *p,
+			     const char *path, struct erofs_node **rootp)
+{
+	struct erofs_spool *spool;
+
+	return erofs_import_tar(p, path, rootp, &spool);
+}
 #else
 
-enum tar_mode { TAR_COPY, TAR_INDEX, TAR_HEADERBALL };
+enum tar_mode { TAR_COPY, TAR_INDEX, TAR_HEADERBALL, TAR_RESERVE };
 
 struct tar_ctx {
 	const struct erofs_import_params *p;
@@ -91,7 +99,7 @@ struct tar_ctx {
 	size_t nr_ghosts, cap_ghosts;
 	const char *entry;		/* raw name of the current entry */
 	uint64_t done;
-	/* index modes (erofs_import_tar_index) */
+	/* index modes (erofs_import_tar_index, _reserve) */
 	enum tar_mode mode;
 	struct erofs_sha256 *h;		/* p->digests: each file's SHA-256 */
 	uint8_t hb_block[TAR_BLOCK];	/* headerball: the block handed out */
@@ -624,8 +632,10 @@ static int tar_index_data(struct tar_ctx *c, struct archive_entry *e,
 		ret = erofs_node_add_piece(node, size - at, 0, EROFS_PIECE_HOLE);
 	if (ret)
 		return ret;
+	/* reserved blocks: the offsets only go into the block list */
+	node->reserved = c->mode == TAR_RESERVE;
 	/* the image addresses the tar in 512-byte blocks */
-	for (i = 0; i < node->nr_pieces; i++) {
+	for (i = 0; c->mode == TAR_INDEX && i < node->nr_pieces; i++) {
 		const struct erofs_node_piece *pc = &node->pieces[i];
 
 		if ((pc->device != EROFS_PIECE_HOLE && pc->pos % TAR_BLOCK) ||
@@ -1102,7 +1112,8 @@ static int tar_import(const struct erofs_import_params *p, const char *path,
 	}
 	if (c.mode == TAR_COPY && !p->stream)
 		ret = erofs_spool_open(p->log, &c.spool);
-	if (!ret && c.mode == TAR_INDEX && p->digests && !(c.h = erofs_sha256_new())) {
+	if (!ret && (c.mode == TAR_INDEX || c.mode == TAR_RESERVE) &&
+	    p->digests && !(c.h = erofs_sha256_new())) {
 		erofs_err(p->log, "fingerprints need SHA-256 (libcrypto), which is not available");
 		ret = -EOPNOTSUPP;
 	}
@@ -1173,5 +1184,14 @@ int erofs_import_tar_index(const struct erofs_import_params *p,
 
 	return tar_import(p, path, headerball ? TAR_HEADERBALL : TAR_INDEX,
 			  rootp, &spool, tar_bytes);
+}
+
+int erofs_import_tar_reserve(const struct erofs_import_params *p,
+			     const char *path, struct erofs_node **rootp)
+{
+	struct erofs_spool *spool;
+	uint64_t bytes;
+
+	return tar_import(p, path, TAR_RESERVE, rootp, &spool, &bytes);
 }
 #endif

@@ -171,7 +171,7 @@ static int wr_plan_sizes(struct erofs_wr *w)
 		case EROFS_FT_REG_FILE:
 			wi->size = n->size;
 			if (n->size && !n->src_path && !n->stream_id &&
-			    !n->nr_pieces) {
+			    !n->nr_pieces && !n->reserved) {
 				erofs_err(w->log, "%s: no data source",
 					  n->path ? n->path : "?");
 				return -EINVAL;

@@ -42,6 +42,16 @@ int erofs_mkfs_output_open_blob(struct erofs_mkfs_output *o)
 {
 	int ret;
 
+	if (o->map_path && !o->map_open) {
+		ret = erofs_io_open_file(&o->map, o->map_path,
+					 O_RDWR | O_CREAT | O_TRUNC);
+		if (ret) {
+			erofs_err(o->log, "cannot open block list %s: %s",
+				  o->map_path, strerror(-ret));
+			return ret;
+		}
+		o->map_open = true;
+	}
 	if (!o->blob_path || o->blob_open)
 		return 0;
 	ret = erofs_io_open_file(&o->blob, o->blob_path,
@@ -71,6 +81,12 @@ int erofs_mkfs_output_commit(struct erofs_mkfs_output *o)
 			erofs_err(o->log, "cannot write blob %s: %s",
 				  o->blob_path, strerror(-ret));
 	}
+	if (!ret && o->map_open) {
+		ret = erofs_io_sync(&o->map);
+		if (ret)
+			erofs_err(o->log, "cannot write block list %s: %s",
+				  o->map_path, strerror(-ret));
+	}
 	if (!ret && o->io_open) {
 		ret = erofs_io_sync(&o->io);
 		if (ret)
@@ -86,7 +102,13 @@ void erofs_mkfs_output_close(struct erofs_mkfs_output *o, bool failed)
 		erofs_io_close(&o->io);
 	if (o->blob_open)
 		erofs_io_close(&o->blob);
-	o->io_open = o->blob_open = false;
+	if (o->map_open) {
+		erofs_io_close(&o->map);
+		if (failed && unlink(o->map_path) && errno != ENOENT)
+			erofs_err(o->log, "cannot remove the block list %s: %s",
+				  o->map_path, strerror(errno));
+	}
+	o->io_open = o->blob_open = o->map_open = false;
 	if (failed && o->created && unlink(o->image) && errno != ENOENT)
 		erofs_err(o->log, "cannot remove the partial image %s: %s",
 			  o->image, strerror(errno));

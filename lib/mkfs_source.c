@@ -10,24 +10,33 @@
 
 #define TAR_RECORD_BITS	9	/* tar's 512-byte records */
 
-int erofs_mkfs_source_tar_mode(const char *arg, const struct erofs_log *log,
-			       enum erofs_source_kind *kind)
+int erofs_mkfs_source_tar_mode(struct erofs_mkfs_source *s, const char *arg,
+			       const struct erofs_log *log)
 {
-	if (arg && strchr(arg, ',')) {
-		erofs_err(log, "--tar=%s: block list files (,MAPFILE) are not supported", arg);
-		return -EOPNOTSUPP;
-	}
-	if (!arg || !strcmp(arg, "f"))
-		*kind = EROFS_SOURCE_TAR;
-	else if (!strcmp(arg, "i") || !strcmp(arg, "0"))
-		*kind = EROFS_SOURCE_TAR_INDEX;
-	else if (!strcmp(arg, "headerball"))
-		*kind = EROFS_SOURCE_HEADERBALL;
+	const char *comma = arg ? strchr(arg, ',') : NULL;
+	size_t len = comma ? (size_t)(comma - arg) : arg ? strlen(arg) : 0;
+
+	/* as erofs-utils: an empty MAPFILE is no block list */
+	s->mapfile = comma && comma[1] ? comma + 1 : NULL;
+	if (!len || (len == 1 && *arg == 'f'))
+		s->kind = EROFS_SOURCE_TAR;
+	else if (len == 1 && (*arg == 'i' || *arg == '0'))
+		s->kind = EROFS_SOURCE_TAR_INDEX;
+	else if (len == 10 && !strncmp(arg, "headerball", len))
+		s->kind = EROFS_SOURCE_HEADERBALL;
 	else {
-		erofs_err(log, "invalid tar mode '%s' (f, i or headerball)", arg);
+		erofs_err(log, "invalid tar mode '%.*s' (f, i or headerball)",
+			  (int)len, arg);
 		return -EINVAL;
 	}
 	return 0;
+}
+
+bool erofs_mkfs_source_reserves(const struct erofs_mkfs_source *s)
+{
+	if (s->kind == EROFS_SOURCE_HEADERBALL)
+		return false;	/* there is no data to place */
+	return s->rvsp || (s->kind == EROFS_SOURCE_TAR_INDEX && s->mapfile);
 }
 
 static bool is_tar(enum erofs_source_kind k)
@@ -65,12 +74,18 @@ int erofs_mkfs_source_prepare(struct erofs_mkfs_source *s,
 			      struct erofs_mkfs_params *mk)
 {
 	const struct erofs_log *log = mk->log;
-	bool index = s->kind == EROFS_SOURCE_TAR_INDEX ||
-		     s->kind == EROFS_SOURCE_HEADERBALL;
+	bool reserve = erofs_mkfs_source_reserves(s);
+	bool index = !reserve && (s->kind == EROFS_SOURCE_TAR_INDEX ||
+				  s->kind == EROFS_SOURCE_HEADERBALL);
 
-	if ((s->ovlfs_strip || s->clean) && s->kind != EROFS_SOURCE_IMAGES) {
-		erofs_err(log, "--%s needs EROFS images as sources",
-			  s->clean ? "clean" : "ovlfs-strip");
+	if (s->ovlfs_strip && s->kind != EROFS_SOURCE_IMAGES) {
+		erofs_err(log, "--ovlfs-strip needs EROFS images as sources");
+		return -EINVAL;
+	}
+	/* --clean=data is what a tar build does anyway */
+	if ((s->clean || s->rvsp) && s->kind == EROFS_SOURCE_DIR) {
+		erofs_err(log, "--clean=%s needs --tar or EROFS images as sources",
+			  s->rvsp ? "rvsp" : "data");
 		return -EINVAL;
 	}
 	/* containerd's fsmerge passes --aufs; it changes nothing there */
@@ -78,9 +93,10 @@ int erofs_mkfs_source_prepare(struct erofs_mkfs_source *s,
 		erofs_err(log, "--aufs needs --tar");
 		return -EINVAL;
 	}
-	if ((index || s->kind == EROFS_SOURCE_IMAGES) &&
+	if ((index || reserve || s->kind == EROFS_SOURCE_IMAGES) &&
 	    (s->has_blob || mk->chunkbits)) {
 		erofs_err(log, "%s cannot be combined with --blobdev or --chunksize",
+			  reserve ? (s->rvsp ? "--clean=rvsp" : "--tar=i,MAPFILE") :
 			  s->kind == EROFS_SOURCE_IMAGES ? "merging images" :
 			  s->kind == EROFS_SOURCE_TAR_INDEX ? "--tar=i" :
 			  "--tar=headerball");
@@ -92,9 +108,10 @@ int erofs_mkfs_source_prepare(struct erofs_mkfs_source *s,
 	 * in its own 512-byte records, whatever -b (which containerd always
 	 * passes) says.
 	 */
-	imp->digests = (index || s->kind == EROFS_SOURCE_IMAGES) &&
+	imp->digests = (index || reserve || s->kind == EROFS_SOURCE_IMAGES) &&
 		       mk->ishare_key;
-	if (s->kind == EROFS_SOURCE_TAR_INDEX)
+	/* reserved blocks are the image's own: -b (4096) as usual */
+	if (s->kind == EROFS_SOURCE_TAR_INDEX && !reserve)
 		mk->blkszbits = TAR_RECORD_BITS;
 	return 0;
 }
@@ -106,6 +123,10 @@ int erofs_mkfs_source_import(struct erofs_mkfs_source *s,
 	uint64_t tar_bytes = 0;
 	int ret;
 
+	if (erofs_mkfs_source_reserves(s) && s->kind != EROFS_SOURCE_IMAGES) {
+		ret = erofs_import_tar_reserve(imp, s->path, &s->root);
+		return ret;
+	}
 	switch (s->kind) {
 	case EROFS_SOURCE_TAR_INDEX:
 	case EROFS_SOURCE_HEADERBALL:
@@ -118,6 +139,7 @@ int erofs_mkfs_source_import(struct erofs_mkfs_source *s,
 		break;
 	case EROFS_SOURCE_IMAGES:
 		ret = erofs_import_images(imp, s->images, s->nr_images,
+					  s->rvsp ? EROFS_REBUILD_RESERVE :
 					  s->clean ? EROFS_REBUILD_FULL :
 					  EROFS_REBUILD_BLOB_INDEX,
 					  s->ovlfs_strip,

@@ -54,6 +54,8 @@ static bool wr_wants_inline(const struct erofs_wr *w,
 	if (wi->streamed || wi->c)	/* its blocks hold the tail already;
 					 * chunks are whole blocks */
 		return false;
+	if (wi->ftype == EROFS_FT_REG_FILE && wi->node->reserved)
+		return false;	/* the whole file is filled in later */
 	if (erofs_wr_is_z(wi))	/* a long index area may span blocks */
 		return tail && wr_body_len(wi) % w->bs &&
 		       wr_body_len(wi) % w->bs + tail <= w->bs;

@@ -692,4 +692,9 @@ int erofs_wr_features(struct erofs_wr *w);
 /* write the plan; *bytes_read: source bytes read (files not compressed) */
 int erofs_wr_emit(const struct erofs_wr *w, uint64_t *bytes_read);
 
+/* blocklist.c */
+/* the block list of the reserved files into io (--tar=X,MAPFILE);
+   -EINVAL (logged) for data that cannot be listed */
+int erofs_wr_blocklist_emit(const struct erofs_wr *w, struct erofs_io *io);
+
 #endif

@@ -271,7 +271,7 @@ static int wr_collect_inode(struct erofs_wr *w, struct erofs_wr_inode *wi,
 	/* the fingerprint: always inline, value filled in while emitting */
 	/* (data left on other devices is hashed by its importer, or not) */
 	if (w->xattr.ishare_id >= 0 && S_ISREG(n->mode) && n->size > 0 &&
-	    (!n->nr_pieces || n->has_digest)) {
+	    ((!n->nr_pieces && !n->reserved) || n->has_digest)) {
 		struct erofs_wr_xattr x = {
 			.index = EROFS_XATTR_LONG_PREFIX |
 				 (uint8_t)w->xattr.ishare_id,

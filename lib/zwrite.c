@@ -348,6 +348,9 @@ static bool wr_zcandidate(const struct erofs_wr *w,
 
 	if (wi->ftype != EROFS_FT_REG_FILE || wi->packed)
 		return false;
+	/* data left where it is (pieces) or only reserved is never read */
+	if (wi->node->nr_pieces || wi->node->reserved)
+		return false;
 	h = wr_zhint(w, wi);
 	if (h && !h->pcluster_size)
 		return false;	/* the hints say: store it as it is */

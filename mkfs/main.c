@@ -70,10 +70,10 @@ static const struct erofs_cli_opt opt_defs[] = {
 	{ "hard-dereference", no_argument, OPT_HARD_DEREF, NULL, "store hard-linked files as separate inodes" },
 	{ "ishare_key", required_argument, OPT_ISHARE_KEY, "NAME", "write page-cache-sharing fingerprints as xattr NAME" },
 	{ "xattr-inode-digest", optional_argument, OPT_XATTR_INODE_DIGEST, "[=NAME]", "same as --ishare_key (NAME defaults to " DEFAULT_ISHARE_KEY ")" },
-	{ "tar", optional_argument, OPT_TAR, "=X", "SOURCE is a tar archive (standard input if absent or \"-\"); X = f: copy the data (the tar may be compressed; also a bare --tar); i (or 0): index only, the data stays in the uncompressed tar, which becomes extra device 1 (512-byte blocks, whatever -b says; append the tar to IMAGE or mount with device=); headerball: the tar holds headers only, files are holes" },
+	{ "tar", optional_argument, OPT_TAR, "=X", "SOURCE is a tar archive (standard input if absent or \"-\"); X = f: copy the data (the tar may be compressed; also a bare --tar); i (or 0): index only, the data stays in the uncompressed tar, which becomes extra device 1 (512-byte blocks, whatever -b says; append the tar to IMAGE or mount with device=); headerball: the tar holds headers only, files are holes; X,MAPFILE: also write a block list to MAPFILE (with i or --clean=rvsp, file blocks are reserved in IMAGE instead, and MAPFILE says which archive bytes fill them)" },
 	{ "aufs", no_argument, OPT_AUFS, NULL, "with --tar: turn aufs whiteouts (.wh.*) into overlayfs ones" },
 	{ "ovlfs-strip", optional_argument, OPT_OVLFS_STRIP, "[=0|1]", "when merging images: leave whiteouts and opaque xattrs out of the result (1, the default of a bare option)" },
-	{ "clean", optional_argument, OPT_CLEAN, "[=data]", "when merging images: copy the file data into IMAGE (a self-contained image) instead of pointing into the sources" },
+	{ "clean", optional_argument, OPT_CLEAN, "[=data|rvsp]", "data: a self-contained image (merging images: copy the file data instead of pointing into the sources); rvsp: reserve the blocks of file data (tar or merge) without writing them" },
 	{ "incremental", optional_argument, OPT_INCREMENTAL, "[=data|rvsp]", "recognized for erofs-utils compatibility; appending to an existing image is not supported" },
 	{ "reuse", required_argument, OPT_REUSE, "OLD", "take the compressed data of files whose content OLD (an earlier image with fingerprints, built with the same options) already holds, instead of compressing them again; the image is the one a full build writes; repeatable" },
 	{ "sort", required_argument, OPT_SORT, "MODE", "with --tar: data order; path (default) or none: file data goes into the image in archive order as the tar is read (no spool file, tails not inlined); with -z or --dsunit it falls back to path" },
@@ -298,8 +298,9 @@ static int parse_one(void *priv, int c, char *arg)
 		cli->mk.ishare_key = arg && *arg ? arg : DEFAULT_ISHARE_KEY;
 		break;
 	case OPT_TAR:
-		if (erofs_mkfs_source_tar_mode(arg, &cli->log, &cli->src.kind))
+		if (erofs_mkfs_source_tar_mode(&cli->src, arg, &cli->log))
 			return -EINVAL;	/* logged */
+		cli->out.map_path = cli->src.mapfile;
 		break;
 	case OPT_AUFS: cli->imp.aufs = true; break;
 	case OPT_OVLFS_STRIP:
@@ -308,9 +309,10 @@ static int parse_one(void *priv, int c, char *arg)
 		cli->src.ovlfs_strip = !arg || !strcmp(arg, "1");
 		break;
 	case OPT_CLEAN:
-		if (arg && strcmp(arg, "data"))
-			return erofs_frontend_bad(&cli->fe, "--clean=%s is not supported (only --clean=data)", arg);
-		cli->src.clean = true;
+		if (arg && strcmp(arg, "data") && strcmp(arg, "rvsp"))
+			return erofs_frontend_bad(&cli->fe, "invalid --clean=%s (data or rvsp)", arg);
+		cli->src.rvsp = arg && !strcmp(arg, "rvsp");
+		cli->src.clean = !cli->src.rvsp;
 		break;
 	case OPT_INCREMENTAL:
 		return erofs_frontend_bad(&cli->fe, "--incremental (appending to an existing image) is not supported");
@@ -461,6 +463,9 @@ int main(int argc, char **argv)
 	if (ret)
 		goto out;
 	cli.mk.blob = cli.out.blob_open ? &cli.out.blob : NULL;
+	cli.mk.blocklist = cli.out.map_open &&
+			   erofs_mkfs_source_reserves(&cli.src) ?
+			   &cli.out.map : NULL;
 	ret = erofs_mkfs_build(&cli.mk, cli.src.root, &cli.out.io, &stats);
 	if (ret)
 		erofs_err(&cli.log, "cannot build %s: %s", cli.out.image,

@@ -101,6 +101,16 @@ int erofs_import_tar(const struct erofs_import_params *p, const char *path,
 int erofs_import_tar_index(const struct erofs_import_params *p,
 			   const char *path, bool headerball,
 			   struct erofs_node **rootp, uint64_t *tar_bytes);
+/*
+ * Reserve mode (erofs-utils' --clean=rvsp, and --tar=i,MAPFILE): as the
+ * index mode, but every regular file with data is `reserved` (erofs/
+ * tree.h): its pieces give its bytes' offsets in the archive (device 1
+ * standing for the archive, which is no device of the image), for the
+ * block list.  Offsets need no alignment, and the archive may be
+ * compressed (offsets are then in the uncompressed stream).
+ */
+int erofs_import_tar_reserve(const struct erofs_import_params *p,
+			     const char *path, struct erofs_node **rootp);
 
 /*
  * Rebuild mode ("mkfs.erofs IMAGE SRC1.img SRC2.img ..."): the trees of
@@ -120,6 +130,9 @@ enum erofs_rebuild_data {
 	/* it is copied into a spool, for a self-contained image
 	   (erofs-utils' --clean=data) */
 	EROFS_REBUILD_FULL,
+	/* only its size: the new image reserves its blocks, unwritten
+	   (erofs-utils' --clean=rvsp) */
+	EROFS_REBUILD_RESERVE,
 };
 
 struct erofs_rebuild {

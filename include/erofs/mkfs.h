@@ -190,6 +190,12 @@ struct erofs_mkfs_params {
 	enum erofs_chunk_form chunk_form;
 	struct erofs_io *blob;		/* --blobdev, borrowed; NULL = none */
 	/*
+	 * --tar=X,MAPFILE: the block list of reserved files (erofs/tree.h
+	 * `reserved`), written as erofs-utils does (blocklist.c); borrowed,
+	 * NULL = none.
+	 */
+	struct erofs_io *blocklist;
+	/*
 	 * Extra devices, in device-id order (device 1 first): nodes'
 	 * pieces (erofs/tree.h) point into them.  Borrowed; 0 = none.
 	 * Not with blob (which is device 1).

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0 */
 /*
  * mkfs_output.h - where mkfs writes: the image (a regular file it creates
- * or truncates, or a block device) and the --blobdev file, and what
+ * or truncates, or a block device), the --blobdev file and the block list
+ * (--tar=X,MAPFILE), and what
  * happens to them when the build fails.  Nothing that looks like an image
  * may be left behind by a failed build: a regular file this run created
  * or truncated is removed; a block device is never removed, and its head
@@ -20,11 +21,12 @@ struct erofs_mkfs_output {
 	const char *image;		/* IMAGE */
 	uint64_t offset;		/* --offset: bytes into IMAGE */
 	const char *blob_path;		/* --blobdev, NULL = none */
+	const char *map_path;		/* --tar=X,MAPFILE, NULL = none */
 	const struct erofs_log *log;
 
 	/* owned by the functions below */
-	struct erofs_io io, blob;
-	bool io_open, blob_open;
+	struct erofs_io io, blob, map;
+	bool io_open, blob_open, map_open;
 	bool created;			/* IMAGE is a file this run truncated */
 };
 
@@ -36,7 +38,8 @@ struct erofs_mkfs_output {
  * Calling it again once open does nothing.
  */
 int erofs_mkfs_output_open(struct erofs_mkfs_output *o);
-/* open (create, truncate) blob_path if given: 0 or -errno (logged) */
+/* open (create, truncate) blob_path and map_path if given: 0 or -errno
+   (logged); a failed build removes the block list */
 int erofs_mkfs_output_open_blob(struct erofs_mkfs_output *o);
 /* the path a signal handler should unlink, NULL = none */
 const char *erofs_mkfs_output_removable(const struct erofs_mkfs_output *o);

@@ -27,6 +27,9 @@ struct erofs_mkfs_source {
 	const char *const *images;	/* EROFS_SOURCE_IMAGES */
 	size_t nr_images;
 	bool clean, ovlfs_strip;	/* merge: --clean=data, --ovlfs-strip */
+	bool rvsp;			/* --clean=rvsp: reserve, never write,
+					   file data (tar or merge) */
+	const char *mapfile;		/* --tar=X,MAPFILE, NULL = none */
 	bool has_blob;			/* --blobdev given */
 	bool has_b;			/* -b given (a merge keeps it) */
 
@@ -37,10 +40,16 @@ struct erofs_mkfs_source {
 	struct erofs_mkfs_device tar_dev;
 };
 
-/* the kind of "--tar=ARG" (ARG NULL: a bare --tar); -EINVAL unknown,
-   -EOPNOTSUPP for erofs-utils' ",MAPFILE" block lists (both logged) */
-int erofs_mkfs_source_tar_mode(const char *arg, const struct erofs_log *log,
-			       enum erofs_source_kind *kind);
+/*
+ * "--tar=ARG" (ARG NULL: a bare --tar): s->kind, and s->mapfile from
+ * erofs-utils' "MODE,MAPFILE" (borrowed from arg); -EINVAL (logged) for
+ * an unknown mode.
+ */
+int erofs_mkfs_source_tar_mode(struct erofs_mkfs_source *s, const char *arg,
+			       const struct erofs_log *log);
+/* files' data reserved in the image, unwritten (--clean=rvsp, or
+   --tar=i,MAPFILE): erofs/tree.h `reserved` */
+bool erofs_mkfs_source_reserves(const struct erofs_mkfs_source *s);
 /*
  * The SOURCE arguments, after the kind's options (--tar) are known:
  * without --tar, a directory, or else EROFS images to merge (in layer

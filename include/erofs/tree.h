@@ -77,6 +77,14 @@ struct erofs_node {
 					   extra devices (nr_pieces > 0) */
 	size_t nr_pieces, cap_pieces;
 	/*
+	 * Regular file: its blocks are reserved in the image (plain layout)
+	 * and never written: someone fills them later, from the block list
+	 * (mkfs --tar=X,MAPFILE) or otherwise (--clean=rvsp).  Pieces, if
+	 * any, then say where each byte range is in the source archive
+	 * (device 1 meaning the archive), for the block list.
+	 */
+	bool reserved;
+	/*
 	 * The SHA-256 of the content when the importer knows it and the
 	 * writer cannot read the data (pieces); without it such a file gets
 	 * no fingerprint.

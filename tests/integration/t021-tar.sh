@@ -299,7 +299,6 @@ expect_fail "empty input" "not a readable tar archive" --tar=f "$IMG" </dev/null
 expect_fail "dotdot entry refused" '\.\./big.*"\.\."' --tar=f "$IMG" "$B/dotdot.tar"
 expect_fail "missing tar file" "cannot open tar input" --tar=f "$IMG" "$B/nonexistent.tar"
 expect_fail "headerball of a whole tar" "a headerball holds tar headers" --tar=headerball "$IMG" "$B/good.tar"
-expect_fail "index mode with a block list" "not supported" --tar=i,"$B/map" "$IMG" "$B/good.tar"
 expect_fail "bad tar mode" "invalid tar mode" --tar=q "$IMG" "$B/good.tar"
 expect_fail "aufs without tar" "needs --tar" --aufs "$IMG" "$B/in"
 expect_fail "ungzip dump unsupported" "not supported yet" --tar=f --ungzip="$B/raw" "$IMG" "$B/good.tar"
