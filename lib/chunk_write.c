@@ -26,6 +26,7 @@
 #include "writer_internal.h"
 
 #define WR_CHUNK_MAXBITS	(EROFS_CHUNK_FORMAT_BLKBITS_MASK)
+#define WR_NULL_ADDR48		((1ULL << 48) - 1)	/* a 48-bit hole */
 
 /* a chunk stored once, by content */
 struct erofs_wr_ckey {
@@ -83,19 +84,57 @@ static void wr_chunks_merge(const struct erofs_wr *w, struct erofs_wr_cinfo *c)
 	c->chunkbits += m;
 }
 
+/*
+ * An address past 32 bits (a tar or blob of over 2^32 blocks) goes into
+ * the chunk index's startblk_hi, which kernels read only with the 48BIT
+ * chunk format: the image must be 48BIT (Linux 6.15+), which -E 48bit
+ * asks for, rather than silently needing new kernels.
+ */
+static int wr_chunk_addr_check(const struct erofs_wr *w,
+			       const struct erofs_wr_inode *wi, uint64_t blk)
+{
+	if (blk < EROFS_NULL_ADDR32)
+		return 0;
+	if (!erofs_wr_48bit(w)) {
+		erofs_err(w->log,
+			  "%s: data at block %llu is beyond 32-bit block addresses: build with -E 48bit (Linux 6.15 and later read it)",
+			  erofs_wr_path(wi), (unsigned long long)blk);
+		return -EFBIG;
+	}
+	if (blk >= WR_NULL_ADDR48) {
+		erofs_err(w->log, "%s: data at block %llu is beyond 48-bit block addresses",
+			  erofs_wr_path(wi), (unsigned long long)blk);
+		return -EFBIG;
+	}
+	return 0;
+}
+
 /* index form, then the bytes of the index area after the body */
 static int wr_chunks_finish(struct erofs_wr *w, struct erofs_wr_inode *wi)
 {
 	struct erofs_wr_cinfo *c = wi->c;
 	unsigned int unit, body = wi->isize + wi->xattr_size;
 	uint64_t i, len;
+	int ret;
 
-	c->indexes = w->p->chunk_form == EROFS_CHUNK_INDEXES;
+	/* extra devices' addresses are known now (the image's own blocks
+	   are placed later, and the image stays under 2^32 blocks) */
+	for (i = 0; i < c->nr; i++) {
+		if (!c->ch[i].device || c->ch[i].device == EROFS_PIECE_HOLE)
+			continue;
+		ret = wr_chunk_addr_check(w, wi, c->ch[i].blk);
+		if (ret)
+			return ret;
+		if (c->ch[i].blk >= EROFS_NULL_ADDR32)
+			c->wide = true;
+	}
+	c->indexes = w->p->chunk_form == EROFS_CHUNK_INDEXES || c->wide;
 	for (i = 0; i < c->nr; i++)
 		if (c->ch[i].device && c->ch[i].device != EROFS_PIECE_HOLE)
 			c->indexes = true;
 	if (c->indexes && w->p->chunk_form == EROFS_CHUNK_BLOCKMAP) {
 		erofs_err(w->log,
+			  c->wide ? "%s: 48-bit chunk addresses need chunk indexes, not a block map" :
 			  "%s: chunks on an extra device need chunk indexes, not a block map",
 			  erofs_wr_path(wi));
 		return -EINVAL;
@@ -175,15 +214,8 @@ static int wr_chunks_from_pieces(struct erofs_wr *w, struct erofs_wr_inode *wi)
 			la += n->pieces[p++].len;
 		pc = &n->pieces[p];
 		c->ch[i].device = pc->device;
-		if (pc->device != EROFS_PIECE_HOLE) {
+		if (pc->device != EROFS_PIECE_HOLE)
 			c->ch[i].blk = (pc->pos + (off - la)) / bs;
-			if (c->ch[i].blk >= EROFS_NULL_ADDR32) {
-				erofs_err(w->log,
-					  "%s: data beyond 32-bit block addresses (48-bit layouts are not written yet)",
-					  erofs_wr_path(wi));
-				return -EFBIG;
-			}
-		}
 	}
 	c->has_digest = n->has_digest;
 	memcpy(c->digest, n->digest, sizeof(c->digest));
@@ -426,13 +458,15 @@ int erofs_wr_chunks_plan(struct erofs_wr *w)
 		if (ret)
 			break;
 	}
-	if (!ret && p->blob) {
+	if (!ret && p->blob)
 		w->chunk.devs[0].blocks = w->chunk.blob_blocks;
-		if (w->chunk.blob_blocks > EROFS_NULL_ADDR32) {
-			erofs_err(w->log, "blob too large (%llu blocks)",
-				  (unsigned long long)w->chunk.blob_blocks);
-			ret = -EFBIG;
-		}
+	/* a count past 32 bits needs the slot's blocks_hi (48BIT) */
+	for (i = 0; !ret && i < w->chunk.nr_devs; i++) {
+		if (w->chunk.devs[i].blocks <= UINT32_MAX || erofs_wr_48bit(w))
+			continue;
+		erofs_err(w->log, "device %zu has %llu blocks, more than 32-bit block counts hold: build with -E 48bit (Linux 6.15 and later read it)",
+			  i + 1, (unsigned long long)w->chunk.devs[i].blocks);
+		ret = -EFBIG;
 	}
 	if (!ret && p->chunkbits)
 		erofs_info(w->log, "chunks: %llu duplicates point at an earlier copy, %llu holes",
@@ -451,7 +485,8 @@ uint16_t erofs_wr_chunks_format(const struct erofs_wr *w,
 	const struct erofs_wr_cinfo *c = wi->c;
 
 	return (uint16_t)((c->chunkbits - w->blkszbits) |
-			  (c->indexes ? EROFS_CHUNK_FORMAT_INDEXES : 0));
+			  (c->indexes ? EROFS_CHUNK_FORMAT_INDEXES : 0) |
+			  (c->wide ? EROFS_CHUNK_FORMAT_48BIT : 0));
 }
 
 int erofs_wr_chunks_encode_meta(const struct erofs_wr *w,
@@ -477,9 +512,10 @@ int erofs_wr_chunks_encode_meta(const struct erofs_wr *w,
 			blk = ch->blk;
 			dev = (uint16_t)ch->device;
 		}
-		if (ch->device != EROFS_PIECE_HOLE && blk >= EROFS_NULL_ADDR32) {
-			erofs_err(w->log, "%s: chunk beyond 32-bit block addresses",
-				  erofs_wr_path(wi));
+		if (ch->device != EROFS_PIECE_HOLE &&
+		    blk >= (c->wide ? WR_NULL_ADDR48 : EROFS_NULL_ADDR32)) {
+			erofs_err(w->log, "%s: chunk beyond %u-bit block addresses",
+				  erofs_wr_path(wi), c->wide ? 48 : 32);
 			return -EFBIG;
 		}
 		lo = erofs_cpu_to_le32((uint32_t)blk);
@@ -492,7 +528,8 @@ int erofs_wr_chunks_encode_meta(const struct erofs_wr *w,
 			 */
 			struct erofs_inode_chunk_index idx = {
 				.startblk_hi = erofs_cpu_to_le16(
-					ch->device == EROFS_PIECE_HOLE ? 0xFFFF : 0),
+					ch->device == EROFS_PIECE_HOLE ? 0xFFFF :
+					(uint16_t)(blk >> 32)),
 				.device_id = erofs_cpu_to_le16(dev),
 				.startblk_lo = lo,
 			};

@@ -237,8 +237,16 @@ static int load_devices(struct erofs_image *img)
 		if (ret)
 			return ret;
 		memcpy(img->devices[i].tag, ds.tag, sizeof(ds.tag));
-		/* only the _lo fields: the high halves' layout is disputed */
+		/*
+		 * The high halves' layout is disputed (format.md 5): both
+		 * headers agree on a little-endian blocks_hi whose low 16
+		 * bits are at byte 72, which is all a 48-bit count needs;
+		 * only 48BIT images use it.  uniaddr: the _lo field only.
+		 */
 		img->devices[i].blocks = erofs_le32(ds.blocks_lo);
+		if (img->feature_incompat & EROFS_FEATURE_INCOMPAT_48BIT)
+			img->devices[i].blocks |= (uint64_t)(erofs_le32(
+				ds.blocks_hi) & 0xFFFF) << 32;
 		img->devices[i].uniaddr = erofs_le32(ds.uniaddr_lo);
 	}
 	return 0;

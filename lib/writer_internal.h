@@ -170,6 +170,8 @@ struct erofs_wr_cinfo {
 	unsigned int chunkbits;
 	bool indexes;			/* 8-byte chunk indexes, else the
 					 * 4-byte block map */
+	bool wide;			/* an address needs more than 32
+					 * bits: 48BIT chunk format */
 	unsigned int meta_len;		/* padding to the index unit, then
 					 * the index area */
 	/* what it stores itself, in block order: in its data blocks

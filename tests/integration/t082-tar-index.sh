@@ -11,7 +11,9 @@
 # containerd builds it (its exact options, the tar on standard input, then
 # appended to the index) and mounts without any device.  Fingerprints are
 # the content's.  Sizes and the device's block count match erofs-utils'
-# for the same tar.  --tar=headerball (headers only) gives the tree with
+# for the same tar.  A 2 TiB sparse tar puts a file past 2^32 records:
+# refused without -E 48bit, and with it 48-bit chunk indexes that the
+# kernel and erofsfuse follow.  --tar=headerball (headers only) gives the tree with
 # zero-filled files.  -z compresses nothing of an index (its files' data is
 # the tar's).  A compressed tar, a truncated tar and index mode with
 # --chunksize are refused, leaving no image.  (Block lists, ",MAPFILE":
@@ -186,6 +188,94 @@ else
 	if [ "$have_sid" = 1 ]; then
 		sid_extract "headerball" "$Z" "$T_TMP/hb.img"
 	fi
+fi
+
+# ---- a tar past 2^32 records: 48-bit chunk addresses (-E 48bit) -------------
+# A sparse 2 TiB tar: "head", a 2 TiB "big" (a hole in the tar file) and
+# "small" after it, at record 2^32 + 2k.  Its data is not read back in
+# full (that is 2 TiB of zeros): the kernel and erofsfuse read "small" and
+# the end of "big", our fsck checks the metadata.
+BT=$T_TMP/big.tar
+if ! python3 - "$BT" "$T_TMP/small.want" <<'EOF' 2>"$T_TMP/big.err"
+import os, sys, tarfile
+small = bytes(range(256)) * 39 + b'0123456789abcdef'
+open(sys.argv[2], 'wb').write(small)
+with open(sys.argv[1], 'wb') as o:
+    def member(name, size, data=None):
+        ti = tarfile.TarInfo(name)
+        ti.size, ti.mode, ti.mtime = size, 0o644, 1600000000
+        o.write(ti.tobuf(tarfile.PAX_FORMAT))
+        if data is None:
+            o.seek((size + 511) // 512 * 512, os.SEEK_CUR)
+        else:
+            o.write(data + b'\0' * (-len(data) % 512))
+    member('head', 5, b'first')
+    member('big', (1 << 41) + (1 << 20) + 123)
+    member('small', len(small), small)
+    o.write(b'\0' * 1024)
+EOF
+then
+	skip "tar=i past 2^32 records" "cannot make a 2 TiB sparse tar here: $(tail -n 1 "$T_TMP/big.err")"
+else
+	mkfs_refused "tar=i past 2^32 records without -E 48bit" "-E 48bit" --tar=i "$T_TMP/bad.img" "$BT"
+	B48=$T_TMP/big48.img
+	if "$MKFS" --quiet -T0 --mkfs-time -E48bit --tar=i "$B48" "$BT" >"$T_TMP/mkfs.log" 2>&1; then
+		fmt=$("$DUMP" -e --path=/small "$B48" | sed -n 's/^Chunk format: 0x\([0-9a-f]*\).*/\1/p')
+		if [ -n "$fmt" ] && [ $((0x$fmt & 0x40)) != 0 ] &&
+		   "$DUMP" -e --path=/small "$B48" | grep -q ' 4294969[0-9]*+20 .*device 1'; then
+			pass "tar=i past 2^32 records: /small has 48-bit chunk indexes"
+		else
+			fail "tar=i past 2^32 records: /small has 48-bit chunk indexes" "format 0x$fmt"
+		fi
+		"$FSCK" "$B48" >"$T_TMP/out" 2>&1
+		rc=$?
+		if [ $rc = 8 ] && [ "$(grep -c U_DEVICE_MISSING "$T_TMP/out")" = 1 ] &&
+		   grep -q '4294969373 blocks' "$T_TMP/out" && ! grep -q '<E>' "$T_TMP/out"; then
+			pass "tar=i past 2^32 records: fsck (metadata), the device's 48-bit block count"
+		else
+			fail "tar=i past 2^32 records: fsck (metadata), the device's 48-bit block count" \
+				"exit $rc: $(head -n 2 "$T_TMP/out" | tr '\n' ' ')"
+		fi
+		# big_end DIR: DIR/big has its size and its last 4 KiB are zeros
+		big_end() {
+			[ "$(stat -c %s "$1/big")" = $(((1 << 41) + (1 << 20) + 123)) ] &&
+			[ "$(tail -c 4096 "$1/big" | tr -d '\0' | wc -c)" = 0 ]
+		}
+		if loop_of "$BT" && _l=$LOOP_DEV && loop_of "$B48"; then
+			mkdir -p "$T_TMP/mnt"
+			if mount -t erofs -o "ro,device=$_l" "$LOOP_DEV" "$T_TMP/mnt" 2>"$T_TMP/mount.err"; then
+				echo "$T_TMP/mnt" >>"$T_TMP/.mounts"
+				if cmp -s "$T_TMP/mnt/small" "$T_TMP/small.want" &&
+				   [ "$(cat "$T_TMP/mnt/head")" = first ] && big_end "$T_TMP/mnt"; then
+					pass "tar=i past 2^32 records: kernel mount"
+				else
+					fail "tar=i past 2^32 records: kernel mount" "content differs"
+				fi
+				umount_image "$T_TMP/mnt"
+			else
+				fail "tar=i past 2^32 records: kernel mount" "$(head -n 1 "$T_TMP/mount.err")"
+			fi
+		else
+			fail "tar=i past 2^32 records: kernel mount" "losetup"
+		fi
+		cleanup_loops
+		if [ -x "$EROFSFUSE" ] && [ -c /dev/fuse ]; then
+			mkdir -p "$T_TMP/fmnt"
+			if "$EROFSFUSE" --device="$BT" "$B48" "$T_TMP/fmnt" 2>"$T_TMP/fuse.err"; then
+				if cmp -s "$T_TMP/fmnt/small" "$T_TMP/small.want" && big_end "$T_TMP/fmnt"; then
+					pass "tar=i past 2^32 records: erofsfuse"
+				else
+					fail "tar=i past 2^32 records: erofsfuse" "content differs"
+				fi
+				fusermount3 -u "$T_TMP/fmnt" 2>/dev/null || umount -l "$T_TMP/fmnt"
+			else
+				fail "tar=i past 2^32 records: erofsfuse" "$(head -n 1 "$T_TMP/fuse.err")"
+			fi
+		fi
+	else
+		fail "tar=i past 2^32 records mkfs -E48bit" "$(head -n 1 "$T_TMP/mkfs.log")"
+	fi
+	rm -f "$BT"
 fi
 
 # ---- refused ----------------------------------------------------------------

@@ -1187,6 +1187,112 @@ static void test_pieces(void **state)
 	erofs_node_put(root);
 }
 
+/* a piece past 2^32 blocks: refused without 48BIT; with it, an 8-byte
+ * index carrying startblk_hi and the 48BIT chunk format, and the device
+ * slot's blocks_hi */
+static void test_pieces_48bit(void **state)
+{
+	static const struct erofs_node_piece far[] = {
+		{ .len = 4096, .pos = 0, .device = 1 },
+		{ .len = 4096, .device = EROFS_PIECE_HOLE },
+		{ .len = 100, .pos = ((1ULL << 32) + 5) * 4096, .device = 1 },
+	};
+	struct erofs_mkfs_device dev = { .tag = "big", .blocks = (1ULL << 32) + 9 };
+	struct erofs_mkfs_params p;
+	struct erofs_node *root = mkroot();
+	unsigned char *img;
+	const unsigned char *sb, *slot, *idx;
+	struct pinode pi;
+	size_t len;
+
+	(void)state;
+	add_pieces(root, "far", far, 3);
+	params(&p, 12);
+	p.devices = &dev;
+	p.nr_devices = 1;
+	assert_int_equal(build(&p, root, &img, &len), -EFBIG);
+	p.b48 = true;
+	assert_int_equal(build(&p, root, &img, &len), 0);
+	sb = img + 1024;
+	slot = img + g16(sb + 0x58) * 128;
+	assert_int_equal(g32(slot + 64), 9);		/* blocks_lo */
+	assert_int_equal(g16(slot + 72), 1);		/* blocks_hi */
+	pi = get_inode(img, lookup(img, 4096, root_nid(img), "far"));
+	assert_int_equal(pi.layout, EROFS_INODE_CHUNK_BASED);
+	assert_int_equal(pi.i_u & 0xFFFF, EROFS_CHUNK_FORMAT_INDEXES |
+			 EROFS_CHUNK_FORMAT_48BIT | 0);
+	idx = img + ((pi.pos + pi.isize + pi.xsize + 7) & ~7ULL);
+	assert_int_equal(g16(idx + 0), 0);		/* chunk 0: block 0 */
+	assert_int_equal(g32(idx + 4), 0);
+	assert_int_equal(g16(idx + 8), 0xFFFF);		/* a 48-bit hole */
+	assert_int_equal(g32(idx + 12), 0xFFFFFFFF);
+	assert_int_equal(g16(idx + 16), 1);		/* 2^32 + 5 */
+	assert_int_equal(g16(idx + 18), 1);
+	assert_int_equal(g32(idx + 20), 5);
+	free(img);
+	erofs_node_put(root);
+}
+
+/* reserved files: plain blocks, never written; the block list names them
+ * with the archive offsets of their pieces */
+static void test_reserved(void **state)
+{
+	static const struct erofs_node_piece a[] = {
+		{ .len = 5000, .pos = 1536, .device = 1 },
+	};
+	static const struct erofs_node_piece s[] = {
+		{ .len = 4096, .device = EROFS_PIECE_HOLE },
+		{ .len = 4096, .pos = 9728, .device = 1 },
+		{ .len = 10, .device = EROFS_PIECE_HOLE },
+	};
+	struct erofs_mkfs_params p;
+	struct erofs_node *root = mkroot(), *na, *ns;
+	struct erofs_io map;
+	unsigned char *img;
+	char want[128];
+	struct pinode pa, ps;
+	size_t len, k;
+
+	(void)state;
+	na = add_pieces(root, "a", a, 1);
+	ns = add_pieces(root, "s", s, 3);
+	na->reserved = ns->reserved = true;
+	params(&p, 12);
+	p.nr_compr = 0;
+	assert_int_equal(erofs_io_open_mem(&map, NULL, 0, true), 0);
+	p.blocklist = &map;
+	assert_int_equal(build(&p, root, &img, &len), 0);
+	pa = get_inode(img, lookup(img, 4096, root_nid(img), "a"));
+	ps = get_inode(img, lookup(img, 4096, root_nid(img), "s"));
+	assert_int_equal(pa.layout, EROFS_INODE_FLAT_PLAIN);
+	assert_int_equal(ps.layout, EROFS_INODE_FLAT_PLAIN);
+	assert_int_equal(ps.size, 8202);
+	/* nothing written there: the blocks read as zeros */
+	assert_true(len >= (pa.i_u + 2) * 4096ULL);
+	for (k = 0; k < 8192; k++)
+		assert_int_equal(img[pa.i_u * 4096ULL + k], 0);
+	snprintf(want, sizeof(want),
+		 "%08x        2 00000600 00003192\n%08x        1 00002600\n",
+		 pa.i_u, ps.i_u + 1);
+	assert_int_equal(map.len, strlen(want));
+	assert_memory_equal(map.buf, want, map.len);
+	erofs_io_close(&map);
+	free(img);
+	erofs_node_put(root);
+
+	/* a data run that does not start a block cannot be listed */
+	root = mkroot();
+	ns = add_pieces(root, "s", (const struct erofs_node_piece[]){
+		{ .len = 100, .device = EROFS_PIECE_HOLE },
+		{ .len = 100, .pos = 512, .device = 1 } }, 2);
+	ns->reserved = true;
+	assert_int_equal(erofs_io_open_mem(&map, NULL, 0, true), 0);
+	p.blocklist = &map;
+	assert_int_equal(build(&p, root, &img, &len), -EINVAL);
+	erofs_io_close(&map);
+	erofs_node_put(root);
+}
+
 static int setup(void **state)
 {
 	strcpy(tmpdir, "/tmp/erofs-test-mkfs-XXXXXX");
@@ -1222,6 +1328,8 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_size_changed),
 		cmocka_unit_test(test_pieces),
+		cmocka_unit_test(test_pieces_48bit),
+		cmocka_unit_test(test_reserved),
 		cmocka_unit_test(test_48bit),
 	};
 
