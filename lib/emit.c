@@ -135,6 +135,10 @@ static int wr_meta_write(struct wr_emit *e, uint64_t pos, const void *buf,
 {
 	int ret;
 
+	/* --incremental: the old root's place, before everything new */
+	if (e->w->p->base && pos + len <= e->w->p->base->end &&
+	    pos == e->w->p->base->root_pos)
+		return erofs_io_pwrite(e->w->io, buf, len, pos);
 	if (pos < e->meta_cur ||
 	    pos + len > e->w->place.data_blkaddr * e->w->bs) {
 		erofs_err(e->w->log,
@@ -690,6 +694,8 @@ static int wr_emit_shared(struct wr_emit *e)
 	uint8_t *buf;
 	int ret = 0;
 
+	if (w->p->base)		/* the old table and shared xattrs stay */
+		return 0;
 	if (len) {
 		buf = malloc(len);
 		if (!buf)
@@ -744,6 +750,35 @@ static int wr_emit_devices(struct wr_emit *e)
 	return ret;
 }
 
+/*
+ * --incremental: the old superblock, with the new root, size, inode count
+ * and feature bits; its tables, records, epoch and label stay.
+ */
+static void wr_super_base(const struct erofs_wr *w, struct erofs_super_block *sb)
+{
+	const struct erofs_mkfs_base *b = w->p->base;
+	uint64_t root = w->tree.inodes[0].nid;
+
+	*sb = b->sb;
+	sb->checksum = 0;
+	sb->feature_compat = erofs_cpu_to_le32(w->sb.feature_compat);
+	sb->feature_incompat = erofs_cpu_to_le32(w->sb.feature_incompat);
+	sb->blocks_lo = erofs_cpu_to_le32((uint32_t)w->place.blocks);
+	sb->inos = erofs_cpu_to_le64(b->inos + w->tree.nr_inodes);
+	if (b->b48) {
+		sb->rootnid_8b = erofs_cpu_to_le64(root);
+		sb->rb.blocks_hi = erofs_cpu_to_le16((uint16_t)(w->place.blocks >> 32));
+	} else {
+		sb->rb.rootnid_2b = erofs_cpu_to_le16((uint16_t)root);
+	}
+	/* lz4 in one-block pclusters added to an image without records */
+	if (!(w->sb.feature_incompat & EROFS_FEATURE_INCOMPAT_COMPR_CFGS) &&
+	    (w->sb.feature_incompat & EROFS_FEATURE_INCOMPAT_ZERO_PADDING) &&
+	    !sb->u1.lz4_max_distance)
+		sb->u1.lz4_max_distance = erofs_cpu_to_le16(0xFFFF);
+	memcpy(sb->uuid, w->p->uuid, sizeof(sb->uuid));
+}
+
 static int wr_write_super(struct wr_emit *e)
 {
 	const struct erofs_wr *w = e->w;
@@ -790,6 +825,8 @@ static int wr_write_super(struct wr_emit *e)
 	}
 	sb.feature_compat = erofs_cpu_to_le32(w->sb.feature_compat);
 	sb.feature_incompat = erofs_cpu_to_le32(w->sb.feature_incompat);
+	if (p->base)
+		wr_super_base(w, &sb);
 
 	blk = malloc(span);
 	if (!blk)
@@ -806,6 +843,30 @@ static int wr_write_super(struct wr_emit *e)
 	free(blk);
 	return erofs_io_pwrite(w->io, &sb, EROFS_SB_BASE_SIZE,
 			       EROFS_SUPER_OFFSET);
+}
+
+/*
+ * --incremental: a kept directory under a rewritten one names its new
+ * parent in "..", as erofs-utils does (and as fsck expects)
+ */
+static int wr_patch_dotdots(struct wr_emit *e)
+{
+	const struct erofs_wr *w = e->w;
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < w->tree.nr_kept && !ret; i++) {
+		const struct erofs_wr_inode *k = &w->tree.kept[i];
+		__le64 nid;
+
+		if (k->ftype != EROFS_FT_DIR || !k->node->base_dotdot ||
+		    !k->parent)
+			continue;
+		nid = erofs_cpu_to_le64(k->parent->nid);
+		ret = erofs_io_pwrite(w->io, &nid, sizeof(nid),
+				      k->node->base_dotdot);
+	}
+	return ret;
 }
 
 int erofs_wr_emit(const struct erofs_wr *w, uint64_t *bytes_read)
@@ -830,6 +891,13 @@ int erofs_wr_emit(const struct erofs_wr *w, uint64_t *bytes_read)
 			ret = -EOPNOTSUPP;
 			goto out;
 		}
+	}
+	/* --incremental: what is there stays; the new part is appended */
+	if (p->base) {
+		e.meta_cur = p->base->end;
+		e.data_cur = w->place.data_blkaddr * w->bs;
+		e.holes_zero = wr_holes_read_zero(w->io);
+		goto inodes;
 	}
 	/* every byte up to the end gets written (gaps as zeros), so a reused
 	 * target holds no stale data; the superblock area stays zero until
@@ -868,6 +936,7 @@ int erofs_wr_emit(const struct erofs_wr *w, uint64_t *bytes_read)
 			goto out;
 		e.meta_cur = w->place.meta_base;
 	}
+inodes:
 	for (i = 0; i < w->tree.nr_inodes; i++) {
 		ret = wr_emit_inode(&e, w->place.order[i]);
 		if (ret)
@@ -920,6 +989,12 @@ int erofs_wr_emit(const struct erofs_wr *w, uint64_t *bytes_read)
 	 * valid superblock or a whole image (the caller syncs it).
 	 */
 	if (!ret)
+		ret = erofs_io_sync(w->io);
+	/* --incremental: then the old part's ".." entries (the old
+	   superblock's tree never reads them through a new nid) */
+	if (!ret && p->base)
+		ret = wr_patch_dotdots(&e);
+	if (!ret && p->base)
 		ret = erofs_io_sync(w->io);
 	if (!ret)
 		ret = wr_write_super(&e);

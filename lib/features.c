@@ -70,6 +70,122 @@ static unsigned int wr_compr_cfgs(const struct erofs_wr *w,
 	return len;
 }
 
+/* the payload of algorithm alg's record among COMPR_CFGS records of algs */
+static const uint8_t *wr_cfg_of(const uint8_t *rec, unsigned int len,
+				uint32_t algs, unsigned int alg)
+{
+	unsigned int a, pos = 0;
+
+	for (a = 0; a < Z_EROFS_COMPRESSION_MAX && pos + 2 <= len; a++) {
+		unsigned int n;
+
+		if (!(algs & (1U << a)))
+			continue;
+		n = rec[pos] | rec[pos + 1] << 8;
+		if (a == alg)
+			return pos + 2 + n <= len ? rec + pos + 2 : NULL;
+		pos += EROFS_ROUND_UP(2 + n, 4);
+	}
+	return NULL;
+}
+
+static uint32_t wr_le32(const uint8_t *p)
+{
+	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* does the old record o allow all that the new one n asks for? */
+static bool wr_cfg_covers(unsigned int alg, const uint8_t *o, const uint8_t *n)
+{
+	switch (alg) {
+	case Z_EROFS_COMPRESSION_LZ4:	/* max_distance, max_pclusterblks */
+		return (o[0] | o[1] << 8) >= (n[0] | n[1] << 8) &&
+		       (o[2] | o[3] << 8) >= (n[2] | n[3] << 8);
+	case Z_EROFS_COMPRESSION_LZMA:	/* dict_size, format */
+		return wr_le32(o) >= wr_le32(n) && o[4] == n[4] && o[5] == n[5];
+	case Z_EROFS_COMPRESSION_DEFLATE:	/* windowbits */
+		return o[0] >= n[0];
+	case Z_EROFS_COMPRESSION_ZSTD:	/* format, windowlog */
+		return o[0] == n[0] && o[1] >= n[1];
+	default:
+		return false;
+	}
+}
+
+/*
+ * --incremental: the old superblock's records, prefix table and device
+ * table stay, so the new inodes must make do with them; feature bits are
+ * the old ones plus the new.
+ */
+static int wr_features_base(struct erofs_wr *w)
+{
+	const struct erofs_mkfs_base *b = w->p->base;
+	struct erofs_wr_sb *sb = &w->sb;
+	uint32_t old_compat = erofs_le32(b->sb.feature_compat);
+	uint32_t old_incompat = erofs_le32(b->sb.feature_incompat);
+	unsigned int alg;
+	size_t i;
+
+	for (i = 0; i < w->xattr.nr_pfx; i++) {
+		const struct erofs_xattr_prefix *n = &w->xattr.pfx[i];
+
+		if (i >= b->nr_pfx || n->base_index != b->pfx[i].base_index ||
+		    n->infix_len != b->pfx[i].infix_len ||
+		    memcmp(n->infix, b->pfx[i].infix, n->infix_len)) {
+			erofs_err(w->log, "--incremental: the long xattr prefixes (--xattr-prefix, --ishare_key) must be the image's, in its order");
+			return -EINVAL;
+		}
+	}
+	if (w->xattr.ishare_id >= 0 && w->xattr.ishare_id != b->ishare_id) {
+		erofs_err(w->log, "--incremental: the image %s; the fingerprint key must be the same",
+			  b->ishare_id < 0 ? "has no fingerprints" :
+			  "keeps its fingerprints under another prefix");
+		return -EINVAL;
+	}
+	if (w->packed.wi) {
+		erofs_err(w->log, "--incremental: the build needs a packed inode (fragments, long xattr prefixes in it), which an existing image cannot change");
+		return -EINVAL;
+	}
+	if (sb->algs && (old_incompat & EROFS_FEATURE_INCOMPAT_COMPR_CFGS)) {
+		for (alg = 0; alg < Z_EROFS_COMPRESSION_MAX; alg++) {
+			const uint8_t *o, *n;
+
+			if (!(sb->algs & (1U << alg)))
+				continue;
+			o = wr_cfg_of(b->cfg_rec, b->cfg_len, b->algs, alg);
+			n = wr_cfg_of(sb->cfg_rec, sb->cfg_len, sb->algs, alg);
+			if (!o || (n && !wr_cfg_covers(alg, o, n))) {
+				erofs_err(w->log, "--incremental: compression algorithm %u %s",
+					  alg, o ? "needs more (dictionary, window, pcluster size) than the image's configuration allows" :
+					  "is not among the image's");
+				return -EINVAL;
+			}
+		}
+	} else if (sb->cfg_len) {
+		erofs_err(w->log, "--incremental: the image has no compression configuration records, which these -z/-C settings need; build it with them first");
+		return -EINVAL;
+	}
+	/* lz4 data without 0padding would be read another way */
+	if (sb->algs && !(old_incompat & EROFS_FEATURE_INCOMPAT_ZERO_PADDING) &&
+	    ((old_incompat & EROFS_FEATURE_INCOMPAT_COMPR_CFGS) ||
+	     erofs_le16(b->sb.u1.lz4_max_distance))) {
+		erofs_err(w->log, "--incremental: the image's compressed data predates 0padding");
+		return -EINVAL;
+	}
+	sb->feature_compat = (sb->feature_compat | old_compat) &
+		~(EROFS_FEATURE_COMPAT_PLAIN_XATTR_PFX |
+		  EROFS_FEATURE_COMPAT_XATTR_FILTER);
+	sb->feature_compat |= old_compat & (EROFS_FEATURE_COMPAT_PLAIN_XATTR_PFX |
+					    EROFS_FEATURE_COMPAT_XATTR_FILTER);
+	if (!w->p->sb_checksum)
+		sb->feature_compat &= ~EROFS_FEATURE_COMPAT_SB_CHKSUM;
+	sb->feature_incompat = (sb->feature_incompat & ~EROFS_FEATURE_INCOMPAT_COMPR_CFGS) |
+			       old_incompat;
+	/* the records written stay the old ones */
+	sb->algs = b->algs;
+	return 0;
+}
+
 unsigned int erofs_wr_features_cfgs_len(const struct erofs_wr *w)
 {
 	uint32_t algs;
@@ -105,7 +221,7 @@ int erofs_wr_features(struct erofs_wr *w)
 	sb->cfg_len = wr_compr_cfgs(w, sb, &sb->algs);
 	if (sb->cfg_len)
 		sb->feature_incompat |= EROFS_FEATURE_INCOMPAT_COMPR_CFGS;
-	if (sb->cfg_len != w->place.cfgs_len) {
+	if (!w->p->base && sb->cfg_len != w->place.cfgs_len) {
 		erofs_err(w->log,
 			  "internal error: COMPR_CFGS records changed size after placement");
 		return -EIO;
@@ -121,5 +237,5 @@ int erofs_wr_features(struct erofs_wr *w)
 		sb->feature_incompat |= EROFS_FEATURE_INCOMPAT_ZTAILPACKING;
 	if (erofs_wr_48bit(w))
 		sb->feature_incompat |= EROFS_FEATURE_INCOMPAT_48BIT;
-	return 0;
+	return w->p->base ? wr_features_base(w) : 0;
 }

@@ -24,12 +24,33 @@
 static const char wr_seen_marker;
 #define WR_SEEN ((void *)(uintptr_t)&wr_seen_marker)
 
+/* a kept inode of the old image (--incremental): a stub, nothing more */
+static int wr_collect_kept(struct erofs_wr *w, struct erofs_node *c,
+			   struct erofs_node ***kept, size_t *nr_kept,
+			   size_t *cap_kept)
+{
+	int ret;
+
+	if (!w->p->base) {
+		erofs_err(w->log, "%s: internal error: a kept inode without --incremental",
+			  c->path ? c->path : "?");
+		return -EINVAL;
+	}
+	ret = erofs_array_reserve(kept, cap_kept, *nr_kept + 1);
+	if (ret)
+		return ret;
+	c->wr = WR_SEEN;
+	(*kept)[(*nr_kept)++] = c;
+	return 0;
+}
+
 /* breadth-first collection: the list itself is the queue */
 static int wr_collect(struct erofs_wr *w, struct erofs_node *root,
-		      struct erofs_node ***listp, size_t *nrp)
+		      struct erofs_node ***listp, size_t *nrp,
+		      struct erofs_node ***keptp, size_t *nr_keptp)
 {
-	struct erofs_node **list = NULL;
-	size_t nr = 0, cap = 0, i, k;
+	struct erofs_node **list = NULL, **kept = NULL;
+	size_t nr = 0, cap = 0, nr_kept = 0, cap_kept = 0, i, k;
 	int ret = 0;
 
 	if (!S_ISDIR(root->mode)) {
@@ -64,6 +85,13 @@ static int wr_collect(struct erofs_wr *w, struct erofs_node *root,
 				}
 				continue;	/* a hard link: one inode */
 			}
+			if (c->kept) {
+				ret = wr_collect_kept(w, c, &kept, &nr_kept,
+						      &cap_kept);
+				if (ret)
+					goto out;
+				continue;
+			}
 			ret = erofs_array_reserve(&list, &cap, nr + 1);
 			if (ret)
 				goto out;
@@ -74,12 +102,16 @@ static int wr_collect(struct erofs_wr *w, struct erofs_node *root,
 out:
 	*listp = list;
 	*nrp = nr;
+	*keptp = kept;
+	*nr_keptp = nr_kept;
 	return ret;
 }
 
 static int wr_setup_inodes(struct erofs_wr *w, struct erofs_node **list,
-			   size_t nr)
+			   size_t nr, struct erofs_node **kept, size_t nr_kept)
 {
+	/* --incremental: new inodes number on from the old ones */
+	uint64_t ino0 = w->p->base ? w->p->base->inos : 0;
 	size_t i, k;
 
 	if (nr > UINT32_MAX) {
@@ -96,8 +128,22 @@ static int wr_setup_inodes(struct erofs_wr *w, struct erofs_node **list,
 		struct erofs_node *n = list[i];
 
 		wi->node = n;
-		wi->ino = (uint32_t)(i + 1);
+		wi->ino = (uint32_t)(ino0 + i + 1);
 		n->wr = wi;
+	}
+	if (nr_kept) {
+		w->tree.kept = calloc(nr_kept, sizeof(*w->tree.kept));
+		if (!w->tree.kept)
+			return -ENOMEM;
+		w->tree.nr_kept = nr_kept;
+	}
+	for (i = 0; i < nr_kept; i++) {
+		struct erofs_wr_inode *wi = &w->tree.kept[i];
+
+		wi->node = kept[i];
+		wi->nid = kept[i]->base_nid;
+		wi->ftype = (uint8_t)erofs_mode_to_ftype(kept[i]->mode);
+		kept[i]->wr = wi;
 	}
 	for (i = 0; i < nr; i++) {
 		struct erofs_wr_inode *wi = &w->tree.inodes[i];
@@ -225,20 +271,24 @@ static void wr_plan_form(struct erofs_wr *w, struct erofs_wr_inode *wi)
 /* number the inodes: breadth-first, each directory in sorted order */
 static int wr_plan_inodes(struct erofs_wr *w, struct erofs_node *root)
 {
-	struct erofs_node **list = NULL;
-	size_t nr = 0, i;
+	struct erofs_node **list = NULL, **kept = NULL;
+	size_t nr = 0, nr_kept = 0, i;
 	int ret;
 
-	ret = wr_collect(w, root, &list, &nr);
+	ret = wr_collect(w, root, &list, &nr, &kept, &nr_kept);
 	if (!ret)
-		ret = wr_setup_inodes(w, list, nr);
+		ret = wr_setup_inodes(w, list, nr, kept, nr_kept);
 	if (ret) {
 		/* clear the markers of nodes that never got an inode */
 		for (i = 0; i < nr; i++)
 			if (list[i]->wr == WR_SEEN)
 				list[i]->wr = NULL;
+		for (i = 0; i < nr_kept; i++)
+			if (kept[i]->wr == WR_SEEN)
+				kept[i]->wr = NULL;
 	}
 	free(list);
+	free(kept);
 	return ret;
 }
 
@@ -377,6 +427,9 @@ void erofs_wr_plan_release(struct erofs_wr *w)
 
 	for (i = 0; i < w->tree.nr_inodes; i++)
 		w->tree.inodes[i].node->wr = NULL;
+	for (i = 0; i < w->tree.nr_kept; i++)
+		w->tree.kept[i].node->wr = NULL;
+	free(w->tree.kept);
 	free(w->tree.inodes);
 	memset(&w->tree, 0, sizeof(w->tree));
 }

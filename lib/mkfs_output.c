@@ -18,6 +18,22 @@ int erofs_mkfs_output_open(struct erofs_mkfs_output *o)
 
 	if (o->io_open)
 		return 0;
+	if (o->extend) {
+		ret = erofs_io_open_file(&o->io, o->image, O_RDWR);
+		if (!ret)
+			ret = erofs_io_size(&o->io, &o->old_size);
+		if (ret) {
+			if (o->io.ops)
+				erofs_io_close(&o->io);
+			erofs_err(o->log, "cannot open image %s to extend it: %s",
+				  o->image, strerror(-ret));
+			return ret;
+		}
+		o->io.offset = o->offset;
+		o->io_open = true;
+		o->created = false;
+		return 0;
+	}
 	/* never remove what was not a regular file (a device, a fifo) */
 	regular = stat(o->image, &st) || S_ISREG(st.st_mode);
 	isblk = !regular && S_ISBLK(st.st_mode);
@@ -98,6 +114,15 @@ int erofs_mkfs_output_commit(struct erofs_mkfs_output *o)
 
 void erofs_mkfs_output_close(struct erofs_mkfs_output *o, bool failed)
 {
+	uint64_t size;
+
+	/* what a failed --incremental appended goes; the rest was not
+	   touched before the end (see emit.c) */
+	if (o->io_open && o->extend && failed &&
+	    !erofs_io_size(&o->io, &size) && size > o->old_size &&
+	    erofs_io_truncate(&o->io, o->old_size))
+		erofs_err(o->log, "cannot cut %s back to its size before: %s",
+			  o->image, strerror(errno));
 	if (o->io_open)
 		erofs_io_close(&o->io);
 	if (o->blob_open)

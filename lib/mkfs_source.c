@@ -78,14 +78,15 @@ int erofs_mkfs_source_prepare(struct erofs_mkfs_source *s,
 	bool index = !reserve && (s->kind == EROFS_SOURCE_TAR_INDEX ||
 				  s->kind == EROFS_SOURCE_HEADERBALL);
 
-	if (s->ovlfs_strip && s->kind != EROFS_SOURCE_IMAGES) {
-		erofs_err(log, "--ovlfs-strip needs EROFS images as sources");
+	if (s->ovlfs_strip && s->kind != EROFS_SOURCE_IMAGES &&
+	    !s->incremental) {
+		erofs_err(log, "--ovlfs-strip needs EROFS images as sources (or --incremental)");
 		return -EINVAL;
 	}
 	/* --clean=data is what a tar build does anyway */
 	if ((s->clean || s->rvsp) && s->kind == EROFS_SOURCE_DIR) {
-		erofs_err(log, "--clean=%s needs --tar or EROFS images as sources",
-			  s->rvsp ? "rvsp" : "data");
+		erofs_err(log, "%s needs --tar or EROFS images as sources",
+			  s->rvsp ? "rvsp (reserving file blocks)" : "--clean=data");
 		return -EINVAL;
 	}
 	/* containerd's fsmerge passes --aufs; it changes nothing there */

@@ -458,12 +458,67 @@ int erofs_wr_place_streamed(struct erofs_wr *w)
 	return 0;
 }
 
+/*
+ * --incremental: the old image's head (superblock, its records, device
+ * table, prefix table, shared xattrs) stays as it is, and so do its
+ * inodes; the new ones start at its end, nids counted from its
+ * meta_blkaddr.  The root goes first there or, when that nid would not
+ * fit the superblock's 16 bits (no 48BIT), into the old root's place,
+ * without inline data, if it fits (as erofs-utils does).
+ */
+static int wr_place_head_base(struct erofs_wr *w, uint64_t *cursor)
+{
+	const struct erofs_mkfs_base *b = w->p->base;
+	struct erofs_wr_place *pl = &w->place;
+	struct erofs_wr_inode *root = &w->tree.inodes[0];
+
+	pl->cfgs_len = 0;
+	pl->meta_base = b->meta_base;
+	*cursor = b->end;
+	pl->head_hole_pos = b->end;
+	pl->head_hole_len = 0;
+	wr_place(w, root, cursor);
+	if (root->nid > 0xFFFF && !b->b48) {
+		*cursor = b->end;
+		/*
+		 * The slot is as large as the inode found there: an extended
+		 * one, when it fits, leaves the next build room for any root
+		 * mtime (a compact inode holds only the epoch's).
+		 */
+		if (!root->extended &&
+		    sizeof(struct erofs_inode_extended) + root->xattr_size <=
+		    b->root_room) {
+			root->extended = true;
+			root->isize = sizeof(struct erofs_inode_extended);
+		}
+		wr_put(w, root, b->root_pos, false);
+		if (root->isize + root->xattr_size > b->root_room) {
+			erofs_err(w->log,
+				  "--incremental: the new root inode (%u bytes) does not fit in the old one's place (%u bytes), and its nid past 65535 needs -E 48bit",
+				  root->isize + root->xattr_size, b->root_room);
+			return -ENOSPC;
+		}
+	}
+	pl->meta_end = *cursor;
+	pl->pfx_pos = pl->shared_start = *cursor;
+	pl->shared_pos = calloc(1, sizeof(*pl->shared_pos));
+	if (!pl->shared_pos)
+		return -ENOMEM;
+	if (w->xattr.nr_shared) {
+		erofs_err(w->log, "internal error: new shared xattrs on --incremental");
+		return -EIO;
+	}
+	return 0;
+}
+
 /* superblock, COMPR_CFGS records, root, prefix table, shared xattrs */
 int erofs_wr_place_head(struct erofs_wr *w, uint64_t *cursor)
 {
 	struct erofs_wr_place *pl = &w->place;
 	size_t i;
 
+	if (w->p->base)
+		return wr_place_head_base(w, cursor);
 	/* COMPR_CFGS records follow the superblock (format.md 7.4) */
 	pl->cfgs_len = erofs_wr_features_cfgs_len(w);
 	*cursor = EROFS_SUPER_OFFSET + EROFS_SB_BASE_SIZE + pl->cfgs_len;

@@ -276,6 +276,13 @@ struct erofs_wr_dedupe {
 struct erofs_wr_tree {
 	struct erofs_wr_inode *inodes;	/* breadth-first; [0] is the root */
 	size_t nr_inodes;
+	/*
+	 * --incremental: the kept inodes of the old image that dentries
+	 * name (erofs/tree.h `kept`), only their nid, type and (directories)
+	 * parent: nothing else of the writer sees them.
+	 */
+	struct erofs_wr_inode *kept;
+	size_t nr_kept;
 };
 
 /*
@@ -505,6 +512,8 @@ static inline int64_t erofs_wr_epoch(const struct erofs_wr *w)
 {
 	int64_t t = w->p->build_time;
 
+	if (w->p->base)		/* --incremental: the kept inodes' */
+		return w->p->base->epoch;
 	if (!erofs_wr_48bit(w) || t < 0)
 		return t;
 	return t > (int64_t)UINT32_MAX ? t - (int64_t)UINT32_MAX : 0;

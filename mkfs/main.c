@@ -20,6 +20,7 @@
 #include "erofs/cli.h"
 #include "erofs/import.h"
 #include "erofs/mkfs.h"
+#include "erofs/mkfs_base.h"
 #include "erofs/mkfs_output.h"
 #include "erofs/mkfs_source.h"
 #include "erofs/mkfs_stamp.h"
@@ -74,7 +75,7 @@ static const struct erofs_cli_opt opt_defs[] = {
 	{ "aufs", no_argument, OPT_AUFS, NULL, "with --tar: turn aufs whiteouts (.wh.*) into overlayfs ones" },
 	{ "ovlfs-strip", optional_argument, OPT_OVLFS_STRIP, "[=0|1]", "when merging images: leave whiteouts and opaque xattrs out of the result (1, the default of a bare option)" },
 	{ "clean", optional_argument, OPT_CLEAN, "[=data|rvsp]", "data: a self-contained image (merging images: copy the file data instead of pointing into the sources); rvsp: reserve the blocks of file data (tar or merge) without writing them" },
-	{ "incremental", optional_argument, OPT_INCREMENTAL, "[=data|rvsp]", "recognized for erofs-utils compatibility; appending to an existing image is not supported" },
+	{ "incremental", optional_argument, OPT_INCREMENTAL, "[=data|rvsp]", "extend the existing image IMAGE: SOURCE (a directory or --tar=f) goes over its tree as an overlayfs layer, new inodes and data are appended and the old ones stay; rvsp: reserve the new files' blocks (see --clean)" },
 	{ "reuse", required_argument, OPT_REUSE, "OLD", "take the compressed data of files whose content OLD (an earlier image with fingerprints, built with the same options) already holds, instead of compressing them again; the image is the one a full build writes; repeatable" },
 	{ "sort", required_argument, OPT_SORT, "MODE", "with --tar: data order; path (default) or none: file data goes into the image in archive order as the tar is read (no spool file, tails not inlined); with -z or --dsunit it falls back to path" },
 	{ "ungzip", optional_argument, OPT_UNZIP, "[=FILE]", "accepted for erofs-utils compatibility: compressed tar input is detected anyway (=FILE unsupported)" },
@@ -111,6 +112,8 @@ struct mkfs_cli {
 	struct erofs_mkfs_stamp stamp;	/* times and UUID */
 	struct erofs_mkfs_output out;	/* image and blob */
 	struct erofs_frontend fe;
+	bool incremental;		/* --incremental: extend IMAGE */
+	struct erofs_mkfs_base_ctx base;
 };
 
 /* the image being written, for the signal handler to remove */
@@ -315,7 +318,11 @@ static int parse_one(void *priv, int c, char *arg)
 		cli->src.clean = !cli->src.rvsp;
 		break;
 	case OPT_INCREMENTAL:
-		return erofs_frontend_bad(&cli->fe, "--incremental (appending to an existing image) is not supported");
+		if (arg && strcmp(arg, "data") && strcmp(arg, "rvsp"))
+			return erofs_frontend_bad(&cli->fe, "invalid --incremental=%s (data or rvsp)", arg);
+		cli->incremental = cli->src.incremental = true;
+		cli->src.rvsp = arg && !strcmp(arg, "rvsp");
+		break;
 	case OPT_SORT:
 		if (strcmp(arg, "path") && strcmp(arg, "none"))
 			return erofs_frontend_bad(&cli->fe, "invalid --sort '%s' (path or none)", arg);
@@ -350,6 +357,9 @@ static int parse_args(struct mkfs_cli *cli, int argc, char **argv)
 					  "too many arguments" :
 					  "missing IMAGE or SOURCE");
 	cli->src.has_blob = cli->out.blob_path != NULL;
+	if (cli->incremental && cli->src.kind != EROFS_SOURCE_DIR &&
+	    cli->src.kind != EROFS_SOURCE_TAR)
+		return erofs_frontend_bad(&cli->fe, "--incremental takes a directory or --tar=f as SOURCE");
 	if (erofs_mkfs_source_prepare(&cli->src, &cli->imp, &cli->mk))
 		return -EINVAL;	/* logged */
 	/* as erofs-utils: --sort only changes how a tar is copied */
@@ -363,6 +373,15 @@ static int parse_args(struct mkfs_cli *cli, int argc, char **argv)
 	if (erofs_mkfs_stamp_times(&cli->stamp, getenv("SOURCE_DATE_EPOCH"),
 				   time(NULL), &cli->imp, &cli->mk))
 		return -EINVAL;	/* logged */
+	/* the image decides its block size, times, layout: read it now */
+	if (cli->incremental) {
+		cli->sort_none = false;
+		cli->out.extend = true;
+		if (erofs_mkfs_output_open(&cli->out) ||
+		    erofs_mkfs_base_open(&cli->base, &cli->out.io, &cli->log) ||
+		    erofs_mkfs_base_apply(&cli->base, &cli->mk, cli->src.has_b))
+			return -EINVAL;	/* logged */
+	}
 	cli->imp.exclude_paths = cli->excludes;
 	cli->imp.exclude_regex = cli->regexes;
 	cli->mk.xattr_prefixes = cli->prefixes;
@@ -456,6 +475,15 @@ int main(int argc, char **argv)
 	ret = erofs_mkfs_source_import(&cli.src, &cli.imp, &cli.mk);
 	if (!ret)
 		ret = erofs_mkfs_stamp_uuid(&cli.stamp, cli.src.root, &cli.mk);
+	/* --incremental: over the image's tree, which keeps its UUID unless
+	   -U says otherwise */
+	if (!ret && cli.incremental) {
+		if (cli.stamp.uuid == EROFS_STAMP_UUID_DEFAULT)
+			memcpy(cli.mk.uuid, cli.base.info.sb.uuid,
+			       sizeof(cli.mk.uuid));
+		ret = erofs_mkfs_base_merge(&cli.base, cli.src.root,
+					    cli.src.ovlfs_strip);
+	}
 	if (!ret)
 		ret = open_image(&cli);
 	if (!ret)
@@ -487,6 +515,7 @@ out:
 			       (unsigned long long)stats.reused_bytes);
 	}
 	erofs_mkfs_source_release(&cli.src);
+	erofs_mkfs_base_close(&cli.base);
 	free(cli.excludes);
 	free(cli.regexes);
 	free(cli.prefixes);

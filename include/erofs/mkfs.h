@@ -20,10 +20,12 @@
 #define __EROFS_MKFS_H
 
 #include "erofs/compress.h"
+#include "erofs/erofs_fs.h"
 #include "erofs/io.h"
 #include "erofs/log.h"
 #include "erofs/stream.h"
 #include "erofs/tree.h"
+#include "erofs/xattr.h"
 #include "erofs/zhints.h"
 
 #define EROFS_MKFS_MAX_COMPR	8	/* algorithms in one -z list */
@@ -61,6 +63,25 @@ enum erofs_inode_form {
 struct erofs_mkfs_device {
 	uint8_t tag[64];
 	uint64_t blocks;
+};
+
+struct erofs_mkfs_base {
+	struct erofs_super_block sb;	/* the old superblock */
+	uint64_t end;			/* bytes kept, a block multiple */
+	uint64_t meta_base;		/* meta_blkaddr in bytes */
+	uint64_t root_pos;		/* the old root inode: where, and the */
+	unsigned int root_room;		/* bytes it may take (inode, xattrs,
+					 * inline data) */
+	int64_t epoch;			/* of compact inodes' mtimes */
+	bool b48;
+	uint64_t inos;
+	/* the long xattr prefixes, in table order (borrowed) */
+	const struct erofs_xattr_prefix *pfx;
+	unsigned int nr_pfx;
+	int ishare_id;			/* -1: no fingerprints */
+	uint32_t algs;			/* COMPR_CFGS: available algorithms */
+	uint8_t cfg_rec[256];		/* COMPR_CFGS: the records */
+	unsigned int cfg_len;
 };
 
 struct erofs_mkfs_params {
@@ -214,6 +235,16 @@ struct erofs_mkfs_params {
 	 */
 	const char *const *reuse;
 	size_t nr_reuse;
+	/*
+	 * --incremental: the image being extended (mkfs_base.c fills it);
+	 * NULL = a new image.  Its first `end` bytes stay as they are, but
+	 * for the superblock (sb, updated), the ".." of kept directories
+	 * (erofs/tree.h `kept`) and, when the new root's nid would not fit
+	 * the superblock, the old root's slot; new inodes and data follow,
+	 * with nids counted from the old meta_blkaddr.  The params must
+	 * agree with it (erofs_mkfs_base_apply()).
+	 */
+	const struct erofs_mkfs_base *base;
 	/* progress: called with (done, total) inodes while emitting */
 	void (*progress)(void *priv, uint64_t done, uint64_t total);
 	void *progress_priv;

@@ -22,12 +22,19 @@ struct erofs_mkfs_output {
 	uint64_t offset;		/* --offset: bytes into IMAGE */
 	const char *blob_path;		/* --blobdev, NULL = none */
 	const char *map_path;		/* --tar=X,MAPFILE, NULL = none */
+	/*
+	 * --incremental: IMAGE is an existing image to extend, opened as it
+	 * is; a failed build cuts it back to its old size (and never
+	 * removes it).
+	 */
+	bool extend;
 	const struct erofs_log *log;
 
 	/* owned by the functions below */
 	struct erofs_io io, blob, map;
 	bool io_open, blob_open, map_open;
 	bool created;			/* IMAGE is a file this run truncated */
+	uint64_t old_size;		/* extend: IMAGE's size before */
 };
 
 /*

@@ -30,6 +30,7 @@ struct erofs_mkfs_source {
 	bool rvsp;			/* --clean=rvsp: reserve, never write,
 					   file data (tar or merge) */
 	const char *mapfile;		/* --tar=X,MAPFILE, NULL = none */
+	bool incremental;		/* --incremental: merged over IMAGE */
 	bool has_blob;			/* --blobdev given */
 	bool has_b;			/* -b given (a merge keeps it) */
 

@@ -85,6 +85,16 @@ struct erofs_node {
 	 */
 	bool reserved;
 	/*
+	 * --incremental: an inode of the image being extended, kept as it
+	 * is (never written; no dentries or data here): dentries name it by
+	 * base_nid, its type is mode's S_IFMT.  A kept directory's ".."
+	 * dirent, whose nid field is at image byte base_dotdot (0 = none to
+	 * fix), is pointed at its new parent.
+	 */
+	bool kept;
+	uint64_t base_nid;
+	uint64_t base_dotdot;
+	/*
 	 * The SHA-256 of the content when the importer knows it and the
 	 * writer cannot read the data (pieces); without it such a file gets
 	 * no fingerprint.

@@ -248,7 +248,7 @@ echo "not an image" >"$T_TMP/junk"
 mkfs_refused "a source that is not an EROFS image" "junk" "$T_TMP/bad.img" "$T_TMP/c1.img" "$T_TMP/junk"
 mkfs_refused "a missing source" "nonexistent" "$T_TMP/bad.img" "$T_TMP/c1.img" "$T_TMP/nonexistent.img"
 mkfs_refused "--ovlfs-strip with a directory" "needs EROFS images" --ovlfs-strip "$T_TMP/bad.img" "$L/s1"
-mkfs_refused "--incremental" "not supported" --incremental=data "$T_TMP/bad.img" "$T_TMP/c1.img"
+mkfs_refused "--incremental over merged images" "directory or --tar=f" --incremental=data "$T_TMP/bad.img" "$T_TMP/c1.img"
 mkfs_refused "merge with --chunksize" "chunksize" --chunksize=4096 "$T_TMP/bad.img" "$T_TMP/c1.img" "$T_TMP/c2.img"
 
 # every loop device multidev_check attached is released again

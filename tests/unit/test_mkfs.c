@@ -20,6 +20,7 @@
 #include "erofs/erofs_fs.h"
 #include "erofs/ishare.h"
 #include "erofs/mkfs.h"
+#include "erofs/mkfs_base.h"
 #include "erofs/stream.h"
 #include "erofs/tree.h"
 #include "erofs/xattr.h"
@@ -1293,6 +1294,78 @@ static void test_reserved(void **state)
 	erofs_node_put(root);
 }
 
+/*
+ * --incremental through the library: a base image extended by a layer;
+ * the kept file and directory keep their nids (and the file its bytes),
+ * the replaced and added files are new inodes past the old end, the kept
+ * directory's ".." names the new root, and the old bytes but for the
+ * superblock and that ".." are untouched
+ */
+static void test_incremental(void **state)
+{
+	struct erofs_mkfs_params p;
+	struct erofs_node *root = mkroot(), *d;
+	struct erofs_mkfs_base_ctx b;
+	struct erofs_io io;
+	struct pdent de[8];
+	struct pinode pd;
+	unsigned char *old;
+	uint64_t keep, dnid, nnid, onid, old_len, i, diff = 0;
+	size_t n, k;
+
+	(void)state;
+	add_file(root, "keep", 5000, 1);
+	d = add(root, "d", S_IFDIR | 0755);
+	add_file(d, "x", 10, 2);
+	add_file(root, "old", 100, 3);
+	params(&p, 12);
+	assert_int_equal(erofs_tree_finalize(root), 0);
+	assert_int_equal(erofs_io_open_mem(&io, NULL, 0, true), 0);
+	assert_int_equal(erofs_mkfs_build(&p, root, &io, NULL), 0);
+	erofs_node_put(root);
+	old_len = io.len;
+	old = malloc(old_len);
+	memcpy(old, io.buf, old_len);
+	keep = lookup(old, 4096, root_nid(old), "keep");
+	dnid = lookup(old, 4096, root_nid(old), "d");
+
+	root = mkroot();
+	add_file(root, "old", 200, 4);
+	add_file(root, "new", 300, 5);
+	assert_int_equal(erofs_tree_finalize(root), 0);
+	params(&p, 12);
+	p.build_time = BUILD_TIME + 1000;	/* the image's epoch wins */
+	assert_int_equal(erofs_mkfs_base_open(&b, &io, &tlog), 0);
+	assert_int_equal(erofs_mkfs_base_apply(&b, &p, false), 0);
+	assert_int_equal(p.build_time, BUILD_TIME);
+	assert_int_equal(erofs_mkfs_base_merge(&b, root, false), 0);
+	assert_int_equal(b.kept, 2);
+	assert_int_equal(erofs_mkfs_build(&p, root, &io, NULL), 0);
+	erofs_mkfs_base_close(&b);
+
+	assert_true(io.len > old_len);
+	assert_int_equal(lookup(io.buf, 4096, root_nid(io.buf), "keep"), keep);
+	assert_int_equal(lookup(io.buf, 4096, root_nid(io.buf), "d"), dnid);
+	nnid = lookup(io.buf, 4096, root_nid(io.buf), "new");
+	onid = lookup(io.buf, 4096, root_nid(io.buf), "old");
+	assert_true(nnid * 32 >= old_len && onid * 32 >= old_len);
+	assert_int_equal(get_inode(io.buf, onid).size, 200);
+	/* the kept directory's ".." names the new root */
+	pd = get_inode(io.buf, dnid);
+	n = get_dirents(io.buf, 4096, &pd, de, 8);
+	for (k = 0; k < n; k++)
+		if (!strcmp(de[k].name, ".."))
+			assert_int_equal(de[k].nid, root_nid(io.buf));
+	/* old bytes: the superblock (128) and one nid (8) at most differ */
+	for (i = 0; i < old_len; i++)
+		diff += io.buf[i] != old[i] &&
+			(i < 1024 || i >= 1024 + 128);
+	assert_true(diff <= 8);
+	free(old);
+	erofs_io_close(&io);
+	erofs_node_put(root);
+}
+
 static int setup(void **state)
 {
 	strcpy(tmpdir, "/tmp/erofs-test-mkfs-XXXXXX");
@@ -1330,6 +1403,7 @@ int main(void)
 		cmocka_unit_test(test_pieces),
 		cmocka_unit_test(test_pieces_48bit),
 		cmocka_unit_test(test_reserved),
+		cmocka_unit_test(test_incremental),
 		cmocka_unit_test(test_48bit),
 	};
 
