@@ -10,7 +10,8 @@
 # stay as they were but for the superblock, the root's slot and the ".."
 # of kept directories, and the image grows by about the layer's size.
 # --incremental=rvsp reserves the new files' blocks for a block list.
-# Fingerprints stay checkable.  What an existing image cannot take (other
+# Fingerprints stay checkable.  erofs-utils' own --incremental image of
+# the same layers reads back as the same tree in our fsck and the kernel.  What an existing image cannot take (other
 # block size, algorithm, fragments, fingerprint key, not an image) is
 # refused, leaving the image as it was.
 . "$(dirname "$0")/lib.sh"
@@ -152,6 +153,17 @@ for cfg in "plain" "lz4hc:-zlz4hc" "lzma:-zlzma -C65536 -Eztailpacking" "48bit:-
 	check "$name + layer 2 (a directory)" "$inc" "$E2"
 	unchanged "$name + layer 2" "$T_TMP/inc1.img" "$inc"
 done
+
+# ---- erofs-utils' own --incremental image: the same tree, read by us -----------
+if [ "$have_sid" = 1 ]; then
+	if "$CHROOT_SH" run --bind "$T_TMP" -- sh -c "mkfs.erofs --quiet -zlz4hc '$T_TMP/eu.img' '$B' &&
+		mkfs.erofs --quiet -zlz4hc --incremental=data --aufs --ovlfs-strip --tar=f '$T_TMP/eu.img' '$T_TMP/l1.tar'" \
+		>"$T_TMP/sid.log" 2>&1; then
+		multidev_check "erofs-utils' --incremental image" "$E1" "$T_TMP/eu.img"
+	else
+		fail "erofs-utils' --incremental image" "$(tail -n 1 "$T_TMP/sid.log")"
+	fi
+fi
 
 # ---- without --ovlfs-strip the whiteouts stay, as 0:0 devices -----------------
 "$MKFS" --quiet "$T_TMP/ws.img" "$B" >/dev/null 2>&1
