@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include "erofs/array.h"
 #include "erofs/crc32c.h"
 #include "erofs/ishare.h"
 #include "writer_internal.h"
@@ -56,6 +57,10 @@ struct wr_emit {
 	struct erofs_sha256 *sha;
 	uint8_t digest[EROFS_ISHARE_DIGEST_LEN];
 	bool holes_zero;		/* unwritten blocks read as zeros */
+	/* --incremental: the new root for the old one's place, written
+	   only with the other in-place changes (wr_base_commit) */
+	uint8_t *slot;
+	size_t slot_len;
 };
 
 /* pwrite in pieces of at most WR_WBUF bytes (see above) */
@@ -135,10 +140,18 @@ static int wr_meta_write(struct wr_emit *e, uint64_t pos, const void *buf,
 {
 	int ret;
 
-	/* --incremental: the old root's place, before everything new */
+	/* --incremental: the old root's place, before everything new:
+	   kept until the rest is safely written */
 	if (e->w->p->base && pos + len <= e->w->p->base->end &&
-	    pos == e->w->p->base->root_pos)
-		return erofs_io_pwrite(e->w->io, buf, len, pos);
+	    pos == e->w->p->base->root_pos) {
+		free(e->slot);
+		e->slot = malloc(len ? len : 1);
+		if (!e->slot)
+			return -ENOMEM;
+		memcpy(e->slot, buf, len);
+		e->slot_len = len;
+		return 0;
+	}
 	if (pos < e->meta_cur ||
 	    pos + len > e->w->place.data_blkaddr * e->w->bs) {
 		erofs_err(e->w->log,
@@ -846,16 +859,69 @@ static int wr_write_super(struct wr_emit *e)
 }
 
 /*
- * --incremental: a kept directory under a rewritten one names its new
- * parent in "..", as erofs-utils does (and as fsck expects)
+ * --incremental: the changes inside the old image, once everything new is
+ * on disk: the root in its old place (if it goes there), the ".." of kept
+ * directories under rewritten ones (they name the new parent, as
+ * erofs-utils does and fsck expects), then the superblock.  The old bytes
+ * are read first, and put back if any of it fails, so that the old image
+ * stays whole until the new superblock is in place.
  */
-static int wr_patch_dotdots(struct wr_emit *e)
+struct wr_undo {
+	uint64_t pos;
+	size_t len;
+	uint8_t *old;
+};
+
+static int wr_undo_save(struct erofs_io *io, struct wr_undo **u, size_t *nr,
+			size_t *cap, uint64_t pos, size_t len)
+{
+	struct wr_undo *x;
+	int ret = erofs_array_reserve(u, cap, *nr + 1);
+
+	if (ret)
+		return ret;
+	x = &(*u)[*nr];
+	x->pos = pos;
+	x->len = len;
+	x->old = malloc(len);
+	if (!x->old)
+		return -ENOMEM;
+	ret = erofs_io_pread(io, x->old, len, pos);
+	if (ret) {
+		free(x->old);
+		return ret;
+	}
+	(*nr)++;
+	return 0;
+}
+
+static int wr_base_commit(struct wr_emit *e)
 {
 	const struct erofs_wr *w = e->w;
-	size_t i;
-	int ret = 0;
+	const struct erofs_mkfs_base *b = w->p->base;
+	struct wr_undo *u = NULL;
+	size_t nr = 0, cap = 0, i;
+	int ret;
 
-	for (i = 0; i < w->tree.nr_kept && !ret; i++) {
+	/* everything new first, durably */
+	ret = erofs_io_sync(w->io);
+	if (!ret)
+		ret = wr_undo_save(w->io, &u, &nr, &cap, EROFS_SUPER_OFFSET,
+				   EROFS_SB_BASE_SIZE);
+	if (!ret && e->slot)
+		ret = wr_undo_save(w->io, &u, &nr, &cap, b->root_pos,
+				   e->slot_len);
+	for (i = 0; !ret && i < w->tree.nr_kept; i++) {
+		const struct erofs_wr_inode *k = &w->tree.kept[i];
+
+		if (k->ftype == EROFS_FT_DIR && k->node->base_dotdot &&
+		    k->parent)
+			ret = wr_undo_save(w->io, &u, &nr, &cap,
+					   k->node->base_dotdot, sizeof(__le64));
+	}
+	if (!ret && e->slot)
+		ret = erofs_io_pwrite(w->io, e->slot, e->slot_len, b->root_pos);
+	for (i = 0; !ret && i < w->tree.nr_kept; i++) {
 		const struct erofs_wr_inode *k = &w->tree.kept[i];
 		__le64 nid;
 
@@ -866,6 +932,21 @@ static int wr_patch_dotdots(struct wr_emit *e)
 		ret = erofs_io_pwrite(w->io, &nid, sizeof(nid),
 				      k->node->base_dotdot);
 	}
+	if (!ret)
+		ret = erofs_io_sync(w->io);
+	if (!ret)
+		ret = wr_write_super(e);
+	if (ret) {
+		/* the old image back as it was (best effort: the error
+		   that got here is what is reported) */
+		for (i = nr; i-- > 0;)
+			(void)erofs_io_pwrite(w->io, u[i].old, u[i].len,
+					      u[i].pos);
+		(void)erofs_io_sync(w->io);
+	}
+	for (i = 0; i < nr; i++)
+		free(u[i].old);
+	free(u);
 	return ret;
 }
 
@@ -988,18 +1069,18 @@ inodes:
 	 * made durable first, so a crash at any moment leaves either no
 	 * valid superblock or a whole image (the caller syncs it).
 	 */
+	if (p->base) {
+		if (!ret)
+			ret = wr_base_commit(&e);
+		goto out;
+	}
 	if (!ret)
-		ret = erofs_io_sync(w->io);
-	/* --incremental: then the old part's ".." entries (the old
-	   superblock's tree never reads them through a new nid) */
-	if (!ret && p->base)
-		ret = wr_patch_dotdots(&e);
-	if (!ret && p->base)
 		ret = erofs_io_sync(w->io);
 	if (!ret)
 		ret = wr_write_super(&e);
 out:
 	*bytes_read = e.bytes_read;
+	free(e.slot);
 	erofs_sha256_free(e.sha);
 	free(e.chunk);
 	free(e.tail);

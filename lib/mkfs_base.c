@@ -27,7 +27,9 @@ int erofs_mkfs_base_open(struct erofs_mkfs_base_ctx *b, struct erofs_io *io,
 	struct erofs_mkfs_base *in = &b->info;
 	struct erofs_image *img = &b->img;
 	struct erofs_inode root;
+	struct stat st;
 	uint64_t size;
+	unsigned int i;
 	int ret;
 
 	memset(b, 0, sizeof(*b));
@@ -52,9 +54,25 @@ int erofs_mkfs_base_open(struct erofs_mkfs_base_ctx *b, struct erofs_io *io,
 	ret = erofs_io_size(io, &size);
 	if (ret)
 		return ret;
-	/* what lies past the superblock's end (a tar appended, say) too */
-	if (size < img->blocks << img->blkszbits)
+	/*
+	 * New blocks go after what lies past the superblock's end too (a
+	 * tar appended, say); on a block device, after the image itself
+	 * (the device's size is no image's end).
+	 */
+	if ((io->fd >= 0 && !fstat(io->fd, &st) && S_ISBLK(st.st_mode)) ||
+	    size < img->blocks << img->blkszbits)
 		size = img->blocks << img->blkszbits;
+	/* a device mapped right after the image owns those addresses */
+	for (i = 0; i < img->extra_devices; i++) {
+		const struct erofs_device_info *d = &img->devices[i];
+
+		if (d->uniaddr &&
+		    (d->uniaddr + d->blocks) << img->blkszbits > size) {
+			erofs_err(log, "--incremental: the image maps device %u at block %llu, right after itself (--blobdev, --tar=i): new blocks would land in it",
+				  i + 1, (unsigned long long)d->uniaddr);
+			return -EINVAL;
+		}
+	}
 	in->end = EROFS_ROUND_UP(size, (uint64_t)img->blksz);
 	in->sb = img->sb;
 	in->meta_base = (uint64_t)img->meta_blkaddr << img->blkszbits;

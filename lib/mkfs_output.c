@@ -20,6 +20,7 @@ int erofs_mkfs_output_open(struct erofs_mkfs_output *o)
 		return 0;
 	if (o->extend) {
 		ret = erofs_io_open_file(&o->io, o->image, O_RDWR);
+		o->io.offset = o->offset;
 		if (!ret)
 			ret = erofs_io_size(&o->io, &o->old_size);
 		if (ret) {
@@ -29,7 +30,6 @@ int erofs_mkfs_output_open(struct erofs_mkfs_output *o)
 				  o->image, strerror(-ret));
 			return ret;
 		}
-		o->io.offset = o->offset;
 		o->io_open = true;
 		o->created = false;
 		return 0;
@@ -114,11 +114,14 @@ int erofs_mkfs_output_commit(struct erofs_mkfs_output *o)
 
 void erofs_mkfs_output_close(struct erofs_mkfs_output *o, bool failed)
 {
+	struct stat st;
 	uint64_t size;
 
 	/* what a failed --incremental appended goes; the rest was not
-	   touched before the end (see emit.c) */
-	if (o->io_open && o->extend && failed &&
+	   touched before the end, or put back (see emit.c); a block device
+	   keeps its size */
+	if (o->io_open && o->extend && failed && !o->written &&
+	    !fstat(o->io.fd, &st) && S_ISREG(st.st_mode) &&
 	    !erofs_io_size(&o->io, &size) && size > o->old_size &&
 	    erofs_io_truncate(&o->io, o->old_size))
 		erofs_err(o->log, "cannot cut %s back to its size before: %s",

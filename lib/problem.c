@@ -38,7 +38,7 @@ static const struct erofs_problem_info erofs_problems[EROFS_PROB_MAX] = {
 	E(INODE_NB, "i_nb not zero without 48BIT"),
 	E(INODE_FEATURE, "inode uses a feature the superblock does not enable"),
 	W(INODE_RESERVED, "reserved inode bytes not zero"),
-	E(NLINK, "link count differs from the number of names"),
+	W(NLINK, "link count differs from the number of names"),
 	E(DIR_NLINK, "directory link count differs from 2 + subdirectories"),
 	E(SYMLINK_SIZE, "invalid symlink size"),
 	E(DATA_RANGE, "data block address past the end of the image"),

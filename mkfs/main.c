@@ -439,6 +439,8 @@ int main(int argc, char **argv)
 	ret = parse_args(&cli, argc, argv);
 	if (ret) {
 		erofs_frontend_hint(argv[0]);
+		erofs_mkfs_base_close(&cli.base);
+		erofs_mkfs_output_close(&cli.out, true);
 		return 1;
 	}
 	if (!cli.quiet && isatty(STDERR_FILENO)) {
@@ -495,6 +497,7 @@ int main(int argc, char **argv)
 			   erofs_mkfs_source_reserves(&cli.src) ?
 			   &cli.out.map : NULL;
 	ret = erofs_mkfs_build(&cli.mk, cli.src.root, &cli.out.io, &stats);
+	cli.out.written = !ret;
 	if (ret)
 		erofs_err(&cli.log, "cannot build %s: %s", cli.out.image,
 			  strerror(-ret));

@@ -28,6 +28,8 @@ struct erofs_mkfs_output {
 	 * removes it).
 	 */
 	bool extend;
+	bool written;			/* extend: the new superblock is in
+					 * place; the image is never cut back */
 	const struct erofs_log *log;
 
 	/* owned by the functions below */
