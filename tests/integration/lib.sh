@@ -4,7 +4,8 @@
 # tNNN-*.sh).  Source it first:  . "$(dirname "$0")/lib.sh"
 #
 # Functions: pass fail skip skip_all finish; need_root need_loop need_tools
-# need_mkfs have_fsck mkfs_has_option; mount_image umount_image (every
+# need_mkfs have_fsck mkfs_has_option; tar_tree apply_blocklist;
+# mount_image umount_image (every
 # mount is undone by the exit trap, whatever happens); mkfs_image digest
 # compare_trees our_fsck deb_fsck gentree_run; roundtrip ishare_roundtrip
 # (a whole mkfs/mount/compare/fsck/extract cycle).  Helpers that fail set
@@ -357,6 +358,50 @@ no_larger() {
 	else
 		fail "$1 no larger than erofs-utils 1.9" "$2 > $3 bytes"
 	fi
+}
+
+# ---- trees for tar input ------------------------------------------------
+# tar_tree DIR: a small tree for the tar modes: noise and text, a copy, a
+# sparse file with a tail, a hard link, symlinks, an empty file and
+# directory, a device, a fifo, an xattr, modes, owners and old mtimes
+tar_tree() {
+	mkdir -p "$1/sub/deeper" "$1/empty"
+	gen_noise 300000 1 >"$1/a"
+	cp "$1/a" "$1/sub/a-copy"
+	gen_text 200000 5 >"$1/text"
+	gen_noise 5000 2 >"$1/sub/deeper/small"
+	echo hello >"$1/hello"
+	: >"$1/zero"
+	truncate -s 2M "$1/sparse"
+	gen_noise 8192 3 | dd of="$1/sparse" bs=4096 seek=200 conv=notrunc 2>/dev/null
+	printf 'tail' >>"$1/sparse"
+	ln "$1/text" "$1/sub/text-link"
+	ln -s a "$1/link"
+	mknod "$1/chr" c 1 3
+	mkfifo "$1/fifo"
+	setfattr -n user.note -v tar "$1/a"
+	chmod 0640 "$1/text"
+	chown 1234:5678 "$1/hello"
+	touch -d '2020-02-02 02:02:02' "$1/a" "$1/sub"
+}
+
+# apply_blocklist IMG ARCHIVE LIST: copy the archive's bytes into IMG
+# where the block list of mkfs --tar=X,MAPFILE says (python3)
+apply_blocklist() {
+	python3 - "$@" <<'EOF'
+import sys
+img, tar, lst = sys.argv[1:4]
+with open(img, 'r+b') as o, open(tar, 'rb') as t, open(lst) as m:
+    o.seek(1024 + 12)
+    bs = 1 << o.read(1)[0]
+    for line in m:
+        f = line.split()
+        blk, nblk, src = int(f[0], 16), int(f[1], 16), int(f[2], 16)
+        zeroed = int(f[3]) if len(f) > 3 else 0
+        t.seek(src)
+        o.seek(blk * bs)
+        o.write(t.read(nblk * bs - zeroed))
+EOF
 }
 
 # ---- images with extra devices (blobs, tars, layers) -------------------

@@ -26,28 +26,12 @@ need_mkfs
 sid_setup
 
 S=$T_TMP/src
-mkdir -p "$S/sub/deeper" "$S/empty"
-gen_noise 300000 1 >"$S/a"
-cp "$S/a" "$S/sub/a-copy"
-gen_text 200000 5 >"$S/text"
-gen_noise 5000 2 >"$S/sub/deeper/small"
-echo hello >"$S/hello"
-: >"$S/zero"
-truncate -s 2M "$S/sparse"
-gen_noise 8192 3 | dd of="$S/sparse" bs=4096 seek=200 conv=notrunc 2>/dev/null
-printf 'tail' >>"$S/sparse"
-ln "$S/text" "$S/sub/text-link"
-ln -s a "$S/link"
+tar_tree "$S"
 ln -s "$(printf 'x%.0s' $(seq 1 300))" "$S/longlink"
 long=$(printf 'n%.0s' $(seq 1 200))
 gen_noise 777 4 >"$S/sub/$long"
-mknod "$S/chr" c 1 3
-mkfifo "$S/fifo"
-setfattr -n user.note -v indexed "$S/a"
 setfattr -n trusted.overlay.opaque -v y "$S/sub"
-chmod 0640 "$S/text"
-chown 1234:5678 "$S/hello"
-touch -d '2020-02-02 02:02:02' "$S/a" "$S/sub"
+touch -d '2020-02-02 02:02:02' "$S/sub"
 
 sid() { "$CHROOT_SH" run --bind "$T_TMP" -- "$@" >"$T_TMP/sid.log" 2>&1; }
 size() { stat -c %s "$1"; }

@@ -24,25 +24,9 @@ command -v python3 >/dev/null 2>&1 ||
 sid_setup
 
 S=$T_TMP/src
-mkdir -p "$S/sub/deeper" "$S/empty"
-gen_noise 300000 1 >"$S/a"
-cp "$S/a" "$S/sub/a-copy"
-gen_text 200000 5 >"$S/text"
-gen_noise 5000 2 >"$S/sub/deeper/small"
-echo hello >"$S/hello"
+tar_tree "$S"
 gen_noise 4096 6 >"$S/one-block"
-: >"$S/zero"
-truncate -s 2M "$S/sparse"
-gen_noise 8192 3 | dd of="$S/sparse" bs=4096 seek=200 conv=notrunc 2>/dev/null
-printf 'tail' >>"$S/sparse"
-ln "$S/text" "$S/sub/text-link"
-ln -s a "$S/link"
-mknod "$S/chr" c 1 3
-mkfifo "$S/fifo"
-setfattr -n user.note -v reserved "$S/a"
-chmod 0640 "$S/text"
-chown 1234:5678 "$S/hello"
-touch -d '2020-02-02 02:02:02' "$S/a" "$S/sub"
+touch -d '2020-02-02 02:02:02' "$S/sub"
 
 XA="--xattrs --xattrs-include=*"
 for f in gnu pax pax-sparse; do
@@ -56,25 +40,8 @@ for f in gnu pax pax-sparse; do
 		fail "tar $f" "cannot make the tar"
 done
 
-# fill IMG TAR MAP: apply a block list (BLKADDR NBLOCKS SRCOFF [ZEROED],
-# hex but ZEROED) with the image's block size
-fill() {
-	python3 - "$@" <<'EOF'
-import struct, sys
-img, tar, lst = sys.argv[1:4]
-with open(img, 'r+b') as o, open(tar, 'rb') as t, open(lst) as m:
-    o.seek(1024 + 12)
-    bs = 1 << o.read(1)[0]
-    for line in m:
-        f = line.split()
-        blk, nblk, src = int(f[0], 16), int(f[1], 16), int(f[2], 16)
-        zeroed = int(f[3]) if len(f) > 3 else 0
-        t.seek(src)
-        data = t.read(nblk * bs - zeroed)
-        o.seek(blk * bs)
-        o.write(data)
-EOF
-}
+# fill IMG TAR MAP: apply a block list
+fill() { apply_blocklist "$@"; }
 sid() { "$CHROOT_SH" run --bind "$T_TMP" -- "$@" >"$T_TMP/sid.log" 2>&1; }
 build() {	# build NAME ARGS...: our mkfs, reproducibly
 	_b_name=$1

@@ -183,20 +183,7 @@ if command -v python3 >/dev/null 2>&1; then
 	"$MKFS" --quiet "$T_TMP/rv.img" "$B" >/dev/null 2>&1
 	if "$MKFS" --quiet --incremental=rvsp --aufs --ovlfs-strip --tar=f,"$T_TMP/rv.map" \
 		"$T_TMP/rv.img" "$T_TMP/l1.tar" >"$T_TMP/mkfs.log" 2>&1 && [ -s "$T_TMP/rv.map" ]; then
-		python3 - "$T_TMP/rv.img" "$T_TMP/l1.tar" "$T_TMP/rv.map" <<'EOF'
-import sys
-img, tar, lst = sys.argv[1:4]
-with open(img, 'r+b') as o, open(tar, 'rb') as t, open(lst) as m:
-    o.seek(1024 + 12)
-    bs = 1 << o.read(1)[0]
-    for line in m:
-        f = line.split()
-        blk, nblk, src = int(f[0], 16), int(f[1], 16), int(f[2], 16)
-        zeroed = int(f[3]) if len(f) > 3 else 0
-        t.seek(src)
-        o.seek(blk * bs)
-        o.write(t.read(nblk * bs - zeroed))
-EOF
+		apply_blocklist "$T_TMP/rv.img" "$T_TMP/l1.tar" "$T_TMP/rv.map"
 		check "--incremental=rvsp, filled" "$T_TMP/rv.img" "$E1"
 	else
 		fail "--incremental=rvsp" "$(head -n 1 "$T_TMP/mkfs.log")"
