@@ -70,6 +70,10 @@ mkdir -p "$E1/opq"
 		cp -a "$L1/$p" "$E1/$p"
 	fi
 done
+# directories' times last, deepest first (creating "new/deep" touched "new")
+(cd "$L1" && find . -depth -type d) | while read -r p; do
+	touch -r "$L1/$p" "$E1/$p"
+done
 setfattr -n user.note -v layer1 "$E1/new"
 
 # layer 2, a directory: more changes over the result
@@ -163,6 +167,19 @@ if [ "$have_sid" = 1 ]; then
 	else
 		fail "erofs-utils' --incremental image" "$(tail -n 1 "$T_TMP/sid.log")"
 	fi
+fi
+
+# ---- reproducible: the same image and layer, the same bytes, any --workers ----
+"$MKFS" --quiet -zlz4hc "$T_TMP/r1.img" "$B" >/dev/null 2>&1
+cp "$T_TMP/r1.img" "$T_TMP/r2.img"
+if "$MKFS" --quiet -zlz4hc --workers=1 --incremental --aufs --ovlfs-strip --tar=f \
+	"$T_TMP/r1.img" "$T_TMP/l1.tar" >/dev/null 2>&1 &&
+   "$MKFS" --quiet -zlz4hc --workers=3 --incremental --aufs --ovlfs-strip --tar=f \
+	"$T_TMP/r2.img" "$T_TMP/l1.tar" >/dev/null 2>&1 &&
+   cmp -s "$T_TMP/r1.img" "$T_TMP/r2.img"; then
+	pass "reproducible: one and three workers give the same bytes"
+else
+	fail "reproducible: one and three workers give the same bytes" "$(cmp "$T_TMP/r1.img" "$T_TMP/r2.img" 2>&1)"
 fi
 
 # ---- without --ovlfs-strip the whiteouts stay, as 0:0 devices -----------------
