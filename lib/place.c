@@ -63,8 +63,13 @@ static bool wr_wants_inline(const struct erofs_wr *w,
 	 * which containerd's differ relies on for every layer) */
 	if (w->p->noinline_data && wi->ftype == EROFS_FT_REG_FILE)
 		return false;
-	return wr_has_data(wi) && tail &&
-	       wi->isize + wi->xattr_size + tail <= w->bs;
+	/*
+	 * Only the tail must stay in one block (the kernel reads an inode
+	 * and its xattrs across a block boundary): a body too long to share
+	 * a block with the tail crosses one, and the tail follows it there
+	 * (wr_place_one), as erofs-utils places them.
+	 */
+	return wr_has_data(wi) && tail;
 }
 
 /*
@@ -178,10 +183,10 @@ static void wr_place(struct erofs_wr *w, struct erofs_wr_inode *wi,
 			wi->layout = EROFS_INODE_FLAT_INLINE;
 		} else {
 			/* pad to the next block unless a plain last block
-			 * wastes less */
+			 * wastes less (or the tail would not fit there) */
 			uint64_t pad = EROFS_ROUND_UP(pos, bs) - pos;
 
-			if (pad <= bs - tail) {
+			if (pad <= bs - tail && wr_tail_fits(w, wi, pos + pad)) {
 				pos += pad;
 				w->place.meta_pad += pad;
 				wi->layout = EROFS_INODE_FLAT_INLINE;
@@ -313,12 +318,58 @@ static int wr_item_cmp(const void *a, const void *b)
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
+/* room [from, to) as holes, one per block it touches */
+static int wr_hole_add_span(struct wr_holes *h, uint64_t from, uint64_t to,
+			    unsigned int bs)
+{
+	while (from < to) {
+		uint64_t end = EROFS_MIN(to, EROFS_ROUND_UP(from + 1, bs));
+		int ret = wr_hole_add(h, from, end - from);
+
+		if (ret)
+			return ret;
+		from = end;
+	}
+	return 0;
+}
+
 static int wr_place_one(struct erofs_wr *w, struct wr_holes *h,
 			uint64_t *cursor, struct erofs_wr_inode *wi, bool inl,
 			uint64_t need)
 {
 	uint64_t pos, hpos;
 	size_t slots;
+
+	/*
+	 * A plain inode whose body and tail together exceed a block: the
+	 * body crosses a block boundary and the tail starts just after one
+	 * (the first slot-aligned place where it fits); the room skipped
+	 * is left to others.  If the tail cannot fit that way (it is nearly
+	 * a block), the file keeps it in a data block.
+	 */
+	if (inl && need > w->bs && !erofs_wr_is_z(wi)) {
+		uint64_t body = wr_body_len(wi);
+
+		pos = EROFS_ROUND_UP(*cursor, EROFS_SLOTSIZE);
+		if (!wr_tail_fits(w, wi, pos)) {
+			uint64_t np = EROFS_ROUND_UP(EROFS_ROUND_UP(pos + body,
+				(uint64_t)w->bs) - body, EROFS_SLOTSIZE);
+
+			if (wr_tail_fits(w, wi, np)) {
+				int ret = wr_hole_add_span(h, pos, np, w->bs);
+
+				if (ret)
+					return ret;
+				pos = np;
+			} else {
+				inl = false;
+				need = body;
+			}
+		}
+		wr_put(w, wi, pos, inl);
+		*cursor = pos + need;
+		return 0;
+	}
 
 	if (need <= w->bs && wr_hole_take(h, need, &hpos, &slots)) {
 		uint64_t used = EROFS_ROUND_UP(need, EROFS_SLOTSIZE);

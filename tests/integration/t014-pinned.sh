@@ -33,15 +33,15 @@ tar -C "$zmix" --sort=name --format=gnu --numeric-owner -cf "$T_TMP/zmix.tar" . 
 
 # NAME TREE HASH OPTIONS...  (TREE: all, zmix or tar)
 cat >"$T_TMP/cases" <<'CASES'
-plain-alltypes all 99b6c967c35972d32da95f8de225a696d482388cd0b5422ee81832c2b3c06aac -b4096
-plain-zmix-512 zmix 834857be28dfaefefa9224911f55583afc9c01a0196fd523fbb2f8115414ecb9 -b512
-fingerprints-alltypes all 8849e167ca7c78b7a1eb713342aa1a6d5fac9479c49199a2a74e8b5f9b56545c -b4096 --ishare_key=trusted.erofs.fingerprint
+plain-alltypes all 96af381998c43da357d8ce09c90e235822918c54c6f2b508c93ba83244d1a0a5 -b4096
+plain-zmix-512 zmix f2e213ea23e3d776a6cb613cb194214c37bd52b750768514ccbc841ce8482233 -b512
+fingerprints-alltypes all 053ab067a0af1014077ecff121431d850211e197b3c63cd95643841c60169b09 -b4096 --ishare_key=trusted.erofs.fingerprint
 lz4-frag-dedupe zmix 568a7d6c0a2f43ae11fb9e2b1a3777f9aa06ddf89f602dfb896cc82ce622c674 -b4096 -zlz4 -Efragments,dedupe
-zstd-zD zmix 7f3b61c794d26e44f862806fc4c3937741604b953c0eb0c45a61e18bb70ae03e -b4096 -zzstd --zD
+zstd-zD zmix 1ce0f01002a1e74b966c712b8efa72cbbe5960ef4984cbe4099f3073427109ce -b4096 -zzstd --zD
 lzma-ztail-1k zmix 2a81f189a9a335d6c3360787779605cfbf823b126a6e3e95d5818a4333d6798d -b1024 -zlzma -Eztailpacking
 lz4hc-allfrag zmix a0c3592c288a5275c696d5a6f1a142a3c729bfc3b81a6e7e2041fd5e7a9e9026 -b4096 -zlz4hc -Eall-fragments
-lz4hc-big-fp zmix 226f074334c9e185ebe5681500462de29e5bfab1c7a4403081eeeacadff727ad -b4096 -zlz4hc,12 -C65536 --ishare_key=trusted.erofs.fingerprint
-deflate-legacy zmix 9e49bea83b52cac41888c909bb8d3a925507709a1770283f7fe578da297a8bcc -b2048 -zdeflate -Elegacy-compress
+lz4hc-big-fp zmix a42b71bdc463cd4475a7e4b67ba273aa8373d1bea6fae52786c7c6ec1b60b0f3 -b4096 -zlz4hc,12 -C65536 --ishare_key=trusted.erofs.fingerprint
+deflate-legacy zmix 2ef3a09d9526182d1694c834cdbd9f10ed23e160b93c7a887b617ad04b846729 -b2048 -zdeflate -Elegacy-compress
 dedupe-workers1 zmix 11b46b24108e1e15dc7f39304f9988f8c3dbb52420d47e394448f2100490d274 -b4096 -zlz4hc -C16384 -Ededupe,ztailpacking --workers=1
 dedupe-workers4 zmix 11b46b24108e1e15dc7f39304f9988f8c3dbb52420d47e394448f2100490d274 -b4096 -zlz4hc -C16384 -Ededupe,ztailpacking --workers=4
 tar-lz4hc tar 6bcbea572263ddcde0c63a8064bf0056022cf0972292830af47af63fd6ac747d -b4096 --tar=f -zlz4hc -Efragments

@@ -89,8 +89,6 @@ size_exception() {
 		echo "our fragments and dedupe find less than erofs-utils' (issue 15)" ;;
 	*-C65536*)
 		echo "big pclusters: erofs-utils fills them closer to full (issue 15)" ;;
-	*-b512*|*-b1024*)
-		echo "a block of metadata packing at small block sizes" ;;
 	*48bit*|*dot-omitted*)
 		echo "erofs-utils' 48BIT compact inodes drop sub-second mtimes and wrap those 2^32 s past the epoch; ours keep them, in extended inodes" ;;
 	*) return 1 ;;
