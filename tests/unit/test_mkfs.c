@@ -1366,6 +1366,46 @@ static void test_incremental(void **state)
 	erofs_node_put(root);
 }
 
+/*
+ * Inline tails of inodes whose body and tail exceed a block: the body
+ * crosses a block boundary and the tail starts after it, inside one
+ * block (512-byte blocks: 800 bytes of xattrs and a 1-byte file; a
+ * 64-byte inode with a 480-byte tail)
+ */
+static void test_inline_crossing(void **state)
+{
+	struct erofs_mkfs_params p;
+	struct erofs_node *root = mkroot(), *x, *t;
+	unsigned char *img;
+	struct pinode pi;
+	char name[32], val[64];
+	size_t len;
+	int i;
+
+	(void)state;
+	x = add_file(root, "xattrs", 1, 1);
+	for (i = 0; i < 12; i++) {
+		snprintf(name, sizeof(name), "user.attribute%02d", i);
+		memset(val, 'a' + i, sizeof(val));
+		assert_int_equal(erofs_node_set_xattr(x, name, val, sizeof(val)), 0);
+	}
+	t = add_file(root, "tail", 1000 * 512 + 480, 2);
+	t->uid = 100000;		/* an extended inode */
+	params(&p, 9);
+	assert_int_equal(build(&p, root, &img, &len), 0);
+	pi = get_inode(img, lookup(img, 512, root_nid(img), "xattrs"));
+	assert_int_equal(pi.layout, EROFS_INODE_FLAT_INLINE);
+	assert_true(pi.isize + pi.xsize > 512);
+	assert_int_equal(pi.tail[0], 1);	/* add_file's pattern at 0 */
+	assert_true((pi.pos + pi.isize + pi.xsize) % 512 + 1 <= 512);
+	pi = get_inode(img, lookup(img, 512, root_nid(img), "tail"));
+	assert_int_equal(pi.layout, EROFS_INODE_FLAT_INLINE);
+	assert_int_equal(pi.isize, 64);
+	assert_true((pi.pos + pi.isize + pi.xsize) % 512 + 480 <= 512);
+	free(img);
+	erofs_node_put(root);
+}
+
 static int setup(void **state)
 {
 	strcpy(tmpdir, "/tmp/erofs-test-mkfs-XXXXXX");
@@ -1404,6 +1444,7 @@ int main(void)
 		cmocka_unit_test(test_pieces_48bit),
 		cmocka_unit_test(test_reserved),
 		cmocka_unit_test(test_incremental),
+		cmocka_unit_test(test_inline_crossing),
 		cmocka_unit_test(test_48bit),
 	};
 
