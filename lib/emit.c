@@ -777,7 +777,7 @@ static void wr_super_base(const struct erofs_wr *w, struct erofs_super_block *sb
 	sb->feature_compat = erofs_cpu_to_le32(w->sb.feature_compat);
 	sb->feature_incompat = erofs_cpu_to_le32(w->sb.feature_incompat);
 	sb->blocks_lo = erofs_cpu_to_le32((uint32_t)w->place.blocks);
-	sb->inos = erofs_cpu_to_le64(b->inos + w->tree.nr_inodes);
+	sb->inos = erofs_cpu_to_le64(b->kept_inos + w->tree.nr_inodes);
 	if (b->b48) {
 		sb->rootnid_8b = erofs_cpu_to_le64(root);
 		sb->rb.blocks_hi = erofs_cpu_to_le16((uint16_t)(w->place.blocks >> 32));

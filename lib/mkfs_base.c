@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "erofs/array.h"
+#include "erofs/htab.h"
 #include "erofs/mkfs_base.h"
 #include "erofs/xattr.h"
 
@@ -429,6 +430,92 @@ static int base_strip(struct erofs_node *dir, unsigned int depth)
 	return ret;
 }
 
+/* ---- the superblock's inode count ------------------------------------------ */
+
+struct base_count {
+	struct erofs_mkfs_base_ctx *b;
+	struct erofs_htab seen;		/* nids counted */
+	uint64_t n;
+	unsigned int depth;
+	int ret;
+};
+
+static int base_count_nid(struct base_count *c, erofs_nid_t nid, bool dir);
+
+static int base_count_cb(void *priv, const struct erofs_dir_entry *ent)
+{
+	struct base_count *c = priv;
+
+	if ((ent->name_len == 1 && ent->name[0] == '.') ||
+	    (ent->name_len == 2 && !memcmp(ent->name, "..", 2)))
+		return 0;
+	c->ret = base_count_nid(c, ent->nid, ent->file_type == EROFS_FT_DIR);
+	return c->ret ? 1 : 0;
+}
+
+/* count nid once, and below it if it is a directory */
+static int base_count_nid(struct base_count *c, erofs_nid_t nid, bool dir)
+{
+	struct erofs_inode in;
+	int ret = erofs_htab_set_add(&c->seen, nid);
+
+	if (ret)
+		return ret < 0 ? ret : 0;	/* 1: counted already */
+	c->n++;
+	if (!dir)
+		return 0;
+	if (c->depth > 4096)
+		return -ELOOP;
+	ret = erofs_inode_read(&c->b->img, nid, &in);
+	if (ret)
+		return ret;
+	c->depth++;
+	ret = erofs_dir_iterate(&in, base_count_cb, c);
+	c->depth--;
+	return ret < 0 ? ret : c->ret;
+}
+
+static int base_count_tree(struct base_count *c, const struct erofs_node *dir,
+			   unsigned int depth)
+{
+	size_t i;
+	int ret = 0;
+
+	if (depth > 4096)
+		return -ELOOP;
+	for (i = 0; i < dir->nr_dentries && !ret; i++) {
+		const struct erofs_node *n = dir->dentries[i].inode;
+
+		if (n->kept)
+			ret = base_count_nid(c, n->base_nid, S_ISDIR(n->mode));
+		else if (S_ISDIR(n->mode))
+			ret = base_count_tree(c, n, depth + 1);
+	}
+	return ret;
+}
+
+/*
+ * How many old inodes the result still reaches, so that the superblock
+ * counts exactly what a reader finds (fsck's W_SB_INOS): every kept
+ * inode and all under a kept directory, once each, and the packed inode.
+ * This reads the kept directories, metadata only.
+ */
+static int base_count_kept(struct erofs_mkfs_base_ctx *b,
+			   const struct erofs_node *root)
+{
+	struct base_count c = { .b = b };
+	int ret = base_count_tree(&c, root, 0);
+
+	erofs_htab_release(&c.seen);
+	if (ret) {
+		erofs_err(b->log, "--incremental: cannot count the image's kept inodes: %s",
+			  strerror(-ret));
+		return ret;
+	}
+	b->info.kept_inos = c.n + !!b->img.packed_nid;
+	return 0;
+}
+
 int erofs_mkfs_base_merge(struct erofs_mkfs_base_ctx *b,
 			  struct erofs_node *root, bool ovlfs_strip)
 {
@@ -445,6 +532,8 @@ int erofs_mkfs_base_merge(struct erofs_mkfs_base_ctx *b,
 			erofs_err(b->log, "--incremental: cannot finalize the merged tree: %s",
 				  strerror(-ret));
 	}
+	if (!ret)
+		ret = base_count_kept(b, root);
 	return ret;
 }
 

@@ -74,7 +74,10 @@ struct erofs_mkfs_base {
 					 * inline data) */
 	int64_t epoch;			/* of compact inodes' mtimes */
 	bool b48;
-	uint64_t inos;
+	uint64_t inos;			/* the old count: new i_ino follow */
+	/* the old inodes still reachable (kept entries and what lies under
+	   them, the packed inode): the superblock's count adds the new ones */
+	uint64_t kept_inos;
 	/* the long xattr prefixes, in table order (borrowed) */
 	const struct erofs_xattr_prefix *pfx;
 	unsigned int nr_pfx;
