@@ -517,10 +517,13 @@ static int base_count_kept(struct erofs_mkfs_base_ctx *b,
 }
 
 int erofs_mkfs_base_merge(struct erofs_mkfs_base_ctx *b,
-			  struct erofs_node *root, bool ovlfs_strip)
+			  struct erofs_node *root, bool ovlfs_strip,
+			  struct erofs_mkfs_params *p, bool keep_uuid)
 {
 	int ret = 0;
 
+	if (keep_uuid)
+		memcpy(p->uuid, b->img.sb.uuid, sizeof(p->uuid));
 	if (!base_opaque(root))
 		ret = base_merge_dir(b, root, b->img.root_nid, "/",
 				     ovlfs_strip, 0);
@@ -534,6 +537,22 @@ int erofs_mkfs_base_merge(struct erofs_mkfs_base_ctx *b,
 	}
 	if (!ret)
 		ret = base_count_kept(b, root);
+	return ret;
+}
+
+int erofs_mkfs_base_start(struct erofs_mkfs_base_ctx *b,
+			  struct erofs_mkfs_output *out,
+			  struct erofs_mkfs_params *p, bool has_b,
+			  struct erofs_log *log)
+{
+	int ret;
+
+	out->extend = true;
+	ret = erofs_mkfs_output_open(out);
+	if (!ret)
+		ret = erofs_mkfs_base_open(b, &out->io, log);
+	if (!ret)
+		ret = erofs_mkfs_base_apply(b, p, has_b);
 	return ret;
 }
 

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "erofs/mkfs_output.h"
+#include "erofs/stream.h"
 
 int erofs_mkfs_output_open(struct erofs_mkfs_output *o)
 {
@@ -79,6 +80,20 @@ int erofs_mkfs_output_open_blob(struct erofs_mkfs_output *o)
 	}
 	o->blob_open = true;
 	return 0;
+}
+
+int erofs_mkfs_output_stream(struct erofs_mkfs_output *o,
+			     unsigned int blkszbits, bool digests,
+			     struct erofs_stream **st)
+{
+	int ret = erofs_stream_open(st, &o->io, blkszbits, digests);
+
+	if (ret)
+		erofs_err(o->log, "cannot write %s: %s", o->image,
+			  ret == -EOPNOTSUPP ?
+			  "fingerprints need SHA-256 (libcrypto), which is not available" :
+			  strerror(-ret));
+	return ret;
 }
 
 const char *erofs_mkfs_output_removable(const struct erofs_mkfs_output *o)

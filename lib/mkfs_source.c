@@ -78,6 +78,11 @@ int erofs_mkfs_source_prepare(struct erofs_mkfs_source *s,
 	bool index = !reserve && (s->kind == EROFS_SOURCE_TAR_INDEX ||
 				  s->kind == EROFS_SOURCE_HEADERBALL);
 
+	if (s->incremental && s->kind != EROFS_SOURCE_DIR &&
+	    s->kind != EROFS_SOURCE_TAR) {
+		erofs_err(log, "--incremental takes a directory or --tar=f as SOURCE");
+		return -EINVAL;
+	}
 	if (s->ovlfs_strip && s->kind != EROFS_SOURCE_IMAGES &&
 	    !s->incremental) {
 		erofs_err(log, "--ovlfs-strip needs EROFS images as sources (or --incremental)");

@@ -357,9 +357,6 @@ static int parse_args(struct mkfs_cli *cli, int argc, char **argv)
 					  "too many arguments" :
 					  "missing IMAGE or SOURCE");
 	cli->src.has_blob = cli->out.blob_path != NULL;
-	if (cli->incremental && cli->src.kind != EROFS_SOURCE_DIR &&
-	    cli->src.kind != EROFS_SOURCE_TAR)
-		return erofs_frontend_bad(&cli->fe, "--incremental takes a directory or --tar=f as SOURCE");
 	if (erofs_mkfs_source_prepare(&cli->src, &cli->imp, &cli->mk))
 		return -EINVAL;	/* logged */
 	/* as erofs-utils: --sort only changes how a tar is copied */
@@ -374,14 +371,10 @@ static int parse_args(struct mkfs_cli *cli, int argc, char **argv)
 				   time(NULL), &cli->imp, &cli->mk))
 		return -EINVAL;	/* logged */
 	/* the image decides its block size, times, layout: read it now */
-	if (cli->incremental) {
-		cli->sort_none = false;
-		cli->out.extend = true;
-		if (erofs_mkfs_output_open(&cli->out) ||
-		    erofs_mkfs_base_open(&cli->base, &cli->out.io, &cli->log) ||
-		    erofs_mkfs_base_apply(&cli->base, &cli->mk, cli->src.has_b))
-			return -EINVAL;	/* logged */
-	}
+	if (cli->incremental && (cli->sort_none = false,
+	    erofs_mkfs_base_start(&cli->base, &cli->out, &cli->mk,
+				  cli->src.has_b, &cli->log)))
+		return -EINVAL;	/* logged */
 	cli->imp.exclude_paths = cli->excludes;
 	cli->imp.exclude_regex = cli->regexes;
 	cli->mk.xattr_prefixes = cli->prefixes;
@@ -458,17 +451,12 @@ int main(int argc, char **argv)
 	 */
 	if (cli.sort_none) {
 		ret = open_image(&cli);
+		if (!ret)
+			ret = erofs_mkfs_output_stream(&cli.out, cli.mk.blkszbits,
+						       cli.mk.ishare_key != NULL,
+						       &stream);
 		if (ret)
 			goto out;
-		ret = erofs_stream_open(&stream, &cli.out.io, cli.mk.blkszbits,
-					cli.mk.ishare_key != NULL);
-		if (ret) {
-			erofs_err(&cli.log, "cannot write %s: %s", cli.out.image,
-				  ret == -EOPNOTSUPP ?
-				  "fingerprints need SHA-256 (libcrypto), which is not available" :
-				  strerror(-ret));
-			goto out;
-		}
 		cli.imp.stream = stream;
 		cli.mk.stream = stream;
 	}
@@ -477,15 +465,10 @@ int main(int argc, char **argv)
 	ret = erofs_mkfs_source_import(&cli.src, &cli.imp, &cli.mk);
 	if (!ret)
 		ret = erofs_mkfs_stamp_uuid(&cli.stamp, cli.src.root, &cli.mk);
-	/* --incremental: over the image's tree, which keeps its UUID unless
-	   -U says otherwise */
-	if (!ret && cli.incremental) {
-		if (cli.stamp.uuid == EROFS_STAMP_UUID_DEFAULT)
-			memcpy(cli.mk.uuid, cli.base.info.sb.uuid,
-			       sizeof(cli.mk.uuid));
+	if (!ret && cli.incremental)	/* over the image's tree */
 		ret = erofs_mkfs_base_merge(&cli.base, cli.src.root,
-					    cli.src.ovlfs_strip);
-	}
+				cli.src.ovlfs_strip, &cli.mk,
+				cli.stamp.uuid == EROFS_STAMP_UUID_DEFAULT);
 	if (!ret)
 		ret = open_image(&cli);
 	if (!ret)
@@ -493,9 +476,8 @@ int main(int argc, char **argv)
 	if (ret)
 		goto out;
 	cli.mk.blob = cli.out.blob_open ? &cli.out.blob : NULL;
-	cli.mk.blocklist = cli.out.map_open &&
-			   erofs_mkfs_source_reserves(&cli.src) ?
-			   &cli.out.map : NULL;
+	/* (empty unless files are reserved, as erofs-utils leaves it) */
+	cli.mk.blocklist = cli.out.map_open ? &cli.out.map : NULL;
 	ret = erofs_mkfs_build(&cli.mk, cli.src.root, &cli.out.io, &stats);
 	cli.out.written = !ret;
 	if (ret)

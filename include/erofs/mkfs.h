@@ -215,8 +215,8 @@ struct erofs_mkfs_params {
 	struct erofs_io *blob;		/* --blobdev, borrowed; NULL = none */
 	/*
 	 * --tar=X,MAPFILE: the block list of reserved files (erofs/tree.h
-	 * `reserved`), written as erofs-utils does (blocklist.c); borrowed,
-	 * NULL = none.
+	 * `reserved`), written as erofs-utils does (blocklist.c), empty when
+	 * no file is; borrowed, NULL = none.
 	 */
 	struct erofs_io *blocklist;
 	/*

@@ -16,6 +16,7 @@
 #define __EROFS_MKFS_BASE_H
 
 #include "erofs/mkfs.h"
+#include "erofs/mkfs_output.h"
 #include "erofs/reader.h"
 
 struct erofs_mkfs_base_ctx {
@@ -45,10 +46,21 @@ int erofs_mkfs_base_apply(struct erofs_mkfs_base_ctx *b,
 /*
  * Merge the image's tree under root (the new source's, finalized): see
  * above.  ovlfs_strip: whiteouts (character devices 0:0) of the source
- * hide the old name and are dropped.  Finalizes the result.
+ * hide the old name and are dropped.  Finalizes the result.  keep_uuid
+ * (no -U): p's UUID becomes the image's again.
  */
 int erofs_mkfs_base_merge(struct erofs_mkfs_base_ctx *b,
-			  struct erofs_node *root, bool ovlfs_strip);
+			  struct erofs_node *root, bool ovlfs_strip,
+			  struct erofs_mkfs_params *p, bool keep_uuid);
 void erofs_mkfs_base_close(struct erofs_mkfs_base_ctx *b);
+/*
+ * The front end's one call before importing: open out's IMAGE to extend
+ * it, read it and fit p to it (erofs_mkfs_base_open and _apply); -EINVAL
+ * or -errno, logged.
+ */
+int erofs_mkfs_base_start(struct erofs_mkfs_base_ctx *b,
+			  struct erofs_mkfs_output *out,
+			  struct erofs_mkfs_params *p, bool has_b,
+			  struct erofs_log *log);
 
 #endif

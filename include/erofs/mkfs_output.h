@@ -50,6 +50,14 @@ int erofs_mkfs_output_open(struct erofs_mkfs_output *o);
 /* open (create, truncate) blob_path and map_path if given: 0 or -errno
    (logged); a failed build removes the block list */
 int erofs_mkfs_output_open_blob(struct erofs_mkfs_output *o);
+/*
+ * --sort=none: the stream that writes file data into the open IMAGE while
+ * importing (erofs/stream.h); 0 or -errno (logged)
+ */
+struct erofs_stream;
+int erofs_mkfs_output_stream(struct erofs_mkfs_output *o,
+			     unsigned int blkszbits, bool digests,
+			     struct erofs_stream **st);
 /* the path a signal handler should unlink, NULL = none */
 const char *erofs_mkfs_output_removable(const struct erofs_mkfs_output *o);
 /*

@@ -1338,7 +1338,7 @@ static void test_incremental(void **state)
 	assert_int_equal(erofs_mkfs_base_open(&b, &io, &tlog), 0);
 	assert_int_equal(erofs_mkfs_base_apply(&b, &p, false), 0);
 	assert_int_equal(p.build_time, BUILD_TIME);
-	assert_int_equal(erofs_mkfs_base_merge(&b, root, false), 0);
+	assert_int_equal(erofs_mkfs_base_merge(&b, root, false, &p, false), 0);
 	assert_int_equal(b.kept, 2);
 	assert_int_equal(erofs_mkfs_build(&p, root, &io, NULL), 0);
 	erofs_mkfs_base_close(&b);
