@@ -259,36 +259,52 @@ static int z_read_data(void *priv, void *buf, size_t len, uint64_t off)
 }
 
 /*
- * Read from the packed inode: the outermost read goes through the
- * image's kept session, so small files whose fragments share a pcluster
- * decode it once; a nested read (the packed inode's own tail) would
- * reenter that session and is one-shot.  So are memory images, which may
- * change under us (the metadata cache skips them too).
+ * Read from the packed or metabox inode: the outermost read goes through
+ * the image's kept session (*sess), so small files whose fragments share
+ * a pcluster, or inodes and indexes in one metabox pcluster, decode it
+ * once; a nested read (the packed inode's own tail) would reenter that
+ * session and is one-shot.  So are memory images, which may change under
+ * us (the metadata cache skips them too).
  */
-static int packed_session_read(struct erofs_image *img, void *buf, size_t len,
-			       uint64_t off)
+static int session_read(struct erofs_image *img, struct erofs_inode *inode,
+			struct erofs_data_ctx **sess, void *buf, size_t len,
+			uint64_t off)
 {
 	struct erofs_data_ctx *d;
 	int ret;
 
-	if (!img->depth && !img->io->cheap_reads && !img->packed_data) {
+	if (!img->depth && !img->io->cheap_reads && !*sess) {
 		d = calloc(1, sizeof(*d));
 		if (!d)
 			return -ENOMEM;
-		ret = erofs_data_open(d, &img->packed);
+		ret = erofs_data_open(d, inode);
 		if (ret) {
 			free(d);
 			return ret;
 		}
-		img->packed_data = d;
+		*sess = d;
 	}
 	img->depth++;
-	if (img->depth == 1 && img->packed_data)
-		ret = erofs_data_read(img->packed_data, buf, len, off);
+	if (img->depth == 1 && *sess)
+		ret = erofs_data_read(*sess, buf, len, off);
 	else
-		ret = erofs_read_data(&img->packed, buf, len, off);
+		ret = erofs_read_data(inode, buf, len, off);
 	img->depth--;
 	return ret;
+}
+
+static int packed_session_read(struct erofs_image *img, void *buf, size_t len,
+			       uint64_t off)
+{
+	return session_read(img, &img->packed, &img->packed_data, buf, len,
+			    off);
+}
+
+int erofs_metabox_read(struct erofs_image *img, void *buf, size_t len,
+		       uint64_t off)
+{
+	return session_read(img, &img->metabox, &img->metabox_data, buf, len,
+			    off);
 }
 
 int erofs_packed_read(struct erofs_image *img, void *buf, size_t len,

@@ -61,6 +61,10 @@ struct wr_emit {
 	   only with the other in-place changes (wr_base_commit) */
 	uint8_t *slot;
 	size_t slot_len;
+	/* -m: the metabox space goes to this spool, its own cursor */
+	struct erofs_wr_spool *mbox;
+	uint64_t mbox_cur;
+	uint8_t *zeros;			/* one block */
 };
 
 /* pwrite in pieces of at most WR_WBUF bytes (see above) */
@@ -135,10 +139,45 @@ static int wr_zero_fill(struct wr_emit *e, struct wr_wbuf *b, uint64_t from,
 	return from < to ? wr_out(e, b, NULL, (size_t)(to - from), from) : 0;
 }
 
+/* -m: bytes of the metabox space, appended to its spool in order */
+static int wr_mbox_write(struct wr_emit *e, uint64_t off, const void *buf,
+			 size_t len, const char *what)
+{
+	int ret = 0;
+
+	if (!e->mbox || off < e->mbox_cur) {
+		erofs_err(e->w->log,
+			  "internal error: %s planned at metabox offset %llu overlaps written metadata (%llu)",
+			  what, (unsigned long long)off,
+			  (unsigned long long)e->mbox_cur);
+		return -EIO;
+	}
+	while (e->mbox_cur < off && !ret) {
+		size_t n = (size_t)EROFS_MIN(off - e->mbox_cur,
+					     (uint64_t)e->w->bs);
+
+		ret = erofs_wr_spool_append(e->mbox, e->zeros, n, NULL);
+		e->mbox_cur += n;
+	}
+	if (!ret && len)
+		ret = erofs_wr_spool_append(e->mbox, buf, len, NULL);
+	if (ret) {
+		erofs_err(e->w->log, "metabox spool write error: %s",
+			  strerror(-ret));
+		return ret;
+	}
+	e->mbox_cur = off + len;
+	return 0;
+}
+
 static int wr_meta_write(struct wr_emit *e, uint64_t pos, const void *buf,
 			 size_t len, const char *what)
 {
 	int ret;
+
+	if (erofs_wr_in_mbox(pos))
+		return wr_mbox_write(e, pos - EROFS_WR_MBOX_BASE, buf, len,
+				     what);
 
 	/* --incremental: the old root's place, before everything new:
 	   kept until the rest is safely written */
@@ -463,13 +502,13 @@ static int wr_emit_regular(struct wr_emit *e, const struct erofs_wr_inode *wi)
 		memcpy(e->digest, f->digest, sizeof(e->digest));
 		return 0;
 	}
-	/* a small packed inode is the packed spool, stored as is */
-	fd = wi->packed ? dup(e->w->packed.spool.fd) :
+	/* a small packed (or metabox) inode is its spool, stored as is */
+	fd = wi->packed ? dup(wi->data_spool->fd) :
 			  open(n->src_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
 		erofs_err(e->w->log, "%s: cannot open %s: %s", path,
-			  wi->packed ? "the packed spool" : n->src_path,
+			  wi->packed ? "its spool" : n->src_path,
 			  strerror(errno));
 		return ret;
 	}
@@ -527,9 +566,17 @@ out:
 	return ret;
 }
 
-static int wr_emit_dir(struct wr_emit *e, const struct erofs_wr_inode *wi)
+/*
+ * A directory's blocks and inline tail.  --MZ=d writes all directories'
+ * blocks first (pass WR_DIR_BLOCKS, before the inodes), then each one's
+ * tail with its inode (WR_DIR_TAIL); otherwise both go together.
+ */
+enum { WR_DIR_ALL, WR_DIR_BLOCKS, WR_DIR_TAIL };
+static int wr_emit_dir_part(struct wr_emit *e, const struct erofs_wr_inode *wi,
+			    int part)
 {
 	size_t len = (size_t)EROFS_ROUND_UP(wi->size, e->w->bs);
+	uint64_t inblocks = EROFS_MIN(wi->nblocks * e->w->bs, wi->size);
 	uint8_t *buf;
 	int ret;
 
@@ -543,7 +590,15 @@ static int wr_emit_dir(struct wr_emit *e, const struct erofs_wr_inode *wi)
 		erofs_err(e->w->log,
 			  "internal error: directory %s changed size since planning",
 			  wi->node->path ? wi->node->path : "?");
-	if (!ret)
+	if (!ret && part == WR_DIR_TAIL) {
+		memcpy(e->tail, buf + inblocks, (size_t)(wi->size - inblocks));
+		free(buf);
+		return 0;
+	}
+	if (!ret && part == WR_DIR_BLOCKS)
+		ret = wr_data_write(e, wi->startblk * e->w->bs, buf,
+				    (size_t)inblocks, erofs_wr_path(wi));
+	else if (!ret)
 		ret = wr_content(e, wi, 0, buf, (size_t)wi->size);
 	/* the padding of a plain last block is zero already in buf */
 	if (!ret && wi->nblocks * e->w->bs > wi->size)
@@ -563,7 +618,8 @@ static int wr_emit_data(struct wr_emit *e, const struct erofs_wr_inode *wi)
 	case EROFS_FT_REG_FILE:
 		return wr_emit_regular(e, wi);
 	case EROFS_FT_DIR:
-		return wr_emit_dir(e, wi);
+		return wr_emit_dir_part(e, wi, e->w->p->dirdata_first ?
+					WR_DIR_TAIL : WR_DIR_ALL);
 	case EROFS_FT_SYMLINK:
 		if (!wi->size)
 			return 0;
@@ -801,7 +857,7 @@ static int wr_write_super(struct wr_emit *e)
 	struct erofs_super_block sb = {
 		.magic = erofs_cpu_to_le32(EROFS_SUPER_MAGIC_V1),
 		.blkszbits = (uint8_t)w->blkszbits,
-		.inos = erofs_cpu_to_le64(w->tree.nr_inodes),
+		.inos = erofs_cpu_to_le64(w->tree.nr_inodes + w->mbox.on),
 		.epoch = erofs_cpu_to_le64((uint64_t)erofs_wr_epoch(w)),
 		.fixed_nsec = erofs_cpu_to_le32(p->build_time_nsec),
 		.blocks_lo = erofs_cpu_to_le32((uint32_t)w->place.blocks),
@@ -810,12 +866,22 @@ static int wr_write_super(struct wr_emit *e)
 		.xattr_prefix_count = (uint8_t)w->xattr.nr_pfx,
 		.xattr_prefix_start = erofs_cpu_to_le32(
 			w->xattr.nr_pfx && !w->packed.pfx_in ?
-			(uint32_t)(w->place.pfx_pos / 4) : 0),
+			(uint32_t)((w->place.pfx_pos -
+				    (erofs_wr_in_mbox(w->place.pfx_pos) ?
+				     EROFS_WR_MBOX_BASE : 0)) / 4) : 0),
 	};
+	unsigned int sbsize = erofs_wr_sb_size(p);
 	uint8_t *blk;
 	int ret;
 
 	sb.rb.rootnid_2b = erofs_cpu_to_le16((uint16_t)w->tree.inodes[0].nid);
+	if (w->mbox.on) {
+		/* the root is in the metabox: 48BIT's 8-byte root nid */
+		sb.sb_extslots = (uint8_t)((sbsize - EROFS_SB_BASE_SIZE) / 16);
+		sb.rootnid_8b = erofs_cpu_to_le64(w->tree.inodes[0].nid);
+		sb.rb.blocks_hi = erofs_cpu_to_le16((uint16_t)(w->place.blocks >> 32));
+		sb.metabox_nid = erofs_cpu_to_le64(w->mbox.wi.nid);
+	}
 	if (erofs_wr_48bit(w))
 		sb.build_time = erofs_cpu_to_le32((uint32_t)(p->build_time -
 						   erofs_wr_epoch(w)));
@@ -849,13 +915,13 @@ static int wr_write_super(struct wr_emit *e)
 		free(blk);
 		return ret;
 	}
-	/* only the 128 base bytes: sb_extslots is 0, the root follows */
-	memcpy(blk + EROFS_SUPER_OFFSET, &sb, EROFS_SB_BASE_SIZE);
+	/* the 128 base bytes, and the extension slot for -m: the records
+	 * or the root follow */
+	memcpy(blk + EROFS_SUPER_OFFSET, &sb, sbsize);
 	if (w->sb.feature_compat & EROFS_FEATURE_COMPAT_SB_CHKSUM)
 		sb.checksum = erofs_cpu_to_le32(erofs_sb_checksum(blk, w->bs));
 	free(blk);
-	return erofs_io_pwrite(w->io, &sb, EROFS_SB_BASE_SIZE,
-			       EROFS_SUPER_OFFSET);
+	return erofs_io_pwrite(w->io, &sb, sbsize, EROFS_SUPER_OFFSET);
 }
 
 /*
@@ -950,110 +1016,146 @@ static int wr_base_commit(struct wr_emit *e)
 	return ret;
 }
 
-int erofs_wr_emit(const struct erofs_wr *w, uint64_t *bytes_read)
+int erofs_wr_emit_inodes(const struct erofs_wr *w,
+			 struct erofs_wr_spool *mbox, struct wr_emit **ep)
 {
-	struct wr_emit e = { .w = w };
+	struct wr_emit *e = calloc(1, sizeof(*e));
 	const struct erofs_mkfs_params *p = w->p;
-	uint64_t end = w->place.blocks * w->bs;
+	unsigned int sbsize = erofs_wr_sb_size(p);
 	size_t i;
 	int ret = -ENOMEM;
 
-	e.chunk = malloc(WR_CHUNK);
-	e.tail = calloc(1, w->bs);
-	e.mbuf.buf = malloc(WR_WBUF);
-	e.dbuf.buf = malloc(WR_WBUF);
-	if (!e.chunk || !e.tail || !e.mbuf.buf || !e.dbuf.buf)
-		goto out;
+	*ep = e;
+	if (!e)
+		return -ENOMEM;
+	e->w = w;
+	e->mbox = mbox;
+	e->chunk = malloc(WR_CHUNK);
+	e->tail = calloc(1, w->bs);
+	e->zeros = calloc(1, w->bs);
+	e->mbuf.buf = malloc(WR_WBUF);
+	e->dbuf.buf = malloc(WR_WBUF);
+	if (!e->chunk || !e->tail || !e->zeros || !e->mbuf.buf ||
+	    !e->dbuf.buf)
+		return -ENOMEM;
 	if (w->xattr.ishare_id >= 0) {
-		e.sha = erofs_sha256_new();
-		if (!e.sha) {
+		e->sha = erofs_sha256_new();
+		if (!e->sha) {
 			erofs_err(w->log,
 				  "fingerprints need SHA-256 (libcrypto), which is not available");
-			ret = -EOPNOTSUPP;
-			goto out;
+			return -EOPNOTSUPP;
 		}
 	}
 	/* --incremental: what is there stays; the new part is appended */
 	if (p->base) {
-		e.meta_cur = p->base->end;
-		e.data_cur = w->place.data_blkaddr * w->bs;
-		e.holes_zero = wr_holes_read_zero(w->io);
+		e->meta_cur = p->base->end;
+		e->data_cur = w->place.data_blkaddr * w->bs;
+		e->holes_zero = wr_holes_read_zero(w->io);
 		goto inodes;
 	}
 	/* every byte up to the end gets written (gaps as zeros), so a reused
 	 * target holds no stale data; the superblock area stays zero until
 	 * the very end */
-	ret = wr_zero_fill(&e, &e.mbuf, 0,
-			   EROFS_SUPER_OFFSET + EROFS_SB_BASE_SIZE);
+	ret = wr_zero_fill(e, &e->mbuf, 0, EROFS_SUPER_OFFSET + sbsize);
 	/* at once, not with the metadata: a target that held an image
 	 * loses its old superblock before anything else can fail
 	 * (t022 enospc-blockdev) */
 	if (!ret)
-		ret = wr_wbuf_flush(&e, &e.mbuf);
+		ret = wr_wbuf_flush(e, &e->mbuf);
 	if (ret)
-		goto out;
-	e.meta_cur = EROFS_SUPER_OFFSET + EROFS_SB_BASE_SIZE;
-	e.data_cur = w->place.data_blkaddr * w->bs;
-	e.holes_zero = wr_holes_read_zero(w->io);
+		return ret;
+	e->meta_cur = EROFS_SUPER_OFFSET + sbsize;
+	e->data_cur = w->place.data_blkaddr * w->bs;
+	e->holes_zero = wr_holes_read_zero(w->io);
 	if (w->sb.cfg_len) {
-		ret = wr_meta_write(&e, e.meta_cur, w->sb.cfg_rec, w->sb.cfg_len,
+		ret = wr_meta_write(e, e->meta_cur, w->sb.cfg_rec, w->sb.cfg_len,
 				    "compression config records");
 		if (ret)
-			goto out;
+			return ret;
 	}
 
 	if (w->chunk.nr_devs) {
-		ret = wr_emit_devices(&e);
+		ret = wr_emit_devices(e);
 		if (ret)
-			goto out;
+			return ret;
 	}
 
 	/* --sort=none: the streamed blocks lie between the superblock's
 	 * block and the metadata; they are written already */
 	if (w->place.meta_base) {
-		ret = wr_zero_fill(&e, &e.mbuf, e.meta_cur,
+		ret = wr_zero_fill(e, &e->mbuf, e->meta_cur,
 				   (uint64_t)w->place.stream_first * w->bs);
 		if (ret)
-			goto out;
-		e.meta_cur = w->place.meta_base;
+			return ret;
+		e->meta_cur = w->place.meta_base;
 	}
 inodes:
-	for (i = 0; i < w->tree.nr_inodes; i++) {
-		ret = wr_emit_inode(&e, w->place.order[i]);
+	/* --MZ=d: the directories' blocks come first */
+	for (i = 0; p->dirdata_first && i < w->tree.nr_inodes; i++) {
+		const struct erofs_wr_inode *wi = w->place.order[i];
+
+		if (wi->ftype != EROFS_FT_DIR || !wi->nblocks ||
+		    erofs_wr_is_z(wi))
+			continue;
+		ret = wr_emit_dir_part(e, wi, WR_DIR_BLOCKS);
 		if (ret)
-			goto out;
+			return ret;
+	}
+	for (i = 0; i < w->tree.nr_inodes; i++) {
+		ret = wr_emit_inode(e, w->place.order[i]);
+		if (ret)
+			return ret;
 		/* the prefix table and shared xattrs follow the root */
 		if (w->place.order[i] == &w->tree.inodes[0]) {
-			ret = wr_emit_shared(&e);
+			ret = wr_emit_shared(e);
 			if (ret)
-				goto out;
+				return ret;
 		}
 		if (p->progress)
 			p->progress(p->progress_priv, i + 1, w->tree.nr_inodes);
 	}
-	if (e.meta_cur != w->place.meta_end ||
-	    e.data_cur != w->place.blocks * w->bs) {
+	/* -m: the whole space, for the metabox inode to take */
+	if (w->mbox.on)
+		return wr_mbox_write(e, w->mbox.end - EROFS_WR_MBOX_BASE, NULL,
+				     0, "end of the metabox");
+	return 0;
+}
+
+int erofs_wr_emit_finish(struct wr_emit *e)
+{
+	const struct erofs_wr *w = e->w;
+	const struct erofs_mkfs_params *p = w->p;
+	uint64_t end = w->place.blocks * w->bs;
+	int ret;
+
+	/* -m: the metabox inode, planned once the space was written */
+	if (w->mbox.on) {
+		ret = wr_emit_inode(e, &w->mbox.wi);
+		if (ret)
+			return ret;
+	}
+	if (e->meta_cur != w->place.meta_end ||
+	    e->data_cur != w->place.blocks * w->bs) {
 		/* data_cur may stop short only when padding blocks exist */
-		if (e.meta_cur != w->place.meta_end || e.data_cur > end) {
+		if (e->meta_cur != w->place.meta_end || e->data_cur > end) {
 			erofs_err(w->log,
 				  "internal error: emitted %llu/%llu bytes, planned %llu/%llu",
-				  (unsigned long long)e.meta_cur,
-				  (unsigned long long)e.data_cur,
+				  (unsigned long long)e->meta_cur,
+				  (unsigned long long)e->data_cur,
 				  (unsigned long long)w->place.meta_end,
 				  (unsigned long long)end);
-			ret = -EIO;
-			goto out;
+			return -EIO;
 		}
 	}
-	ret = wr_zero_fill(&e, &e.mbuf, e.meta_cur,
+	ret = wr_zero_fill(e, &e->mbuf, e->meta_cur,
 			   w->place.data_blkaddr * w->bs);
-	if (!ret && e.data_cur < end)
-		ret = wr_zero_fill(&e, &e.dbuf, e.data_cur, end);
+	if (!ret && e->data_cur < end)
+		ret = wr_zero_fill(e, &e->dbuf, e->data_cur, end);
 	/* everything out before the superblock reads its block back */
 	if (!ret)
-		ret = wr_wbuf_flush(&e, &e.mbuf);
+		ret = wr_wbuf_flush(e, &e->mbuf);
 	if (!ret)
-		ret = wr_wbuf_flush(&e, &e.dbuf);
+		ret = wr_wbuf_flush(e, &e->dbuf);
 	if (!ret && p->blocklist)
 		ret = erofs_wr_blocklist_emit(w, p->blocklist);
 	if (!ret) {
@@ -1069,23 +1171,27 @@ inodes:
 	 * made durable first, so a crash at any moment leaves either no
 	 * valid superblock or a whole image (the caller syncs it).
 	 */
-	if (p->base) {
-		if (!ret)
-			ret = wr_base_commit(&e);
-		goto out;
-	}
+	if (p->base)
+		return ret ? ret : wr_base_commit(e);
 	if (!ret)
 		ret = erofs_io_sync(w->io);
 	if (!ret)
-		ret = wr_write_super(&e);
-out:
-	*bytes_read = e.bytes_read;
-	free(e.slot);
-	erofs_sha256_free(e.sha);
-	free(e.chunk);
-	free(e.tail);
-	free(e.meta);
-	free(e.mbuf.buf);
-	free(e.dbuf.buf);
+		ret = wr_write_super(e);
 	return ret;
+}
+
+void erofs_wr_emit_free(struct wr_emit *e, uint64_t *bytes_read)
+{
+	if (!e)
+		return;
+	*bytes_read = e->bytes_read;
+	free(e->slot);
+	erofs_sha256_free(e->sha);
+	free(e->chunk);
+	free(e->tail);
+	free(e->zeros);
+	free(e->meta);
+	free(e->mbuf.buf);
+	free(e->dbuf.buf);
+	free(e);
 }

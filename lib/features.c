@@ -19,6 +19,9 @@ static uint32_t wr_cfgs_used(const struct erofs_wr *w)
 
 	if (w->packed.late && w->packed.wi->size > w->bs)
 		used |= 1;
+	/* -m: the metabox inode, compressed after the inodes are emitted */
+	if (w->p->metabox_pcluster && w->p->nr_compr)
+		used |= 1U << w->p->metabox_alg;
 	return used;
 }
 
@@ -208,8 +211,9 @@ int erofs_wr_features(struct erofs_wr *w)
 		sb->feature_compat |= EROFS_FEATURE_COMPAT_XATTR_FILTER;
 	if (xa->nr_pfx) {
 		sb->feature_incompat |= EROFS_FEATURE_INCOMPAT_XATTR_PREFIXES;
-		/* else it is in the packed inode, where old kernels look */
-		if (!w->packed.pfx_in)
+		/* else it is in the packed inode, where old kernels look,
+		 * or in the metabox */
+		if (!w->packed.pfx_in && !erofs_wr_pfx_in_mbox(w->p))
 			sb->feature_compat |= EROFS_FEATURE_COMPAT_PLAIN_XATTR_PFX;
 	}
 	if (xa->ishare_id >= 0)
@@ -237,5 +241,11 @@ int erofs_wr_features(struct erofs_wr *w)
 		sb->feature_incompat |= EROFS_FEATURE_INCOMPAT_ZTAILPACKING;
 	if (erofs_wr_48bit(w))
 		sb->feature_incompat |= EROFS_FEATURE_INCOMPAT_48BIT;
+	if (w->p->metabox_pcluster) {
+		sb->feature_incompat |= EROFS_FEATURE_INCOMPAT_METABOX;
+		if (xa->nr_shared)
+			sb->feature_compat |=
+				EROFS_FEATURE_COMPAT_SHARED_EA_IN_METABOX;
+	}
 	return w->p->base ? wr_features_base(w) : 0;
 }

@@ -345,6 +345,95 @@ static int wr_place_packed_late(struct erofs_wr *w, uint64_t *cursor)
 }
 
 /*
+ * -m: the tree is placed in the metabox space; the metabox inode is a
+ * regular file in no directory whose data is that space, the last
+ * inode number.  Its data comes from emit (erofs_wr_plan_metabox).
+ */
+static int wr_mbox_init(struct erofs_wr *w)
+{
+	struct erofs_wr_mbox *mb = &w->mbox;
+
+	mb->on = w->p->metabox_pcluster != 0;
+	mb->spool.fd = -1;
+	if (!mb->on)
+		return 0;
+	mb->ci = w->p->metabox_alg;
+	mb->pmax = w->p->metabox_pcluster;
+	return erofs_wr_spool_open(w, &mb->spool, true);
+}
+
+/* the tree is placed: the metabox inode's size and place in the main
+ * area (*cursor moves there from the metabox space) */
+static void wr_mbox_inode(struct erofs_wr *w, uint64_t *cursor)
+{
+	struct erofs_wr_mbox *mb = &w->mbox;
+	struct erofs_node *n = &mb->node;
+	struct erofs_wr_inode *wi = &mb->wi;
+
+	mb->end = *cursor;
+	*cursor = mb->main_cursor;
+	memset(n, 0, sizeof(*n));
+	n->mode = S_IFREG | 0644;
+	n->mtime = w->p->build_time;
+	n->mtime_nsec = w->p->build_time_nsec;
+	n->size = mb->end - EROFS_WR_MBOX_BASE;
+	n->nlink = 1;
+	n->path = (char *)"(metabox inode)";	/* never freed */
+	memset(wi, 0, sizeof(*wi));
+	wi->node = n;
+	n->wr = wi;
+	wi->ino = (uint32_t)w->tree.nr_inodes + 1;
+	wi->ftype = EROFS_FT_REG_FILE;
+	wi->nlink = 1;
+	wi->size = n->size;
+	wi->packed = true;
+	wi->data_spool = &mb->spool;
+	wr_plan_form(w, wi);
+}
+
+/* the packed inode (with -m, in the main area) and the metabox inode */
+static int wr_place_specials(struct erofs_wr *w, uint64_t *cursor)
+{
+	struct erofs_wr_inode *pk = w->packed.wi;
+	int ret;
+
+	if (w->mbox.on)
+		wr_mbox_inode(w, cursor);
+	ret = wr_place_packed_late(w, cursor);
+	if (ret)
+		return ret;
+	if (w->mbox.on) {
+		if (pk && !w->packed.late)
+			erofs_wr_place_last(w, pk, cursor);
+		erofs_wr_place_mbox_inode(w, cursor);
+	}
+	return 0;
+}
+
+int erofs_wr_plan_metabox(struct erofs_wr *w)
+{
+	struct erofs_wr_inode *wi = &w->mbox.wi;
+	int ret = erofs_wr_spool_flush(&w->mbox.spool);
+
+	if (ret)
+		return ret;
+	if (w->mbox.spool.len != wi->size) {
+		erofs_err(w->log, "internal error: metabox data of %llu bytes, %llu planned",
+			  (unsigned long long)w->mbox.spool.len,
+			  (unsigned long long)wi->size);
+		return -EIO;
+	}
+	if (w->p->nr_compr && wi->size > w->bs)
+		ret = erofs_wr_z_compress_inode(w, wi);
+	if (!ret)
+		ret = erofs_wr_place_mbox_data(w);
+	/* the same bits and records: its algorithm was counted already */
+	if (!ret)
+		ret = erofs_wr_features(w);
+	return ret;
+}
+
+/*
  * The plan, step by step.  Each step only reads what the steps before it
  * decided; nothing it calls comes back here.
  */
@@ -407,12 +496,16 @@ int erofs_wr_plan(struct erofs_wr *w, struct erofs_node *root)
 	if (!ret)
 		ret = erofs_wr_place_streamed(w);
 	if (!ret)
-		ret = erofs_wr_place_head(w, &cursor);
+		ret = wr_mbox_init(w);
 	if (!ret)
-		ret = erofs_wr_place_inodes(w, &cursor, w->packed.late ?
+		ret = erofs_wr_place_head(w, &cursor);
+	/* (with -m the packed inode stays in the main area) */
+	if (!ret)
+		ret = erofs_wr_place_inodes(w, &cursor,
+					    w->packed.late || w->mbox.on ?
 					    w->packed.wi : NULL);
 	if (!ret)
-		ret = wr_place_packed_late(w, &cursor);
+		ret = wr_place_specials(w, &cursor);
 	if (!ret)
 		ret = erofs_wr_place_data(w, cursor);
 	/* what the superblock says about all that */
@@ -432,4 +525,7 @@ void erofs_wr_plan_release(struct erofs_wr *w)
 	free(w->tree.kept);
 	free(w->tree.inodes);
 	memset(&w->tree, 0, sizeof(w->tree));
+	if (w->mbox.on)
+		erofs_wr_spool_close(&w->mbox.spool);
+	w->mbox.on = false;
 }

@@ -6,7 +6,10 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include "erofs/cli.h"
 #include "writer_internal.h"
+
+static int wr_metabox_finish(struct erofs_mkfs_params *p);
 
 void erofs_mkfs_params_init(struct erofs_mkfs_params *p)
 {
@@ -21,6 +24,10 @@ void erofs_mkfs_params_init(struct erofs_mkfs_params *p)
 
 int erofs_mkfs_params_finish(struct erofs_mkfs_params *p, bool has_blob)
 {
+	int ret = wr_metabox_finish(p);
+
+	if (ret)
+		return ret;
 	if (p->dedupe && !p->nr_compr && !p->chunkbits) {
 		erofs_info(p->log, "-E dedupe without -z: chunk dedupe in %u-byte chunks",
 			   1U << p->blkszbits);
@@ -45,7 +52,8 @@ int erofs_mkfs_params_finish(struct erofs_mkfs_params *p, bool has_blob)
 bool erofs_mkfs_can_stream(const struct erofs_mkfs_params *p)
 {
 	const char *why = p->nr_compr ? "-z" : p->dsunit > 1 ? "--dsunit" :
-			  p->chunkbits ? "chunk-based files" : NULL;
+			  p->chunkbits ? "chunk-based files" :
+			  p->metabox_pcluster ? "-m" : NULL;
 
 	if (why)
 		erofs_info(p->log, "--sort=none: not with %s, data sorted by path",
@@ -87,6 +95,101 @@ int erofs_mkfs_parse_compress(struct erofs_mkfs_params *p, const char *arg)
 	}
 	free(dup);
 	return ret;
+}
+
+int erofs_mkfs_parse_metabox(struct erofs_mkfs_params *p, const char *arg)
+{
+	const char *colon = strchr(arg, ':');
+	char *size = strndup(arg, colon ? (size_t)(colon - arg) : strlen(arg));
+	long long v;
+	int ret;
+
+	if (!size)
+		return -ENOMEM;
+	ret = erofs_cli_parse_size(size, 1, 1 << 20, &v);
+	free(size);
+	if (ret || (colon && !colon[1])) {
+		erofs_err(p->log, "invalid metabox option '%s' (-m SIZE[:ALG])",
+			  arg);
+		return -EINVAL;
+	}
+	p->metabox_pcluster = (uint32_t)v;
+	p->metabox_alg_arg = colon ? colon + 1 : NULL;
+	return 0;
+}
+
+int erofs_mkfs_parse_metazone(struct erofs_mkfs_params *p, const char *arg)
+{
+	bool inodes = false, dirs = false;
+	const char *c;
+
+	if (!arg)
+		arg = "id";
+	if (!strcmp(arg, "0")) {
+		p->dirdata_first = false;
+		return 0;
+	}
+	for (c = arg; *c; c++) {
+		if (*c == 'i') {
+			inodes = true;
+		} else if (*c == 'd') {
+			dirs = true;
+		} else {
+			erofs_err(p->log, "invalid --MZ flags '%s' (0, or i and d)",
+				  arg);
+			return -EINVAL;
+		}
+	}
+	if (dirs && !inodes) {
+		erofs_err(p->log, "--MZ=%s: directory data can only join the inodes' zone ('i')",
+			  arg);
+		return -EINVAL;
+	}
+	p->dirdata_first = dirs;
+	return 0;
+}
+
+/*
+ * -m SIZE:ALG: a number picks a -z entry; a name is one more entry of
+ * the list, as in erofs-utils (so without -z, files use it as well).
+ */
+static int wr_metabox_finish(struct erofs_mkfs_params *p)
+{
+	const char *a = p->metabox_alg_arg;
+	long long idx;
+	int ret;
+
+	if (!p->metabox_pcluster)
+		return 0;
+	if (p->metabox_pcluster % (1U << p->blkszbits)) {
+		erofs_err(p->log, "-m %u: the metabox pcluster size must be a multiple of the block size (%u)",
+			  p->metabox_pcluster, 1U << p->blkszbits);
+		return -EINVAL;
+	}
+	p->metabox_alg = 0;
+	if (!a)
+		return 0;
+	if (!erofs_cli_parse_int(a, 0, EROFS_MKFS_MAX_COMPR - 1, &idx)) {
+		if ((unsigned int)idx >= p->nr_compr) {
+			erofs_err(p->log, "-m ...:%s: there is no -z algorithm %s (counting from 0)",
+				  a, a);
+			return -EINVAL;
+		}
+		p->metabox_alg = (unsigned int)idx;
+		return 0;
+	}
+	if (p->nr_compr == EROFS_MKFS_MAX_COMPR) {
+		erofs_err(p->log, "-m ...:%s: more than %u algorithms", a,
+			  EROFS_MKFS_MAX_COMPR);
+		return -EINVAL;
+	}
+	ret = erofs_compress_cfg_parse(&p->compr[p->nr_compr], a, p->log);
+	if (ret) {
+		erofs_err(p->log, "-m ...:%s: not an algorithm or -z index", a);
+		return ret;
+	}
+	p->metabox_alg = p->nr_compr++;
+	return 0;
 }
 
 /* each part of the build is released by the file that owns it */
@@ -135,10 +238,18 @@ int erofs_mkfs_build(const struct erofs_mkfs_params *p, struct erofs_node *root,
 		ret = erofs_wr_z_init(&w);
 	if (!ret)
 		ret = erofs_wr_plan(&w, root);
-	if (!ret)
-		ret = erofs_wr_emit(&w, &bytes_read);
+	if (!ret) {
+		struct wr_emit *e = NULL;
+
+		ret = erofs_wr_emit_inodes(&w, &w.mbox.spool, &e);
+		if (!ret && w.mbox.on)
+			ret = erofs_wr_plan_metabox(&w);
+		if (!ret)
+			ret = erofs_wr_emit_finish(e);
+		erofs_wr_emit_free(e, &bytes_read);
+	}
 	if (!ret && stats) {
-		stats->inodes = w.tree.nr_inodes;
+		stats->inodes = w.tree.nr_inodes + w.mbox.on;
 		stats->blocks = w.place.blocks;
 		stats->image_bytes = w.place.blocks * w.bs;
 		stats->data_bytes_read = w.z.bytes_read + w.chunk.bytes_read +

@@ -124,6 +124,10 @@ int erofs_mkfs_base_apply(struct erofs_mkfs_base_ctx *b,
 			  p->compress_dirs ? "--zD" : "-E fragments");
 		return -EINVAL;
 	}
+	if (p->metabox_pcluster) {
+		erofs_err(b->log, "--incremental: -m would move every inode into a metabox; an existing image keeps its inodes where they are");
+		return -EINVAL;
+	}
 	if (p->blob || p->nr_devices || p->stream) {
 		erofs_err(b->log, "--incremental: the image's device table cannot change (--blobdev, --tar=i and merging images are not for it)");
 		return -EINVAL;

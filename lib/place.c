@@ -22,6 +22,15 @@
 #include "erofs/array.h"
 #include "writer_internal.h"
 
+/* the nid of an inode at pos: in the metabox space, or the main area */
+static erofs_nid_t wr_nid(const struct erofs_wr *w, uint64_t pos)
+{
+	if (erofs_wr_in_mbox(pos))
+		return ((pos - EROFS_WR_MBOX_BASE) >> EROFS_ISLOTBITS) |
+		       EROFS_NID_METABOX_BIT;
+	return (pos - w->place.meta_base) >> EROFS_ISLOTBITS;
+}
+
 static bool wr_has_data(const struct erofs_wr_inode *wi)
 {
 	return (wi->ftype == EROFS_FT_REG_FILE && !wi->hole) ||
@@ -51,6 +60,8 @@ static bool wr_wants_inline(const struct erofs_wr *w,
 {
 	unsigned int tail = wr_tail_len(w, wi);
 
+	if (wi == &w->mbox.wi)	/* its place is reserved without a tail */
+		return false;
 	if (wi->streamed || wi->c)	/* its blocks hold the tail already;
 					 * chunks are whole blocks */
 		return false;
@@ -149,7 +160,7 @@ static void wr_place_z(struct erofs_wr *w, struct erofs_wr_inode *wi,
 			b += e->pblks;
 	}
 	wi->pos = pos;
-	wi->nid = (pos - w->place.meta_base) >> EROFS_ISLOTBITS;
+	wi->nid = wr_nid(w, pos);
 	*cursor = pos + body + wi->tail;
 }
 
@@ -198,7 +209,7 @@ static void wr_place(struct erofs_wr *w, struct erofs_wr_inode *wi,
 		}
 	}
 	wi->pos = pos;
-	wi->nid = (pos - w->place.meta_base) >> EROFS_ISLOTBITS;
+	wi->nid = wr_nid(w, pos);
 	*cursor = pos + body + wi->tail;
 }
 
@@ -227,7 +238,7 @@ static void wr_put(struct erofs_wr *w, struct erofs_wr_inode *wi,
 		wi->tail = 0;
 		wi->nblocks = wi->c->own_blocks;
 		wi->pos = pos;
-		wi->nid = (pos - w->place.meta_base) >> EROFS_ISLOTBITS;
+		wi->nid = wr_nid(w, pos);
 	} else {
 		unsigned int tail = (unsigned int)(wi->size % w->bs);
 
@@ -241,7 +252,7 @@ static void wr_put(struct erofs_wr *w, struct erofs_wr_inode *wi,
 			wi->nblocks = wi->size / w->bs;
 		}
 		wi->pos = pos;
-		wi->nid = (pos - w->place.meta_base) >> EROFS_ISLOTBITS;
+		wi->nid = wr_nid(w, pos);
 	}
 }
 
@@ -572,7 +583,7 @@ int erofs_wr_place_head(struct erofs_wr *w, uint64_t *cursor)
 		return wr_place_head_base(w, cursor);
 	/* COMPR_CFGS records follow the superblock (format.md 7.4) */
 	pl->cfgs_len = erofs_wr_features_cfgs_len(w);
-	*cursor = EROFS_SUPER_OFFSET + EROFS_SB_BASE_SIZE + pl->cfgs_len;
+	*cursor = EROFS_SUPER_OFFSET + erofs_wr_sb_size(w->p) + pl->cfgs_len;
 	/* then the device table, in whole slots (format.md 5) */
 	if (w->chunk.nr_devs) {
 		pl->devt_pos = EROFS_ROUND_UP(*cursor, EROFS_DEVT_SLOT_SIZE);
@@ -585,31 +596,58 @@ int erofs_wr_place_head(struct erofs_wr *w, uint64_t *cursor)
 			return -EOPNOTSUPP;
 		*cursor = pl->meta_base;
 	}
+	if (w->mbox.on) {
+		/* -m: a plain prefix table stays on the device, here; the
+		 * tree goes into the metabox space, root first */
+		if (!erofs_wr_pfx_in_mbox(w->p) && erofs_wr_prefix_table_size(w)) {
+			pl->pfx_pos = EROFS_ROUND_UP(*cursor, 4);
+			*cursor = pl->pfx_pos + erofs_wr_prefix_table_size(w);
+		}
+		w->mbox.main_cursor = *cursor;
+		*cursor = EROFS_WR_MBOX_BASE;
+	}
 	pl->head_hole_pos = EROFS_ROUND_UP(*cursor, EROFS_SLOTSIZE);
 	wr_place(w, &w->tree.inodes[0], cursor);
 	/* padding only if no inode fills it (wr_place_rest) */
 	pl->head_hole_len = w->tree.inodes[0].pos - pl->head_hole_pos;
 	pl->meta_pad -= pl->head_hole_len;
-	if (w->tree.inodes[0].nid > 0xFFFF) {
+	/* (a metabox root's nid goes into rootnid_8b) */
+	if (!w->mbox.on && w->tree.inodes[0].nid > 0xFFFF) {
 		erofs_err(w->log, "root nid %llu does not fit",
 			  (unsigned long long)w->tree.inodes[0].nid);
 		return -EFBIG;
 	}
 	pl->meta_end = *cursor;
-	/* prefix records and shared entries are 4-byte aligned */
-	pl->pfx_pos = EROFS_ROUND_UP(*cursor, 4);
-	pl->shared_start = pl->pfx_pos + (w->packed.pfx_in ? 0 :
-					  erofs_wr_prefix_table_size(w));
-	if (pl->shared_start > pl->pfx_pos || w->xattr.nr_shared)
-		*cursor = pl->shared_start;
 	pl->shared_pos = calloc(EROFS_MAX(w->xattr.nr_shared, (size_t)1),
 				sizeof(*pl->shared_pos));
 	if (!pl->shared_pos)
 		return -ENOMEM;
+	if (w->mbox.on) {
+		/* -m: the prefix table (unless plain) and the shared xattrs
+		 * (compat SHARED_EA_IN_METABOX) follow the root there: 6.18
+		 * reads the shared xattrs of metabox inodes from the
+		 * metabox (erofs-format.md 4.4) */
+		if (erofs_wr_pfx_in_mbox(w->p) && erofs_wr_prefix_table_size(w)) {
+			pl->pfx_pos = EROFS_ROUND_UP(*cursor, 4);
+			*cursor = pl->pfx_pos + erofs_wr_prefix_table_size(w);
+		}
+		*cursor = EROFS_ROUND_UP(*cursor, 4);
+		pl->shared_start = *cursor;
+	} else {
+		/* prefix records and shared entries are 4-byte aligned */
+		pl->pfx_pos = EROFS_ROUND_UP(*cursor, 4);
+		pl->shared_start = pl->pfx_pos + (w->packed.pfx_in ? 0 :
+				   erofs_wr_prefix_table_size(w));
+		if (pl->shared_start > pl->pfx_pos || w->xattr.nr_shared)
+			*cursor = pl->shared_start;
+	}
 	for (i = 0; i < w->xattr.nr_shared; i++) {
 		pl->shared_pos[i] = *cursor;
 		*cursor += erofs_wr_xattr_entry_size(w->xattr.shared[i]);
 	}
+	if (w->mbox.on)
+		return (*cursor - EROFS_WR_MBOX_BASE) / 4 > UINT32_MAX ?
+		       -EFBIG : 0;
 	if ((*cursor - pl->meta_base) / 4 > UINT32_MAX ||
 	    (erofs_wr_prefix_table_size(w) && !w->packed.pfx_in &&
 	     pl->pfx_pos / 4 > UINT32_MAX)) {
@@ -636,28 +674,10 @@ void erofs_wr_place_last(struct erofs_wr *w, struct erofs_wr_inode *wi,
 	w->place.order[w->tree.nr_inodes - 1] = wi;
 }
 
-/* data blocks, in nid order, right after the metadata */
-int erofs_wr_place_data(struct erofs_wr *w, uint64_t cursor)
+/* the image's size, data ending before block blk */
+static int wr_place_blocks(struct erofs_wr *w, uint64_t blk)
 {
 	struct erofs_wr_place *pl = &w->place;
-	uint32_t dsunit = w->p->dsunit;
-	erofs_blk_t blk;
-	size_t i;
-
-	pl->meta_end = cursor;
-	blk = EROFS_DIV_ROUND_UP(cursor, w->bs);
-	pl->data_blkaddr = blk;
-	for (i = 0; i < w->tree.nr_inodes; i++) {
-		struct erofs_wr_inode *wi = w->place.order[i];
-
-		if (wi->streamed)	/* placed by erofs_wr_place_streamed */
-			continue;
-		/* --dsunit: the blocks skipped stay zero (emit fills gaps) */
-		if (wi->nblocks && dsunit > 1)
-			blk = EROFS_ROUND_UP(blk, (uint64_t)dsunit);
-		wi->startblk = wi->nblocks ? blk : 0;
-		blk += wi->nblocks;
-	}
 
 	/* block addresses and blocks_lo are 32-bit without 48BIT */
 	if (blk > UINT32_MAX) {
@@ -666,16 +686,10 @@ int erofs_wr_place_data(struct erofs_wr *w, uint64_t cursor)
 		return -EFBIG;
 	}
 	pl->blocks = blk;
-	erofs_info(w->log,
-		   "plan: %zu inodes, metadata %llu bytes (%llu padding), data from block %llu",
-		   w->tree.nr_inodes,
-		   (unsigned long long)(pl->meta_end - pl->meta_base),
-		   (unsigned long long)pl->meta_pad,
-		   (unsigned long long)pl->data_blkaddr);
 	/* the superblock checksum covers up to 1024 + BS bytes */
-	if (pl->blocks * w->bs < EROFS_SUPER_OFFSET + EROFS_SB_BASE_SIZE)
+	if (pl->blocks * w->bs < EROFS_SUPER_OFFSET + erofs_wr_sb_size(w->p))
 		pl->blocks = EROFS_DIV_ROUND_UP(EROFS_SUPER_OFFSET +
-						EROFS_SB_BASE_SIZE, w->bs);
+						erofs_wr_sb_size(w->p), w->bs);
 	/* --fsalignblks: as erofs-utils, the unit is a power of two */
 	if (w->p->fsalignblks > 1) {
 		uint64_t unit = 1;
@@ -685,6 +699,88 @@ int erofs_wr_place_data(struct erofs_wr *w, uint64_t cursor)
 		pl->blocks = EROFS_ROUND_UP(pl->blocks, unit);
 	}
 	return 0;
+}
+
+/* data blocks, in nid order, right after the metadata */
+int erofs_wr_place_data(struct erofs_wr *w, uint64_t cursor)
+{
+	struct erofs_wr_place *pl = &w->place;
+	uint32_t dsunit = w->p->dsunit;
+	erofs_blk_t blk;
+	size_t i;
+	int pass, ret;
+
+	pl->meta_end = cursor;
+	blk = EROFS_DIV_ROUND_UP(cursor, w->bs);
+	pl->data_blkaddr = blk;
+	/* --MZ=d: directories' blocks first, next to the inodes */
+	for (pass = w->p->dirdata_first ? 0 : 1; pass < 2; pass++) {
+		for (i = 0; i < w->tree.nr_inodes; i++) {
+			struct erofs_wr_inode *wi = w->place.order[i];
+
+			if (wi->streamed) /* placed by erofs_wr_place_streamed */
+				continue;
+			if (w->p->dirdata_first &&
+			    (wi->ftype == EROFS_FT_DIR) != !pass)
+				continue;
+			/* --dsunit: the blocks skipped stay zero (emit
+			 * fills gaps) */
+			if (wi->nblocks && dsunit > 1)
+				blk = EROFS_ROUND_UP(blk, (uint64_t)dsunit);
+			wi->startblk = wi->nblocks ? blk : 0;
+			blk += wi->nblocks;
+		}
+	}
+
+	w->mbox.data_end = blk;
+	ret = wr_place_blocks(w, blk);
+	if (ret)
+		return ret;
+	erofs_info(w->log,
+		   "plan: %zu inodes, metadata %llu bytes (%llu padding), data from block %llu",
+		   w->tree.nr_inodes,
+		   (unsigned long long)(pl->meta_end - pl->meta_base),
+		   (unsigned long long)pl->meta_pad,
+		   (unsigned long long)pl->data_blkaddr);
+	return 0;
+}
+
+/* -m: the metabox inode's record goes at the end of the main area */
+void erofs_wr_place_mbox_inode(struct erofs_wr *w, uint64_t *cursor)
+{
+	struct erofs_wr_inode *wi = &w->mbox.wi;
+	unsigned int zlen = w->p->nr_compr ?
+		erofs_wr_zmeta_len(w->blkszbits, wi->isize, wi->size, false,
+				   true) : 0;
+
+	wi->pos = EROFS_ROUND_UP(*cursor, EROFS_SLOTSIZE);
+	wi->nid = wr_nid(w, wi->pos);
+	*cursor = wi->pos + wi->isize + zlen;
+}
+
+/*
+ * -m, once the metabox inode is compressed (or not): its form in the
+ * place reserved for it, its blocks after all other data.
+ */
+int erofs_wr_place_mbox_data(struct erofs_wr *w)
+{
+	struct erofs_wr_inode *wi = &w->mbox.wi;
+	uint64_t pos = wi->pos, cursor = pos, reserved = w->place.meta_end;
+
+	wr_place(w, wi, &cursor);
+	if (wi->pos != pos || cursor > reserved) {
+		erofs_err(w->log, "internal error: the metabox inode outgrew its place");
+		return -EIO;
+	}
+	w->place.meta_end = cursor;
+	wi->startblk = w->mbox.data_end;
+	if (wi->nblocks && w->p->dsunit > 1)
+		wi->startblk = EROFS_ROUND_UP(wi->startblk,
+					      (uint64_t)w->p->dsunit);
+	if (!wi->nblocks)
+		wi->startblk = 0;
+	return wr_place_blocks(w, wi->nblocks ? wi->startblk + wi->nblocks :
+				  w->mbox.data_end);
 }
 
 void erofs_wr_place_release(struct erofs_wr *w)

@@ -97,10 +97,7 @@ int erofs_meta_read(struct erofs_image *img, bool in_metabox, void *buf,
 		if (img->depth > 2)
 			return erofs_image_fail(img, code, EFSCORRUPTED,
 						"metabox recursion");
-		img->depth++;
-		ret = erofs_read_data(&img->metabox, buf, len, pos);
-		img->depth--;
-		return ret;
+		return erofs_metabox_read(img, buf, len, pos);
 	}
 	if (pos > img->size || len > img->size - pos)
 		return erofs_image_fail(img, code, EFSCORRUPTED,
@@ -563,6 +560,11 @@ void erofs_image_release(struct erofs_image *img)
 		erofs_data_close(img->packed_data);
 		free(img->packed_data);
 		img->packed_data = NULL;
+	}
+	if (img->metabox_data) {
+		erofs_data_close(img->metabox_data);
+		free(img->metabox_data);
+		img->metabox_data = NULL;
 	}
 	free(img->dev_io);
 	img->dev_io = NULL;

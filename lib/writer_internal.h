@@ -201,8 +201,10 @@ struct erofs_wr_inode {
 	bool extended;
 	unsigned int isize;		/* 32 or 64 */
 	uint64_t size;			/* i_size */
-	bool packed;			/* the packed inode: its data is the
-					 * packed spool, it is in no directory */
+	bool packed;			/* the packed or the metabox inode:
+					 * in no directory, its data is a
+					 * spool (data_spool) */
+	const struct erofs_wr_spool *data_spool;
 
 	/* xattrs: xa[0..nr_xa) of the build's array are this inode's */
 	size_t xa_first, nr_xa;
@@ -252,6 +254,49 @@ struct erofs_wr_packed {
 	size_t nr_frags, cap_frags;
 	struct erofs_htab ftab;		/* hash -> index in frags */
 };
+
+/*
+ * -m: the metabox.  Every inode of the tree has its position in a second
+ * space, [EROFS_WR_MBOX_BASE, end): its offset there is its place in the
+ * metabox inode's data, and its nid that offset / 32 with bit 63 set; the
+ * main area keeps the superblock, records, device table, the packed
+ * inode and the metabox inode.  The data is known only once the inodes
+ * are emitted (their tails and fingerprints are read then), so the
+ * metabox inode is compressed and its blocks placed after all other
+ * data in a second step (erofs_wr_plan_metabox); its inode, with full
+ * indexes, has its place reserved at the end of the main area.
+ * Writer: layout.c (with place.c).  Readers: emit.c, features.c,
+ * zwrite.c (pmax, ci).
+ */
+#define EROFS_WR_MBOX_BASE	(1ULL << 62)
+struct erofs_wr_mbox {
+	bool on;
+	unsigned int ci;		/* its algorithm: w->z.cfgs[ci] */
+	uint32_t pmax;			/* its pcluster bytes */
+	uint64_t end;			/* end of the space */
+	uint64_t main_cursor;		/* end of the main area so far */
+	struct erofs_wr_spool spool;	/* its data, written by emit */
+	struct erofs_node node;
+	struct erofs_wr_inode wi;
+	uint64_t data_end;		/* first block after the other data */
+};
+
+static inline bool erofs_wr_in_mbox(uint64_t pos)
+{
+	return pos >= EROFS_WR_MBOX_BASE;
+}
+
+/* the superblock's size: one extension slot holds metabox_nid */
+static inline unsigned int erofs_wr_sb_size(const struct erofs_mkfs_params *p)
+{
+	return EROFS_SB_BASE_SIZE + (p->metabox_pcluster ? 16 : 0);
+}
+
+/* -m puts the long prefix table into the metabox, unless it is plain */
+static inline bool erofs_wr_pfx_in_mbox(const struct erofs_mkfs_params *p)
+{
+	return p->metabox_pcluster && !p->plain_xattr_prefixes;
+}
 
 /*
  * -E dedupe, or whole extents with -E fragments: pclusters that identical
@@ -438,6 +483,7 @@ struct erofs_wr {
 	struct erofs_wr_place place;	/* place.c, in layout.c's steps */
 	struct erofs_wr_sb sb;		/* features.c */
 	struct erofs_wr_reuse reuse;	/* zreuse.c */
+	struct erofs_wr_mbox mbox;	/* layout.c */
 };
 
 /* xattr_write.c */
@@ -499,7 +545,8 @@ static inline const char *erofs_wr_path(const struct erofs_wr_inode *wi)
 /* the 48BIT layout (-E 48bit, or implied by -E dot-omitted) */
 static inline bool erofs_wr_48bit(const struct erofs_wr *w)
 {
-	return w->p->b48 || w->p->dot_omitted;
+	/* -m: the root is in the metabox, its nid needs rootnid_8b */
+	return w->p->b48 || w->p->dot_omitted || w->p->metabox_pcluster;
 }
 
 /*
@@ -676,6 +723,9 @@ int erofs_wr_z_encode_meta(const struct erofs_wr *w,
 /* layout.c */
 /* the whole plan, in order (the table of contents of the writer) */
 int erofs_wr_plan(struct erofs_wr *w, struct erofs_node *root);
+/* -m, after erofs_wr_emit_inodes() filled w->mbox.spool: compress and
+ * place the metabox inode */
+int erofs_wr_plan_metabox(struct erofs_wr *w);
 void erofs_wr_plan_release(struct erofs_wr *w);
 
 /* place.c: the placement steps, in the order layout.c calls them */
@@ -691,6 +741,10 @@ void erofs_wr_place_last(struct erofs_wr *w, struct erofs_wr_inode *wi,
 			 uint64_t *cursor);
 /* data blocks in nid order after the metadata ending at cursor */
 int erofs_wr_place_data(struct erofs_wr *w, uint64_t cursor);
+/* -m: the metabox inode's place in the main area (its record for full
+ * indexes), then, once compressed, its data after all other data */
+void erofs_wr_place_mbox_inode(struct erofs_wr *w, uint64_t *cursor);
+int erofs_wr_place_mbox_data(struct erofs_wr *w);
 void erofs_wr_place_release(struct erofs_wr *w);
 
 /* features.c */
@@ -699,9 +753,16 @@ unsigned int erofs_wr_features_cfgs_len(const struct erofs_wr *w);
 /* every feature bit and record, from the finished plan */
 int erofs_wr_features(struct erofs_wr *w);
 
-/* emit.c */
-/* write the plan; *bytes_read: source bytes read (files not compressed) */
-int erofs_wr_emit(const struct erofs_wr *w, uint64_t *bytes_read);
+/* emit.c: write the plan in two steps.  The first writes everything
+ * but the superblock (and, with -m, the metabox inode, whose data, the
+ * metabox space, goes to mbox); the second, once erofs_wr_plan_metabox()
+ * placed that inode, the rest and the superblock last. */
+struct wr_emit;
+int erofs_wr_emit_inodes(const struct erofs_wr *w,
+			 struct erofs_wr_spool *mbox, struct wr_emit **ep);
+int erofs_wr_emit_finish(struct wr_emit *e);
+/* *bytes_read: source bytes read (files not compressed); e may be NULL */
+void erofs_wr_emit_free(struct wr_emit *e, uint64_t *bytes_read);
 
 /* blocklist.c */
 /* the block list of the reserved files into io (--tar=X,MAPFILE);

@@ -429,9 +429,11 @@ void erofs_wr_xattr_ibody_encode(const struct erofs_wr *w,
 		const struct erofs_wr_xattr *x = &w->xattr.xa[wi->xa_first + i];
 
 		if (x->shared_idx >= 0) {
-			uint32_t id = (uint32_t)
-				((w->place.shared_pos[x->shared_idx] -
-				  w->place.meta_base) / 4);
+			/* -m: ids count in the metabox space */
+			uint64_t pos = w->place.shared_pos[x->shared_idx];
+			uint32_t id = (uint32_t)((pos -
+				(erofs_wr_in_mbox(pos) ? EROFS_WR_MBOX_BASE :
+				 w->place.meta_base)) / 4);
 
 			id = erofs_cpu_to_le32(id);
 			memcpy(out + sizeof(*h) + 4 * s++, &id, 4);

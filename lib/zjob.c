@@ -141,7 +141,10 @@ static int wr_zseg_extents(struct erofs_wr_zworker *k, uint64_t base,
 	const struct erofs_wr_zfile *f = k->f;
 	struct erofs_wr_zcut c = {
 		.blkszbits = w->blkszbits, .max_extent = w->z.max_extent,
-		.pmax = f->pmax, .tailpacking = w->p->ztailpacking && last_seg,
+		.pmax = f->pmax,
+		/* the metabox inode's index is planned full, without one */
+		.tailpacking = w->p->ztailpacking && last_seg &&
+			       f->wi != &w->mbox.wi,
 		.ctx = k->cur, .enc = k->enc, .pcl = k->pcl,
 		.ops = &wr_zcut_ops, .priv = k, .log = &k->log,
 		.path = k->path,
@@ -172,13 +175,14 @@ static int wr_zseg_read(struct erofs_wr_zworker *k, uint64_t base, size_t len,
 	int fd, ret = 0;
 	uint8_t c;
 
-	/* the packed inode's bytes are the packed spool (whole, final) */
-	fd = wi->packed ? dup(k->pool->w->packed.spool.fd) :
+	/* the packed (or metabox) inode's bytes are its spool (whole,
+	 * final) */
+	fd = wi->packed ? dup(wi->data_spool->fd) :
 			  open(n->src_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
 		erofs_err(&k->log, "%s: cannot open %s: %s", k->path,
-			  wi->packed ? "the packed spool" : n->src_path,
+			  wi->packed ? "its spool" : n->src_path,
 			  strerror(errno));
 		return ret;
 	}

@@ -60,7 +60,8 @@ static int wr_packed_open(struct erofs_wr *w)
 	 * -E plain-xattr-prefixes it stays on the raw device (features.c
 	 * then sets PLAIN_XATTR_PFX), which only newer kernels honour.
 	 */
-	if (w->xattr.nr_pfx && !w->p->plain_xattr_prefixes) {
+	if (w->xattr.nr_pfx && !w->p->plain_xattr_prefixes &&
+	    !erofs_wr_pfx_in_mbox(w->p)) {
 		size_t tl = erofs_wr_prefix_table_size(w);
 		uint8_t *t = calloc(1, tl);
 
@@ -212,6 +213,7 @@ void erofs_wr_packed_inode_init(struct erofs_wr *w, struct erofs_wr_inode *wi,
 	wi->nlink = 1;
 	wi->size = pk->spool.len;
 	wi->packed = true;
+	wi->data_spool = &pk->spool;
 	pk->wi = wi;
 }
 

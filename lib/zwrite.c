@@ -100,6 +100,13 @@ int erofs_wr_z_init(struct erofs_wr *w)
 			  hinted, w->bs, limit);
 		return -EINVAL;
 	}
+	/* -m: erofs-utils allows no metabox pcluster larger than -C */
+	if (p->metabox_pcluster > pmax) {
+		erofs_err(w->log,
+			  "-m %u: the metabox pcluster size must not exceed the largest pcluster size (-C %u)",
+			  p->metabox_pcluster, pmax);
+		return -EINVAL;
+	}
 	w->z.pcluster_dflt = pmax;
 	w->z.pcluster_packed = packed;
 	/* the largest of all: worker buffers, big pcluster feature */
@@ -300,7 +307,8 @@ static int wr_zcollect(struct erofs_wr *w, struct erofs_wr_zfile *f)
 	}
 	if (!z->flat) {
 		w->z.cfg_used |= 1U << f->ci;
-		z->full = w->p->legacy_compress;
+		/* the metabox inode's place was planned for full indexes */
+		z->full = w->p->legacy_compress || f->wi == &w->mbox.wi;
 		/* the packed inode takes no part */
 		for (k = 0, i = 0; !f->wi->packed &&
 				   erofs_wr_dedupe_on(w->p) &&
@@ -378,12 +386,14 @@ static int wr_zjob_cmp(const void *a, const void *b)
 static int wr_zqueue(struct erofs_wr *w, struct erofs_wr_zpool *pool,
 		     struct erofs_wr_inode *only)
 {
-	size_t i, nf = 0, nj = 0;
+	/* `only` (the packed or metabox inode) may be outside the tree */
+	size_t i, nf = 0, nj = 0, n = only ? 1 : w->tree.nr_inodes;
 
-	for (i = 0; i < w->tree.nr_inodes; i++) {
-		const struct erofs_wr_inode *wi = &w->tree.inodes[i];
+	for (i = 0; i < n; i++) {
+		const struct erofs_wr_inode *wi = only ? only :
+						  &w->tree.inodes[i];
 
-		if (only ? wi != only : !wr_zcandidate(w, wi))
+		if (!only && !wr_zcandidate(w, wi))
 			continue;
 		nf++;
 		nj += EROFS_DIV_ROUND_UP(wi->size, (uint64_t)WR_ZSEGMENT);
@@ -394,13 +404,13 @@ static int wr_zqueue(struct erofs_wr *w, struct erofs_wr_zpool *pool,
 	pool->jobs = calloc(nj, sizeof(*pool->jobs));
 	if (!pool->files || !pool->jobs)
 		return -ENOMEM;
-	for (i = 0; i < w->tree.nr_inodes; i++) {
-		struct erofs_wr_inode *wi = &w->tree.inodes[i];
+	for (i = 0; i < n; i++) {
+		struct erofs_wr_inode *wi = only ? only : &w->tree.inodes[i];
 		struct erofs_wr_zfile *f;
 		uint64_t nseg;
 		uint32_t k;
 
-		if (only ? wi != only : !wr_zcandidate(w, wi))
+		if (!only && !wr_zcandidate(w, wi))
 			continue;
 		nseg = EROFS_DIV_ROUND_UP(wi->size, (uint64_t)WR_ZSEGMENT);
 		if (nseg > UINT32_MAX)
@@ -410,6 +420,10 @@ static int wr_zqueue(struct erofs_wr *w, struct erofs_wr_zpool *pool,
 		f->wi = wi;
 		f->pmax = wi->packed ? w->z.pcluster_packed :
 				       w->z.pcluster_dflt;
+		if (wi == &w->mbox.wi) {
+			f->pmax = w->mbox.pmax;
+			f->ci = w->mbox.ci;
+		}
 		if (!only) {
 			const struct erofs_zhint *h = wr_zhint(w, wi);
 
@@ -529,7 +543,8 @@ static int wr_zpass(struct erofs_wr *w, struct erofs_wr_inode *only)
 	if (ret)
 		goto out;
 	erofs_info(w->log, "compressing %s%zu files (%zu segments) with %u worker%s",
-		   only ? "the packed inode: " : "", pool.nr_files,
+		   only ? (only == &w->mbox.wi ? "the metabox inode: " :
+			   "the packed inode: ") : "", pool.nr_files,
 		   pool.nr_jobs, nr, nr > 1 ? "s" : "");
 	ret = erofs_workpool_run(&pool.wp, &erofs_wr_zjob_ops, &pool);
 	for (i = 0; i < nr; i++) {

@@ -40,7 +40,7 @@ enum {	/* long-only options */
 	OPT_TAR, OPT_AUFS, OPT_UNZIP, OPT_MAX_EXTENT_BYTES, OPT_WORKERS, OPT_COMPRESS_HINTS,
 	OPT_ZD, OPT_SORT, OPT_DSUNIT, OPT_FSALIGNBLKS, OPT_OFFSET,
 	OPT_ASYNC_QUEUE_LIMIT, OPT_CHUNKSIZE, OPT_BLOBDEV, OPT_OVLFS_STRIP,
-	OPT_CLEAN, OPT_INCREMENTAL, OPT_REUSE,
+	OPT_CLEAN, OPT_INCREMENTAL, OPT_REUSE, OPT_MZ,
 };
 
 static const struct erofs_cli_opt opt_defs[] = {
@@ -48,6 +48,7 @@ static const struct erofs_cli_opt opt_defs[] = {
 	{ NULL, required_argument, 'd', "LEVEL", "message level 0..9 (default 2: errors and warnings)" },
 	{ NULL, required_argument, 'x', "N", "share an xattr stored by more than N inodes (default 2); N < 0 drops all xattrs" },
 	{ NULL, required_argument, 'z', "ALG[,level=N][,dictsize=S][:ALG...]", "compress regular files: lz4, lz4hc, lzma, deflate, zstd" },
+	{ NULL, required_argument, 'm', "SIZE[:ALG]", "metabox (Linux 6.17+, implies -E 48bit): every inode goes into the data of one more inode, compressed in SIZE-byte pclusters with the first -z algorithm, or ALG (a -z index from 0, or an algorithm name, added to the -z list), uncompressed without -z" },
 	{ NULL, required_argument, 'C', "SIZE", "largest physical cluster in bytes (a multiple of the block size; default one block)" },
 	{ NULL, required_argument, 'E', "OPT[,...]", "extended options: force-inode-compact, force-inode-extended, force-inode-blockmap, force-chunk-indexes, noinline_data, nosbcrc, 48bit, dot-omitted, [^]xattr-name-filter, legacy-compress, [^]ztailpacking, [^]fragments[=SIZE], [^]all-fragments, [^]fragdedupe[=inode|full], [^]dedupe, plain-xattr-prefixes" },
 	{ NULL, required_argument, 'L', "LABEL", "volume label (at most 15 bytes)" },
@@ -82,6 +83,7 @@ static const struct erofs_cli_opt opt_defs[] = {
 	{ "gzip", no_argument, OPT_UNZIP, NULL, "same as --ungzip" },
 	{ "unxz", optional_argument, OPT_UNZIP, "[=FILE]", "same as --ungzip" },
 	{ "unlzma", optional_argument, OPT_UNZIP, "[=FILE]", "same as --ungzip" },
+	{ "MZ", optional_argument, OPT_MZ, "[=0|i|id]", "metadata zone: i, the inodes in one area (always so here); d, directory data right after them, before other data (a bare --MZ: id)" },
 	{ "zD", optional_argument, OPT_ZD, "[=0|1]", "compress directories too (into the packed inode, with the first -z algorithm); 0 turns it off" },
 	{ "compress-hints", required_argument, OPT_COMPRESS_HINTS, "FILE", "per-file pcluster size and -z algorithm: lines 'SIZE [ALG-INDEX] REGEX' (size 0: uncompressed)" },
 	{ "max-extent-bytes", required_argument, OPT_MAX_EXTENT_BYTES, "N", "largest uncompressed extent in bytes (default max(1 MiB, 4 pclusters))" },
@@ -176,6 +178,14 @@ static int parse_one(void *priv, int c, char *arg)
 	case 'z':
 		if (erofs_mkfs_parse_compress(&cli->mk, arg))
 			return -EINVAL;	/* the library logged why */
+		break;
+	case 'm':
+		if (erofs_mkfs_parse_metabox(&cli->mk, arg))
+			return -EINVAL;	/* the library logged why */
+		break;
+	case OPT_MZ:
+		if (erofs_mkfs_parse_metazone(&cli->mk, arg))
+			return -EINVAL;
 		break;
 	case 'C':
 		if (erofs_cli_parse_size(arg, 512, 1 << 20, &v))

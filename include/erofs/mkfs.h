@@ -165,6 +165,26 @@ struct erofs_mkfs_params {
 	 */
 	bool compress_dirs;
 	/*
+	 * -m SIZE[:ALG]: the metabox (erofs-format.md 6.5, Linux 6.17+):
+	 * every inode but the packed one lives in the data of one more
+	 * inode (nids with bit 63), compressed like a file in SIZE-byte
+	 * pclusters with compr[metabox_alg], or stored as it is without
+	 * -z; the long prefix table (unless plain) and the shared xattrs
+	 * (compat SHARED_EA_IN_METABOX) go there too.  Implies
+	 * 48BIT, as in erofs-utils.  0 = off.  ALG (an algorithm name, added
+	 * to compr[] as erofs-utils adds it to its -z list, or an index into
+	 * that list) is resolved by erofs_mkfs_params_finish().
+	 */
+	uint32_t metabox_pcluster;
+	unsigned int metabox_alg;
+	const char *metabox_alg_arg;
+	/*
+	 * --MZ with 'd': directory data goes first in the data area, right
+	 * after the inodes (erofs-utils' metadata zone; without 'd' that is
+	 * our layout anyway: every inode in one area before the data).
+	 */
+	bool dirdata_first;
+	/*
 	 * --compress-hints: per-file pcluster size and algorithm (index
 	 * into compr[]) by path rules, loaded with erofs_zhints_load() for
 	 * this nr_compr, block size and pcluster_max; borrowed, NULL = none.
@@ -284,6 +304,12 @@ bool erofs_mkfs_can_stream(const struct erofs_mkfs_params *p);
  * reason went to p->log) or -EOPNOTSUPP (algorithm not built in).
  */
 int erofs_mkfs_parse_compress(struct erofs_mkfs_params *p, const char *arg);
+/*
+ * Parse -m "SIZE[:ALG]" (metabox_pcluster, metabox_alg_arg) and --MZ
+ * "[0|i|d|id]" (arg NULL: "id").  0 or -EINVAL (logged).
+ */
+int erofs_mkfs_parse_metabox(struct erofs_mkfs_params *p, const char *arg);
+int erofs_mkfs_parse_metazone(struct erofs_mkfs_params *p, const char *arg);
 /*
  * Before IMAGE is opened (and truncated): is every --reuse image
  * readable, and none of them IMAGE itself?  0 or -errno (logged).

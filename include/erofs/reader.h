@@ -149,6 +149,9 @@ struct erofs_image {
 	 * again for every file.  Holds one decoded extent at most.
 	 */
 	struct erofs_data_ctx *packed_data;
+	/* the same for the metabox inode (erofs_meta_read() its user):
+	   its pclusters hold many inodes and their index entries */
+	struct erofs_data_ctx *metabox_data;
 	/*
 	 * Decoder states and the encoded-input buffer of this image's read
 	 * sessions: creating a zstd or LZMA decoder per file cost more than
@@ -194,6 +197,10 @@ int erofs_dev_read(struct erofs_image *img, unsigned int dev, void *buf,
  * Read len bytes at off of the packed inode (fragments, long prefixes),
  * through the image's packed read session.  -EFSCORRUPTED past its end.
  */
+/* bytes [off, off + len) of the metabox inode's data, through the
+ * image's kept session; the caller checked the range */
+int erofs_metabox_read(struct erofs_image *img, void *buf, size_t len,
+		       uint64_t off);
 int erofs_packed_read(struct erofs_image *img, void *buf, size_t len,
 		      uint64_t off);
 

@@ -17,7 +17,7 @@ MAN=${MAN_PAGE:-$TOP_SRCDIR/man/mkfs.erofs.1}
 # the man source with groff's "\-" turned into "-" and font escapes removed
 sed -e 's/\\-/-/g' -e 's/\\f[BIRP]//g' "$MAN" >"$T_TMP/man"
 
-longs=$(sed -n 's/^  \(-[A-Za-z], \)\{0,1\} *\(--[a-z][A-Za-z0-9_-]*\).*/\2/p' "$T_TMP/help")
+longs=$(sed -n 's/^  \(-[A-Za-z], \)\{0,1\} *\(--[A-Za-z][A-Za-z0-9_-]*\).*/\2/p' "$T_TMP/help")
 shorts=$(sed -n 's/^  \(-[A-Za-z]\)[ ,].*/\1/p' "$T_TMP/help")
 [ -n "$longs" ] && [ -n "$shorts" ] ||
 	{ fail help-parse "no options found in --help output"; finish; }
