@@ -9,13 +9,18 @@
 #
 #   bench/rootfs-pair.sh [DIR]      (default /var/cache/erofs-tools/rootfs-pair)
 #
+# ROOTFS_PKGS=a,b,...  the packages over minbase (default: redis-server,
+# nginx-light, python3, openssl, curl, ca-certificates).  The smaller
+# pair of issues 15 and 17 ("minbase + redis + nginx", 143 MB) is
+#   ROOTFS_PKGS=redis-server,nginx-light bench/rootfs-pair.sh DIR
+#
 # Makes DIR/v1 and DIR/v2 once (a stamp marks each), from the Debian
 # mirror this machine's apt sources name (they are only read).  Package
 # caches and apt lists are removed from both, so that the trees differ
 # by the upgrade only.  Needs root and debootstrap.
 set -u
 DIR=${1:-/var/cache/erofs-tools/rootfs-pair}
-PKGS=redis-server,nginx-light,python3,openssl,curl,ca-certificates
+PKGS=${ROOTFS_PKGS:-redis-server,nginx-light,python3,openssl,curl,ca-certificates}
 
 die() { echo "rootfs-pair: $*" >&2; exit 1; }
 
