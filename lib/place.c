@@ -150,6 +150,16 @@ static void wr_place_z(struct erofs_wr *w, struct erofs_wr_inode *wi,
 			     Z_EROFS_ADVISE_BIG_PCLUSTER_2;
 	if (z->inlined)
 		z->advise |= Z_EROFS_ADVISE_INLINE_PCLUSTER;
+	if (z->recsz) {		/* encoded extents: the FULL layout */
+		unsigned int lg = z->recsz == 4 ? 0 : z->recsz == 8 ? 1 :
+				  z->recsz == 16 ? 2 : 3;
+
+		wi->layout = EROFS_INODE_COMPRESSED_FULL;
+		z->advise = Z_EROFS_ADVISE_EXTENTS |
+			    (uint16_t)(lg << Z_EROFS_ADVISE_EXTRECSZ_BIT);
+		if (z->frag_len)
+			z->advise |= Z_EROFS_ADVISE_FRAGMENT_PCLUSTER;
+	}
 	wi->nblocks = z->zblocks;
 	/* where each own pcluster lands among the file's blocks */
 	for (i = 0, b = 0; i < z->nr_ext; i++) {

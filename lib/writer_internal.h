@@ -129,6 +129,11 @@ struct erofs_wr_zinfo {
 	bool full;			/* full indexes (legacy-compress, or
 					 * shared pclusters: compact packs
 					 * assume consecutive blocks) */
+	/* 48BIT: encoded extents (format.md 7.14) instead of lcluster
+	 * indexes, when smaller: records of recsz bytes (4: one per
+	 * 2^ext_lcbits bytes, pclusters back to back; 16/32: with their
+	 * logical start); 0 = lcluster indexes */
+	uint8_t recsz, ext_lcbits;
 	size_t nr_ref;			/* extents using another's pcluster */
 	/*
 	 * -E fragments: the last frag_len bytes of the file (all of it when
@@ -714,9 +719,21 @@ unsigned int erofs_wr_zmeta_len(unsigned int blkszbits, unsigned int body,
 				uint64_t size, bool whole_frag, bool full);
 /* write z->meta_len bytes into out; 0 or -ENOMEM */
 int erofs_wr_zmeta_encode(const struct erofs_wr_zmeta *m, uint8_t *out);
-/* the same for a planned inode of the build */
+/*
+ * Encoded extents for z (48BIT): the record size and lcluster bits they
+ * would use (*recsz 0: not possible: an inline tail, a whole fragment),
+ * and their bytes from the end of the inode body (padding included).
+ */
+unsigned int erofs_wr_zext_len(unsigned int blkszbits, unsigned int body,
+			       uint64_t size, const struct erofs_wr_zinfo *z,
+			       uint8_t *recsz, uint8_t *lcbits);
+/* the same for a planned inode of the build: the smaller form (encoded
+ * extents only with 48BIT) */
 unsigned int erofs_wr_z_meta_len(const struct erofs_wr *w,
 				 const struct erofs_wr_inode *wi);
+/* fix that choice in wi->z (recsz, ext_lcbits, meta_len) */
+void erofs_wr_z_choose_index(const struct erofs_wr *w,
+			     struct erofs_wr_inode *wi);
 int erofs_wr_z_encode_meta(const struct erofs_wr *w,
 			   const struct erofs_wr_inode *wi, uint8_t *out);
 

@@ -33,6 +33,97 @@ unsigned int erofs_wr_zmeta_len(unsigned int blkszbits, unsigned int body,
 	return pad + 8 + (unsigned int)len;
 }
 
+unsigned int erofs_wr_zext_len(unsigned int blkszbits, unsigned int body,
+			       uint64_t size, const struct erofs_wr_zinfo *z,
+			       uint8_t *recsz, uint8_t *lcbits)
+{
+	unsigned int hstart = EROFS_ROUND_UP(body, 8), bits = 0, rs;
+	bool contiguous = true;
+	size_t i;
+
+	*recsz = 0;
+	*lcbits = 0;
+	if (!z->nr_ext || z->whole_frag || z->inl_len || z->inlined)
+		return 0;
+	/* records of one lcluster each, if all but the last extent are
+	 * 2^bits long (bits at least the block size's) */
+	while ((1ULL << bits) < z->ext[0].llen)
+		bits++;
+	if (bits < blkszbits)
+		bits = blkszbits;
+	for (i = 0; i < z->nr_ext; i++) {
+		const struct erofs_wr_extent *e = &z->ext[i];
+
+		if (e->ref || !e->pblks)	/* shared, or the fragment */
+			contiguous = false;
+		if (e->llen != 1ULL << bits &&
+		    (i + 1 < z->nr_ext || e->llen > 1ULL << bits))
+			bits = 0;
+	}
+	/* past 2^32 bytes: the logical start's high half too */
+	rs = size > UINT32_MAX ? 32 : 16;
+	if (bits && contiguous && bits - blkszbits <= 15)
+		rs = 4;
+	*recsz = (uint8_t)rs;
+	*lcbits = (uint8_t)(rs == 4 ? bits : 0);
+	return EROFS_ROUND_UP(hstart + 8, rs) - body + (rs == 4 ? 8 : 0) +
+	       rs * (unsigned int)z->nr_ext;
+}
+
+static void wr_put16(uint8_t *p, uint16_t v);
+static void wr_put32(uint8_t *p, uint32_t v);
+
+/*
+ * The records (format.md 7.14) after the 8-byte header at h, aligned to
+ * their size (inodes start on 32-byte slots, so alignment within the
+ * inode is alignment in the image); the header is the caller's.
+ */
+static void wr_zextents(const struct erofs_wr_zmeta *m, uint8_t *h)
+{
+	const struct erofs_wr_zinfo *z = m->z;
+	unsigned int bits = m->blkszbits, rs = z->recsz;
+	unsigned int hstart = EROFS_ROUND_UP(m->body, 8);
+	uint8_t *p = h + (EROFS_ROUND_UP(hstart + 8, rs) - hstart);
+	uint64_t blk = m->startblk;
+	size_t i;
+
+	if (rs == 4) {		/* the first pcluster's byte address */
+		wr_put32(p, (uint32_t)(blk << bits));
+		wr_put32(p + 4, (uint32_t)((blk << bits) >> 32));
+		p += 8;
+	}
+	for (i = 0; i < z->nr_ext; i++, p += rs) {
+		const struct erofs_wr_extent *e = &z->ext[i];
+		uint64_t eblk = blk, pa;
+		uint32_t pblks = e->pblks, plen;
+
+		if (e->ref)
+			m->ref(m->priv, e, &eblk, &pblks);
+		pa = eblk << bits;
+		plen = pblks << bits;
+		if (e->type == Z_EROFS_LCLUSTER_TYPE_HEAD1)
+			plen |= (uint32_t)(z->alg + 1) << 28;
+		if (e->ref && e->partial)
+			plen |= 1U << 27;
+		if (!e->pblks && !e->ref && z->frag_len &&
+		    i + 1 == z->nr_ext) {
+			/* the fragment: its offset in the packed inode */
+			plen = (uint32_t)z->frag_off;
+			pa = z->frag_off >> 32;
+		}
+		wr_put32(p, plen);
+		if (rs > 4) {
+			wr_put32(p + 4, (uint32_t)pa);
+			wr_put32(p + 8, (uint32_t)(pa >> 32));
+			wr_put32(p + 12, (uint32_t)e->la);
+		}
+		if (rs > 16)
+			wr_put32(p + 16, (uint32_t)(e->la >> 32));
+		if (!e->ref)
+			blk += e->pblks;
+	}
+}
+
 /* one lcluster's entry, before it is packed */
 struct wr_lc {
 	uint8_t type;
@@ -211,6 +302,17 @@ int erofs_wr_zmeta_encode(const struct erofs_wr_zmeta *m, uint8_t *out)
 	uint32_t *next_blk;
 
 	memset(out, 0, z->meta_len);
+	if (z->recsz) {
+		/* encoded extents: the count (large records) or the
+		 * lcluster size, the advise; no algorithm nibbles */
+		if (z->recsz > 8)
+			wr_put32(h, (uint32_t)z->nr_ext);
+		wr_put16(h + 4, z->advise);
+		if (z->recsz <= 8)
+			h[7] = (uint8_t)(z->ext_lcbits - m->blkszbits);
+		wr_zextents(m, h);
+		return 0;
+	}
 	if (z->whole_frag) {
 		/* le64: bit 63 = "all in the packed inode", then the offset */
 		wr_put32(h, (uint32_t)z->frag_off);
@@ -248,10 +350,35 @@ int erofs_wr_zmeta_encode(const struct erofs_wr_zmeta *m, uint8_t *out)
 unsigned int erofs_wr_z_meta_len(const struct erofs_wr *w,
 				 const struct erofs_wr_inode *wi)
 {
+	unsigned int body = wi->isize + wi->xattr_size, len, elen;
+	uint8_t rs, bits;
+
 	/* (full is only set after compression; the workers estimate) */
-	return erofs_wr_zmeta_len(w->blkszbits, wi->isize + wi->xattr_size,
-				  wi->size, wi->z->whole_frag,
-				  wi->z->full || w->p->legacy_compress);
+	len = erofs_wr_zmeta_len(w->blkszbits, body, wi->size,
+				 wi->z->whole_frag,
+				 wi->z->full || w->p->legacy_compress);
+	if (!erofs_wr_48bit(w))
+		return len;
+	elen = erofs_wr_zext_len(w->blkszbits, body, wi->size, wi->z, &rs,
+				 &bits);
+	return rs && elen < len ? elen : len;
+}
+
+void erofs_wr_z_choose_index(const struct erofs_wr *w,
+			     struct erofs_wr_inode *wi)
+{
+	struct erofs_wr_zinfo *z = wi->z;
+	unsigned int body = wi->isize + wi->xattr_size;
+	uint8_t rs = 0, bits = 0;
+
+	z->recsz = 0;
+	z->meta_len = erofs_wr_z_meta_len(w, wi);
+	if (erofs_wr_48bit(w) &&
+	    erofs_wr_zext_len(w->blkszbits, body, wi->size, z, &rs,
+			      &bits) == z->meta_len && rs) {
+		z->recsz = rs;
+		z->ext_lcbits = bits;
+	}
 }
 
 /* dedupe: where the pcluster of the extent e refers to is */

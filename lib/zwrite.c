@@ -329,7 +329,7 @@ static int wr_zcollect(struct erofs_wr *w, struct erofs_wr_zfile *f)
 			if (ret)
 				return ret;
 		}
-		z->meta_len = erofs_wr_z_meta_len(w, f->wi);
+		erofs_wr_z_choose_index(w, f->wi);
 		w->z.nr_files++;
 	}
 	return 0;

@@ -96,8 +96,6 @@ size_exception() {
 		echo "our fragments and dedupe find less than erofs-utils' (issue 15)" ;;
 	*-C65536*)
 		echo "big pclusters: erofs-utils fills them closer to full (issue 15)" ;;
-	*-z*48bit*|*48bit*-z*|*-z*-m[0-9]*)
-		echo "48BIT (-m implies it): erofs-utils gives compressed files without an inline tail encoded extents, a record per extent; ours keep lcluster indexes (issue 14)" ;;
 	*48bit*|*dot-omitted*|*-m[0-9]*)
 		echo "erofs-utils' 48BIT compact inodes drop sub-second mtimes and wrap those 2^32 s past the epoch; ours keep them, in extended inodes" ;;
 	*) return 1 ;;

@@ -62,6 +62,7 @@ OPTS='-m4096
 -zlz4hc -m4096:lzma
 -zlz4hc:lzma -m4096:1
 -zlz4hc -Eztailpacking -Efragments -m4096
+-zlz4hc -Efragments -Ededupe -m4096
 -zlz4hc --zD -m4096
 -zdeflate -C8192 -m8192 -Ededupe
 -Eplain-xattr-prefixes -zlz4hc -m4096

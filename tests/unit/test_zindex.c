@@ -313,6 +313,136 @@ static void test_fragments(void **state)
 	freecase(c);
 }
 
+/*
+ * 48BIT encoded extents: the record size erofs_wr_zext_len() picks, and
+ * what zmap.c reads back for every lcluster of every extent.
+ */
+static void ext_roundtrip(struct zcase *c, unsigned int want_recsz)
+{
+	struct erofs_wr_zinfo *z = &c->z;
+	const struct erofs_wr_zmeta m = {
+		.blkszbits = BITS, .big = c->big, .size = c->size,
+		.body = c->body, .startblk = STARTBLK, .nblocks = z->zblocks,
+		.z = z, .ref = ref_blk,
+	};
+	struct erofs_z_params p = {
+		.i_size = c->size, .blkszbits = BITS,
+		.datalayout = EROFS_INODE_COMPRESSED_FULL,
+		.inode_end = IPOS + c->body,
+		.feature_incompat = EROFS_FEATURE_INCOMPAT_ZERO_PADDING |
+				    EROFS_FEATURE_INCOMPAT_FRAGMENTS |
+				    EROFS_FEATURE_INCOMPAT_48BIT,
+		.available_compr_algs = 1U << Z_EROFS_COMPRESSION_LZ4,
+		.read_meta = meta_read, .read_data = none_read,
+		.read_packed = none_read, .priv = c, .log = &tlog,
+	};
+	unsigned int lg;
+	struct erofs_z_inode zi;
+	struct erofs_z_map map;
+	uint64_t blk = STARTBLK, off;
+	size_t i;
+
+	z->alg = Z_EROFS_COMPRESSION_LZ4;
+	z->full = true;
+	z->meta_len = erofs_wr_zext_len(BITS, c->body, c->size, z, &z->recsz,
+					&z->ext_lcbits);
+	assert_int_equal(z->recsz, want_recsz);
+	lg = z->recsz == 4 ? 0 : z->recsz == 8 ? 1 : z->recsz == 16 ? 2 : 3;
+	z->advise = Z_EROFS_ADVISE_EXTENTS |
+		    (uint16_t)(lg << Z_EROFS_ADVISE_EXTRECSZ_BIT);
+	if (z->frag_len)
+		z->advise |= Z_EROFS_ADVISE_FRAGMENT_PCLUSTER;
+	memset(c->meta, 0xee, sizeof(c->meta));
+	assert_int_equal(erofs_wr_zmeta_encode(&m, c->meta), 0);
+	assert_int_equal(erofs_z_inode_init(&zi, &p), 0);
+	for (i = 0; i < z->nr_ext; i++) {
+		const struct erofs_wr_extent *e = &z->ext[i];
+		uint64_t end = EROFS_MIN(e->la + e->llen, c->size);
+
+		for (off = e->la; off < end;
+		     off = EROFS_MIN(end, (off | (BS - 1)) + 1)) {
+			assert_int_equal(erofs_z_map(&zi, off, &map), 0);
+			assert_int_equal(map.la, e->la);
+			assert_int_equal(map.llen, end - e->la);
+			if (i + 1 == z->nr_ext && z->frag_len) {
+				assert_true(map.flags & EROFS_Z_MAP_FRAGMENT);
+				assert_int_equal(map.fragment_off, z->frag_off);
+				continue;
+			}
+			assert_int_equal(map.alg,
+				e->type == Z_EROFS_LCLUSTER_TYPE_PLAIN ?
+				EROFS_Z_ALG_SHIFTED : Z_EROFS_COMPRESSION_LZ4);
+			assert_int_equal(!!(map.flags & EROFS_Z_MAP_PARTIAL),
+					 e->partial);
+			if (e->ref) {
+				assert_int_equal(map.pa,
+					(uint64_t)(REFBLK + e->ref) << BITS);
+				assert_int_equal(map.plen, 2 * BS);
+			} else {
+				assert_int_equal(map.pa, blk << BITS);
+				assert_int_equal(map.plen, e->pblks * BS);
+			}
+		}
+		if (!e->ref)
+			blk += e->pblks;
+	}
+	erofs_z_inode_release(&zi);
+}
+
+static void test_extents(void **state)
+{
+	static const unsigned int bodies[] = { 32, 32 + 12, 64 + 60 };
+	struct zcase *c;
+	unsigned int b, k;
+
+	(void)state;
+	for (b = 0; b < 3; b++) {
+		/* extents of any length: records with their logical start */
+		c = newcase(0, bodies[b], true, true);
+		mixed(c, 9, true);
+		ext_roundtrip(c, 16);
+		freecase(c);
+
+		/* 16 KiB each, the last shorter, back to back: one 4-byte
+		 * record per 16 KiB lcluster after the first address */
+		c = newcase(0, bodies[b], true, true);
+		for (k = 0; k < 7; k++)
+			add(c, (uint64_t)k * 4 * BS, 4 * BS, 1 + k % 2,
+			    Z_EROFS_LCLUSTER_TYPE_HEAD1);
+		add(c, 28ULL * BS, BS + 5, 1, Z_EROFS_LCLUSTER_TYPE_PLAIN);
+		c->size = 29ULL * BS + 5;
+		ext_roundtrip(c, 4);
+		freecase(c);
+	}
+	/* shared pclusters, one in part */
+	c = newcase(0, 32, true, true);
+	mixed(c, 9, true);
+	c->z.ext[3].ref = 1;
+	c->z.zblocks -= c->z.ext[3].pblks;
+	c->z.ext[6].ref = 2;
+	c->z.ext[6].partial = true;
+	c->z.zblocks -= c->z.ext[6].pblks;
+	ext_roundtrip(c, 16);
+	freecase(c);
+	/* a fragment tail, its offset past 4 GiB */
+	c = newcase(0, 32, true, true);
+	mixed(c, 5, true);
+	add(c, c->size, 1000, 0, Z_EROFS_LCLUSTER_TYPE_HEAD1);
+	c->size += 1000;
+	c->z.frag_len = 1000;
+	c->z.frag_off = 0x123456789ULL;
+	ext_roundtrip(c, 16);
+	freecase(c);
+	/* an inline tail: not possible */
+	c = newcase(0, 32, true, true);
+	mixed(c, 3, true);
+	c->z.inl_len = 100;
+	assert_int_equal(erofs_wr_zext_len(BITS, 32, c->size, &c->z,
+					   &c->z.recsz, &c->z.ext_lcbits), 0);
+	assert_int_equal(c->z.recsz, 0);
+	freecase(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -320,6 +450,7 @@ int main(void)
 		cmocka_unit_test(test_full_shared),
 		cmocka_unit_test(test_inline_tail),
 		cmocka_unit_test(test_fragments),
+		cmocka_unit_test(test_extents),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
