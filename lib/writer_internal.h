@@ -610,6 +610,8 @@ struct erofs_wr_zcut {
 					 * last extent an inline form */
 	uint64_t frag_max;		/* once at most this much is left, it
 					 * is the fragment (0: never) */
+	bool frag_last;			/* so is what the segment's last
+					 * pcluster would hold */
 	struct erofs_compress_ctx *ctx;	/* its algorithm and level */
 	uint8_t *enc, *pcl;		/* scratch, pmax bytes each */
 	const struct erofs_wr_zcut_ops *ops;

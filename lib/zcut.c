@@ -17,8 +17,9 @@
  *    extent of (at most) one block of raw data;
  *  - with tail packing the last extent also gets an inline form (encoded
  *    or raw, < 1 block) that layout may place right after the indexes;
- *  - once what is left is no more than frag_max bytes, it is handed over
- *    whole as the fragment (-E fragments) instead.
+ *  - once what is left is no more than frag_max bytes, or fits the
+ *    pcluster that would end the segment, it is handed over whole as the
+ *    fragment (-E fragments) instead.
  */
 #include <string.h>
 #include "writer_internal.h"
@@ -100,6 +101,13 @@ int erofs_wr_zcut_segment(const struct erofs_wr_zcut *c, const uint8_t *buf,
 			return enc;
 		}
 		last = in == r;
+		/*
+		 * -E fragments: the extent that would end the file goes to
+		 * the packed inode instead, as in erofs-utils: compressed
+		 * together, such tails take less room than one pcluster each
+		 */
+		if (c->frag_last && c->frag_max && enc > 0 && last)
+			return c->ops->fragment(c->priv, head, src, (size_t)r);
 		if (c->tailpacking && enc > 0 && last &&
 		    (unsigned int)enc < bs && (size_t)enc < in) {
 			/*

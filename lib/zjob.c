@@ -161,6 +161,13 @@ static int wr_zseg_extents(struct erofs_wr_zworker *k, uint64_t base,
 	if (w->p->fragments && !f->wi->packed)
 		c.frag_max = w->p->all_fragments ? UINT64_MAX :
 			     last_seg ? f->pmax : 0;
+	/*
+	 * As erofs-utils, the whole last extent, not only what is left
+	 * below one pcluster -- but not for files a --compress-hints rule
+	 * gives another algorithm or pcluster size: the packed inode would
+	 * take them whole, with its own
+	 */
+	c.frag_last = f->ci == 0 && f->pmax == w->z.pcluster_dflt;
 	return erofs_wr_zcut_segment(&c, k->buf, base, len);
 }
 

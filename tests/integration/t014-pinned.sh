@@ -36,7 +36,7 @@ cat >"$T_TMP/cases" <<'CASES'
 plain-alltypes all 96af381998c43da357d8ce09c90e235822918c54c6f2b508c93ba83244d1a0a5 -b4096
 plain-zmix-512 zmix f2e213ea23e3d776a6cb613cb194214c37bd52b750768514ccbc841ce8482233 -b512
 fingerprints-alltypes all 053ab067a0af1014077ecff121431d850211e197b3c63cd95643841c60169b09 -b4096 --ishare_key=trusted.erofs.fingerprint
-lz4-frag-dedupe zmix 568a7d6c0a2f43ae11fb9e2b1a3777f9aa06ddf89f602dfb896cc82ce622c674 -b4096 -zlz4 -Efragments,dedupe
+lz4-frag-dedupe zmix 21ea5065875368b21490b0eb7b59fbbe756b647ef3a680841634529ed6256d57 -b4096 -zlz4 -Efragments,dedupe
 zstd-zD zmix 1ce0f01002a1e74b966c712b8efa72cbbe5960ef4984cbe4099f3073427109ce -b4096 -zzstd --zD
 lzma-ztail-1k zmix 2a81f189a9a335d6c3360787779605cfbf823b126a6e3e95d5818a4333d6798d -b1024 -zlzma -Eztailpacking
 lz4hc-allfrag zmix a0c3592c288a5275c696d5a6f1a142a3c729bfc3b81a6e7e2041fd5e7a9e9026 -b4096 -zlz4hc -Eall-fragments
@@ -44,7 +44,7 @@ lz4hc-big-fp zmix a42b71bdc463cd4475a7e4b67ba273aa8373d1bea6fae52786c7c6ec1b60b0
 deflate-legacy zmix 2ef3a09d9526182d1694c834cdbd9f10ed23e160b93c7a887b617ad04b846729 -b2048 -zdeflate -Elegacy-compress
 dedupe-workers1 zmix 11b46b24108e1e15dc7f39304f9988f8c3dbb52420d47e394448f2100490d274 -b4096 -zlz4hc -C16384 -Ededupe,ztailpacking --workers=1
 dedupe-workers4 zmix 11b46b24108e1e15dc7f39304f9988f8c3dbb52420d47e394448f2100490d274 -b4096 -zlz4hc -C16384 -Ededupe,ztailpacking --workers=4
-tar-lz4hc tar 6bcbea572263ddcde0c63a8064bf0056022cf0972292830af47af63fd6ac747d -b4096 --tar=f -zlz4hc -Efragments
+tar-lz4hc tar 873ef4eeb899fec0c410d1bf908d354441ab34833a1d0428bda4ea425cc47c41 -b4096 --tar=f -zlz4hc -Efragments
 CASES
 
 while read -r name tree want opts; do

@@ -146,6 +146,9 @@ static void check_decodes(struct erofs_decompress_ctx *d, const uint8_t *in,
 	free(out);
 }
 
+/* erofs_wr_zcut.frag_last for the next cut() */
+static bool frag_last;
+
 static void cut(const uint8_t *data, unsigned int bits, size_t pmax,
 		bool tail, uint64_t frag_max, struct cut_out *o)
 {
@@ -154,7 +157,8 @@ static void cut(const uint8_t *data, unsigned int bits, size_t pmax,
 	uint8_t *enc = malloc(pmax), *pcl = malloc(pmax);
 	struct erofs_wr_zcut c = {
 		.blkszbits = bits, .max_extent = 64 * 1024, .pmax = pmax,
-		.tailpacking = tail, .frag_max = frag_max, .ctx = &ctx,
+		.tailpacking = tail, .frag_max = frag_max,
+		.frag_last = frag_last, .ctx = &ctx,
 		.enc = enc, .pcl = pcl, .ops = &ops, .priv = o,
 		.path = "test",
 	};
@@ -313,10 +317,41 @@ static void test_fragments(void **state)
 	free(data);
 }
 
+/*
+ * -E fragments as erofs-utils cuts: the extent that would end the
+ * segment goes to the fragment whole, even when it holds more than one
+ * pcluster of input (the packed inode compresses such tails together).
+ */
+static void test_fragments_last(void **state)
+{
+	uint8_t *data = make_data();
+	struct cut_out whole, frag;
+	const struct cut_ext *last;
+
+	(void)state;
+	skip_without_lz4();
+	cut(data, 12, 4096, false, 0, &whole);
+	frag_last = true;
+	cut(data, 12, 4096, false, 4096, &frag);
+	frag_last = false;
+	last = &whole.ext[whole.nr - 1];
+	assert_int_equal(last->type, Z_EROFS_LCLUSTER_TYPE_HEAD1);
+	assert_true(last->llen > 4096);
+	assert_int_equal(frag.nr, whole.nr - 1);
+	assert_int_equal(frag.nr_frag, 1);
+	assert_int_equal(frag.frag_la, last->la);
+	assert_int_equal(frag.frag_len, last->llen);
+	assert_int_equal(frag.frag_la + frag.frag_len, BASE + SEGLEN);
+	out_free(&whole);
+	out_free(&frag);
+	free(data);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plain_cut),
+		cmocka_unit_test(test_fragments_last),
 		cmocka_unit_test(test_big_pclusters),
 		cmocka_unit_test(test_tailpacking),
 		cmocka_unit_test(test_fragments),
