@@ -788,8 +788,13 @@ static int wr_emit_shared(struct wr_emit *e)
 	return ret;
 }
 
-/* the device table's slots (format.md 5) */
-static int wr_emit_devices(struct wr_emit *e)
+/*
+ * The device table's slots (format.md 5).  Devices are mapped after the
+ * image's last block, which -m only knows once the metabox inode is
+ * placed: then the slots are written at the end (direct), over the
+ * zeros that stood for them.
+ */
+static int wr_emit_devices(struct wr_emit *e, bool direct)
 {
 	const struct erofs_wr_chunks *ck = &e->w->chunk;
 	uint64_t ua = e->w->place.blocks;	/* devices follow the image */
@@ -811,9 +816,14 @@ static int wr_emit_devices(struct wr_emit *e)
 		};
 
 		memcpy(s.tag, d->tag, sizeof(s.tag));
-		ret = wr_meta_write(e, e->w->place.devt_pos +
-				    (uint64_t)i * sizeof(s), &s, sizeof(s),
-				    "device table");
+		if (direct)
+			ret = erofs_io_pwrite(e->w->io, &s, sizeof(s),
+					      e->w->place.devt_pos +
+					      (uint64_t)i * sizeof(s));
+		else
+			ret = wr_meta_write(e, e->w->place.devt_pos +
+					    (uint64_t)i * sizeof(s), &s,
+					    sizeof(s), "device table");
 		ua += d->blocks;
 	}
 	return ret;
@@ -1074,8 +1084,8 @@ int erofs_wr_emit_inodes(const struct erofs_wr *w,
 			return ret;
 	}
 
-	if (w->chunk.nr_devs) {
-		ret = wr_emit_devices(e);
+	if (w->chunk.nr_devs && !w->mbox.on) {
+		ret = wr_emit_devices(e, false);
 		if (ret)
 			return ret;
 	}
@@ -1156,6 +1166,8 @@ int erofs_wr_emit_finish(struct wr_emit *e)
 		ret = wr_wbuf_flush(e, &e->mbuf);
 	if (!ret)
 		ret = wr_wbuf_flush(e, &e->dbuf);
+	if (!ret && w->chunk.nr_devs && w->mbox.on)
+		ret = wr_emit_devices(e, true);
 	if (!ret && p->blocklist)
 		ret = erofs_wr_blocklist_emit(w, p->blocklist);
 	if (!ret) {

@@ -525,7 +525,14 @@ void erofs_wr_plan_release(struct erofs_wr *w)
 	free(w->tree.kept);
 	free(w->tree.inodes);
 	memset(&w->tree, 0, sizeof(w->tree));
-	if (w->mbox.on)
+	if (w->mbox.on) {
 		erofs_wr_spool_close(&w->mbox.spool);
+		if (w->mbox.wi.z) {
+			free(w->mbox.wi.z->ext);
+			free(w->mbox.wi.z->pcl);
+			free(w->mbox.wi.z);
+			w->mbox.wi.z = NULL;
+		}
+	}
 	w->mbox.on = false;
 }

@@ -566,6 +566,9 @@ void erofs_image_release(struct erofs_image *img)
 		free(img->metabox_data);
 		img->metabox_data = NULL;
 	}
+	free(img->metabox_whole);
+	img->metabox_whole = NULL;
+	img->metabox_tried = false;
 	free(img->dev_io);
 	img->dev_io = NULL;
 	img->nr_dev_io = 0;

@@ -371,13 +371,19 @@ void erofs_wr_z_choose_index(const struct erofs_wr *w,
 	unsigned int body = wi->isize + wi->xattr_size;
 	uint8_t rs = 0, bits = 0;
 
+	unsigned int len, elen;
+
 	z->recsz = 0;
-	z->meta_len = erofs_wr_z_meta_len(w, wi);
-	if (erofs_wr_48bit(w) &&
-	    erofs_wr_zext_len(w->blkszbits, body, wi->size, z, &rs,
-			      &bits) == z->meta_len && rs) {
+	len = erofs_wr_zmeta_len(w->blkszbits, body, wi->size, z->whole_frag,
+				 z->full || w->p->legacy_compress);
+	elen = erofs_wr_48bit(w) ?
+	       erofs_wr_zext_len(w->blkszbits, body, wi->size, z, &rs,
+				 &bits) : 0;
+	z->meta_len = len;
+	if (rs && elen < len) {		/* only when smaller */
 		z->recsz = rs;
 		z->ext_lcbits = bits;
+		z->meta_len = elen;
 	}
 }
 

@@ -152,6 +152,9 @@ struct erofs_image {
 	/* the same for the metabox inode (erofs_meta_read() its user):
 	   its pclusters hold many inodes and their index entries */
 	struct erofs_data_ctx *metabox_data;
+	/* or all of its data, decoded at the first read (data.c) */
+	uint8_t *metabox_whole;
+	bool metabox_tried;
 	/*
 	 * Decoder states and the encoded-input buffer of this image's read
 	 * sessions: creating a zstd or LZMA decoder per file cost more than
