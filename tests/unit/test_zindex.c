@@ -100,6 +100,21 @@ static void finish(struct zcase *c)
 					 z->whole_frag, z->full);
 }
 
+/* the pcluster map found for e: its own at blk, or the one it refers to
+ * (ref_blk(): refblks blocks at REFBLK + ref) */
+static void check_pcluster(const struct erofs_z_map *map,
+			   const struct erofs_wr_extent *e,
+			   unsigned int refblks, uint64_t blk)
+{
+	if (e->ref) {
+		assert_int_equal(map->pa, (uint64_t)(REFBLK + e->ref) << BITS);
+		assert_int_equal(map->plen, refblks * BS);
+	} else {
+		assert_int_equal(map->pa, blk << BITS);
+		assert_int_equal(map->plen, e->pblks * BS);
+	}
+}
+
 /* encode c, decode it with zmap.c and compare every extent */
 static void roundtrip(struct zcase *c)
 {
@@ -168,16 +183,8 @@ static void roundtrip(struct zcase *c)
 			assert_false(map.flags & EROFS_Z_MAP_INLINE);
 			assert_int_equal(!!(map.flags & EROFS_Z_MAP_PARTIAL),
 					 e->partial);
-			if (e->ref) {
-				assert_int_equal(map.pa,
-					(uint64_t)(REFBLK + e->ref) << BITS);
-				/* one block each without big pclusters */
-				assert_int_equal(map.plen,
-						 (c->big ? 2 : 1) * BS);
-			} else {
-				assert_int_equal(map.pa, blk << BITS);
-				assert_int_equal(map.plen, e->pblks * BS);
-			}
+			/* one block each without big pclusters */
+			check_pcluster(&map, e, c->big ? 2 : 1, blk);
 		}
 		if (!e->ref)
 			blk += e->pblks;
@@ -374,14 +381,7 @@ static void ext_roundtrip(struct zcase *c, unsigned int want_recsz)
 				EROFS_Z_ALG_SHIFTED : Z_EROFS_COMPRESSION_LZ4);
 			assert_int_equal(!!(map.flags & EROFS_Z_MAP_PARTIAL),
 					 e->partial);
-			if (e->ref) {
-				assert_int_equal(map.pa,
-					(uint64_t)(REFBLK + e->ref) << BITS);
-				assert_int_equal(map.plen, 2 * BS);
-			} else {
-				assert_int_equal(map.pa, blk << BITS);
-				assert_int_equal(map.plen, e->pblks * BS);
-			}
+			check_pcluster(&map, e, 2, blk);
 		}
 		if (!e->ref)
 			blk += e->pblks;
