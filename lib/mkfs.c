@@ -118,6 +118,16 @@ int erofs_mkfs_parse_metabox(struct erofs_mkfs_params *p, const char *arg)
 	return 0;
 }
 
+int erofs_mkfs_parse_zd(struct erofs_mkfs_params *p, const char *arg)
+{
+	if (arg && strcmp(arg, "0") && strcmp(arg, "1")) {
+		erofs_err(p->log, "invalid --zD '%s' (0 or 1)", arg);
+		return -EINVAL;
+	}
+	p->compress_dirs = !arg || !strcmp(arg, "1");
+	return 0;
+}
+
 int erofs_mkfs_parse_metazone(struct erofs_mkfs_params *p, const char *arg)
 {
 	bool inodes = false, dirs = false;

@@ -176,15 +176,14 @@ static int parse_one(void *priv, int c, char *arg)
 		cli->mk.xattr_share_threshold = v < 0 ? -1 : (int)v;
 		break;
 	case 'z':
-		if (erofs_mkfs_parse_compress(&cli->mk, arg))
-			return -EINVAL;	/* the library logged why */
-		break;
 	case 'm':
-		if (erofs_mkfs_parse_metabox(&cli->mk, arg))
-			return -EINVAL;	/* the library logged why */
-		break;
 	case OPT_MZ:
-		if (erofs_mkfs_parse_metazone(&cli->mk, arg))
+	case OPT_ZD:
+		/* the library parses these and logs why it refuses one */
+		if ((c == 'z' ? erofs_mkfs_parse_compress :
+		     c == 'm' ? erofs_mkfs_parse_metabox :
+		     c == OPT_MZ ? erofs_mkfs_parse_metazone :
+		     erofs_mkfs_parse_zd)(&cli->mk, arg))
 			return -EINVAL;
 		break;
 	case 'C':
@@ -198,11 +197,6 @@ static int parse_one(void *priv, int c, char *arg)
 		cli->mk.max_extent_bytes = (uint32_t)v;
 		break;
 	case OPT_COMPRESS_HINTS: cli->hints_path = arg; break;
-	case OPT_ZD:
-		if (arg && strcmp(arg, "0") && strcmp(arg, "1"))
-			return erofs_frontend_bad(&cli->fe, "invalid --zD '%s' (0 or 1)", arg);
-		cli->mk.compress_dirs = !arg || !strcmp(arg, "1");
-		break;
 	case OPT_WORKERS:
 		if (erofs_cli_parse_int(arg, 1, EROFS_MKFS_MAX_WORKERS, &v))
 			return erofs_frontend_bad(&cli->fe, "invalid --workers '%s' (1..%d)", arg, EROFS_MKFS_MAX_WORKERS);

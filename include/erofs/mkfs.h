@@ -310,6 +310,8 @@ int erofs_mkfs_parse_compress(struct erofs_mkfs_params *p, const char *arg);
  */
 int erofs_mkfs_parse_metabox(struct erofs_mkfs_params *p, const char *arg);
 int erofs_mkfs_parse_metazone(struct erofs_mkfs_params *p, const char *arg);
+/* --zD[=0|1] (arg NULL: 1) into compress_dirs; 0 or -EINVAL (logged) */
+int erofs_mkfs_parse_zd(struct erofs_mkfs_params *p, const char *arg);
 /*
  * Before IMAGE is opened (and truncated): is every --reuse image
  * readable, and none of them IMAGE itself?  0 or -errno (logged).

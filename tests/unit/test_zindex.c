@@ -115,30 +115,40 @@ static void check_pcluster(const struct erofs_z_map *map,
 	}
 }
 
-/* encode c, decode it with zmap.c and compare every extent */
-static void roundtrip(struct zcase *c)
+/* what the writer encodes for c, and what the reader is told */
+static struct erofs_wr_zmeta zmeta_of(struct zcase *c)
 {
-	struct erofs_wr_zinfo *z = &c->z;
-	const struct erofs_wr_zmeta m = {
+	return (struct erofs_wr_zmeta){
 		.blkszbits = BITS, .big = c->big, .size = c->size,
-		.body = c->body, .startblk = STARTBLK, .nblocks = z->zblocks,
-		.z = z, .ref = ref_blk,
+		.body = c->body, .startblk = STARTBLK, .nblocks = c->z.zblocks,
+		.z = &c->z, .ref = ref_blk,
 	};
-	struct erofs_z_params p = {
-		.i_size = c->size, .blkszbits = BITS,
-		.datalayout = z->full || z->whole_frag ?
-			      EROFS_INODE_COMPRESSED_FULL :
-			      EROFS_INODE_COMPRESSED_COMPACT,
-		.inode_end = IPOS + c->body,
-		.feature_incompat = EROFS_FEATURE_INCOMPAT_ZERO_PADDING |
-				    EROFS_FEATURE_INCOMPAT_BIG_PCLUSTER |
-				    EROFS_FEATURE_INCOMPAT_ZTAILPACKING |
-				    EROFS_FEATURE_INCOMPAT_FRAGMENTS,
+}
+
+static struct erofs_z_params zparams_of(struct zcase *c, unsigned int layout,
+					uint32_t incompat)
+{
+	return (struct erofs_z_params){
+		.i_size = c->size, .blkszbits = BITS, .datalayout = layout,
+		.inode_end = IPOS + c->body, .feature_incompat = incompat,
 		/* BIG_PCLUSTER is COMPR_CFGS: the records name lz4 */
 		.available_compr_algs = 1U << Z_EROFS_COMPRESSION_LZ4,
 		.read_meta = meta_read, .read_data = none_read,
 		.read_packed = none_read, .priv = c, .log = &tlog,
 	};
+}
+
+/* encode c, decode it with zmap.c and compare every extent */
+static void roundtrip(struct zcase *c)
+{
+	struct erofs_wr_zinfo *z = &c->z;
+	const struct erofs_wr_zmeta m = zmeta_of(c);
+	struct erofs_z_params p = zparams_of(c, z->full || z->whole_frag ?
+		EROFS_INODE_COMPRESSED_FULL : EROFS_INODE_COMPRESSED_COMPACT,
+		EROFS_FEATURE_INCOMPAT_ZERO_PADDING |
+		EROFS_FEATURE_INCOMPAT_BIG_PCLUSTER |
+		EROFS_FEATURE_INCOMPAT_ZTAILPACKING |
+		EROFS_FEATURE_INCOMPAT_FRAGMENTS);
 	struct erofs_z_inode zi;
 	struct erofs_z_map map;
 	uint64_t blk = STARTBLK, off;
@@ -327,22 +337,11 @@ static void test_fragments(void **state)
 static void ext_roundtrip(struct zcase *c, unsigned int want_recsz)
 {
 	struct erofs_wr_zinfo *z = &c->z;
-	const struct erofs_wr_zmeta m = {
-		.blkszbits = BITS, .big = c->big, .size = c->size,
-		.body = c->body, .startblk = STARTBLK, .nblocks = z->zblocks,
-		.z = z, .ref = ref_blk,
-	};
-	struct erofs_z_params p = {
-		.i_size = c->size, .blkszbits = BITS,
-		.datalayout = EROFS_INODE_COMPRESSED_FULL,
-		.inode_end = IPOS + c->body,
-		.feature_incompat = EROFS_FEATURE_INCOMPAT_ZERO_PADDING |
-				    EROFS_FEATURE_INCOMPAT_FRAGMENTS |
-				    EROFS_FEATURE_INCOMPAT_48BIT,
-		.available_compr_algs = 1U << Z_EROFS_COMPRESSION_LZ4,
-		.read_meta = meta_read, .read_data = none_read,
-		.read_packed = none_read, .priv = c, .log = &tlog,
-	};
+	const struct erofs_wr_zmeta m = zmeta_of(c);
+	struct erofs_z_params p = zparams_of(c, EROFS_INODE_COMPRESSED_FULL,
+		EROFS_FEATURE_INCOMPAT_ZERO_PADDING |
+		EROFS_FEATURE_INCOMPAT_FRAGMENTS |
+		EROFS_FEATURE_INCOMPAT_48BIT);
 	unsigned int lg;
 	struct erofs_z_inode zi;
 	struct erofs_z_map map;
