@@ -65,6 +65,7 @@ struct wr_emit {
 	struct erofs_wr_spool *mbox;
 	uint64_t mbox_cur;
 	uint8_t *zeros;			/* one block */
+	struct erofs_wr_ahead *ahead;	/* readers of plain files, or NULL */
 };
 
 /* pwrite in pieces of at most WR_WBUF bytes (see above) */
@@ -473,6 +474,18 @@ static int wr_emit_reserved(struct wr_emit *e, const struct erofs_wr_inode *wi)
 	return 0;
 }
 
+/*
+ * Is wi a file whose blocks are its source's bytes, read by the last case
+ * of wr_emit_regular (not the packed or metabox inode)?  emit_ahead.c
+ * reads those ahead.
+ */
+bool erofs_wr_emit_reads_source(const struct erofs_wr_inode *wi)
+{
+	return wi->ftype == EROFS_FT_REG_FILE && wi->size &&
+	       !wi->node->reserved && !wi->z && !wi->c && !wi->hole &&
+	       !wi->streamed && !wi->packed;
+}
+
 static int wr_emit_regular(struct wr_emit *e, const struct erofs_wr_inode *wi)
 {
 	const struct erofs_node *n = wi->node;
@@ -501,6 +514,16 @@ static int wr_emit_regular(struct wr_emit *e, const struct erofs_wr_inode *wi)
 		}
 		memcpy(e->digest, f->digest, sizeof(e->digest));
 		return 0;
+	}
+	if (!wi->packed) {
+		uint8_t *buf;
+
+		if (erofs_wr_ahead_take(e->ahead, wi, &buf, e->digest)) {
+			ret = wr_content(e, wi, 0, buf, (size_t)wi->size);
+			erofs_wr_ahead_put(e->ahead, buf, (size_t)wi->size);
+			e->bytes_read += wi->size;
+			return ret ? ret : wr_content_end(e, wi);
+		}
 	}
 	/* a small packed (or metabox) inode is its spool, stored as is */
 	fd = wi->packed ? dup(wi->data_spool->fd) :
@@ -1111,6 +1134,9 @@ inodes:
 		if (ret)
 			return ret;
 	}
+	ret = erofs_wr_ahead_start(w, &e->ahead);
+	if (ret)
+		return ret;
 	for (i = 0; i < w->tree.nr_inodes; i++) {
 		ret = wr_emit_inode(e, w->place.order[i]);
 		if (ret)
@@ -1124,6 +1150,8 @@ inodes:
 		if (p->progress)
 			p->progress(p->progress_priv, i + 1, w->tree.nr_inodes);
 	}
+	erofs_wr_ahead_stop(e->ahead);
+	e->ahead = NULL;
 	/* -m: the whole space, for the metabox inode to take */
 	if (w->mbox.on)
 		return wr_mbox_write(e, w->mbox.end - EROFS_WR_MBOX_BASE, NULL,
@@ -1197,6 +1225,7 @@ void erofs_wr_emit_free(struct wr_emit *e, uint64_t *bytes_read)
 	if (!e)
 		return;
 	*bytes_read = e->bytes_read;
+	erofs_wr_ahead_stop(e->ahead);
 	free(e->slot);
 	erofs_sha256_free(e->sha);
 	free(e->chunk);

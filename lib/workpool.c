@@ -70,6 +70,19 @@ void erofs_workpool_wake(struct erofs_workpool *pool)
 	pthread_cond_broadcast(&pool->cond);
 }
 
+bool erofs_workpool_peek_locked(struct erofs_workpool *pool, size_t *job)
+{
+	if (erofs_workpool_stopped(pool) || pool->next == pool->nr_jobs)
+		return false;
+	*job = pool->next;
+	return true;
+}
+
+void erofs_workpool_take_locked(struct erofs_workpool *pool)
+{
+	pool->next++;
+}
+
 /* keep the first real error and stop everyone, waiters included */
 static void wp_fail(struct erofs_workpool *pool, int err)
 {

@@ -83,4 +83,12 @@ void erofs_workpool_unlock(struct erofs_workpool *pool);
 bool erofs_workpool_wait(struct erofs_workpool *pool);
 void erofs_workpool_wake(struct erofs_workpool *pool);
 
+/*
+ * For a thread outside the pool that would otherwise wait on a job, with
+ * the lock held: peek at the next untaken job (false: none is left, or
+ * the pool stopped), then take it as a worker would (the caller runs it).
+ */
+bool erofs_workpool_peek_locked(struct erofs_workpool *pool, size_t *job);
+void erofs_workpool_take_locked(struct erofs_workpool *pool);
+
 #endif

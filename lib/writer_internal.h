@@ -782,6 +782,23 @@ int erofs_wr_emit_inodes(const struct erofs_wr *w,
 int erofs_wr_emit_finish(struct wr_emit *e);
 /* *bytes_read: source bytes read (files not compressed); e may be NULL */
 void erofs_wr_emit_free(struct wr_emit *e, uint64_t *bytes_read);
+/* a plain file emit copies from its source (emit_ahead.c reads those) */
+bool erofs_wr_emit_reads_source(const struct erofs_wr_inode *wi);
+
+/* emit_ahead.c: with two or more workers, threads read the plain files
+ * (and hash the fingerprinted ones) ahead of emit, in place order.
+ * start: a = NULL when there is nothing to do or no thread (emit then
+ * reads everything itself); 0 or -ENOMEM.  take: in emit order, 1 with
+ * wi's whole content in *buf (and its digest, if fingerprinted), for
+ * erofs_wr_ahead_put() once written; 0: read it yourself (a may be
+ * NULL).  stop: cancel, join and free (NULL: nothing). */
+struct erofs_wr_ahead;
+int erofs_wr_ahead_start(const struct erofs_wr *w, struct erofs_wr_ahead **a);
+int erofs_wr_ahead_take(struct erofs_wr_ahead *a,
+			const struct erofs_wr_inode *wi, uint8_t **buf,
+			uint8_t *digest);
+void erofs_wr_ahead_put(struct erofs_wr_ahead *a, uint8_t *buf, size_t len);
+void erofs_wr_ahead_stop(struct erofs_wr_ahead *a);
 
 /* blocklist.c */
 /* the block list of the reserved files into io (--tar=X,MAPFILE);

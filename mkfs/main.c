@@ -93,7 +93,7 @@ static const struct erofs_cli_opt opt_defs[] = {
 	{ "fsalignblks", required_argument, OPT_FSALIGNBLKS, "N", "round the image size up to a multiple of N blocks (N rounded up to a power of 2)" },
 	{ "offset", required_argument, OPT_OFFSET, "N", "write the image N bytes into IMAGE (the file is still truncated first)" },
 	{ "async-queue-limit", required_argument, OPT_ASYNC_QUEUE_LIMIT, "N", "accepted for erofs-utils compatibility (no effect: there is no job queue)" },
-	{ "workers", required_argument, OPT_WORKERS, "N", "compress with N threads (default: number of online CPUs); the image does not depend on N" },
+	{ "workers", required_argument, OPT_WORKERS, "N", "compress (or read ahead) with N threads (default: number of online CPUs); the image does not depend on N" },
 	{ "quiet", no_argument, OPT_QUIET, NULL, "print nothing but errors" },
 	{ "version", no_argument, 'V', NULL, "print the version and exit" },
 	{ "help", no_argument, 'h', NULL, "print this help and exit" },

@@ -195,7 +195,8 @@ struct erofs_mkfs_params {
 	 * /tmp (the files are unlinked at once) */
 	const char *tmpdir;
 	/*
-	 * --workers: threads compressing files at once; 0 = the number of
+	 * --workers: threads compressing files at once (and, less one,
+	 * reading uncompressed files ahead of the writer); 0 = the number of
 	 * online CPUs, 1 = no extra thread.  Never changes the image: files
 	 * (and 16 MiB segments of larger ones) are compressed independently
 	 * and their results placed in a fixed order.  Values above

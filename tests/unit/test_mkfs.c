@@ -930,6 +930,52 @@ static void test_deterministic(void **state)
 	erofs_node_put(root);
 }
 
+/*
+ * Uncompressed builds with workers: plain files are read (and hashed)
+ * ahead of emit by other threads (emit_ahead.c).  Sizes around its
+ * limits: small buffers, mapped ones, the largest file read ahead and
+ * the next size (left to emit), and enough of them to wait for its
+ * memory budget.  Any worker count gives the same bytes.
+ */
+static void test_read_ahead(void **state)
+{
+	static const size_t sizes[] = {
+		1, 4095, 4096, 5000, 100000, 262143, 262144, 300000,
+		1U << 20, (1U << 20) + 1, 3U << 20,
+	};
+	static const unsigned int workers[] = { 2, 3, 8 };
+	struct erofs_mkfs_params p;
+	struct erofs_node *root = mkroot(), *d;
+	unsigned char *one, *img;
+	size_t len1, len, i, j;
+	char name[32];
+
+	d = add(root, "d", S_IFDIR | 0755);
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		snprintf(name, sizeof(name), "s%zu", i);
+		add_file(d, name, sizes[i], 20 + (unsigned int)i);
+	}
+	for (i = 0; i < 40; i++) {	/* 12 MB: the budget is 2 MiB */
+		snprintf(name, sizeof(name), "m%zu", i);
+		add_file(root, name, 300000 + i, 40 + (unsigned int)i);
+	}
+	for (j = 0; j < 2; j++) {
+		params(&p, 12);
+		p.ishare_key = j ? "trusted.fp" : NULL;
+		p.workers = 1;
+		assert_int_equal(build(&p, root, &one, &len1), 0);
+		for (i = 0; i < sizeof(workers) / sizeof(workers[0]); i++) {
+			p.workers = workers[i];
+			assert_int_equal(build(&p, root, &img, &len), 0);
+			assert_int_equal(len, len1);
+			assert_memory_equal(img, one, len);
+			free(img);
+		}
+		free(one);
+	}
+	erofs_node_put(root);
+}
+
 static void test_errors(void **state)
 {
 	static const char *many[130];
@@ -944,6 +990,9 @@ static void test_errors(void **state)
 	f->src_path = strdup("/nonexistent/erofs-writer-test");
 	f->size = 10;
 	params(&p, 12);
+	p.workers = 1;
+	assert_int_equal(build(&p, root, &img, &len), -ENOENT);
+	p.workers = 2;		/* a worker reading ahead leaves it to emit */
 	assert_int_equal(build(&p, root, &img, &len), -ENOENT);
 	f->size = 0;	/* now an empty file: its source is never opened */
 	/* a file shorter, then longer than planned */
@@ -1010,15 +1059,19 @@ static void test_size_changed(void **state)
 	size_t len, i;
 	int fp;
 
+	/* fp 2, 3: with two workers, where a reader may take the file
+	   first and then leaves it to emit (which of the two reads it
+	   first is up to timing: the outcome must not be) */
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		for (fp = 0; fp < 2; fp++) {
+		for (fp = 0; fp < 4; fp++) {
 			struct erofs_node *root = mkroot(), *f;
 
 			add_file(root, "a", 10, 3);
 			f = add_file(root, "changing", cases[i].real, 9);
 			f->size = cases[i].planned;
 			params(&p, 12);
-			if (fp)
+			p.workers = fp < 2 ? 1 : 2;
+			if (fp & 1)
 				p.ishare_key = "trusted.fp";
 			last_err[0] = '\0';
 			assert_int_equal(build(&p, root, &img, &len), -EIO);
@@ -1438,6 +1491,7 @@ int main(void)
 		cmocka_unit_test(test_streamed),
 		cmocka_unit_test(test_layout_invariants),
 		cmocka_unit_test(test_deterministic),
+		cmocka_unit_test(test_read_ahead),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_size_changed),
 		cmocka_unit_test(test_pieces),
