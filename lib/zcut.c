@@ -89,6 +89,7 @@ int erofs_wr_zcut_segment(const struct erofs_wr_zcut *c, const uint8_t *buf,
 			return c->ops->fragment(c->priv, head, src, (size_t)r);
 		enc = c->replay ? c->replay(c->replay_priv, head, in, c->enc,
 					    c->pmax, &in) : 0;
+		c->ctx->guess = last_in;
 		if (!enc)
 			enc = erofs_compress_destsize(c->ctx, src, &in, c->enc,
 						      c->pmax);

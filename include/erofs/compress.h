@@ -106,6 +106,13 @@ struct erofs_compress_ctx {
 	/* erofs_compress_search()'s room for encodings that may not fit */
 	void *scratch;
 	size_t scratch_cap;
+	/*
+	 * The caller's estimate of the input that fits (0: none), for the
+	 * search's first attempt; the writer sets it before each call to
+	 * what the previous pcluster of the segment took, so the result
+	 * still depends only on the segment's data.
+	 */
+	size_t guess;
 };
 
 struct erofs_decompress_ctx {

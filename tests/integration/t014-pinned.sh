@@ -37,11 +37,11 @@ plain-alltypes all 96af381998c43da357d8ce09c90e235822918c54c6f2b508c93ba83244d1a
 plain-zmix-512 zmix f2e213ea23e3d776a6cb613cb194214c37bd52b750768514ccbc841ce8482233 -b512
 fingerprints-alltypes all 053ab067a0af1014077ecff121431d850211e197b3c63cd95643841c60169b09 -b4096 --ishare_key=trusted.erofs.fingerprint
 lz4-frag-dedupe zmix 21ea5065875368b21490b0eb7b59fbbe756b647ef3a680841634529ed6256d57 -b4096 -zlz4 -Efragments,dedupe
-zstd-zD zmix 1ce0f01002a1e74b966c712b8efa72cbbe5960ef4984cbe4099f3073427109ce -b4096 -zzstd --zD
+zstd-zD zmix b43823b4fa5b63043b32cdabc2d9087b66001cbfdc07c406ff2937c78abe10f7 -b4096 -zzstd --zD
 lzma-ztail-1k zmix 2a81f189a9a335d6c3360787779605cfbf823b126a6e3e95d5818a4333d6798d -b1024 -zlzma -Eztailpacking
 lz4hc-allfrag zmix a0c3592c288a5275c696d5a6f1a142a3c729bfc3b81a6e7e2041fd5e7a9e9026 -b4096 -zlz4hc -Eall-fragments
 lz4hc-big-fp zmix a42b71bdc463cd4475a7e4b67ba273aa8373d1bea6fae52786c7c6ec1b60b0f3 -b4096 -zlz4hc,12 -C65536 --ishare_key=trusted.erofs.fingerprint
-deflate-legacy zmix 2ef3a09d9526182d1694c834cdbd9f10ed23e160b93c7a887b617ad04b846729 -b2048 -zdeflate -Elegacy-compress
+deflate-legacy zmix b1eea5b0099d1f271a936a294535d996e7355a2cc52f11b17d81792cf8af8999 -b2048 -zdeflate -Elegacy-compress
 dedupe-workers1 zmix 11b46b24108e1e15dc7f39304f9988f8c3dbb52420d47e394448f2100490d274 -b4096 -zlz4hc -C16384 -Ededupe,ztailpacking --workers=1
 dedupe-workers4 zmix 11b46b24108e1e15dc7f39304f9988f8c3dbb52420d47e394448f2100490d274 -b4096 -zlz4hc -C16384 -Ededupe,ztailpacking --workers=4
 tar-lz4hc tar 873ef4eeb899fec0c410d1bf908d354441ab34833a1d0428bda4ea425cc47c41 -b4096 --tar=f -zlz4hc -Efragments

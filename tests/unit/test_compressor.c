@@ -194,6 +194,61 @@ static void test_roundtrip_whole(void **state)
 	}
 }
 
+/*
+ * The search's first attempt from the caller's guess (ctx->guess): a
+ * fresh context starts without one; any guess (none, far too short, about
+ * right, longer than the input) gives a prefix that fits and decodes, and
+ * the same guess the same bytes.  A guess that is right stops in fewer
+ * steps; it must never end with less input than 3/4 of what no guess
+ * finds (the stop rule leaves at most 1/32 unsearched).
+ */
+static void test_search_guess(void **state)
+{
+	static const char *const rows[] = { "zstd", "libdeflate" };
+	static const size_t guesses[] = { 0, 100, 12000, 16000, INLEN * 2 };
+	unsigned int r, g;
+
+	for (r = 0; r < EROFS_ARRAY_SIZE(rows); r++) {
+		struct erofs_compress_cfg cfg;
+		struct erofs_compress_ctx ctx;
+		struct erofs_decompress_ctx dctx;
+		unsigned char dst[4096], again[4096], *out = malloc(INLEN);
+		size_t base = 0;
+
+		if (erofs_compress_cfg_parse(&cfg, rows[r], NULL)) {
+			printf("skipping %s: not built in\n", rows[r]);
+			free(out);
+			continue;
+		}
+		erofs_decompress_ctx_init(&dctx);
+		for (g = 0; g < EROFS_ARRAY_SIZE(guesses); g++) {
+			size_t in = INLEN, in2 = INLEN;
+			int ret, ret2;
+
+			assert_int_equal(erofs_compress_init(&ctx, &cfg), 0);
+			assert_int_equal(ctx.guess, 0);
+			ctx.guess = guesses[g];
+			ret = erofs_compress_destsize(&ctx, text, &in, dst,
+						      sizeof(dst));
+			assert_true(ret > 0 && ret <= (int)sizeof(dst));
+			assert_int_equal(erofs_decompress(&dctx, cfg.c->alg,
+					dst, (size_t)ret, out, in, false), 0);
+			assert_memory_equal(out, text, in);
+			ret2 = erofs_compress_destsize(&ctx, text, &in2, again,
+						       sizeof(again));
+			assert_int_equal(ret2, ret);
+			assert_int_equal(in2, in);
+			assert_memory_equal(again, dst, (size_t)ret);
+			if (!g)
+				base = in;
+			assert_true(in * 4 >= base * 3);
+			erofs_compress_release(&ctx);
+		}
+		erofs_decompress_ctx_release(&dctx);
+		free(out);
+	}
+}
+
 static void test_parse(void **state)
 {
 	struct erofs_compress_cfg cfg;
@@ -397,6 +452,7 @@ int main(void)
 		cmocka_unit_test(test_deflate),
 		cmocka_unit_test(test_zstd),
 		cmocka_unit_test(test_roundtrip_whole),
+		cmocka_unit_test(test_search_guess),
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_stub_rows),
 		cmocka_unit_test(test_records),
