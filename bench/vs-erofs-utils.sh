@@ -8,7 +8,8 @@
 # Not part of the test suite: timings are never tested, only measured.
 #
 #   bench/vs-erofs-utils.sh [--src DIR] [--runs N] [--workers N]
-#                           [--only REGEX] [--usr] [--keep] [--outdir DIR]
+#                           [--only REGEX] [--usr] [--same-libs] [--keep]
+#                           [--outdir DIR]
 #
 # --src DIR     the tree (default: the sid chroot itself, a Debian minbase
 #               root file system; made by scripts/sid-chroot.sh setup)
@@ -17,6 +18,11 @@
 #               CPUs; erofs-utils' fsck has one thread)
 # --only REGEX  rows whose name matches (grep -E)
 # --usr         add the row "mkfs /usr -zlz4hc" (a larger tree)
+# --same-libs   run our tools with the chroot's shared libraries too, so
+#               that both use the same liblz4, libzstd, liblzma, libdeflate,
+#               libcrypto and libc (sid's are newer than this machine's:
+#               zstd 1.5.7 against 1.5.4, liblzma 5.8 against 5.4); the
+#               rows then compare the tools, not the compressors' versions
 # Rows: mkfs uncompressed, + fingerprints, -zlz4hc + fingerprints,
 # -zlz4hc -Ededupe, -zlz4hc -Efragments, -zlz4hc -Eall-fragments,
 # -zlz4hc --zD, -zzstd, -zlzma, -zdeflate, --tar=i of the tree's tar, a
@@ -41,7 +47,7 @@ SID_CHROOT=${SID_CHROOT:-/var/cache/erofs-tools/sid-chroot}
 GNU_TIME=/usr/bin/time
 KEY=trusted.erofs.fingerprint
 
-src="" runs=5 workers="" only="" usr=0 keep=0 outdir=""
+src="" runs=5 workers="" only="" usr=0 keep=0 outdir="" same_libs=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--src) src=$2; shift ;;
@@ -50,6 +56,7 @@ while [ $# -gt 0 ]; do
 	--workers=*) workers=${1#--workers=} ;;
 	--only) only=$2; shift ;;
 	--usr) usr=1 ;;
+	--same-libs) same_libs=1 ;;
 	--keep) keep=1 ;;
 	--outdir) outdir=$2; shift ;;
 	-h|--help) awk 'NR > 2 && !/^#/ { exit } NR > 2 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
@@ -79,6 +86,12 @@ mkdir -p "$outdir"
 LD=$(ls "$SID_CHROOT"/lib64/ld-linux-x86-64.so.2 2>/dev/null || ls "$SID_CHROOT"/lib/ld-linux*.so.* 2>/dev/null | head -n 1)
 [ -n "$LD" ] || die "no dynamic loader in $SID_CHROOT"
 THEIRS="$LD --library-path $SID_CHROOT/lib/x86_64-linux-gnu:$SID_CHROOT/usr/lib/x86_64-linux-gnu $SID_CHROOT/usr/bin/"
+# --same-libs: ours through the same loader and libraries (what the
+# chroot lacks, libarchive for one, comes from this machine)
+if [ "$same_libs" = 1 ]; then
+	OURS_LD="$LD --library-path $SID_CHROOT/lib/x86_64-linux-gnu:$SID_CHROOT/usr/lib/x86_64-linux-gnu:/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu"
+	MKFS="$OURS_LD $MKFS" FSCK="$OURS_LD $FSCK" DUMP="$OURS_LD $DUMP"
+fi
 case "$src$outdir$MKFS" in *[[:space:]]*) die "paths with blanks are not supported" ;; esac
 # shellcheck disable=SC2086
 their_version=$(${THEIRS}mkfs.erofs --version 2>&1 | head -n 1)
@@ -160,8 +173,8 @@ tar --numeric-owner -C "$src" -cf "$TARF" . 2>/dev/null
 row "mkfs --tar=i" "$O" "$T" "$MKFS --quiet --tar=i $O $TARF" \
 	"${THEIRS}mkfs.erofs --quiet --tar=i $T $TARF"
 L1=$outdir/l1.img L2=$outdir/l2.img
-"$MKFS" --quiet -Enoinline_data "$L1" "$src" &&
-	"$MKFS" --quiet -Enoinline_data --ishare_key=$KEY "$L2" "$src" ||
+$MKFS --quiet -Enoinline_data "$L1" "$src" &&
+	$MKFS --quiet -Enoinline_data --ishare_key=$KEY "$L2" "$src" ||
 	die "cannot build the layer images"
 row "mkfs merge of 2 layers (fsmerge)" "$O" "$T" \
 	"$MKFS --quiet --aufs --ovlfs-strip=1 $O $L1 $L2" \
@@ -170,7 +183,7 @@ rm -f "$TARF" "$L1" "$L2"
 
 # the readers all read one image: ours, -zlz4hc with fingerprints
 R=$outdir/reader.img X=$outdir/x
-"$MKFS" --quiet $W -zlz4hc --ishare_key=$KEY "$R" "$src" ||
+$MKFS --quiet $W -zlz4hc --ishare_key=$KEY "$R" "$src" ||
 	die "cannot build the readers' image"
 row "fsck, verify all data" - - "$FSCK $W $R" "${THEIRS}fsck.erofs --extract $R"
 row "fsck, verify all data, 1 worker" - - "$FSCK --workers=1 $R" \
@@ -191,7 +204,7 @@ if [ "$usr" = 1 ]; then
 fi
 
 echo
-echo "ours: $("$MKFS" -V 2>/dev/null | head -n 1); theirs: $their_version; medians of $runs alternating runs; --workers=$workers; $(nproc) CPUs"
+echo "ours: $($MKFS -V 2>/dev/null | head -n 1); theirs: $their_version; medians of $runs alternating runs; --workers=$workers; $(nproc) CPUs$([ "$same_libs" = 1 ] && echo "; same shared libraries (the chroot's)")"
 echo "source: $src"
 echo
 awk -F'|' '
