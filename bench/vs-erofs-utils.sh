@@ -86,13 +86,13 @@ mkdir -p "$outdir"
 LD=$(ls "$SID_CHROOT"/lib64/ld-linux-x86-64.so.2 2>/dev/null || ls "$SID_CHROOT"/lib/ld-linux*.so.* 2>/dev/null | head -n 1)
 [ -n "$LD" ] || die "no dynamic loader in $SID_CHROOT"
 THEIRS="$LD --library-path $SID_CHROOT/lib/x86_64-linux-gnu:$SID_CHROOT/usr/lib/x86_64-linux-gnu $SID_CHROOT/usr/bin/"
+case "$src$outdir$MKFS" in *[[:space:]]*) die "paths with blanks are not supported" ;; esac
 # --same-libs: ours through the same loader and libraries (what the
 # chroot lacks, libarchive for one, comes from this machine)
 if [ "$same_libs" = 1 ]; then
 	OURS_LD="$LD --library-path $SID_CHROOT/lib/x86_64-linux-gnu:$SID_CHROOT/usr/lib/x86_64-linux-gnu:/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu"
 	MKFS="$OURS_LD $MKFS" FSCK="$OURS_LD $FSCK" DUMP="$OURS_LD $DUMP"
 fi
-case "$src$outdir$MKFS" in *[[:space:]]*) die "paths with blanks are not supported" ;; esac
 # shellcheck disable=SC2086
 their_version=$(${THEIRS}mkfs.erofs --version 2>&1 | head -n 1)
 # shellcheck disable=SC2086
