@@ -80,10 +80,59 @@ static struct node_rec *node_rec(struct check_ctx *c, size_t idx)
 	return &c->nodes[idx];
 }
 
+/*
+ * The block of pa for the block-indexed arrays, or false: not aligned,
+ * past them, or they could not be had (then all go to the tables).
+ * Capped at 2^24 blocks (64 MiB of pcl_first, touched only where
+ * pclusters start); past that a table is still smaller for sparse starts.
+ */
+#define CHK_BY_BLOCKS_MAX	(1ULL << 24)
+
+static bool chk_block_of(struct check_ctx *c, uint64_t pa, uint64_t *blk)
+{
+	const struct erofs_image *img = c->img;
+
+	/* decided once: an address always goes to the same place */
+	if (!c->by_blocks) {
+		c->by_blocks = EROFS_MIN(img->size >> img->blkszbits,
+					 CHK_BY_BLOCKS_MAX);
+		if (c->by_blocks) {
+			c->counted_bits = calloc((size_t)(c->by_blocks + 7) / 8,
+						 1);
+			c->pcl_first = calloc((size_t)c->by_blocks,
+					      sizeof(*c->pcl_first));
+		}
+		if (!c->counted_bits || !c->pcl_first) {
+			free(c->counted_bits);
+			free(c->pcl_first);
+			c->counted_bits = NULL;
+			c->pcl_first = NULL;
+			c->by_blocks = UINT64_MAX;	/* none: tables */
+		}
+	}
+	if (c->by_blocks == UINT64_MAX ||
+	    pa & (((uint64_t)1 << img->blkszbits) - 1) ||
+	    (pa >> img->blkszbits) >= c->by_blocks)
+		return false;
+	*blk = pa >> img->blkszbits;
+	return true;
+}
+
 /* true the first time pa is seen; false afterwards (or out of memory) */
 bool erofs_chk_counted_first(struct check_ctx *c, uint64_t pa)
 {
-	int ret = erofs_htab_set_add(&c->counted, pa);
+	uint64_t b;
+	int ret;
+
+	if (chk_block_of(c, pa, &b)) {
+		uint8_t bit = (uint8_t)(1U << (b & 7));
+
+		if (c->counted_bits[b >> 3] & bit)
+			return false;
+		c->counted_bits[b >> 3] |= bit;
+		return true;
+	}
+	ret = erofs_htab_set_add(&c->counted, pa);
 
 	if (ret < 0)
 		c->oom = ret;
@@ -98,10 +147,19 @@ bool erofs_chk_counted_first(struct check_ctx *c, uint64_t pa)
 bool erofs_chk_pcl_agrees(struct check_ctx *c, const struct erofs_map *map,
 			  erofs_nid_t nid, const struct pcl_rec **other)
 {
-	uint64_t h = erofs_hash_u64(map->pa), v;
+	uint64_t h = erofs_hash_u64(map->pa), v, b;
+	uint32_t *slot = NULL;
 	size_t pos = 0;
 
-	while (erofs_htab_next(&c->pcl_at, h, &pos, &v)) {
+	if (chk_block_of(c, map->pa, &b))
+		slot = &c->pcl_first[b];
+	if (slot && *slot) {
+		const struct pcl_rec *r = &c->pcls[*slot - 1];
+
+		*other = r;
+		return r->plen == map->plen && r->alg == map->alg;
+	}
+	while (!slot && erofs_htab_next(&c->pcl_at, h, &pos, &v)) {
 		const struct pcl_rec *r = &c->pcls[v];
 
 		if (r->pa != map->pa)
@@ -110,10 +168,13 @@ bool erofs_chk_pcl_agrees(struct check_ctx *c, const struct erofs_map *map,
 		return r->plen == map->plen && r->alg == map->alg;
 	}
 	if (erofs_array_reserve(&c->pcls, &c->pcls_cap, c->nr_pcls + 1) ||
-	    erofs_htab_add(&c->pcl_at, h, c->nr_pcls)) {
+	    c->nr_pcls >= UINT32_MAX ||
+	    (!slot && erofs_htab_add(&c->pcl_at, h, c->nr_pcls))) {
 		c->oom = -ENOMEM;
 		return true;
 	}
+	if (slot)
+		*slot = (uint32_t)c->nr_pcls + 1;
 	c->pcls[c->nr_pcls++] = (struct pcl_rec){ map->pa, map->plen,
 						  map->alg, nid };
 	return true;
@@ -980,6 +1041,8 @@ out:
 	free(c.scan.prev);
 	erofs_htab_release(&c.counted);
 	erofs_htab_release(&c.pcl_at);
+	free(c.counted_bits);
+	free(c.pcl_first);
 	free(c.pcls);
 	free(c.databuf);
 	return ret;
