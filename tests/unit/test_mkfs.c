@@ -909,6 +909,14 @@ static void test_layout_invariants(void **state)
 	erofs_node_put(root);
 }
 
+/* two builds gave the same bytes */
+static void assert_same_image(const unsigned char *a, size_t la,
+			      const unsigned char *b, size_t lb)
+{
+	assert_int_equal(la, lb);
+	assert_memory_equal(a, b, la);
+}
+
 static void test_deterministic(void **state)
 {
 	struct erofs_mkfs_params p;
@@ -923,8 +931,7 @@ static void test_deterministic(void **state)
 	params(&p, 10);
 	assert_int_equal(build(&p, root, &a, &la), 0);
 	assert_int_equal(build(&p, root, &b, &lb), 0);
-	assert_int_equal(la, lb);
-	assert_memory_equal(a, b, la);
+	assert_same_image(a, la, b, lb);
 	free(a);
 	free(b);
 	erofs_node_put(root);
@@ -967,8 +974,7 @@ static void test_read_ahead(void **state)
 		for (i = 0; i < sizeof(workers) / sizeof(workers[0]); i++) {
 			p.workers = workers[i];
 			assert_int_equal(build(&p, root, &img, &len), 0);
-			assert_int_equal(len, len1);
-			assert_memory_equal(img, one, len);
+			assert_same_image(img, len, one, len1);
 			free(img);
 		}
 		free(one);
