@@ -3,6 +3,10 @@
  * test_import.c - import a real temporary directory holding every file
  * type, hard links and xattrs, and check the nodes and the options.
  * Needs root for mknod/chown; skips those parts otherwise.
+ *
+ * Built twice: test_import_nolxat links with --wrap=syscall and runs the
+ * same tests on a "kernel" without listxattrat(2) (ENOSYS, or EPERM from
+ * a seccomp filter), where the walk asks through /proc/self/fd.
  */
 #include "config.h"
 #include <stdarg.h>
@@ -16,10 +20,36 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 #include "erofs/import.h"
+
+#ifdef TEST_NO_LISTXATTRAT
+static int lxat_errno = ENOSYS;
+static unsigned int lxat_calls;
+
+long __real_syscall(long nr, ...);
+long __wrap_syscall(long nr, ...);
+long __wrap_syscall(long nr, ...)
+{
+	long a[6];
+	va_list ap;
+	int i;
+
+	if (nr == 465) {	/* listxattrat */
+		lxat_calls++;
+		errno = lxat_errno;
+		return -1;
+	}
+	va_start(ap, nr);
+	for (i = 0; i < 6; i++)
+		a[i] = va_arg(ap, long);
+	va_end(ap);
+	return __real_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+#endif
 
 static char tmpdir[64];
 static char lastmsg[1024];
@@ -154,6 +184,9 @@ static void test_defaults(void **state)
 	size_t i;
 
 	params(&p);
+#ifdef TEST_NO_LISTXATTRAT
+	lxat_calls = 0;
+#endif
 	assert_int_equal(p.force_uid, -1);
 	assert_int_equal(p.force_gid, -1);
 	assert_int_equal(p.timestamp, -1);
@@ -213,6 +246,10 @@ static void test_defaults(void **state)
 	assert_non_null(n);
 	assert_string_equal(n->path, "/dir/sub/deeper/f");
 	assert_int_equal(n->nlink, 1);
+#ifdef TEST_NO_LISTXATTRAT
+	/* asked once per walk, then never again */
+	assert_int_equal(lxat_calls, 1);
+#endif
 
 	assert_true(S_ISFIFO(lookup(root, "fifo")->mode));
 	assert_true(S_ISSOCK(lookup(root, "sock")->mode));
@@ -470,9 +507,22 @@ static void test_whiteout_origin(void **state)
 	assert_int_equal(system(dir), 0);
 }
 
+#ifdef TEST_NO_LISTXATTRAT
+/* a seccomp filter's EPERM falls back too, and the xattrs are all there */
+static void test_lxat_filtered(void **state)
+{
+	lxat_errno = EPERM;
+	test_defaults(state);
+	lxat_errno = ENOSYS;
+}
+#endif
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+#ifdef TEST_NO_LISTXATTRAT
+		cmocka_unit_test(test_lxat_filtered),
+#endif
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_owner_and_time),
 		cmocka_unit_test(test_excludes),
