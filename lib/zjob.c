@@ -275,6 +275,52 @@ static int wr_zseg_hash(struct erofs_wr_zworker *k, uint32_t seg, size_t len)
 	return 0;
 }
 
+/*
+ * Has a file of this pass with the same bytes (digest and size) and the
+ * same settings been hashed already?  Then this one follows it: the
+ * compressed result depends on nothing else (not on the path, not on
+ * where the data lands), so collect copies the leader's, and the image
+ * is the one a build compressing both would make.  The body (inode and
+ * xattr bytes) is compared too: it decides whether a tail fits inline
+ * and whether the compressed form is kept.  Which of two equal files
+ * leads depends on the workers' timing, and so nothing written does.
+ */
+static int wr_zsame(struct erofs_wr_zworker *k, struct erofs_wr_zfile *f,
+		    bool *follow)
+{
+	struct erofs_wr_zpool *pool = k->pool;
+	const struct erofs_wr_inode *wi = f->wi;
+	uint64_t h = erofs_hash_bytes(wi->z->digest, sizeof(wi->z->digest)),
+		 v;
+	size_t pos = 0;
+	int ret = 0;
+
+	*follow = false;
+	erofs_workpool_lock(&pool->wp);
+	while (erofs_htab_next(&pool->same, h, &pos, &v)) {
+		const struct erofs_wr_zfile *g = &pool->files[v];
+
+		if (g->ci == f->ci && g->pmax == f->pmax &&
+		    g->wi->size == wi->size &&
+		    g->wi->isize + g->wi->xattr_size ==
+		    wi->isize + wi->xattr_size &&
+		    !memcmp(g->wi->z->digest, wi->z->digest,
+			    sizeof(wi->z->digest))) {
+			f->leader = (uint32_t)v;
+			f->follower = true;
+			*follow = true;
+			break;
+		}
+	}
+	if (!*follow)
+		ret = erofs_htab_add(&pool->same, h,
+				     (uint64_t)(f - pool->files));
+	erofs_workpool_unlock(&pool->wp);
+	if (ret)
+		erofs_err(&k->log, "%s: out of memory", k->path);
+	return ret;
+}
+
 static int wr_zseg_run(struct erofs_wr_zworker *k,
 		       const struct erofs_wr_zjobref *job)
 {
@@ -295,6 +341,7 @@ static int wr_zseg_run(struct erofs_wr_zworker *k,
 			!f->wi->packed && f->pmax == w->z.pcluster_dflt &&
 			(w->reuse.alg_ok[f->ci] != 0);
 	bool replay = false;
+	uint64_t reused;
 	int ret;
 
 	k->f = f;
@@ -314,8 +361,17 @@ static int wr_zseg_run(struct erofs_wr_zworker *k,
 	ret = wr_zseg_read(k, base, len, last_seg);
 	if (!ret && (f->wi->fingerprint || (reusable && f->nr_seg == 1)))
 		ret = wr_zseg_hash(k, job->seg, len);
+	if (!ret && f->nr_seg == 1 && f->wi->z->has_digest &&
+	    !f->wi->packed) {
+		bool follow;
+
+		ret = wr_zsame(k, f, &follow);
+		if (!ret && follow)
+			return 0;
+	}
 	if (ret)
 		return ret;
+	reused = k->reuse.bytes;
 	if (reusable)
 		replay = erofs_wr_reuse_prepare(w, &k->reuse, f->ci,
 						f->prehashed ? f->pre_digest :
@@ -328,6 +384,10 @@ static int wr_zseg_run(struct erofs_wr_zworker *k,
 	ret = wr_zseg_extents(k, base, len, last_seg, replay);
 	if (ret)
 		return ret;
+	if (replay && f->nr_seg == 1) {
+		f->reused = true;
+		f->reused_bytes = k->reuse.bytes - reused;
+	}
 	s->pcl.len = s->zblocks << w->blkszbits;
 	s->inl.len = s->inl_len;
 	if (f->nr_seg > 1)

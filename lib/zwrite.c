@@ -461,6 +461,66 @@ static int wr_zqueue(struct erofs_wr *w, struct erofs_wr_zpool *pool,
 	return 0;
 }
 
+/* a follower's result: a copy of its leader's (wr_zsame in zjob.c) */
+static int wr_zseg_copy(struct erofs_wr_zseg *dst,
+			const struct erofs_wr_zseg *src)
+{
+	size_t n = src->nr_ext, dlen = EROFS_ISHARE_DIGEST_LEN;
+
+	*dst = *src;
+	dst->ext = NULL;
+	dst->esha = dst->psha = NULL;
+	dst->cap_ext = dst->cap_esha = dst->cap_psha = 0;
+	if (!n)
+		return 0;
+	dst->ext = malloc(n * sizeof(*dst->ext));
+	if (src->esha)
+		dst->esha = malloc(n * dlen);
+	if (src->psha)
+		dst->psha = malloc(n * dlen);
+	if (!dst->ext || (src->esha && !dst->esha) ||
+	    (src->psha && !dst->psha))
+		return -ENOMEM;
+	dst->cap_ext = n;
+	memcpy(dst->ext, src->ext, n * sizeof(*dst->ext));
+	if (src->esha) {
+		dst->cap_esha = n;
+		memcpy(dst->esha, src->esha, n * dlen);
+	}
+	if (src->psha) {
+		dst->cap_psha = n;
+		memcpy(dst->psha, src->psha, n * dlen);
+	}
+	return 0;
+}
+
+/* the followers take their leaders' results, before collect takes any */
+static int wr_zfollow(struct erofs_wr *w, struct erofs_wr_zpool *pool)
+{
+	size_t i;
+	int ret;
+
+	for (i = 0; i < pool->nr_files; i++) {
+		struct erofs_wr_zfile *f = &pool->files[i];
+		const struct erofs_wr_zfile *g = &pool->files[f->leader];
+
+		if (!f->follower)
+			continue;
+		ret = wr_zseg_copy(&f->seg[0], &g->seg[0]);
+		if (ret) {
+			erofs_err(w->log, "%s: out of memory",
+				  erofs_wr_path(f->wi));
+			return ret;
+		}
+		/* its data is the leader's: from OLD if that one's was */
+		if (g->reused) {
+			w->reuse.files_reused++;
+			w->reuse.bytes_reused += g->reused_bytes;
+		}
+	}
+	return 0;
+}
+
 static void wr_zpool_release(struct erofs_wr_zpool *pool)
 {
 	size_t i;
@@ -482,6 +542,7 @@ static void wr_zpool_release(struct erofs_wr_zpool *pool)
 	}
 	free(pool->files);
 	free(pool->jobs);
+	erofs_htab_release(&pool->same);
 	erofs_workpool_release(&pool->wp);
 }
 
@@ -552,6 +613,8 @@ static int wr_zpass(struct erofs_wr *w, struct erofs_wr_inode *only)
 		w->reuse.files_reused += pool.wk[i].reuse.files;
 		w->reuse.bytes_reused += pool.wk[i].reuse.bytes;
 	}
+	if (!ret)
+		ret = wr_zfollow(w, &pool);
 	for (i = 0; i < pool.nr_files && !ret; i++) {
 		ret = wr_zcollect(w, &pool.files[i]);
 		if (ret)

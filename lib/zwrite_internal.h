@@ -60,6 +60,17 @@ struct erofs_wr_zfile {
 	 * fingerprint is still hashed from the bytes the pass reads) */
 	bool prehashed;
 	uint8_t pre_digest[EROFS_ISHARE_DIGEST_LEN];
+	/*
+	 * A one-segment file whose bytes and settings equal those of an
+	 * earlier-hashed file of the pass (its leader) is not compressed:
+	 * collect gives it a copy of the leader's result (zjob.c:
+	 * wr_zsame).  Set by the file's worker; read after the join.
+	 */
+	bool follower;
+	uint32_t leader;		/* index in the pool's files[] */
+	/* --reuse: its bytes came from an earlier image (its worker's) */
+	bool reused;
+	uint64_t reused_bytes;
 };
 
 struct erofs_wr_zjobref {
@@ -102,6 +113,8 @@ struct erofs_wr_zpool {
 	struct erofs_wr_zjobref *jobs;
 	size_t nr_jobs;
 	size_t bufsz;			/* largest segment in the queue */
+	/* digest -> files[] index of the leaders (under the pool lock) */
+	struct erofs_htab same;
 	struct erofs_wr_zworker *wk;
 	unsigned int nr_wk;
 };

@@ -778,6 +778,152 @@ static void test_workers(void **state)
 	free_files(f, nf);
 }
 
+/* an xattr of 3,000 bytes: a tail that fit after a small inode no
+ * longer does, and the plain form costs more */
+static void big_bodies(struct erofs_node *root, const struct tfile *f,
+		       size_t nr)
+{
+	static char v[3000];
+	size_t i, k;
+
+	memset(v, 'x', sizeof(v));
+	for (i = 0; i < nr; i++) {
+		struct erofs_node *n = NULL;
+
+		for (k = 0; k < root->nr_dentries; k++)
+			if (!strcmp(root->dentries[k].name, f[i].name))
+				n = root->dentries[k].inode;
+		assert_non_null(n);
+		assert_int_equal(erofs_node_set_xattr(n, "user.copy", v,
+						      sizeof(v)), 0);
+	}
+}
+
+/*
+ * Files with equal bytes are compressed once (zjob.c: wr_zsame) when
+ * they are hashed anyway: the images must not depend on which copy led
+ * or on the worker count, every copy must read back, and a copy whose
+ * inode body differs (one more xattr: the inline tail and the keep rule
+ * depend on it) is still right.
+ */
+static void test_same_contents(void **state)
+{
+	static const unsigned int nthreads[] = { 1, 2, 7 };
+	static const struct {
+		const char *z;
+		bool tail, frags, dedupe;
+		uint32_t pmax;
+	} combos[] = {
+		{ "lz4", false, false, false, 0 },
+		{ "lz4hc", true, false, false, 65536 },
+		{ "lz4", false, true, false, 0 },
+		{ "lz4", true, false, true, 16384 },
+	};
+	struct tfile f[24];
+	char names[24][8];
+	const size_t nf = sizeof(f) / sizeof(f[0]);
+	struct erofs_sha256 *sha = erofs_sha256_new();
+	struct erofs_node *root, *alone;
+	size_t i, c;
+
+	(void)state;
+	if (!sha)
+		skip();
+	erofs_sha256_free(sha);
+	/* six contents, four copies each: text with a tail, noise (kept
+	 * raw), mixed, zeros, one block and a bit, a big one */
+	for (i = 0; i < nf; i++) {
+		static const int kinds[] = { D_TEXT, D_RAND, D_MIXED, D_ZERO,
+					     D_TEXT, D_MIXED };
+		static const size_t lens[] = { 9100, 20000, 70001, 12288,
+					       4097, 300000 };
+
+		snprintf(names[i], sizeof(names[i]), "c%02zu", i);
+		f[i] = (struct tfile){ names[i], kinds[i % 6], lens[i % 6],
+				       NULL };
+		if (i >= 6) {	/* a copy of file i % 6 */
+			f[i].data = malloc(f[i].len);
+			assert_non_null(f[i].data);
+			if (!f[i % 6].data)
+				f[i % 6].data = mkdata(f[i].kind, f[i].len,
+						       (unsigned int)(i % 6));
+			memcpy(f[i].data, f[i % 6].data, f[i].len);
+		}
+	}
+	root = mktree(f, nf);
+	big_bodies(root, f + 18, 6);
+	/* the oracle: the last copies alone, where nothing equals them */
+	alone = mktree(f + 18, 6);
+	big_bodies(alone, f + 18, 6);
+	for (c = 0; c < sizeof(combos) / sizeof(combos[0]); c++) {
+		unsigned char *ref = NULL, *img;
+		size_t rlen = 0, len, t;
+
+		if (!combos[c].frags && !combos[c].dedupe) {
+			struct erofs_mkfs_params p;
+
+			params(&p, 12, combos[c].z);
+			p.ishare_key = "trusted.erofs.fingerprint";
+			p.ztailpacking = combos[c].tail;
+			p.pcluster_max = combos[c].pmax;
+			p.workers = 1;
+			assert_int_equal(build(&p, alone, &img, &len, NULL),
+					 0);
+			p.workers = 2;
+			assert_int_equal(build(&p, root, &ref, &rlen, NULL),
+					 0);
+			/* the same form as when compressed on their own */
+			for (i = 18; i < nf; i++) {
+				struct pinode x = get_inode(img, lookup(img,
+							4096, f[i].name));
+				struct pinode y = get_inode(ref, lookup(ref,
+							4096, f[i].name));
+
+				assert_int_equal(x.layout, y.layout);
+				/* compressed: blocks; plain: where they are */
+				if (x.layout == EROFS_INODE_COMPRESSED_FULL ||
+				    x.layout == EROFS_INODE_COMPRESSED_COMPACT)
+					assert_int_equal(x.i_u, y.i_u);
+			}
+			free(img);
+			free(ref);
+			ref = NULL;
+		}
+
+		for (t = 0; t < sizeof(nthreads) / sizeof(nthreads[0]); t++) {
+			struct erofs_mkfs_params p;
+			struct erofs_mkfs_stats st;
+
+			params(&p, 12, combos[c].z);
+			p.ishare_key = "trusted.erofs.fingerprint";
+			p.ztailpacking = combos[c].tail;
+			p.fragments = combos[c].frags;
+			p.dedupe = combos[c].dedupe;
+			p.pcluster_max = combos[c].pmax;
+			p.workers = nthreads[t];
+			assert_int_equal(build(&p, root, &img, &len, &st), 0);
+			if (!ref) {
+				uint32_t incompat = g32(img + 1024 + 80);
+
+				ref = img;
+				rlen = len;
+				for (i = 0; !combos[c].frags && i < nf; i++)
+					check_file(ref, rlen, 12, &f[i],
+						   incompat, 1);
+				continue;
+			}
+			if (len != rlen || memcmp(img, ref, len))
+				fail_msg("combo %zu: %u workers differ from 1",
+					 c, nthreads[t]);
+			free(img);
+		}
+		free(ref);
+	}
+	erofs_node_put(alone);
+	erofs_node_put(root);
+	free_files(f, nf);
+}
+
 /*
  * An error in one worker stops the others (including those waiting to
  * hash a later segment) and names the file; no hang for any thread count.
@@ -867,6 +1013,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_size_changed),
 		cmocka_unit_test(test_workers),
+		cmocka_unit_test(test_same_contents),
 		cmocka_unit_test(test_workers_error),
 	};
 
