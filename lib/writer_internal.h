@@ -633,8 +633,14 @@ struct erofs_wr_zcut {
 int erofs_wr_zcut_segment(const struct erofs_wr_zcut *c, const uint8_t *buf,
 			  uint64_t base, size_t len);
 
-/* zreuse.c (--reuse) */
+/* zreuse.c (--reuse): init takes what zreuse_pre.c loaded, if it
+ * agrees, or loads the images (load_all) */
 int erofs_wr_reuse_init(struct erofs_wr *w);
+int erofs_wr_reuse_load_all(struct erofs_wr *w);
+/* zreuse_pre.c: *taken: the result is w's (or its error is returned);
+ * else load them yourself */
+int erofs_mkfs_reuse_take(struct erofs_mkfs_reuse *r, struct erofs_wr *w,
+			  bool *taken);
 void erofs_wr_reuse_release(struct erofs_wr *w);
 int erofs_wr_reuse_worker_init(const struct erofs_wr *w,
 			       struct erofs_wr_reuse_worker *rw);

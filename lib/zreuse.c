@@ -726,7 +726,7 @@ out:
 	return ret;
 }
 
-int erofs_wr_reuse_init(struct erofs_wr *w)
+int erofs_wr_reuse_load_all(struct erofs_wr *w)
 {
 	struct erofs_wr_reuse *r = &w->reuse;
 	const struct erofs_mkfs_params *p = w->p;
@@ -747,6 +747,20 @@ int erofs_wr_reuse_init(struct erofs_wr *w)
 	for (i = 0; i < r->nr_src && !ret; i++)
 		ret = wr_reuse_load(w, i);
 	return ret;
+}
+
+int erofs_wr_reuse_init(struct erofs_wr *w)
+{
+	bool taken;
+	int ret;
+
+	/* loaded while the source was walked (zreuse_pre.c)? */
+	if (w->p->reuse_pre) {
+		ret = erofs_mkfs_reuse_take(w->p->reuse_pre, w, &taken);
+		if (taken)
+			return ret;
+	}
+	return erofs_wr_reuse_load_all(w);
 }
 
 void erofs_wr_reuse_release(struct erofs_wr *w)

@@ -259,6 +259,9 @@ struct erofs_mkfs_params {
 	 */
 	const char *const *reuse;
 	size_t nr_reuse;
+	/* those images being loaded already (erofs_mkfs_reuse_start());
+	 * borrowed, NULL = the build loads them */
+	struct erofs_mkfs_reuse *reuse_pre;
 	/*
 	 * --incremental: the image being extended (mkfs_base.c fills it);
 	 * NULL = a new image.  Its first `end` bytes stay as they are, but
@@ -319,6 +322,18 @@ int erofs_mkfs_parse_zd(struct erofs_mkfs_params *p, const char *arg);
  */
 int erofs_mkfs_reuse_check(const struct erofs_mkfs_params *p,
 			   const char *image);
+/*
+ * Start loading the --reuse images of p in a thread, to overlap the walk
+ * of the source; the build given p with reuse_pre = *r takes the result
+ * when nothing it depends on changed meanwhile, and loads them itself
+ * otherwise.  *r = NULL when there is nothing to load or no thread could
+ * start (the build then loads them).  0 or -ENOMEM.  Free *r after the
+ * build (it may be NULL).
+ */
+struct erofs_mkfs_reuse;
+int erofs_mkfs_reuse_start(const struct erofs_mkfs_params *p,
+			   struct erofs_mkfs_reuse **r);
+void erofs_mkfs_reuse_free(struct erofs_mkfs_reuse *r);
 /*
  * Build the image of root into io (which should be empty).  Returns 0 or
  * -errno; on error nothing valid-looking is left (no superblock written).

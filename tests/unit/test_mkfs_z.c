@@ -924,6 +924,115 @@ static void test_same_contents(void **state)
 	free_files(f, nf);
 }
 
+/* every message of a build, in order */
+static char all_msgs[8192];
+
+static void keep_all(void *priv, int level, const char *msg)
+{
+	size_t n = strlen(all_msgs);
+
+	(void)priv;
+	snprintf(all_msgs + n, sizeof(all_msgs) - n, "%d %s\n", level, msg);
+}
+
+/* a --reuse build, with or without the images loaded ahead; its
+ * messages go to all_msgs */
+static void reuse_build(struct erofs_mkfs_params *p, struct erofs_node *root,
+			const struct erofs_mkfs_params *ahead,
+			unsigned char **img, size_t *len,
+			struct erofs_mkfs_stats *st)
+{
+	struct erofs_mkfs_reuse *pre = NULL;
+
+	all_msgs[0] = 0;
+	if (ahead) {
+		assert_int_equal(erofs_mkfs_reuse_start(ahead, &pre), 0);
+		assert_non_null(pre);
+	}
+	p->reuse_pre = pre;
+	assert_int_equal(build(p, root, img, len, st), 0);
+	p->reuse_pre = NULL;
+	erofs_mkfs_reuse_free(pre);
+}
+
+/*
+ * erofs_mkfs_reuse_start: the images loaded while the source is walked
+ * give the image and the messages of a build that loads them itself;
+ * loaded with settings that changed since, they are loaded again.
+ */
+static void test_reuse_ahead(void **state)
+{
+	struct tfile f[] = {
+		{ "a", D_TEXT, 30000, NULL },
+		{ "b", D_MIXED, 70001, NULL },
+		{ "c", D_TEXT, 5000, NULL },
+	};
+	struct erofs_sha256 *sha = erofs_sha256_new();
+	struct erofs_mkfs_params p, other;
+	struct erofs_mkfs_stats st;
+	struct erofs_node *root;
+	struct erofs_log clog;
+	unsigned char *old, *ref, *img;
+	size_t olen, rlen, len;
+	char oldpath[128], ref_msgs[8192];
+	const char *reuse[2];
+	FILE *fp;
+
+	(void)state;
+	if (!sha)
+		skip();
+	erofs_sha256_free(sha);
+	root = mktree(f, 3);
+	params(&p, 12, "lz4hc");
+	p.ishare_key = "trusted.erofs.fingerprint";
+	assert_int_equal(build(&p, root, &old, &olen, NULL), 0);
+	snprintf(oldpath, sizeof(oldpath), "%s/old.img", tmpdir);
+	fp = fopen(oldpath, "wb");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(old, 1, olen, fp), olen);
+	fclose(fp);
+	free(old);
+
+	erofs_log_init(&clog);
+	clog.level = EROFS_LOG_INFO;
+	clog.sink = keep_all;
+	p.log = &clog;
+	/* the second one is no image: a warning, in its place */
+	reuse[0] = oldpath;
+	reuse[1] = "/nonexistent/erofs-reuse-ahead.img";
+	p.reuse = reuse;
+	p.nr_reuse = 2;
+	reuse_build(&p, root, NULL, &ref, &rlen, &st);
+	assert_int_equal(st.reused_files, 3);
+	memcpy(ref_msgs, all_msgs, sizeof(ref_msgs));
+	assert_non_null(strstr(ref_msgs, "erofs-reuse-ahead.img"));
+
+	reuse_build(&p, root, &p, &img, &len, &st);
+	assert_int_equal(st.reused_files, 3);
+	assert_string_equal(all_msgs, ref_msgs);
+	assert_int_equal(len, rlen);
+	assert_memory_equal(img, ref, len);
+	free(img);
+
+	/* loaded for another level (nothing proved): dropped, loaded again */
+	other = p;
+	other.compr[0].level = 3;
+	reuse_build(&p, root, &other, &img, &len, &st);
+	assert_int_equal(st.reused_files, 3);
+	assert_string_equal(all_msgs, ref_msgs);
+	assert_int_equal(len, rlen);
+	assert_memory_equal(img, ref, len);
+	free(img);
+
+	/* a preload that is never taken is freed all the same */
+	reuse_build(&other, root, &other, &img, &len, &st);
+	free(img);
+	free(ref);
+	p.log = &tlog;
+	erofs_node_put(root);
+	free_files(f, 3);
+}
+
 /*
  * An error in one worker stops the others (including those waiting to
  * hash a later segment) and names the file; no hang for any thread count.
@@ -1014,6 +1123,7 @@ int main(void)
 		cmocka_unit_test(test_size_changed),
 		cmocka_unit_test(test_workers),
 		cmocka_unit_test(test_same_contents),
+		cmocka_unit_test(test_reuse_ahead),
 		cmocka_unit_test(test_workers_error),
 	};
 
