@@ -217,6 +217,7 @@ const struct erofs_compressor erofs_compressor_lz4 = {
 	.name = "lz4",
 	.alg = Z_EROFS_COMPRESSION_LZ4,
 	.built = true,
+	.cheap = true,
 	.default_level = 0, .min_level = 0, .max_level = 0,
 	.compress_destsize = lz4_compress_destsize,
 	.decompress = lz4_decompress,

@@ -359,7 +359,8 @@ static int wr_zseg_run(struct erofs_wr_zworker *k,
 	k->cur = &k->ctx[f->ci];
 	k->path = erofs_wr_path(f->wi);
 	ret = wr_zseg_read(k, base, len, last_seg);
-	if (!ret && (f->wi->fingerprint || (reusable && f->nr_seg == 1)))
+	if (!ret && (f->wi->fingerprint || (reusable && f->nr_seg == 1) ||
+		     (f->same_size && k->sha)))
 		ret = wr_zseg_hash(k, job->seg, len);
 	if (!ret && f->nr_seg == 1 && f->wi->z->has_digest &&
 	    !f->wi->packed) {
@@ -447,8 +448,9 @@ int erofs_wr_zworker_init(struct erofs_wr_zpool *pool,
 	k->buf = malloc(pool->bufsz);
 	k->enc = malloc(pmax);
 	k->pcl = malloc(pmax);
-	if (w->xattr.ishare_id >= 0 || w->reuse.nr_src)
-		k->sha = erofs_sha256_new();
+	/* without fingerprints or --reuse, only to find equal files: a
+	 * build without libcrypto just compresses them all */
+	k->sha = erofs_sha256_new();
 	if (w->p->fragments || w->p->dedupe)
 		k->fsha = erofs_sha256_new();
 	if (!k->buf || !k->enc || !k->pcl ||

@@ -388,6 +388,8 @@ static int wr_zqueue(struct erofs_wr *w, struct erofs_wr_zpool *pool,
 {
 	/* `only` (the packed or metabox inode) may be outside the tree */
 	size_t i, nf = 0, nj = 0, n = only ? 1 : w->tree.nr_inodes;
+	struct erofs_htab sizes = { 0 };
+	int ret = 0;
 
 	for (i = 0; i < n; i++) {
 		const struct erofs_wr_inode *wi = only ? only :
@@ -397,7 +399,16 @@ static int wr_zqueue(struct erofs_wr *w, struct erofs_wr_zpool *pool,
 			continue;
 		nf++;
 		nj += EROFS_DIV_ROUND_UP(wi->size, (uint64_t)WR_ZSEGMENT);
+		/* sizes seen twice: those files may have equal bytes */
+		if (!only && wi->size <= WR_ZSEGMENT && !ret &&
+		    erofs_htab_set_add(&sizes, wi->size) > 0)
+			ret = erofs_htab_set_add(&pool->same_sizes, wi->size);
+		if (ret > 0)
+			ret = 0;
 	}
+	erofs_htab_release(&sizes);
+	if (ret)
+		return ret;
 	if (!nf)
 		return 0;
 	pool->files = calloc(nf, sizeof(*pool->files));
@@ -433,6 +444,9 @@ static int wr_zqueue(struct erofs_wr *w, struct erofs_wr_zpool *pool,
 			}
 		}
 		f->nr_seg = (uint32_t)nseg;
+		f->same_size = !only && nseg == 1 &&
+			       !w->z.cfgs[f->ci].c->cheap &&
+			       erofs_htab_set_has(&pool->same_sizes, wi->size);
 		f->seg = calloc(nseg, sizeof(*f->seg));
 		wi->z = calloc(1, sizeof(*wi->z));
 		if (!f->seg || !wi->z)
@@ -543,6 +557,7 @@ static void wr_zpool_release(struct erofs_wr_zpool *pool)
 	free(pool->files);
 	free(pool->jobs);
 	erofs_htab_release(&pool->same);
+	erofs_htab_release(&pool->same_sizes);
 	erofs_workpool_release(&pool->wp);
 }
 

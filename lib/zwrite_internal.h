@@ -68,6 +68,9 @@ struct erofs_wr_zfile {
 	 */
 	bool follower;
 	uint32_t leader;		/* index in the pool's files[] */
+	/* another one-segment file of the pass has its size: worth hashing
+	 * to find equal bytes even without fingerprints */
+	bool same_size;
 	/* --reuse: its bytes came from an earlier image (its worker's) */
 	bool reused;
 	uint64_t reused_bytes;
@@ -115,6 +118,7 @@ struct erofs_wr_zpool {
 	size_t bufsz;			/* largest segment in the queue */
 	/* digest -> files[] index of the leaders (under the pool lock) */
 	struct erofs_htab same;
+	struct erofs_htab same_sizes;	/* set: sizes of several files */
 	struct erofs_wr_zworker *wk;
 	unsigned int nr_wk;
 };

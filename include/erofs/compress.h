@@ -49,6 +49,11 @@ struct erofs_compressor {
 	const char *alias;		/* another "-z" name (erofs-utils'), or NULL */
 	unsigned int alg;		/* on-disk id (Z_EROFS_COMPRESSION_*) */
 	bool built;			/* false: stub row, every call fails */
+	/*
+	 * Encoding costs less than SHA-256: the writer does not hash files
+	 * only to find equal ones (lz4)
+	 */
+	bool cheap;
 	int default_level, min_level, max_level;
 	uint32_t default_dictsize;	/* 0: the backend has no dictsize */
 	uint32_t min_dictsize, max_dictsize;
