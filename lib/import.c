@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -26,23 +25,11 @@
 #include "erofs/import.h"
 #include "erofs/xattr.h"
 #include "import_internal.h"
+#include "listxattrat.h"
 #include "selabel.h"
 
 #define IMPORT_PROGRESS_EVERY	256
 
-/*
- * listxattrat(2), Linux 6.13: the xattr names of a directory entry by
- * name, without following it.  C libraries do not wrap it yet, nor do
- * older kernel headers define its number, which is the same on every
- * architecture listed (new calls share one table; mips and alpha shift
- * it, x32 flags it).
- */
-#if !defined(__NR_listxattrat) && \
-    ((defined(__x86_64__) && !defined(__ILP32__)) || defined(__i386__) || \
-     defined(__aarch64__) || defined(__arm__) || defined(__riscv) || \
-     defined(__loongarch__) || defined(__powerpc__) || defined(__s390__))
-#define __NR_listxattrat 465
-#endif
 
 void erofs_import_params_init(struct erofs_import_params *p)
 {

@@ -341,7 +341,6 @@ static int wr_zseg_run(struct erofs_wr_zworker *k,
 			!f->wi->packed && f->pmax == w->z.pcluster_dflt &&
 			(w->reuse.alg_ok[f->ci] != 0);
 	bool replay = false;
-	uint64_t reused;
 	int ret;
 
 	k->f = f;
@@ -362,17 +361,8 @@ static int wr_zseg_run(struct erofs_wr_zworker *k,
 	if (!ret && (f->wi->fingerprint || (reusable && f->nr_seg == 1) ||
 		     (f->same_size && k->sha)))
 		ret = wr_zseg_hash(k, job->seg, len);
-	if (!ret && f->nr_seg == 1 && f->wi->z->has_digest &&
-	    !f->wi->packed) {
-		bool follow;
-
-		ret = wr_zsame(k, f, &follow);
-		if (!ret && follow)
-			return 0;
-	}
 	if (ret)
 		return ret;
-	reused = k->reuse.bytes;
 	if (reusable)
 		replay = erofs_wr_reuse_prepare(w, &k->reuse, f->ci,
 						f->prehashed ? f->pre_digest :
@@ -380,15 +370,24 @@ static int wr_zseg_run(struct erofs_wr_zworker *k,
 						len, size,
 						f->wi->isize + f->wi->xattr_size,
 						&k->log, k->path);
+	/*
+	 * Only what would be compressed follows another file: every file
+	 * still tries --reuse itself, so each says why it was not taken,
+	 * whichever copy leads
+	 */
+	if (!replay && f->nr_seg == 1 && f->wi->z->has_digest &&
+	    !f->wi->packed) {
+		bool follow;
+
+		ret = wr_zsame(k, f, &follow);
+		if (ret || follow)
+			return ret;
+	}
 	s->pcl.spool = s->inl.spool = s->raw.spool = s->frag.spool = k->id;
 	s->pcl.off = w->z.spools[k->id].len;
 	ret = wr_zseg_extents(k, base, len, last_seg, replay);
 	if (ret)
 		return ret;
-	if (replay && f->nr_seg == 1) {
-		f->reused = true;
-		f->reused_bytes = k->reuse.bytes - reused;
-	}
 	s->pcl.len = s->zblocks << w->blkszbits;
 	s->inl.len = s->inl_len;
 	if (f->nr_seg > 1)
@@ -450,7 +449,9 @@ int erofs_wr_zworker_init(struct erofs_wr_zpool *pool,
 	k->pcl = malloc(pmax);
 	/* without fingerprints or --reuse, only to find equal files: a
 	 * build without libcrypto just compresses them all */
-	k->sha = erofs_sha256_new();
+	if (w->xattr.ishare_id >= 0 || w->reuse.nr_src ||
+	    pool->any_same_size)
+		k->sha = erofs_sha256_new();
 	if (w->p->fragments || w->p->dedupe)
 		k->fsha = erofs_sha256_new();
 	if (!k->buf || !k->enc || !k->pcl ||

@@ -36,6 +36,7 @@ struct erofs_mkfs_reuse {
 	size_t nr_msgs, cap_msgs;
 	bool nomem;			/* a message was lost */
 	bool set_up;			/* w.z is the params' */
+	bool taken;			/* by a build */
 	int ret;			/* the loader's */
 	pthread_t thread;
 	bool running;
@@ -78,8 +79,10 @@ int erofs_mkfs_reuse_start(const struct erofs_mkfs_params *p,
 	if (!p->nr_reuse || !p->nr_compr)
 		return 0;
 	r = calloc(1, sizeof(*r));
-	if (!r)
+	if (!r) {
+		erofs_err(p->log, "--reuse: out of memory");
 		return -ENOMEM;
+	}
 	r->p = *p;
 	r->p.reuse_pre = NULL;
 	erofs_log_init(&r->quiet);
@@ -145,9 +148,13 @@ int erofs_mkfs_reuse_take(struct erofs_mkfs_reuse *r, struct erofs_wr *w,
 		return 0;
 	pthread_join(r->thread, NULL);
 	r->running = false;
-	if (!r->set_up || r->nomem || !pre_agrees(r, w))
-		return 0;	/* the build loads them itself */
-	*taken = true;
+	if (!r->set_up || r->nomem || !pre_agrees(r, w)) {
+		/* the build loads them itself: no need to hold them twice */
+		if (r->set_up)
+			erofs_wr_reuse_release(&r->w);
+		return 0;
+	}
+	*taken = r->taken = true;
 	for (i = 0; i < r->nr_msgs; i++)
 		erofs_log_emit(w->log, r->msgs[i].level, "%s",
 			       r->msgs[i].text);
@@ -156,6 +163,11 @@ int erofs_mkfs_reuse_take(struct erofs_mkfs_reuse *r, struct erofs_wr *w,
 	w->reuse = r->w.reuse;
 	memset(&r->w.reuse, 0, sizeof(r->w.reuse));
 	return 0;
+}
+
+bool erofs_mkfs_reuse_taken(const struct erofs_mkfs_reuse *r)
+{
+	return r && r->taken;
 }
 
 void erofs_mkfs_reuse_free(struct erofs_mkfs_reuse *r)

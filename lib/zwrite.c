@@ -400,11 +400,14 @@ static int wr_zqueue(struct erofs_wr *w, struct erofs_wr_zpool *pool,
 		nf++;
 		nj += EROFS_DIV_ROUND_UP(wi->size, (uint64_t)WR_ZSEGMENT);
 		/* sizes seen twice: those files may have equal bytes */
-		if (!only && wi->size <= WR_ZSEGMENT && !ret &&
-		    erofs_htab_set_add(&sizes, wi->size) > 0)
-			ret = erofs_htab_set_add(&pool->same_sizes, wi->size);
-		if (ret > 0)
-			ret = 0;
+		if (!only && wi->size <= WR_ZSEGMENT && !ret) {
+			ret = erofs_htab_set_add(&sizes, wi->size);
+			if (ret > 0)
+				ret = erofs_htab_set_add(&pool->same_sizes,
+							 wi->size);
+			if (ret > 0)
+				ret = 0;
+		}
 	}
 	erofs_htab_release(&sizes);
 	if (ret)
@@ -447,6 +450,7 @@ static int wr_zqueue(struct erofs_wr *w, struct erofs_wr_zpool *pool,
 		f->same_size = !only && nseg == 1 &&
 			       !w->z.cfgs[f->ci].c->cheap &&
 			       erofs_htab_set_has(&pool->same_sizes, wi->size);
+		pool->any_same_size |= f->same_size;
 		f->seg = calloc(nseg, sizeof(*f->seg));
 		wi->z = calloc(1, sizeof(*wi->z));
 		if (!f->seg || !wi->z)
@@ -525,11 +529,6 @@ static int wr_zfollow(struct erofs_wr *w, struct erofs_wr_zpool *pool)
 			erofs_err(w->log, "%s: out of memory",
 				  erofs_wr_path(f->wi));
 			return ret;
-		}
-		/* its data is the leader's: from OLD if that one's was */
-		if (g->reused) {
-			w->reuse.files_reused++;
-			w->reuse.bytes_reused += g->reused_bytes;
 		}
 	}
 	return 0;

@@ -62,18 +62,16 @@ struct erofs_wr_zfile {
 	uint8_t pre_digest[EROFS_ISHARE_DIGEST_LEN];
 	/*
 	 * A one-segment file whose bytes and settings equal those of an
-	 * earlier-hashed file of the pass (its leader) is not compressed:
-	 * collect gives it a copy of the leader's result (zjob.c:
-	 * wr_zsame).  Set by the file's worker; read after the join.
+	 * earlier-hashed file of the pass (its leader), and that no earlier
+	 * image gave, is not compressed: collect gives it a copy of the
+	 * leader's result (zjob.c: wr_zsame).  Set by the file's worker;
+	 * read after the join.
 	 */
 	bool follower;
 	uint32_t leader;		/* index in the pool's files[] */
 	/* another one-segment file of the pass has its size: worth hashing
 	 * to find equal bytes even without fingerprints */
 	bool same_size;
-	/* --reuse: its bytes came from an earlier image (its worker's) */
-	bool reused;
-	uint64_t reused_bytes;
 };
 
 struct erofs_wr_zjobref {
@@ -119,6 +117,7 @@ struct erofs_wr_zpool {
 	/* digest -> files[] index of the leaders (under the pool lock) */
 	struct erofs_htab same;
 	struct erofs_htab same_sizes;	/* set: sizes of several files */
+	bool any_same_size;		/* a file is hashed for that alone */
 	struct erofs_wr_zworker *wk;
 	unsigned int nr_wk;
 };

@@ -333,6 +333,8 @@ int erofs_mkfs_reuse_check(const struct erofs_mkfs_params *p,
 struct erofs_mkfs_reuse;
 int erofs_mkfs_reuse_start(const struct erofs_mkfs_params *p,
 			   struct erofs_mkfs_reuse **r);
+/* did a build take what r loaded? */
+bool erofs_mkfs_reuse_taken(const struct erofs_mkfs_reuse *r);
 void erofs_mkfs_reuse_free(struct erofs_mkfs_reuse *r);
 /*
  * Build the image of root into io (which should be empty).  Returns 0 or

@@ -840,8 +840,8 @@ static void test_same_contents(void **state)
 		{ "lz4hc", true, false, true, false, 65536 },
 		{ "lz4", true, false, false, false, 0 },
 	};
-	struct tfile f[24];
-	char names[24][8];
+	struct tfile f[30];
+	char names[30][8];
 	const size_t nf = sizeof(f) / sizeof(f[0]);
 	struct erofs_sha256 *sha = erofs_sha256_new();
 	struct erofs_node *root, *alone;
@@ -862,6 +862,14 @@ static void test_same_contents(void **state)
 		snprintf(names[i], sizeof(names[i]), "c%02zu", i);
 		f[i] = (struct tfile){ names[i], kinds[i % 6], lens[i % 6],
 				       NULL };
+		/* the last six: each the size of one content, other bytes
+		 * (their own seed; zeros get a different byte) */
+		if (i >= 24) {
+			f[i].data = mkdata(f[i].kind, f[i].len,
+					   (unsigned int)i);
+			f[i].data[f[i].len / 2] ^= 0x5a;
+			continue;
+		}
 		if (i >= 6) {	/* a copy of file i % 6 */
 			f[i].data = malloc(f[i].len);
 			assert_non_null(f[i].data);
@@ -890,7 +898,7 @@ static void test_same_contents(void **state)
 			assert_int_equal(build(&p, root, &ref, &rlen, NULL),
 					 0);
 			/* the same form as when compressed on their own */
-			for (i = 18; i < nf; i++) {
+			for (i = 18; i < 24; i++) {
 				struct pinode x = get_inode(img, lookup(img,
 							4096, f[i].name));
 				struct pinode y = get_inode(ref, lookup(ref,
@@ -948,12 +956,13 @@ static void keep_all(void *priv, int level, const char *msg)
 
 /* a --reuse build, with or without the images loaded ahead; its
  * messages go to all_msgs */
-static void reuse_build(struct erofs_mkfs_params *p, struct erofs_node *root,
+static bool reuse_build(struct erofs_mkfs_params *p, struct erofs_node *root,
 			const struct erofs_mkfs_params *ahead,
 			unsigned char **img, size_t *len,
 			struct erofs_mkfs_stats *st)
 {
 	struct erofs_mkfs_reuse *pre = NULL;
+	bool taken;
 
 	all_msgs[0] = 0;
 	if (ahead) {
@@ -963,7 +972,9 @@ static void reuse_build(struct erofs_mkfs_params *p, struct erofs_node *root,
 	p->reuse_pre = pre;
 	assert_int_equal(build(p, root, img, len, st), 0);
 	p->reuse_pre = NULL;
+	taken = erofs_mkfs_reuse_taken(pre);
 	erofs_mkfs_reuse_free(pre);
+	return taken;
 }
 
 /*
@@ -1023,7 +1034,8 @@ static void test_reuse_ahead(void **state)
 	other = p;
 	other.compr[0].level = 3;
 	for (i = 0; i < 2; i++) {
-		reuse_build(&p, root, i ? &other : &p, &img, &len, &st);
+		assert_int_equal(reuse_build(&p, root, i ? &other : &p, &img,
+					     &len, &st), !i);
 		assert_int_equal(st.reused_files, 3);
 		assert_string_equal(all_msgs, ref_msgs);
 		assert_int_equal(len, rlen);
@@ -1031,9 +1043,14 @@ static void test_reuse_ahead(void **state)
 		free(img);
 	}
 
-	/* a preload that is never taken is freed all the same */
-	reuse_build(&other, root, &other, &img, &len, &st);
-	free(img);
+	/* one that no build takes is freed all the same, loading or not */
+	{
+		struct erofs_mkfs_reuse *pre;
+
+		assert_int_equal(erofs_mkfs_reuse_start(&p, &pre), 0);
+		assert_false(erofs_mkfs_reuse_taken(pre));
+		erofs_mkfs_reuse_free(pre);
+	}
 	free(ref);
 	p.log = &tlog;
 	erofs_node_put(root);
