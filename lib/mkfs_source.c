@@ -129,6 +129,13 @@ int erofs_mkfs_source_import(struct erofs_mkfs_source *s,
 	uint64_t tar_bytes = 0;
 	int ret;
 
+	/* the --reuse images load while the source is read */
+	if (!mk->reuse_pre) {
+		ret = erofs_mkfs_reuse_start(mk, &s->reuse_pre);
+		if (ret)
+			return ret;
+		mk->reuse_pre = s->reuse_pre;
+	}
 	if (erofs_mkfs_source_reserves(s) && s->kind != EROFS_SOURCE_IMAGES) {
 		ret = erofs_import_tar_reserve(imp, s->path, &s->root);
 		return ret;
@@ -183,4 +190,6 @@ void erofs_mkfs_source_release(struct erofs_mkfs_source *s)
 	erofs_spool_close(s->spool);
 	s->spool = NULL;
 	erofs_rebuild_release(&s->rb);
+	erofs_mkfs_reuse_free(s->reuse_pre);
+	s->reuse_pre = NULL;
 }

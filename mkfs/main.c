@@ -105,7 +105,6 @@ struct mkfs_cli {
 	struct erofs_log log;
 	const char *hints_path;
 	struct erofs_zhints *hints;
-	struct erofs_mkfs_reuse *reuse_pre;	/* --reuse, loading */
 	const char **excludes, **regexes, **prefixes, **reuse;
 	size_t nr_excludes, nr_regexes, nr_prefixes, nr_reuse;
 	size_t cap_excludes, cap_regexes, cap_prefixes, cap_reuse;
@@ -465,11 +464,6 @@ int main(int argc, char **argv)
 		cli.imp.stream = stream;
 		cli.mk.stream = stream;
 	}
-	/* the --reuse images load while the source is read */
-	ret = erofs_mkfs_reuse_start(&cli.mk, &cli.reuse_pre);
-	if (ret)
-		goto out;
-	cli.mk.reuse_pre = cli.reuse_pre;
 	/* an image from an earlier run inside SOURCE is not part of it */
 	cli.imp.skip_file = cli.out.image;
 	ret = erofs_mkfs_source_import(&cli.src, &cli.imp, &cli.mk);
@@ -509,7 +503,6 @@ out:
 			       (unsigned long long)stats.reused_files,
 			       (unsigned long long)stats.reused_bytes);
 	}
-	erofs_mkfs_reuse_free(cli.reuse_pre);
 	erofs_mkfs_source_release(&cli.src);
 	erofs_mkfs_base_close(&cli.base);
 	free(cli.excludes);

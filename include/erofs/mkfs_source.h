@@ -39,6 +39,7 @@ struct erofs_mkfs_source {
 	struct erofs_spool *spool;
 	struct erofs_rebuild rb;
 	struct erofs_mkfs_device tar_dev;
+	struct erofs_mkfs_reuse *reuse_pre;	/* mk's --reuse, loading */
 };
 
 /*
@@ -68,7 +69,8 @@ int erofs_mkfs_source_prepare(struct erofs_mkfs_source *s,
 			      struct erofs_import_params *imp,
 			      struct erofs_mkfs_params *mk);
 /* import the tree into s->root and point mk at what it needs (devices,
-   block size, fingerprint key); keep s until the build is done */
+   block size, fingerprint key, the --reuse images loaded meanwhile:
+   erofs_mkfs_reuse_start); keep s until the build is done */
 int erofs_mkfs_source_import(struct erofs_mkfs_source *s,
 			     const struct erofs_import_params *imp,
 			     struct erofs_mkfs_params *mk);
