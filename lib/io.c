@@ -15,9 +15,11 @@
  * The read-ahead window; reads of at most a quarter of it use it.  It
  * starts at FILE_RA_MIN and doubles while reads go on sequentially, so a
  * short run (one small file among others another thread reads) does not
- * copy a whole window for a few KiB.
+ * copy a whole window for a few KiB.  32 KiB reads 4 KiB pclusters eight
+ * at a time; 128 KiB took no less time and 0.3 MiB more of fsck's RSS
+ * (one window per open image).
  */
-#define FILE_RA_BYTES	(128U << 10)
+#define FILE_RA_BYTES	(32U << 10)
 #define FILE_RA_MIN	(16U << 10)
 
 /* read up to len bytes at off; fewer only at the end of the file */
