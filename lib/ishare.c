@@ -11,7 +11,60 @@
 #include "erofs/ishare.h"
 #include "erofs/reader.h"
 #ifdef HAVE_LIBCRYPTO
+#include <pthread.h>
 #include <openssl/evp.h>
+#ifdef LIBCRYPTO_SONAME
+#include <dlfcn.h>
+#endif
+
+/*
+ * The six libcrypto calls used, resolved once for the process on first
+ * use.  With LIBCRYPTO_SONAME (configure.ac) the tools do not link
+ * libcrypto: loading OpenSSL 3 costs about 2 MiB of RSS, and fsck, dump
+ * and mkfs without fingerprints or dedupe never hash.  The table is the
+ * library's one piece of process-wide state: written once under
+ * pthread_once, read-only after, and never unloaded (a context may
+ * outlive any caller).
+ */
+static struct {
+	EVP_MD_CTX *(*ctx_new)(void);
+	void (*ctx_free)(EVP_MD_CTX *ctx);
+	const EVP_MD *(*sha256)(void);
+	int (*init)(EVP_MD_CTX *ctx, const EVP_MD *type, ENGINE *impl);
+	int (*update)(EVP_MD_CTX *ctx, const void *d, size_t cnt);
+	int (*final)(EVP_MD_CTX *ctx, unsigned char *md, unsigned int *s);
+	bool ok;
+} crypto;
+static pthread_once_t crypto_once = PTHREAD_ONCE_INIT;
+
+static void crypto_load(void)
+{
+#ifdef LIBCRYPTO_SONAME
+	void *h = dlopen(LIBCRYPTO_SONAME, RTLD_NOW | RTLD_LOCAL);
+
+	if (!h)
+		return;
+	/* POSIX guarantees a dlsym() result converts to a function pointer */
+	crypto.ctx_new = (EVP_MD_CTX *(*)(void))dlsym(h, "EVP_MD_CTX_new");
+	crypto.ctx_free = (void (*)(EVP_MD_CTX *))dlsym(h, "EVP_MD_CTX_free");
+	crypto.sha256 = (const EVP_MD *(*)(void))dlsym(h, "EVP_sha256");
+	crypto.init = (int (*)(EVP_MD_CTX *, const EVP_MD *, ENGINE *))
+		      dlsym(h, "EVP_DigestInit_ex");
+	crypto.update = (int (*)(EVP_MD_CTX *, const void *, size_t))
+			dlsym(h, "EVP_DigestUpdate");
+	crypto.final = (int (*)(EVP_MD_CTX *, unsigned char *,
+				unsigned int *))dlsym(h, "EVP_DigestFinal_ex");
+#else
+	crypto.ctx_new = EVP_MD_CTX_new;
+	crypto.ctx_free = EVP_MD_CTX_free;
+	crypto.sha256 = EVP_sha256;
+	crypto.init = EVP_DigestInit_ex;
+	crypto.update = EVP_DigestUpdate;
+	crypto.final = EVP_DigestFinal_ex;
+#endif
+	crypto.ok = crypto.ctx_new && crypto.ctx_free && crypto.sha256 &&
+		    crypto.init && crypto.update && crypto.final;
+}
 #endif
 
 struct erofs_sha256 {
@@ -24,11 +77,14 @@ struct erofs_sha256 {
 struct erofs_sha256 *erofs_sha256_new(void)
 {
 #ifdef HAVE_LIBCRYPTO
-	struct erofs_sha256 *h = calloc(1, sizeof(*h));
+	struct erofs_sha256 *h;
 
+	if (pthread_once(&crypto_once, crypto_load) || !crypto.ok)
+		return NULL;
+	h = calloc(1, sizeof(*h));
 	if (!h)
 		return NULL;
-	h->ctx = EVP_MD_CTX_new();
+	h->ctx = crypto.ctx_new();
 	if (!h->ctx || erofs_sha256_reset(h)) {
 		erofs_sha256_free(h);
 		return NULL;
@@ -39,10 +95,11 @@ struct erofs_sha256 *erofs_sha256_new(void)
 #endif
 }
 
+/* the calls below take an h from erofs_sha256_new(): crypto is loaded */
 int erofs_sha256_reset(struct erofs_sha256 *h)
 {
 #ifdef HAVE_LIBCRYPTO
-	return EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) == 1 ? 0 : -EIO;
+	return crypto.init(h->ctx, crypto.sha256(), NULL) == 1 ? 0 : -EIO;
 #else
 	return -EOPNOTSUPP;
 #endif
@@ -51,7 +108,7 @@ int erofs_sha256_reset(struct erofs_sha256 *h)
 int erofs_sha256_update(struct erofs_sha256 *h, const void *buf, size_t len)
 {
 #ifdef HAVE_LIBCRYPTO
-	return EVP_DigestUpdate(h->ctx, buf, len) == 1 ? 0 : -EIO;
+	return crypto.update(h->ctx, buf, len) == 1 ? 0 : -EIO;
 #else
 	return -EOPNOTSUPP;
 #endif
@@ -63,7 +120,7 @@ int erofs_sha256_final(struct erofs_sha256 *h,
 #ifdef HAVE_LIBCRYPTO
 	unsigned int len = 0;
 
-	if (EVP_DigestFinal_ex(h->ctx, digest, &len) != 1 ||
+	if (crypto.final(h->ctx, digest, &len) != 1 ||
 	    len != EROFS_ISHARE_DIGEST_LEN)
 		return -EIO;
 	return erofs_sha256_reset(h);	/* ready for the next file */
@@ -77,7 +134,8 @@ void erofs_sha256_free(struct erofs_sha256 *h)
 	if (!h)
 		return;
 #ifdef HAVE_LIBCRYPTO
-	EVP_MD_CTX_free(h->ctx);
+	if (h->ctx)
+		crypto.ctx_free(h->ctx);
 #endif
 	free(h);
 }
