@@ -4,6 +4,7 @@
  * their form) and the streaming SHA-256 behind them.  libcrypto's EVP
  * interface picks the SHA-NI code path on CPUs that have it.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +68,17 @@ static void crypto_load(void)
 }
 #endif
 
+int erofs_sha256_load(void)
+{
+#ifdef HAVE_LIBCRYPTO
+	if (pthread_once(&crypto_once, crypto_load))
+		return -ELIBACC;
+	return crypto.ok ? 0 : -ELIBACC;
+#else
+	return -EOPNOTSUPP;
+#endif
+}
+
 struct erofs_sha256 {
 #ifdef HAVE_LIBCRYPTO
 	EVP_MD_CTX *ctx;
@@ -79,7 +91,7 @@ struct erofs_sha256 *erofs_sha256_new(void)
 #ifdef HAVE_LIBCRYPTO
 	struct erofs_sha256 *h;
 
-	if (pthread_once(&crypto_once, crypto_load) || !crypto.ok)
+	if (erofs_sha256_load())
 		return NULL;
 	h = calloc(1, sizeof(*h));
 	if (!h)

@@ -44,10 +44,8 @@ int erofs_ishare_check_super(struct erofs_image *img)
 		return -ENODATA;
 	if (img->ishare_prefix_id >= img->xattr_prefix_count)
 		return -EFSCORRUPTED;
-#ifndef HAVE_LIBCRYPTO
-	return -EOPNOTSUPP;
-#endif
-	return 0;
+	/* before the lanes open their copies of the image (descriptors) */
+	return erofs_sha256_load();
 }
 
 static int fp_begin(void *priv, struct erofs_image *img, bool whole,
@@ -66,7 +64,8 @@ static int fp_begin(void *priv, struct erofs_image *img, bool whole,
 			     img->xattr_prefix_count);
 	else if (whole && r)
 		sink->report(sink, EROFS_PROB_ISHARE_UNVERIFIED,
-			     "built without SHA-256 support");
+			     r == -EOPNOTSUPP ? "built without SHA-256 support" :
+			     "libcrypto (SHA-256) could not be loaded");
 	v->img = img;
 	/* without a usable key there is nothing to compare the files with */
 	if (erofs_ishare_prefix_id(img) < 0)

@@ -6,6 +6,7 @@
 #include "config.h"
 #include <string.h>
 #include <sys/stat.h>
+#include "erofs/ishare.h"
 #include "erofs/mkfs_source.h"
 
 #define TAR_RECORD_BITS	9	/* tar's 512-byte records */
@@ -129,6 +130,13 @@ int erofs_mkfs_source_import(struct erofs_mkfs_source *s,
 	uint64_t tar_bytes = 0;
 	int ret;
 
+	/*
+	 * libcrypto now, before the walk, the workers and the preload take
+	 * descriptors: most builds hash (fingerprints, dedupe, fragments,
+	 * compressed files of equal size).  A failure is reported where a
+	 * hash is needed.
+	 */
+	(void)erofs_sha256_load();
 	/* the --reuse images load while the source is read */
 	if (!mk->reuse_pre) {
 		ret = erofs_mkfs_reuse_start(mk, &s->reuse_pre);

@@ -21,7 +21,14 @@ struct erofs_image;
 struct erofs_inode;
 struct erofs_sha256;	/* opaque streaming hash */
 
-/* NULL on allocation failure or when built without libcrypto */
+/*
+ * Make SHA-256 ready: libcrypto is loaded on first use, which takes a file
+ * descriptor, so a tool that will hash calls this before its threads and
+ * open files take them.  0, -EOPNOTSUPP (built without libcrypto) or
+ * -ELIBACC (libcrypto could not be loaded).
+ */
+int erofs_sha256_load(void);
+/* NULL on allocation failure or when SHA-256 is not available */
 struct erofs_sha256 *erofs_sha256_new(void);
 int erofs_sha256_reset(struct erofs_sha256 *h);
 int erofs_sha256_update(struct erofs_sha256 *h, const void *buf, size_t len);

@@ -34,8 +34,8 @@ void erofs_ishare_verifier_free(struct erofs_ishare_verifier *v);
 
 /*
  * The superblock side alone: 0, -ENODATA (no ISHARE_XATTRS),
- * -EFSCORRUPTED (prefix id out of range) or -EOPNOTSUPP (built without
- * SHA-256 support).
+ * -EFSCORRUPTED (prefix id out of range), -EOPNOTSUPP (built without
+ * SHA-256 support) or -ELIBACC (libcrypto could not be loaded).
  */
 int erofs_ishare_check_super(struct erofs_image *img);
 
