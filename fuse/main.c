@@ -25,8 +25,8 @@
  * the image cannot change under us) keeps repeated reads from reaching
  * the daemon at all.
  *
- * Memory, per lane: the metadata cache (64 blocks), the read-ahead window
- * of the image and of each device (128 KiB each) and the packed inode's
+ * Memory, per lane: the metadata cache (16 blocks), the read-ahead window
+ * of the image and of each device (32 KiB each) and the packed inode's
  * last decoded extent; per open file: its last decoded extent (a pcluster's
  * worth); per open directory: its names.
  */

@@ -19,42 +19,54 @@
 #endif
 
 /*
- * The six libcrypto calls used, resolved once for the process on first
- * use.  With LIBCRYPTO_SONAME (configure.ac) the tools do not link
- * libcrypto: loading OpenSSL 3 costs about 2 MiB of RSS, and fsck, dump
- * and mkfs without fingerprints or dedupe never hash.  The table is the
+ * The six libcrypto calls used, resolved once for the process.  With
+ * LIBCRYPTO_SONAME (configure.ac) the tools do not link libcrypto: loading
+ * OpenSSL 3 costs about 2 MiB of RSS, and fsck without --check-ishare,
+ * dump and erofsfuse never hash.  A tool that will hash loads it early
+ * (erofs_sha256_load), before descriptors run short.  The table is the
  * library's one piece of process-wide state: written once under
  * pthread_once, read-only after, and never unloaded (a context may
- * outlive any caller).
+ * outlive any caller).  __typeof__ keeps the pointers' types those of
+ * the declarations in <openssl/evp.h>.
  */
 static struct {
-	EVP_MD_CTX *(*ctx_new)(void);
-	void (*ctx_free)(EVP_MD_CTX *ctx);
-	const EVP_MD *(*sha256)(void);
-	int (*init)(EVP_MD_CTX *ctx, const EVP_MD *type, ENGINE *impl);
-	int (*update)(EVP_MD_CTX *ctx, const void *d, size_t cnt);
-	int (*final)(EVP_MD_CTX *ctx, unsigned char *md, unsigned int *s);
+	__typeof__(&EVP_MD_CTX_new) ctx_new;
+	__typeof__(&EVP_MD_CTX_free) ctx_free;
+	__typeof__(&EVP_sha256) sha256;
+	__typeof__(&EVP_DigestInit_ex) init;
+	__typeof__(&EVP_DigestUpdate) update;
+	__typeof__(&EVP_DigestFinal_ex) final;
 	bool ok;
+	char why[160];		/* when !ok: what failed */
 } crypto;
 static pthread_once_t crypto_once = PTHREAD_ONCE_INIT;
 
 static void crypto_load(void)
 {
+	EVP_MD_CTX *ctx;
 #ifdef LIBCRYPTO_SONAME
 	void *h = dlopen(LIBCRYPTO_SONAME, RTLD_NOW | RTLD_LOCAL);
 
-	if (!h)
+	if (!h) {
+		const char *e = dlerror();
+
+		snprintf(crypto.why, sizeof(crypto.why), "%s",
+			 e ? e : "cannot load " LIBCRYPTO_SONAME);
 		return;
+	}
 	/* POSIX guarantees a dlsym() result converts to a function pointer */
-	crypto.ctx_new = (EVP_MD_CTX *(*)(void))dlsym(h, "EVP_MD_CTX_new");
-	crypto.ctx_free = (void (*)(EVP_MD_CTX *))dlsym(h, "EVP_MD_CTX_free");
-	crypto.sha256 = (const EVP_MD *(*)(void))dlsym(h, "EVP_sha256");
-	crypto.init = (int (*)(EVP_MD_CTX *, const EVP_MD *, ENGINE *))
-		      dlsym(h, "EVP_DigestInit_ex");
-	crypto.update = (int (*)(EVP_MD_CTX *, const void *, size_t))
-			dlsym(h, "EVP_DigestUpdate");
-	crypto.final = (int (*)(EVP_MD_CTX *, unsigned char *,
-				unsigned int *))dlsym(h, "EVP_DigestFinal_ex");
+	crypto.ctx_new = (__typeof__(crypto.ctx_new))dlsym(h, "EVP_MD_CTX_new");
+	crypto.ctx_free = (__typeof__(crypto.ctx_free))dlsym(h, "EVP_MD_CTX_free");
+	crypto.sha256 = (__typeof__(crypto.sha256))dlsym(h, "EVP_sha256");
+	crypto.init = (__typeof__(crypto.init))dlsym(h, "EVP_DigestInit_ex");
+	crypto.update = (__typeof__(crypto.update))dlsym(h, "EVP_DigestUpdate");
+	crypto.final = (__typeof__(crypto.final))dlsym(h, "EVP_DigestFinal_ex");
+	if (!crypto.ctx_new || !crypto.ctx_free || !crypto.sha256 ||
+	    !crypto.init || !crypto.update || !crypto.final) {
+		snprintf(crypto.why, sizeof(crypto.why),
+			 "%s lacks the EVP digest calls", LIBCRYPTO_SONAME);
+		return;		/* the handle stays: harmless, and rare */
+	}
 #else
 	crypto.ctx_new = EVP_MD_CTX_new;
 	crypto.ctx_free = EVP_MD_CTX_free;
@@ -63,10 +75,30 @@ static void crypto_load(void)
 	crypto.update = EVP_DigestUpdate;
 	crypto.final = EVP_DigestFinal_ex;
 #endif
-	crypto.ok = crypto.ctx_new && crypto.ctx_free && crypto.sha256 &&
-		    crypto.init && crypto.update && crypto.final;
+	/*
+	 * OpenSSL initialises itself (and reads its configuration file) on
+	 * the first digest: do that here too, while descriptors are there.
+	 */
+	ctx = crypto.ctx_new();
+	crypto.ok = ctx && crypto.init(ctx, crypto.sha256(), NULL) == 1;
+	if (ctx)
+		crypto.ctx_free(ctx);
+	if (!crypto.ok)
+		snprintf(crypto.why, sizeof(crypto.why),
+			 "libcrypto cannot set up SHA-256");
 }
 #endif
+
+const char *erofs_sha256_why(void)
+{
+#ifdef HAVE_LIBCRYPTO
+	if (erofs_sha256_load())
+		return crypto.why[0] ? crypto.why : "libcrypto cannot be loaded";
+	return NULL;
+#else
+	return "built without libcrypto";
+#endif
+}
 
 int erofs_sha256_load(void)
 {

@@ -27,6 +27,7 @@ enum fp_state {
 struct erofs_ishare_verifier {
 	struct erofs_image *img;
 	unsigned int prefix_id;
+	int sha_err;		/* SHA-256 unavailable: -EOPNOTSUPP, -ELIBACC */
 };
 
 /* one file being verified (its verify_file's state) */
@@ -64,9 +65,9 @@ static int fp_begin(void *priv, struct erofs_image *img, bool whole,
 			     img->xattr_prefix_count);
 	else if (whole && r)
 		sink->report(sink, EROFS_PROB_ISHARE_UNVERIFIED,
-			     r == -EOPNOTSUPP ? "built without SHA-256 support" :
-			     "libcrypto (SHA-256) could not be loaded");
+			     "no SHA-256: %s", erofs_sha256_why());
 	v->img = img;
+	v->sha_err = r == -EOPNOTSUPP || r == -ELIBACC ? r : 0;
 	/* without a usable key there is nothing to compare the files with */
 	if (erofs_ishare_prefix_id(img) < 0)
 		return EROFS_VERIFY_NO_DATA;
@@ -112,15 +113,15 @@ static int fp_file_begin(void *priv, struct erofs_verify_file *f)
 		return EROFS_VERIFY_NO_DATA;
 	}
 	ff->state = FP_HASH;
-#ifdef HAVE_LIBCRYPTO
+	if (v->sha_err) {
+		/* nothing to hash with: the verdict says so */
+		ff->err = v->sha_err;
+		return EROFS_VERIFY_NO_DATA;
+	}
 	ff->h = erofs_sha256_new();
 	if (!ff->h)
 		return ff->err = -ENOMEM;
 	return 0;
-#else
-	ff->err = -EOPNOTSUPP;
-	return EROFS_VERIFY_NO_DATA;
-#endif
 }
 
 static int fp_file_data(void *priv, const struct erofs_verify_file *f,
@@ -208,6 +209,11 @@ static int fp_file_verdict(void *priv, const struct erofs_verify_file *f,
 		return 0;
 	case FP_HASH:
 		break;
+	}
+	if (ff->err == -EOPNOTSUPP || ff->err == -ELIBACC) {
+		s->report(s, EROFS_PROB_ISHARE_UNVERIFIED, "no SHA-256: %s",
+			  erofs_sha256_why());
+		return 0;
 	}
 	if (!err)
 		err = ff->err;

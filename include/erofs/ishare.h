@@ -28,6 +28,8 @@ struct erofs_sha256;	/* opaque streaming hash */
  * -ELIBACC (libcrypto could not be loaded).
  */
 int erofs_sha256_load(void);
+/* why SHA-256 is not available (for messages), NULL when it is */
+const char *erofs_sha256_why(void);
 /* NULL on allocation failure or when SHA-256 is not available */
 struct erofs_sha256 *erofs_sha256_new(void);
 int erofs_sha256_reset(struct erofs_sha256 *h);
