@@ -132,11 +132,15 @@ int erofs_mkfs_source_import(struct erofs_mkfs_source *s,
 
 	/*
 	 * libcrypto now, before the walk, the workers and the preload take
-	 * descriptors: most builds hash (fingerprints, dedupe, fragments,
-	 * compressed files of equal size).  A failure is reported where a
+	 * descriptors, if anything may be hashed: fingerprints, --reuse,
+	 * chunks, tar digests, or compression (dedupe, fragments, files of
+	 * equal size).  Otherwise not at all: OpenSSL's set-up alone costs
+	 * an uncompressed build 1 MiB of RSS.  A failure is reported where a
 	 * hash is needed.
 	 */
-	(void)erofs_sha256_load();
+	if (mk->ishare_key || mk->nr_reuse || mk->chunkbits || mk->nr_compr ||
+	    imp->digests)
+		(void)erofs_sha256_load();
 	/* the --reuse images load while the source is read */
 	if (!mk->reuse_pre) {
 		ret = erofs_mkfs_reuse_start(mk, &s->reuse_pre);

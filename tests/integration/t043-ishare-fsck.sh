@@ -19,6 +19,8 @@
 #   - i_size of a fingerprinted file set to 0      -> W_ISHARE_EMPTY only
 #   - an image built without fingerprints          -> non-zero exit and
 #     "image has no page cache sharing fingerprints"
+#   - fsck without --check-ishare and an uncompressed mkfs without
+#     fingerprints never load libcrypto (LD_DEBUG=files names none);
 #   - libcrypto that cannot be loaded (the tools load it at run time):
 #     fsck warns W_ISHARE_UNVERIFIED with the loader's reason and exits 0;
 #     mkfs -E dedupe / --ishare_key says SHA-256 is not available (once
@@ -245,6 +247,20 @@ else
 		pass "$name (exit $RC)"
 	else
 		fail "$name" "exit $RC: $(grep -m1 -E '<[EW]>' "$T_TMP/out")"
+	fi
+	# what never hashes never loads it (glibc's loader names each file)
+	name="fsck and uncompressed mkfs without fingerprints never load libcrypto"
+	LD_DEBUG=files "$FSCK" "$clean" >"$T_TMP/out" 2>&1
+	r1=$?
+	LD_DEBUG=files "$MKFS" "$T_TMP/plain.img" "$src" >>"$T_TMP/out" 2>&1
+	r2=$?
+	if [ $r1 = 0 ] && [ $r2 = 0 ] && grep -q 'file=' "$T_TMP/out" &&
+	   ! grep -q 'file=libcrypto' "$T_TMP/out"; then
+		pass "$name"
+	elif ! grep -q 'file=' "$T_TMP/out"; then
+		skip "$name" "the loader does not report files (LD_DEBUG)"
+	else
+		fail "$name" "exit $r1/$r2: $(grep -m1 'file=libcrypto' "$T_TMP/out")"
 	fi
 	ldd "$MKFS" 2>/dev/null | grep -q libcrypto &&
 		skip "mkfs without a loadable libcrypto" "$MKFS links libcrypto at start"
