@@ -426,9 +426,8 @@ int erofs_wr_chunks_plan(struct erofs_wr *w)
 		r.h = erofs_sha256_new();
 		r.buf = malloc(1ULL << p->chunkbits);
 		if (!r.h || !r.buf) {
-			ret = r.h ? -ENOMEM : -EOPNOTSUPP;
-			if (!r.h)
-				erofs_err(w->log, "--chunksize needs SHA-256 (libcrypto), which is not available");
+			ret = r.h ? -ENOMEM :
+			      erofs_sha256_unavailable(w->log, "--chunksize needs");
 			goto out;
 		}
 		if (w->xattr.ishare_id >= 0 && !(r.whole = erofs_sha256_new())) {

@@ -1073,11 +1073,9 @@ int erofs_wr_emit_inodes(const struct erofs_wr *w,
 		return -ENOMEM;
 	if (w->xattr.ishare_id >= 0) {
 		e->sha = erofs_sha256_new();
-		if (!e->sha) {
-			erofs_err(w->log,
-				  "fingerprints need SHA-256 (libcrypto), which is not available");
-			return -EOPNOTSUPP;
-		}
+		if (!e->sha)
+			return erofs_sha256_unavailable(w->log,
+							"fingerprints need");
 	}
 	/* --incremental: what is there stays; the new part is appended */
 	if (p->base) {

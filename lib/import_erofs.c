@@ -660,8 +660,7 @@ int erofs_import_images(const struct erofs_import_params *p,
 			goto out;
 	}
 	if (p->digests && !(c.h = erofs_sha256_new())) {
-		erofs_err(p->log, "fingerprints need SHA-256 (libcrypto), which is not available");
-		ret = -EOPNOTSUPP;
+		ret = erofs_sha256_unavailable(p->log, "fingerprints need");
 		goto out;
 	}
 	/* the top layer (the last one named) first */

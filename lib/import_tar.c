@@ -1113,10 +1113,8 @@ static int tar_import(const struct erofs_import_params *p, const char *path,
 	if (c.mode == TAR_COPY && !p->stream)
 		ret = erofs_spool_open(p->log, &c.spool);
 	if (!ret && (c.mode == TAR_INDEX || c.mode == TAR_RESERVE) &&
-	    p->digests && !(c.h = erofs_sha256_new())) {
-		erofs_err(p->log, "fingerprints need SHA-256 (libcrypto), which is not available");
-		ret = -EOPNOTSUPP;
-	}
+	    p->digests && !(c.h = erofs_sha256_new()))
+		ret = erofs_sha256_unavailable(p->log, "fingerprints need");
 	if (!ret)
 		ret = tar_open(&c, path);
 	if (!ret)

@@ -10,6 +10,7 @@
 #include <string.h>
 #include "config.h"
 #include "erofs/ishare.h"
+#include "erofs/log.h"
 #include "erofs/reader.h"
 #ifdef HAVE_LIBCRYPTO
 #include <pthread.h>
@@ -98,6 +99,19 @@ const char *erofs_sha256_why(void)
 #else
 	return "built without libcrypto";
 #endif
+}
+
+int erofs_sha256_unavailable(const struct erofs_log *log, const char *need)
+{
+	const char *why = erofs_sha256_why();
+
+	if (!why) {
+		erofs_err(log, "%s SHA-256: out of memory", need);
+		return -ENOMEM;
+	}
+	erofs_err(log, "%s SHA-256 (libcrypto), which is not available: %s",
+		  need, why);
+	return -EOPNOTSUPP;
 }
 
 int erofs_sha256_load(void)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "erofs/ishare.h"
 #include "erofs/mkfs_output.h"
 #include "erofs/stream.h"
 
@@ -88,10 +89,11 @@ int erofs_mkfs_output_stream(struct erofs_mkfs_output *o,
 {
 	int ret = erofs_stream_open(st, &o->io, blkszbits, digests);
 
-	if (ret)
+	/* its one -EOPNOTSUPP: no hasher for the digests */
+	if (ret == -EOPNOTSUPP)
+		ret = erofs_sha256_unavailable(o->log, "fingerprints need");
+	else if (ret)
 		erofs_err(o->log, "cannot write %s: %s", o->image,
-			  ret == -EOPNOTSUPP ?
-			  "fingerprints need SHA-256 (libcrypto), which is not available" :
 			  strerror(-ret));
 	return ret;
 }

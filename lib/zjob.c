@@ -447,14 +447,12 @@ int erofs_wr_zworker_init(struct erofs_wr_zpool *pool,
 	/* fingerprints, --reuse, -E dedupe and -E fragments cannot do
 	 * without SHA-256: say so, not "out of memory" */
 	if ((w->xattr.ishare_id >= 0 || w->reuse.nr_src ||
-	     w->p->fragments || w->p->dedupe) && erofs_sha256_load()) {
-		erofs_err(w->log, "%s SHA-256 (libcrypto), which is not available: %s",
-			  w->xattr.ishare_id >= 0 ? "fingerprints need" :
-			  w->reuse.nr_src ? "--reuse needs" :
-			  w->p->dedupe ? "-E dedupe needs" :
-			  "-E fragments needs", erofs_sha256_why());
-		return -EOPNOTSUPP;
-	}
+	     w->p->fragments || w->p->dedupe) && erofs_sha256_load())
+		return erofs_sha256_unavailable(w->log,
+				w->xattr.ishare_id >= 0 ? "fingerprints need" :
+				w->reuse.nr_src ? "--reuse needs" :
+				w->p->dedupe ? "-E dedupe needs" :
+				"-E fragments needs");
 	k->buf = malloc(pool->bufsz);
 	k->enc = malloc(pmax);
 	k->pcl = malloc(pmax);

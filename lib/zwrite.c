@@ -650,11 +650,9 @@ int erofs_wr_z_compress_files(struct erofs_wr *w)
 	if (w->xattr.ishare_id >= 0) {
 		struct erofs_sha256 *probe = erofs_sha256_new();
 
-		if (!probe) {
-			erofs_err(w->log,
-				  "fingerprints need SHA-256 (libcrypto), which is not available");
-			return -EOPNOTSUPP;
-		}
+		if (!probe)
+			return erofs_sha256_unavailable(w->log,
+							"fingerprints need");
 		erofs_sha256_free(probe);
 	}
 	ret = erofs_wr_reuse_init(w);

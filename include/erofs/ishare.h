@@ -30,6 +30,14 @@ struct erofs_sha256;	/* opaque streaming hash */
 int erofs_sha256_load(void);
 /* why SHA-256 is not available (for messages), NULL when it is */
 const char *erofs_sha256_why(void);
+struct erofs_log;
+/*
+ * After erofs_sha256_new() failed for a job that needs it: logs "<need>
+ * SHA-256 (libcrypto), which is not available: <why>" (need: say
+ * "fingerprints need", "--chunksize needs", ...) and returns -EOPNOTSUPP,
+ * or logs that memory ran out and returns -ENOMEM.
+ */
+int erofs_sha256_unavailable(const struct erofs_log *log, const char *need);
 /* NULL on allocation failure or when SHA-256 is not available */
 struct erofs_sha256 *erofs_sha256_new(void);
 int erofs_sha256_reset(struct erofs_sha256 *h);

@@ -23,8 +23,9 @@
 #     fingerprints never load libcrypto (LD_DEBUG=files names none);
 #   - libcrypto that cannot be loaded (the tools load it at run time):
 #     fsck warns W_ISHARE_UNVERIFIED with the loader's reason and exits 0;
-#     mkfs -E dedupe / --ishare_key says SHA-256 is not available (once
-#     this was "out of memory") and leaves no image
+#     mkfs -E dedupe / --ishare_key (compressed or not) says SHA-256 is
+#     not available and why (once this was "out of memory", or no
+#     reason) and leaves no image
 # Patched bytes may lie in block 0, which the superblock CRC covers, so
 # patches also clear compat SB_CHKSUM (bit 0 of byte 1032): the kernel and
 # fsck then skip the CRC, and the only damage left is the intended one.
@@ -265,14 +266,18 @@ else
 	ldd "$MKFS" 2>/dev/null | grep -q libcrypto &&
 		skip "mkfs without a loadable libcrypto" "$MKFS links libcrypto at start"
 	ldd "$MKFS" 2>/dev/null | grep -q libcrypto ||
-	for opt in -Ededupe --ishare_key=$KEY; do
-		name="mkfs -zlz4hc $opt without a loadable libcrypto"
+	# compressed (the workers ask) and not (emit asks)
+	for opt in "-zlz4hc -Ededupe" "-zlz4hc --ishare_key=$KEY" \
+		   "--ishare_key=$KEY"; do
+		name="mkfs $opt without a loadable libcrypto"
 		rm -f "$T_TMP/nolib.img"
-		LD_LIBRARY_PATH=$T_TMP/badlib "$MKFS" -zlz4hc $opt \
+		# shellcheck disable=SC2086
+		LD_LIBRARY_PATH=$T_TMP/badlib "$MKFS" $opt \
 			"$T_TMP/nolib.img" "$src" >"$T_TMP/out" 2>&1
 		RC=$?
 		if [ "$RC" != 0 ] && [ ! -e "$T_TMP/nolib.img" ] &&
 		   grep -q 'need.* SHA-256 (libcrypto), which is not available' "$T_TMP/out" &&
+		   grep -q 'not available: .*badlib' "$T_TMP/out" &&
 		   ! grep -q 'memory' "$T_TMP/out"; then
 			pass "$name (exit $RC)"
 		else
