@@ -38,9 +38,13 @@ static int meta_cache_read(struct erofs_image *img, void *buf, size_t len,
 	unsigned int bs = img->blksz;
 	uint8_t *out = buf;
 
-	/* before the superblock is parsed, file data of several blocks
-	 * (one syscall beats a block-by-block copy), and memory images */
-	if (!bs || len >= 2 * (size_t)bs || img->io->cheap_reads)
+	/*
+	 * Not before the superblock is parsed, nor for memory images, nor
+	 * for reads of a block or more: those are file data (pclusters,
+	 * directory and file blocks), read once, which the cache would
+	 * copy twice and which would push the inode blocks out of it.
+	 */
+	if (!bs || len >= (size_t)bs || img->io->cheap_reads)
 		return erofs_io_pread(img->io, buf, len, pos);
 	if (!img->mcache) {
 		img->mcache = malloc((size_t)MCACHE_SLOTS * bs);
