@@ -152,14 +152,95 @@ static void compact_locate(const struct erofs_z_inode *zi, uint64_t lcn,
 	*k = (unsigned int)(pos - *pack_pos) / esz;
 }
 
+/* read the pack at pack_pos into zi and decode its entries once */
+static int pack_load(struct erofs_z_inode *zi, uint64_t pack_pos,
+		     unsigned int packsz, unsigned int vcnt)
+{
+	uint8_t raw[32];
+	unsigned int ebits = (packsz - 4) * 8 / vcnt, k, type;
+	unsigned int lobits = EROFS_MAX(zi->lclusterbits, 12U);
+	int ret;
+
+	if (zi->pack_pos1 == pack_pos + 1 && zi->pack_len == packsz)
+		return 0;
+	zi->pack_pos1 = 0;
+	ret = zi->p.read_meta(zi->p.priv, raw, packsz, pack_pos);
+	if (ret)
+		return ret;
+	for (k = 0; k < vcnt; k++) {
+		zi->pack_lo[k] = (uint16_t)compact_entry(raw, ebits, lobits, k,
+							 &type);
+		zi->pack_type[k] = (uint8_t)type;
+	}
+	zi->pack_base = (uint32_t)(raw[packsz - 4] | raw[packsz - 3] << 8 |
+				   raw[packsz - 2] << 16 |
+				   (uint32_t)raw[packsz - 1] << 24);
+	zi->pack_blk_known = 0;
+	zi->pack_pos1 = pack_pos + 1;
+	zi->pack_len = packsz;
+	return 0;
+}
+
+/*
+ * The block of the HEAD at entry k of the loaded pack: the pack stores
+ * one base block, plus the blocks of the pclusters before it in this
+ * pack, found by walking back over the entries (the kernel's rule,
+ * format.md 7.7).  Remembered per entry: fsck maps each lcluster of an
+ * extent, and each mapping comes back to its head.
+ */
+static int pack_head_blk(struct erofs_z_inode *zi, uint64_t lcn,
+			 unsigned int k, uint64_t *blk)
+{
+	const uint8_t *type = zi->pack_type;
+	const uint16_t *lo = zi->pack_lo;
+	uint64_t nblk;
+	int j;
+
+	if (zi->pack_blk_known & (1U << k)) {
+		*blk = zi->pack_blk[k];
+		return 0;
+	}
+	if (!zi_big(zi)) {
+		nblk = 1;
+		for (j = (int)k; j > 0; ) {
+			j--;
+			if (type[j] == Z_EROFS_LCLUSTER_TYPE_NONHEAD)
+				j -= (int)lo[j];
+			if (j >= 0)
+				nblk++;
+		}
+	} else {
+		nblk = 0;
+		for (j = (int)k; j > 0; ) {
+			j--;
+			if (type[j] != Z_EROFS_LCLUSTER_TYPE_NONHEAD) {
+				nblk++;
+				continue;
+			}
+			if (lo[j] & Z_EROFS_LI_D0_CBLKCNT) {
+				nblk += lo[j] & ~Z_EROFS_LI_D0_CBLKCNT;
+				j--;	/* skip the head it belongs to */
+				continue;
+			}
+			if (lo[j] <= 1)
+				return zfail(zi, EROFS_Z_FAULT_INDEX,
+					"big pcluster head without CBLKCNT",
+					lcn);
+			j -= (int)lo[j] - 2;	/* land after its CBLKCNT */
+		}
+	}
+	*blk = zi->pack_base + nblk;
+	zi->pack_blk[k] = *blk;
+	zi->pack_blk_known |= 1U << k;
+	return 0;
+}
+
 static int load_compact(struct erofs_z_inode *zi, uint64_t lcn, struct zlc *m)
 {
-	uint8_t pack[32];
 	uint64_t pack_pos;
-	unsigned int packsz, vcnt, k, ebits, lobits, type, lo;
+	unsigned int packsz, vcnt, k, type, lo;
 	bool big = zi_big(zi);
-	int ret, j;
-	uint64_t nblk;
+	int ret;
 
 	compact_locate(zi, lcn, &pack_pos, &packsz, &vcnt, &k);
 	/* the kernel decodes 2-byte packs for lclusters up to 4 KiB only */
@@ -167,13 +248,12 @@ static int load_compact(struct erofs_z_inode *zi, uint64_t lcn, struct zlc *m)
 		return zfail(zi, EROFS_Z_FAULT_HEADER,
 			     "2-byte compact indexes with lclusters over 4 KiB",
 			     lcn);
-	ret = zi->p.read_meta(zi->p.priv, pack, packsz, pack_pos);
+	ret = pack_load(zi, pack_pos, packsz, vcnt);
 	if (ret)
 		return ret;
-	ebits = (packsz - 4) * 8 / vcnt;
-	lobits = EROFS_MAX(zi->lclusterbits, 12U);
 	memset(m, 0, sizeof(*m));
-	lo = compact_entry(pack, ebits, lobits, k, &type);
+	lo = zi->pack_lo[k];
+	type = zi->pack_type[k];
 	m->type = type;
 	if (type == Z_EROFS_LCLUSTER_TYPE_NONHEAD) {
 		if (lo & Z_EROFS_LI_D0_CBLKCNT) {
@@ -190,8 +270,8 @@ static int load_compact(struct erofs_z_inode *zi, uint64_t lcn, struct zlc *m)
 			 * The last entry of a pack stores delta1; its delta0
 			 * follows from the entry before it.
 			 */
-			lo = compact_entry(pack, ebits, lobits, k - 1, &type);
-			if (type != Z_EROFS_LCLUSTER_TYPE_NONHEAD)
+			lo = zi->pack_lo[k - 1];
+			if (zi->pack_type[k - 1] != Z_EROFS_LCLUSTER_TYPE_NONHEAD)
 				lo = 0;
 			else if (lo & Z_EROFS_LI_D0_CBLKCNT)
 				lo = 1;
@@ -200,48 +280,7 @@ static int load_compact(struct erofs_z_inode *zi, uint64_t lcn, struct zlc *m)
 		return 0;
 	}
 	m->clusterofs = lo;
-	/*
-	 * The pack stores one base block; a HEAD's block is base plus the
-	 * blocks of the pclusters before it in this pack, found by walking
-	 * back over the entries (the kernel's rule, format.md 7.7).
-	 */
-	if (!big) {
-		nblk = 1;
-		for (j = (int)k; j > 0; ) {
-			j--;
-			lo = compact_entry(pack, ebits, lobits, (unsigned int)j,
-					   &type);
-			if (type == Z_EROFS_LCLUSTER_TYPE_NONHEAD)
-				j -= (int)lo;
-			if (j >= 0)
-				nblk++;
-		}
-	} else {
-		nblk = 0;
-		for (j = (int)k; j > 0; ) {
-			j--;
-			lo = compact_entry(pack, ebits, lobits, (unsigned int)j,
-					   &type);
-			if (type != Z_EROFS_LCLUSTER_TYPE_NONHEAD) {
-				nblk++;
-				continue;
-			}
-			if (lo & Z_EROFS_LI_D0_CBLKCNT) {
-				nblk += lo & ~Z_EROFS_LI_D0_CBLKCNT;
-				j--;	/* skip the head it belongs to */
-				continue;
-			}
-			if (lo <= 1)
-				return zfail(zi, EROFS_Z_FAULT_INDEX,
-					"big pcluster head without CBLKCNT",
-					lcn);
-			j -= (int)lo - 2;	/* land after its CBLKCNT */
-		}
-	}
-	m->pblk = (uint64_t)(pack[packsz - 4] | pack[packsz - 3] << 8 |
-			     pack[packsz - 2] << 16 |
-			     (uint32_t)pack[packsz - 1] << 24) + nblk;
-	return 0;
+	return pack_head_blk(zi, lcn, k, &m->pblk);
 }
 
 static int load_lcn(struct erofs_z_inode *zi, uint64_t lcn, struct zlc *m)
@@ -332,10 +371,14 @@ static int find_end(struct erofs_z_inode *zi, uint64_t hlcn, uint64_t *end)
 	struct zlc m;
 	int ret;
 
+	if (zi->end_hlcn1 == hlcn + 1) {
+		*end = zi->end_la;
+		return 0;
+	}
 	for (lcn = hlcn + 1; ; lcn++) {
 		if ((lcn << zi->lclusterbits) >= zi->p.i_size) {
 			*end = zi->p.i_size;
-			return 0;
+			break;
 		}
 		ret = load_lcn(zi, lcn, &m);
 		if (ret)
@@ -343,9 +386,12 @@ static int find_end(struct erofs_z_inode *zi, uint64_t hlcn, uint64_t *end)
 		if (m.type != Z_EROFS_LCLUSTER_TYPE_NONHEAD) {
 			*end = EROFS_MIN((lcn << zi->lclusterbits) +
 					 m.clusterofs, zi->p.i_size);
-			return 0;
+			break;
 		}
 	}
+	zi->end_hlcn1 = hlcn + 1;
+	zi->end_la = *end;
+	return 0;
 }
 
 /*

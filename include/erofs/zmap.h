@@ -90,6 +90,24 @@ struct erofs_z_inode {
 	uint64_t tail_head_lcn;		/* head lcluster of the last extent */
 	uint64_t idata_pos;		/* meta offset of the inline pcluster */
 	unsigned int idata_size;
+	/*
+	 * The compact index pack read last: mapping one extent loads its
+	 * head lcluster, the ones up to the next head and, for the block
+	 * address, the entries before it, nearly always in one pack.
+	 */
+	uint64_t pack_pos1;		/* meta offset + 1; 0 = none */
+	unsigned int pack_len;
+	uint8_t pack_type[16];		/* entry k: lcluster type */
+	uint16_t pack_lo[16];		/* entry k: its low bits */
+	uint32_t pack_base;		/* the pack's stored block */
+	uint32_t pack_blk_known;	/* bit k: pack_blk[k] is set */
+	uint64_t pack_blk[16];		/* entry k, a HEAD: its block */
+	/*
+	 * The end find_end() found last, for the head lcluster end_hlcn1 - 1
+	 * (0: none): fsck maps every lcluster of an extent again, and each
+	 * of those mappings would walk to the same end.
+	 */
+	uint64_t end_hlcn1, end_la;
 	/* cache of the last decoded extent */
 	uint8_t *ext_buf;
 	size_t ext_cap;			/* bytes allocated at ext_buf */
