@@ -136,12 +136,17 @@ struct erofs_image {
 	/*
 	 * Metadata blocks read lately (super.c only): inodes, xattrs,
 	 * directory and index entries are read a few bytes at a time, and
-	 * one pread each made syscalls most of fsck's time.  Direct-mapped
-	 * by block number; allocated on first use.  Not thread-safe, like
+	 * one pread each made syscalls most of fsck's time.  Least recently
+	 * used goes first; allocated on first use.  Not thread-safe, like
 	 * the rest of this struct.
 	 */
 	uint8_t *mcache;
-	erofs_blk_t *mcache_tag;	/* block + 1 per slot; 0 = empty */
+	struct erofs_mcache_tag {
+		erofs_blk_t blk1;	/* block + 1; 0 = empty */
+		uint64_t used;		/* mcache_clock at the last use */
+	} *mcache_tag;
+	uint64_t mcache_clock;
+	unsigned int mcache_last;	/* the slot used last */
 	/*
 	 * A read session on the packed inode kept open across calls
 	 * (erofs_packed_read() is its only user): the fragments of many
