@@ -29,6 +29,7 @@ void erofs_check_params_init(struct erofs_check_params *p)
 	p->check_xattrs = true;
 	p->read_data = true;
 	p->check_overlap = true;
+	p->check_lookbacks = true;
 	p->max_depth = 0;
 }
 

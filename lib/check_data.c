@@ -366,7 +366,8 @@ static int check_lookbacks(struct data_run *r, struct erofs_data_ctx *d,
 	struct erofs_map m;
 	int ret;
 
-	if (!zi || zi->extents || zi->whole_fragment)
+	if (!zi || zi->extents || zi->whole_fragment ||
+	    !r->p->check_lookbacks)
 		return 0;
 	lsz = 1ULL << zi->lclusterbits;
 	for (o = (map->la | (lsz - 1)) + 1; o < end; o += lsz) {

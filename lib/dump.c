@@ -246,6 +246,7 @@ int erofs_dump_stats(struct erofs_image *img, FILE *out)
 	p.read_data = false;
 	p.check_xattrs = false;
 	p.check_overlap = false;
+	p.check_lookbacks = false;
 	p.inode_hook = stats_hook;
 	p.hook_priv = &s;
 	ret = erofs_check_image(img, &p, &st);

@@ -49,6 +49,12 @@ struct erofs_check_params {
 	 */
 	bool check_overlap;
 	/*
+	 * map every lcluster of a compressed extent, as the kernel maps
+	 * each page, and check that it leads to the same extent (default);
+	 * statistics need not either
+	 */
+	bool check_lookbacks;
+	/*
 	 * directory depth limit, reported as E_DIR_DEPTH; 0 (the default):
 	 * none, the format has none and the walk needs none
 	 */
