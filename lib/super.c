@@ -65,9 +65,10 @@ static int meta_cache_read(struct erofs_image *img, void *buf, size_t len,
 
 	/*
 	 * Not before the superblock is parsed, nor for memory images, nor
-	 * for reads of a block or more: those are file data (pclusters,
-	 * directory and file blocks), read once, which the cache would
-	 * copy twice and which would push the inode blocks out of it.
+	 * for reads of a block or more: those are mostly file data
+	 * (pclusters, directory and file blocks), read once, which the
+	 * cache would copy twice and which would push the inode blocks out
+	 * of it.
 	 */
 	if (!bs || len >= (size_t)bs || img->io->cheap_reads)
 		return erofs_io_pread(img->io, buf, len, pos);

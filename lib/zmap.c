@@ -6,7 +6,9 @@
  * Indexes are read straight through the caller's read_meta callback, one
  * index (FULL) or one pack (COMPACT) at a time: the structures never cross
  * a block, and reading just what is needed avoids any assumption about how
- * large the meta space is.  Every lookback strictly decreases the lcluster
+ * large the meta space is.  The session keeps the last pack decoded, the
+ * blocks of its heads and the end of the last extent mapped (never what a
+ * failed read or walk left), as fsck maps every lcluster of an extent.  Every lookback strictly decreases the lcluster
  * number and every forward scan strictly increases it up to i_size, so no
  * crafted index table can make a loop run longer than the file.
  */

@@ -51,7 +51,8 @@ struct erofs_check_params {
 	/*
 	 * map every lcluster of a compressed extent, as the kernel maps
 	 * each page, and check that it leads to the same extent (default);
-	 * statistics need not either
+	 * statistics need not either (on an image where one does not, they
+	 * then count the rest of that file's extents, which fsck does not)
 	 */
 	bool check_lookbacks;
 	/*

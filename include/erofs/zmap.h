@@ -20,9 +20,12 @@
  * (FULL, COMPACT with 4B/2B packs, big pclusters, ztailpacking, fragments)
  * and the 48BIT encoded-extent records (format.md 7.14) are mapped.
  *
- * A struct erofs_z_inode caches the last decoded extent and owns a
- * decompression context unless one is lent to it, so it must not be used
- * by two threads at once; use one per thread (they are cheap until read).
+ * A struct erofs_z_inode caches the last decoded extent, the last compact
+ * index pack with each of its heads' blocks, and the end of the last
+ * extent mapped, so the index bytes must not change while it is in use;
+ * it owns a decompression context unless one is lent to it, so it must
+ * not be used by two threads at once; use one per thread (they are cheap
+ * until read).
  */
 #ifndef __EROFS_ZMAP_H
 #define __EROFS_ZMAP_H
@@ -93,7 +96,8 @@ struct erofs_z_inode {
 	/*
 	 * The compact index pack read last: mapping one extent loads its
 	 * head lcluster, the ones up to the next head and, for the block
-	 * address, the entries before it, nearly always in one pack.
+	 * address, the entries before it, mostly in one 2-byte pack (16
+	 * entries); a 4-byte pack holds 2, so longer extents read several.
 	 */
 	uint64_t pack_pos1;		/* meta offset + 1; 0 = none */
 	unsigned int pack_len;

@@ -342,6 +342,76 @@ static void test_compact_2b(void **state)
 	free(m);
 }
 
+/*
+ * One session maps on after errors as a fresh one would: zmap.c keeps the
+ * last compact pack decoded, each head's block and the last extent end,
+ * and none of them may hold what a failed walk or a failed read left.
+ * 2B pack (big pclusters, lobits 12) at 0x1620: 0 HEAD, 1 CBLKCNT 2,
+ * 2 NONHEAD 2, 3 HEAD, 4 CBLKCNT 1, 5 HEAD, 6 CBLKCNT 1, 7 NONHEAD 0
+ * (no CBLKCNT: the walk back from 8 fails), 8 HEAD, 9 CBLKCNT 1, 10..15
+ * NONHEAD; lcn 16 a HEAD in the trailing 4B pack at 0x1640.
+ */
+static uint64_t flaky_off = UINT64_MAX;	/* reads covering it fail */
+
+static int flaky_read(void *priv, void *buf, size_t len, uint64_t off)
+{
+	if (flaky_off >= off && flaky_off - off < len)
+		return -EIO;
+	return mem_read(priv, buf, len, off);
+}
+
+static void expect_err_twice(struct erofs_z_inode *zi, uint64_t off, int err)
+{
+	struct erofs_z_map map;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(erofs_z_map(zi, off, &map), err);
+		if (err == -EFSCORRUPTED)
+			assert_int_equal(zi->fault, EROFS_Z_FAULT_INDEX);
+	}
+}
+
+static void test_compact_session_errors(void **state)
+{
+	static const unsigned char type[16] = {
+		1, 2, 2, 1, 2, 1, 2, 2, 1, 2, 2, 2, 2, 2, 2, 2 };
+	static const unsigned int lo[16] = {
+		0, 0x802, 2, 0, 0x801, 0, 0x801, 0, 0, 0x801, 2, 3, 4, 5, 6, 7 };
+	struct mem *m = calloc(1, sizeof(*m));
+	struct erofs_z_params p = params(m, 16 * BS + 100,
+					 EROFS_INODE_COMPRESSED_COMPACT, 0x1618);
+	struct erofs_z_inode zi;
+	unsigned int k;
+
+	(void)state;
+	p.read_meta = flaky_read;
+	p.feature_incompat |= EROFS_FEATURE_INCOMPAT_BIG_PCLUSTER;
+	p.available_compr_algs = 1;
+	memcpy(m->img + 0x1618, "\0\0\0\0\x07\0\0\0", 8);  /* 2B, big */
+	for (k = 0; k < 16; k++)
+		put2b(m->img + 0x1620, k, type[k], lo[k]);
+	put32(m->img + 0x1620 + 28, 9);
+	put16(m->img + 0x1640, 1 << 12);
+	put32(m->img + 0x1644, 40);
+	assert_int_equal(erofs_z_inode_init(&zi, &p), 0);
+	expect_map(&zi, 0, 0, 3 * BS, 9 * BS, 2 * BS, 0);
+	expect_map(&zi, 3 * BS, 3 * BS, 2 * BS, 11 * BS, BS, 0);
+	/* the head's own walk back fails: every time */
+	expect_err_twice(&zi, 8 * BS, -EFSCORRUPTED);
+	/* the walk to the end of [5,8) meets that head: every time */
+	expect_err_twice(&zi, 5 * BS, -EFSCORRUPTED);
+	expect_map(&zi, 3 * BS + 1, 3 * BS, 2 * BS, 11 * BS, BS, 0);
+	/* a failed read of the 4B pack leaves no pack behind */
+	flaky_off = 0x1644;
+	expect_err_twice(&zi, 16 * BS, -EIO);
+	flaky_off = UINT64_MAX;
+	expect_map(&zi, 16 * BS + 99, 16 * BS, 100, 40 * BS, BS, 0);
+	expect_map(&zi, BS, 0, 3 * BS, 9 * BS, 2 * BS, 0);
+	erofs_z_inode_release(&zi);
+	free(m);
+}
+
 /* [0,4200) compressed in block 7, tail [4200,5000) inline or fragment */
 static unsigned char tailfile[5000];
 
@@ -879,6 +949,7 @@ int main(void)
 		cmocka_unit_test(test_compact_worked_example),
 		cmocka_unit_test(test_compact_big_pcluster),
 		cmocka_unit_test(test_compact_2b),
+		cmocka_unit_test(test_compact_session_errors),
 		cmocka_unit_test(test_ztailpacking),
 		cmocka_unit_test(test_fragments),
 		cmocka_unit_test(test_plain_interlaced),
