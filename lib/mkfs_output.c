@@ -5,12 +5,57 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "erofs/ishare.h"
 #include "erofs/mkfs_output.h"
 #include "erofs/stream.h"
+
+/*
+ * Freeing the blocks of a large image costs ext4 tens of milliseconds
+ * (40 ms for 140 MB here, 90 to 110 ms on a slower disk), and O_TRUNC
+ * pays that before the build can start.  An old image with one link is
+ * removed instead, as erofs-utils does; from this size on, while a
+ * descriptor still holds it, which a thread closes, so that the blocks
+ * are freed there (the last close does it) while the build reads its
+ * source.
+ */
+#define OUTPUT_DROP_MIN		(4ULL << 20)
+
+static void *output_drop_main(void *arg)
+{
+	close((int)(intptr_t)arg);
+	return NULL;
+}
+
+static void output_drop_old(struct erofs_mkfs_output *o)
+{
+	struct stat st;
+	int fd;
+
+	/* a symbolic link or other links keep pointing at what we write */
+	if (lstat(o->image, &st) || !S_ISREG(st.st_mode) || st.st_nlink != 1)
+		return;
+	if ((uint64_t)st.st_size < OUTPUT_DROP_MIN) {
+		unlink(o->image);	/* failing that, O_TRUNC */
+		return;
+	}
+	fd = open(o->image, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return;			/* O_TRUNC then, as for the rest */
+	if (unlink(o->image)) {
+		close(fd);
+		return;
+	}
+	if (pthread_create(&o->drop_thread, NULL, output_drop_main,
+			   (void *)(intptr_t)fd)) {
+		close(fd);
+		return;
+	}
+	o->dropping = true;
+}
 
 int erofs_mkfs_output_open(struct erofs_mkfs_output *o)
 {
@@ -39,6 +84,8 @@ int erofs_mkfs_output_open(struct erofs_mkfs_output *o)
 	/* never remove what was not a regular file (a device, a fifo) */
 	regular = stat(o->image, &st) || S_ISREG(st.st_mode);
 	isblk = !regular && S_ISBLK(st.st_mode);
+	if (regular)
+		output_drop_old(o);
 	ret = erofs_io_open_file(&o->io, o->image, isblk ? O_RDWR | O_EXCL :
 				 O_RDWR | O_CREAT | O_TRUNC);
 	if (ret) {
@@ -154,6 +201,9 @@ void erofs_mkfs_output_close(struct erofs_mkfs_output *o, bool failed)
 				  o->map_path, strerror(errno));
 	}
 	o->io_open = o->blob_open = o->map_open = false;
+	if (o->dropping)
+		pthread_join(o->drop_thread, NULL);
+	o->dropping = false;
 	if (failed && o->created && unlink(o->image) && errno != ENOENT)
 		erofs_err(o->log, "cannot remove the partial image %s: %s",
 			  o->image, strerror(errno));

@@ -14,6 +14,7 @@
 #ifndef __EROFS_MKFS_OUTPUT_H
 #define __EROFS_MKFS_OUTPUT_H
 
+#include <pthread.h>
 #include "erofs/io.h"
 #include "erofs/log.h"
 
@@ -36,14 +37,18 @@ struct erofs_mkfs_output {
 	struct erofs_io io, blob, map;
 	bool io_open, blob_open, map_open;
 	bool created;			/* IMAGE is a file this run truncated */
+	bool dropping;			/* drop_thread frees the old IMAGE */
+	pthread_t drop_thread;
 	uint64_t old_size;		/* extend: IMAGE's size before */
 };
 
 /*
- * Open IMAGE for writing.  A regular (or missing) file is created or
- * truncated; a block device is opened exclusively (as mke2fs does), so
- * that a mounted or otherwise held device is refused (-EBUSY) instead
- * of being written under a live file system.  0 or -errno (logged).
+ * Open IMAGE for writing.  A regular (or missing) file is created; an
+ * old one with a single link is removed first (a large one freed in the
+ * background), one with other links or behind a symbolic link
+ * truncated.  A block device is opened exclusively (as mke2fs does), so
+ * that a mounted or otherwise held device is refused (-EBUSY) instead of
+ * being written under a live file system.  0 or -errno (logged).
  * Calling it again once open does nothing.
  */
 int erofs_mkfs_output_open(struct erofs_mkfs_output *o);

@@ -138,6 +138,61 @@ else
 	fail keeps-old-image-on-bad-source "existing IMAGE was touched"
 fi
 
+# An old image of several MiB is removed and freed in the background
+# instead of truncated (mkfs_output.c), unless other names lead to it:
+# hard links and symbolic links still see the new image.  The old one's
+# bytes never show through.  Each case: BIG junk, then a build over it.
+big_old() {
+	rm -f "$1"
+	head -c 6000000 /dev/urandom >"$1"
+}
+replaced_ok() {	# NAME FILE: a clean image of $S, no old bytes after it
+	if [ "$(wc -c <"$2")" -ge 6000000 ]; then
+		fail "$1" "the old image's bytes are still there ($(wc -c <"$2") bytes)"
+	elif ! "$FSCK" "$2" >"$ERR" 2>&1; then
+		fail "$1" "fsck: $(head -n 1 "$ERR")"
+	else
+		return 0
+	fi
+	return 1
+}
+R=$T_TMP/replace.img
+big_old "$R"
+ino=$(stat -c %i "$R")
+if "$MKFS" --quiet "$R" "$S" 2>"$ERR" && replaced_ok replace-large-old "$R"; then
+	pass "replace-large-old (inode $ino -> $(stat -c %i "$R"))"
+fi
+big_old "$R"
+ln "$R" "$T_TMP/replace.link"
+if "$MKFS" --quiet "$R" "$S" 2>"$ERR" && replaced_ok hardlinked-old "$R"; then
+	if cmp -s "$R" "$T_TMP/replace.link"; then
+		pass hardlinked-old-truncated-in-place
+	else
+		fail hardlinked-old-truncated-in-place "the other link kept the old bytes"
+	fi
+fi
+rm -f "$T_TMP/replace.link"
+big_old "$R"
+ln -s replace.img "$T_TMP/replace.sym"
+if "$MKFS" --quiet "$T_TMP/replace.sym" "$S" 2>"$ERR" &&
+   replaced_ok symlinked-old "$R"; then
+	if [ -L "$T_TMP/replace.sym" ]; then
+		pass symlinked-old-written-through
+	else
+		fail symlinked-old-written-through "the symbolic link was replaced by a file"
+	fi
+fi
+rm -f "$T_TMP/replace.sym"
+big_old "$R"
+cp "$R" "$T_TMP/replace.orig"
+"$MKFS" --quiet "$R" "$T_TMP/nope" 2>/dev/null
+if cmp -s "$R" "$T_TMP/replace.orig"; then
+	pass keeps-large-old-image-on-bad-source
+else
+	fail keeps-large-old-image-on-bad-source "existing IMAGE was touched"
+fi
+rm -f "$R" "$T_TMP/replace.orig"
+
 # an unreadable subdirectory: root reads everything, so drop privileges
 if command -v setpriv >/dev/null 2>&1; then
 	U=$T_TMP/unpriv
