@@ -150,12 +150,13 @@ struct data_run {
  * Results held by jobs done and not yet applied: records, and with the
  * walk's own verifiers (extraction) the decoded bytes of files up to
  * AHEAD_DATA_MAX, for which a smaller budget keeps the decoding ahead
- * (the writing is what takes the time).  2 MiB, not 8: extracting a
- * 143 MB lz4hc rootfs then peaks at 11.6 MiB instead of 17.8, in the
- * same time (0.85x, ext4, farm-bench medians).
+ * (the writing is what takes the time).  512 KiB, not 2 or 8 MiB:
+ * extracting a 143 MB lz4hc rootfs with two workers then peaks at 6.9 MiB
+ * instead of 8.9 (17.8 with 8 MiB), in the same time (0.98x on tmpfs,
+ * farm-bench medians of 15).
  */
 #define AHEAD_BUDGET		(64U << 20)
-#define AHEAD_DATA_BUDGET	(2U << 20)
+#define AHEAD_DATA_BUDGET	(512U << 10)
 #define AHEAD_DATA_MAX		(1U << 20)
 
 size_t erofs_chk_ahead_budget(const struct check_ctx *c)
