@@ -14,14 +14,20 @@
 #ifdef HAVE_LIBCRYPTO
 #include <pthread.h>
 /*
- * SHA256_Init/Update/Final rather than EVP: OpenSSL 3 marks them
- * deprecated but keeps them, and they run the same code (SHA-NI where
- * the CPU has it: 1 GB in 0.75 s either way here).  EVP's first digest
- * sets up the provider machinery and reads openssl.cnf, which grew
- * the process by 2.2 MiB; these calls, by 0.2 MiB.
+ * SHA256_Init/Update/Final where libcrypto has them, EVP otherwise.
+ * OpenSSL 3 marks the former deprecated but keeps them (unless built
+ * without its deprecated calls: then the headers lack them, and EVP is
+ * compiled in alone).  Both run the same code (SHA-NI where the CPU has
+ * it: 1 GB in 0.75 s either way here), but EVP's first digest sets up
+ * the provider machinery and reads openssl.cnf, which grows the process
+ * by 2.2 MiB; the low-level calls, by 0.2 MiB.
  */
 #define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/evp.h>
 #include <openssl/sha.h>
+#ifndef OPENSSL_NO_DEPRECATED_3_0
+#define HAVE_SHA256_LOW 1
+#endif
 #ifdef LIBCRYPTO_SONAME
 #include <dlfcn.h>
 #endif
@@ -29,7 +35,7 @@ _Static_assert(SHA256_DIGEST_LENGTH == EROFS_ISHARE_DIGEST_LEN,
 	       "a fingerprint holds one SHA-256 digest");
 
 /*
- * The three libcrypto calls used, resolved once for the process.  With
+ * The libcrypto calls used, resolved once for the process.  With
  * LIBCRYPTO_SONAME (configure.ac) the tools do not link libcrypto: loading
  * OpenSSL 3 costs about 1.7 MiB of RSS, and fsck without --check-ishare,
  * dump and erofsfuse never hash.  A tool that will hash loads it early
@@ -37,46 +43,108 @@ _Static_assert(SHA256_DIGEST_LENGTH == EROFS_ISHARE_DIGEST_LEN,
  * library's one piece of process-wide state: written once under
  * pthread_once, read-only after, and never unloaded (a context may
  * outlive any caller).  __typeof__ keeps the pointers' types those of
- * the declarations in <openssl/sha.h>.
+ * the declarations in <openssl/sha.h> and <openssl/evp.h>.
  */
 static struct {
-	__typeof__(&SHA256_Init) init;
+#ifdef HAVE_SHA256_LOW
+	__typeof__(&SHA256_Init) init;		/* NULL: EVP below */
 	__typeof__(&SHA256_Update) update;
 	__typeof__(&SHA256_Final) final;
-	bool ok;
+#endif
+	__typeof__(&EVP_MD_CTX_new) ctx_new;
+	__typeof__(&EVP_MD_CTX_free) ctx_free;
+	__typeof__(&EVP_sha256) sha256;
+	__typeof__(&EVP_DigestInit_ex) evp_init;
+	__typeof__(&EVP_DigestUpdate) evp_update;
+	__typeof__(&EVP_DigestFinal_ex) evp_final;
+	bool ok, evp;
 	char why[160];		/* when !ok: what failed */
 } crypto;
 static pthread_once_t crypto_once = PTHREAD_ONCE_INIT;
 
+struct erofs_sha256 {
+#ifdef HAVE_SHA256_LOW
+	SHA256_CTX low;
+#endif
+	EVP_MD_CTX *evp;		/* crypto.evp: the context */
+};
+
+#ifdef LIBCRYPTO_SONAME
+/* POSIX guarantees a dlsym() result converts to a function pointer */
+#define CRYPTO_SYM(h, field, name) \
+	(crypto.field = (__typeof__(crypto.field))dlsym(h, #name))
+#else
+#define CRYPTO_SYM(h, field, name)	(crypto.field = name)
+#endif
+
+static bool crypto_low(void *h)
+{
+#ifdef HAVE_SHA256_LOW
+	return CRYPTO_SYM(h, init, SHA256_Init) &&
+	       CRYPTO_SYM(h, update, SHA256_Update) &&
+	       CRYPTO_SYM(h, final, SHA256_Final);
+#else
+	(void)h;
+	return false;
+#endif
+}
+
+static bool crypto_evp(void *h)
+{
+	return CRYPTO_SYM(h, ctx_new, EVP_MD_CTX_new) &&
+	       CRYPTO_SYM(h, ctx_free, EVP_MD_CTX_free) &&
+	       CRYPTO_SYM(h, sha256, EVP_sha256) &&
+	       CRYPTO_SYM(h, evp_init, EVP_DigestInit_ex) &&
+	       CRYPTO_SYM(h, evp_update, EVP_DigestUpdate) &&
+	       CRYPTO_SYM(h, evp_final, EVP_DigestFinal_ex);
+}
+
+/* a reset context (crypto loaded), NULL without memory or on failure */
+static struct erofs_sha256 *sha256_alloc(void)
+{
+	struct erofs_sha256 *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return NULL;
+	if ((crypto.evp && !(h->evp = crypto.ctx_new())) ||
+	    erofs_sha256_reset(h)) {
+		erofs_sha256_free(h);
+		return NULL;
+	}
+	return h;
+}
+
 static void crypto_load(void)
 {
-	SHA256_CTX ctx;
-#ifdef LIBCRYPTO_SONAME
-	void *h = dlopen(LIBCRYPTO_SONAME, RTLD_NOW | RTLD_LOCAL);
+	struct erofs_sha256 *h;
+	void *so = NULL;
 
-	if (!h) {
+#ifdef LIBCRYPTO_SONAME
+	so = dlopen(LIBCRYPTO_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!so) {
 		const char *e = dlerror();
 
 		snprintf(crypto.why, sizeof(crypto.why), "%s",
 			 e ? e : "cannot load " LIBCRYPTO_SONAME);
 		return;
 	}
-	/* POSIX guarantees a dlsym() result converts to a function pointer */
-	crypto.init = (__typeof__(crypto.init))dlsym(h, "SHA256_Init");
-	crypto.update = (__typeof__(crypto.update))dlsym(h, "SHA256_Update");
-	crypto.final = (__typeof__(crypto.final))dlsym(h, "SHA256_Final");
-	if (!crypto.init || !crypto.update || !crypto.final) {
-		snprintf(crypto.why, sizeof(crypto.why),
-			 "%s lacks the SHA256_Init/Update/Final calls",
-			 LIBCRYPTO_SONAME);
-		return;		/* the handle stays: harmless, and rare */
-	}
-#else
-	crypto.init = SHA256_Init;
-	crypto.update = SHA256_Update;
-	crypto.final = SHA256_Final;
 #endif
-	crypto.ok = crypto.init(&ctx) == 1;
+	if (!crypto_low(so)) {
+		crypto.evp = true;
+		if (!crypto_evp(so)) {
+			snprintf(crypto.why, sizeof(crypto.why),
+				 "libcrypto lacks the SHA-256 calls (neither SHA256_Init nor EVP)");
+			return;	/* a handle stays: harmless, and rare */
+		}
+	}
+	/*
+	 * A first digest, while descriptors are there: OpenSSL initialises
+	 * itself then (and EVP reads its configuration file).
+	 */
+	crypto.ok = true;
+	h = sha256_alloc();
+	crypto.ok = h != NULL;
+	erofs_sha256_free(h);
 	if (!crypto.ok)
 		snprintf(crypto.why, sizeof(crypto.why),
 			 "libcrypto cannot set up SHA-256");
@@ -118,28 +186,12 @@ int erofs_sha256_load(void)
 #endif
 }
 
-struct erofs_sha256 {
-#ifdef HAVE_LIBCRYPTO
-	SHA256_CTX ctx;
-#endif
-	int unused;
-};
-
 struct erofs_sha256 *erofs_sha256_new(void)
 {
 #ifdef HAVE_LIBCRYPTO
-	struct erofs_sha256 *h;
-
 	if (erofs_sha256_load())
 		return NULL;
-	h = calloc(1, sizeof(*h));
-	if (!h)
-		return NULL;
-	if (erofs_sha256_reset(h)) {
-		erofs_sha256_free(h);
-		return NULL;
-	}
-	return h;
+	return sha256_alloc();
 #else
 	return NULL;
 #endif
@@ -149,7 +201,17 @@ struct erofs_sha256 *erofs_sha256_new(void)
 int erofs_sha256_reset(struct erofs_sha256 *h)
 {
 #ifdef HAVE_LIBCRYPTO
-	return crypto.init(&h->ctx) == 1 ? 0 : -EIO;
+	int r;
+
+	if (crypto.evp)
+		r = crypto.evp_init(h->evp, crypto.sha256(), NULL);
+	else
+#ifdef HAVE_SHA256_LOW
+		r = crypto.init(&h->low);
+#else
+		r = 0;
+#endif
+	return r == 1 ? 0 : -EIO;
 #else
 	return -EOPNOTSUPP;
 #endif
@@ -158,7 +220,17 @@ int erofs_sha256_reset(struct erofs_sha256 *h)
 int erofs_sha256_update(struct erofs_sha256 *h, const void *buf, size_t len)
 {
 #ifdef HAVE_LIBCRYPTO
-	return crypto.update(&h->ctx, buf, len) == 1 ? 0 : -EIO;
+	int r;
+
+	if (crypto.evp)
+		r = crypto.evp_update(h->evp, buf, len);
+	else
+#ifdef HAVE_SHA256_LOW
+		r = crypto.update(&h->low, buf, len);
+#else
+		r = 0;
+#endif
+	return r == 1 ? 0 : -EIO;
 #else
 	return -EOPNOTSUPP;
 #endif
@@ -168,7 +240,18 @@ int erofs_sha256_final(struct erofs_sha256 *h,
 		       uint8_t digest[EROFS_ISHARE_DIGEST_LEN])
 {
 #ifdef HAVE_LIBCRYPTO
-	if (crypto.final(digest, &h->ctx) != 1)
+	unsigned int len = EROFS_ISHARE_DIGEST_LEN;
+	int r;
+
+	if (crypto.evp)
+		r = crypto.evp_final(h->evp, digest, &len);
+	else
+#ifdef HAVE_SHA256_LOW
+		r = crypto.final(digest, &h->low);
+#else
+		r = 0;
+#endif
+	if (r != 1 || len != EROFS_ISHARE_DIGEST_LEN)
 		return -EIO;
 	return erofs_sha256_reset(h);	/* ready for the next file */
 #else
@@ -180,6 +263,10 @@ void erofs_sha256_free(struct erofs_sha256 *h)
 {
 	if (!h)
 		return;
+#ifdef HAVE_LIBCRYPTO
+	if (h->evp)
+		crypto.ctx_free(h->evp);
+#endif
 	free(h);
 }
 

@@ -3,9 +3,13 @@
  * mkfs_output.c - the image and blob files mkfs writes, and their removal
  * on failure (erofs/mkfs_output.h).
  */
+#include "config.h"	/* _GNU_SOURCE: asprintf */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,11 +20,11 @@
 /*
  * Freeing the blocks of a large image costs ext4 tens of milliseconds
  * (40 ms for 140 MB here, 90 to 110 ms on a slower disk), and O_TRUNC
- * pays that before the build can start.  An old image with one link is
- * removed instead, as erofs-utils does; from this size on, while a
- * descriptor still holds it, which a thread closes, so that the blocks
- * are freed there (the last close does it) while the build reads its
- * source.
+ * pays that before the build can start.  So an old image is replaced
+ * instead (erofs-utils removes it): the new one is created beside it and
+ * renamed over it, so that the old one stays whole until then.  From
+ * this size on a descriptor keeps the old one until a thread closes it:
+ * the last close frees the blocks, there, while the build runs.
  */
 #define OUTPUT_DROP_MIN		(4ULL << 20)
 
@@ -30,31 +34,55 @@ static void *output_drop_main(void *arg)
 	return NULL;
 }
 
-static void output_drop_old(struct erofs_mkfs_output *o)
+/*
+ * Open a new IMAGE in place of an old regular one: true when o->io is
+ * open on it.  Each step that fails leaves the old image as it was, to
+ * be truncated by the caller as before: one we may not write (the open
+ * below asks what O_TRUNC would), one that other hard links or a
+ * symbolic link name (they keep seeing what we write), and one whose
+ * directory takes no new file (no inode left, a quota, permissions).
+ */
+static bool output_replace_old(struct erofs_mkfs_output *o)
 {
 	struct stat st;
-	int fd;
+	char *tmp = NULL;
+	int fd, i, ret = -EEXIST;
 
-	/* a symbolic link or other links keep pointing at what we write */
-	if (lstat(o->image, &st) || !S_ISREG(st.st_mode) || st.st_nlink != 1)
-		return;
-	if ((uint64_t)st.st_size < OUTPUT_DROP_MIN) {
-		unlink(o->image);	/* failing that, O_TRUNC */
-		return;
-	}
-	fd = open(o->image, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* O_NONBLOCK: should it have become a fifo, never wait for a reader */
+	fd = open(o->image, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
-		return;			/* O_TRUNC then, as for the rest */
-	if (unlink(o->image)) {
+		return false;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_nlink != 1) {
 		close(fd);
-		return;
+		return false;
 	}
-	if (pthread_create(&o->drop_thread, NULL, output_drop_main,
-			   (void *)(intptr_t)fd)) {
+	for (i = 0; i < 8 && ret == -EEXIST; i++) {
+		free(tmp);
+		if (asprintf(&tmp, "%s.erofs-new-%ld-%d", o->image,
+			     (long)getpid(), i) < 0) {
+			tmp = NULL;
+			break;
+		}
+		ret = erofs_io_open_file(&o->io, tmp,
+					 O_RDWR | O_CREAT | O_EXCL);
+	}
+	if (!ret && rename(tmp, o->image)) {
+		erofs_io_close(&o->io);
+		unlink(tmp);
+		ret = -1;
+	}
+	free(tmp);
+	if (ret) {
 		close(fd);
-		return;
+		return false;
 	}
-	o->dropping = true;
+	if ((uint64_t)st.st_size < OUTPUT_DROP_MIN ||
+	    pthread_create(&o->drop_thread, NULL, output_drop_main,
+			   (void *)(intptr_t)fd))
+		close(fd);
+	else
+		o->dropping = true;
+	return true;
 }
 
 int erofs_mkfs_output_open(struct erofs_mkfs_output *o)
@@ -84,10 +112,12 @@ int erofs_mkfs_output_open(struct erofs_mkfs_output *o)
 	/* never remove what was not a regular file (a device, a fifo) */
 	regular = stat(o->image, &st) || S_ISREG(st.st_mode);
 	isblk = !regular && S_ISBLK(st.st_mode);
-	if (regular)
-		output_drop_old(o);
-	ret = erofs_io_open_file(&o->io, o->image, isblk ? O_RDWR | O_EXCL :
-				 O_RDWR | O_CREAT | O_TRUNC);
+	if (regular && !o->dropping && output_replace_old(o))
+		ret = 0;
+	else
+		ret = erofs_io_open_file(&o->io, o->image,
+					 isblk ? O_RDWR | O_EXCL :
+					 O_RDWR | O_CREAT | O_TRUNC);
 	if (ret) {
 		if (isblk && ret == -EBUSY)
 			erofs_err(o->log, "cannot open image %s: the device is busy (mounted or in use)",

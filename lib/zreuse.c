@@ -649,7 +649,7 @@ static int wr_reuse_load(struct erofs_wr *w, uint32_t src)
 	int ret;
 
 	/*
-	 * erofs_mkfs_reuse_check() opened it before IMAGE was truncated;
+	 * erofs_mkfs_reuse_check() opened it before IMAGE was replaced;
 	 * what fails now only costs the compression it would have saved
 	 */
 	ret = wr_reuse_img_open(ri, path);
@@ -849,7 +849,7 @@ int erofs_mkfs_reuse_check(const struct erofs_mkfs_params *p,
 	for (i = 0; i < p->nr_reuse; i++) {
 		struct erofs_wr_reuse_img ri = { 0 };
 
-		/* building over OLD would truncate what it reads */
+		/* building over OLD would replace or truncate what it reads */
 		if (have_img && !stat(p->reuse[i], &st) &&
 		    st.st_dev == st_img.st_dev && st.st_ino == st_img.st_ino) {
 			erofs_err(p->log, "--reuse %s: it is the image being built",

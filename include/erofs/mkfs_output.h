@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0 */
 /*
- * mkfs_output.h - where mkfs writes: the image (a regular file it creates
- * or truncates, or a block device), the --blobdev file and the block list
- * (--tar=X,MAPFILE), and what
- * happens to them when the build fails.  Nothing that looks like an image
- * may be left behind by a failed build: a regular file this run created
- * or truncated is removed; a block device is never removed, and its head
+ * mkfs_output.h - where mkfs writes: the image (a regular file it creates,
+ * replaces or truncates, or a block device), the --blobdev file and the
+ * block list (--tar=X,MAPFILE), and what happens to them when the build
+ * fails.  Nothing that looks like an image may be left behind by a failed
+ * build: a regular file this run created, replaced or truncated is removed; a block device is never removed, and its head
  * stays unwritten (the writer puts the superblock last).
  *
  * The process's signal handlers are the front end's business; it asks
@@ -36,17 +35,19 @@ struct erofs_mkfs_output {
 	/* owned by the functions below */
 	struct erofs_io io, blob, map;
 	bool io_open, blob_open, map_open;
-	bool created;			/* IMAGE is a file this run truncated */
+	bool created;			/* IMAGE is a file this run wrote anew */
 	bool dropping;			/* drop_thread frees the old IMAGE */
 	pthread_t drop_thread;
 	uint64_t old_size;		/* extend: IMAGE's size before */
 };
 
 /*
- * Open IMAGE for writing.  A regular (or missing) file is created; an
- * old one with a single link is removed first (a large one freed in the
- * background), one with other links or behind a symbolic link
- * truncated.  A block device is opened exclusively (as mke2fs does), so
+ * Open IMAGE for writing.  A missing file is created.  An old regular
+ * one is replaced by a new file renamed over it (a large one freed in
+ * the background), or else truncated: when other hard links or a
+ * symbolic link name it, or when its directory takes no new file.  An
+ * old one the caller may not write is refused, as O_TRUNC would be.  A
+ * block device is opened exclusively (as mke2fs does), so
  * that a mounted or otherwise held device is refused (-EBUSY) instead of
  * being written under a live file system.  0 or -errno (logged).
  * Calling it again once open does nothing.

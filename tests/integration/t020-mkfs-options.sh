@@ -192,6 +192,55 @@ else
 	fail keeps-large-old-image-on-bad-source "existing IMAGE was touched"
 fi
 rm -f "$R" "$T_TMP/replace.orig"
+# an image the user may not write is refused, not replaced (removing it
+# needs only the directory): as with O_TRUNC, and as in erofs-utils
+if command -v setpriv >/dev/null 2>&1; then
+	U=$T_TMP/rosrc
+	mkdir -p "$U"
+	chmod 755 "$T_TMP"
+	chmod 777 "$U"
+	echo x >"$U/a"
+	echo precious >"$U/ro.img"
+	chmod 444 "$U/ro.img"
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$MKFS" --quiet "$U/ro.img" "$U" >/dev/null 2>"$ERR"
+	rc=$?
+	if [ $rc -ne 0 ] && grep -q "cannot open image $U/ro.img: Permission denied" "$ERR" &&
+	   [ "$(cat "$U/ro.img")" = precious ] &&
+	   [ "$(stat -c '%a %u' "$U/ro.img")" = "444 0" ]; then
+		pass readonly-old-image-refused
+	else
+		fail readonly-old-image-refused "exit $rc, $(stat -c '%a %u' "$U/ro.img"): $(head -n 1 "$ERR")"
+	fi
+	rm -rf "$U"
+else
+	skip readonly-old-image-refused "setpriv not installed"
+fi
+# a directory that takes no new file (no inode left): the old image is
+# truncated and written in place, as before, not lost
+TM=$T_TMP/tmpfs
+mkdir -p "$TM"
+if mount -t tmpfs -o size=32m,nr_inodes=4 none "$TM" 2>/dev/null; then
+	big_old "$TM/img"
+	i=0
+	# (touch: a failed redirection of ':' would end the script)
+	while [ $i -lt 16 ] && touch "$TM/fill$i" 2>/dev/null; do
+		i=$((i + 1))
+	done
+	if "$MKFS" --quiet "$TM/img" "$S" 2>"$ERR" &&
+	   replaced_ok no-inode-left-truncates "$TM/img"; then
+		if ls "$TM" | grep -q erofs-new; then
+			fail no-inode-left-truncates "a temporary file was left: $(ls "$TM")"
+		else
+			pass no-inode-left-truncates
+		fi
+	elif [ -s "$ERR" ]; then
+		fail no-inode-left-truncates "$(head -n 1 "$ERR")"
+	fi
+	umount "$TM"
+else
+	skip no-inode-left-truncates "cannot mount a tmpfs"
+fi
 
 # an unreadable subdirectory: root reads everything, so drop privileges
 if command -v setpriv >/dev/null 2>&1; then

@@ -249,10 +249,10 @@ else
 	else
 		fail "$name" "exit $RC: $(grep -m1 -E '<[EW]>' "$T_TMP/out")"
 	fi
-	# a real library by that name without the three SHA256_ calls (an
-	# OpenSSL built without its deprecated interfaces)
+	# a real library by that name with neither SHA256_Init (which an
+	# OpenSSL built without deprecated calls lacks) nor EVP
 	mkdir -p "$T_TMP/emptylib"
-	name="fsck --check-ishare with a libcrypto lacking SHA256_Init"
+	name="fsck --check-ishare with a libcrypto lacking the SHA-256 calls"
 	if ! echo 'int erofs_tools_test_symbol;' >"$T_TMP/emptylib/e.c" ||
 	   ! ${CC:-cc} -shared -fPIC -o "$T_TMP/emptylib/libcrypto.so.3" \
 		"$T_TMP/emptylib/e.c" 2>/dev/null; then
@@ -261,7 +261,7 @@ else
 		LD_LIBRARY_PATH=$T_TMP/emptylib "$FSCK" --check-ishare \
 			"$clean" >"$T_TMP/out" 2>&1
 		RC=$?
-		if [ "$RC" = 0 ] && grep -q 'W_ISHARE_UNVERIFIED.*lacks the SHA256_Init' "$T_TMP/out"; then
+		if [ "$RC" = 0 ] && grep -q 'W_ISHARE_UNVERIFIED.*lacks the SHA-256 calls' "$T_TMP/out"; then
 			pass "$name (exit $RC)"
 		else
 			fail "$name" "exit $RC: $(grep -m1 -E '<[EW]>' "$T_TMP/out")"

@@ -132,7 +132,7 @@ static void test_output(void **state)
 	assert_non_null(mkdtemp(dir));
 	snprintf(img, sizeof(img), "%s/img", dir);
 	snprintf(blob, sizeof(blob), "%s/blob", dir);
-	/* an existing file is truncated, and is ours to remove */
+	/* an existing file is replaced, and is ours to remove */
 	fd = open(img, O_CREAT | O_WRONLY, 0644);
 	assert_int_equal(write(fd, "old", 3), 3);
 	close(fd);
