@@ -4,8 +4,9 @@
  * replaces or truncates, or a block device), the --blobdev file and the
  * block list (--tar=X,MAPFILE), and what happens to them when the build
  * fails.  Nothing that looks like an image may be left behind by a failed
- * build: a regular file this run created, replaced or truncated is removed; a block device is never removed, and its head
- * stays unwritten (the writer puts the superblock last).
+ * build: a regular file this run created, replaced or truncated is
+ * removed; a block device is never removed, and its head stays unwritten
+ * (the writer puts the superblock last).
  *
  * The process's signal handlers are the front end's business; it asks
  * erofs_mkfs_output_removable() which path they should unlink.
@@ -47,9 +48,9 @@ struct erofs_mkfs_output {
  * the background), or else truncated: when other hard links or a
  * symbolic link name it, or when its directory takes no new file.  An
  * old one the caller may not write is refused, as O_TRUNC would be.  A
- * block device is opened exclusively (as mke2fs does), so
- * that a mounted or otherwise held device is refused (-EBUSY) instead of
- * being written under a live file system.  0 or -errno (logged).
+ * block device is opened exclusively (as mke2fs does), so that a mounted
+ * or otherwise held device is refused (-EBUSY) instead of being written
+ * under a live file system.  0 or -errno (logged).
  * Calling it again once open does nothing.
  */
 int erofs_mkfs_output_open(struct erofs_mkfs_output *o);

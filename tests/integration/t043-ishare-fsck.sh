@@ -253,8 +253,12 @@ else
 	# OpenSSL built without deprecated calls lacks) nor EVP
 	mkdir -p "$T_TMP/emptylib"
 	name="fsck --check-ishare with a libcrypto lacking the SHA-256 calls"
-	if ! echo 'int erofs_tools_test_symbol;' >"$T_TMP/emptylib/e.c" ||
-	   ! ${CC:-cc} -shared -fPIC -o "$T_TMP/emptylib/libcrypto.so.3" \
+	so=$(sed -n 's/^#define LIBCRYPTO_SONAME "\(.*\)"$/\1/p' \
+		"$TOP_BUILDDIR/config.h" 2>/dev/null)
+	if [ -z "$so" ]; then
+		skip "$name" "no LIBCRYPTO_SONAME in $TOP_BUILDDIR/config.h"
+	elif ! echo 'int erofs_tools_test_symbol;' >"$T_TMP/emptylib/e.c" ||
+	   ! ${CC:-cc} -shared -fPIC -o "$T_TMP/emptylib/$so" \
 		"$T_TMP/emptylib/e.c" 2>/dev/null; then
 		skip "$name" "no C compiler to build the stand-in library"
 	else
