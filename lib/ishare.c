@@ -27,6 +27,9 @@
 #include <openssl/sha.h>
 #ifndef OPENSSL_NO_DEPRECATED_3_0
 #define HAVE_SHA256_LOW 1
+#define SHA256_LOW(call)	(call)
+#else
+#define SHA256_LOW(call)	0	/* never reached: crypto.evp is set */
 #endif
 #ifdef LIBCRYPTO_SONAME
 #include <dlfcn.h>
@@ -141,7 +144,6 @@ static void crypto_load(void)
 	 * A first digest, while descriptors are there: OpenSSL initialises
 	 * itself then (and EVP reads its configuration file).
 	 */
-	crypto.ok = true;
 	h = sha256_alloc();
 	crypto.ok = h != NULL;
 	erofs_sha256_free(h);
@@ -201,16 +203,9 @@ struct erofs_sha256 *erofs_sha256_new(void)
 int erofs_sha256_reset(struct erofs_sha256 *h)
 {
 #ifdef HAVE_LIBCRYPTO
-	int r;
+	int r = crypto.evp ? crypto.evp_init(h->evp, crypto.sha256(), NULL) :
+			     SHA256_LOW(crypto.init(&h->low));
 
-	if (crypto.evp)
-		r = crypto.evp_init(h->evp, crypto.sha256(), NULL);
-	else
-#ifdef HAVE_SHA256_LOW
-		r = crypto.init(&h->low);
-#else
-		r = 0;
-#endif
 	return r == 1 ? 0 : -EIO;
 #else
 	return -EOPNOTSUPP;
@@ -220,16 +215,9 @@ int erofs_sha256_reset(struct erofs_sha256 *h)
 int erofs_sha256_update(struct erofs_sha256 *h, const void *buf, size_t len)
 {
 #ifdef HAVE_LIBCRYPTO
-	int r;
+	int r = crypto.evp ? crypto.evp_update(h->evp, buf, len) :
+			     SHA256_LOW(crypto.update(&h->low, buf, len));
 
-	if (crypto.evp)
-		r = crypto.evp_update(h->evp, buf, len);
-	else
-#ifdef HAVE_SHA256_LOW
-		r = crypto.update(&h->low, buf, len);
-#else
-		r = 0;
-#endif
 	return r == 1 ? 0 : -EIO;
 #else
 	return -EOPNOTSUPP;
@@ -241,16 +229,9 @@ int erofs_sha256_final(struct erofs_sha256 *h,
 {
 #ifdef HAVE_LIBCRYPTO
 	unsigned int len = EROFS_ISHARE_DIGEST_LEN;
-	int r;
+	int r = crypto.evp ? crypto.evp_final(h->evp, digest, &len) :
+			     SHA256_LOW(crypto.final(digest, &h->low));
 
-	if (crypto.evp)
-		r = crypto.evp_final(h->evp, digest, &len);
-	else
-#ifdef HAVE_SHA256_LOW
-		r = crypto.final(digest, &h->low);
-#else
-		r = 0;
-#endif
 	if (r != 1 || len != EROFS_ISHARE_DIGEST_LEN)
 		return -EIO;
 	return erofs_sha256_reset(h);	/* ready for the next file */
