@@ -64,17 +64,37 @@ struct erofs_wr_extent {
 	uint64_t la;			/* first decoded byte */
 	uint32_t llen;			/* decoded bytes */
 	uint32_t pblks;			/* pcluster blocks; 0 = inline */
-	uint8_t type;			/* Z_EROFS_LCLUSTER_TYPE_PLAIN/HEAD1 */
 	/* -E dedupe (or fragments): 1 + index into w->dedupe.src of the
 	 * identical extent whose pcluster this one uses instead of its own;
 	 * 0 = its own */
 	uint32_t ref;
-	bool partial;			/* ref: only a prefix of what that
-					 * pcluster decodes to (PARTIAL_REF) */
+	/* its own pcluster, once others may use it: 1 + its index in
+	 * w->dedupe.src, else 0 */
+	uint32_t srcid;
 	uint32_t pofs;			/* own pcluster: block in the file's
 					 * stored blocks (set by layout) */
 	uint32_t spool;			/* where the worker spooled it */
 	uint64_t soff;
+	uint8_t type;			/* Z_EROFS_LCLUSTER_TYPE_PLAIN/HEAD1 */
+	/* only a prefix of what the pcluster decodes to (PARTIAL_REF): a
+	 * ref, or (-E dedupe) an own one cut short where later bytes use
+	 * an earlier pcluster */
+	bool partial;
+	bool link;			/* zslide.c: uses an earlier extent's
+					 * pcluster (see erofs_wr_zlink) */
+};
+
+/*
+ * -E dedupe at any offset (zslide.c): an extent of a segment that uses
+ * the pcluster of an earlier extent, the one of wi at la, which decodes
+ * to slen bytes (its first llen are this extent's).  Made by the
+ * compression workers, resolved to a ref by zdedupe.c in inode order.
+ */
+struct erofs_wr_zlink {
+	uint32_t ext;			/* index among the segment's extents */
+	uint32_t slen;
+	const struct erofs_wr_inode *wi;
+	uint64_t la;
 };
 
 /* -E dedupe: an extent whose pcluster others may use */
@@ -126,6 +146,9 @@ struct erofs_wr_zinfo {
 	unsigned int meta_len;		/* map header + indexes (bytes) */
 	uint16_t advise;
 	unsigned int alg;		/* on-disk algorithm id of its HEAD1s */
+	/* -E dedupe: later files use its first-pass pclusters wherever
+	 * their bytes recur (zslide.c), so it stays compressed */
+	bool pinned;
 	bool full;			/* full indexes (legacy-compress, or
 					 * shared pclusters: compact packs
 					 * assume consecutive blocks) */
@@ -673,6 +696,8 @@ int erofs_wr_reuse_replay(void *priv, uint64_t la, size_t offer, uint8_t *enc,
 			  size_t cap, size_t *in);
 
 /* zdedupe.c */
+/* an extent's first bytes that find longer ones (and zslide.c's window) */
+#define WR_DPFX		4096U
 /* are extents shared at all (-E dedupe, or whole ones with -E fragments)? */
 bool erofs_wr_dedupe_on(const struct erofs_mkfs_params *p);
 /* SHA-256 of an extent's decoded bytes into esha, and of its first bytes
@@ -686,7 +711,15 @@ int erofs_wr_dedupe_hash(struct erofs_sha256 *sha, const void *src,
 int erofs_wr_dedupe_extents(struct erofs_wr *w, struct erofs_wr_inode *wi,
 			    size_t first, size_t nr,
 			    const uint8_t (*esha)[EROFS_ISHARE_DIGEST_LEN],
-			    const uint8_t (*psha)[EROFS_ISHARE_DIGEST_LEN]);
+			    const uint8_t (*psha)[EROFS_ISHARE_DIGEST_LEN],
+			    const struct erofs_wr_zlink *lnk, size_t nr_lnk);
+/* len bytes of wi's data from la, read from its source (zslide.c too);
+ * errors are logged to log, naming the file */
+int erofs_wr_dopen_src(const struct erofs_log *log,
+		       const struct erofs_wr_inode *wi);
+int erofs_wr_dread_src(const struct erofs_log *log,
+		       const struct erofs_wr_inode *wi, int fd, uint64_t la,
+		       void *buf, size_t len);
 void erofs_wr_dedupe_release(struct erofs_wr_dedupe *d);
 
 /* zpacked.c */

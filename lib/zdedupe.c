@@ -2,7 +2,7 @@
 /*
  * zdedupe.c - -E dedupe: an extent whose decoded bytes equal those of an
  * extent stored earlier uses that pcluster instead of its own (format.md
- * 7.9), in whole or -- when the earlier one is longer and starts with the
+ * 7.13), in whole or -- when the earlier one is longer and starts with the
  * same bytes -- in part (PARTIAL_REF).
  *
  * Extents are identified by SHA-256 of their decoded bytes (and of their
@@ -19,9 +19,6 @@
 #include "erofs/array.h"
 #include "erofs/ishare.h"
 #include "writer_internal.h"
-
-/* the prefix that finds pclusters an extent may use in part */
-#define WR_DPFX		4096U
 
 /*
  * Everything that makes two pclusters interchangeable: the decoded bytes
@@ -100,23 +97,22 @@ static int wr_dfile(struct erofs_wr_dedupe *d, struct erofs_htab *t,
 }
 
 /* wi's source, as the workers read it (at n->src_off) */
-static int wr_dopen_src(const struct erofs_wr *w,
-			const struct erofs_wr_inode *wi)
+int erofs_wr_dopen_src(const struct erofs_log *log,
+		       const struct erofs_wr_inode *wi)
 {
 	int fd = open(wi->node->src_path, O_RDONLY | O_CLOEXEC), err;
 
 	if (fd >= 0)
 		return fd;
 	err = errno;
-	erofs_err(w->log, "%s: cannot open %s: %s", erofs_wr_path(wi),
+	erofs_err(log, "%s: cannot open %s: %s", erofs_wr_path(wi),
 		  wi->node->src_path, strerror(err));
 	return -err;
 }
 
-/* len bytes of wi's data from la, from its source fd */
-static int wr_dread_src(const struct erofs_wr *w,
-			const struct erofs_wr_inode *wi, int fd, uint64_t la,
-			void *buf, size_t len)
+int erofs_wr_dread_src(const struct erofs_log *log,
+		       const struct erofs_wr_inode *wi, int fd, uint64_t la,
+		       void *buf, size_t len)
 {
 	uint8_t *p = buf;
 
@@ -127,7 +123,7 @@ static int wr_dread_src(const struct erofs_wr *w,
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got <= 0) {
-			erofs_err(w->log, "%s: read error: %s",
+			erofs_err(log, "%s: read error: %s",
 				  erofs_wr_path(wi),
 				  got ? strerror(errno) : "file shrank");
 			return got ? -errno : -EIO;
@@ -156,9 +152,9 @@ static int wr_dsame_prefix(const struct erofs_wr *w,
 	*same = false;
 	if (!x)
 		return -ENOMEM;
-	ret = fa = wr_dopen_src(w, wa);
+	ret = fa = erofs_wr_dopen_src(w->log, wa);
 	if (fa >= 0)
-		ret = fb = wr_dopen_src(w, wb);
+		ret = fb = erofs_wr_dopen_src(w->log, wb);
 	if (fb >= 0) {
 		ret = 0;
 		*same = true;
@@ -166,9 +162,10 @@ static int wr_dsame_prefix(const struct erofs_wr *w,
 	while (done < len && *same && !ret) {
 		size_t n = (size_t)EROFS_MIN(len - done, 65536ULL);
 
-		ret = wr_dread_src(w, wa, fa, la_a + done, x, n);
+		ret = erofs_wr_dread_src(w->log, wa, fa, la_a + done, x, n);
 		if (!ret)
-			ret = wr_dread_src(w, wb, fb, la_b + done, y, n);
+			ret = erofs_wr_dread_src(w->log, wb, fb, la_b + done,
+						 y, n);
 		*same = !ret && !memcmp(x, y, n);
 		done += n;
 	}
@@ -195,10 +192,85 @@ static void wr_duse(struct erofs_wr_dedupe *d, struct erofs_wr_zinfo *z,
 	d->nr_ref++;
 }
 
+/* 1 + the index in d->src of the own pcluster of wi's extent j, filed
+ * there now if it was not (an extent cut short is only found this way) */
+static int wr_dsrc_of(struct erofs_wr_dedupe *d,
+		      const struct erofs_wr_inode *wi, size_t j, uint32_t *src)
+{
+	struct erofs_wr_extent *t = &wi->z->ext[j];
+	int ret;
+
+	if (!t->srcid) {
+		ret = erofs_array_reserve(&d->src, &d->cap_src,
+					  d->nr_src + 1);
+		if (ret)
+			return ret;
+		d->src[d->nr_src++] = (struct erofs_wr_zsrc){
+			.wi = wi, .ext = (uint32_t)j,
+		};
+		t->srcid = (uint32_t)d->nr_src;
+	}
+	*src = t->srcid;
+	return 0;
+}
+
+/*
+ * Extent i of wi is a link (zslide.c): the first llen bytes of what the
+ * pcluster of l->wi's extent at l->la decodes to.  That extent was
+ * collected before (an earlier file, or earlier in this one) and is
+ * either its own pcluster or uses another's, whose bytes start with its.
+ */
+static int wr_dlink(struct erofs_wr_dedupe *d, struct erofs_wr_zinfo *z,
+		    size_t i, const struct erofs_wr_zlink *l)
+{
+	const struct erofs_wr_zinfo *tz = l->wi->z;
+	struct erofs_wr_extent *e = &z->ext[i];
+	size_t lo = 0, hi = tz ? tz->nr_ext : 0;
+	const struct erofs_wr_extent *t;
+	uint32_t src, slen = l->slen;
+	int ret;
+
+	while (lo < hi) {		/* the extent at l->la */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (tz->ext[mid].la < l->la)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* zslide.c links only to pclusters that stay: anything else is a
+	 * bug, which must not become a wrong image */
+	if (!tz || tz->flat || lo == tz->nr_ext || tz->ext[lo].la != l->la ||
+	    tz->ext[lo].type != e->type ||
+	    !tz->ext[lo].pblks)
+		return -EUCLEAN;
+	t = &tz->ext[lo];
+	if (t->ref) {
+		const struct erofs_wr_zsrc *s = &d->src[t->ref - 1];
+
+		src = t->ref;
+		slen = s->wi->z->ext[s->ext].llen;
+	} else {
+		ret = wr_dsrc_of(d, l->wi, lo, &src);
+		if (ret)
+			return ret;
+	}
+	if (e->llen > slen)
+		return -EUCLEAN;
+	e->ref = src;
+	/* a PLAIN block is copied, never decoded: no flag needed */
+	e->partial = e->type == Z_EROFS_LCLUSTER_TYPE_HEAD1 && e->llen < slen;
+	z->nr_ref++;
+	z->full = true;
+	d->nr_ref++;
+	return 0;
+}
+
 int erofs_wr_dedupe_extents(struct erofs_wr *w, struct erofs_wr_inode *wi,
 			    size_t first, size_t nr,
 			    const uint8_t (*esha)[EROFS_ISHARE_DIGEST_LEN],
-			    const uint8_t (*psha)[EROFS_ISHARE_DIGEST_LEN])
+			    const uint8_t (*psha)[EROFS_ISHARE_DIGEST_LEN],
+			    const struct erofs_wr_zlink *lnk, size_t nr_lnk)
 {
 	struct erofs_wr_dedupe *d = &w->dedupe;
 	struct erofs_wr_zinfo *z = wi->z;
@@ -219,6 +291,20 @@ int erofs_wr_dedupe_extents(struct erofs_wr *w, struct erofs_wr_inode *wi,
 		}, *hit, *phit = NULL;
 		bool want_pfx;
 
+		if (nr_lnk && lnk->ext == j) {
+			ret = wr_dlink(d, z, i, lnk);
+			if (ret)
+				return ret;
+			lnk++;
+			nr_lnk--;
+			continue;
+		}
+		/* cut short: its pcluster holds more than its bytes, so
+		 * their hash finds nothing */
+		if (e->partial) {
+			z->full = true;
+			continue;
+		}
 		if (i >= n || !e->pblks)
 			continue;
 		memcpy(key.sha, esha[j], sizeof(key.sha));
@@ -238,7 +324,7 @@ int erofs_wr_dedupe_extents(struct erofs_wr *w, struct erofs_wr_inode *wi,
 			/*
 			 * A longer extent starts with the same bytes:
 			 * decode just this one's length of its pcluster
-			 * (format.md 7.9, partial reference; full indexes
+			 * (format.md 7.13, partial reference; full indexes
 			 * only).
 			 */
 			const struct erofs_wr_zsrc *src =
@@ -266,6 +352,7 @@ int erofs_wr_dedupe_extents(struct erofs_wr *w, struct erofs_wr_inode *wi,
 			.wi = wi, .ext = (uint32_t)i,
 		};
 		key.src = (uint32_t)d->nr_src;
+		e->srcid = key.src;
 		ret = wr_dfile(d, &d->tab, &key);
 		if (!ret && want_pfx && !phit) {
 			pkey.src = key.src;

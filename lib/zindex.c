@@ -103,7 +103,7 @@ static void wr_zextents(const struct erofs_wr_zmeta *m, uint8_t *h)
 		plen = pblks << bits;
 		if (e->type == Z_EROFS_LCLUSTER_TYPE_HEAD1)
 			plen |= (uint32_t)(z->alg + 1) << 28;
-		if (e->ref && e->partial)
+		if (e->partial)
 			plen |= 1U << 27;
 		if (!e->pblks && !e->ref && z->frag_len &&
 		    i + 1 == z->nr_ext) {
@@ -161,7 +161,7 @@ static void wr_zlclusters(const struct erofs_wr_zmeta *m, struct wr_lc *lc,
 			.lo = (uint16_t)(e->la & (bs - 1)),
 			.blk = (uint32_t)eblk,
 			.rep_blk = (uint32_t)eblk,
-			.partial = e->ref && e->partial,
+			.partial = e->partial,
 		};
 		for (k = h + 1; k < ns && k < n; k++) {
 			lc[k] = (struct wr_lc){

@@ -54,6 +54,9 @@ static int wr_zcut_extent(void *priv, uint64_t la, uint32_t llen,
 	if (!ret && hash && w->p->dedupe)
 		ret = erofs_array_reserve(&s->psha, &s->cap_psha,
 					  s->nr_ext + 1);
+	if (!ret && hash && w->p->dedupe)
+		ret = erofs_array_reserve(&s->wsum, &s->cap_wsum,
+					  s->nr_ext + 1);
 	if (ret) {
 		erofs_err(&k->log, "%s: out of memory", k->path);
 		return ret;
@@ -69,6 +72,9 @@ static int wr_zcut_extent(void *priv, uint64_t la, uint32_t llen,
 				  k->path, strerror(-ret));
 			return ret;
 		}
+		if (w->p->dedupe)
+			s->wsum[s->nr_ext] = llen >= WR_SWIN ?
+					     erofs_wr_slide_sum(src) : 0;
 	}
 	ret = wr_zappend(k, pcl, (size_t)pblks << w->blkszbits, &soff);
 	if (ret)
@@ -173,8 +179,8 @@ static int wr_zseg_extents(struct erofs_wr_zworker *k, uint64_t base,
 
 /* read file bytes [base, base + len) into k->buf; last_seg: also check
  * that the file did not grow */
-static int wr_zseg_read(struct erofs_wr_zworker *k, uint64_t base, size_t len,
-			bool last_seg)
+int erofs_wr_zseg_read(struct erofs_wr_zworker *k, uint64_t base, size_t len,
+		       bool last_seg)
 {
 	const struct erofs_wr_inode *wi = k->f->wi;
 	const struct erofs_node *n = wi->node;
@@ -321,6 +327,24 @@ static int wr_zsame(struct erofs_wr_zworker *k, struct erofs_wr_zfile *f,
 	return ret;
 }
 
+int erofs_wr_zworker_ctx(struct erofs_wr_zworker *k, unsigned int ci)
+{
+	const struct erofs_wr *w = k->pool->w;
+	int ret;
+
+	if (!(k->ctx_ok & (1U << ci))) {
+		ret = erofs_compress_init(&k->ctx[ci], &w->z.cfgs[ci]);
+		if (ret) {
+			erofs_err(&k->log, "cannot set up %s: %s",
+				  w->z.cfgs[ci].c->name, strerror(-ret));
+			return ret;
+		}
+		k->ctx_ok |= 1U << ci;
+	}
+	k->cur = &k->ctx[ci];
+	return 0;
+}
+
 static int wr_zseg_run(struct erofs_wr_zworker *k,
 		       const struct erofs_wr_zjobref *job)
 {
@@ -346,18 +370,11 @@ static int wr_zseg_run(struct erofs_wr_zworker *k,
 	k->f = f;
 	k->s = s;
 	k->base = base;
-	if (!(k->ctx_ok & (1U << f->ci))) {
-		ret = erofs_compress_init(&k->ctx[f->ci], &w->z.cfgs[f->ci]);
-		if (ret) {
-			erofs_err(&k->log, "cannot set up %s: %s",
-				  w->z.cfgs[f->ci].c->name, strerror(-ret));
-			return ret;
-		}
-		k->ctx_ok |= 1U << f->ci;
-	}
-	k->cur = &k->ctx[f->ci];
+	ret = erofs_wr_zworker_ctx(k, f->ci);
+	if (ret)
+		return ret;
 	k->path = erofs_wr_path(f->wi);
-	ret = wr_zseg_read(k, base, len, last_seg);
+	ret = erofs_wr_zseg_read(k, base, len, last_seg);
 	if (!ret && (f->wi->fingerprint || (reusable && f->nr_seg == 1) ||
 		     (f->same_size && k->sha)))
 		ret = wr_zseg_hash(k, job->seg, len);

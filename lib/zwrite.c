@@ -293,7 +293,7 @@ static int wr_zcollect(struct erofs_wr *w, struct erofs_wr_zfile *f)
 	z->inl = last->inl;
 	for (i = 0; i < z->nr_ext; i++)
 		any_head1 |= z->ext[i].type == Z_EROFS_LCLUSTER_TYPE_HEAD1;
-	if (!erofs_wr_z_keep(w, f->wi, z->zblocks,
+	if (!z->pinned && !erofs_wr_z_keep(w, f->wi, z->zblocks,
 		      z->nr_ext ? &z->ext[z->nr_ext - 1] : NULL, z->inl_len,
 		      frag_len)) {
 		if (!any_head1 && !frag_len) {
@@ -319,7 +319,8 @@ static int wr_zcollect(struct erofs_wr *w, struct erofs_wr_zfile *f)
 			ret = erofs_wr_dedupe_extents(w, f->wi, i, sg->nr_ext,
 						      (wr_sha_t)sg->esha,
 						      w->p->dedupe ?
-						      (wr_sha_t)sg->psha : NULL);
+						      (wr_sha_t)sg->psha : NULL,
+						      sg->lnk, sg->nr_lnk);
 			if (ret)
 				return ret;
 			i += sg->nr_ext;
@@ -488,7 +489,8 @@ static int wr_zseg_copy(struct erofs_wr_zseg *dst,
 	*dst = *src;
 	dst->ext = NULL;
 	dst->esha = dst->psha = NULL;
-	dst->cap_ext = dst->cap_esha = dst->cap_psha = 0;
+	dst->wsum = NULL;
+	dst->cap_ext = dst->cap_esha = dst->cap_psha = dst->cap_wsum = 0;
 	if (!n)
 		return 0;
 	dst->ext = malloc(n * sizeof(*dst->ext));
@@ -496,8 +498,10 @@ static int wr_zseg_copy(struct erofs_wr_zseg *dst,
 		dst->esha = malloc(n * dlen);
 	if (src->psha)
 		dst->psha = malloc(n * dlen);
+	if (src->wsum)
+		dst->wsum = malloc(n * sizeof(*dst->wsum));
 	if (!dst->ext || (src->esha && !dst->esha) ||
-	    (src->psha && !dst->psha))
+	    (src->psha && !dst->psha) || (src->wsum && !dst->wsum))
 		return -ENOMEM;
 	dst->cap_ext = n;
 	memcpy(dst->ext, src->ext, n * sizeof(*dst->ext));
@@ -508,6 +512,10 @@ static int wr_zseg_copy(struct erofs_wr_zseg *dst,
 	if (src->psha) {
 		dst->cap_psha = n;
 		memcpy(dst->psha, src->psha, n * dlen);
+	}
+	if (src->wsum) {
+		dst->cap_wsum = n;
+		memcpy(dst->wsum, src->wsum, n * sizeof(*dst->wsum));
 	}
 	return 0;
 }
@@ -539,6 +547,7 @@ static void wr_zpool_release(struct erofs_wr_zpool *pool)
 	size_t i;
 	uint32_t k;
 
+	erofs_wr_slide_release(pool);
 	for (i = 0; i < pool->nr_wk; i++)
 		erofs_wr_zworker_release(&pool->wk[i]);
 	free(pool->wk);
@@ -549,6 +558,9 @@ static void wr_zpool_release(struct erofs_wr_zpool *pool)
 			free(f->seg[k].ext);
 			free(f->seg[k].esha);
 			free(f->seg[k].psha);
+			free(f->seg[k].wsum);
+			free(f->seg[k].cand);
+			free(f->seg[k].lnk);
 		}
 		free(f->seg);
 		erofs_sha256_free(f->sha);
@@ -629,6 +641,12 @@ static int wr_zpass(struct erofs_wr *w, struct erofs_wr_inode *only)
 	}
 	if (!ret)
 		ret = wr_zfollow(w, &pool);
+	/* -E dedupe: matches anywhere, not only at extent starts */
+	if (!ret && w->p->dedupe && !only) {
+		ret = erofs_wr_slide(&pool);
+		if (ret == -ENOMEM)
+			erofs_err(w->log, "out of memory for -E dedupe");
+	}
 	for (i = 0; i < pool.nr_files && !ret; i++) {
 		ret = wr_zcollect(w, &pool.files[i]);
 		if (ret)

@@ -22,6 +22,19 @@
 #define WR_ZSEGMENT	(16U << 20)
 #define WR_ZREAD	(1U << 20)	/* source read size */
 
+/*
+ * -E dedupe at any offset (zslide.c): the segment's bytes [la, la + len)
+ * equal the first len bytes of an earlier extent, the source: the
+ * first-pass extent at sla of files[file].seg[seg], which decodes to slen
+ * bytes from a pcluster of spblks blocks (or is a PLAIN block).
+ */
+struct erofs_wr_zcand {
+	uint64_t la, sla;
+	uint32_t len, slen, spblks;
+	uint32_t file, seg;
+	uint8_t stype;			/* its lcluster type */
+};
+
 /* what one segment produced */
 struct erofs_wr_zseg {
 	struct erofs_wr_extent *ext;	/* la relative to the file */
@@ -29,8 +42,16 @@ struct erofs_wr_zseg {
 	/* -E dedupe or fragments: SHA-256 of each extent's decoded bytes */
 	uint8_t (*esha)[EROFS_ISHARE_DIGEST_LEN];
 	/* -E dedupe: and of their first bytes (zdedupe.c: to find longer
-	 * ones) */
+	 * ones), and the rolling sum of those (zslide.c) */
 	uint8_t (*psha)[EROFS_ISHARE_DIGEST_LEN];
+	uint64_t *wsum;
+	size_t cap_wsum;
+	/* -E dedupe at any offset (zslide.c): where earlier pclusters'
+	 * bytes recur, by la; and the extents that now use them */
+	struct erofs_wr_zcand *cand;
+	size_t nr_cand, cap_cand;
+	struct erofs_wr_zlink *lnk;
+	size_t nr_lnk;
 	struct erofs_wr_zpiece pcl;	/* its pclusters */
 	uint64_t zblocks;
 	/* the file's last segment: inline form of the last extent */
@@ -120,6 +141,7 @@ struct erofs_wr_zpool {
 	bool any_same_size;		/* a file is hashed for that alone */
 	struct erofs_wr_zworker *wk;
 	unsigned int nr_wk;
+	struct erofs_wr_zslide *slide;	/* -E dedupe (zslide.c) */
 };
 
 /* zjob.c */
@@ -127,6 +149,20 @@ extern const struct erofs_workpool_ops erofs_wr_zjob_ops;
 int erofs_wr_zworker_init(struct erofs_wr_zpool *pool,
 			  struct erofs_wr_zworker *k, unsigned int id);
 void erofs_wr_zworker_release(struct erofs_wr_zworker *k);
+
+/* zjob.c: read file bytes [base, base + len) into k->buf (k->f's) */
+int erofs_wr_zseg_read(struct erofs_wr_zworker *k, uint64_t base, size_t len,
+		       bool last_seg);
+
+/* zslide.c: -E dedupe at any offset, between the first pass and collect */
+#define WR_SWIN		WR_DPFX	/* the window: extents' first bytes */
+uint64_t erofs_wr_slide_sum(const uint8_t *p);
+int erofs_wr_slide(struct erofs_wr_zpool *pool);
+void erofs_wr_slide_release(struct erofs_wr_zpool *pool);
+/* zsplice.c: the candidates become links (main thread, then workers) */
+int erofs_wr_splice(struct erofs_wr_zpool *pool);
+/* zjob.c: worker k's compressor for algorithm ci, set up on first use */
+int erofs_wr_zworker_ctx(struct erofs_wr_zworker *k, unsigned int ci);
 
 /* zwrite.c */
 /*
