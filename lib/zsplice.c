@@ -79,16 +79,21 @@ struct wr_splice {
 	size_t nr_bs, cap_bs;
 };
 
+/* a segment's new list of extents, with their hashes */
+struct wr_blist {
+	struct erofs_wr_extent *ext;
+	uint8_t (*esha)[EROFS_ISHARE_DIGEST_LEN];
+	uint8_t (*psha)[EROFS_ISHARE_DIGEST_LEN];
+	size_t nr, cap, cap_e, cap_p;
+};
+
 /* the segment being spliced: its first-pass extents and the new list */
 struct wr_ssplice {
 	const struct erofs_wr_zpool *pool;
 	uint32_t file, seg;
 	const struct erofs_wr_zseg *s;
 	uint64_t end;			/* where its extents end */
-	struct erofs_wr_extent *out;
-	uint8_t (*esha)[EROFS_ISHARE_DIGEST_LEN];
-	uint8_t (*psha)[EROFS_ISHARE_DIGEST_LEN];
-	size_t nr_out, cap_out, cap_esha, cap_psha;
+	struct wr_blist l;		/* the new list */
 	struct erofs_wr_zlink *lnk;
 	size_t nr_lnk, cap_lnk;
 	struct erofs_wr_zmatch *chain;
@@ -122,7 +127,7 @@ static bool wr_salive(const struct wr_ssplice *sp,
 	const struct erofs_wr_zseg *t;
 
 	if (c->file == sp->file && c->seg == sp->seg)
-		return wr_sfind(sp->out, sp->nr_out, c->sla) != NULL;
+		return wr_sfind(sp->l.ext, sp->l.nr, c->sla) != NULL;
 	t = &sp->pool->files[c->file].seg[c->seg];
 	return wr_sfind(t->ext, t->nr_ext, c->sla) != NULL;
 }
@@ -191,13 +196,13 @@ static bool wr_spick(const struct wr_ssplice *sp, uint64_t st, uint64_t h,
 /* room for n more extents in the new list */
 static int wr_sroom(struct wr_ssplice *sp, size_t n)
 {
-	size_t want = sp->nr_out + n;
-	int ret = erofs_array_reserve(&sp->out, &sp->cap_out, want);
+	size_t want = sp->l.nr + n;
+	int ret = erofs_array_reserve(&sp->l.ext, &sp->l.cap, want);
 
 	if (!ret)
-		ret = erofs_array_reserve(&sp->esha, &sp->cap_esha, want);
+		ret = erofs_array_reserve(&sp->l.esha, &sp->l.cap_e, want);
 	if (!ret)
-		ret = erofs_array_reserve(&sp->psha, &sp->cap_psha, want);
+		ret = erofs_array_reserve(&sp->l.psha, &sp->l.cap_p, want);
 	if (!ret)
 		ret = erofs_array_reserve(&sp->lnk, &sp->cap_lnk,
 					  sp->nr_lnk + n);
@@ -209,10 +214,10 @@ static void wr_skeep(struct wr_ssplice *sp, size_t i)
 {
 	const struct erofs_wr_zseg *s = sp->s;
 
-	sp->out[sp->nr_out] = s->ext[i];
-	memcpy(sp->esha[sp->nr_out], s->esha[i], sizeof(sp->esha[0]));
-	memcpy(sp->psha[sp->nr_out], s->psha[i], sizeof(sp->psha[0]));
-	sp->nr_out++;
+	sp->l.ext[sp->l.nr] = s->ext[i];
+	memcpy(sp->l.esha[sp->l.nr], s->esha[i], sizeof(sp->l.esha[0]));
+	memcpy(sp->l.psha[sp->l.nr], s->psha[i], sizeof(sp->l.psha[0]));
+	sp->l.nr++;
 }
 
 /*
@@ -224,7 +229,7 @@ static void wr_skeep(struct wr_ssplice *sp, size_t i)
 static void wr_slink(struct wr_ssplice *sp, const struct erofs_wr_zmatch *m)
 {
 	const struct erofs_wr_zcand *c = &sp->s->cand[m->cand];
-	struct erofs_wr_extent *last = &sp->out[sp->nr_out - 1];
+	struct erofs_wr_extent *last = &sp->l.ext[sp->l.nr - 1];
 
 	if (m->la < last->la + last->llen) {
 		last->llen = (uint32_t)(m->la - last->la);
@@ -232,12 +237,12 @@ static void wr_slink(struct wr_ssplice *sp, const struct erofs_wr_zmatch *m)
 			last->partial = true;
 	}
 	sp->lnk[sp->nr_lnk++] = (struct erofs_wr_zlink){
-		.ext = (uint32_t)sp->nr_out, .slen = c->slen,
+		.ext = (uint32_t)sp->l.nr, .slen = c->slen,
 		.wi = sp->pool->files[c->file].wi, .la = c->sla,
 	};
-	memset(sp->esha[sp->nr_out], 0, sizeof(sp->esha[0]));
-	memset(sp->psha[sp->nr_out], 0, sizeof(sp->psha[0]));
-	sp->out[sp->nr_out++] = (struct erofs_wr_extent){
+	memset(sp->l.esha[sp->l.nr], 0, sizeof(sp->l.esha[0]));
+	memset(sp->l.psha[sp->l.nr], 0, sizeof(sp->l.psha[0]));
+	sp->l.ext[sp->l.nr++] = (struct erofs_wr_extent){
 		.la = m->la, .llen = m->len, .pblks = m->pblks,
 		.type = m->type, .link = true,
 	};
@@ -276,7 +281,7 @@ static int wr_schain(struct wr_ssplice *sp, size_t i, size_t *next)
 	uint64_t st = e->la, h = e->la + e->llen, stop = 0;
 	uint8_t type = e->type;
 	uint32_t pblks = e->pblks;
-	size_t n = 0, j = 0, kept = sp->nr_out - 1;
+	size_t n = 0, j = 0, kept = sp->l.nr - 1;
 	bool bridge = false;
 	int ret;
 
@@ -335,7 +340,7 @@ static int wr_schain(struct wr_ssplice *sp, size_t i, size_t *next)
 		sp->br[sp->nr_br++] = (struct wr_bridge){
 			.la = m->la + m->len,
 			.len = (uint32_t)(stop - m->la - m->len),
-			.kept = kept, .kept_llen = sp->out[kept].llen,
+			.kept = kept, .kept_llen = sp->l.ext[kept].llen,
 			.from = i + 1, .to = j,
 		};
 	}
@@ -345,10 +350,10 @@ static int wr_schain(struct wr_ssplice *sp, size_t i, size_t *next)
 		struct wr_bridge *b = &sp->br[sp->nr_br - 1];
 
 		/* a placeholder, never a source, until the worker fills it */
-		b->at = sp->nr_out;
-		memset(sp->esha[sp->nr_out], 0, sizeof(sp->esha[0]));
-		memset(sp->psha[sp->nr_out], 0, sizeof(sp->psha[0]));
-		sp->out[sp->nr_out++] = (struct erofs_wr_extent){
+		b->at = sp->l.nr;
+		memset(sp->l.esha[sp->l.nr], 0, sizeof(sp->l.esha[0]));
+		memset(sp->l.psha[sp->l.nr], 0, sizeof(sp->l.psha[0]));
+		sp->l.ext[sp->l.nr++] = (struct erofs_wr_extent){
 			.la = b->la, .llen = b->len, .link = true,
 		};
 	}
@@ -366,6 +371,19 @@ static uint64_t wr_szblocks(const struct erofs_wr_zseg *s)
 		if (!s->ext[i].link)
 			n += s->ext[i].pblks;
 	return n;
+}
+
+/* the segment's list is l now */
+static void wr_sinstall(struct erofs_wr_zseg *s, const struct wr_blist *l)
+{
+	s->ext = l->ext;
+	s->esha = l->esha;
+	s->psha = l->psha;
+	s->nr_ext = l->nr;
+	s->cap_ext = l->cap;
+	s->cap_esha = l->cap_e;
+	s->cap_psha = l->cap_p;
+	s->zblocks = wr_szblocks(s);
 }
 
 /* splice segment k of file fi: links replace what earlier pclusters hold */
@@ -411,16 +429,9 @@ static int wr_ssplice_seg(struct wr_splice *spl, uint32_t fi, uint32_t k)
 		free(s->psha);
 	}
 	/* the extent with the inline form was replaced */
-	if (sp.out[sp.nr_out - 1].link)
+	if (sp.l.ext[sp.l.nr - 1].link)
 		s->inl_len = 0;
-	s->ext = sp.out;
-	s->esha = sp.esha;
-	s->psha = sp.psha;
-	s->nr_ext = sp.nr_out;
-	s->cap_ext = sp.cap_out;
-	s->cap_esha = sp.cap_esha;
-	s->cap_psha = sp.cap_psha;
-	s->zblocks = wr_szblocks(s);
+	wr_sinstall(s, &sp.l);
 	s->lnk = sp.lnk;
 	s->nr_lnk = sp.nr_lnk;
 	for (i = 0; i < sp.nr_lnk; i++)
@@ -428,9 +439,9 @@ static int wr_ssplice_seg(struct wr_splice *spl, uint32_t fi, uint32_t k)
 	free(sp.chain);
 	return 0;
 out:
-	free(sp.out);
-	free(sp.esha);
-	free(sp.psha);
+	free(sp.l.ext);
+	free(sp.l.esha);
+	free(sp.l.psha);
 	free(sp.lnk);
 	free(sp.chain);
 	free(sp.br);
@@ -606,14 +617,6 @@ static const struct erofs_workpool_ops wr_bjob_ops = {
 	.finish = wr_bjob_finish,
 };
 
-/* the rebuilt list of a segment with bridges */
-struct wr_blist {
-	struct erofs_wr_extent *ext;
-	uint8_t (*esha)[EROFS_ISHARE_DIGEST_LEN];
-	uint8_t (*psha)[EROFS_ISHARE_DIGEST_LEN];
-	size_t nr, cap, cap_e, cap_p;
-};
-
 static int wr_bput(struct wr_blist *l, const struct erofs_wr_extent *e,
 		   const uint8_t *esha, const uint8_t *psha)
 {
@@ -685,15 +688,8 @@ static int wr_bfinish(struct wr_splice *spl, struct wr_bseg *bs)
 	free(s->ext);
 	free(s->esha);
 	free(s->psha);
-	s->ext = l.ext;
-	s->esha = l.esha;
-	s->psha = l.psha;
-	s->nr_ext = l.nr;
-	s->cap_ext = l.cap;
-	s->cap_esha = l.cap_e;
-	s->cap_psha = l.cap_p;
+	wr_sinstall(s, &l);
 	s->nr_lnk = nl;
-	s->zblocks = wr_szblocks(s);
 	return 0;
 }
 

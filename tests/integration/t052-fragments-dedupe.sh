@@ -76,6 +76,13 @@ setfattr -n user.long.prefix.test -v v1 "$z/a/doc" 2>/dev/null || true
 sb_u64() { od -An -tu8 -j"$2" -N8 "$1" | tr -d ' '; }
 sb_u32() { od -An -tu4 -j"$2" -N4 "$1" | tr -d ' '; }
 
+# file_blocks IMG PATH [LOG]: the blocks dump.erofs says PATH stores
+# (its whole report goes to LOG)
+file_blocks() {
+	"$DUMP" -e --path="$2" "$1" >"${3:-$T_TMP/blocks.log}" 2>&1
+	awk '/^Blocks:/ { print $2 }' "${3:-$T_TMP/blocks.log}"
+}
+
 DEB_FSCK=/nonexistent/fsck.erofs-1.5-does-not-know-incompat-0x20
 sid_setup
 
@@ -145,19 +152,19 @@ mkdir -p "$off/a" "$off/b"
 cp "$z/a/base" "$z/a/nbase" "$off/a/"
 cp "$z/b/shifted" "$z/b/inside" "$z/b/nshifted" "$off/b/"
 for opts in "-zlz4hc" "-zlz4hc -C16384" "-zzstd" "-zlzma"; do
-	a=${opts%% *}
-	case " $ALGS " in *" ${a#-z} "*) ;; *) continue ;; esac
+	zalg=${opts%% *}
+	case " $ALGS " in *" ${zalg#-z} "*) ;; *) continue ;; esac
 	name="dedupe at any offset ($opts)"
 	# shellcheck disable=SC2086
-	if ! mkfs_image "$T_TMP/o1" "$off" 4096 $opts ||
-	   ! mkfs_image "$T_TMP/o2" "$off" 4096 $opts -Ededupe; then
+	if ! mkfs_image "$T_TMP/o1" "$off" 4096 $opts; then
 		fail "$name" "$T_WHY"
 		continue
 	fi
-	"$DUMP" -e --path=/b/shifted "$T_TMP/o1" >"$T_TMP/o1.log" 2>&1
-	"$DUMP" -e --path=/b/shifted "$T_TMP/o2" >"$T_TMP/o2.log" 2>&1
-	b1=$(awk '/^Blocks:/ { print $2 }' "$T_TMP/o1.log")
-	b2=$(awk '/^Blocks:/ { print $2 }' "$T_TMP/o2.log")
+	# content and metadata by the kernel, our fsck and --extract
+	# shellcheck disable=SC2086
+	roundtrip "$name" "$off" 4096 $opts -Ededupe || continue
+	b1=$(file_blocks "$T_TMP/o1" /b/shifted)
+	b2=$(file_blocks "$T_TMP/img" /b/shifted)
 	# shifted: 3000 noise bytes, then the base, whose extents start
 	# nowhere near where the copy's do (erofs-utils 1.9: 12 -> 2 blocks
 	# with -zlz4hc, 11 -> 8 with -C16384)
@@ -166,27 +173,12 @@ for opts in "-zlz4hc" "-zlz4hc -C16384" "-zzstd" "-zlzma"; do
 	else
 		fail "$name shares pclusters" "shifted: ${b1:-?} -> ${b2:-?} blocks"
 	fi
-	if mount_image "$T_TMP/o2" "$T_TMP/mnt"; then
-		if diff -r "$T_TMP/mnt" "$off" >/dev/null 2>&1; then
-			pass "$name read by the kernel"
-		else
-			fail "$name read by the kernel" "content differs"
-		fi
-		umount_image "$T_TMP/mnt"
-	else
-		fail "$name read by the kernel" "$T_WHY"
-	fi
-	if "$FSCK" "$T_TMP/o2" >"$T_TMP/ck.log" 2>&1; then
-		pass "$name fsck"
-	else
-		fail "$name fsck" "$(tail -n 1 "$T_TMP/ck.log")"
-	fi
-	[ $have_sid = 1 ] && sid_extract "$name" "$off" "$T_TMP/o2"
+	[ $have_sid = 1 ] && sid_extract "$name" "$off" "$T_TMP/img"
 	# shellcheck disable=SC2086
 	same_for_workers "$name workers 1, 2, 3 same image" "$off" 4096 \
 		"1 2 3" $opts -Ededupe -T 1700000000
 done
-rm -rf "$T_TMP/o1" "$T_TMP/o2" "$off"
+rm -rf "$T_TMP/o1" "$off"
 
 # a file that is a prefix of an earlier one stores nothing of its own:
 # its last extent uses the start of the longer file's pcluster (partial
@@ -229,10 +221,8 @@ for opts in "-Efragments" "-C16384 -Efragments,ztailpacking"; do
 		fail "$name" "$T_WHY"
 		continue
 	fi
-	"$DUMP" -e --path=/a/doc "$T_TMP/cp" >"$T_TMP/cp1.log" 2>&1
-	"$DUMP" -e --path=/b/doc "$T_TMP/cp" >"$T_TMP/cp2.log" 2>&1
-	b1=$(awk '/^Blocks:/ { print $2 }' "$T_TMP/cp1.log")
-	b2=$(awk '/^Blocks:/ { print $2 }' "$T_TMP/cp2.log")
+	b1=$(file_blocks "$T_TMP/cp" /a/doc)
+	b2=$(file_blocks "$T_TMP/cp" /b/doc "$T_TMP/cp2.log")
 	if [ "${b1:-0}" -gt 0 ] && [ "$b2" = 0 ] &&
 	   grep -q '^Layout: COMPRESSED_FULL' "$T_TMP/cp2.log"; then
 		pass "$name shares the pclusters"
