@@ -133,7 +133,8 @@ static bool wr_salive(const struct wr_ssplice *sp,
 }
 
 /* may [la, e) be a link to a pcluster of spblks blocks?  Every extent but
- * the last ends in a later lcluster than it starts in, and one of a big
+ * the file's last (a fragment's tail extent may follow the segment's
+ * extents) ends in a later lcluster than it starts in, and one of a big
  * pcluster spans two lclusters at least (the second holds its size) */
 static bool wr_sfits(const struct wr_ssplice *sp, uint64_t la, uint64_t e,
 		     uint32_t spblks)
@@ -141,7 +142,8 @@ static bool wr_sfits(const struct wr_ssplice *sp, uint64_t la, uint64_t e,
 	unsigned int bits = sp->pool->w->blkszbits;
 	uint64_t bs = 1ULL << bits;
 
-	if (e != sp->end && e >> bits == la >> bits)
+	if (e != sp->pool->files[sp->file].wi->size &&
+	    e >> bits == la >> bits)
 		return false;
 	return spblks <= 1 || (la & (bs - 1)) + (e - la) >= 2 * bs;
 }
