@@ -82,6 +82,7 @@ struct erofs_wr_extent {
 	bool partial;
 	bool link;			/* zslide.c: uses an earlier extent's
 					 * pcluster (see erofs_wr_zlink) */
+	bool linked;			/* and links use this one's */
 };
 
 /*

@@ -178,6 +178,25 @@ static int wr_dsame_prefix(const struct erofs_wr *w,
 }
 
 /* extent i of wi uses the pcluster of d->src[src - 1] */
+/*
+ * May extent e use the pcluster of d->src[src - 1]?  One of more than a
+ * block needs an extent over two lclusters at least (the second holds its
+ * size, or the kernel reads one block).  And an extent that links use
+ * (zsplice.c) keeps a pcluster of its own size: they were checked
+ * against that.
+ */
+static bool wr_dfits(const struct erofs_wr *w, const struct erofs_wr_extent *e,
+		     uint32_t src)
+{
+	const struct erofs_wr_zsrc *s = &w->dedupe.src[src - 1];
+	uint32_t pblks = s->wi->z->ext[s->ext].pblks;
+
+	if (e->linked && pblks != e->pblks)
+		return false;
+	return pblks <= 1 ||
+	       (e->la & (w->bs - 1)) + e->llen >= 2ULL * w->bs;
+}
+
 static void wr_duse(struct erofs_wr_dedupe *d, struct erofs_wr_zinfo *z,
 		    size_t i, uint32_t src, bool partial)
 {
@@ -241,8 +260,9 @@ static int wr_dlink(struct erofs_wr_dedupe *d, struct erofs_wr_zinfo *z,
 	/* zslide.c links only to pclusters that stay: anything else is a
 	 * bug, which must not become a wrong image */
 	if (!tz || tz->flat || lo == tz->nr_ext || tz->ext[lo].la != l->la ||
-	    tz->ext[lo].type != e->type ||
-	    !tz->ext[lo].pblks)
+	    tz->ext[lo].type != e->type || !tz->ext[lo].pblks ||
+	    (e->type == Z_EROFS_LCLUSTER_TYPE_HEAD1 && tz->alg != z->alg) ||
+	    tz->ext[lo].pblks != e->pblks)
 		return -EUCLEAN;
 	t = &tz->ext[lo];
 	if (t->ref) {
@@ -250,6 +270,8 @@ static int wr_dlink(struct erofs_wr_dedupe *d, struct erofs_wr_zinfo *z,
 
 		src = t->ref;
 		slen = s->wi->z->ext[s->ext].llen;
+		if (s->wi->z->ext[s->ext].pblks != e->pblks)
+			return -EUCLEAN;
 	} else {
 		ret = wr_dsrc_of(d, l->wi, lo, &src);
 		if (ret)
@@ -309,7 +331,7 @@ int erofs_wr_dedupe_extents(struct erofs_wr *w, struct erofs_wr_inode *wi,
 			continue;
 		memcpy(key.sha, esha[j], sizeof(key.sha));
 		hit = wr_dfind(d, &d->tab, &key);
-		if (hit) {
+		if (hit && wr_dfits(w, e, hit->src)) {
 			wr_duse(d, z, i, hit->src, false);
 			continue;
 		}
@@ -339,7 +361,7 @@ int erofs_wr_dedupe_extents(struct erofs_wr *w, struct erofs_wr_inode *wi,
 				if (ret)
 					return ret;
 			}
-			if (same) {
+			if (same && wr_dfits(w, e, phit->src)) {
 				wr_duse(d, z, i, phit->src, true);
 				continue;
 			}

@@ -35,7 +35,6 @@
 struct wr_sgroup {
 	uint64_t sum;
 	uint8_t sha[EROFS_ISHARE_DIGEST_LEN];
-	uint32_t maxlen;		/* the longest source */
 	uint32_t first, nr;		/* src[first], then src[].next */
 };
 
@@ -140,7 +139,6 @@ static int wr_sadd(struct erofs_wr_zslide *sl, const struct erofs_wr_zfile *f,
 	}
 	sl->nr_src++;
 	g->nr++;
-	g->maxlen = EROFS_MAX(g->maxlen, e->llen);
 	return 0;
 }
 
@@ -195,6 +193,7 @@ struct wr_sscan {
 	uint64_t covered;		/* the last candidate ends here */
 	uint64_t last_grp;		/* and its window's group */
 	size_t checks, budget;		/* windows verified, and at most */
+	uint64_t compared, cmp_budget;	/* bytes compared, and at most */
 };
 
 /*
@@ -308,6 +307,16 @@ static int wr_stry(struct wr_sscan *sc, size_t p, uint64_t sum)
 
 			if (!wr_searlier(sc, x, la) || n <= blen)
 				continue;
+			/* a compressed pcluster decodes with its own
+			 * algorithm only */
+			if (x->type == Z_EROFS_LCLUSTER_TYPE_HEAD1 &&
+			    sc->k->pool->files[x->file].ci != sc->k->f->ci)
+				continue;
+			/* repetitive data matches everywhere: bounded
+			 * bytes compared, then the search ends */
+			sc->compared += n;
+			if (sc->compared > sc->cmp_budget)
+				return 1;
 			ret = wr_scommon(sc, x, WR_SWIN, buf + p + WR_SWIN,
 					 n - WR_SWIN, &same);
 			if (ret)
@@ -345,6 +354,7 @@ static int wr_sscan_run(void *priv, unsigned int worker, size_t job)
 		.file = jr->file, .seg = jr->seg,
 		.base = (uint64_t)jr->seg * WR_ZSEGMENT, .len = jr->len,
 		.fd = -1, .budget = jr->len / 256 + 4096,
+		.cmp_budget = 8ULL * jr->len + (16U << 20),
 	};
 	const uint8_t *buf;
 	uint64_t sum;
@@ -425,7 +435,8 @@ int erofs_wr_slide(struct erofs_wr_zpool *pool)
 	for (i = 0; i < pool->nr_files; i++)
 		for (k = 0; k < pool->files[i].nr_seg; k++)
 			nr += pool->files[i].seg[k].nr_lnk;
-	erofs_info(w->log, "-E dedupe: %zu extents use earlier pclusters at another offset",
+	erofs_info(w->log,
+		   "-E dedupe: %zu extents use earlier pclusters at another offset",
 		   nr);
 	return 0;
 }

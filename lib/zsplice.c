@@ -89,7 +89,7 @@ struct wr_blist {
 
 /* the segment being spliced: its first-pass extents and the new list */
 struct wr_ssplice {
-	const struct erofs_wr_zpool *pool;
+	struct erofs_wr_zpool *pool;
 	uint32_t file, seg;
 	const struct erofs_wr_zseg *s;
 	uint64_t end;			/* where its extents end */
@@ -103,8 +103,8 @@ struct wr_ssplice {
 };
 
 /* the own extent at la in ext[0..n), or NULL */
-static const struct erofs_wr_extent *wr_sfind(const struct erofs_wr_extent *ext,
-					      size_t n, uint64_t la)
+static struct erofs_wr_extent *wr_sfind(struct erofs_wr_extent *ext,
+					size_t n, uint64_t la)
 {
 	size_t a = 0, b = n;
 
@@ -119,17 +119,17 @@ static const struct erofs_wr_extent *wr_sfind(const struct erofs_wr_extent *ext,
 	return a < n && ext[a].la == la && !ext[a].link ? &ext[a] : NULL;
 }
 
-/* does the source of c still have its pcluster?  Earlier segments are
- * final; this one's is final before the candidate */
-static bool wr_salive(const struct wr_ssplice *sp,
-		      const struct erofs_wr_zcand *c)
+/* the source of c if it still has its pcluster, else NULL.  Earlier
+ * segments are final; this one's is final before the candidate */
+static struct erofs_wr_extent *wr_ssource_of(const struct wr_ssplice *sp,
+					     const struct erofs_wr_zcand *c)
 {
-	const struct erofs_wr_zseg *t;
+	struct erofs_wr_zseg *t;
 
 	if (c->file == sp->file && c->seg == sp->seg)
-		return wr_sfind(sp->l.ext, sp->l.nr, c->sla) != NULL;
+		return wr_sfind(sp->l.ext, sp->l.nr, c->sla);
 	t = &sp->pool->files[c->file].seg[c->seg];
-	return wr_sfind(t->ext, t->nr_ext, c->sla) != NULL;
+	return wr_sfind(t->ext, t->nr_ext, c->sla);
 }
 
 /* may [la, e) be a link to a pcluster of spblks blocks?  Every extent but
@@ -182,7 +182,7 @@ static bool wr_spick(const struct wr_ssplice *sp, uint64_t st, uint64_t h,
 		uint64_t e = EROFS_MIN(c->la + c->len, sp->end);
 
 		if (e < reach || (e == reach && !found) ||
-		    !wr_sfits(sp, c->la, e, c->spblks) || !wr_salive(sp, c))
+		    !wr_sfits(sp, c->la, e, c->spblks) || !wr_ssource_of(sp, c))
 			continue;
 		*m = (struct erofs_wr_zmatch){
 			.la = c->la, .len = (uint32_t)(e - c->la),
@@ -238,6 +238,8 @@ static void wr_slink(struct wr_ssplice *sp, const struct erofs_wr_zmatch *m)
 		if (!last->link)
 			last->partial = true;
 	}
+	/* collect must not give it a pcluster of another size */
+	wr_ssource_of(sp, c)->linked = true;
 	sp->lnk[sp->nr_lnk++] = (struct erofs_wr_zlink){
 		.ext = (uint32_t)sp->l.nr, .slen = c->slen,
 		.wi = sp->pool->files[c->file].wi, .la = c->sla,
@@ -375,9 +377,13 @@ static uint64_t wr_szblocks(const struct erofs_wr_zseg *s)
 	return n;
 }
 
-/* the segment's list is l now */
+/* the segment's list is l now (the rolling sums served the scan and
+ * would no longer match the extents) */
 static void wr_sinstall(struct erofs_wr_zseg *s, const struct wr_blist *l)
 {
+	free(s->wsum);
+	s->wsum = NULL;
+	s->cap_wsum = 0;
 	s->ext = l->ext;
 	s->esha = l->esha;
 	s->psha = l->psha;

@@ -293,9 +293,11 @@ static int wr_zcollect(struct erofs_wr *w, struct erofs_wr_zfile *f)
 	z->inl = last->inl;
 	for (i = 0; i < z->nr_ext; i++)
 		any_head1 |= z->ext[i].type == Z_EROFS_LCLUSTER_TYPE_HEAD1;
-	if (!z->pinned && !erofs_wr_z_keep(w, f->wi, z->zblocks,
-		      z->nr_ext ? &z->ext[z->nr_ext - 1] : NULL, z->inl_len,
-		      frag_len)) {
+	/* a pinned file's pclusters are others' too: it stays compressed */
+	if (!z->pinned &&
+	    !erofs_wr_z_keep(w, f->wi, z->zblocks,
+			     z->nr_ext ? &z->ext[z->nr_ext - 1] : NULL,
+			     z->inl_len, frag_len)) {
 		if (!any_head1 && !frag_len) {
 			/* all PLAIN from offset 0: the spool is the raw data */
 			z->flat = true;

@@ -42,8 +42,8 @@ lzma-ztail-1k zmix 2a81f189a9a335d6c3360787779605cfbf823b126a6e3e95d5818a4333d67
 lz4hc-allfrag zmix a0c3592c288a5275c696d5a6f1a142a3c729bfc3b81a6e7e2041fd5e7a9e9026 -b4096 -zlz4hc -Eall-fragments
 lz4hc-big-fp zmix a42b71bdc463cd4475a7e4b67ba273aa8373d1bea6fae52786c7c6ec1b60b0f3 -b4096 -zlz4hc,12 -C65536 --ishare_key=trusted.erofs.fingerprint
 deflate-legacy zmix b1eea5b0099d1f271a936a294535d996e7355a2cc52f11b17d81792cf8af8999 -b2048 -zdeflate -Elegacy-compress
-dedupe-workers1 zmix 11b46b24108e1e15dc7f39304f9988f8c3dbb52420d47e394448f2100490d274 -b4096 -zlz4hc -C16384 -Ededupe,ztailpacking --workers=1
-dedupe-workers4 zmix 11b46b24108e1e15dc7f39304f9988f8c3dbb52420d47e394448f2100490d274 -b4096 -zlz4hc -C16384 -Ededupe,ztailpacking --workers=4
+dedupe-workers1 zmix 019857d17a3be57a7933e847305061cfb5f07c20d6cc8c5cfcd742667cdcd585 -b4096 -zlz4hc -C16384 -Ededupe,ztailpacking --workers=1
+dedupe-workers4 zmix 019857d17a3be57a7933e847305061cfb5f07c20d6cc8c5cfcd742667cdcd585 -b4096 -zlz4hc -C16384 -Ededupe,ztailpacking --workers=4
 tar-lz4hc tar 873ef4eeb899fec0c410d1bf908d354441ab34833a1d0428bda4ea425cc47c41 -b4096 --tar=f -zlz4hc -Efragments
 CASES
 

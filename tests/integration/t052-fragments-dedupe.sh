@@ -83,6 +83,49 @@ file_blocks() {
 	awk '/^Blocks:/ { print $2 }' "${3:-$T_TMP/blocks.log}"
 }
 
+# gen_mix DIR SEED NFILES: files made of pieces of a few shared bases, at
+# random offsets, with zeros, fresh text and noise between them
+gen_mix() {
+	python3 -c '
+import os, random, sys
+d, r, nf = sys.argv[1], random.Random(int(sys.argv[2])), int(sys.argv[3])
+def text(n, seed):
+	g = random.Random(seed)
+	vocab = ["".join(g.choice("abcdefghijklmnopqrstuvwxyz")
+			 for _ in range(g.randint(2, 9))) for _ in range(300)]
+	out, size = [], 0
+	while size < n:
+		w = g.choice(vocab) + (" " if g.random() < 0.9 else "\n")
+		out.append(w)
+		size += len(w)
+	return "".join(out)[:n].encode()
+def noise(n):
+	return bytes(r.getrandbits(8) for _ in range(n))
+bases = [text(r.randint(50000, 250000), r.random()) for _ in range(3)]
+bases.append(noise(60000))
+os.makedirs(d, exist_ok=True)
+for i, b in enumerate(bases):
+	open(os.path.join(d, "base%d" % i), "wb").write(b)
+for i in range(nf):
+	parts, size = [], 0
+	want = r.choice([5000, 20000, 80000, 250000])
+	while size < want:
+		k = r.random()
+		if k < 0.6:
+			b = r.choice(bases)
+			o = r.randrange(len(b))
+			p = b[o:o + r.randint(100, len(b) - o)]
+		elif k < 0.8:
+			p = text(r.randint(10, 9000), r.random())
+		elif k < 0.9:
+			p = bytes(r.randint(1, 20000))
+		else:
+			p = noise(r.randint(1, 5000))
+		parts.append(p)
+		size += len(p)
+	open(os.path.join(d, "f%03d" % i), "wb").write(b"".join(parts))' "$@"
+}
+
 DEB_FSCK=/nonexistent/fsck.erofs-1.5-does-not-know-incompat-0x20
 sid_setup
 
@@ -179,6 +222,49 @@ for opts in "-zlz4hc" "-zlz4hc -C16384" "-zzstd" "-zlzma"; do
 		"1 2 3" $opts -Ededupe -T 1700000000
 done
 rm -rf "$T_TMP/o1" "$off"
+
+# many files made of pieces of a few others at random offsets, zeros and
+# noise, with the options whose rules links must keep: big pclusters
+# (a pcluster of several blocks needs an extent over two lclusters),
+# fragments (the tail extent starts after the last link), another
+# algorithm per file (a link uses a pcluster of its own algorithm only).
+# Our fsck first: an image it calls corrupt is not mounted here
+mix=$T_TMP/mix
+if ! command -v python3 >/dev/null 2>&1; then
+	skip "dedupe mixed tree" "python3 is not installed"
+elif ! gen_mix "$mix" 8 30 2>"$T_TMP/mix.log"; then
+	fail "dedupe mixed tree" "$(tail -n 1 "$T_TMP/mix.log")"
+else
+	printf '4096 0 ^f0[0-4].*\n4096 1 .*\n' >"$T_TMP/mix.hints"
+	for opts in "-zlz4hc -C8192 -Ededupe" "-zlz4hc -Ededupe,fragments" \
+		    "-zlz4hc:zstd -Ededupe --compress-hints=$T_TMP/mix.hints"; do
+		name="dedupe mixed ($opts)"
+		# shellcheck disable=SC2086
+		if ! mkfs_image "$T_TMP/mx" "$mix" 4096 $opts; then
+			fail "$name" "$T_WHY"
+			continue
+		fi
+		if ! "$FSCK" "$T_TMP/mx" >"$T_TMP/ck.log" 2>&1; then
+			fail "$name fsck" "$(grep -v '^$' "$T_TMP/ck.log" | tail -n 1)"
+			continue
+		fi
+		pass "$name fsck"
+		if mount_image "$T_TMP/mx" "$T_TMP/mnt"; then
+			if compare_trees "$mix" "$T_TMP/mnt"; then
+				pass "$name read by the kernel"
+			else
+				fail "$name read by the kernel" "$T_WHY"
+			fi
+			umount_image "$T_TMP/mnt"
+		else
+			fail "$name read by the kernel" "$T_WHY"
+		fi
+		# shellcheck disable=SC2086
+		same_for_workers "$name workers 1, 3 same image" "$mix" 4096 \
+			"1 3" $opts -T 1700000000
+	done
+fi
+rm -rf "$T_TMP/mx" "$mix"
 
 # a file that is a prefix of an earlier one stores nothing of its own:
 # its last extent uses the start of the longer file's pcluster (partial
