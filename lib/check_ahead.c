@@ -24,6 +24,8 @@
 
 /* expand directories while fewer files than this are queued */
 #define AHEAD_LOW	64
+/* in erofs_ahead.index: a position in dirs, not in jobs */
+#define AHEAD_DIR	(1ULL << 62)
 
 enum {
 	JOB_QUEUED,
@@ -54,13 +56,19 @@ struct erofs_ahead {
 	struct erofs_ahead_job *awaited;
 	/* every job offered, in offer order; NULL once freed */
 	struct erofs_ahead_job **jobs;
-	size_t nr_jobs, jobs_cap;
+	erofs_nid_t *job_nids;	/* kept when the job is freed */
+	size_t nr_jobs, jobs_cap, job_nids_cap;
 	size_t next;		/* no job before this one is queued */
 	size_t nr_queued;	/* jobs queued */
 	erofs_nid_t *dirs;	/* directories to expand, in offer order */
 	size_t nr_dirs, dirs_cap, dnext;
-	struct erofs_htab offered;	/* every nid offered */
-	struct erofs_htab index;	/* hash(nid) -> position in jobs */
+	/*
+	 * hash(nid) -> position in jobs, or AHEAD_DIR + position in dirs:
+	 * every nid offered.  One table, not a set beside it: a slot is 16
+	 * bytes and half of them are empty, so each table of a 7,000-file
+	 * tree is 256 KiB of the check's peak (about 7 MiB).
+	 */
+	struct erofs_htab index;
 	size_t held, budget;	/* bytes of results done, not taken */
 	bool stop;
 	struct lane *lanes;
@@ -231,15 +239,19 @@ int erofs_ahead_start(struct erofs_ahead **out, struct erofs_image *img,
 	return 0;
 }
 
-/* the position of nid's job in a->jobs, or -1; under the lock */
-static long find_job(struct erofs_ahead *a, erofs_nid_t nid, uint64_t h)
+/*
+ * The index value nid was offered under, or -1 when it never was; under
+ * the lock
+ */
+static int64_t find_offer(struct erofs_ahead *a, erofs_nid_t nid, uint64_t h)
 {
 	size_t pos = 0;
 	uint64_t v;
 
 	while (erofs_htab_next(&a->index, h, &pos, &v))
-		if (a->jobs[v] ? a->jobs[v]->nid == nid : false)
-			return (long)v;
+		if (v & AHEAD_DIR ? a->dirs[v & ~AHEAD_DIR] == nid :
+				    a->job_nids[v] == nid)
+			return (int64_t)v;
 	return -1;
 }
 
@@ -251,12 +263,12 @@ int erofs_ahead_offer(struct erofs_ahead *a, erofs_nid_t nid, bool dir)
 
 	pthread_mutex_lock(&a->lock);
 	/* a nid met again (a hard link): its job exists, or is applied */
-	if (erofs_htab_set_has(&a->offered, nid))
+	if (find_offer(a, nid, h) >= 0)
 		goto out;
 	if (dir) {
 		if (erofs_array_reserve(&a->dirs, &a->dirs_cap,
 					a->nr_dirs + 1) ||
-		    erofs_htab_set_add(&a->offered, nid) < 0) {
+		    erofs_htab_add(&a->index, h, AHEAD_DIR + a->nr_dirs)) {
 			ret = -ENOMEM;
 			goto out;
 		}
@@ -268,7 +280,8 @@ int erofs_ahead_offer(struct erofs_ahead *a, erofs_nid_t nid, bool dir)
 	j = calloc(1, sizeof(*j));
 	if (!j ||
 	    erofs_array_reserve(&a->jobs, &a->jobs_cap, a->nr_jobs + 1) ||
-	    erofs_htab_set_add(&a->offered, nid) < 0 ||
+	    erofs_array_reserve(&a->job_nids, &a->job_nids_cap,
+				a->nr_jobs + 1) ||
 	    erofs_htab_add(&a->index, h, a->nr_jobs)) {
 		free(j);
 		ret = -ENOMEM;
@@ -276,6 +289,7 @@ int erofs_ahead_offer(struct erofs_ahead *a, erofs_nid_t nid, bool dir)
 	}
 	j->nid = nid;
 	j->state = JOB_QUEUED;
+	a->job_nids[a->nr_jobs] = nid;
 	a->jobs[a->nr_jobs++] = j;
 	a->nr_queued++;
 	pthread_cond_signal(&a->work);
@@ -288,11 +302,12 @@ struct erofs_ahead_job *erofs_ahead_take(struct erofs_ahead *a,
 					 erofs_nid_t nid)
 {
 	struct erofs_ahead_job *j = NULL;
-	long pos;
+	int64_t pos;
 
 	pthread_mutex_lock(&a->lock);
-	pos = find_job(a, nid, erofs_hash_u64(nid));
-	if (pos < 0)
+	pos = find_offer(a, nid, erofs_hash_u64(nid));
+	/* a directory, or a job taken before (a hard link met again) */
+	if (pos < 0 || pos & AHEAD_DIR || !a->jobs[pos])
 		goto out;
 	j = a->jobs[pos];
 	if (j->state == JOB_QUEUED) {
@@ -356,8 +371,8 @@ void erofs_ahead_stop(struct erofs_ahead *a)
 	free(a->jobs);
 	free(a->dirs);
 	free(a->lanes);
+	free(a->job_nids);
 	erofs_htab_release(&a->index);
-	erofs_htab_release(&a->offered);
 	pthread_cond_destroy(&a->work);
 	pthread_cond_destroy(&a->done);
 	pthread_mutex_destroy(&a->lock);
