@@ -181,11 +181,18 @@ bool erofs_chk_pcl_agrees(struct check_ctx *c, const struct erofs_map *map,
 	return true;
 }
 
+/* the first path of node idx (valid until the next call), or NULL */
+static const char *node_path_idx(struct check_ctx *c, long idx)
+{
+	if (idx < 0 || erofs_walk_node_path(&c->walk, (size_t)idx, false,
+					    &c->npath, &c->npath_cap))
+		return NULL;
+	return c->npath;
+}
+
 static const char *node_path(struct check_ctx *c, erofs_nid_t nid)
 {
-	long idx = erofs_walk_find(&c->walk, nid);
-
-	return idx < 0 ? NULL : erofs_walk_node(&c->walk, idx)->path;
+	return node_path_idx(c, erofs_walk_find(&c->walk, nid));
 }
 
 void erofs_chk_add_region(struct check_ctx *c, uint64_t start, uint64_t len,
@@ -814,14 +821,17 @@ static void check_links(struct check_ctx *c)
 				erofs_check_report(c->p->report,
 					c->p->report_priv, c->st,
 					EROFS_PROB_DIR_NLINK, true, n->nid,
-					n->path, "nlink %u, expected %u",
+					node_path_idx(c, (long)i),
+					"nlink %u, expected %u",
 					r->nlink, 2 + r->subdirs);
 		} else if (r->special && !r->refs) {
 			continue;	/* the packed inode has no names */
 		} else if (r->nlink != r->refs) {
 			erofs_check_report(c->p->report, c->p->report_priv,
-				c->st, EROFS_PROB_NLINK, true, n->nid, n->path,
-				"nlink %u but %u names", r->nlink, r->refs);
+				c->st, EROFS_PROB_NLINK, true, n->nid,
+				node_path_idx(c, (long)i),
+				"nlink %u but %u names",
+				r->nlink, r->refs);
 		}
 	}
 }
@@ -1040,6 +1050,7 @@ out:
 	free(c.nodes);
 	free(c.regions);
 	free(c.scan.prev);
+	free(c.npath);
 	erofs_htab_release(&c.counted);
 	erofs_htab_release(&c.pcl_at);
 	free(c.counted_bits);

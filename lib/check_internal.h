@@ -57,6 +57,8 @@ struct check_ctx {
 	/* the path reports name: the walk's, or a fixed label outside it */
 	const char *path;
 	struct dir_scan scan;
+	char *npath;			/* node_path()'s */
+	size_t npath_cap;
 	unsigned char *databuf;
 	/*
 	 * Start addresses of the pclusters and blocks already counted in

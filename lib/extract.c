@@ -40,6 +40,8 @@ struct erofs_extractor {
 	size_t nr_dirs, dirs_cap;
 	unsigned char *written;	/* per walk node: a file written */
 	size_t written_cap;
+	char *lpath;		/* a hard link's target */
+	size_t lpath_cap;
 	/* files are written from the image here (no check running) */
 	bool own_data;
 	/* the regular file whose data comes through the verifier */
@@ -509,8 +511,13 @@ static int ext_again(void *priv, const struct erofs_walk_entry *e, size_t idx)
 		return c->oom;
 	}
 	if (S_ISREG(inode.mode) && idx < c->written_cap && c->written[idx]) {
-		const char *target = erofs_walk_node_relpath(e->walk, idx);
+		const char *target;
 
+		ret = erofs_walk_node_path(e->walk, idx, true, &c->lpath,
+					   &c->lpath_cap);
+		if (ret)
+			return c->oom = ret;
+		target = c->lpath;
 		ret = make_room(c, dir->fd, e->name);
 		if (ret)
 			report(c, EROFS_PROB_EXTRACT, e->nid, "%s",
@@ -672,6 +679,7 @@ void erofs_extractor_free(struct erofs_extractor *c)
 	free(c->cur_name);
 	free(c->dirs);
 	free(c->written);
+	free(c->lpath);
 	free(c->abs);
 	free(c->buf);
 	close(c->rootfd);

@@ -52,9 +52,8 @@ void erofs_walk_release(struct erofs_walk *w)
 	for (i = 0; i < w->depth; i++)
 		frame_release(&w->stack[i]);
 	free(w->stack);
-	for (i = 0; i < w->nr_nodes; i++)
-		free(w->nodes[i].path);
 	free(w->nodes);
+	free(w->names);
 	erofs_htab_release(&w->index);
 	free(w->path);
 	memset(w, 0, sizeof(*w));
@@ -71,24 +70,38 @@ long erofs_walk_find(const struct erofs_walk *w, erofs_nid_t nid)
 	return -1;
 }
 
-static long node_add(struct erofs_walk *w, erofs_nid_t nid, const char *path)
+/*
+ * A node met at path: below parent (a node index + 1) it keeps only the
+ * name, the last name_len bytes of path; at the top (parent 0: the
+ * start's entries and marks) the whole path.
+ */
+static long node_add(struct erofs_walk *w, erofs_nid_t nid, const char *path,
+		     size_t parent, size_t name_len)
 {
 	struct erofs_walk_node *n;
+	size_t len = strlen(path);
 	int ret;
 
+	if (!parent)
+		name_len = len;
+	if (w->nr_nodes >= UINT32_MAX || name_len > UINT32_MAX)
+		return -ENOMEM;
 	ret = erofs_array_reserve(&w->nodes, &w->nodes_cap, w->nr_nodes + 1);
+	if (!ret)
+		ret = erofs_array_reserve(&w->names, &w->names_cap,
+					  w->names_len + name_len);
+	if (ret)
+		return ret;
+	ret = erofs_htab_add(&w->index, erofs_hash_u64(nid), w->nr_nodes);
 	if (ret)
 		return ret;
 	n = &w->nodes[w->nr_nodes];
 	n->nid = nid;
-	n->path = strdup(path);
-	if (!n->path)
-		return -ENOMEM;
-	ret = erofs_htab_add(&w->index, erofs_hash_u64(nid), w->nr_nodes);
-	if (ret) {
-		free(n->path);
-		return ret;
-	}
+	n->parent = (uint32_t)parent;
+	n->name_len = (uint32_t)name_len;
+	n->name_off = w->names_len;
+	memcpy(w->names + w->names_len, path + len - name_len, name_len);
+	w->names_len += name_len;
 	return (long)w->nr_nodes++;
 }
 
@@ -96,7 +109,7 @@ long erofs_walk_mark(struct erofs_walk *w, erofs_nid_t nid, const char *path)
 {
 	long idx = erofs_walk_find(w, nid);
 
-	return idx >= 0 ? idx : node_add(w, nid, path);
+	return idx >= 0 ? idx : node_add(w, nid, path, 0, 0);
 }
 
 size_t erofs_walk_nr_nodes(const struct erofs_walk *w)
@@ -127,9 +140,40 @@ const char *erofs_walk_relpath(const struct erofs_walk *w)
 	return relpath(w, w->path);
 }
 
-const char *erofs_walk_node_relpath(const struct erofs_walk *w, size_t idx)
+int erofs_walk_node_path(const struct erofs_walk *w, size_t idx, bool rel,
+			 char **buf, size_t *cap)
 {
-	return idx < w->nr_nodes ? relpath(w, w->nodes[idx].path) : NULL;
+	const struct erofs_walk_node *n;
+	size_t len = 0, i = idx, end;
+	int ret;
+
+	if (idx >= w->nr_nodes)
+		return -ENOENT;
+	/* the length first, then the names from the last one back */
+	for (n = &w->nodes[i]; ; n = &w->nodes[n->parent - 1]) {
+		len += n->name_len;
+		if (!n->parent)
+			break;
+		len++;
+	}
+	ret = erofs_array_reserve(buf, cap, len + 1);
+	if (ret)
+		return ret;
+	end = len;
+	(*buf)[end] = '\0';
+	for (n = &w->nodes[i]; ; n = &w->nodes[n->parent - 1]) {
+		end -= n->name_len;
+		memcpy(*buf + end, w->names + n->name_off, n->name_len);
+		if (!n->parent)
+			break;
+		(*buf)[--end] = '/';
+	}
+	if (rel) {
+		const char *r = relpath(w, *buf);
+
+		memmove(*buf, r, strlen(r) + 1);
+	}
+	return 0;
 }
 
 /* the path becomes its first len bytes, then "/" name */
@@ -257,7 +301,13 @@ static int step(struct erofs_walk *w)
 	idx = erofs_walk_find(w, e.nid);
 	if (idx >= 0)
 		return w->ops->again ? w->ops->again(w->priv, &e, idx) : 0;
-	idx = node_add(w, e.nid, w->path);
+	/*
+	 * Below the start, the directory's node holds the path the walk
+	 * came by; the start's own may be another (marked before), so its
+	 * entries keep their whole paths.
+	 */
+	idx = node_add(w, e.nid, w->path, w->depth > 1 ? f->idx + 1 : 0,
+		       e.name_len);
 	if (idx < 0)
 		return idx;
 	err = erofs_inode_read(w->img, e.nid, &inode);

@@ -85,9 +85,16 @@ struct erofs_walk_ops {
 	int (*leave)(void *priv, const struct erofs_walk_dir *d);
 };
 
+/*
+ * The first path an inode was met at is its directory's, then its name:
+ * kept as the directory's node and the name (a third of the memory of
+ * whole paths).  Erofs_walk_node_path() puts it together.
+ */
 struct erofs_walk_node {
 	erofs_nid_t nid;
-	char *path;			/* the first path met at */
+	uint32_t parent;		/* node index + 1; 0: name is the path */
+	uint32_t name_len;
+	size_t name_off;		/* in erofs_walk.names */
 };
 
 struct erofs_walk_frame;
@@ -100,6 +107,8 @@ struct erofs_walk {
 	struct erofs_htab index;		/* nid -> node index */
 	struct erofs_walk_node *nodes;
 	size_t nr_nodes, nodes_cap;
+	char *names;			/* the nodes' names, one after another */
+	size_t names_len, names_cap;
 	struct erofs_walk_frame *stack;
 	size_t depth, stack_cap;
 	char *path;
@@ -134,8 +143,13 @@ const char *erofs_walk_path(const struct erofs_walk *w);
  * below it (what an extraction creates under its target).
  */
 const char *erofs_walk_relpath(const struct erofs_walk *w);
-/* the first path of node idx, relative to the start like the above */
-const char *erofs_walk_node_relpath(const struct erofs_walk *w, size_t idx);
+/*
+ * The first path of node idx, whole or (rel) relative to the start like
+ * the above, into *buf (grown with erofs_array_reserve, the caller's to
+ * free).  0, -ENOENT (no such node) or -ENOMEM.
+ */
+int erofs_walk_node_path(const struct erofs_walk *w, size_t idx, bool rel,
+			 char **buf, size_t *cap);
 
 size_t erofs_walk_nr_nodes(const struct erofs_walk *w);
 const struct erofs_walk_node *erofs_walk_node(const struct erofs_walk *w,

@@ -3,6 +3,7 @@
  * test_walk.c - the directory-tree walk (lib/walk.c): order, first paths,
  * hard links, a directory cycle, and a tree deeper than any stack limit.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -40,8 +41,22 @@ static int on_visit(void *priv, const struct erofs_walk_entry *e, size_t idx,
 		    struct erofs_inode *inode, int err)
 {
 	struct rec *r = priv;
+	char *first = NULL;
+	size_t cap = 0;
 
 	assert_int_equal(err, 0);
+	/* a node's first path is put together from its directory's */
+	assert_int_equal(erofs_walk_node_path(cur, idx, false, &first, &cap),
+			 0);
+	assert_string_equal(first, erofs_walk_path(cur));
+	assert_int_equal(erofs_walk_node_path(cur, idx, true, &first, &cap),
+			 0);
+	assert_string_equal(first, erofs_walk_relpath(cur));
+	free(first);
+	first = NULL;
+	cap = 0;
+	assert_int_equal(erofs_walk_node_path(cur, erofs_walk_nr_nodes(cur),
+					      false, &first, &cap), -ENOENT);
 	r->visits++;
 	if (e && e->depth > r->max_depth)
 		r->max_depth = e->depth;
@@ -53,10 +68,14 @@ static int on_visit(void *priv, const struct erofs_walk_entry *e, size_t idx,
 static int on_again(void *priv, const struct erofs_walk_entry *e, size_t idx)
 {
 	struct rec *r = priv;
+	char *first = NULL;
+	size_t cap = 0;
 
 	r->agains++;
-	log_add(r, "a%zu:%s(%s) ", idx, erofs_walk_path(cur),
-	     erofs_walk_node(cur, idx)->path);
+	assert_int_equal(erofs_walk_node_path(cur, idx, false, &first, &cap),
+			 0);
+	log_add(r, "a%zu:%s(%s) ", idx, erofs_walk_path(cur), first);
+	free(first);
 	return 0;
 }
 
