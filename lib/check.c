@@ -181,12 +181,23 @@ bool erofs_chk_pcl_agrees(struct check_ctx *c, const struct erofs_map *map,
 	return true;
 }
 
-/* the first path of node idx (valid until the next call), or NULL */
+/*
+ * The first path of node idx (valid until the next call), or NULL; out
+ * of memory is the check's failure, not a report without its path
+ */
 static const char *node_path_idx(struct check_ctx *c, long idx)
 {
-	if (idx < 0 || erofs_walk_node_path(&c->walk, (size_t)idx, false,
-					    &c->npath, &c->npath_cap))
+	int ret;
+
+	if (idx < 0)
 		return NULL;
+	ret = erofs_walk_node_path(&c->walk, (size_t)idx, false, &c->npath,
+				   &c->npath_cap);
+	if (ret) {
+		if (ret == -ENOMEM)
+			c->oom = ret;
+		return NULL;
+	}
 	return c->npath;
 }
 
@@ -785,12 +796,17 @@ static void check_overlaps(struct check_ctx *c)
 	for (i = 1; i < c->nregions; i++) {
 		const struct region *prev = &c->regions[maxi];
 		const struct region *cur = &c->regions[i];
+		const char *path;
 
 		if (cur->start < prev->end && !may_share(prev, cur) &&
 		    reported++ < 16) {
+			/* NULL for an owner the walk never met, or no memory */
+			path = node_path(c, cur->owner);
+			if (c->oom)
+				return;
 			erofs_check_report(c->p->report, c->p->report_priv,
 				c->st, EROFS_PROB_DATA_OVERLAP, true, cur->owner,
-				node_path(c, cur->owner), "bytes %llu..%llu (%s) overlap %llu..%llu (%s of nid %llu)",
+				path, "bytes %llu..%llu (%s) overlap %llu..%llu (%s of nid %llu)",
 				(unsigned long long)cur->start,
 				(unsigned long long)cur->end - 1,
 				cur->kind == REGION_META ? "metadata" : "data",
@@ -809,29 +825,34 @@ static void check_links(struct check_ctx *c)
 	size_t i;
 
 	/* in the order the inodes were found, so reports are reproducible */
-	for (i = 0; i < c->nr_nodes; i++) {
+	for (i = 0; i < c->nr_nodes && !c->oom; i++) {
 		const struct erofs_walk_node *n = erofs_walk_node(&c->walk, i);
 		struct node_rec *r = &c->nodes[i];
+		const char *path;
 
 		if (!n || r->bad)
 			continue;
 		if (r->is_dir) {
 			/* mkfs stores 1 for directories with too many links */
-			if (r->nlink != 2 + r->subdirs && r->nlink != 1)
+			if (r->nlink == 2 + r->subdirs || r->nlink == 1)
+				continue;
+			path = node_path_idx(c, (long)i);
+			if (path)
 				erofs_check_report(c->p->report,
 					c->p->report_priv, c->st,
 					EROFS_PROB_DIR_NLINK, true, n->nid,
-					node_path_idx(c, (long)i),
-					"nlink %u, expected %u",
+					path, "nlink %u, expected %u",
 					r->nlink, 2 + r->subdirs);
 		} else if (r->special && !r->refs) {
 			continue;	/* the packed inode has no names */
 		} else if (r->nlink != r->refs) {
-			erofs_check_report(c->p->report, c->p->report_priv,
-				c->st, EROFS_PROB_NLINK, true, n->nid,
-				node_path_idx(c, (long)i),
-				"nlink %u but %u names",
-				r->nlink, r->refs);
+			path = node_path_idx(c, (long)i);
+			if (path)
+				erofs_check_report(c->p->report,
+					c->p->report_priv, c->st,
+					EROFS_PROB_NLINK, true, n->nid, path,
+					"nlink %u but %u names",
+					r->nlink, r->refs);
 		}
 	}
 }

@@ -2,11 +2,15 @@
 /*
  * test_check.c - the check engine reports WHICH rule a mutated image
  * breaks: each case mutates the hand-made image and asserts the code.
+ * And out of memory at any allocation fails the check, never a report
+ * that lost its path (malloc, calloc and realloc are wrapped here).
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "erofs/check.h"
@@ -363,6 +367,114 @@ static void test_verifier_parallel(void **state)
 	run_verifier(&pv_ops, 3);
 }
 
+
+/* ---- allocation failures ---- */
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t size);
+void *__real_realloc(void *p, size_t n);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t n, size_t size);
+void *__wrap_realloc(void *p, size_t n);
+
+/* allocations counted while armed; number fail_at (from 1) fails */
+static bool alloc_armed;
+static unsigned long alloc_n, alloc_fail_at;
+
+static bool alloc_fails(void)
+{
+	return alloc_armed && ++alloc_n == alloc_fail_at;
+}
+
+void *__wrap_malloc(size_t n)
+{
+	return alloc_fails() ? NULL : __real_malloc(n);
+}
+
+void *__wrap_calloc(size_t n, size_t size)
+{
+	return alloc_fails() ? NULL : __real_calloc(n, size);
+}
+
+void *__wrap_realloc(void *p, size_t n)
+{
+	return alloc_fails() ? NULL : __real_realloc(p, n);
+}
+
+struct report_log {
+	char text[4096];
+};
+
+static void log_report(void *priv, const struct erofs_problem_report *r)
+{
+	struct report_log *l = priv;
+	size_t n = strlen(l->text);
+
+	snprintf(l->text + n, sizeof(l->text) - n, "%s %s|", r->info->name,
+		 r->path ? r->path : "(null)");
+}
+
+/* the check of img_buf with allocation fail_at failing (0: none) */
+static int check_failing(unsigned long fail_at, struct report_log *l)
+{
+	struct erofs_check_params p;
+	struct erofs_check_stats st;
+	struct erofs_image img;
+	struct erofs_log log;
+	struct erofs_io io;
+	int ret;
+
+	erofs_log_init(&log);
+	assert_int_equal(erofs_io_open_mem(&io, img_buf, TIMG_SIZE, false), 0);
+	assert_int_equal(erofs_image_open(&img, &io, &log, 0), 0);
+	erofs_check_params_init(&p);
+	p.report = log_report;
+	p.report_priv = l;
+	memset(l, 0, sizeof(*l));
+	alloc_n = 0;
+	alloc_fail_at = fail_at;
+	alloc_armed = true;
+	ret = erofs_check_image(&img, &p, &st);
+	alloc_armed = false;
+	erofs_image_release(&img);
+	erofs_io_close(&io);
+	return ret;
+}
+
+/*
+ * Reports named after the walk (link counts, overlaps) put the path
+ * together then, which allocates: failing there once printed the row
+ * without its path and passed the check.  Every allocation of the check
+ * of an image with both link-count problems fails in turn: the check
+ * either fails with -ENOMEM or reports exactly what it does normally.
+ */
+static void test_alloc_failures(void **state)
+{
+	struct report_log clean, l;
+	unsigned long i, total;
+	int ret;
+
+	(void)state;
+	timg_build(img_buf);
+	timg_put16(img_buf + 1280 + 6, 3);	/* f: nlink 3, two names */
+	timg_put16(img_buf + 1152 + 6, 5);	/* root: nlink 5 */
+	timg_fix_crc(img_buf);
+	assert_int_equal(check_failing(0, &clean), 0);
+	total = alloc_n;
+	assert_non_null(strstr(clean.text, "W_NLINK /f|") ?
+			strstr(clean.text, "W_NLINK /f|") :
+			strstr(clean.text, "W_NLINK /d/x|"));
+	assert_non_null(strstr(clean.text, "DIR_NLINK /|"));
+	for (i = 1; i <= total; i++) {
+		ret = check_failing(i, &l);
+		if (ret == -ENOMEM)
+			continue;
+		assert_int_equal(ret, 0);
+		if (strcmp(l.text, clean.text))
+			fail_msg("allocation %lu of %lu failed: \"%s\", normally \"%s\"",
+				 i, total, l.text, clean.text);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -372,6 +484,7 @@ int main(void)
 		cmocka_unit_test(test_verifier),
 		cmocka_unit_test(test_verifier_workers),
 		cmocka_unit_test(test_verifier_parallel),
+		cmocka_unit_test(test_alloc_failures),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
