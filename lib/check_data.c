@@ -148,7 +148,8 @@ struct data_run {
 
 /*
  * Results held by jobs done and not yet applied: records, and with the
- * walk's own verifiers (extraction) the decoded bytes of files up to
+ * walk's own verifiers (extraction into a filesystem without O_TMPFILE,
+ * lib/extract.c) the decoded bytes of files up to
  * AHEAD_DATA_MAX, for which a smaller budget keeps the decoding ahead
  * (the writing is what takes the time).  512 KiB, not 2 or 8 MiB:
  * extracting a 143 MB lz4hc rootfs with two workers then peaks at 6.9 MiB
@@ -614,6 +615,7 @@ static void ahead_run(void *priv, struct erofs_image *img, void *scratch,
 					 nv * sizeof(res->vf[0]));
 	struct data_run r = { .res = res, .p = c->p, .img = img,
 			      .buf = scratch };
+	unsigned int i;
 
 	/* the lane's log lines go to j->result while it runs (ahead_log) */
 	j->result = res;
@@ -658,6 +660,9 @@ static void ahead_run(void *priv, struct erofs_image *img, void *scratch,
 		}
 	}
 	j->mem = sizeof(*res) + nv * sizeof(res->vf[0]) + res->mem;
+	for (i = 0; i < nv; i++)
+		if (res->vdata & (1U << i))
+			j->mem += c->p->verifiers[i].ops->held;
 }
 
 static void ahead_drop(void *priv, struct erofs_ahead_job *j)

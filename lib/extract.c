@@ -7,11 +7,21 @@
  * data it receives as a verifier (erofs_extractor_check, one pass).
  * Directories entered are a stack of open fds; their metadata is set when
  * the walk leaves them, after their entries were written.
+ *
+ * With the check's workers, writing the files would leave the walk (one
+ * thread) with most of the work: it takes as long as decoding.  So where
+ * the target can make unnamed files (O_TMPFILE), the extractor is a
+ * parallel verifier: the worker that decodes a file writes it into an
+ * unnamed file of the target, which the walk links under its name when it
+ * gets there.  Names, links and metadata stay the walk's, in its order,
+ * and a record carries no data.
  */
+#include "config.h"	/* _GNU_SOURCE: O_TMPFILE, AT_EMPTY_PATH */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -44,6 +54,9 @@ struct erofs_extractor {
 	size_t lpath_cap;
 	/* files are written from the image here (no check running) */
 	bool own_data;
+	/* data written ahead into unnamed files (ext_ahead_ops) */
+	bool ahead;
+	bool no_empty_path;	/* linkat(AT_EMPTY_PATH) was refused */
 	/* the regular file whose data comes through the verifier */
 	int cur_fd;
 	int cur_err;		/* writing it failed: -errno */
@@ -157,6 +170,12 @@ static void set_meta(struct erofs_extractor *c, int dfd, const char *name,
 	    utimensat(dfd, name, ts, AT_SYMLINK_NOFOLLOW))
 		report(c, EROFS_PROB_EXTRACT, inode->nid, "setting times: %s",
 		       strerror(errno));
+}
+
+static int create_file(int dfd, const char *name)
+{
+	return openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		      O_CLOEXEC, 0600);
 }
 
 /* make room for a new non-directory entry when overwriting */
@@ -320,9 +339,10 @@ static void create_entry(struct erofs_extractor *c, int dfd,
 			       strerror(-ret));
 			return;
 		}
-		fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL |
-			    O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd < 0) {
+		/* ext_ahead_ops create or link it with its data */
+		fd = -1;
+		if ((own_data || !c->ahead) &&
+		    (fd = create_file(dfd, name)) < 0) {
 			report(c, EROFS_PROB_EXTRACT, inode->nid, "create: %s",
 			       strerror(errno));
 			return;
@@ -334,7 +354,8 @@ static void create_entry(struct erofs_extractor *c, int dfd,
 		}
 		c->cur_name = strdup(name);
 		if (!c->cur_name) {
-			close(fd);
+			if (fd >= 0)
+				close(fd);
 			c->oom = -ENOMEM;
 			return;
 		}
@@ -619,6 +640,219 @@ static const struct erofs_verifier_ops ext_verifier_ops = {
 	.file_end = ext_file_end,
 };
 
+/*
+ * ---- file data written ahead (ext_ahead_ops) ----
+ * A file's data goes to its own descriptor: in a worker (f->path NULL),
+ * an unnamed file of the target; in the walk, the file under its name,
+ * created here rather than when visited.  Either way a failure to create
+ * it is reported in file_end, so that the rows come in the same order
+ * for any number of workers.
+ */
+struct ext_ahead {
+	int fd;			/* -1: could not be made */
+	int err;		/* making or writing it: -errno */
+	bool named;		/* made by the walk, under its name */
+};
+
+/*
+ * Open files held by jobs done ahead count as this much of the check's
+ * read-ahead budget (64 MiB), so that at most 128 wait for the walk.
+ */
+#define AHEAD_FILE_HELD		(512U << 10)
+
+static int ext_ahead_begin(void *priv, struct erofs_verify_file *f)
+{
+	struct erofs_extractor *c = priv;
+	struct ext_ahead *a;
+
+	/* in the walk: only a file created when visited is written */
+	if (f->path && !(c->cur_name && c->cur.nid == f->inode->nid))
+		return EROFS_VERIFY_NO_DATA;
+	a = malloc(sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	a->err = 0;
+	a->named = f->path != NULL;
+	/* O_RDWR: the data may have to be copied out of it (place_file) */
+	a->fd = a->named ? create_file(top(c)->fd, c->cur_name) :
+		openat(c->rootfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (a->fd < 0)
+		a->err = -errno;
+	f->state = a;
+	return a->fd < 0 ? EROFS_VERIFY_NO_DATA : 0;
+}
+
+static int ext_ahead_data(void *priv, const struct erofs_verify_file *f,
+			  uint64_t off, const void *buf, size_t len)
+{
+	struct ext_ahead *a = f->state;
+	size_t done = 0;
+
+	(void)priv;
+	/* holes stay holes: the file is sparse where the image is */
+	if (!buf || a->err)
+		return 0;
+	while (done < len) {
+		ssize_t w = pwrite(a->fd, (const char *)buf + done,
+				   len - done, off + done);
+
+		if (w < 0) {
+			/* reported at the end; the rest is not written */
+			a->err = -errno;
+			return 0;
+		}
+		done += w;
+	}
+	return 0;
+}
+
+static void ext_ahead_abort(void *priv, const struct erofs_verify_file *f)
+{
+	struct ext_ahead *a = f->state;
+
+	(void)priv;
+	if (!a)
+		return;
+	if (a->fd >= 0)
+		close(a->fd);
+	free(a);
+}
+
+/* the first size bytes of src into dst; 0 or -errno */
+static int copy_data(struct erofs_extractor *c, int dst, int src,
+		     uint64_t size)
+{
+	uint64_t off = 0;
+
+	while (off < size) {
+		ssize_t n = pread(src, c->buf, EROFS_MIN(COPY_CHUNK,
+							 size - off), off);
+		ssize_t w;
+
+		if (n <= 0)
+			return n ? -errno : 0;	/* the rest is a hole */
+		w = pwrite(dst, c->buf, n, off);
+		if (w < 0)
+			return -errno;
+		off += w;
+	}
+	return 0;
+}
+
+/*
+ * Give the unnamed file a->fd the name c->cur_name in dfd.  Linking needs
+ * linkat(AT_EMPTY_PATH), which older kernels allow only with
+ * CAP_DAC_READ_SEARCH, or /proc; without either, and across a mount point
+ * (EXDEV), the data is copied into a new file.  Returns the descriptor to
+ * finish (-1 when none could be created: reported) and the write error
+ * in *werr.
+ */
+static int place_file(struct erofs_extractor *c, int dfd,
+		      struct ext_ahead *a, int *werr)
+{
+	char proc[32];
+	int fd, err;
+
+	*werr = a->err;
+	if (!c->no_empty_path) {
+		if (!linkat(a->fd, "", dfd, c->cur_name, AT_EMPTY_PATH))
+			goto linked;
+		if (errno == ENOENT || errno == EPERM || errno == EINVAL)
+			c->no_empty_path = true;
+	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", a->fd);
+	if (!linkat(AT_FDCWD, proc, dfd, c->cur_name, AT_SYMLINK_FOLLOW))
+		goto linked;
+	fd = create_file(dfd, c->cur_name);
+	if (fd < 0) {
+		err = errno;
+		report(c, EROFS_PROB_EXTRACT, c->cur.nid, "create: %s",
+		       strerror(err));
+		return -1;
+	}
+	if (!*werr)
+		*werr = copy_data(c, fd, a->fd, c->cur.size);
+	return fd;
+linked:
+	fd = a->fd;
+	a->fd = -1;
+	return fd;
+}
+
+static int ext_ahead_end(void *priv, const struct erofs_verify_file *f,
+			 int err)
+{
+	struct erofs_extractor *c = priv;
+	struct ext_ahead *a = f->state;
+	struct ext_dir *dir = top(c);
+	int fd = -1, werr = 0;
+
+	if (!c->cur_name || c->cur.nid != f->inode->nid) {
+		ext_ahead_abort(priv, f);
+		return c->oom;
+	}
+	if (a && a->named) {
+		fd = a->fd;
+		werr = a->err;
+		a->fd = -1;
+		if (fd < 0)
+			report(c, EROFS_PROB_EXTRACT, c->cur.nid,
+			       "create: %s", strerror(-werr));
+	} else if (a && a->fd >= 0) {
+		fd = place_file(c, dir->fd, a, &werr);
+	} else {
+		/* the worker could not make its file: write it from here */
+		fd = create_file(dir->fd, c->cur_name);
+		if (fd < 0) {
+			report(c, EROFS_PROB_EXTRACT, c->cur.nid,
+			       "create: %s", strerror(errno));
+		} else {
+			unsigned int problem = c->img->problem;
+
+			werr = write_file(c, fd, &c->cur);
+			c->img->problem = problem;
+		}
+	}
+	ext_ahead_abort(priv, f);
+	if (fd >= 0)
+		finish_file(c, dir->fd, c->cur_name, fd, &c->cur, c->cur_idx,
+			    err ? err : werr);
+	free(c->cur_name);
+	c->cur_name = NULL;
+	return c->oom;
+}
+
+static const struct erofs_verifier_ops ext_ahead_ops = {
+	.name = "extract",
+	.file_begin = ext_ahead_begin,
+	.file_data = ext_ahead_data,
+	.file_end = ext_ahead_end,
+	.file_abort = ext_ahead_abort,
+	.parallel = true,
+	.held = AHEAD_FILE_HELD,
+};
+
+/*
+ * Whether the workers may write ahead: the target can make unnamed files
+ * (the probe leaves nothing behind), and the process may open enough
+ * descriptors that the 128 files held ahead never take those the walk
+ * needs for its directories (which would change what it reports).
+ */
+static bool can_write_ahead(int dfd)
+{
+	struct rlimit rl;
+	int fd;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) ||
+	    (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < 1024))
+		return false;
+	fd = openat(dfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
 /* ---- the API ---- */
 int erofs_extractor_new(struct erofs_extractor **out, struct erofs_image *img,
 			const struct erofs_extract_params *p,
@@ -700,7 +934,9 @@ int erofs_extractor_check(struct erofs_extractor *c,
 		return -ENOMEM;
 	if (chk->nr_verifiers)
 		memcpy(v, chk->verifiers, chk->nr_verifiers * sizeof(*v));
-	v[chk->nr_verifiers] = (struct erofs_verifier){ &ext_verifier_ops, c };
+	c->ahead = !c->p->serial && can_write_ahead(c->rootfd);
+	v[chk->nr_verifiers] = (struct erofs_verifier){
+		c->ahead ? &ext_ahead_ops : &ext_verifier_ops, c };
 	p.verifiers = v;
 	p.nr_verifiers = chk->nr_verifiers + 1;
 	p.walk_ops = &ext_walk_ops;

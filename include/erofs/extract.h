@@ -34,6 +34,11 @@ struct erofs_extract_params {
 	mode_t umask;
 	bool xattrs;			/* restore xattrs */
 	unsigned int max_depth;		/* 0 (the default): no limit */
+	/*
+	 * Write every file in the walk's thread, as on a target without
+	 * O_TMPFILE, where the check's workers only decode (tests)
+	 */
+	bool serial;
 	erofs_check_report_fn report;
 	void *report_priv;
 };

@@ -74,6 +74,12 @@ struct erofs_verifier_ops {
 	/* the check stopped before file_end: free f->state (may be NULL) */
 	void (*file_abort)(void *priv, const struct erofs_verify_file *f);
 	bool parallel;
+	/*
+	 * Parallel only: what a file begun in a worker holds until its
+	 * file_end (an open descriptor, say), in bytes counted against the
+	 * read-ahead budget like the memory of the results waiting there.
+	 */
+	size_t held;
 };
 
 struct erofs_verifier {

@@ -13,6 +13,9 @@
 #     fingerprint mismatches in several files): the same rows at 1, 2, 5;
 #   - with too few file descriptors for the lanes, fewer (or none) run and
 #     the output is still the same;
+#   - extraction where the files written ahead cannot be linked into place
+#     (a mount point inside DIR: they are copied) or are not written ahead
+#     (ulimit -n below 1024): the same tree and rows as one worker;
 #   - erofs-utils images with a compressed metabox (an inline pcluster is
 #     read by a decode inside a decode) extract equal to the source;
 #   - --workers=0 and a non-number are usage errors (exit 16).
@@ -177,6 +180,53 @@ if [ -f "$img" ]; then
 	else
 		pass "damaged extract: the same tree and rows at 1 and 5 workers"
 	fi
+fi
+
+# ---- extraction: files written ahead, linked, copied or not at all -----------
+mp=$T_TMP/mp
+mkdir -p "$mp/src/a" "$mp/src/b"
+i=1
+while [ $i -le 60 ]; do
+	gen_text $((300 + i * 97)) $((i + 600)) >"$mp/src/a/f$i"
+	gen_text $((200 + i * 53)) $((i + 700)) >"$mp/src/b/g$i"
+	i=$((i + 1))
+done
+ln "$mp/src/b/g1" "$mp/src/b/link"
+if "$MKFS" --quiet -T0 --mkfs-time -zlz4hc "$mp/m.img" "$mp/src" \
+	>"$T_TMP/mkfs.log" 2>&1; then
+	"$FSCK" --workers=1 --extract="$mp/x1" "$mp/m.img" >"$mp/x1.log" 2>&1
+	r1=$?
+	# a's files are made in DIR's filesystem and cannot be linked into
+	# another: they are copied
+	mkdir -p "$mp/x3/a"
+	if [ "$(id -u)" != 0 ] || ! mount -t tmpfs none "$mp/x3/a" 2>/dev/null; then
+		skip "extract over a mount point" "cannot mount a tmpfs (needs root)"
+	else
+		"$FSCK" --workers=3 --extract="$mp/x3" "$mp/m.img" \
+			>"$mp/x3.log" 2>&1
+		r3=$?
+		if [ $r1 != 0 ] || [ $r3 != 0 ]; then
+			fail "extract over a mount point" "exit $r1 and $r3: $(cat "$mp/x1.log" "$mp/x3.log" | head -n 1)"
+		elif ! compare_trees "$mp/src" "$mp/x3"; then
+			fail "extract over a mount point" "$T_WHY"
+		else
+			pass "extract over a mount point in DIR, 3 workers: equal to the source"
+		fi
+		umount "$mp/x3/a"
+	fi
+	# too few descriptors to hold files ahead: the walk writes them all
+	(ulimit -n 512 && "$FSCK" --workers=3 --extract="$mp/x512" \
+		"$mp/m.img") >"$mp/x512.log" 2>&1
+	r512=$?
+	if [ $r1 != $r512 ] || ! cmp -s "$mp/x1.log" "$mp/x512.log"; then
+		fail "extract, ulimit -n 512" "exit $r1 and $r512, or other rows"
+	elif ! compare_trees "$mp/src" "$mp/x512"; then
+		fail "extract, ulimit -n 512" "$T_WHY"
+	else
+		pass "extract with ulimit -n 512, 3 workers: equal to the source"
+	fi
+else
+	fail "extract, files written ahead" "mkfs: $(tail -n 1 "$T_TMP/mkfs.log")"
 fi
 
 # ---- fewer descriptors than lanes: fewer lanes, or none ----------------------

@@ -2,8 +2,11 @@
 /*
  * test_extract.c - the extractor on the hand-made image, alone (its own
  * walk) and in one pass with the check: the same tree, hard link as a
- * link, the chunk file's hole as zeros.
+ * link, the chunk file's hole as zeros.  With workers, the files they
+ * write ahead into unnamed files reach their names however linking goes
+ * (openat, linkat and the walk's take are wrapped: -Wl,--wrap).
  */
+#define _GNU_SOURCE
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -12,9 +15,74 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include "erofs/extract.h"
 #include "reader_img.h"
+
+/* ---- the syscalls the extractor makes files with, failing on demand ---- */
+static int fail_tmpfile;	/* O_TMPFILE opens but the probe: EMFILE */
+static int fail_link;		/* 1: AT_EMPTY_PATH refused, 2: no link at all */
+static int nr_tmpfile, nr_linked;
+static bool slow_walk;
+
+int __real_openat(int dfd, const char *path, int flags, ...);
+int __wrap_openat(int dfd, const char *path, int flags, ...);
+int __wrap_openat(int dfd, const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+
+	if (flags & (O_CREAT | __O_TMPFILE)) {
+		va_list ap;
+
+		va_start(ap, flags);
+		mode = va_arg(ap, int);
+		va_end(ap);
+	}
+	if ((flags & O_TMPFILE) == O_TMPFILE &&
+	    __atomic_fetch_add(&nr_tmpfile, 1, __ATOMIC_RELAXED) &&
+	    fail_tmpfile) {
+		errno = EMFILE;
+		return -1;
+	}
+	return __real_openat(dfd, path, flags, mode);
+}
+
+int __real_linkat(int odfd, const char *old, int ndfd, const char *new,
+		  int flags);
+int __wrap_linkat(int odfd, const char *old, int ndfd, const char *new,
+		  int flags);
+int __wrap_linkat(int odfd, const char *old, int ndfd, const char *new,
+		  int flags)
+{
+	if (fail_link && (flags & AT_EMPTY_PATH)) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (fail_link == 2 && (flags & AT_SYMLINK_FOLLOW)) {
+		errno = EXDEV;
+		return -1;
+	}
+	if (flags & (AT_EMPTY_PATH | AT_SYMLINK_FOLLOW))
+		nr_linked++;
+	return __real_linkat(odfd, old, ndfd, new, flags);
+}
+
+/* the walk takes its time: the workers have done every file by then */
+struct erofs_ahead;
+struct erofs_ahead_job;
+struct erofs_ahead_job *__real_erofs_ahead_take(struct erofs_ahead *a,
+						erofs_nid_t nid);
+struct erofs_ahead_job *__wrap_erofs_ahead_take(struct erofs_ahead *a,
+						erofs_nid_t nid);
+struct erofs_ahead_job *__wrap_erofs_ahead_take(struct erofs_ahead *a,
+						erofs_nid_t nid)
+{
+	if (slow_walk)
+		usleep(200000);
+	return __real_erofs_ahead_take(a, nid);
+}
 
 static unsigned char img_buf[TIMG_SIZE];
 static char tmpdir[64];
@@ -108,6 +176,76 @@ static void test_extract(void **state)
 	erofs_io_close(&io);
 }
 
+/* check and extract with two workers into tmpdir/NAME, as the test says */
+static void extract_workers(const char *name, bool serial)
+{
+	struct erofs_extract_params p;
+	struct erofs_check_params cp;
+	struct erofs_check_stats st, est;
+	struct erofs_extractor *x;
+	struct erofs_image img;
+	struct erofs_log log;
+	struct erofs_io io;
+	char dir[96];
+
+	timg_build(img_buf);
+	timg_fix_crc(img_buf);
+	erofs_log_init(&log);
+	assert_int_equal(erofs_io_open_mem(&io, img_buf, TIMG_SIZE, false), 0);
+	assert_int_equal(erofs_image_open(&img, &io, &log, 0), 0);
+	erofs_extract_params_init(&p);
+	p.xattrs = false;
+	p.serial = serial;
+	snprintf(dir, sizeof(dir), "%s/%s", tmpdir, name);
+	p.dir = dir;
+	nr_tmpfile = nr_linked = 0;
+	slow_walk = true;
+	assert_int_equal(erofs_extractor_new(&x, &img, &p, &est), 0);
+	erofs_check_params_init(&cp);
+	cp.workers = 2;
+	assert_int_equal(erofs_extractor_check(x, &cp, &st), 0);
+	erofs_extractor_free(x);
+	slow_walk = false;
+	assert_int_equal(st.errors, 0);
+	assert_int_equal(est.errors, 0);
+	assert_int_equal(st.files, 2);
+	verify_tree(dir);
+	erofs_image_release(&img);
+	erofs_io_close(&io);
+}
+
+static void test_extract_workers(void **state)
+{
+	(void)state;
+	/* the probe, then one unnamed file for each of the two files */
+	extract_workers("w2", false);
+	assert_int_equal(nr_tmpfile, 3);
+	assert_int_equal(nr_linked, 2);
+	/* a target without O_TMPFILE: the walk writes, as with one worker */
+	extract_workers("w2serial", true);
+	assert_int_equal(nr_tmpfile, 0);
+}
+
+static void test_extract_fallbacks(void **state)
+{
+	(void)state;
+	/* no unnamed file for the workers: the walk writes the files */
+	fail_tmpfile = 1;
+	extract_workers("notmp", false);
+	fail_tmpfile = 0;
+	assert_int_equal(nr_linked, 0);
+	/* linkat(AT_EMPTY_PATH) refused (no CAP_DAC_READ_SEARCH): /proc */
+	fail_link = 1;
+	extract_workers("proc", false);
+	assert_int_equal(nr_linked, 2);
+	/* no link at all (EXDEV: a mount point in the target): copies */
+	fail_link = 2;
+	extract_workers("copy", false);
+	fail_link = 0;
+	assert_int_equal(nr_tmpfile, 3);
+	assert_int_equal(nr_linked, 0);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -128,6 +266,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_extract),
+		cmocka_unit_test(test_extract_workers),
+		cmocka_unit_test(test_extract_fallbacks),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
