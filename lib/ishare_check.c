@@ -37,6 +37,9 @@ struct fp_file {
 	size_t value_len;		/* FP_MALFORMED */
 	uint8_t stored[EROFS_ISHARE_DIGEST_LEN];
 	struct erofs_sha256 *h;		/* FP_HASH with libcrypto */
+	/* hashed ahead (fp_file_data_end): NULL, equal to stored */
+	uint8_t *computed;
+	bool hashed;
 };
 
 int erofs_ishare_check_super(struct erofs_image *img)
@@ -217,7 +220,10 @@ static int fp_file_verdict(void *priv, const struct erofs_verify_file *f,
 	}
 	if (!err)
 		err = ff->err;
-	if (!err)
+	if (!err && ff->hashed)
+		memcpy(computed, ff->computed ? ff->computed : ff->stored,
+		       sizeof(computed));
+	else if (!err)
 		err = erofs_sha256_final(ff->h, computed);
 	if (err == -ENOMEM)
 		return err;
@@ -248,9 +254,39 @@ static void fp_file_abort(void *priv, const struct erofs_verify_file *f)
 	struct fp_file *ff = f->state;
 
 	(void)priv;
-	if (ff)
+	if (ff) {
 		erofs_sha256_free(ff->h);
+		free(ff->computed);
+	}
 	free(ff);
+}
+
+/* in a worker: the digest now, so that the hash's state is freed */
+static void fp_file_data_end(void *priv, struct erofs_verify_file *f,
+			     int err)
+{
+	struct fp_file *ff = f->state;
+	uint8_t computed[EROFS_ISHARE_DIGEST_LEN];
+
+	(void)priv;
+	/* the verdict does not use the hash then */
+	if (err || ff->err || !ff->h)
+		return;
+	ff->err = erofs_sha256_final(ff->h, computed);
+	if (ff->err)
+		return;
+	/* a digest of its own only for a mismatch, to print it */
+	if (memcmp(computed, ff->stored, sizeof(computed))) {
+		ff->computed = malloc(sizeof(computed));
+		if (!ff->computed) {
+			ff->err = -ENOMEM;
+			return;
+		}
+		memcpy(ff->computed, computed, sizeof(computed));
+	}
+	erofs_sha256_free(ff->h);
+	ff->h = NULL;
+	ff->hashed = true;
 }
 
 static int fp_file_end(void *priv, const struct erofs_verify_file *f,
@@ -269,6 +305,7 @@ const struct erofs_verifier_ops erofs_ishare_verifier_ops = {
 	.file_data = fp_file_data,
 	.file_end = fp_file_end,
 	.file_abort = fp_file_abort,
+	.file_data_end = fp_file_data_end,
 	/* all it keeps of a file is in its fp_file */
 	.parallel = true,
 };

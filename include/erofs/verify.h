@@ -71,7 +71,18 @@ struct erofs_verifier_ops {
 			 uint64_t off, const void *buf, size_t len);
 	int (*file_end)(void *priv, const struct erofs_verify_file *f,
 			int err);
-	/* the check stopped before file_end: free f->state (may be NULL) */
+	/*
+	 * Optional, in the worker that ran file_data, after the last call
+	 * (err as for file_end): the file's state then waits for the walk,
+	 * thousands of them at a time, so keep only what file_end needs
+	 * (the fingerprint verifier: the verdict, not the hash).
+	 */
+	void (*file_data_end)(void *priv, struct erofs_verify_file *f,
+			      int err);
+	/*
+	 * The check stopped before file_end: free f->state (may be NULL;
+	 * so may f->inode be, for a file begun in a worker)
+	 */
 	void (*file_abort)(void *priv, const struct erofs_verify_file *f);
 	bool parallel;
 	/*
