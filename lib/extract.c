@@ -28,6 +28,7 @@
 #include <unistd.h>
 #include "erofs/array.h"
 #include "erofs/extract.h"
+#include "erofs/tree.h"	/* erofs_name_cmp */
 
 #define COPY_CHUNK	(128 * 1024)
 
@@ -36,6 +37,9 @@ struct ext_dir {
 	int fd;			/* -1: not made, nothing made below */
 	char *name;		/* in its parent; NULL for the target */
 	struct erofs_inode inode;
+	bool fresh;		/* made by this extraction, empty then */
+	/* fresh, and no name listed twice: no entry is ever in the way */
+	bool unique;
 };
 
 struct erofs_extractor {
@@ -52,6 +56,11 @@ struct erofs_extractor {
 	size_t written_cap;
 	char *lpath;		/* a hard link's target */
 	size_t lpath_cap;
+	/* the directory being listed: its last name, in order so far */
+	char prev[EROFS_NAME_LEN + 1];
+	size_t prev_len;
+	bool listed_any, in_order;
+	bool root_fresh;	/* the target was made by this extraction */
 	/* files are written from the image here (no check running) */
 	bool own_data;
 	/* data written ahead into unnamed files (ext_ahead_ops) */
@@ -60,6 +69,7 @@ struct erofs_extractor {
 	/* the regular file whose data comes through the verifier */
 	int cur_fd;
 	int cur_err;		/* writing it failed: -errno */
+	uint64_t cur_end;	/* written from its start up to here */
 	size_t cur_idx;
 	struct erofs_inode cur;
 	char *cur_name;
@@ -178,11 +188,17 @@ static int create_file(int dfd, const char *name)
 		      O_CLOEXEC, 0600);
 }
 
-/* make room for a new non-directory entry when overwriting */
-static int make_room(struct erofs_extractor *c, int dfd, const char *name)
+/*
+ * make room for a new non-directory entry when overwriting (nothing to
+ * look up in a directory where nothing can be in the way)
+ */
+static int make_room(struct erofs_extractor *c, const struct ext_dir *dir,
+		     int dfd, const char *name)
 {
 	struct stat st;
 
+	if (dir && dir->unique)
+		return 0;
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW))
 		return errno == ENOENT ? 0 : -errno;
 	if (!c->p->overwrite)
@@ -197,7 +213,7 @@ static int write_file(struct erofs_extractor *c, int fd,
 {
 	struct erofs_data_ctx d;
 	struct erofs_map map;
-	uint64_t la = 0;
+	uint64_t la = 0, written = 0;
 	int ret;
 
 	ret = erofs_data_open(&d, inode);
@@ -230,10 +246,13 @@ static int write_file(struct erofs_extractor *c, int fd,
 				done += w;
 			}
 			la += n;
+			written = la;
 		}
 		la = end;
 	}
-	ret = ftruncate(fd, inode->size) ? -errno : 0;
+	/* its size: a trailing hole, or an extent written past it */
+	if (written != inode->size && ftruncate(fd, inode->size))
+		ret = -errno;
 out:
 	erofs_data_close(&d);
 	return ret;
@@ -246,8 +265,9 @@ static struct ext_dir *top(struct erofs_extractor *c)
 	return c->nr_dirs ? &c->dirs[c->nr_dirs - 1] : NULL;
 }
 
+/* fresh: made by this extraction (its listing comes next) */
 static int push_dir(struct erofs_extractor *c, int fd, const char *name,
-		    const struct erofs_inode *inode)
+		    const struct erofs_inode *inode, bool fresh)
 {
 	struct ext_dir *d;
 
@@ -260,6 +280,10 @@ static int push_dir(struct erofs_extractor *c, int fd, const char *name,
 	d->fd = fd;
 	d->name = NULL;
 	d->inode = *inode;
+	d->fresh = fresh;
+	d->unique = false;
+	c->listed_any = false;
+	c->in_order = true;
 	if (name && fd >= 0) {
 		d->name = strdup(name);
 		if (!d->name)
@@ -276,11 +300,16 @@ static void mark_written(struct erofs_extractor *c, size_t idx)
 		c->written[idx] = 1;
 }
 
-/* a regular file's data is in: size, metadata, and it may be linked to */
+/*
+ * A regular file's data is in: size, metadata, and it may be linked to.
+ * end: its bytes were written from the start up to there (a new file is
+ * that long already; a trailing hole needs the size set).
+ */
 static void finish_file(struct erofs_extractor *c, int dfd, const char *name,
-			int fd, struct erofs_inode *inode, size_t idx, int ret)
+			int fd, struct erofs_inode *inode, size_t idx,
+			uint64_t end, int ret)
 {
-	if (!ret && ftruncate(fd, inode->size))
+	if (!ret && end != inode->size && ftruncate(fd, inode->size))
 		ret = -errno;
 	if (ret)
 		report(c, ret == -EFSCORRUPTED || ret == -EOPNOTSUPP ?
@@ -297,43 +326,45 @@ static void finish_file(struct erofs_extractor *c, int dfd, const char *name,
  * be made, so nothing is created below it).  A regular file gets its data
  * from the image here when own_data, else through the verifier.
  */
-static void create_entry(struct erofs_extractor *c, int dfd,
+static void create_entry(struct erofs_extractor *c, struct ext_dir *dir,
 			 const char *name, struct erofs_inode *inode,
 			 size_t idx, bool own_data)
 {
-	int ret, fd;
+	int ret, fd, dfd = dir->fd;
 
 	switch (inode->mode & S_IFMT) {
 	case S_IFDIR: {
 		struct stat st;
+		bool fresh = !mkdirat(dfd, name, 0700);
 
-		if (mkdirat(dfd, name, 0700) && errno != EEXIST) {
+		if (!fresh && errno != EEXIST) {
 			report(c, EROFS_PROB_EXTRACT, inode->nid, "mkdir: %s",
 			       strerror(errno));
-			push_dir(c, -1, NULL, inode);
+			push_dir(c, -1, NULL, inode, false);
 			return;
 		}
 		/* an existing entry must be a real directory, not a link */
-		if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) ||
-		    !S_ISDIR(st.st_mode)) {
-			if (!c->p->overwrite || make_room(c, dfd, name) ||
+		if (!fresh && (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) ||
+			       !S_ISDIR(st.st_mode))) {
+			if (!c->p->overwrite || make_room(c, NULL, dfd, name) ||
 			    mkdirat(dfd, name, 0700)) {
 				report(c, EROFS_PROB_EXTRACT, inode->nid,
 				       "cannot create a directory over an existing entry");
-				push_dir(c, -1, NULL, inode);
+				push_dir(c, -1, NULL, inode, false);
 				return;
 			}
+			fresh = true;
 		}
 		fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 			    O_CLOEXEC);
 		if (fd < 0)
 			report(c, EROFS_PROB_EXTRACT, inode->nid, "open: %s",
 			       strerror(errno));
-		push_dir(c, fd, name, inode);
+		push_dir(c, fd, name, inode, fresh);
 		return;
 	}
 	case S_IFREG:
-		ret = make_room(c, dfd, name);
+		ret = make_room(c, dir, dfd, name);
 		if (ret) {
 			report(c, EROFS_PROB_EXTRACT, inode->nid, "%s",
 			       strerror(-ret));
@@ -348,8 +379,10 @@ static void create_entry(struct erofs_extractor *c, int dfd,
 			return;
 		}
 		if (own_data) {
-			finish_file(c, dfd, name, fd, inode, idx,
-				    write_file(c, fd, inode));
+			/* write_file sizes it */
+			ret = write_file(c, fd, inode);
+			finish_file(c, dfd, name, fd, inode, idx, inode->size,
+				    ret);
 			return;
 		}
 		c->cur_name = strdup(name);
@@ -361,6 +394,7 @@ static void create_entry(struct erofs_extractor *c, int dfd,
 		}
 		c->cur_fd = fd;
 		c->cur_err = 0;
+		c->cur_end = 0;
 		c->cur_idx = idx;
 		c->cur = *inode;
 		return;
@@ -386,7 +420,7 @@ static void create_entry(struct erofs_extractor *c, int dfd,
 			return;
 		}
 		if (!ret)
-			ret = make_room(c, dfd, name);
+			ret = make_room(c, dir, dfd, name);
 		if (!ret && symlinkat(target, dfd, name))
 			ret = -errno;
 		free(target);
@@ -404,7 +438,7 @@ static void create_entry(struct erofs_extractor *c, int dfd,
 		if (S_ISCHR(inode->mode) || S_ISBLK(inode->mode))
 			dev = makedev(erofs_dev_major(inode->rdev),
 				      erofs_dev_minor(inode->rdev));
-		ret = make_room(c, dfd, name);
+		ret = make_room(c, dir, dfd, name);
 		if (!ret && mknodat(dfd, name, (inode->mode & S_IFMT) | 0600,
 				    dev))
 			ret = -errno;
@@ -436,6 +470,16 @@ static int ext_dirent(void *priv, const struct erofs_walk_dir *d,
 		report(c, EROFS_PROB_DIR_BADNAME, d->inode->nid,
 		       "refusing to extract \"%.*s\"", (int)de->name_len,
 		       de->name);
+	/* names in increasing order: none listed twice (ext_dir_read) */
+	if (de->name_len > EROFS_NAME_LEN || (c->listed_any &&
+	    erofs_name_cmp(c->prev, c->prev_len, de->name,
+			   de->name_len) >= 0))
+		c->in_order = false;
+	if (c->in_order) {
+		memcpy(c->prev, de->name, de->name_len);
+		c->prev_len = de->name_len;
+		c->listed_any = true;
+	}
 	return 0;
 }
 
@@ -448,6 +492,9 @@ static int ext_dir_read(void *priv, const struct erofs_walk_dir *d, int err)
 	if (dir && dir->fd >= 0 && err < 0 && err != -ENOMEM)
 		report(c, c->img->problem, d->inode->nid, "%s",
 		       strerror(-err));
+	/* its entries need no room made: a saved lookup each (make_room) */
+	if (dir)
+		dir->unique = dir->fresh && c->in_order;
 	return c->oom;
 }
 
@@ -459,7 +506,7 @@ static int ext_start(struct erofs_extractor *c, struct erofs_inode *inode)
 		       "start inode is not a directory");
 		return c->oom;
 	}
-	return push_dir(c, c->rootfd, NULL, inode);
+	return push_dir(c, c->rootfd, NULL, inode, c->root_fresh);
 }
 
 static int ext_visit(void *priv, const struct erofs_walk_entry *e, size_t idx,
@@ -475,7 +522,7 @@ static int ext_visit(void *priv, const struct erofs_walk_entry *e, size_t idx,
 	if (!dir || dir->fd < 0) {
 		/* below a directory that could not be made: nothing */
 		if (dir && inode && S_ISDIR(inode->mode))
-			push_dir(c, -1, NULL, inode);
+			push_dir(c, -1, NULL, inode, false);
 		return c->oom;
 	}
 	if (err) {
@@ -486,9 +533,9 @@ static int ext_visit(void *priv, const struct erofs_walk_entry *e, size_t idx,
 	if (c->p->max_depth && e->depth > c->p->max_depth &&
 	    S_ISDIR(inode->mode)) {
 		report(c, EROFS_PROB_DIR_DEPTH, e->nid, "not extracted");
-		return push_dir(c, -1, NULL, inode);
+		return push_dir(c, -1, NULL, inode, false);
 	}
-	create_entry(c, dir->fd, e->name, inode, idx, c->own_data);
+	create_entry(c, dir, e->name, inode, idx, c->own_data);
 	return c->oom;
 }
 
@@ -539,7 +586,7 @@ static int ext_again(void *priv, const struct erofs_walk_entry *e, size_t idx)
 		if (ret)
 			return c->oom = ret;
 		target = c->lpath;
-		ret = make_room(c, dir->fd, e->name);
+		ret = make_room(c, dir, dir->fd, e->name);
 		if (ret)
 			report(c, EROFS_PROB_EXTRACT, e->nid, "%s",
 			       strerror(-ret));
@@ -550,7 +597,7 @@ static int ext_again(void *priv, const struct erofs_walk_entry *e, size_t idx)
 		return c->oom;
 	}
 	/* a copy (the first one failed, or no file to link to) */
-	create_entry(c, dir->fd, e->name, &inode, idx, true);
+	create_entry(c, dir, e->name, &inode, idx, true);
 	return c->oom;
 }
 
@@ -613,6 +660,7 @@ static int ext_file_data(void *priv, const struct erofs_verify_file *f,
 		}
 		done += w;
 	}
+	c->cur_end = off + len;
 	return 0;
 }
 
@@ -626,7 +674,7 @@ static int ext_file_end(void *priv, const struct erofs_verify_file *f,
 		return c->oom;
 	/* a decoding error is the image's, a write error the target's */
 	finish_file(c, dir->fd, c->cur_name, c->cur_fd, &c->cur, c->cur_idx,
-		    err ? err : c->cur_err);
+		    c->cur_end, err ? err : c->cur_err);
 	free(c->cur_name);
 	c->cur_name = NULL;
 	c->cur_fd = -1;
@@ -651,6 +699,7 @@ static const struct erofs_verifier_ops ext_verifier_ops = {
 struct ext_ahead {
 	int fd;			/* -1: could not be made */
 	int err;		/* making or writing it: -errno */
+	uint64_t end;		/* written from its start up to here */
 	bool named;		/* made by the walk, under its name */
 };
 
@@ -672,6 +721,7 @@ static int ext_ahead_begin(void *priv, struct erofs_verify_file *f)
 	if (!a)
 		return -ENOMEM;
 	a->err = 0;
+	a->end = 0;
 	a->named = f->path != NULL;
 	/* O_RDWR: the data may have to be copied out of it (place_file) */
 	a->fd = a->named ? create_file(top(c)->fd, c->cur_name) :
@@ -703,6 +753,7 @@ static int ext_ahead_data(void *priv, const struct erofs_verify_file *f,
 		}
 		done += w;
 	}
+	a->end = off + len;
 	return 0;
 }
 
@@ -786,6 +837,7 @@ static int ext_ahead_end(void *priv, const struct erofs_verify_file *f,
 	struct ext_ahead *a = f->state;
 	struct ext_dir *dir = top(c);
 	int fd = -1, werr = 0;
+	uint64_t end = a ? a->end : 0;
 
 	if (!c->cur_name || c->cur.nid != f->inode->nid) {
 		ext_ahead_abort(priv, f);
@@ -809,14 +861,16 @@ static int ext_ahead_end(void *priv, const struct erofs_verify_file *f,
 		} else {
 			unsigned int problem = c->img->problem;
 
+			/* it sizes the file */
 			werr = write_file(c, fd, &c->cur);
+			end = c->cur.size;
 			c->img->problem = problem;
 		}
 	}
 	ext_ahead_abort(priv, f);
 	if (fd >= 0)
 		finish_file(c, dir->fd, c->cur_name, fd, &c->cur, c->cur_idx,
-			    err ? err : werr);
+			    end, err ? err : werr);
 	free(c->cur_name);
 	c->cur_name = NULL;
 	return c->oom;
@@ -859,12 +913,14 @@ int erofs_extractor_new(struct erofs_extractor **out, struct erofs_image *img,
 			struct erofs_check_stats *stats)
 {
 	struct erofs_extractor *c;
+	bool root_fresh;
 	char *real;
 	int ret;
 
 	*out = NULL;
 	memset(stats, 0, sizeof(*stats));
-	if (mkdir(p->dir, 0755) && errno != EEXIST)
+	root_fresh = !mkdir(p->dir, 0755);
+	if (!root_fresh && errno != EEXIST)
 		return -errno;
 	real = realpath(p->dir, NULL);
 	if (!real)
@@ -881,6 +937,7 @@ int erofs_extractor_new(struct erofs_extractor **out, struct erofs_image *img,
 	c->p = p;
 	c->st = stats;
 	c->cur_fd = -1;
+	c->root_fresh = root_fresh;
 	c->rootfd = open(p->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (c->rootfd < 0) {
 		ret = -errno;

@@ -95,6 +95,28 @@ for name in name-with-slash name-escape name-dotdot-file; do
 	fi
 done
 
+# a name listed twice: the second copy is refused, or with --overwrite
+# replaces the first, in a directory this extraction made as in one it
+# found (the target made before the run)
+for where in fresh existing; do
+	for ow in "" --overwrite; do
+		ex=$T_TMP/ex-dup-$where$ow
+		[ $where = existing ] && mkdir -p "$ex"
+		"$FSCK" --no-sbcrc $ow --extract="$ex" "$CORPUS/duplicate.img" \
+			>"$T_TMP/out" 2>&1
+		rc=$?
+		got=$(cat "$ex/bb" 2>/dev/null)
+		row=$(grep -c '\[E_EXTRACT\] bb (nid [0-9]*) extraction failed: File exists$' "$T_TMP/out")
+		if [ -z "$ow" ] && [ $rc = 12 ] && [ "$row" = 1 ] && [ "$got" = first ]; then
+			pass "extract-duplicate ($where): the second copy refused"
+		elif [ -n "$ow" ] && [ $rc = 4 ] && [ "$row" = 0 ] && [ "$got" = second ]; then
+			pass "extract-duplicate ($where, --overwrite): the second copy wins"
+		else
+			fail "extract-duplicate ($where$ow)" "exit $rc, bb \"$got\": $(grep E_EXTRACT "$T_TMP/out" | head -n 1)"
+		fi
+	done
+done
+
 # a directory cycle terminates during extraction as well
 ex=$T_TMP/ex-cycle
 "$FSCK" --no-sbcrc --extract="$ex" "$CORPUS/dir-cycle.img" >"$T_TMP/out" 2>&1

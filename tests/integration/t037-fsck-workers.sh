@@ -216,6 +216,9 @@ while [ $i -le 60 ]; do
 	i=$((i + 1))
 done
 ln "$mp/src/b/g1" "$mp/src/b/link"
+# the size of a file that ends in a hole is set, not written
+printf head >"$mp/src/b/hole-end"
+truncate -s 100000 "$mp/src/b/hole-end"
 if "$MKFS" --quiet -T0 --mkfs-time -zlz4hc "$mp/m.img" "$mp/src" \
 	>"$T_TMP/mkfs.log" 2>&1; then
 	"$FSCK" --workers=1 --extract="$mp/x1" "$mp/m.img" >"$mp/x1.log" 2>&1
@@ -237,6 +240,18 @@ if "$MKFS" --quiet -T0 --mkfs-time -zlz4hc "$mp/m.img" "$mp/src" \
 			pass "extract over a mount point in DIR, 3 workers: equal to the source"
 		fi
 		umount "$mp/x3/a"
+	fi
+	if compare_trees "$mp/src" "$mp/x1"; then
+		pass "extract, 1 worker: equal to the source"
+	else
+		fail "extract, 1 worker" "$T_WHY"
+	fi
+	rm -rf "$mp/x2"
+	if "$FSCK" --workers=2 --extract="$mp/x2" "$mp/m.img" >"$mp/x2.log" 2>&1 &&
+		compare_trees "$mp/src" "$mp/x2"; then
+		pass "extract, 2 workers: equal to the source"
+	else
+		fail "extract, 2 workers" "$T_WHY$(head -n 1 "$mp/x2.log")"
 	fi
 	# too few descriptors to hold files ahead: the walk writes them all
 	(ulimit -n 512 && "$FSCK" --workers=3 --extract="$mp/x512" \
