@@ -38,6 +38,8 @@ struct ext_dir {
 	char *name;		/* in its parent; NULL for the target */
 	struct erofs_inode inode;
 	bool fresh;		/* made by this extraction, empty then */
+	/* the target, or fresh in a plain one: new entries as probed */
+	bool plain;
 	/* fresh, and no name listed twice: no entry is ever in the way */
 	bool unique;
 };
@@ -61,6 +63,17 @@ struct erofs_extractor {
 	size_t prev_len;
 	bool listed_any, in_order;
 	bool root_fresh;	/* the target was made by this extraction */
+	/*
+	 * What the kernel gives a new entry of the target, as a probe (an
+	 * unnamed file asked 0777) showed: its owner, and which mode bits
+	 * of those asked it keeps (umask, default ACL).  The directories
+	 * this extraction makes there give the same; entries made in plain
+	 * directories need no chown and, for most files, no chmod.
+	 */
+	bool tmpfile_ok, probed;
+	uid_t new_uid;
+	gid_t new_gid;
+	mode_t new_mask;
 	/* files are written from the image here (no check running) */
 	bool own_data;
 	/* data written ahead into unnamed files (ext_ahead_ops) */
@@ -70,6 +83,7 @@ struct erofs_extractor {
 	int cur_fd;
 	int cur_err;		/* writing it failed: -errno */
 	uint64_t cur_end;	/* written from its start up to here */
+	bool cur_plain;		/* made in a plain directory */
 	size_t cur_idx;
 	struct erofs_inode cur;
 	char *cur_name;
@@ -139,18 +153,44 @@ static int apply_xattr_cb(void *priv, const struct erofs_xattr_info *x)
 	return 0;
 }
 
+/* the mode an entry ends with */
+static mode_t final_mode(const struct erofs_extractor *c,
+			 const struct erofs_inode *inode)
+{
+	mode_t mode = inode->mode & 07777;
+
+	return c->p->preserve_perms ? mode : mode & ~c->p->umask;
+}
+
+/* a regular file is made with its mode, unless set-ID bits wait for chown */
+static mode_t file_mode(const struct erofs_extractor *c,
+			const struct erofs_inode *inode)
+{
+	mode_t mode = final_mode(c, inode);
+
+	return mode & 07000 ? 0600 : mode;
+}
+
+/* not asked for a mode that can stay (a directory may inherit S_ISGID) */
+#define MODE_NONE	((mode_t)-1)
+
 /*
  * metadata in the order that keeps it: owner first (chown drops
- * security.capability and set-id bits), xattrs, mode, then times
+ * security.capability and set-id bits), xattrs, mode, then times.
+ * plain: the entry was just made in a plain directory, asked for mode
+ * `asked`: what the probe showed needs no setting again.
  */
 static void set_meta(struct erofs_extractor *c, int dfd, const char *name,
-		     int fd, struct erofs_inode *inode)
+		     int fd, struct erofs_inode *inode, bool plain,
+		     mode_t asked)
 {
 	const struct erofs_extract_params *p = c->p;
 	struct timespec ts[2];
-	mode_t mode = inode->mode & 07777;
+	mode_t mode = final_mode(c, inode);
 
-	if (p->preserve_owner) {
+	plain = plain && c->probed;
+	if (p->preserve_owner && !(plain && inode->uid == c->new_uid &&
+				   inode->gid == c->new_gid)) {
 		int ret = fd >= 0 ? fchown(fd, inode->uid, inode->gid) :
 			fchownat(dfd, name, inode->uid, inode->gid,
 				 AT_SYMLINK_NOFOLLOW);
@@ -164,9 +204,8 @@ static void set_meta(struct erofs_extractor *c, int dfd, const char *name,
 
 		erofs_xattr_iterate(inode, apply_xattr_cb, &a, NULL);
 	}
-	if (!p->preserve_perms)
-		mode &= ~p->umask;
-	if (!S_ISLNK(inode->mode)) {
+	if (!S_ISLNK(inode->mode) &&
+	    !(plain && asked != MODE_NONE && (asked & c->new_mask) == mode)) {
 		int ret = fd >= 0 ? fchmod(fd, mode) :
 			fchmodat(dfd, name, mode, 0);
 
@@ -182,10 +221,10 @@ static void set_meta(struct erofs_extractor *c, int dfd, const char *name,
 		       strerror(errno));
 }
 
-static int create_file(int dfd, const char *name)
+static int create_file(int dfd, const char *name, mode_t mode)
 {
 	return openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-		      O_CLOEXEC, 0600);
+		      O_CLOEXEC, mode);
 }
 
 /*
@@ -269,6 +308,8 @@ static struct ext_dir *top(struct erofs_extractor *c)
 static int push_dir(struct erofs_extractor *c, int fd, const char *name,
 		    const struct erofs_inode *inode, bool fresh)
 {
+	/* the target is plain: the probe was made there */
+	bool plain = !c->nr_dirs || (fresh && c->dirs[c->nr_dirs - 1].plain);
 	struct ext_dir *d;
 
 	if (erofs_array_reserve(&c->dirs, &c->dirs_cap, c->nr_dirs + 1)) {
@@ -281,6 +322,7 @@ static int push_dir(struct erofs_extractor *c, int fd, const char *name,
 	d->name = NULL;
 	d->inode = *inode;
 	d->fresh = fresh;
+	d->plain = plain;
 	d->unique = false;
 	c->listed_any = false;
 	c->in_order = true;
@@ -307,7 +349,7 @@ static void mark_written(struct erofs_extractor *c, size_t idx)
  */
 static void finish_file(struct erofs_extractor *c, int dfd, const char *name,
 			int fd, struct erofs_inode *inode, size_t idx,
-			uint64_t end, int ret)
+			uint64_t end, bool plain, int ret)
 {
 	if (!ret && end != inode->size && ftruncate(fd, inode->size))
 		ret = -errno;
@@ -315,7 +357,7 @@ static void finish_file(struct erofs_extractor *c, int dfd, const char *name,
 		report(c, ret == -EFSCORRUPTED || ret == -EOPNOTSUPP ?
 		       c->img->problem : EROFS_PROB_EXTRACT, inode->nid,
 		       "writing data: %s", strerror(-ret));
-	set_meta(c, dfd, name, fd, inode);
+	set_meta(c, dfd, name, fd, inode, plain, file_mode(c, inode));
 	close(fd);
 	if (inode->nlink > 1)
 		mark_written(c, idx);
@@ -373,7 +415,7 @@ static void create_entry(struct erofs_extractor *c, struct ext_dir *dir,
 		/* ext_ahead_ops create or link it with its data */
 		fd = -1;
 		if ((own_data || !c->ahead) &&
-		    (fd = create_file(dfd, name)) < 0) {
+		    (fd = create_file(dfd, name, file_mode(c, inode))) < 0) {
 			report(c, EROFS_PROB_EXTRACT, inode->nid, "create: %s",
 			       strerror(errno));
 			return;
@@ -382,7 +424,7 @@ static void create_entry(struct erofs_extractor *c, struct ext_dir *dir,
 			/* write_file sizes it */
 			ret = write_file(c, fd, inode);
 			finish_file(c, dfd, name, fd, inode, idx, inode->size,
-				    ret);
+				    dir->plain, ret);
 			return;
 		}
 		c->cur_name = strdup(name);
@@ -395,6 +437,7 @@ static void create_entry(struct erofs_extractor *c, struct ext_dir *dir,
 		c->cur_fd = fd;
 		c->cur_err = 0;
 		c->cur_end = 0;
+		c->cur_plain = dir->plain;
 		c->cur_idx = idx;
 		c->cur = *inode;
 		return;
@@ -429,7 +472,7 @@ static void create_entry(struct erofs_extractor *c, struct ext_dir *dir,
 			       "symlink: %s", strerror(-ret));
 			return;
 		}
-		set_meta(c, dfd, name, -1, inode);
+		set_meta(c, dfd, name, -1, inode, dir->plain, MODE_NONE);
 		return;
 	}
 	default: {
@@ -447,7 +490,7 @@ static void create_entry(struct erofs_extractor *c, struct ext_dir *dir,
 			       strerror(-ret));
 			return;
 		}
-		set_meta(c, dfd, name, -1, inode);
+		set_meta(c, dfd, name, -1, inode, dir->plain, 0600);
 		return;
 	}
 	}
@@ -573,7 +616,8 @@ static int ext_again(void *priv, const struct erofs_walk_entry *e, size_t idx)
 		report(c, EROFS_PROB_DIR_LOOP, e->nid,
 		       "directory already extracted");
 		if (fd >= 0) {
-			set_meta(c, dir->fd, e->name, fd, &inode);
+			set_meta(c, dir->fd, e->name, fd, &inode, false,
+				 MODE_NONE);
 			close(fd);
 		}
 		return c->oom;
@@ -611,11 +655,13 @@ static int ext_leave(void *priv, const struct erofs_walk_dir *d)
 		return c->oom;
 	/* metadata last: a read-only directory could not be filled */
 	if (dir->fd == c->rootfd) {
-		set_meta(c, c->rootfd, ".", c->rootfd, &dir->inode);
+		set_meta(c, c->rootfd, ".", c->rootfd, &dir->inode, false,
+			 MODE_NONE);
 	} else if (dir->fd >= 0) {
 		struct ext_dir *parent = &c->dirs[c->nr_dirs - 2];
 
-		set_meta(c, parent->fd, dir->name, dir->fd, &dir->inode);
+		set_meta(c, parent->fd, dir->name, dir->fd, &dir->inode,
+			 dir->plain, MODE_NONE);
 		close(dir->fd);
 	}
 	free(dir->name);
@@ -674,7 +720,7 @@ static int ext_file_end(void *priv, const struct erofs_verify_file *f,
 		return c->oom;
 	/* a decoding error is the image's, a write error the target's */
 	finish_file(c, dir->fd, c->cur_name, c->cur_fd, &c->cur, c->cur_idx,
-		    c->cur_end, err ? err : c->cur_err);
+		    c->cur_end, c->cur_plain, err ? err : c->cur_err);
 	free(c->cur_name);
 	c->cur_name = NULL;
 	c->cur_fd = -1;
@@ -724,8 +770,10 @@ static int ext_ahead_begin(void *priv, struct erofs_verify_file *f)
 	a->end = 0;
 	a->named = f->path != NULL;
 	/* O_RDWR: the data may have to be copied out of it (place_file) */
-	a->fd = a->named ? create_file(top(c)->fd, c->cur_name) :
-		openat(c->rootfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	a->fd = a->named ?
+		create_file(top(c)->fd, c->cur_name, file_mode(c, f->inode)) :
+		openat(c->rootfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC,
+		       file_mode(c, f->inode));
 	if (a->fd < 0)
 		a->err = -errno;
 	f->state = a;
@@ -791,20 +839,24 @@ static int copy_data(struct erofs_extractor *c, int dst, int src,
 }
 
 /*
- * Give the unnamed file a->fd the name c->cur_name in dfd.  Linking needs
+ * Give the unnamed file a->fd the name c->cur_name in dir.  Linking needs
  * linkat(AT_EMPTY_PATH), which older kernels allow only with
  * CAP_DAC_READ_SEARCH, or /proc; without either, and across a mount point
- * (EXDEV), the data is copied into a new file.  Returns the descriptor to
- * finish (-1 when none could be created: reported) and the write error
- * in *werr.
+ * (EXDEV), the data is copied into a new file.  So it is into a directory
+ * that was there before (not plain): a file made there may get another
+ * group (set-group-ID), mode or ACL than one made in the target.  Returns
+ * the descriptor to finish (-1 when none could be created: reported) and
+ * the write error in *werr.
  */
-static int place_file(struct erofs_extractor *c, int dfd,
+static int place_file(struct erofs_extractor *c, const struct ext_dir *dir,
 		      struct ext_ahead *a, int *werr)
 {
+	int fd, err, dfd = dir->fd;
 	char proc[32];
-	int fd, err;
 
 	*werr = a->err;
+	if (!dir->plain)
+		goto copy;
 	if (!c->no_empty_path) {
 		if (!linkat(a->fd, "", dfd, c->cur_name, AT_EMPTY_PATH))
 			goto linked;
@@ -814,7 +866,8 @@ static int place_file(struct erofs_extractor *c, int dfd,
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", a->fd);
 	if (!linkat(AT_FDCWD, proc, dfd, c->cur_name, AT_SYMLINK_FOLLOW))
 		goto linked;
-	fd = create_file(dfd, c->cur_name);
+copy:
+	fd = create_file(dfd, c->cur_name, file_mode(c, &c->cur));
 	if (fd < 0) {
 		err = errno;
 		report(c, EROFS_PROB_EXTRACT, c->cur.nid, "create: %s",
@@ -851,10 +904,10 @@ static int ext_ahead_end(void *priv, const struct erofs_verify_file *f,
 			report(c, EROFS_PROB_EXTRACT, c->cur.nid,
 			       "create: %s", strerror(-werr));
 	} else if (a && a->fd >= 0) {
-		fd = place_file(c, dir->fd, a, &werr);
+		fd = place_file(c, dir, a, &werr);
 	} else {
 		/* the worker could not make its file: write it from here */
-		fd = create_file(dir->fd, c->cur_name);
+		fd = create_file(dir->fd, c->cur_name, file_mode(c, &c->cur));
 		if (fd < 0) {
 			report(c, EROFS_PROB_EXTRACT, c->cur.nid,
 			       "create: %s", strerror(errno));
@@ -870,7 +923,7 @@ static int ext_ahead_end(void *priv, const struct erofs_verify_file *f,
 	ext_ahead_abort(priv, f);
 	if (fd >= 0)
 		finish_file(c, dir->fd, c->cur_name, fd, &c->cur, c->cur_idx,
-			    end, err ? err : werr);
+			    end, dir->plain, err ? err : werr);
 	free(c->cur_name);
 	c->cur_name = NULL;
 	return c->oom;
@@ -892,19 +945,30 @@ static const struct erofs_verifier_ops ext_ahead_ops = {
  * descriptors that the 128 files held ahead never take those the walk
  * needs for its directories (which would change what it reports).
  */
-static bool can_write_ahead(int dfd)
+static bool can_write_ahead(const struct erofs_extractor *c)
 {
 	struct rlimit rl;
-	int fd;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) ||
-	    (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < 1024))
-		return false;
-	fd = openat(dfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	return c->tmpfile_ok && !getrlimit(RLIMIT_NOFILE, &rl) &&
+		(rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= 1024);
+}
+
+/* what the target gives a new entry (nothing is left behind) */
+static void probe_target(struct erofs_extractor *c)
+{
+	int fd = openat(c->rootfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0777);
+	struct stat st;
+
 	if (fd < 0)
-		return false;
+		return;
+	c->tmpfile_ok = true;
+	if (!fstat(fd, &st)) {
+		c->probed = true;
+		c->new_uid = st.st_uid;
+		c->new_gid = st.st_gid;
+		c->new_mask = st.st_mode & 0777;
+	}
 	close(fd);
-	return true;
 }
 
 /* ---- the API ---- */
@@ -944,6 +1008,7 @@ int erofs_extractor_new(struct erofs_extractor **out, struct erofs_image *img,
 		free(c);
 		return ret;
 	}
+	probe_target(c);
 	c->buf = malloc(COPY_CHUNK);
 	if (!c->buf) {
 		erofs_extractor_free(c);
@@ -991,7 +1056,7 @@ int erofs_extractor_check(struct erofs_extractor *c,
 		return -ENOMEM;
 	if (chk->nr_verifiers)
 		memcpy(v, chk->verifiers, chk->nr_verifiers * sizeof(*v));
-	c->ahead = !c->p->serial && can_write_ahead(c->rootfd);
+	c->ahead = !c->p->serial && can_write_ahead(c);
 	v[chk->nr_verifiers] = (struct erofs_verifier){
 		c->ahead ? &ext_ahead_ops : &ext_verifier_ops, c };
 	p.verifiers = v;

@@ -219,6 +219,20 @@ ln "$mp/src/b/g1" "$mp/src/b/link"
 # the size of a file that ends in a hole is set, not written
 printf head >"$mp/src/b/hole-end"
 truncate -s 100000 "$mp/src/b/hole-end"
+# modes and owners a new file does or does not get by itself
+mkdir -p "$mp/src/m"
+for mode in 0444 0600 0640 0664 0755 4755 2755 1777; do
+	gen_text 3000 "$mode" >"$mp/src/m/f$mode"
+	chmod $mode "$mp/src/m/f$mode"
+done
+ln -s f0444 "$mp/src/m/ln"
+mkfifo "$mp/src/m/fifo"
+if [ "$(id -u)" = 0 ]; then
+	chown 1234:5678 "$mp/src/m/f0640" "$mp/src/m/fifo"
+	chown 0:5678 "$mp/src/m/f2755"
+	chown -h 1234:1234 "$mp/src/m/ln"
+	chown 1234 "$mp/src/m"
+fi
 if "$MKFS" --quiet -T0 --mkfs-time -zlz4hc "$mp/m.img" "$mp/src" \
 	>"$T_TMP/mkfs.log" 2>&1; then
 	"$FSCK" --workers=1 --extract="$mp/x1" "$mp/m.img" >"$mp/x1.log" 2>&1
@@ -252,6 +266,48 @@ if "$MKFS" --quiet -T0 --mkfs-time -zlz4hc "$mp/m.img" "$mp/src" \
 		pass "extract, 2 workers: equal to the source"
 	else
 		fail "extract, 2 workers" "$T_WHY$(head -n 1 "$mp/x2.log")"
+	fi
+	# a target that was there: set-group-ID, another group, a default
+	# ACL (what new entries get there differs from the probe's view of
+	# a fresh target), and the umask applied: the same tree at 1 and 3
+	if [ "$(id -u)" = 0 ]; then
+		for n in 1 3; do
+			mkdir -p "$mp/s$n" "$mp/u$n" "$mp/o$n/b"
+			chgrp 4321 "$mp/s$n" "$mp/o$n/b"
+			chmod 2775 "$mp/s$n" "$mp/o$n/b"
+			setfacl -d -m g::r-x,o::--- "$mp/s$n" "$mp/o$n/b" 2>/dev/null
+			# files of b, written ahead in the target, are not
+			# linked into the b that was there: made there
+			"$FSCK" --workers=$n --no-preserve-owner --extract="$mp/o$n" \
+				"$mp/m.img" >"$mp/o.log" 2>&1 || fail "extract into an existing tree, $n" "$(head -n 1 "$mp/o.log")"
+			"$FSCK" --workers=$n --extract="$mp/s$n/t" "$mp/m.img" \
+				>"$mp/s.log" 2>&1 || fail "extract into a set-group-ID target, $n" "$(head -n 1 "$mp/s.log")"
+			(umask 027 && "$FSCK" --workers=$n --no-preserve \
+				--extract="$mp/u$n" "$mp/m.img") >"$mp/u.log" 2>&1 ||
+				fail "extract --no-preserve, $n" "$(head -n 1 "$mp/u.log")"
+		done
+		if ! compare_trees "$mp/s1/t" "$mp/s3/t"; then
+			fail "extract into a set-group-ID target with a default ACL" "1 and 3 workers: $T_WHY"
+		elif [ "$(stat -c %a:%u:%g "$mp/s3/t/m/f0640")" != 640:1234:5678 ]; then
+			fail "extract into a set-group-ID target" "m/f0640 is $(stat -c %a:%u:%g "$mp/s3/t/m/f0640")"
+		else
+			pass "extract into a set-group-ID target with a default ACL: the same at 1 and 3 workers"
+		fi
+		if ! compare_trees "$mp/o1/b" "$mp/o3/b"; then
+			fail "extract into an existing set-group-ID directory" "1 and 3 workers: $T_WHY"
+		elif [ "$(stat -c %g "$mp/o3/b/g5")" != 4321 ]; then
+			fail "extract into an existing set-group-ID directory" "b/g5 has group $(stat -c %g "$mp/o3/b/g5")"
+		else
+			pass "extract into an existing set-group-ID directory with a default ACL, no owners: the same at 1 and 3 workers"
+		fi
+		if ! compare_trees "$mp/u1" "$mp/u3"; then
+			fail "extract --no-preserve, umask 027" "1 and 3 workers: $T_WHY"
+		elif [ "$(stat -c %a:%u "$mp/u3/m/f0664")" != 640:0 ] ||
+			[ "$(stat -c %a "$mp/u3/m/f4755")" != 4750 ]; then
+			fail "extract --no-preserve, umask 027" "m/f0664 $(stat -c %a:%u "$mp/u3/m/f0664"), m/f4755 $(stat -c %a "$mp/u3/m/f4755")"
+		else
+			pass "extract --no-preserve with umask 027: the same at 1 and 3 workers"
+		fi
 	fi
 	# too few descriptors to hold files ahead: the walk writes them all
 	(ulimit -n 512 && "$FSCK" --workers=3 --extract="$mp/x512" \
