@@ -221,6 +221,23 @@ static void set_meta(struct erofs_extractor *c, int dfd, const char *name,
 		       strerror(errno));
 }
 
+/* all of buf at off; 0 or -errno */
+static int write_all(int fd, const void *buf, size_t len, uint64_t off)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t w = pwrite(fd, p, len, (off_t)off);
+
+		if (w <= 0)
+			return w ? -errno : -EIO;
+		p += w;
+		off += (uint64_t)w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
 static int create_file(int dfd, const char *name, mode_t mode)
 {
 	return openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
@@ -269,21 +286,12 @@ static int write_file(struct erofs_extractor *c, int fd,
 		/* holes stay holes: the file is sparse where the image is */
 		while (map.kind != EROFS_MAP_HOLE && la < end) {
 			size_t n = EROFS_MIN(COPY_CHUNK, end - la);
-			size_t done = 0;
 
 			ret = erofs_data_read(&d, c->buf, n, la);
+			if (!ret)
+				ret = write_all(fd, c->buf, n, la);
 			if (ret)
 				goto out;
-			while (done < n) {
-				ssize_t w = pwrite(fd, c->buf + done, n - done,
-						   la + done);
-
-				if (w < 0) {
-					ret = -errno;
-					goto out;
-				}
-				done += w;
-			}
 			la += n;
 			written = la;
 		}
@@ -690,22 +698,12 @@ static int ext_file_data(void *priv, const struct erofs_verify_file *f,
 			 uint64_t off, const void *buf, size_t len)
 {
 	struct erofs_extractor *c = priv;
-	size_t done = 0;
 
 	/* holes stay holes: the file is sparse where the image is */
 	if (!buf || c->cur_err)
 		return 0;
-	while (done < len) {
-		ssize_t w = pwrite(c->cur_fd, (const char *)buf + done,
-				   len - done, off + done);
-
-		if (w < 0) {
-			/* reported at the end; the rest is not written */
-			c->cur_err = -errno;
-			return 0;
-		}
-		done += w;
-	}
+	/* an error is reported at the end; the rest is not written */
+	c->cur_err = write_all(c->cur_fd, buf, len, off);
 	c->cur_end = off + len;
 	return 0;
 }
@@ -784,23 +782,12 @@ static int ext_ahead_data(void *priv, const struct erofs_verify_file *f,
 			  uint64_t off, const void *buf, size_t len)
 {
 	struct ext_ahead *a = f->state;
-	size_t done = 0;
 
 	(void)priv;
-	/* holes stay holes: the file is sparse where the image is */
+	/* as ext_file_data, into this file's own descriptor */
 	if (!buf || a->err)
 		return 0;
-	while (done < len) {
-		ssize_t w = pwrite(a->fd, (const char *)buf + done,
-				   len - done, off + done);
-
-		if (w < 0) {
-			/* reported at the end; the rest is not written */
-			a->err = -errno;
-			return 0;
-		}
-		done += w;
-	}
+	a->err = write_all(a->fd, buf, len, off);
 	a->end = off + len;
 	return 0;
 }
@@ -826,14 +813,14 @@ static int copy_data(struct erofs_extractor *c, int dst, int src,
 	while (off < size) {
 		ssize_t n = pread(src, c->buf, EROFS_MIN(COPY_CHUNK,
 							 size - off), off);
-		ssize_t w;
+		int ret;
 
 		if (n <= 0)
 			return n ? -errno : 0;	/* the rest is a hole */
-		w = pwrite(dst, c->buf, n, off);
-		if (w < 0)
-			return -errno;
-		off += w;
+		ret = write_all(dst, c->buf, (size_t)n, off);
+		if (ret)
+			return ret;
+		off += (uint64_t)n;
 	}
 	return 0;
 }

@@ -5,8 +5,9 @@
  *
  * Safety invariants: nothing is ever written outside the target directory.
  * Every file is created relative to an open directory fd (openat/mkdirat/
- * symlinkat/mknodat) with O_NOFOLLOW and O_EXCL semantics, so a symlink
- * the extraction created (or found) is never followed; names containing
+ * symlinkat/mknodat, or linkat of an unnamed file made in the target)
+ * with O_NOFOLLOW and O_EXCL semantics, so a symlink the extraction
+ * created (or found) is never followed; names containing
  * '/', NUL, or equal to "." or ".." are refused and reported as
  * E_DIR_BADNAME; hard links are only made to files this extraction wrote
  * itself; a directory reached twice (a cycle) is not entered again.
@@ -14,7 +15,8 @@
  * The tree comes from the one walk of lib/walk.c.  fsck --extract=DIR
  * checks and extracts in the same walk (erofs_extractor_check): the
  * extractor follows the check's walk and writes each file from the bytes
- * the check decodes (erofs/verify.h), so the image is read once.
+ * the check decodes (erofs/verify.h), so the image is read once; with
+ * workers, those that decode a file write it too (lib/extract.c).
  */
 #ifndef __EROFS_EXTRACT_H
 #define __EROFS_EXTRACT_H

@@ -136,24 +136,51 @@ static void verify_tree(const char *dir)
 	}
 }
 
-static void test_extract(void **state)
+/* the hand-made image, opened from memory */
+static void timg_open(struct erofs_io *io, struct erofs_image *img,
+		      struct erofs_log *log)
 {
-	struct erofs_extract_params p;
+	timg_build(img_buf);
+	timg_fix_crc(img_buf);
+	erofs_log_init(log);
+	assert_int_equal(erofs_io_open_mem(io, img_buf, TIMG_SIZE, false), 0);
+	assert_int_equal(erofs_image_open(img, io, log, 0), 0);
+}
+
+/* check and extract in one pass into tmpdir/NAME: a clean, whole tree */
+static void extract_checked(struct erofs_image *img,
+			    struct erofs_extract_params *p, const char *name,
+			    unsigned int workers)
+{
 	struct erofs_check_params cp;
 	struct erofs_check_stats st, est;
 	struct erofs_extractor *x;
+	char dir[96];
+
+	snprintf(dir, sizeof(dir), "%s/%s", tmpdir, name);
+	p->dir = dir;
+	assert_int_equal(erofs_extractor_new(&x, img, p, &est), 0);
+	erofs_check_params_init(&cp);
+	cp.workers = workers;
+	assert_int_equal(erofs_extractor_check(x, &cp, &st), 0);
+	erofs_extractor_free(x);
+	assert_int_equal(st.errors, 0);
+	assert_int_equal(est.errors, 0);
+	assert_int_equal(st.files, 2);
+	verify_tree(dir);
+}
+
+static void test_extract(void **state)
+{
+	struct erofs_extract_params p;
+	struct erofs_check_stats est;
 	struct erofs_image img;
 	struct erofs_log log;
 	struct erofs_io io;
 	char dir[96];
 
 	(void)state;
-	timg_build(img_buf);
-	timg_fix_crc(img_buf);
-	erofs_log_init(&log);
-	assert_int_equal(erofs_io_open_mem(&io, img_buf, TIMG_SIZE, false), 0);
-	assert_int_equal(erofs_image_open(&img, &io, &log, 0), 0);
-
+	timg_open(&io, &img, &log);
 	erofs_extract_params_init(&p);
 	p.xattrs = false;
 	snprintf(dir, sizeof(dir), "%s/alone", tmpdir);
@@ -162,16 +189,7 @@ static void test_extract(void **state)
 	assert_int_equal(est.errors, 0);
 	verify_tree(dir);
 
-	snprintf(dir, sizeof(dir), "%s/onepass", tmpdir);
-	assert_int_equal(erofs_extractor_new(&x, &img, &p, &est), 0);
-	erofs_check_params_init(&cp);
-	assert_int_equal(erofs_extractor_check(x, &cp, &st), 0);
-	erofs_extractor_free(x);
-	assert_int_equal(st.errors, 0);
-	assert_int_equal(est.errors, 0);
-	assert_int_equal(st.files, 2);
-	verify_tree(dir);
-
+	extract_checked(&img, &p, "onepass", 1);
 	erofs_image_release(&img);
 	erofs_io_close(&io);
 }
@@ -180,36 +198,18 @@ static void test_extract(void **state)
 static void extract_workers(const char *name, bool serial)
 {
 	struct erofs_extract_params p;
-	struct erofs_check_params cp;
-	struct erofs_check_stats st, est;
-	struct erofs_extractor *x;
 	struct erofs_image img;
 	struct erofs_log log;
 	struct erofs_io io;
-	char dir[96];
 
-	timg_build(img_buf);
-	timg_fix_crc(img_buf);
-	erofs_log_init(&log);
-	assert_int_equal(erofs_io_open_mem(&io, img_buf, TIMG_SIZE, false), 0);
-	assert_int_equal(erofs_image_open(&img, &io, &log, 0), 0);
+	timg_open(&io, &img, &log);
 	erofs_extract_params_init(&p);
 	p.xattrs = false;
 	p.serial = serial;
-	snprintf(dir, sizeof(dir), "%s/%s", tmpdir, name);
-	p.dir = dir;
 	nr_tmpfile = nr_linked = 0;
 	slow_walk = true;
-	assert_int_equal(erofs_extractor_new(&x, &img, &p, &est), 0);
-	erofs_check_params_init(&cp);
-	cp.workers = 2;
-	assert_int_equal(erofs_extractor_check(x, &cp, &st), 0);
-	erofs_extractor_free(x);
+	extract_checked(&img, &p, name, 2);
 	slow_walk = false;
-	assert_int_equal(st.errors, 0);
-	assert_int_equal(est.errors, 0);
-	assert_int_equal(st.files, 2);
-	verify_tree(dir);
 	erofs_image_release(&img);
 	erofs_io_close(&io);
 }
