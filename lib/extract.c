@@ -18,6 +18,7 @@
  */
 #include "config.h"	/* _GNU_SOURCE: O_TMPFILE, AT_EMPTY_PATH */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,11 @@ struct erofs_extractor {
 	/* data written ahead into unnamed files (ext_ahead_ops) */
 	bool ahead;
 	bool no_empty_path;	/* linkat(AT_EMPTY_PATH) was refused */
+	/* the workers' files not yet taken (ext_ahead), and whether the
+	 * walk ran short of room: workers then make no more */
+	pthread_mutex_t held_lock;
+	struct ext_ahead *held;
+	bool held_off;
 	/* the regular file whose data comes through the verifier */
 	int cur_fd;
 	int cur_err;		/* writing it failed: -errno */
@@ -89,6 +95,8 @@ struct erofs_extractor {
 	char *cur_name;
 	int oom;
 };
+
+static bool held_release(struct erofs_extractor *c, int err);
 
 void erofs_extract_params_init(struct erofs_extract_params *p)
 {
@@ -140,12 +148,17 @@ static int apply_xattr_cb(void *priv, const struct erofs_xattr_info *x)
 	if (!x->known || x->hidden)
 		return 0;
 	if (a->fd >= 0) {
-		ret = fsetxattr(a->fd, x->name, x->value, x->value_size, 0);
+		do {
+			ret = fsetxattr(a->fd, x->name, x->value,
+					x->value_size, 0);
+		} while (ret && held_release(c, errno));
 	} else {
 		const char *path = abs_path(c);
 
-		ret = path ? lsetxattr(path, x->name, x->value, x->value_size,
-				       0) : -1;
+		do {
+			ret = path ? lsetxattr(path, x->name, x->value,
+					       x->value_size, 0) : -1;
+		} while (ret && path && held_release(c, errno));
 	}
 	if (ret && errno != ENOTSUP)
 		report(c, EROFS_PROB_EXTRACT, a->nid, "setting xattr %s: %s",
@@ -238,11 +251,95 @@ static int write_all(int fd, const void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
-static int create_file(int dfd, const char *name, mode_t mode)
+#define CREATE_FLAGS	(O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC)
+
+/*
+ * With ext_ahead_ops, a file's data goes to its own descriptor: in a worker (f->path NULL),
+ * an unnamed file of the target; in the walk, the file under its name,
+ * created here rather than when visited.  Either way a failure to create
+ * it is reported in file_end, so that the rows come in the same order
+ * for any number of workers.
+ *
+ * The workers' files must never take what the walk would have had with
+ * one worker: descriptors (a deep tree keeps one open per level), inodes
+ * and blocks (a nearly full target).  So a worker that cannot make or
+ * write its file drops it, without a row, and the walk writes that file
+ * itself (from the image: ext_ahead_end); and when the walk runs short,
+ * it closes the files of jobs done (held_release) and tries again.
+ */
+struct ext_ahead {
+	int fd;			/* -1: none (the walk writes the file) */
+	int err;		/* the walk's file: making or writing it */
+	uint64_t end;		/* written from its start up to here */
+	bool named;		/* made by the walk, under its name */
+	/* a worker's, on the held list until the walk takes it */
+	bool listed, done;
+	struct ext_ahead *prev, *next;
+};
+
+/*
+ * Open files held by jobs done ahead count as this much of the check's
+ * read-ahead budget (64 MiB), so that at most 128 wait for the walk.
+ */
+#define AHEAD_FILE_HELD		(512U << 10)
+
+static bool out_of_room(int err)
 {
-	return openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-		      O_CLOEXEC, mode);
+	return err == EMFILE || err == ENFILE || err == ENOSPC ||
+		err == EDQUOT;
 }
+
+static void held_unlist(struct erofs_extractor *c, struct ext_ahead *a)
+{
+	pthread_mutex_lock(&c->held_lock);
+	if (a->listed) {
+		if (a->prev)
+			a->prev->next = a->next;
+		else
+			c->held = a->next;
+		if (a->next)
+			a->next->prev = a->prev;
+		a->listed = false;
+	}
+	pthread_mutex_unlock(&c->held_lock);
+}
+
+/*
+ * In the walk, out of room (err): close the files of jobs done, which
+ * the walk then writes itself, and let workers make no more.  Whether to
+ * try again: something was freed.
+ */
+static bool held_release(struct erofs_extractor *c, int err)
+{
+	struct ext_ahead *a;
+	bool freed = false;
+
+	if (!c->ahead || !out_of_room(err))
+		return false;
+	pthread_mutex_lock(&c->held_lock);
+	c->held_off = true;
+	for (a = c->held; a; a = a->next)
+		if (a->done && a->fd >= 0) {
+			close(a->fd);
+			a->fd = -1;
+			freed = true;
+		}
+	pthread_mutex_unlock(&c->held_lock);
+	return freed;
+}
+
+/* the walk's openat(), again after held_release() when out of room */
+static int walk_openat(struct erofs_extractor *c, int dfd, const char *name,
+		       int flags, mode_t mode)
+{
+	int fd;
+
+	do {
+		fd = openat(dfd, name, flags, mode);
+	} while (fd < 0 && held_release(c, errno));
+	return fd;
+}
+
 
 /*
  * make room for a new non-directory entry when overwriting (nothing to
@@ -289,7 +386,9 @@ static int write_file(struct erofs_extractor *c, int fd,
 
 			ret = erofs_data_read(&d, c->buf, n, la);
 			if (!ret)
-				ret = write_all(fd, c->buf, n, la);
+				do {
+					ret = write_all(fd, c->buf, n, la);
+				} while (ret && held_release(c, -ret));
 			if (ret)
 				goto out;
 			la += n;
@@ -385,8 +484,11 @@ static void create_entry(struct erofs_extractor *c, struct ext_dir *dir,
 	switch (inode->mode & S_IFMT) {
 	case S_IFDIR: {
 		struct stat st;
-		bool fresh = !mkdirat(dfd, name, 0700);
+		bool fresh;
 
+		do {
+			fresh = !mkdirat(dfd, name, 0700);
+		} while (!fresh && held_release(c, errno));
 		if (!fresh && errno != EEXIST) {
 			report(c, EROFS_PROB_EXTRACT, inode->nid, "mkdir: %s",
 			       strerror(errno));
@@ -405,8 +507,8 @@ static void create_entry(struct erofs_extractor *c, struct ext_dir *dir,
 			}
 			fresh = true;
 		}
-		fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-			    O_CLOEXEC);
+		fd = walk_openat(c, dfd, name, O_RDONLY | O_DIRECTORY |
+				 O_NOFOLLOW | O_CLOEXEC, 0);
 		if (fd < 0)
 			report(c, EROFS_PROB_EXTRACT, inode->nid, "open: %s",
 			       strerror(errno));
@@ -423,7 +525,8 @@ static void create_entry(struct erofs_extractor *c, struct ext_dir *dir,
 		/* ext_ahead_ops create or link it with its data */
 		fd = -1;
 		if ((own_data || !c->ahead) &&
-		    (fd = create_file(dfd, name, file_mode(c, inode))) < 0) {
+		    (fd = walk_openat(c, dfd, name, CREATE_FLAGS,
+				      file_mode(c, inode))) < 0) {
 			report(c, EROFS_PROB_EXTRACT, inode->nid, "create: %s",
 			       strerror(errno));
 			return;
@@ -472,8 +575,9 @@ static void create_entry(struct erofs_extractor *c, struct ext_dir *dir,
 		}
 		if (!ret)
 			ret = make_room(c, dir, dfd, name);
-		if (!ret && symlinkat(target, dfd, name))
-			ret = -errno;
+		while (!ret && symlinkat(target, dfd, name))
+			if (!held_release(c, errno))
+				ret = -errno;
 		free(target);
 		if (ret) {
 			report(c, EROFS_PROB_EXTRACT, inode->nid,
@@ -490,9 +594,10 @@ static void create_entry(struct erofs_extractor *c, struct ext_dir *dir,
 			dev = makedev(erofs_dev_major(inode->rdev),
 				      erofs_dev_minor(inode->rdev));
 		ret = make_room(c, dir, dfd, name);
-		if (!ret && mknodat(dfd, name, (inode->mode & S_IFMT) | 0600,
-				    dev))
-			ret = -errno;
+		while (!ret && mknodat(dfd, name,
+				       (inode->mode & S_IFMT) | 0600, dev))
+			if (!held_release(c, errno))
+				ret = -errno;
 		if (ret) {
 			report(c, EROFS_PROB_EXTRACT, inode->nid, "mknod: %s",
 			       strerror(-ret));
@@ -619,8 +724,8 @@ static int ext_again(void *priv, const struct erofs_walk_entry *e, size_t idx)
 			       strerror(errno));
 			return c->oom;
 		}
-		fd = openat(dir->fd, e->name, O_RDONLY | O_DIRECTORY |
-			    O_NOFOLLOW | O_CLOEXEC);
+		fd = walk_openat(c, dir->fd, e->name, O_RDONLY | O_DIRECTORY |
+				 O_NOFOLLOW | O_CLOEXEC, 0);
 		report(c, EROFS_PROB_DIR_LOOP, e->nid,
 		       "directory already extracted");
 		if (fd >= 0) {
@@ -643,9 +748,14 @@ static int ext_again(void *priv, const struct erofs_walk_entry *e, size_t idx)
 			report(c, EROFS_PROB_EXTRACT, e->nid, "%s",
 			       strerror(-ret));
 		/* linkat with flags 0 never follows the old name */
-		else if (linkat(c->rootfd, target, dir->fd, e->name, 0))
-			report(c, EROFS_PROB_EXTRACT, e->nid,
-			       "link to %s: %s", target, strerror(errno));
+		else
+			while (linkat(c->rootfd, target, dir->fd, e->name, 0))
+				if (!held_release(c, errno)) {
+					report(c, EROFS_PROB_EXTRACT, e->nid,
+					       "link to %s: %s", target,
+					       strerror(errno));
+					break;
+				}
 		return c->oom;
 	}
 	/* a copy (the first one failed, or no file to link to) */
@@ -732,26 +842,27 @@ static const struct erofs_verifier_ops ext_verifier_ops = {
 	.file_end = ext_file_end,
 };
 
-/*
- * ---- file data written ahead (ext_ahead_ops) ----
- * A file's data goes to its own descriptor: in a worker (f->path NULL),
- * an unnamed file of the target; in the walk, the file under its name,
- * created here rather than when visited.  Either way a failure to create
- * it is reported in file_end, so that the rows come in the same order
- * for any number of workers.
- */
-struct ext_ahead {
-	int fd;			/* -1: could not be made */
-	int err;		/* making or writing it: -errno */
-	uint64_t end;		/* written from its start up to here */
-	bool named;		/* made by the walk, under its name */
-};
-
-/*
- * Open files held by jobs done ahead count as this much of the check's
- * read-ahead budget (64 MiB), so that at most 128 wait for the walk.
- */
-#define AHEAD_FILE_HELD		(512U << 10)
+/* ---- file data written ahead (ext_ahead_ops; see held_release) ---- */
+/* a worker's unnamed file for f, or none (the walk writes it) */
+static void worker_file(struct erofs_extractor *c, struct ext_ahead *a,
+			const struct erofs_verify_file *f)
+{
+	pthread_mutex_lock(&c->held_lock);
+	if (!c->held_off) {
+		a->fd = openat(c->rootfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC,
+			       file_mode(c, f->inode));
+		if (a->fd >= 0) {
+			a->listed = true;
+			a->next = c->held;
+			if (c->held)
+				c->held->prev = a;
+			c->held = a;
+		} else if (out_of_room(errno)) {
+			c->held_off = true;
+		}
+	}
+	pthread_mutex_unlock(&c->held_lock);
+}
 
 static int ext_ahead_begin(void *priv, struct erofs_verify_file *f)
 {
@@ -761,109 +872,110 @@ static int ext_ahead_begin(void *priv, struct erofs_verify_file *f)
 	/* in the walk: only a file created when visited is written */
 	if (f->path && !(c->cur_name && c->cur.nid == f->inode->nid))
 		return EROFS_VERIFY_NO_DATA;
-	a = malloc(sizeof(*a));
+	a = calloc(1, sizeof(*a));
 	if (!a)
 		return -ENOMEM;
-	a->err = 0;
-	a->end = 0;
+	a->fd = -1;
 	a->named = f->path != NULL;
-	/* O_RDWR: the data may have to be copied out of it (place_file) */
-	a->fd = a->named ?
-		create_file(top(c)->fd, c->cur_name, file_mode(c, f->inode)) :
-		openat(c->rootfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC,
-		       file_mode(c, f->inode));
+	f->state = a;
+	if (!a->named) {
+		worker_file(c, a, f);
+		return a->fd < 0 ? EROFS_VERIFY_NO_DATA : 0;
+	}
+	a->fd = walk_openat(c, top(c)->fd, c->cur_name, CREATE_FLAGS,
+			    file_mode(c, f->inode));
 	if (a->fd < 0)
 		a->err = -errno;
-	f->state = a;
 	return a->fd < 0 ? EROFS_VERIFY_NO_DATA : 0;
 }
 
 static int ext_ahead_data(void *priv, const struct erofs_verify_file *f,
 			  uint64_t off, const void *buf, size_t len)
 {
+	struct erofs_extractor *c = priv;
 	struct ext_ahead *a = f->state;
+	int ret;
 
-	(void)priv;
 	/* as ext_file_data, into this file's own descriptor */
-	if (!buf || a->err)
+	if (!buf || a->err || a->fd < 0)
 		return 0;
-	a->err = write_all(a->fd, buf, len, off);
+	do {
+		ret = write_all(a->fd, buf, len, off);
+	} while (ret && a->named && held_release(c, -ret));
+	if (ret && !a->named) {
+		/* a worker out of room: the walk writes this one */
+		held_unlist(c, a);
+		close(a->fd);
+		a->fd = -1;
+		pthread_mutex_lock(&c->held_lock);
+		c->held_off = c->held_off || out_of_room(-ret);
+		pthread_mutex_unlock(&c->held_lock);
+		return 0;
+	}
+	a->err = ret;
 	a->end = off + len;
 	return 0;
 }
 
-static void ext_ahead_abort(void *priv, const struct erofs_verify_file *f)
+/* in the worker, its data all in: the walk may now close the file */
+static void ext_ahead_data_end(void *priv, struct erofs_verify_file *f,
+			       int err)
 {
+	struct erofs_extractor *c = priv;
 	struct ext_ahead *a = f->state;
 
-	(void)priv;
+	(void)err;
+	pthread_mutex_lock(&c->held_lock);
+	a->done = true;
+	pthread_mutex_unlock(&c->held_lock);
+}
+
+static void ext_ahead_abort(void *priv, const struct erofs_verify_file *f)
+{
+	struct erofs_extractor *c = priv;
+	struct ext_ahead *a = f->state;
+
 	if (!a)
 		return;
+	held_unlist(c, a);
 	if (a->fd >= 0)
 		close(a->fd);
 	free(a);
 }
 
-/* the first size bytes of src into dst; 0 or -errno */
-static int copy_data(struct erofs_extractor *c, int dst, int src,
-		     uint64_t size)
-{
-	uint64_t off = 0;
-
-	while (off < size) {
-		ssize_t n = pread(src, c->buf, EROFS_MIN(COPY_CHUNK,
-							 size - off), off);
-		int ret;
-
-		if (n <= 0)
-			return n ? -errno : 0;	/* the rest is a hole */
-		ret = write_all(dst, c->buf, (size_t)n, off);
-		if (ret)
-			return ret;
-		off += (uint64_t)n;
-	}
-	return 0;
-}
-
 /*
- * Give the unnamed file a->fd the name c->cur_name in dir.  Linking needs
- * linkat(AT_EMPTY_PATH), which older kernels allow only with
- * CAP_DAC_READ_SEARCH, or /proc; without either, and across a mount point
- * (EXDEV), the data is copied into a new file.  So it is into a directory
- * that was there before (not plain): a file made there may get another
- * group (set-group-ID), mode or ACL than one made in the target.  Returns
- * the descriptor to finish (-1 when none could be created: reported) and
- * the write error in *werr.
+ * Give the unnamed file a->fd the name c->cur_name in dir: linkat with
+ * AT_EMPTY_PATH, which older kernels allow only with CAP_DAC_READ_SEARCH,
+ * or through /proc.  Only into a plain directory: one that was there
+ * before may give a file made in it another group (set-group-ID), mode
+ * or ACL than the target gave this one (and may be a mount point).
+ * Returns the descriptor, or -1: the walk writes the file itself.
  */
-static int place_file(struct erofs_extractor *c, const struct ext_dir *dir,
-		      struct ext_ahead *a, int *werr)
+static int link_file(struct erofs_extractor *c, const struct ext_dir *dir,
+		     struct ext_ahead *a)
 {
-	int fd, err, dfd = dir->fd;
 	char proc[32];
+	int fd;
 
-	*werr = a->err;
 	if (!dir->plain)
-		goto copy;
-	if (!c->no_empty_path) {
-		if (!linkat(a->fd, "", dfd, c->cur_name, AT_EMPTY_PATH))
-			goto linked;
-		if (errno == ENOENT || errno == EPERM || errno == EINVAL)
-			c->no_empty_path = true;
-	}
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", a->fd);
-	if (!linkat(AT_FDCWD, proc, dfd, c->cur_name, AT_SYMLINK_FOLLOW))
-		goto linked;
-copy:
-	fd = create_file(dfd, c->cur_name, file_mode(c, &c->cur));
-	if (fd < 0) {
-		err = errno;
-		report(c, EROFS_PROB_EXTRACT, c->cur.nid, "create: %s",
-		       strerror(err));
 		return -1;
-	}
-	if (!*werr)
-		*werr = copy_data(c, fd, a->fd, c->cur.size);
-	return fd;
+	do {
+		if (!c->no_empty_path) {
+			if (!linkat(a->fd, "", dir->fd, c->cur_name,
+				    AT_EMPTY_PATH))
+				goto linked;
+			if (errno == ENOENT || errno == EPERM ||
+			    errno == EINVAL)
+				c->no_empty_path = true;
+			else if (out_of_room(errno))
+				continue;
+		}
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", a->fd);
+		if (!linkat(AT_FDCWD, proc, dir->fd, c->cur_name,
+			    AT_SYMLINK_FOLLOW))
+			goto linked;
+	} while (held_release(c, errno));
+	return -1;
 linked:
 	fd = a->fd;
 	a->fd = -1;
@@ -877,8 +989,10 @@ static int ext_ahead_end(void *priv, const struct erofs_verify_file *f,
 	struct ext_ahead *a = f->state;
 	struct ext_dir *dir = top(c);
 	int fd = -1, werr = 0;
-	uint64_t end = a ? a->end : 0;
+	uint64_t end = 0;
 
+	if (a)
+		held_unlist(c, a);
 	if (!c->cur_name || c->cur.nid != f->inode->nid) {
 		ext_ahead_abort(priv, f);
 		return c->oom;
@@ -886,25 +1000,36 @@ static int ext_ahead_end(void *priv, const struct erofs_verify_file *f,
 	if (a && a->named) {
 		fd = a->fd;
 		werr = a->err;
+		end = a->end;
 		a->fd = -1;
 		if (fd < 0)
 			report(c, EROFS_PROB_EXTRACT, c->cur.nid,
 			       "create: %s", strerror(-werr));
-	} else if (a && a->fd >= 0) {
-		fd = place_file(c, dir, a, &werr);
 	} else {
-		/* the worker could not make its file: write it from here */
-		fd = create_file(dir->fd, c->cur_name, file_mode(c, &c->cur));
+		if (a && a->fd >= 0) {
+			end = a->end;
+			fd = link_file(c, dir, a);
+		}
 		if (fd < 0) {
-			report(c, EROFS_PROB_EXTRACT, c->cur.nid,
-			       "create: %s", strerror(errno));
-		} else {
-			unsigned int problem = c->img->problem;
+			/* no file from a worker, or not linked: from here,
+			 * with the worker's closed first (its room) */
+			if (a && a->fd >= 0) {
+				close(a->fd);
+				a->fd = -1;
+			}
+			fd = walk_openat(c, dir->fd, c->cur_name, CREATE_FLAGS,
+					 file_mode(c, &c->cur));
+			if (fd < 0) {
+				report(c, EROFS_PROB_EXTRACT, c->cur.nid,
+				       "create: %s", strerror(errno));
+			} else {
+				unsigned int problem = c->img->problem;
 
-			/* it sizes the file */
-			werr = write_file(c, fd, &c->cur);
-			end = c->cur.size;
-			c->img->problem = problem;
+				/* it sizes the file */
+				werr = write_file(c, fd, &c->cur);
+				end = c->cur.size;
+				c->img->problem = problem;
+			}
 		}
 	}
 	ext_ahead_abort(priv, f);
@@ -922,6 +1047,7 @@ static const struct erofs_verifier_ops ext_ahead_ops = {
 	.file_data = ext_ahead_data,
 	.file_end = ext_ahead_end,
 	.file_abort = ext_ahead_abort,
+	.file_data_end = ext_ahead_data_end,
 	.parallel = true,
 	.held = AHEAD_FILE_HELD,
 };
@@ -929,8 +1055,8 @@ static const struct erofs_verifier_ops ext_ahead_ops = {
 /*
  * Whether the workers may write ahead: the target can make unnamed files
  * (the probe leaves nothing behind), and the process may open enough
- * descriptors that the 128 files held ahead never take those the walk
- * needs for its directories (which would change what it reports).
+ * descriptors for the 128 files held ahead to matter little (a walk that
+ * runs short closes them: held_release).
  */
 static bool can_write_ahead(const struct erofs_extractor *c)
 {
@@ -988,6 +1114,7 @@ int erofs_extractor_new(struct erofs_extractor **out, struct erofs_image *img,
 	c->p = p;
 	c->st = stats;
 	c->cur_fd = -1;
+	pthread_mutex_init(&c->held_lock, NULL);
 	c->root_fresh = root_fresh;
 	c->rootfd = open(p->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (c->rootfd < 0) {
@@ -1026,6 +1153,7 @@ void erofs_extractor_free(struct erofs_extractor *c)
 	free(c->abs);
 	free(c->buf);
 	close(c->rootfd);
+	pthread_mutex_destroy(&c->held_lock);
 	free(c);
 }
 

@@ -37,8 +37,8 @@ struct fp_file {
 	size_t value_len;		/* FP_MALFORMED */
 	uint8_t stored[EROFS_ISHARE_DIGEST_LEN];
 	struct erofs_sha256 *h;		/* FP_HASH with libcrypto */
-	/* hashed ahead (fp_file_data_end): NULL, equal to stored */
-	uint8_t *computed;
+	/* hashed ahead (fp_file_data_end): the digest, the hash freed */
+	uint8_t computed[EROFS_ISHARE_DIGEST_LEN];
 	bool hashed;
 };
 
@@ -93,8 +93,9 @@ static int fp_file_begin(void *priv, struct erofs_verify_file *f)
 		return -ENOMEM;
 	ret = erofs_ishare_find_value(inode, v->prefix_id, &value, &len);
 	if (ret < 0) {
+		/* the verdict must not take it for a hash (there is none) */
 		if (ret == -ENOMEM)
-			return ret;
+			return ff->err = ret;
 		ff->state = FP_XATTR_ERR;
 		ff->err = ret;
 		return EROFS_VERIFY_NO_DATA;
@@ -221,8 +222,7 @@ static int fp_file_verdict(void *priv, const struct erofs_verify_file *f,
 	if (!err)
 		err = ff->err;
 	if (!err && ff->hashed)
-		memcpy(computed, ff->computed ? ff->computed : ff->stored,
-		       sizeof(computed));
+		memcpy(computed, ff->computed, sizeof(computed));
 	else if (!err)
 		err = erofs_sha256_final(ff->h, computed);
 	if (err == -ENOMEM)
@@ -254,10 +254,8 @@ static void fp_file_abort(void *priv, const struct erofs_verify_file *f)
 	struct fp_file *ff = f->state;
 
 	(void)priv;
-	if (ff) {
+	if (ff)
 		erofs_sha256_free(ff->h);
-		free(ff->computed);
-	}
 	free(ff);
 }
 
@@ -266,24 +264,14 @@ static void fp_file_data_end(void *priv, struct erofs_verify_file *f,
 			     int err)
 {
 	struct fp_file *ff = f->state;
-	uint8_t computed[EROFS_ISHARE_DIGEST_LEN];
 
 	(void)priv;
 	/* the verdict does not use the hash then */
 	if (err || ff->err || !ff->h)
 		return;
-	ff->err = erofs_sha256_final(ff->h, computed);
+	ff->err = erofs_sha256_final(ff->h, ff->computed);
 	if (ff->err)
 		return;
-	/* a digest of its own only for a mismatch, to print it */
-	if (memcmp(computed, ff->stored, sizeof(computed))) {
-		ff->computed = malloc(sizeof(computed));
-		if (!ff->computed) {
-			ff->err = -ENOMEM;
-			return;
-		}
-		memcpy(ff->computed, computed, sizeof(computed));
-	}
 	erofs_sha256_free(ff->h);
 	ff->h = NULL;
 	ff->hashed = true;

@@ -14,8 +14,10 @@
 #   - with too few file descriptors for the lanes, fewer (or none) run and
 #     the output is still the same;
 #   - extraction where the files written ahead cannot be linked into place
-#     (a mount point inside DIR: they are copied) or are not written ahead
-#     (ulimit -n below 1024): the same tree and rows as one worker;
+#     (a mount point inside DIR), are not written ahead (ulimit -n below
+#     1024), or would take what the walk needs (a tree almost as deep as
+#     ulimit -n allows, a target short of inodes): the same tree and rows
+#     as one worker;
 #   - erofs-utils images with a compressed metabox (an inline pcluster is
 #     read by a decode inside a decode) extract equal to the source;
 #   - --workers=0 and a non-number are usage errors (exit 16).
@@ -219,6 +221,9 @@ ln "$mp/src/b/g1" "$mp/src/b/link"
 # the size of a file that ends in a hole is set, not written
 printf head >"$mp/src/b/hole-end"
 truncate -s 100000 "$mp/src/b/hole-end"
+printf head >"$mp/src/b/mid-hole"
+truncate -s 5000000 "$mp/src/b/mid-hole"
+printf tail >>"$mp/src/b/mid-hole"
 # modes and owners a new file does or does not get by itself
 mkdir -p "$mp/src/m"
 for mode in 0444 0600 0640 0664 0755 4755 2755 1777; do
@@ -309,6 +314,24 @@ if "$MKFS" --quiet -T0 --mkfs-time -zlz4hc "$mp/m.img" "$mp/src" \
 			pass "extract --no-preserve with umask 027: the same at 1 and 3 workers"
 		fi
 	fi
+	# a file that is mostly a hole (a chunk-based image keeps it), in a
+	# directory that was there: the walk writes it (not linked), and a
+	# hole stays a hole
+	if [ "$(id -u)" = 0 ] && "$MKFS" --quiet -T0 --mkfs-time \
+		--chunksize=4096 "$mp/c.img" "$mp/src" >"$T_TMP/mkfs.log" 2>&1; then
+		for n in 1 3; do
+			rm -rf "$mp/h$n"
+			mkdir -p "$mp/h$n/b"
+			"$FSCK" --workers=$n --extract="$mp/h$n" "$mp/c.img" \
+				>"$mp/h.log" 2>&1 || fail "extract, holes, $n" "$(head -n 1 "$mp/h.log")"
+		done
+		b1=$(stat -c %b "$mp/h1/b/mid-hole") b3=$(stat -c %b "$mp/h3/b/mid-hole")
+		if [ "$b1" = "$b3" ] && [ "$b1" -lt 100 ]; then
+			pass "extract into an existing directory: holes stay holes at 1 and 3 workers ($b1 blocks)"
+		else
+			fail "extract into an existing directory, holes" "$b1 and $b3 blocks"
+		fi
+	fi
 	# too few descriptors to hold files ahead: the walk writes them all
 	(ulimit -n 512 && "$FSCK" --workers=3 --extract="$mp/x512" \
 		"$mp/m.img") >"$mp/x512.log" 2>&1
@@ -322,6 +345,82 @@ if "$MKFS" --quiet -T0 --mkfs-time -zlz4hc "$mp/m.img" "$mp/src" \
 	fi
 else
 	fail "extract, files written ahead" "mkfs: $(tail -n 1 "$T_TMP/mkfs.log")"
+fi
+
+# ---- what the walk needs, the workers' files never take ----------------------
+# a chain of directories almost as deep as ulimit -n allows (the walk
+# holds one open per level), each with files the workers write ahead
+dp=$T_TMP/deep
+levels=980
+[ "$HARNESS_QUICK" = 1 ] && levels=960
+python3 - "$dp/src" $levels <<'EOF2'
+import os, sys
+top, levels = sys.argv[1], int(sys.argv[2])
+os.makedirs(top)
+fd = os.open(top, os.O_RDONLY)
+for i in range(levels):
+    for j in range(2):
+        f = os.open('f%d' % j, os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+        os.write(f, bytes((i * 7 + j + k) % 251 for k in range(3000)))
+        os.close(f)
+    os.mkdir('d', dir_fd=fd)
+    n = os.open('d', os.O_RDONLY, dir_fd=fd)
+    os.close(fd)
+    fd = n
+EOF2
+if "$MKFS" --quiet -T0 --mkfs-time -zlz4hc "$dp/m.img" "$dp/src" \
+	>"$T_TMP/mkfs.log" 2>&1; then
+	ok=1
+	for n in 1 2 8; do
+		rm -rf "$dp/x$n"
+		(ulimit -n 1024 && "$FSCK" --workers=$n --extract="$dp/x$n" \
+			"$dp/m.img") >"$dp/x$n.log" 2>&1
+		echo $? >>"$dp/x$n.log"
+		if ! cmp -s "$dp/x1.log" "$dp/x$n.log"; then
+			fail "deep extract, ulimit -n 1024" "$n workers: $(head -n 1 "$dp/x$n.log" | cut -c1-160)"
+			ok=0
+		fi
+	done
+	if [ $ok = 1 ] && [ "$(cat "$dp/x1.log")" = 0 ] &&
+		compare_trees "$dp/x1" "$dp/x8"; then
+		pass "extract $levels levels deep with ulimit -n 1024: the same at 1, 2, 8 workers"
+	elif [ $ok = 1 ]; then
+		fail "deep extract, ulimit -n 1024" "$(head -n 1 "$dp/x1.log") $T_WHY"
+	fi
+else
+	fail "deep extract" "mkfs: $(tail -n 1 "$T_TMP/mkfs.log")"
+fi
+
+# a target with inodes for its tree and no more: the workers' files must
+# not be what runs it out
+if [ "$(id -u)" = 0 ]; then
+	ip=$T_TMP/inodes
+	mkdir -p "$ip/src/sub" "$ip/mt"
+	i=1
+	while [ $i -le 30 ]; do
+		gen_noise 20000 $((i + 900)) >"$ip/src/sub/a$i"
+		i=$((i + 1))
+	done
+	"$MKFS" --quiet -T0 --mkfs-time -zlz4hc "$ip/m.img" "$ip/src" \
+		>"$T_TMP/mkfs.log" 2>&1
+	ok=1
+	for n in 1 2 2 2 3; do
+		if ! mount -t tmpfs -o nr_inodes=32 none "$ip/mt" 2>/dev/null; then
+			skip "extract, target short of inodes" "cannot mount a tmpfs"
+			ok=2
+			break
+		fi
+		mkdir "$ip/mt/sub"
+		"$FSCK" --workers=$n --extract="$ip/mt" "$ip/m.img" >"$ip/o" 2>&1
+		rc=$?
+		got=$(ls "$ip/mt/sub" | wc -l)
+		umount "$ip/mt"
+		if [ $rc != 0 ] || [ "$got" != 30 ]; then
+			fail "extract, target short of inodes" "$n workers: exit $rc, $got files: $(head -n 1 "$ip/o")"
+			ok=0
+		fi
+	done
+	[ $ok = 1 ] && pass "extract into a target with just enough inodes: whole at 1, 2 (3 runs), 3 workers"
 fi
 
 # ---- fewer descriptors than lanes: fewer lanes, or none ----------------------

@@ -240,7 +240,7 @@ static void test_extract_fallbacks(void **state)
 	fail_link = 1;
 	extract_workers("proc", false);
 	assert_int_equal(nr_linked, 2);
-	/* no link at all (EXDEV: a mount point in the target): copies */
+	/* no link at all (no /proc, say): the walk writes them */
 	fail_link = 2;
 	extract_workers("copy", false);
 	fail_link = 0;
