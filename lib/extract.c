@@ -85,11 +85,8 @@ struct erofs_extractor {
 	pthread_mutex_t held_lock;
 	struct ext_ahead *held;
 	bool held_off;
-	/* the regular file whose data comes through the verifier */
-	int cur_fd;
-	int cur_err;		/* writing it failed: -errno */
-	uint64_t cur_end;	/* written from its start up to here */
-	bool cur_plain;		/* made in a plain directory */
+	/* the regular file whose data comes through the verifier (its
+	 * descriptor is the verifier's: struct ext_ahead) */
 	size_t cur_idx;
 	struct erofs_inode cur;
 	char *cur_name;
@@ -254,17 +251,18 @@ static int write_all(int fd, const void *buf, size_t len, uint64_t off)
 #define CREATE_FLAGS	(O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC)
 
 /*
- * With ext_ahead_ops, a file's data goes to its own descriptor: in a worker (f->path NULL),
- * an unnamed file of the target; in the walk, the file under its name,
- * created here rather than when visited.  Either way a failure to create
- * it is reported in file_end, so that the rows come in the same order
- * for any number of workers.
+ * Through the verifier (ext_data_*), a file's data goes to its own
+ * descriptor: in a worker (f->path NULL), an unnamed file of the target;
+ * in the walk, the file under its name, created when its data begins
+ * rather than when visited.  Either way a failure to create it is
+ * reported in file_end, so that the rows come in the same order for any
+ * number of workers, with or without O_TMPFILE.
  *
  * The workers' files must never take what the walk would have had with
  * one worker: descriptors (a deep tree keeps one open per level), inodes
  * and blocks (a nearly full target).  So a worker that cannot make or
  * write its file drops it, without a row, and the walk writes that file
- * itself (from the image: ext_ahead_end); and when the walk runs short,
+ * itself (from the image: ext_data_end); and when the walk runs short,
  * it closes the files of jobs done (held_release) and tries again.
  */
 struct ext_ahead {
@@ -339,7 +337,6 @@ static int walk_openat(struct erofs_extractor *c, int dfd, const char *name,
 	} while (fd < 0 && held_release(c, errno));
 	return fd;
 }
-
 
 /*
  * make room for a new non-directory entry when overwriting (nothing to
@@ -522,33 +519,26 @@ static void create_entry(struct erofs_extractor *c, struct ext_dir *dir,
 			       strerror(-ret));
 			return;
 		}
-		/* ext_ahead_ops create or link it with its data */
-		fd = -1;
-		if ((own_data || !c->ahead) &&
-		    (fd = walk_openat(c, dfd, name, CREATE_FLAGS,
-				      file_mode(c, inode))) < 0) {
-			report(c, EROFS_PROB_EXTRACT, inode->nid, "create: %s",
-			       strerror(errno));
-			return;
-		}
 		if (own_data) {
+			fd = walk_openat(c, dfd, name, CREATE_FLAGS,
+					 file_mode(c, inode));
+			if (fd < 0) {
+				report(c, EROFS_PROB_EXTRACT, inode->nid,
+				       "create: %s", strerror(errno));
+				return;
+			}
 			/* write_file sizes it */
 			ret = write_file(c, fd, inode);
 			finish_file(c, dfd, name, fd, inode, idx, inode->size,
 				    dir->plain, ret);
 			return;
 		}
+		/* the verifier (ext_data_*) creates or links it with its data */
 		c->cur_name = strdup(name);
 		if (!c->cur_name) {
-			if (fd >= 0)
-				close(fd);
 			c->oom = -ENOMEM;
 			return;
 		}
-		c->cur_fd = fd;
-		c->cur_err = 0;
-		c->cur_end = 0;
-		c->cur_plain = dir->plain;
 		c->cur_idx = idx;
 		c->cur = *inode;
 		return;
@@ -796,53 +786,6 @@ static const struct erofs_walk_ops ext_walk_ops = {
 };
 
 /* ---- file data from the check's decoding (erofs/verify.h) ---- */
-static int ext_file_begin(void *priv, struct erofs_verify_file *f)
-{
-	struct erofs_extractor *c = priv;
-
-	return c->cur_name && c->cur.nid == f->inode->nid ? 0 :
-		EROFS_VERIFY_NO_DATA;
-}
-
-static int ext_file_data(void *priv, const struct erofs_verify_file *f,
-			 uint64_t off, const void *buf, size_t len)
-{
-	struct erofs_extractor *c = priv;
-
-	/* holes stay holes: the file is sparse where the image is */
-	if (!buf || c->cur_err)
-		return 0;
-	/* an error is reported at the end; the rest is not written */
-	c->cur_err = write_all(c->cur_fd, buf, len, off);
-	c->cur_end = off + len;
-	return 0;
-}
-
-static int ext_file_end(void *priv, const struct erofs_verify_file *f,
-			int err)
-{
-	struct erofs_extractor *c = priv;
-	struct ext_dir *dir = top(c);
-
-	if (!c->cur_name || c->cur.nid != f->inode->nid)
-		return c->oom;
-	/* a decoding error is the image's, a write error the target's */
-	finish_file(c, dir->fd, c->cur_name, c->cur_fd, &c->cur, c->cur_idx,
-		    c->cur_end, c->cur_plain, err ? err : c->cur_err);
-	free(c->cur_name);
-	c->cur_name = NULL;
-	c->cur_fd = -1;
-	return c->oom;
-}
-
-static const struct erofs_verifier_ops ext_verifier_ops = {
-	.name = "extract",
-	.file_begin = ext_file_begin,
-	.file_data = ext_file_data,
-	.file_end = ext_file_end,
-};
-
-/* ---- file data written ahead (ext_ahead_ops; see held_release) ---- */
 /* a worker's unnamed file for f, or none (the walk writes it) */
 static void worker_file(struct erofs_extractor *c, struct ext_ahead *a,
 			const struct erofs_verify_file *f)
@@ -864,7 +807,7 @@ static void worker_file(struct erofs_extractor *c, struct ext_ahead *a,
 	pthread_mutex_unlock(&c->held_lock);
 }
 
-static int ext_ahead_begin(void *priv, struct erofs_verify_file *f)
+static int ext_data_begin(void *priv, struct erofs_verify_file *f)
 {
 	struct erofs_extractor *c = priv;
 	struct ext_ahead *a;
@@ -889,14 +832,14 @@ static int ext_ahead_begin(void *priv, struct erofs_verify_file *f)
 	return a->fd < 0 ? EROFS_VERIFY_NO_DATA : 0;
 }
 
-static int ext_ahead_data(void *priv, const struct erofs_verify_file *f,
+static int ext_data_write(void *priv, const struct erofs_verify_file *f,
 			  uint64_t off, const void *buf, size_t len)
 {
 	struct erofs_extractor *c = priv;
 	struct ext_ahead *a = f->state;
 	int ret;
 
-	/* as ext_file_data, into this file's own descriptor */
+	/* holes stay holes: the file is sparse where the image is */
 	if (!buf || a->err || a->fd < 0)
 		return 0;
 	do {
@@ -918,7 +861,7 @@ static int ext_ahead_data(void *priv, const struct erofs_verify_file *f,
 }
 
 /* in the worker, its data all in: the walk may now close the file */
-static void ext_ahead_data_end(void *priv, struct erofs_verify_file *f,
+static void ext_data_done(void *priv, struct erofs_verify_file *f,
 			       int err)
 {
 	struct erofs_extractor *c = priv;
@@ -930,7 +873,7 @@ static void ext_ahead_data_end(void *priv, struct erofs_verify_file *f,
 	pthread_mutex_unlock(&c->held_lock);
 }
 
-static void ext_ahead_abort(void *priv, const struct erofs_verify_file *f)
+static void ext_data_abort(void *priv, const struct erofs_verify_file *f)
 {
 	struct erofs_extractor *c = priv;
 	struct ext_ahead *a = f->state;
@@ -982,7 +925,7 @@ linked:
 	return fd;
 }
 
-static int ext_ahead_end(void *priv, const struct erofs_verify_file *f,
+static int ext_data_end(void *priv, const struct erofs_verify_file *f,
 			 int err)
 {
 	struct erofs_extractor *c = priv;
@@ -994,7 +937,7 @@ static int ext_ahead_end(void *priv, const struct erofs_verify_file *f,
 	if (a)
 		held_unlist(c, a);
 	if (!c->cur_name || c->cur.nid != f->inode->nid) {
-		ext_ahead_abort(priv, f);
+		ext_data_abort(priv, f);
 		return c->oom;
 	}
 	if (a && a->named) {
@@ -1032,7 +975,7 @@ static int ext_ahead_end(void *priv, const struct erofs_verify_file *f,
 			}
 		}
 	}
-	ext_ahead_abort(priv, f);
+	ext_data_abort(priv, f);
 	if (fd >= 0)
 		finish_file(c, dir->fd, c->cur_name, fd, &c->cur, c->cur_idx,
 			    end, dir->plain, err ? err : werr);
@@ -1041,15 +984,28 @@ static int ext_ahead_end(void *priv, const struct erofs_verify_file *f,
 	return c->oom;
 }
 
+/* the workers write the files they decode (unnamed files, linked) */
 static const struct erofs_verifier_ops ext_ahead_ops = {
 	.name = "extract",
-	.file_begin = ext_ahead_begin,
-	.file_data = ext_ahead_data,
-	.file_end = ext_ahead_end,
-	.file_abort = ext_ahead_abort,
-	.file_data_end = ext_ahead_data_end,
+	.file_begin = ext_data_begin,
+	.file_data = ext_data_write,
+	.file_end = ext_data_end,
+	.file_abort = ext_data_abort,
+	.file_data_end = ext_data_done,
 	.parallel = true,
 	.held = AHEAD_FILE_HELD,
+};
+
+/*
+ * The same calls, all in the walk, which writes every file (a target
+ * without O_TMPFILE, or few descriptors): the workers only decode
+ */
+static const struct erofs_verifier_ops ext_walk_data_ops = {
+	.name = "extract",
+	.file_begin = ext_data_begin,
+	.file_data = ext_data_write,
+	.file_end = ext_data_end,
+	.file_abort = ext_data_abort,
 };
 
 /*
@@ -1113,7 +1069,6 @@ int erofs_extractor_new(struct erofs_extractor **out, struct erofs_image *img,
 	c->img = img;
 	c->p = p;
 	c->st = stats;
-	c->cur_fd = -1;
 	pthread_mutex_init(&c->held_lock, NULL);
 	c->root_fresh = root_fresh;
 	c->rootfd = open(p->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -1144,8 +1099,6 @@ void erofs_extractor_free(struct erofs_extractor *c)
 			close(c->dirs[i].fd);
 		free(c->dirs[i].name);
 	}
-	if (c->cur_fd >= 0)
-		close(c->cur_fd);
 	free(c->cur_name);
 	free(c->dirs);
 	free(c->written);
@@ -1173,7 +1126,7 @@ int erofs_extractor_check(struct erofs_extractor *c,
 		memcpy(v, chk->verifiers, chk->nr_verifiers * sizeof(*v));
 	c->ahead = !c->p->serial && can_write_ahead(c);
 	v[chk->nr_verifiers] = (struct erofs_verifier){
-		c->ahead ? &ext_ahead_ops : &ext_verifier_ops, c };
+		c->ahead ? &ext_ahead_ops : &ext_walk_data_ops, c };
 	p.verifiers = v;
 	p.nr_verifiers = chk->nr_verifiers + 1;
 	p.walk_ops = &ext_walk_ops;
