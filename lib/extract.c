@@ -326,18 +326,6 @@ static bool held_release(struct erofs_extractor *c, int err)
 	return freed;
 }
 
-/* the walk's openat(), again after held_release() when out of room */
-static int walk_openat(struct erofs_extractor *c, int dfd, const char *name,
-		       int flags, mode_t mode)
-{
-	int fd;
-
-	do {
-		fd = openat(dfd, name, flags, mode);
-	} while (fd < 0 && held_release(c, errno));
-	return fd;
-}
-
 /*
  * make room for a new non-directory entry when overwriting (nothing to
  * look up in a directory where nothing can be in the way)
@@ -356,6 +344,41 @@ static int make_room(struct erofs_extractor *c, const struct ext_dir *dir,
 	if (S_ISDIR(st.st_mode))
 		return unlinkat(dfd, name, AT_REMOVEDIR) ? -errno : 0;
 	return unlinkat(dfd, name, 0) ? -errno : 0;
+}
+
+/*
+ * Whether the walk should make name in dir (may be NULL) again after
+ * err: out of room and something was freed (held_release); or the name
+ * was taken in a directory where no lookup was made because its listing
+ * had no two equal names.  A target that folds case (casefold, vfat)
+ * sees two names as one all the same: from then on that directory looks
+ * every name up, and room is made as anywhere else.  errno is left for
+ * the caller's report when not.
+ */
+static bool walk_retry(struct erofs_extractor *c, struct ext_dir *dir,
+		       int dfd, const char *name, int err)
+{
+	int ret;
+
+	if (err != EEXIST || !dir || !dir->unique)
+		return held_release(c, err);
+	dir->unique = false;
+	ret = make_room(c, dir, dfd, name);
+	if (ret)
+		errno = -ret;
+	return !ret;
+}
+
+/* the walk's openat(), again when walk_retry() says so */
+static int walk_openat(struct erofs_extractor *c, struct ext_dir *dir,
+		       int dfd, const char *name, int flags, mode_t mode)
+{
+	int fd;
+
+	do {
+		fd = openat(dfd, name, flags, mode);
+	} while (fd < 0 && walk_retry(c, dir, dfd, name, errno));
+	return fd;
 }
 
 static int write_file(struct erofs_extractor *c, int fd,
@@ -504,7 +527,7 @@ static void create_entry(struct erofs_extractor *c, struct ext_dir *dir,
 			}
 			fresh = true;
 		}
-		fd = walk_openat(c, dfd, name, O_RDONLY | O_DIRECTORY |
+		fd = walk_openat(c, NULL, dfd, name, O_RDONLY | O_DIRECTORY |
 				 O_NOFOLLOW | O_CLOEXEC, 0);
 		if (fd < 0)
 			report(c, EROFS_PROB_EXTRACT, inode->nid, "open: %s",
@@ -520,7 +543,7 @@ static void create_entry(struct erofs_extractor *c, struct ext_dir *dir,
 			return;
 		}
 		if (own_data) {
-			fd = walk_openat(c, dfd, name, CREATE_FLAGS,
+			fd = walk_openat(c, dir, dfd, name, CREATE_FLAGS,
 					 file_mode(c, inode));
 			if (fd < 0) {
 				report(c, EROFS_PROB_EXTRACT, inode->nid,
@@ -566,7 +589,7 @@ static void create_entry(struct erofs_extractor *c, struct ext_dir *dir,
 		if (!ret)
 			ret = make_room(c, dir, dfd, name);
 		while (!ret && symlinkat(target, dfd, name))
-			if (!held_release(c, errno))
+			if (!walk_retry(c, dir, dfd, name, errno))
 				ret = -errno;
 		free(target);
 		if (ret) {
@@ -586,7 +609,7 @@ static void create_entry(struct erofs_extractor *c, struct ext_dir *dir,
 		ret = make_room(c, dir, dfd, name);
 		while (!ret && mknodat(dfd, name,
 				       (inode->mode & S_IFMT) | 0600, dev))
-			if (!held_release(c, errno))
+			if (!walk_retry(c, dir, dfd, name, errno))
 				ret = -errno;
 		if (ret) {
 			report(c, EROFS_PROB_EXTRACT, inode->nid, "mknod: %s",
@@ -714,7 +737,8 @@ static int ext_again(void *priv, const struct erofs_walk_entry *e, size_t idx)
 			       strerror(errno));
 			return c->oom;
 		}
-		fd = walk_openat(c, dir->fd, e->name, O_RDONLY | O_DIRECTORY |
+		fd = walk_openat(c, NULL, dir->fd, e->name,
+				 O_RDONLY | O_DIRECTORY |
 				 O_NOFOLLOW | O_CLOEXEC, 0);
 		report(c, EROFS_PROB_DIR_LOOP, e->nid,
 		       "directory already extracted");
@@ -740,7 +764,8 @@ static int ext_again(void *priv, const struct erofs_walk_entry *e, size_t idx)
 		/* linkat with flags 0 never follows the old name */
 		else
 			while (linkat(c->rootfd, target, dir->fd, e->name, 0))
-				if (!held_release(c, errno)) {
+				if (!walk_retry(c, dir, dir->fd, e->name,
+						errno)) {
 					report(c, EROFS_PROB_EXTRACT, e->nid,
 					       "link to %s: %s", target,
 					       strerror(errno));
@@ -825,7 +850,7 @@ static int ext_data_begin(void *priv, struct erofs_verify_file *f)
 		worker_file(c, a, f);
 		return a->fd < 0 ? EROFS_VERIFY_NO_DATA : 0;
 	}
-	a->fd = walk_openat(c, top(c)->fd, c->cur_name, CREATE_FLAGS,
+	a->fd = walk_openat(c, top(c), top(c)->fd, c->cur_name, CREATE_FLAGS,
 			    file_mode(c, f->inode));
 	if (a->fd < 0)
 		a->err = -errno;
@@ -894,7 +919,7 @@ static void ext_data_abort(void *priv, const struct erofs_verify_file *f)
  * or ACL than the target gave this one (and may be a mount point).
  * Returns the descriptor, or -1: the walk writes the file itself.
  */
-static int link_file(struct erofs_extractor *c, const struct ext_dir *dir,
+static int link_file(struct erofs_extractor *c, struct ext_dir *dir,
 		     struct ext_ahead *a)
 {
 	char proc[32];
@@ -910,14 +935,14 @@ static int link_file(struct erofs_extractor *c, const struct ext_dir *dir,
 			if (errno == ENOENT || errno == EPERM ||
 			    errno == EINVAL)
 				c->no_empty_path = true;
-			else if (out_of_room(errno))
+			else if (out_of_room(errno) || errno == EEXIST)
 				continue;
 		}
 		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", a->fd);
 		if (!linkat(AT_FDCWD, proc, dir->fd, c->cur_name,
 			    AT_SYMLINK_FOLLOW))
 			goto linked;
-	} while (held_release(c, errno));
+	} while (walk_retry(c, dir, dir->fd, c->cur_name, errno));
 	return -1;
 linked:
 	fd = a->fd;
@@ -960,7 +985,8 @@ static int ext_data_end(void *priv, const struct erofs_verify_file *f,
 				close(a->fd);
 				a->fd = -1;
 			}
-			fd = walk_openat(c, dir->fd, c->cur_name, CREATE_FLAGS,
+			fd = walk_openat(c, dir, dir->fd, c->cur_name,
+					 CREATE_FLAGS,
 					 file_mode(c, &c->cur));
 			if (fd < 0) {
 				report(c, EROFS_PROB_EXTRACT, c->cur.nid,

@@ -4,7 +4,9 @@
  * walk) and in one pass with the check: the same tree, hard link as a
  * link, the chunk file's hole as zeros.  With workers, the files they
  * write ahead into unnamed files reach their names however linking goes
- * (openat, linkat and the walk's take are wrapped: -Wl,--wrap).
+ * (openat, linkat and the walk's take are wrapped: -Wl,--wrap).  On a
+ * target that folds names (casefold, vfat; fstatat and unlinkat wrapped
+ * too), two names of one listing that are one name there.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -26,6 +28,13 @@ static int fail_tmpfile;	/* O_TMPFILE opens but the probe: EMFILE */
 static int fail_link;		/* 1: AT_EMPTY_PATH refused, 2: no link at all */
 static int nr_tmpfile, nr_linked;
 static bool slow_walk;
+/* a target where "f" and "c" are one name (case folding, say) */
+static bool fold_names;
+
+static const char *fold(const char *path)
+{
+	return fold_names && !strcmp(path, "f") ? "c" : path;
+}
 
 int __real_openat(int dfd, const char *path, int flags, ...);
 int __wrap_openat(int dfd, const char *path, int flags, ...);
@@ -46,7 +55,7 @@ int __wrap_openat(int dfd, const char *path, int flags, ...)
 		errno = EMFILE;
 		return -1;
 	}
-	return __real_openat(dfd, path, flags, mode);
+	return __real_openat(dfd, fold(path), flags, mode);
 }
 
 int __real_linkat(int odfd, const char *old, int ndfd, const char *new,
@@ -66,7 +75,21 @@ int __wrap_linkat(int odfd, const char *old, int ndfd, const char *new,
 	}
 	if (flags & (AT_EMPTY_PATH | AT_SYMLINK_FOLLOW))
 		nr_linked++;
-	return __real_linkat(odfd, old, ndfd, new, flags);
+	return __real_linkat(odfd, fold(old), ndfd, fold(new), flags);
+}
+
+int __real_fstatat(int dfd, const char *path, struct stat *st, int flags);
+int __wrap_fstatat(int dfd, const char *path, struct stat *st, int flags);
+int __wrap_fstatat(int dfd, const char *path, struct stat *st, int flags)
+{
+	return __real_fstatat(dfd, fold(path), st, flags);
+}
+
+int __real_unlinkat(int dfd, const char *path, int flags);
+int __wrap_unlinkat(int dfd, const char *path, int flags);
+int __wrap_unlinkat(int dfd, const char *path, int flags)
+{
+	return __real_unlinkat(dfd, fold(path), flags);
 }
 
 /* the walk takes its time: the workers have done every file by then */
@@ -248,6 +271,84 @@ static void test_extract_fallbacks(void **state)
 	assert_int_equal(nr_linked, 0);
 }
 
+/*
+ * Extract (with the check unless workers is 0) into tmpdir/NAME, a fresh
+ * directory, where "f" and "c" are one name: the root's listing (c, d,
+ * f, l) has no two equal names, so no lookup is made before each entry,
+ * yet "f" finds "c" in its way.  It must be as if one had been made: "f" replaces "c" with
+ * --overwrite, and is refused (one error) without.
+ */
+static void extract_folding(const char *name, unsigned int workers,
+			    bool overwrite)
+{
+	static unsigned char buf[TIMG_F_SIZE];
+	struct erofs_check_params cp;
+	struct erofs_check_stats st, est;
+	struct erofs_extract_params p;
+	struct erofs_extractor *x;
+	struct erofs_image img;
+	struct erofs_log log;
+	struct erofs_io io;
+	struct stat s1, s2;
+	char dir[96], p1[128], p2[128];
+	size_t i;
+
+	timg_open(&io, &img, &log);
+	erofs_extract_params_init(&p);
+	p.xattrs = false;
+	p.overwrite = overwrite;
+	snprintf(dir, sizeof(dir), "%s/%s", tmpdir, name);
+	p.dir = dir;
+	fold_names = true;
+	if (!workers) {
+		/* no check: the walk writes the files from the image */
+		memset(&st, 0, sizeof(st));
+		assert_int_equal(erofs_extract(&img, &p, &est), 0);
+	} else {
+		assert_int_equal(erofs_extractor_new(&x, &img, &p, &est), 0);
+		erofs_check_params_init(&cp);
+		cp.workers = workers;
+		assert_int_equal(erofs_extractor_check(x, &cp, &st), 0);
+		erofs_extractor_free(x);
+	}
+	fold_names = false;
+	erofs_image_release(&img);
+	erofs_io_close(&io);
+	assert_int_equal(st.errors, 0);
+	assert_int_equal(est.errors, overwrite ? 0 : 1);
+
+	/* "f" is stored as "c" here; d/x is f's second name, or a copy */
+	snprintf(p1, sizeof(p1), "%s/c", dir);
+	snprintf(p2, sizeof(p2), "%s/d/x", dir);
+	assert_int_equal(stat(p1, &s1), 0);
+	assert_int_equal(stat(p2, &s2), 0);
+	assert_int_equal(s2.st_size, TIMG_F_SIZE);
+	read_file(p2, buf, TIMG_F_SIZE);
+	for (i = 0; i < TIMG_F_SIZE; i++)
+		assert_int_equal(buf[i], timg_f_byte(i));
+	if (overwrite) {
+		assert_true(s1.st_ino == s2.st_ino);
+		assert_int_equal(s1.st_nlink, 2);
+	} else {
+		/* the chunk file stays */
+		assert_int_equal(s1.st_size, 12288);
+		assert_int_equal(s2.st_nlink, 1);
+	}
+}
+
+static void test_extract_folding(void **state)
+{
+	(void)state;
+	extract_folding("fold0", 0, true);
+	extract_folding("fold0x", 0, false);
+	extract_folding("fold1", 1, true);
+	extract_folding("fold1x", 1, false);
+	slow_walk = true;
+	extract_folding("fold2", 2, true);
+	extract_folding("fold2x", 2, false);
+	slow_walk = false;
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -270,6 +371,7 @@ int main(void)
 		cmocka_unit_test(test_extract),
 		cmocka_unit_test(test_extract_workers),
 		cmocka_unit_test(test_extract_fallbacks),
+		cmocka_unit_test(test_extract_folding),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
