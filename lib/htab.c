@@ -53,6 +53,15 @@ static int htab_room(struct erofs_htab *t)
 	n = calloc(ncap, sizeof(*n));
 	if (!n)
 		return -ENOMEM;
+	/*
+	 * A large table comes as fresh zero pages, mapped by the first
+	 * probe that reads one.  Writing such a page then flushes the TLB
+	 * on every CPU running a thread of the process (the check's
+	 * workers): write each page first.  (A memset after malloc would
+	 * be made a calloc by the compiler.)
+	 */
+	for (j = 0; j < ncap * sizeof(*n); j += 4096)
+		((volatile unsigned char *)n)[j] = 0;
 	for (j = 0; j < t->cap; j++)
 		if (t->slots[j].val1)
 			htab_put(n, ncap, &t->slots[j]);
