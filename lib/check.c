@@ -148,7 +148,7 @@ bool erofs_chk_counted_first(struct check_ctx *c, uint64_t pa)
 bool erofs_chk_pcl_agrees(struct check_ctx *c, const struct erofs_map *map,
 			  erofs_nid_t nid, const struct pcl_rec **other)
 {
-	uint64_t h = erofs_hash_u64(map->pa), v, b;
+	uint64_t v, b;
 	uint32_t *slot = NULL;
 	size_t pos = 0;
 
@@ -160,24 +160,22 @@ bool erofs_chk_pcl_agrees(struct check_ctx *c, const struct erofs_map *map,
 		*other = r;
 		return r->plen == map->plen && r->alg == map->alg;
 	}
-	while (!slot && erofs_htab_next(&c->pcl_at, h, &pos, &v)) {
+	/* at most one record a start address: the first */
+	if (!slot && erofs_htab_next(&c->pcl_at, map->pa, &pos, &v)) {
 		const struct pcl_rec *r = &c->pcls[v];
 
-		if (r->pa != map->pa)
-			continue;
 		*other = r;
 		return r->plen == map->plen && r->alg == map->alg;
 	}
 	if (erofs_array_reserve(&c->pcls, &c->pcls_cap, c->nr_pcls + 1) ||
 	    c->nr_pcls >= UINT32_MAX ||
-	    (!slot && erofs_htab_add(&c->pcl_at, h, c->nr_pcls))) {
+	    (!slot && erofs_htab_add(&c->pcl_at, map->pa, c->nr_pcls))) {
 		c->oom = -ENOMEM;
 		return true;
 	}
 	if (slot)
 		*slot = (uint32_t)c->nr_pcls + 1;
-	c->pcls[c->nr_pcls++] = (struct pcl_rec){ map->pa, map->plen,
-						  map->alg, nid };
+	c->pcls[c->nr_pcls++] = (struct pcl_rec){ nid, map->plen, map->alg };
 	return true;
 }
 

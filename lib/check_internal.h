@@ -71,14 +71,14 @@ struct check_ctx {
 	 * Every pcluster seen, by start address: Linux keeps one object per
 	 * pcluster start and decodes it the way its first reader mapped it,
 	 * so all extents that share one must agree on its size and
-	 * algorithm.
+	 * algorithm.  pcl_at files a record's index under its start
+	 * address itself (as a set would), so the record needs no copy.
 	 */
 	struct erofs_htab pcl_at;
 	struct pcl_rec {
-		uint64_t pa;
-		uint32_t plen;
-		unsigned int alg;
 		erofs_nid_t nid;
+		uint32_t plen;
+		uint32_t alg;
 	} *pcls;
 	size_t nr_pcls, pcls_cap;
 	/*
