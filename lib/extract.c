@@ -29,6 +29,7 @@
 #include <unistd.h>
 #include "erofs/array.h"
 #include "erofs/extract.h"
+#include "erofs/htab.h"
 #include "erofs/tree.h"	/* erofs_name_cmp */
 
 #define COPY_CHUNK	(128 * 1024)
@@ -55,8 +56,21 @@ struct erofs_extractor {
 	unsigned char *buf;
 	struct ext_dir *dirs;	/* the stack of directories entered */
 	size_t nr_dirs, dirs_cap;
-	unsigned char *written;	/* per walk node: a file written */
-	size_t written_cap;
+	/*
+	 * Files with more names to come, once written: which file their
+	 * first name is (walk node index -> written[]; its inode number ->
+	 * written[]), so that a later name links to that file and no other.
+	 * gone: make_room removed it (a name that a target folding case
+	 * sees as the same, with --overwrite); its inode number may be
+	 * another file's by now, so later names get copies.
+	 */
+	struct erofs_htab written_at, written_ino;
+	struct ext_written {
+		dev_t dev;
+		ino_t ino;
+		bool gone;
+	} *written;
+	size_t nr_written, written_cap;
 	char *lpath;		/* a hard link's target */
 	size_t lpath_cap;
 	/* the directory being listed: its last name, in order so far */
@@ -326,6 +340,17 @@ static bool held_release(struct erofs_extractor *c, int err)
 	return freed;
 }
 
+/* a name of a file of this extraction with more names to come is removed */
+static void forget_written(struct erofs_extractor *c, const struct stat *st)
+{
+	size_t pos = 0;
+	uint64_t v;
+
+	while (erofs_htab_next(&c->written_ino, st->st_ino, &pos, &v))
+		if (c->written[v].dev == st->st_dev)
+			c->written[v].gone = true;
+}
+
 /*
  * make room for a new non-directory entry when overwriting (nothing to
  * look up in a directory where nothing can be in the way)
@@ -343,7 +368,10 @@ static int make_room(struct erofs_extractor *c, const struct ext_dir *dir,
 		return -EEXIST;
 	if (S_ISDIR(st.st_mode))
 		return unlinkat(dfd, name, AT_REMOVEDIR) ? -errno : 0;
-	return unlinkat(dfd, name, 0) ? -errno : 0;
+	if (unlinkat(dfd, name, 0))
+		return -errno;
+	forget_written(c, &st);
+	return 0;
 }
 
 /*
@@ -461,12 +489,34 @@ static int push_dir(struct erofs_extractor *c, int fd, const char *name,
 	return 0;
 }
 
-static void mark_written(struct erofs_extractor *c, size_t idx)
+/* node idx's file, written at fd: the first time only (its first name) */
+static void mark_written(struct erofs_extractor *c, size_t idx, int fd)
 {
-	if (erofs_array_reserve_zero(&c->written, &c->written_cap, idx + 1))
+	struct stat st;
+	size_t pos = 0;
+	uint64_t v;
+
+	/* not known: its other names get copies */
+	if (erofs_htab_next(&c->written_at, idx, &pos, &v) || fstat(fd, &st))
+		return;
+	if (erofs_array_reserve(&c->written, &c->written_cap,
+				c->nr_written + 1) ||
+	    erofs_htab_add(&c->written_at, idx, c->nr_written) ||
+	    erofs_htab_add(&c->written_ino, st.st_ino, c->nr_written)) {
 		c->oom = -ENOMEM;
-	else
-		c->written[idx] = 1;
+		return;
+	}
+	c->written[c->nr_written++] = (struct ext_written){ st.st_dev,
+							     st.st_ino, false };
+}
+
+/* whether name in dfd is the file w (fstatat, never following) */
+static bool is_written(const struct ext_written *w, int dfd, const char *name)
+{
+	struct stat st;
+
+	return !fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) &&
+	       st.st_dev == w->dev && st.st_ino == w->ino;
 }
 
 /*
@@ -485,9 +535,9 @@ static void finish_file(struct erofs_extractor *c, int dfd, const char *name,
 		       c->img->problem : EROFS_PROB_EXTRACT, inode->nid,
 		       "writing data: %s", strerror(-ret));
 	set_meta(c, dfd, name, fd, inode, plain, file_mode(c, inode));
-	close(fd);
 	if (inode->nlink > 1)
-		mark_written(c, idx);
+		mark_written(c, idx, fd);
+	close(fd);
 }
 
 /*
@@ -714,6 +764,8 @@ static int ext_again(void *priv, const struct erofs_walk_entry *e, size_t idx)
 	struct erofs_extractor *c = priv;
 	struct ext_dir *dir = top(c);
 	struct erofs_inode inode;
+	size_t pos = 0;
+	uint64_t v;
 	int ret;
 
 	c->walk = e->walk;
@@ -749,7 +801,9 @@ static int ext_again(void *priv, const struct erofs_walk_entry *e, size_t idx)
 		}
 		return c->oom;
 	}
-	if (S_ISREG(inode.mode) && idx < c->written_cap && c->written[idx]) {
+	if (S_ISREG(inode.mode) &&
+	    erofs_htab_next(&c->written_at, idx, &pos, &v)) {
+		const struct ext_written *w = &c->written[v];
 		const char *target;
 
 		ret = erofs_walk_node_path(e->walk, idx, true, &c->lpath,
@@ -757,6 +811,16 @@ static int ext_again(void *priv, const struct erofs_walk_entry *e, size_t idx)
 		if (ret)
 			return c->oom = ret;
 		target = c->lpath;
+		/*
+		 * On a target that folds case, two names of one file may be
+		 * one name there: nothing to do (make_room would remove the
+		 * file).  And with --overwrite, a name folded onto the first
+		 * one may have replaced that file: this name gets a copy.
+		 */
+		if (w->gone)
+			goto copy;
+		if (is_written(w, dir->fd, e->name))
+			return c->oom;
 		ret = make_room(c, dir, dir->fd, e->name);
 		if (ret)
 			report(c, EROFS_PROB_EXTRACT, e->nid, "%s",
@@ -773,6 +837,7 @@ static int ext_again(void *priv, const struct erofs_walk_entry *e, size_t idx)
 				}
 		return c->oom;
 	}
+copy:
 	/* a copy (the first one failed, or no file to link to) */
 	create_entry(c, dir, e->name, &inode, idx, true);
 	return c->oom;
@@ -935,14 +1000,21 @@ static int link_file(struct erofs_extractor *c, struct ext_dir *dir,
 			if (errno == ENOENT || errno == EPERM ||
 			    errno == EINVAL)
 				c->no_empty_path = true;
-			else if (out_of_room(errno) || errno == EEXIST)
+			else if (out_of_room(errno))
 				continue;
+			else if (errno == EEXIST)
+				break;
 		}
 		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", a->fd);
 		if (!linkat(AT_FDCWD, proc, dir->fd, c->cur_name,
 			    AT_SYMLINK_FOLLOW))
 			goto linked;
-	} while (walk_retry(c, dir, dir->fd, c->cur_name, errno));
+	} while (held_release(c, errno));
+	/*
+	 * Not linked.  A name in the way (a target that folds case sees
+	 * two names as one): the walk's create makes room as anywhere
+	 * else, or reports why it cannot.
+	 */
 	return -1;
 linked:
 	fd = a->fd;
@@ -1128,6 +1200,8 @@ void erofs_extractor_free(struct erofs_extractor *c)
 	free(c->cur_name);
 	free(c->dirs);
 	free(c->written);
+	erofs_htab_release(&c->written_at);
+	erofs_htab_release(&c->written_ino);
 	free(c->lpath);
 	free(c->abs);
 	free(c->buf);

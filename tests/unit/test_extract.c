@@ -275,8 +275,11 @@ static void test_extract_fallbacks(void **state)
  * Extract (with the check unless workers is 0) into tmpdir/NAME, a fresh
  * directory, where "f" and "c" are one name: the root's listing (c, d,
  * f, l) has no two equal names, so no lookup is made before each entry,
- * yet "f" finds "c" in its way.  It must be as if one had been made: "f" replaces "c" with
- * --overwrite, and is refused (one error) without.
+ * yet "f" finds "c" in its way.  "f" is the second name of the file
+ * written first at d/x (a hard link), so this is the link's way; t089
+ * has the others (files, symlinks, two names of one file), through an
+ * LD_PRELOAD shim.  It must be as if a lookup had been made: "f"
+ * replaces "c" with --overwrite, and is refused (one error) without.
  */
 static void extract_folding(const char *name, unsigned int workers,
 			    bool overwrite)
@@ -317,7 +320,7 @@ static void extract_folding(const char *name, unsigned int workers,
 	assert_int_equal(st.errors, 0);
 	assert_int_equal(est.errors, overwrite ? 0 : 1);
 
-	/* "f" is stored as "c" here; d/x is f's second name, or a copy */
+	/* "f" is stored as "c" here; d/x is its first name */
 	snprintf(p1, sizeof(p1), "%s/c", dir);
 	snprintf(p2, sizeof(p2), "%s/d/x", dir);
 	assert_int_equal(stat(p1, &s1), 0);
