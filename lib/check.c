@@ -645,7 +645,7 @@ static int dirent_cb(void *priv, const struct erofs_walk_dir *d,
 		ret = FORWARD(c, dirent, d, ent);
 	/* a hint: without memory for it the walk checks the file itself */
 	if (!ret && c->ahead)
-		erofs_chk_offer(c->ahead, ent);
+		erofs_chk_offer(c->ahead, &c->offers, ent);
 	return ret;
 }
 
@@ -656,6 +656,9 @@ static int dir_read_cb(void *priv, const struct erofs_walk_dir *d, int ret)
 	struct dir_scan *s = &c->scan;
 
 	c->path = erofs_walk_path(&c->walk);
+	/* the listing's files are queued before the walk visits them */
+	if (c->ahead)
+		erofs_ahead_flush(c->ahead, &c->offers);
 	if (ret == -ENOMEM)
 		c->oom = ret;
 	else if (ret < 0)

@@ -152,11 +152,24 @@ static struct erofs_ahead_job *first_queued(struct erofs_ahead *a)
 	return NULL;
 }
 
+/*
+ * The walk waits for the job a lane just finished: woken once the lane has
+ * let go of the lock, which it would otherwise wait for at once.
+ */
+static void lane_unlock(struct erofs_ahead *a, bool *wake)
+{
+	pthread_mutex_unlock(&a->lock);
+	if (*wake)
+		pthread_cond_signal(&a->done);
+	*wake = false;
+}
+
 static void *lane_main(void *arg)
 {
 	struct lane *l = arg;
 	struct erofs_ahead *a = l->a;
 	struct erofs_ahead_job *j;
+	bool wake = false;
 
 	pthread_mutex_lock(&a->lock);
 	while (!a->stop) {
@@ -164,20 +177,25 @@ static void *lane_main(void *arg)
 		    a->ops->expand) {
 			erofs_nid_t nid = a->dirs[a->dnext++];
 
-			pthread_mutex_unlock(&a->lock);
+			lane_unlock(a, &wake);
 			a->ops->expand(a->priv, a, &l->img, nid);
 			pthread_mutex_lock(&a->lock);
 			continue;
 		}
 		j = a->held < a->budget ? first_queued(a) : NULL;
 		if (!j) {
+			if (wake) {
+				lane_unlock(a, &wake);
+				pthread_mutex_lock(&a->lock);
+				continue;
+			}
 			pthread_cond_wait(&a->work, &a->lock);
 			continue;
 		}
 		j->state = JOB_RUNNING;
 		a->next++;
 		a->nr_queued--;
-		pthread_mutex_unlock(&a->lock);
+		lane_unlock(a, &wake);
 
 		l->cur = j;
 		a->ops->run(a->priv, &l->img, l->scratch, j);
@@ -186,10 +204,9 @@ static void *lane_main(void *arg)
 		pthread_mutex_lock(&a->lock);
 		j->state = JOB_DONE;
 		a->held += j->mem;
-		if (j == a->awaited)
-			pthread_cond_signal(&a->done);
+		wake = j == a->awaited;
 	}
-	pthread_mutex_unlock(&a->lock);
+	lane_unlock(a, &wake);
 	return NULL;
 }
 
@@ -255,47 +272,76 @@ static int64_t find_offer(struct erofs_ahead *a, erofs_nid_t nid, uint64_t h)
 	return -1;
 }
 
-int erofs_ahead_offer(struct erofs_ahead *a, erofs_nid_t nid, bool dir)
+/*
+ * One offer, under the lock; j: a job ready for it (taken, or kept).
+ * *woken: whether a lane may now have something to do.
+ */
+static int offer_locked(struct erofs_ahead *a, erofs_nid_t nid, bool dir,
+			struct erofs_ahead_job **j, bool *woken)
 {
 	uint64_t h = erofs_hash_u64(nid);
-	struct erofs_ahead_job *j;
-	int ret = 0;
 
-	pthread_mutex_lock(&a->lock);
-	/* a nid met again (a hard link): its job exists, or is applied */
+	/* a nid met again (a hard link, or listed by a lane and then by
+	 * the walk): its job exists, or is applied */
 	if (find_offer(a, nid, h) >= 0)
-		goto out;
+		return 0;
 	if (dir) {
 		if (erofs_array_reserve(&a->dirs, &a->dirs_cap,
 					a->nr_dirs + 1) ||
-		    erofs_htab_add(&a->index, h, AHEAD_DIR + a->nr_dirs)) {
-			ret = -ENOMEM;
-			goto out;
-		}
+		    erofs_htab_add(&a->index, h, AHEAD_DIR + a->nr_dirs))
+			return -ENOMEM;
 		a->dirs[a->nr_dirs++] = nid;
-		if (a->nr_queued < AHEAD_LOW)
-			pthread_cond_signal(&a->work);
-		goto out;
+		*woken |= a->nr_queued < AHEAD_LOW;
+		return 0;
 	}
-	j = calloc(1, sizeof(*j));
-	if (!j ||
+	if (!*j ||
 	    erofs_array_reserve(&a->jobs, &a->jobs_cap, a->nr_jobs + 1) ||
 	    erofs_array_reserve(&a->job_nids, &a->job_nids_cap,
 				a->nr_jobs + 1) ||
-	    erofs_htab_add(&a->index, h, a->nr_jobs)) {
-		free(j);
-		ret = -ENOMEM;
-		goto out;
-	}
-	j->nid = nid;
-	j->state = JOB_QUEUED;
+	    erofs_htab_add(&a->index, h, a->nr_jobs))
+		return -ENOMEM;
+	(*j)->nid = nid;
+	(*j)->state = JOB_QUEUED;
 	a->job_nids[a->nr_jobs] = nid;
-	a->jobs[a->nr_jobs++] = j;
+	a->jobs[a->nr_jobs++] = *j;
 	a->nr_queued++;
-	pthread_cond_signal(&a->work);
-out:
+	*j = NULL;
+	*woken = true;
+	return 0;
+}
+
+int erofs_ahead_flush(struct erofs_ahead *a, struct erofs_ahead_offers *o)
+{
+	struct erofs_ahead_job *jobs[EROFS_AHEAD_BATCH];
+	bool woken = false;
+	unsigned int i;
+	int ret = 0;
+
+	if (!o->nr)
+		return 0;
+	/* allocated before the lock, which the lanes wait for */
+	for (i = 0; i < o->nr; i++)
+		jobs[i] = o->dir[i] ? NULL : calloc(1, sizeof(*jobs[i]));
+	pthread_mutex_lock(&a->lock);
+	for (i = 0; i < o->nr && !ret; i++)
+		ret = offer_locked(a, o->nid[i], o->dir[i], &jobs[i], &woken);
 	pthread_mutex_unlock(&a->lock);
+	/* one wake-up for the lot, after the lock (which a lane woken
+	 * under it would wait for at once) */
+	if (woken)
+		pthread_cond_broadcast(&a->work);
+	for (i = 0; i < o->nr; i++)
+		free(jobs[i]);
+	o->nr = 0;
 	return ret;
+}
+
+int erofs_ahead_add(struct erofs_ahead *a, struct erofs_ahead_offers *o,
+		    erofs_nid_t nid, bool dir)
+{
+	o->nid[o->nr] = nid;
+	o->dir[o->nr] = dir;
+	return ++o->nr < EROFS_AHEAD_BATCH ? 0 : erofs_ahead_flush(a, o);
 }
 
 struct erofs_ahead_job *erofs_ahead_take(struct erofs_ahead *a,

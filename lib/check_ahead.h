@@ -52,8 +52,8 @@ struct erofs_ahead_ops {
 	/* free j->result (a job taken and applied, or never taken) */
 	void (*drop)(void *priv, struct erofs_ahead_job *j);
 	/*
-	 * In a worker: list directory nid on img and erofs_ahead_offer()
-	 * its regular files and directories (may be NULL)
+	 * In a worker: list directory nid on img and offer its regular
+	 * files and directories (erofs_ahead_add; may be NULL)
 	 */
 	void (*expand)(void *priv, struct erofs_ahead *a,
 		       struct erofs_image *img, erofs_nid_t nid);
@@ -67,10 +67,26 @@ int erofs_ahead_start(struct erofs_ahead **out, struct erofs_image *img,
 		      unsigned int workers, size_t scratch, size_t budget,
 		      const struct erofs_ahead_ops *ops, void *priv);
 /*
- * Queue nid, a regular file to compute or (dir) a directory to expand; a
- * nid offered before is ignored.  0 or -ENOMEM.
+ * Offers gathered (one directory's entries, say) and queued under one
+ * lock: the walk and the lanes offer thousands, and the lanes wait for
+ * that lock.  Zero-initialised, then erofs_ahead_add() for each and
+ * erofs_ahead_flush() at the end.
  */
-int erofs_ahead_offer(struct erofs_ahead *a, erofs_nid_t nid, bool dir);
+#define EROFS_AHEAD_BATCH	64
+struct erofs_ahead_offers {
+	unsigned int nr;
+	erofs_nid_t nid[EROFS_AHEAD_BATCH];
+	bool dir[EROFS_AHEAD_BATCH];
+};
+/*
+ * Add nid, a regular file to compute or (dir) a directory to expand, to
+ * o; queued when o is full or flushed.  A nid offered before is ignored.
+ * 0 or -ENOMEM (of the offers queued then).
+ */
+int erofs_ahead_add(struct erofs_ahead *a, struct erofs_ahead_offers *o,
+		    erofs_nid_t nid, bool dir);
+/* queue what o holds, and empty it; 0 or -ENOMEM */
+int erofs_ahead_flush(struct erofs_ahead *a, struct erofs_ahead_offers *o);
 /*
  * The job of nid, done (waiting for the worker on it), or NULL: never
  * offered, or not started, which it then never will be (the caller does

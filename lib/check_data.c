@@ -692,7 +692,8 @@ static void ahead_drop(void *priv, struct erofs_ahead_job *j)
  * directory they may list ahead of the walk (with ".." skipped, as the
  * walk skips it); 0 or -ENOMEM.
  */
-int erofs_chk_offer(struct erofs_ahead *a, const struct erofs_dir_entry *ent)
+int erofs_chk_offer(struct erofs_ahead *a, struct erofs_ahead_offers *o,
+		    const struct erofs_dir_entry *ent)
 {
 	bool dir = ent->file_type == EROFS_FT_DIR;
 
@@ -702,11 +703,12 @@ int erofs_chk_offer(struct erofs_ahead *a, const struct erofs_dir_entry *ent)
 	    (dir && ent->name[0] == '.' && (ent->name_len == 1 ||
 	     (ent->name_len == 2 && ent->name[1] == '.'))))
 		return 0;
-	return erofs_ahead_offer(a, ent->nid, dir);
+	return erofs_ahead_add(a, o, ent->nid, dir);
 }
 
 struct expand_ctx {
 	struct erofs_ahead *a;
+	struct erofs_ahead_offers o;
 	int err;
 };
 
@@ -714,7 +716,7 @@ static int expand_cb(void *priv, const struct erofs_dir_entry *ent)
 {
 	struct expand_ctx *x = priv;
 
-	x->err = erofs_chk_offer(x->a, ent);
+	x->err = erofs_chk_offer(x->a, &x->o, ent);
 	return x->err;
 }
 
@@ -728,6 +730,7 @@ static void ahead_expand(void *priv, struct erofs_ahead *a,
 	(void)priv;
 	if (!erofs_inode_read(img, nid, &dir) && S_ISDIR(dir.mode))
 		erofs_dir_iterate(&dir, expand_cb, &x);
+	erofs_ahead_flush(a, &x.o);
 }
 
 const struct erofs_ahead_ops erofs_chk_ahead_ops = {

@@ -103,6 +103,7 @@ struct check_ctx {
 	const struct erofs_inode *vinode;	/* NULL: image-wide reports */
 	struct erofs_verify_file vfs[EROFS_CHECK_MAX_VERIFIERS];
 	struct erofs_ahead *ahead;	/* NULL: no workers */
+	struct erofs_ahead_offers offers;	/* the listing's, not queued */
 	bool full;		/* walk from the root */
 	int oom;
 	uint64_t dev_told;	/* extra devices (bit id - 1) said missing */
@@ -135,7 +136,8 @@ int erofs_chk_file_data(struct check_ctx *c, struct erofs_inode *inode,
 /* the verifiers' file_end for the regular file just checked */
 void erofs_chk_file_end(struct check_ctx *c, int err);
 /* a directory entry the walk follows, offered to the workers */
-int erofs_chk_offer(struct erofs_ahead *a, const struct erofs_dir_entry *ent);
+int erofs_chk_offer(struct erofs_ahead *a, struct erofs_ahead_offers *o,
+		    const struct erofs_dir_entry *ent);
 size_t erofs_chk_ahead_budget(const struct check_ctx *c);
 extern const struct erofs_ahead_ops erofs_chk_ahead_ops;
 
