@@ -104,9 +104,15 @@ enum ev_kind {
 	EV_REPORT,		/* code, a = nid, text = detail or NULL */
 	EV_LOG,			/* code = level, text = the message */
 	EV_REGION,		/* a = start, b = len, code = kind */
-	EV_COUNT_FIRST,		/* a = pa, b = bytes: once per pa */
 	EV_COUNT,		/* b = bytes */
-	EV_PCL,			/* a = pa, b = plen, code = alg */
+	/*
+	 * A data extent of the image, the most common by far (a pcluster
+	 * each): a = pa, b = its raw length, code = what it does (X_*) |
+	 * its region kind << 4 | alg << 8.  One event instead of up to
+	 * three: the records waiting for the walk were half of a
+	 * two-worker check's extra memory.
+	 */
+	EV_EXTENT,
 	EV_MISSING,		/* code = device */
 	EV_CHUNK_NOFEATURE,
 	EV_DATA,		/* a = off, b = len, text = bytes or NULL */
@@ -147,7 +153,7 @@ struct data_run {
 	struct erofs_verify_file *vf;
 	uint32_t vdata;		/* verifiers fed here */
 	bool rec_data;		/* record the data for the walk's verifiers */
-	bool shared_told;	/* direct runs: EV_PCL's state */
+	bool shared_told;	/* direct runs: X_PCL's state */
 };
 
 /*
@@ -192,6 +198,32 @@ static void rec(struct data_run *r, unsigned int kind, unsigned int code,
 	return;
 oom:
 	res->oom = -ENOMEM;
+}
+
+/* what a data extent does, in this order (EV_EXTENT's code) */
+enum {
+	X_PCL = 1,		/* its pcluster agrees with others there */
+	X_REGION = 2,		/* its blocks are a region of the image */
+	X_COUNT_FIRST = 4,	/* raw bytes counted once per address */
+	X_COUNT = 8,		/* raw bytes counted (another device) */
+};
+
+static void apply_pcl(struct check_ctx *c, bool *told, erofs_nid_t nid,
+		      uint64_t pa, uint32_t plen, unsigned int alg);
+
+static void apply_extent(struct check_ctx *c, bool *told, erofs_nid_t nid,
+			 unsigned int code, uint64_t pa, uint64_t raw)
+{
+	if (code & X_PCL)
+		apply_pcl(c, told, nid, pa, (uint32_t)raw, code >> 8);
+	if (code & X_REGION)
+		erofs_chk_add_region(c, pa,
+				     EROFS_ROUND_UP(raw, (uint64_t)c->img->blksz),
+				     nid, (enum region_kind)((code >> 4) & 15));
+	if ((code & X_COUNT_FIRST) && erofs_chk_counted_first(c, pa))
+		c->st->physical_bytes += raw;
+	if (code & X_COUNT)
+		c->st->physical_bytes += raw;
 }
 
 static void apply_pcl(struct check_ctx *c, bool *told, erofs_nid_t nid,
@@ -268,23 +300,27 @@ static void run_region(struct data_run *r, uint64_t start, uint64_t len,
 		rec(r, EV_REGION, kind, start, len, NULL, 0);
 }
 
-static void run_count(struct data_run *r, bool first_only, uint64_t pa,
-		      uint64_t bytes)
+static void run_count(struct data_run *r, uint64_t bytes)
 {
 	if (!r->c)
-		rec(r, first_only ? EV_COUNT_FIRST : EV_COUNT, 0, pa, bytes,
-		    NULL, 0);
-	else if (!first_only || erofs_chk_counted_first(r->c, pa))
+		rec(r, EV_COUNT, 0, 0, bytes, NULL, 0);
+	else
 		r->c->st->physical_bytes += bytes;
 }
 
-static void run_pcl(struct data_run *r, const struct erofs_map *map)
+static void run_extent(struct data_run *r, unsigned int what,
+		       enum region_kind kind, const struct erofs_map *map,
+		       uint64_t raw)
 {
+	unsigned int code = what | (unsigned int)kind << 4 | map->alg << 8;
+
+	if (!what)
+		return;
 	if (r->c)
-		apply_pcl(r->c, &r->shared_told, r->inode->nid, map->pa,
-			  map->plen, map->alg);
+		apply_extent(r->c, &r->shared_told, r->inode->nid, code,
+			     map->pa, raw);
 	else
-		rec(r, EV_PCL, map->alg, map->pa, map->plen, NULL, 0);
+		rec(r, EV_EXTENT, code, map->pa, raw, NULL, 0);
 }
 
 static void run_missing(struct data_run *r, unsigned int dev)
@@ -484,10 +520,12 @@ static int check_data(struct data_run *r, bool special)
 		if (map.kind == EROFS_MAP_MAPPED ||
 		    (map.kind == EROFS_MAP_COMPRESSED &&
 		     !(map.zflags & (EROFS_Z_MAP_INLINE | EROFS_Z_MAP_FRAGMENT)))) {
-			uint64_t plen = map.kind == EROFS_MAP_MAPPED ?
+			uint64_t raw = map.kind == EROFS_MAP_MAPPED ?
 				map.llen : map.plen;
+			uint64_t plen = EROFS_ROUND_UP(raw,
+						       (uint64_t)img->blksz);
+			unsigned int what = 0;
 
-			plen = EROFS_ROUND_UP(plen, (uint64_t)img->blksz);
 			if (map.pa + plen > limit && !map.device)
 				run_report(r, EROFS_PROB_DATA_RANGE, inode->nid,
 					   "blocks %llu..%llu past the %llu blocks of the image",
@@ -495,12 +533,12 @@ static int check_data(struct data_run *r, bool special)
 					   (unsigned long long)((map.pa + plen - 1) >> img->blkszbits),
 					   (unsigned long long)img->blocks);
 			if (map.kind == EROFS_MAP_COMPRESSED && !map.device)
-				run_pcl(r, &map);
+				what |= X_PCL;
 			/* one pcluster can serve several extents of a file;
 			 * another device's blocks are no region of this image */
 			if (map.pa != last_pa) {
-				if (!map.device)
-					run_region(r, map.pa, plen, kind);
+				if (!map.device && r->p->check_overlap)
+					what |= X_REGION;
 				zblocks += plen >> img->blkszbits;
 			}
 			/*
@@ -508,14 +546,11 @@ static int check_data(struct data_run *r, bool special)
 			 * counted once, with the packed inode's own extents.
 			 */
 			if (S_ISREG(inode->mode) && !map.device)
-				run_count(r, true, map.pa,
-					  map.kind == EROFS_MAP_MAPPED ?
-					  map.llen : map.plen);
+				what |= X_COUNT_FIRST;
 			else if (S_ISREG(inode->mode) && map.device &&
 				 map.pa != last_pa)
-				run_count(r, false, map.pa,
-					  map.kind == EROFS_MAP_MAPPED ?
-					  map.llen : map.plen);
+				what |= X_COUNT;
+			run_extent(r, what, kind, &map, raw);
 			last_pa = map.pa;
 		} else if (map.kind == EROFS_MAP_INLINE ||
 			   (map.kind == EROFS_MAP_COMPRESSED &&
@@ -526,7 +561,7 @@ static int check_data(struct data_run *r, bool special)
 			if (!map.in_metabox)
 				run_region(r, map.pa, len, REGION_META);
 			if (S_ISREG(inode->mode))
-				run_count(r, false, map.pa, len);
+				run_count(r, len);
 		}
 		if ((r->p->read_data || r->vdata || r->rec_data) &&
 		    map.kind != EROFS_MAP_HOLE) {
@@ -764,16 +799,11 @@ static int apply_result(struct check_ctx *c, struct erofs_inode *inode,
 			erofs_chk_add_region(c, e->a, e->b, inode->nid,
 				   (enum region_kind)e->code);
 			break;
-		case EV_COUNT_FIRST:
-			if (erofs_chk_counted_first(c, e->a))
-				c->st->physical_bytes += e->b;
-			break;
 		case EV_COUNT:
 			c->st->physical_bytes += e->b;
 			break;
-		case EV_PCL:
-			apply_pcl(c, &told, inode->nid, e->a, (uint32_t)e->b,
-				  e->code);
+		case EV_EXTENT:
+			apply_extent(c, &told, inode->nid, e->code, e->a, e->b);
 			break;
 		case EV_MISSING:
 			apply_missing(c, inode->nid, e->code);
