@@ -62,6 +62,8 @@ static int htab_room(struct erofs_htab *t)
 	 */
 	for (j = 0; j < ncap * sizeof(*n); j += 4096)
 		((volatile unsigned char *)n)[j] = 0;
+	/* the table need not start a page: its last one too */
+	((volatile unsigned char *)n)[ncap * sizeof(*n) - 1] = 0;
 	for (j = 0; j < t->cap; j++)
 		if (t->slots[j].val1)
 			htab_put(n, ncap, &t->slots[j]);
