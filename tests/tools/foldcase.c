@@ -36,41 +36,45 @@ static const char *fold(int dfd, const char *name, char *buf)
 	return buf;
 }
 
+/* looked up at each call: dlsym is thread-safe, a cached pointer set by
+ * racing workers would not be */
 #define REAL(ret, fn, ...) \
-	static ret (*real)(__VA_ARGS__); \
-	if (!real) \
-		real = (ret (*)(__VA_ARGS__))dlsym(RTLD_NEXT, fn)
+	ret (*real)(__VA_ARGS__) = (ret (*)(__VA_ARGS__))dlsym(RTLD_NEXT, fn)
+
+/* openat and openat64 (32-bit builds with 64-bit offsets call it) */
+static int open_folded(const char *sym, int dfd, const char *name, int flags,
+		       va_list ap)
+{
+	typedef int (*open_fn)(int, const char *, int, ...);
+	open_fn real = (open_fn)dlsym(RTLD_NEXT, sym);
+	char b[PATH_MAX];
+	mode_t mode = 0;
+
+	if (flags & (O_CREAT | __O_TMPFILE))
+		mode = (mode_t)va_arg(ap, int);
+	return real(dfd, fold(dfd, name, b), flags, mode);
+}
 
 int openat(int dfd, const char *name, int flags, ...)
 {
-	char b[PATH_MAX];
-	mode_t mode = 0;
-	REAL(int, "openat", int, const char *, int, ...);
+	va_list ap;
+	int ret;
 
-	if (flags & (O_CREAT | __O_TMPFILE)) {
-		va_list ap;
-
-		va_start(ap, flags);
-		mode = (mode_t)va_arg(ap, int);
-		va_end(ap);
-	}
-	return real(dfd, fold(dfd, name, b), flags, mode);
+	va_start(ap, flags);
+	ret = open_folded("openat", dfd, name, flags, ap);
+	va_end(ap);
+	return ret;
 }
 
 int openat64(int dfd, const char *name, int flags, ...)
 {
-	char b[PATH_MAX];
-	mode_t mode = 0;
-	REAL(int, "openat64", int, const char *, int, ...);
+	va_list ap;
+	int ret;
 
-	if (flags & (O_CREAT | __O_TMPFILE)) {
-		va_list ap;
-
-		va_start(ap, flags);
-		mode = (mode_t)va_arg(ap, int);
-		va_end(ap);
-	}
-	return real(dfd, fold(dfd, name, b), flags, mode);
+	va_start(ap, flags);
+	ret = open_folded("openat64", dfd, name, flags, ap);
+	va_end(ap);
+	return ret;
 }
 
 int fstatat(int dfd, const char *name, struct stat *st, int flags)
