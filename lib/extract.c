@@ -984,7 +984,7 @@ static void ext_data_abort(void *priv, const struct erofs_verify_file *f)
  * or ACL than the target gave this one (and may be a mount point).
  * Returns the descriptor, or -1: the walk writes the file itself.
  */
-static int link_file(struct erofs_extractor *c, struct ext_dir *dir,
+static int link_file(struct erofs_extractor *c, const struct ext_dir *dir,
 		     struct ext_ahead *a)
 {
 	char proc[32];
