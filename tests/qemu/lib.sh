@@ -165,6 +165,21 @@ qemu_build_initrd() {
 	rm -rf "$_qroot"
 }
 
+# qemu_add_program ROOT PROG [NAME]: copy the dynamically linked PROG into
+# ROOT as /bin/NAME (default: its own name), with its loader and the
+# shared libraries it needs at the paths ldd names (the guest has busybox
+# and no libc of its own)
+qemu_add_program() {
+	_qr=$1 _qp=$2
+	mkdir -p "$_qr/bin" || return 1
+	cp "$_qp" "$_qr/bin/${3:-$(basename "$_qp")}" || return 1
+	for _ql in $(ldd "$_qp" 2>/dev/null |
+		     sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) .*/\1/p'); do
+		[ -f "$_qr$_ql" ] && continue
+		mkdir -p "$_qr$(dirname "$_ql")" && cp -L "$_ql" "$_qr$_ql" || return 1
+	done
+}
+
 # qemu_cpio DIR: gzip'ed newc archive of DIR on stdout (cpio, or busybox's)
 qemu_cpio() {
 	if command -v cpio > /dev/null; then
@@ -188,10 +203,17 @@ qemu_check_host() {
 # disks attached read-only as vda, vdb, ... in order; the serial console
 # goes to LOG.  A boot that does not reach "@@ done" is retried (software
 # emulation occasionally panics early), up to EROFS_QEMU_TRIES (3) boots.
+# QEMU_EXTRA_ROOT, when set, is a directory whose contents are added to
+# the guest's root as well (programs to run there, with their libraries:
+# qemu_add_program).
 qemu_boot() {
 	_qc=$1 _ql=$2; shift 2
 	_qw=$_ql.d
 	rm -rf "$_qw"; mkdir -p "$_qw/root"
+	if [ -n "${QEMU_EXTRA_ROOT:-}" ]; then
+		cp -a "$QEMU_EXTRA_ROOT/." "$_qw/root/" ||
+			{ QEMU_ERROR="cannot copy $QEMU_EXTRA_ROOT"; return 1; }
+	fi
 	cp "$_qc" "$_qw/root/cases.sh"
 	# a second cpio archive appended to the first adds /cases.sh
 	{ cat "$QEMU_INITRD"; qemu_cpio "$_qw/root"; } > "$_qw/initrd.gz"
