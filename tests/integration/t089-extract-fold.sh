@@ -5,11 +5,9 @@
 # case (ext4, f2fs or tmpfs casefold; vfat), where two names of one
 # directory listing can be one name.  This kernel may have no
 # CONFIG_UNICODE, so tests/tools/foldcase.c (an LD_PRELOAD shim) makes the
-# extractor's *at() calls see names in lower case.  The image holds:
-#   A, a       two files: the second is in the way of the first;
-#   G, g       two files, G also linked as sub/y (met after g);
-#   H, h       two names of one file;
-#   L, l       a file, and a symbolic link in its way.
+# extractor's *at() calls see names in lower case.  The image is of
+# tests/tools/fold-tree.sh's tree: A/a, G/g (G also linked as sub/y), H/h
+# (two names of one file), a file L and a symbolic link l.
 # Without --overwrite: a, g and l are refused (exit 8), H/h is one file,
 # sub/y is G.  With --overwrite: the later name wins (a, g, l), h stays
 # the one file H is, and sub/y is a copy of G, not a link to g.  The same
@@ -29,16 +27,8 @@ ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
 export ASAN_OPTIONS
 
 src=$T_TMP/src
-mkdir -p "$src/sub"
-printf AAAA >"$src/A"
-printf aaaa >"$src/a"
-printf GGGG >"$src/G"
-ln "$src/G" "$src/sub/y"
-printf gggg >"$src/g"
-printf HHHH >"$src/H"
-ln "$src/H" "$src/h"
-printf LLLL >"$src/L"
-ln -s A "$src/l"
+sh "$TOP_SRCDIR/tests/tools/fold-tree.sh" "$src" ||
+	{ fail "$T_NAME" "cannot make the test tree"; finish; }
 if ! "$MKFS" --quiet -T0 -zlz4hc "$T_TMP/f.img" "$src" >"$T_TMP/mkfs.log" 2>&1; then
 	fail "$T_NAME" "mkfs: $(tail -n 1 "$T_TMP/mkfs.log")"
 	finish

@@ -9,9 +9,9 @@
 # guest with the host's shared libraries (qemu_add_program); the image,
 # made by our mkfs, is the guest's /dev/vda.
 #
-# The image holds A and a (two files), G (also linked as sub/y) and g,
-# H and h (two names of one file), L and l (a file, and a symbolic link in
-# its way).  It is extracted at 1 and 2 workers, with and without
+# The image is of tests/tools/fold-tree.sh's tree: A and a (two files), G
+# (also linked as sub/y) and g, H and h (two names of one file), L and l (a
+# file, and a symbolic link in its way).  It is extracted at 1 and 2 workers, with and without
 # --overwrite, and every name's link count and content compared:
 #   refused (exit 8, one E_EXTRACT row each for a, g and l): the first
 #     names stay, H/h is one file, sub/y is G's second name;
@@ -56,16 +56,8 @@ work=$(mktemp -d /tmp/erofs-qemu-fold.XXXXXX) || fail_all "mktemp"
 trap 'rm -rf "$work"' EXIT
 
 src=$work/src
-mkdir -p "$src/sub"
-printf AAAA >"$src/A"
-printf aaaa >"$src/a"
-printf GGGG >"$src/G"
-ln "$src/G" "$src/sub/y"
-printf gggg >"$src/g"
-printf HHHH >"$src/H"
-ln "$src/H" "$src/h"
-printf LLLL >"$src/L"
-ln -s A "$src/l"
+sh "$TOP_SRCDIR/tests/tools/fold-tree.sh" "$src" ||
+	fail_all "cannot make the test tree"
 "$mkfs" --quiet -T0 -zlz4hc "$work/f.img" "$src" >"$work/mkfs.log" 2>&1 ||
 	fail_all "mkfs: $(tail -n 1 "$work/mkfs.log")"
 if ! qemu_add_program "$work/root" "$fsck" fsck.erofs ||
