@@ -5,8 +5,8 @@
 # that folds case, in a real kernel: a casefold tmpfs in Debian's Linux 7.2
 # cloud kernel under QEMU (tests/qemu/extract-fold.sh says what is
 # checked).  One boot of about 10 seconds; skipped, with the reason, when
-# QEMU, busybox-static, the kernel packages or chattr are missing, for a
-# sanitizer build, or when EROFS_SKIP_QEMU is set.
+# QEMU, busybox-static, the kernel packages or chattr are missing, or when
+# EROFS_SKIP_QEMU is set.
 : "${TOP_SRCDIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${TOP_BUILDDIR:=$TOP_SRCDIR/build}"
 export TOP_BUILDDIR TOP_SRCDIR
