@@ -4,6 +4,7 @@
  */
 #include "config.h"	/* _GNU_SOURCE: sync_file_range */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -106,6 +107,119 @@ direct:
  */
 #define FILE_KICK_BYTES	(2ULL << 20)
 
+/*
+ * Every this many bytes written, a thread of the image's own makes what
+ * is written so far durable (fdatasync) while the writer goes on.  A disk
+ * with a volatile write cache (a virtual disk above its host's page
+ * cache, most SSDs without power-loss protection) stores data only when
+ * flushed, at a cost that grows with what it holds: on the bench machine
+ * the final fsync of a 150 MB image took 80 ms even with its writeback
+ * long finished, a third of an uncompressed build.  Flushing as we go
+ * leaves the final fsync the last part only.  It never makes durable what
+ * the kernel's own writeback could not, so no crash leaves a state that
+ * could not happen before; the order of the explicit syncs is unchanged.
+ */
+#define FILE_FLUSH_BYTES	(32ULL << 20)
+
+struct erofs_io_flusher {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	pthread_t thread;
+	int fd;
+	bool want, busy, stop;
+	int err;		/* the first error of a flush not yet returned */
+};
+
+static void *flusher_main(void *arg)
+{
+	struct erofs_io_flusher *f = arg;
+
+	pthread_mutex_lock(&f->lock);
+	for (;;) {
+		int ret;
+
+		while (!f->want && !f->stop)
+			pthread_cond_wait(&f->cond, &f->lock);
+		if (f->stop)
+			break;
+		f->want = false;
+		f->busy = true;
+		pthread_mutex_unlock(&f->lock);
+		ret = fdatasync(f->fd) && errno != EINVAL ? -errno : 0;
+		pthread_mutex_lock(&f->lock);
+		/* the kernel reports a writeback error to this descriptor
+		 * once: the final sync must still see it */
+		if (ret && !f->err)
+			f->err = ret;
+		f->busy = false;
+		pthread_cond_broadcast(&f->cond);
+	}
+	pthread_mutex_unlock(&f->lock);
+	return NULL;
+}
+
+/* ask for a flush; without a thread (none could start) the final sync
+ * simply does it all */
+static void flusher_kick(struct erofs_io *io)
+{
+	struct erofs_io_flusher *f = io->flusher;
+
+	if (!f) {
+		f = calloc(1, sizeof(*f));
+		if (!f)
+			return;
+		f->fd = io->fd;
+		pthread_mutex_init(&f->lock, NULL);
+		pthread_cond_init(&f->cond, NULL);
+		if (pthread_create(&f->thread, NULL, flusher_main, f)) {
+			pthread_cond_destroy(&f->cond);
+			pthread_mutex_destroy(&f->lock);
+			free(f);
+			return;
+		}
+		io->flusher = f;
+	}
+	pthread_mutex_lock(&f->lock);
+	f->want = true;
+	pthread_cond_signal(&f->cond);
+	pthread_mutex_unlock(&f->lock);
+}
+
+/*
+ * No flush pending or running once this returns; the first error since
+ * the last call, if any.  A flush asked for still runs: it leaves the
+ * fsync after it less to do.
+ */
+static int flusher_settle(struct erofs_io_flusher *f)
+{
+	int ret;
+
+	pthread_mutex_lock(&f->lock);
+	while (f->want || f->busy)
+		pthread_cond_wait(&f->cond, &f->lock);
+	ret = f->err;
+	f->err = 0;
+	pthread_mutex_unlock(&f->lock);
+	return ret;
+}
+
+static void flusher_stop(struct erofs_io *io)
+{
+	struct erofs_io_flusher *f = io->flusher;
+
+	if (!f)
+		return;
+	pthread_mutex_lock(&f->lock);
+	f->stop = true;
+	pthread_cond_signal(&f->cond);
+	pthread_mutex_unlock(&f->lock);
+	pthread_join(f->thread, NULL);
+	pthread_cond_destroy(&f->cond);
+	pthread_mutex_destroy(&f->lock);
+	free(f);
+	io->flusher = NULL;
+}
+
 static int file_pwrite(struct erofs_io *io, const void *buf, size_t len,
 		       uint64_t off)
 {
@@ -116,6 +230,11 @@ static int file_pwrite(struct erofs_io *io, const void *buf, size_t len,
 	if (io->unflushed >= FILE_KICK_BYTES) {
 		io->unflushed = 0;
 		sync_file_range(io->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+	}
+	io->unsynced += len;
+	if (io->unsynced >= FILE_FLUSH_BYTES) {
+		io->unsynced = 0;
+		flusher_kick(io);
 	}
 
 	while (len) {
@@ -167,11 +286,16 @@ static int file_truncate(struct erofs_io *io, uint64_t size)
 
 static int file_sync(struct erofs_io *io)
 {
-	return fsync(io->fd) && errno != EINVAL ? -errno : 0;
+	int ret = io->flusher ? flusher_settle(io->flusher) : 0;
+
+	if (fsync(io->fd) && errno != EINVAL && !ret)
+		ret = -errno;
+	return ret;
 }
 
 static void file_close(struct erofs_io *io)
 {
+	flusher_stop(io);
 	if (io->fd >= 0)
 		close(io->fd);
 	io->fd = -1;

@@ -33,6 +33,8 @@ struct erofs_io {
 	uint64_t offset;	/* image start inside the backing store */
 	int fd;			/* file backend */
 	uint64_t unflushed;	/* bytes written since writeback was kicked */
+	uint64_t unsynced;	/* bytes written since the flusher was asked */
+	struct erofs_io_flusher *flusher;	/* see io.c */
 	/*
 	 * Read-only files: small reads that continue the previous one are
 	 * served from a window read ahead in one go (a pcluster or a block

@@ -4,11 +4,29 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "erofs/io.h"
+
+/*
+ * fdatasync, as the file backend's flusher thread calls it: counted, and
+ * failing with EIO when told to (a writeback error the kernel reports to
+ * that call only)
+ */
+static int flushes, flush_fail;
+int __real_fdatasync(int fd);
+int __wrap_fdatasync(int fd)
+{
+	__atomic_add_fetch(&flushes, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&flush_fail, __ATOMIC_SEQ_CST)) {
+		errno = EIO;
+		return -1;
+	}
+	return __real_fdatasync(fd);
+}
 
 static void roundtrip(struct erofs_io *io)
 {
@@ -139,6 +157,65 @@ static void test_clone(void **state)
 	erofs_io_close(&mem);
 }
 
+/* write n MiB of 'x' in 1 MiB pieces */
+static void write_mib(struct erofs_io *io, unsigned int n)
+{
+	static char mib[1 << 20];
+	unsigned int i;
+
+	memset(mib, 'x', sizeof(mib));
+	for (i = 0; i < n; i++)
+		assert_int_equal(erofs_io_pwrite(io, mib, sizeof(mib),
+						 (uint64_t)i << 20), 0);
+}
+
+/*
+ * A large image is flushed in the background as it is written; a flush's
+ * error reaches the final sync even though the descriptor's fsync would
+ * no longer see it.
+ */
+static void test_background_flush(void **state)
+{
+	char path[] = "/tmp/test_io_flushXXXXXX", buf[4];
+	int fd = mkstemp(path);
+	struct erofs_io io;
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	/* small: the final sync does it all */
+	flushes = flush_fail = 0;
+	assert_int_equal(erofs_io_open_file(&io, path, O_RDWR | O_TRUNC), 0);
+	write_mib(&io, 4);
+	assert_int_equal(erofs_io_sync(&io), 0);
+	assert_int_equal(flushes, 0);
+	erofs_io_close(&io);
+
+	assert_int_equal(erofs_io_open_file(&io, path, O_RDWR | O_TRUNC), 0);
+	write_mib(&io, 80);
+	assert_int_equal(erofs_io_sync(&io), 0);
+	assert_true(flushes >= 1);
+	assert_int_equal(erofs_io_pread(&io, buf, 4, (80 << 20) - 4), 0);
+	assert_memory_equal(buf, "xxxx", 4);
+	erofs_io_close(&io);
+
+	flushes = 0;
+	flush_fail = 1;
+	assert_int_equal(erofs_io_open_file(&io, path, O_RDWR | O_TRUNC), 0);
+	write_mib(&io, 40);
+	assert_int_equal(erofs_io_sync(&io), -EIO);
+	assert_int_equal(flushes, 1);
+	/* reported once, as the kernel does */
+	assert_int_equal(erofs_io_sync(&io), 0);
+	erofs_io_close(&io);
+	/* closed without a sync: the flusher thread still ends */
+	flush_fail = 0;
+	assert_int_equal(erofs_io_open_file(&io, path, O_RDWR | O_TRUNC), 0);
+	write_mib(&io, 40);
+	erofs_io_close(&io);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -147,6 +224,7 @@ int main(void)
 		cmocka_unit_test(test_readonly_mem),
 		cmocka_unit_test(test_readahead),
 		cmocka_unit_test(test_clone),
+		cmocka_unit_test(test_background_flush),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
