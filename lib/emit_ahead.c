@@ -122,7 +122,11 @@ static int ahead_start(void *priv, unsigned int worker)
  * that the memory returns at once: from malloc, glibc's adaptive mmap
  * threshold soon serves them from the heaps of two threads, whose freed
  * holes are not returned (peak RSS of a 143 MB rootfs build: 26 MiB with
- * malloc against 15 MiB without workers reading ahead).
+ * malloc against 15 MiB without workers reading ahead).  The pages are
+ * populated with the mapping, all of which the read fills anyway: faulted
+ * in one at a time by the read's copy they were a third of the build's
+ * page faults and 25% of its CPU time on a virtual machine (10,700 faults
+ * against 3,500; uncompressed build of the 143 MB rootfs).
  */
 #define AHEAD_MAP_MIN	(256U << 10)
 
@@ -133,7 +137,7 @@ static uint8_t *ahead_alloc(size_t size)
 	if (size < AHEAD_MAP_MIN)
 		return malloc(size);
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	return p == MAP_FAILED ? NULL : p;
 }
 
