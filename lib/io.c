@@ -181,7 +181,8 @@ static void flusher_kick(struct erofs_io *io)
 	}
 	pthread_mutex_lock(&f->lock);
 	f->want = true;
-	pthread_cond_signal(&f->cond);
+	/* all: a sync may wait on the same condition */
+	pthread_cond_broadcast(&f->cond);
 	pthread_mutex_unlock(&f->lock);
 }
 
@@ -211,7 +212,7 @@ static void flusher_stop(struct erofs_io *io)
 		return;
 	pthread_mutex_lock(&f->lock);
 	f->stop = true;
-	pthread_cond_signal(&f->cond);
+	pthread_cond_broadcast(&f->cond);
 	pthread_mutex_unlock(&f->lock);
 	pthread_join(f->thread, NULL);
 	pthread_cond_destroy(&f->cond);
@@ -288,6 +289,7 @@ static int file_sync(struct erofs_io *io)
 {
 	int ret = io->flusher ? flusher_settle(io->flusher) : 0;
 
+	io->unsynced = 0;
 	if (fsync(io->fd) && errno != EINVAL && !ret)
 		ret = -errno;
 	return ret;
