@@ -50,7 +50,13 @@ KEY=trusted.erofs.fingerprint
 src="" runs=5 workers="" only="" usr=0 keep=0 outdir="" same_libs=0 run_prep=""
 scratch=""	# removed on exit (the temporary output directory)
 mounted=""	# the extraction row's ext4, unmounted on exit
-trap '[ -z "$mounted" ] || umount "$mounted"; [ -z "$scratch" ] || rm -rf "$scratch"' EXIT
+# nothing is removed under a mount that would not go
+trap '[ -z "$mounted" ] || umount "$mounted" || scratch=""
+      [ -z "$scratch" ] || rm -rf "$scratch"' EXIT
+# dash runs no EXIT trap for a signal it does not trap itself
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
 while [ $# -gt 0 ]; do
 	case $1 in
 	--src) src=$2; shift ;;
@@ -208,14 +214,20 @@ fi
 # and 1.2 to 2.8 s for one command), so removing the previous run's tree
 # made this row measure the removal, not the extraction.  Without root
 # or loop devices it falls back to one directory removed between runs.
+# Room: twice the tree and 256 MiB, at least 2 GiB; inodes: twice its
+# entries and 16,384.
+ext4_kib=$(du -sk "$src" 2>/dev/null | cut -f1)
+ext4_kib=$(( ${ext4_kib:-0} * 2 + 262144 ))
+[ "$ext4_kib" -ge 2097152 ] || ext4_kib=2097152
+ext4_inodes=$(( $(find "$src" -xdev | wc -l) * 2 + 16384 ))
 fresh_ext4() {
 	if [ -n "$mounted" ]; then
 		umount "$mounted" || return 1
 		mounted=""
 	fi
 	rm -f "$outdir/ext4.img"
-	truncate -s 2G "$outdir/ext4.img" &&
-	mkfs.ext4 -q -F "$outdir/ext4.img" &&
+	truncate -s "${ext4_kib}K" "$outdir/ext4.img" &&
+	mkfs.ext4 -q -F -N "$ext4_inodes" "$outdir/ext4.img" &&
 	mount -o loop "$outdir/ext4.img" "$outdir/mnt" &&
 	mounted=$outdir/mnt
 }
@@ -223,7 +235,8 @@ mkdir -p "$outdir/mnt"
 if [ "$(id -u)" = 0 ] && command -v mkfs.ext4 >/dev/null && fresh_ext4; then
 	X=$outdir/mnt/x run_prep=fresh_ext4
 else
-	echo "vs-erofs-utils: no loop-mounted ext4 (needs root): --extract=DIR runs into one directory, removed between runs" >&2
+	rm -f "$outdir/ext4.img"
+	echo "vs-erofs-utils: cannot make a loop-mounted ext4 (needs root, mkfs.ext4 and a loop device): --extract=DIR runs into one directory, removed between runs" >&2
 fi
 row "fsck --extract=DIR" "$X" "$X" "$FSCK $W --extract=$X $R" \
 	"${THEIRS}fsck.erofs --extract=$X $R"
