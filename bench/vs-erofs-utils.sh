@@ -31,7 +31,8 @@
 # decodes everything; theirs: --extract without DIR, since their plain
 # fsck does not decompress data), fingerprint verification (ours:
 # --check-ishare; theirs: fsck --xattr-inode-digest, when it has it),
-# fsck --extract=DIR and dump.erofs -S.
+# fsck --extract=DIR (as root: into a new loop-mounted ext4 each run) and
+# dump.erofs -S.
 # erofs-utils runs through the chroot's own dynamic loader and libraries,
 # straight from this shell (no chroot, no bind mounts: nothing extra is
 # timed).  The page cache is warm (the source is read once first); every
@@ -48,6 +49,7 @@ GNU_TIME=/usr/bin/time
 KEY=trusted.erofs.fingerprint
 
 src="" runs=5 workers="" only="" usr=0 keep=0 outdir="" same_libs=0 run_prep=""
+ext4_kib="" ext4_inodes=""
 scratch=""	# removed on exit (the temporary output directory)
 mounted=""	# the extraction row's ext4, unmounted on exit
 # nothing is removed under a mount that would not go
@@ -143,11 +145,14 @@ table=$outdir/table
 : >"$table"
 
 # row NAME OURS_IMG THEIR_IMG OURS_CMD THEIR_CMD: alternating runs
+# wanted NAME: whether --only selects the row NAME
+wanted() {
+	[ -z "$only" ] || echo "$1" | grep -qE "$only"
+}
+
 row() {
 	_name=$1 _oimg=$2 _timg=$3 _ocmd=$4 _tcmd=$5
-	if [ -n "$only" ] && ! echo "$_name" | grep -qE "$only"; then
-		return 0
-	fi
+	wanted "$_name" || return 0
 	: >"$outdir/a"
 	: >"$outdir/b"
 	_i=0
@@ -216,11 +221,13 @@ fi
 # or loop devices it falls back to one directory removed between runs.
 # Room: twice the tree and 256 MiB, at least 2 GiB; inodes: twice its
 # entries and 16,384.
-ext4_kib=$(du -sk "$src" 2>/dev/null | cut -f1)
-ext4_kib=$(( ${ext4_kib:-0} * 2 + 262144 ))
-[ "$ext4_kib" -ge 2097152 ] || ext4_kib=2097152
-ext4_inodes=$(( $(find "$src" -xdev | wc -l) * 2 + 16384 ))
 fresh_ext4() {
+	if [ -z "$ext4_kib" ]; then
+		ext4_kib=$(du -sk "$src" 2>/dev/null | cut -f1)
+		ext4_kib=$(( ${ext4_kib:-0} * 2 + 262144 ))
+		[ "$ext4_kib" -ge 2097152 ] || ext4_kib=2097152
+		ext4_inodes=$(( $(find "$src" -xdev | wc -l) * 2 + 16384 ))
+	fi
 	if [ -n "$mounted" ]; then
 		umount "$mounted" || return 1
 		mounted=""
@@ -232,7 +239,9 @@ fresh_ext4() {
 	mounted=$outdir/mnt
 }
 mkdir -p "$outdir/mnt"
-if [ "$(id -u)" = 0 ] && command -v mkfs.ext4 >/dev/null && fresh_ext4; then
+if ! wanted "fsck --extract=DIR"; then
+	:
+elif [ "$(id -u)" = 0 ] && command -v mkfs.ext4 >/dev/null && fresh_ext4; then
 	X=$outdir/mnt/x run_prep=fresh_ext4
 else
 	rm -f "$outdir/ext4.img"
