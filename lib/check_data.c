@@ -150,6 +150,14 @@ struct data_run {
 	struct erofs_image *img;
 	struct erofs_inode *inode;
 	unsigned char *buf;	/* 64 KiB */
+	/*
+	 * buf[0, pend) holds the file's bytes from pend_off on, decoded and
+	 * not yet handed to the verifiers: small extents are passed on
+	 * together (an extraction then writes 64 KiB at a time, not one
+	 * extent of lz4hc's 8 KiB or so)
+	 */
+	uint64_t pend_off;
+	size_t pend;
 	struct erofs_verify_file *vf;
 	uint32_t vdata;		/* verifiers fed here */
 	bool rec_data;		/* record the data for the walk's verifiers */
@@ -356,6 +364,14 @@ static void run_data(struct data_run *r, uint64_t off, const void *buf,
 		r->c->oom = oom;
 	else if (oom)
 		r->res->oom = oom;
+}
+
+/* hand what buf holds to the verifiers */
+static void run_flush(struct data_run *r)
+{
+	if (r->pend)
+		run_data(r, r->pend_off, r->buf, r->pend);
+	r->pend = 0;
 }
 
 /* EV_LOG, from a lane's log while a job runs */
@@ -570,7 +586,10 @@ static int check_data(struct data_run *r, bool special)
 			for (off = la; off < la + n; off += 65536) {
 				size_t chunk = EROFS_MIN(65536, la + n - off);
 
-				ret = erofs_data_read(&d, r->buf, chunk, off);
+				if (r->pend + chunk > 65536)
+					run_flush(r);
+				ret = erofs_data_read(&d, r->buf + r->pend,
+						      chunk, off);
 				if (ret == -ENODEV) {
 					run_missing(r, map.device);
 					goto out;
@@ -584,15 +603,20 @@ static int check_data(struct data_run *r, bool special)
 						   strerror(-ret));
 					goto out;
 				}
-				/* the verifiers hash what was just decoded */
-				if (r->vdata || r->rec_data)
-					run_data(r, off, r->buf, chunk);
+				/* the verifiers get what was just decoded */
+				if (!(r->vdata || r->rec_data))
+					continue;
+				if (!r->pend)
+					r->pend_off = off;
+				r->pend += chunk;
 			}
 		} else if (r->vdata || r->rec_data) {
+			run_flush(r);
 			run_data(r, la, NULL, n);	/* a hole */
 		}
 		la += n;
 	}
+	run_flush(r);
 	/*
 	 * i_u of a compressed inode counts its pcluster blocks (st_blocks).
 	 * The DEDUPE bit is the FRAGMENTS bit, so with it a file may count
@@ -610,6 +634,8 @@ static int check_data(struct data_run *r, bool special)
 				   (unsigned long long)zblocks);
 	}
 out:
+	/* what was decoded before an error still counts */
+	run_flush(r);
 	erofs_data_close(&d);
 	return ret;
 }
