@@ -274,6 +274,8 @@ echo "source: $src"
 echo
 awk -F'|' '
 	function r(a, b) { return (b + 0 > 0) ? sprintf("%.2fx", a / b) : "-" }
+	# sizes differ by a few blocks: 1.0029 would print as 1.00x
+	function rs(a, b) { return (b + 0 > 0) ? sprintf("%.3fx", a / b) : "-" }
 	BEGIN {
 		printf "| %-34s | %9s | %9s | %7s | %7s | %7s | %7s |\n", "job", "ours s", "theirs s", "wall", "cpu", "rss", "size"
 		printf "|%s|%s|%s|%s|%s|%s|%s|\n", "------------------------------------", "-----------", "-----------", "---------", "---------", "---------", "---------"
@@ -281,5 +283,5 @@ awk -F'|' '
 	{
 		split($2, a, " "); split($3, b, " ")
 		printf "| %-34s | %9.2f | %9.2f | %7s | %7s | %7s | %7s |\n", $1, a[1], b[1],
-		       r(a[1], b[1]), r(a[2], b[2]), r(a[3], b[3]), r(a[4], b[4])
+		       r(a[1], b[1]), r(a[2], b[2]), r(a[3], b[3]), rs(a[4], b[4])
 	}' "$table"
