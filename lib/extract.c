@@ -522,15 +522,17 @@ static bool is_written(const struct ext_written *w, int dfd, const char *name)
 /*
  * A regular file's data is in: size, metadata, and it may be linked to.
  * end: its bytes were written from the start up to there (a new file is
- * that long already; a trailing hole needs the size set).
+ * that long already; a trailing hole needs the size set).  ret: what
+ * stopped the data, reported here unless told (the check engine reported
+ * its decoding's error already: a second row would name no problem).
  */
 static void finish_file(struct erofs_extractor *c, int dfd, const char *name,
 			int fd, struct erofs_inode *inode, size_t idx,
-			uint64_t end, bool plain, int ret)
+			uint64_t end, bool plain, int ret, bool told)
 {
 	if (!ret && end != inode->size && ftruncate(fd, inode->size))
 		ret = -errno;
-	if (ret)
+	if (ret && !told)
 		report(c, ret == -EFSCORRUPTED || ret == -EOPNOTSUPP ?
 		       c->img->problem : EROFS_PROB_EXTRACT, inode->nid,
 		       "writing data: %s", strerror(-ret));
@@ -603,7 +605,7 @@ static void create_entry(struct erofs_extractor *c, struct ext_dir *dir,
 			/* write_file sizes it */
 			ret = write_file(c, fd, inode);
 			finish_file(c, dfd, name, fd, inode, idx, inode->size,
-				    dir->plain, ret);
+				    dir->plain, ret, false);
 			return;
 		}
 		/* the verifier (ext_data_*) creates or links it with its data */
@@ -1076,7 +1078,7 @@ static int ext_data_end(void *priv, const struct erofs_verify_file *f,
 	ext_data_abort(priv, f);
 	if (fd >= 0)
 		finish_file(c, dir->fd, c->cur_name, fd, &c->cur, c->cur_idx,
-			    end, dir->plain, err ? err : werr);
+			    end, dir->plain, err ? err : werr, err != 0);
 	free(c->cur_name);
 	c->cur_name = NULL;
 	return c->oom;
