@@ -129,6 +129,16 @@ static const char *rel(const struct erofs_extractor *c)
 #define report(c, code, nid, ...) \
 	erofs_check_report((c)->p->report, (c)->p->report_priv, (c)->st, \
 			   (code), true, (nid), rel(c), __VA_ARGS__)
+/*
+ * A problem of the image, not of the extraction: in one pass with the
+ * check (erofs_extractor_check), the engine has reported it in its place
+ * already, so only the extractor's own walk does.
+ */
+#define report_image(c, code, nid, ...) \
+	do { \
+		if ((c)->own_data) \
+			report(c, code, nid, __VA_ARGS__); \
+	} while (0)
 
 static const char *abs_path(struct erofs_extractor *c)
 {
@@ -621,7 +631,7 @@ static void create_entry(struct erofs_extractor *c, struct ext_dir *dir,
 		char *target;
 
 		if (!inode->size || inode->size >= 4096) {
-			report(c, EROFS_PROB_SYMLINK_SIZE, inode->nid,
+			report_image(c, EROFS_PROB_SYMLINK_SIZE, inode->nid,
 			       "size %llu", (unsigned long long)inode->size);
 			return;
 		}
@@ -634,7 +644,7 @@ static void create_entry(struct erofs_extractor *c, struct ext_dir *dir,
 		/* the kernel refuses such a link: never make a shorter one */
 		if (!ret && memchr(target, '\0', inode->size)) {
 			free(target);
-			report(c, EROFS_PROB_SYMLINK_NUL, inode->nid,
+			report_image(c, EROFS_PROB_SYMLINK_NUL, inode->nid,
 			       "not extracted");
 			return;
 		}
@@ -688,7 +698,7 @@ static int ext_dirent(void *priv, const struct erofs_walk_dir *d,
 	/* never let a name walk out of its directory (the walk skips it) */
 	if (memchr(de->name, '/', de->name_len) ||
 	    memchr(de->name, '\0', de->name_len))
-		report(c, EROFS_PROB_DIR_BADNAME, d->inode->nid,
+		report_image(c, EROFS_PROB_DIR_BADNAME, d->inode->nid,
 		       "refusing to extract \"%.*s\"", (int)de->name_len,
 		       de->name);
 	/* names in increasing order: none listed twice (ext_dir_read) */
@@ -711,7 +721,7 @@ static int ext_dir_read(void *priv, const struct erofs_walk_dir *d, int err)
 
 	c->walk = d->walk;
 	if (dir && dir->fd >= 0 && err < 0 && err != -ENOMEM)
-		report(c, c->img->problem, d->inode->nid, "%s",
+		report_image(c, c->img->problem, d->inode->nid, "%s",
 		       strerror(-err));
 	/* its entries need no room made: a saved lookup each (make_room) */
 	if (dir)
@@ -747,7 +757,7 @@ static int ext_visit(void *priv, const struct erofs_walk_entry *e, size_t idx,
 		return c->oom;
 	}
 	if (err) {
-		report(c, c->img->problem, e->nid, "unreadable inode: %s",
+		report_image(c, c->img->problem, e->nid, "unreadable inode: %s",
 		       strerror(-err));
 		return c->oom;
 	}
@@ -775,7 +785,7 @@ static int ext_again(void *priv, const struct erofs_walk_entry *e, size_t idx)
 		return c->oom;
 	ret = erofs_inode_read(c->img, e->nid, &inode);
 	if (ret) {
-		report(c, c->img->problem, e->nid, "unreadable inode: %s",
+		report_image(c, c->img->problem, e->nid, "unreadable inode: %s",
 		       strerror(-ret));
 		return c->oom;
 	}
@@ -794,7 +804,7 @@ static int ext_again(void *priv, const struct erofs_walk_entry *e, size_t idx)
 		fd = walk_openat(c, NULL, dir->fd, e->name,
 				 O_RDONLY | O_DIRECTORY |
 				 O_NOFOLLOW | O_CLOEXEC, 0);
-		report(c, EROFS_PROB_DIR_LOOP, e->nid,
+		report_image(c, EROFS_PROB_DIR_LOOP, e->nid,
 		       "directory already extracted");
 		if (fd >= 0) {
 			set_meta(c, dir->fd, e->name, fd, &inode, false,

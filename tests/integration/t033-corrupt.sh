@@ -61,6 +61,9 @@ while read -r name code want opts; do
 		pass "$name"
 	fi
 	# a failed check fails extraction too; a legal image extracts
+	rows() { grep -o '\[[EWU]_[A-Z0-9_]*\]' "$1" | grep -v E_EXTRACT |
+		sort | uniq -c | tr -s ' ' | tr '\n' ' '; }
+	chk_rows=$(rows "$T_TMP/out")
 	rm -rf "$T_TMP/ex"
 	# shellcheck disable=SC2086
 	"$FSCK" $opts --extract="$T_TMP/ex" "$CORPUS/$name.img" \
@@ -71,6 +74,9 @@ while read -r name code want opts; do
 	elif grep -q '\[OK\]' "$T_TMP/out"; then
 		# a data error the check reported, again as a warning
 		fail "$name extract" "a row without a problem: $(grep -m 1 '\[OK\]' "$T_TMP/out")"
+	elif [ "$(rows "$T_TMP/out")" != "$chk_rows" ]; then
+		# each problem of the image once, as the check reports it
+		fail "$name extract" "rows $(rows "$T_TMP/out")against the check's $chk_rows"
 	elif [ "$code" = - ] && [ "$xrc" != 0 ]; then
 		fail "$name extract" "exit $xrc on a legal image: $(codes "$T_TMP/out")"
 	fi
