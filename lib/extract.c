@@ -612,10 +612,15 @@ static void create_entry(struct erofs_extractor *c, struct ext_dir *dir,
 				       "create: %s", strerror(errno));
 				return;
 			}
-			/* write_file sizes it */
+			/*
+			 * write_file sizes it.  A copy made in the check's
+			 * walk (a second name, ext_again) decodes what the
+			 * engine decoded, and reported, already.
+			 */
 			ret = write_file(c, fd, inode);
 			finish_file(c, dfd, name, fd, inode, idx, inode->size,
-				    dir->plain, ret, false);
+				    dir->plain, ret, !c->own_data &&
+				    (ret == -EFSCORRUPTED || ret == -EOPNOTSUPP));
 			return;
 		}
 		/* the verifier (ext_data_*) creates or links it with its data */
@@ -1087,8 +1092,13 @@ static int ext_data_end(void *priv, const struct erofs_verify_file *f,
 	}
 	ext_data_abort(priv, f);
 	if (fd >= 0)
+		/*
+		 * the engine reported err, but a missing device once for
+		 * all its files: each file left unwritten is named here
+		 */
 		finish_file(c, dir->fd, c->cur_name, fd, &c->cur, c->cur_idx,
-			    end, dir->plain, err ? err : werr, err != 0);
+			    end, dir->plain, err ? err : werr,
+			    err && err != -ENODEV);
 	free(c->cur_name);
 	c->cur_name = NULL;
 	return c->oom;

@@ -108,6 +108,11 @@ new inode-past-end base E_INODE_RANGE 4 --no-sbcrc
 poke "$IMG" $((ROOT + 12 * 2)) 00000001
 new block-past-end base E_DATA_RANGE 4 --no-sbcrc
 poke "$IMG" $((BIG * 32 + 16)) 00ffff00
+# a second name for that file: extraction copies it (a link to a file it
+# could not write), and the check's row is still the only one
+new hardlink-past-end base E_DATA_RANGE 4 --no-sbcrc
+poke "$IMG" $((BIG * 32 + 16)) 00ffff00
+poke "$IMG" $((ROOT + 9 * 12)) "$(le32 "$BIG")00000000"
 new overlap base E_DATA_OVERLAP 4 --no-sbcrc
 poke "$IMG" $((BIG * 32 + 16)) "$(le32 $((MANY / 4096)))"
 # legal: file data may be shared by any inodes (code "-": clean)

@@ -443,6 +443,25 @@ multidev_check() {
 		fail "$_name fsck without devices: exit 8, one line per device" \
 			"exit $rc: $(grep -v '^$' "$T_TMP/fsck.out" | head -n 2 | tr '\n' ' ')"
 	fi
+	# without them, extraction writes what it can and names every file
+	# it could not write (once per device is the check's row; the rest
+	# are E_EXTRACT)
+	if [ $# != 0 ]; then
+		rm -rf "$T_TMP/x"
+		"$FSCK" --extract="$T_TMP/x" "$_img" >"$T_TMP/fsck.out" 2>&1
+		rc=$? _silent=
+		for _f in $(cd "$_src" && find . -type f -size +0 | sed 's|^\./||'); do
+			cmp -s "$_src/$_f" "$T_TMP/x/$_f" ||
+				grep -qF "$_f (nid" "$T_TMP/fsck.out" ||
+				_silent="$_silent $_f"
+		done
+		if [ $rc = 8 ] && [ -z "$_silent" ]; then
+			pass "$_name fsck --extract without devices: every file not written is named"
+		else
+			fail "$_name fsck --extract without devices: every file not written is named" \
+				"exit $rc; not written and not named:$_silent"
+		fi
+	fi
 	_devs=
 	for _d in "$@"; do _devs="$_devs --device=$_d"; done
 	rm -rf "$T_TMP/x"
