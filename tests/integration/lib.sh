@@ -445,8 +445,9 @@ multidev_check() {
 	fi
 	# without them, extraction writes what it can and names every file
 	# it could not write (once per device is the check's row; the rest
-	# are E_EXTRACT)
-	if [ $# != 0 ]; then
+	# are E_EXTRACT); for callers whose SRC is the tree as extracted
+	# (MULTIDEV_NAMED=1), not an overlay's merged view
+	if [ $# != 0 ] && [ "${MULTIDEV_NAMED:-0}" = 1 ]; then
 		rm -rf "$T_TMP/x"
 		"$FSCK" --extract="$T_TMP/x" "$_img" >"$T_TMP/fsck.out" 2>&1
 		rc=$? _silent=
