@@ -165,7 +165,8 @@ static int wr_zseg_extents(struct erofs_wr_zworker *k, uint64_t base,
 	 * every byte.  The packed inode itself never does.
 	 */
 	if (w->p->fragments && !f->wi->packed)
-		c.frag_max = w->p->all_fragments ? UINT64_MAX :
+		c.frag_max = w->p->all_fragments ?
+			     (f->frag_tail ? f->frag_tail : UINT64_MAX) :
 			     last_seg ? f->pmax : 0;
 	/*
 	 * As erofs-utils, the whole last extent, not only what is left

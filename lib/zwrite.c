@@ -608,6 +608,8 @@ static int wr_zpass(struct erofs_wr *w, struct erofs_wr_inode *only)
 	int ret;
 
 	ret = wr_zqueue(w, &pool, only);
+	if (!ret && !only)
+		ret = erofs_wr_ztails(&pool);
 	erofs_workpool_init(&pool.wp, pool.nr_jobs, w->p->workers,
 			    EROFS_MKFS_MAX_WORKERS, w->log);
 	if (ret) {

@@ -93,6 +93,9 @@ struct erofs_wr_zfile {
 	/* another one-segment file of the pass has its size: worth hashing
 	 * to find equal bytes even without fingerprints */
 	bool same_size;
+	/* -E all-fragments: 0, the whole file is the fragment; else at most
+	 * this much of its end is (ztails.c) */
+	uint64_t frag_tail;
 };
 
 struct erofs_wr_zjobref {
@@ -143,6 +146,9 @@ struct erofs_wr_zpool {
 	unsigned int nr_wk;
 	struct erofs_wr_zslide *slide;	/* -E dedupe (zslide.c) */
 };
+
+/* ztails.c: set frag_tail of the pool's files; 0 or -ENOMEM */
+int erofs_wr_ztails(struct erofs_wr_zpool *pool);
 
 /* zjob.c */
 extern const struct erofs_workpool_ops erofs_wr_zjob_ops;

@@ -57,6 +57,13 @@ head -c 250001 "$z/long" >"$z/a/prefix_of_long"	# partial reference
 { gen_text 3000 7; echo same-tail; } >"$z/a/small1"
 { gen_text 3000 8; echo same-tail; } >"$z/b/small2"
 cp "$z/a/small1" "$z/b/small1"			# equal fragments
+# the same 7,000-byte end after other heads: with -E all-fragments the
+# first whole in the packed inode, the others their head as pclusters
+# and that end as the fragment (ztails.c; a head that compresses into
+# the pcluster that would end the file takes it whole)
+{ gen_text 20000 34; gen_text 7000 32; } >"$z/tail3"
+{ gen_noise 9000 31; gen_text 7000 32; } >"$z/a/tail1"
+{ gen_noise 11000 33; gen_text 7000 32; } >"$z/b/tail2"
 # the same bytes at other offsets (-E dedupe finds them anywhere):
 # compressible text behind other bytes, a part of it in the middle of
 # another file, and incompressible data (PLAIN blocks) shifted (which
@@ -165,6 +172,17 @@ for alg in $ALGS; do
 					fail "$name packed inode" "packed_nid $packed, incompat $inc, compat $compat"
 				fi ;;
 			esac
+			if [ $mode = all-fragments ]; then
+				t3=$(file_blocks "$T_TMP/img" /shared/tail3)
+				t1=$(file_blocks "$T_TMP/img" /shared/a/tail1)
+				t2=$(file_blocks "$T_TMP/img" /shared/b/tail2)
+				if [ "${t3:-x}" = 0 ] && [ "${t1:-0}" -gt 0 ] &&
+				   [ "${t2:-0}" -gt 0 ]; then
+					pass "$name a shared end: only the tail packed"
+				else
+					fail "$name a shared end: only the tail packed" "blocks: tail3 ${t3:-?}, a/tail1 ${t1:-?}, b/tail2 ${t2:-?}"
+				fi
+			fi
 			if [ $have_sid = 1 ] && [ $bs = 4096 ]; then
 				sid_extract "$name" "$src"
 			fi
