@@ -307,7 +307,9 @@ static int wr_zsame(struct erofs_wr_zworker *k, struct erofs_wr_zfile *f,
 	while (erofs_htab_next(&pool->same, h, &pos, &v)) {
 		const struct erofs_wr_zfile *g = &pool->files[v];
 
+		/* frag_tail: ztails.c may split one copy and not another */
 		if (g->ci == f->ci && g->pmax == f->pmax &&
+		    g->frag_tail == f->frag_tail &&
 		    g->wi->size == wi->size &&
 		    g->wi->isize + g->wi->xattr_size ==
 		    wi->isize + wi->xattr_size &&

@@ -736,7 +736,7 @@ int erofs_wr_reuse_load_all(struct erofs_wr *w)
 	if (!p->nr_reuse || !p->nr_compr)
 		return 0;
 	if (p->all_fragments) {
-		erofs_info(w->log, "--reuse: with -E all-fragments every file is in the packed inode; nothing to reuse");
+		erofs_info(w->log, "--reuse: with -E all-fragments files are (mostly) in the packed inode, which is not reused; nothing to reuse");
 		return 0;
 	}
 	r->paths = p->reuse;

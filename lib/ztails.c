@@ -134,8 +134,12 @@ int erofs_wr_ztails(struct erofs_wr_zpool *pool)
 			if (n >= TAIL_KEY && n > best)
 				best = n;
 		}
-		/* all of it (the same bytes as an earlier file): whole */
-		if (best && best < f->wi->size)
+		/*
+		 * Not when all it compared is shared (an earlier copy of the
+		 * file, or one longer than TAIL_MAX): it stays whole, and an
+		 * identical fragment is stored once.
+		 */
+		if (best && best < na)
 			f->frag_tail = best;
 		ret = erofs_htab_add(&keys, h, i);
 	}

@@ -206,6 +206,28 @@ else
 fi
 rm -f "$T_TMP/nod" "$T_TMP/dd"
 
+# copies of a file larger than the ends ztails.c compares (256 KiB) stay
+# whole fragments, shared, and the image does not depend on which worker
+# hashes which copy first (it did: a copy split at 256 KiB followed the
+# result of one kept whole)
+cp3=$T_TMP/copies
+mkdir -p "$cp3"
+gen_text 300000 41 >"$cp3/a"
+cp "$cp3/a" "$cp3/b"
+cp "$cp3/a" "$cp3/c"
+for opts in "-zlz4hc" "-zlz4"; do
+	same_for_workers "all-fragments, three copies of 300 KB ($opts): workers 1, 2, 3 same image" \
+		"$cp3" 4096 "1 2 3 3 3" $opts -Eall-fragments -T 1700000000 -U 11111111-2222-3333-4444-555555555555
+	if mkfs_image "$T_TMP/c1" "$cp3" 4096 $opts -Eall-fragments &&
+	   [ "$(file_blocks "$T_TMP/c1" /b)" = 0 ] &&
+	   [ "$(file_blocks "$T_TMP/c1" /c)" = 0 ]; then
+		pass "all-fragments, three copies of 300 KB ($opts): copies whole"
+	else
+		fail "all-fragments, three copies of 300 KB ($opts): copies whole" "blocks of /b: $(file_blocks "$T_TMP/c1" /b), /c: $(file_blocks "$T_TMP/c1" /c)"
+	fi
+done
+rm -rf "$cp3" "$T_TMP/c1"
+
 # bytes of an earlier file at another offset use its pclusters: the
 # shifted copies store far less than the copies themselves
 off=$T_TMP/offset
