@@ -27,13 +27,16 @@
 #define TAIL_MAX	(256U << 10)
 /* earlier files with the same key compared, the latest first */
 #define TAIL_TRIES	8
+/* ends are read and compared this much at a time, from the end */
+#define TAIL_PIECE	(16U << 10)
 
-/* the last len bytes of wi's data into buf; 0 or -errno */
+/* len bytes of wi's data ending back bytes before its end; 0 or -errno */
 static int tail_read(const struct erofs_wr_inode *wi, uint8_t *buf,
-		     size_t len)
+		     size_t back, size_t len)
 {
 	const struct erofs_node *n = wi->node;
 	int fd = open(n->src_path, O_RDONLY | O_CLOEXEC);
+	uint64_t start = n->src_off + wi->size - back - len;
 	size_t done = 0;
 	int ret = 0;
 
@@ -41,7 +44,7 @@ static int tail_read(const struct erofs_wr_inode *wi, uint8_t *buf,
 		return -errno;
 	while (done < len) {
 		ssize_t got = pread(fd, buf + done, len - done,
-				    (off_t)(n->src_off + wi->size - len + done));
+				    (off_t)(start + done));
 
 		if (got < 0 && errno == EINTR)
 			continue;
@@ -56,6 +59,39 @@ static int tail_read(const struct erofs_wr_inode *wi, uint8_t *buf,
 	return ret;
 }
 
+/*
+ * How many bytes (up to max) the ends of f and g share, compared a piece
+ * at a time from the end, so that ends that part early cost one read.
+ * a[0, na) is f's end, of which the last *have bytes are read (more are
+ * read as needed); b holds one piece of g.  0 when unreadable.
+ */
+static size_t tail_shared(const struct erofs_wr_inode *f, uint8_t *a,
+			  size_t na, size_t *have,
+			  const struct erofs_wr_inode *g, uint8_t *b,
+			  size_t max)
+{
+	size_t n = 0;
+
+	while (n < max) {
+		size_t len = EROFS_MIN((size_t)TAIL_PIECE, max - n), i;
+
+		if (*have < n + len) {
+			size_t more = n + len - *have;
+
+			if (tail_read(f, a + na - *have - more, *have, more))
+				return 0;
+			*have += more;
+		}
+		if (tail_read(g, b, n, len))
+			return 0;
+		for (i = 0; i < len; i++)
+			if (a[na - 1 - n - i] != b[len - 1 - i])
+				return n + i;
+		n += len;
+	}
+	return n;
+}
+
 /* a file that may give only its tail: one segment, the default settings */
 static bool tail_candidate(const struct erofs_wr *w,
 			   const struct erofs_wr_zfile *f)
@@ -63,17 +99,6 @@ static bool tail_candidate(const struct erofs_wr *w,
 	return f->nr_seg == 1 && !f->wi->packed && f->wi->size > TAIL_KEY &&
 	       f->ci == 0 && f->pmax == w->z.pcluster_dflt &&
 	       f->wi->node && f->wi->node->src_path;
-}
-
-/* how many bytes the ends of a (na) and b (nb) share */
-static size_t tail_common(const uint8_t *a, size_t na, const uint8_t *b,
-			  size_t nb)
-{
-	size_t n = 0, mn = EROFS_MIN(na, nb);
-
-	while (n < mn && a[na - n - 1] == b[nb - n - 1])
-		n++;
-	return n;
 }
 
 int erofs_wr_ztails(struct erofs_wr_zpool *pool)
@@ -88,7 +113,7 @@ int erofs_wr_ztails(struct erofs_wr_zpool *pool)
 	if (!w->p->all_fragments || w->p->fragdedupe != EROFS_FRAGDEDUPE_FULL)
 		return 0;
 	a = malloc(TAIL_MAX);
-	b = malloc(TAIL_MAX);
+	b = malloc(TAIL_PIECE);
 	if (!a || !b) {
 		ret = -ENOMEM;
 		goto out;
@@ -96,15 +121,16 @@ int erofs_wr_ztails(struct erofs_wr_zpool *pool)
 	for (i = 0; i < pool->nr_files && !ret; i++) {
 		struct erofs_wr_zfile *f = &pool->files[i];
 		size_t na = (size_t)EROFS_MIN(f->wi->size, (uint64_t)TAIL_MAX);
-		size_t tries[TAIL_TRIES], nt = 0, k, pos = 0, best = 0;
+		size_t tries[TAIL_TRIES], nt = 0, k, pos = 0, best = 0, have;
 		uint64_t h, v;
 
 		if (!tail_candidate(w, f))
 			continue;
 		/* its key first; unreadable now: the pass says why */
-		if (tail_read(f->wi, a, TAIL_KEY))
+		if (tail_read(f->wi, a + na - TAIL_KEY, 0, TAIL_KEY))
 			continue;
-		h = erofs_crc32c(~0U, a, TAIL_KEY);
+		have = TAIL_KEY;
+		h = erofs_crc32c(~0U, a + na - TAIL_KEY, TAIL_KEY);
 		/* the latest TAIL_TRIES files with this key, latest first */
 		while (erofs_htab_next(&keys, h, &pos, &v)) {
 			if (nt < TAIL_TRIES)
@@ -117,10 +143,8 @@ int erofs_wr_ztails(struct erofs_wr_zpool *pool)
 				tries[k] = tries[k - 1];
 			tries[k] = (size_t)v;
 		}
-		/* the end to compare, when another file has its key */
-		if (nt && tail_read(f->wi, a, na))
-			nt = 0;
-		for (k = 0; k < nt; k++) {
+		/* once one shares all it compares, f stays whole (below) */
+		for (k = 0; k < nt && best < na; k++) {
 			const struct erofs_wr_zfile *g = &pool->files[tries[k]];
 			/* an earlier tail is all of it the packed inode has */
 			size_t nb = (size_t)EROFS_MIN(g->frag_tail ?
@@ -128,9 +152,10 @@ int erofs_wr_ztails(struct erofs_wr_zpool *pool)
 					(uint64_t)TAIL_MAX);
 			size_t n;
 
-			if (nb <= TAIL_KEY || tail_read(g->wi, b, nb))
+			if (nb <= TAIL_KEY)
 				continue;
-			n = tail_common(a, na, b, nb);
+			n = tail_shared(f->wi, a, na, &have, g->wi, b,
+					EROFS_MIN(na, nb));
 			if (n >= TAIL_KEY && n > best)
 				best = n;
 		}
