@@ -685,6 +685,70 @@ static void test_verifier_pieces(void **state)
 	free_files(f, 1);
 }
 
+/*
+ * Workers hand the walk a file's extents as runs (extents that follow
+ * each other in the image, one record); the walk applies them one by one
+ * as it does without workers: the same bytes counted once per pcluster
+ * (files sharing pclusters by dedupe), the same regions, the same rows.
+ */
+static void test_workers_stats(void **state)
+{
+	struct tfile f[] = {
+		{ "a", D_TEXT, 300000, NULL },
+		{ "b", D_TEXT, 300000, NULL },	/* a copy of a */
+		{ "c", D_MIXED, 200000, NULL },
+		{ "d", D_TEXT, 150000, NULL },	/* a's start, then other text */
+	};
+	struct erofs_check_stats want = { 0 };
+	struct erofs_mkfs_params p;
+	struct erofs_node *root;
+	unsigned int workers;
+	unsigned char *img;
+	size_t len;
+
+	(void)state;
+	f[0].data = mkdata(D_TEXT, f[0].len, 7);
+	f[1].data = malloc(f[1].len);
+	assert_non_null(f[1].data);
+	memcpy(f[1].data, f[0].data, f[1].len);
+	f[3].data = mkdata(D_TEXT, f[3].len, 8);
+	memcpy(f[3].data, f[0].data, 65536);
+	root = mktree(f, 4);
+	params(&p, 12, "lz4");
+	p.dedupe = true;
+	assert_int_equal(build(&p, root, &img, &len, NULL), 0);
+	for (workers = 0; workers <= 3; workers++) {
+		struct erofs_check_params cp;
+		struct erofs_check_stats cst;
+		struct erofs_image rimg;
+		struct erofs_io io;
+
+		if (workers == 1)
+			continue;
+		assert_int_equal(erofs_io_open_mem(&io, img, len, false), 0);
+		assert_int_equal(erofs_image_open(&rimg, &io, &tlog, 0), 0);
+		erofs_check_params_init(&cp);
+		cp.workers = workers;
+		assert_int_equal(erofs_check_image(&rimg, &cp, &cst), 0);
+		assert_int_equal(cst.errors, 0);
+		assert_int_equal(cst.warnings, 0);
+		assert_true(cst.logical_bytes == 950000);
+		/* a's pclusters counted once, for a and b */
+		assert_true(cst.physical_bytes < len);
+		if (!workers)
+			want = cst;
+		assert_true(cst.physical_bytes == want.physical_bytes);
+		assert_true(cst.logical_bytes == want.logical_bytes);
+		assert_memory_equal(cst.counts, want.counts,
+				    sizeof(cst.counts));
+		erofs_image_release(&rimg);
+		erofs_io_close(&io);
+	}
+	free(img);
+	erofs_node_put(root);
+	free_files(f, 4);
+}
+
 static void test_errors(void **state)
 {
 	struct tfile f[] = { { "t", D_TEXT, 40000, NULL } };
@@ -1228,6 +1292,7 @@ int main(void)
 		cmocka_unit_test(test_matrix),
 		cmocka_unit_test(test_fingerprint),
 		cmocka_unit_test(test_verifier_pieces),
+		cmocka_unit_test(test_workers_stats),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_size_changed),
 		cmocka_unit_test(test_workers),
