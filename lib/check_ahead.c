@@ -25,7 +25,7 @@
 /* expand directories while fewer files than this are queued */
 #define AHEAD_LOW	64
 /* in erofs_ahead.index: a position in dirs, not in jobs */
-#define AHEAD_DIR	(1ULL << 62)
+#define AHEAD_DIR	(1U << 31)
 
 enum {
 	JOB_QUEUED,
@@ -63,12 +63,14 @@ struct erofs_ahead {
 	erofs_nid_t *dirs;	/* directories to expand, in offer order */
 	size_t nr_dirs, dirs_cap, dnext;
 	/*
-	 * hash(nid) -> position in jobs, or AHEAD_DIR + position in dirs:
-	 * every nid offered.  One table, not a set beside it: a slot is 16
-	 * bytes and half of them are empty, so each table of a 7,000-file
-	 * tree is 256 KiB of the check's peak (about 7 MiB).
+	 * Every nid offered, by hash: a slot holds 1 + its position in
+	 * jobs, or AHEAD_DIR + 1 + its position in dirs; 0 is empty.  The
+	 * nid is not kept here (job_nids and dirs have it), so a slot is 4
+	 * bytes: with erofs_htab's 16 this table was 256 KiB of a 7,000-file
+	 * tree's two-worker check (5.3 MiB at its peak).
 	 */
-	struct erofs_htab index;
+	uint32_t *index;
+	size_t index_cap, index_nr;	/* cap: a power of two, or 0 */
 	size_t held, budget;	/* bytes of results done, not taken */
 	bool stop;
 	struct lane *lanes;
@@ -256,20 +258,66 @@ int erofs_ahead_start(struct erofs_ahead **out, struct erofs_image *img,
 	return 0;
 }
 
+static erofs_nid_t index_nid(const struct erofs_ahead *a, uint32_t v)
+{
+	return v & AHEAD_DIR ? a->dirs[v & ~AHEAD_DIR] : a->job_nids[v];
+}
+
 /*
  * The index value nid was offered under, or -1 when it never was; under
  * the lock
  */
-static int64_t find_offer(struct erofs_ahead *a, erofs_nid_t nid, uint64_t h)
+static int64_t find_offer(struct erofs_ahead *a, erofs_nid_t nid)
 {
-	size_t pos = 0;
-	uint64_t v;
+	size_t i, mask = a->index_cap - 1;
 
-	while (erofs_htab_next(&a->index, h, &pos, &v))
-		if (v & AHEAD_DIR ? a->dirs[v & ~AHEAD_DIR] == nid :
-				    a->job_nids[v] == nid)
-			return (int64_t)v;
+	if (!a->index_cap)
+		return -1;
+	for (i = erofs_hash_u64(nid) & mask; a->index[i];
+	     i = (i + 1) & mask)
+		if (index_nid(a, a->index[i] - 1) == nid)
+			return (int64_t)(a->index[i] - 1);
 	return -1;
+}
+
+static void index_put(uint32_t *slots, size_t cap, erofs_nid_t nid,
+		      uint32_t v1)
+{
+	size_t i = erofs_hash_u64(nid) & (cap - 1);
+
+	while (slots[i])
+		i = (i + 1) & (cap - 1);
+	slots[i] = v1;
+}
+
+/* file v (a position) under nid, which the arrays already hold */
+static int index_add(struct erofs_ahead *a, erofs_nid_t nid, uint32_t v)
+{
+	if ((v & ~AHEAD_DIR) >= AHEAD_DIR - 1)
+		return -EOVERFLOW;
+	/* at most half full keeps probes short */
+	if ((a->index_nr + 1) * 2 > a->index_cap) {
+		size_t ncap = a->index_cap ? a->index_cap * 2 : 256, j;
+		uint32_t *n = calloc(ncap, sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		/* written before probed: see htab_room() */
+		for (j = 0; j < ncap * sizeof(*n); j += 4096)
+			((volatile unsigned char *)n)[j] = 0;
+		((volatile unsigned char *)n)[ncap * sizeof(*n) - 1] = 0;
+		for (j = 0; j < a->index_cap; j++)
+			if (a->index[j])
+				index_put(n, ncap,
+					  index_nid(a, a->index[j] - 1),
+					  a->index[j]);
+		free(a->index);
+		a->index = n;
+		a->index_cap = ncap;
+	}
+	index_put(a->index, a->index_cap, nid, v + 1);
+	a->index_nr++;
+	return 0;
 }
 
 /*
@@ -279,30 +327,35 @@ static int64_t find_offer(struct erofs_ahead *a, erofs_nid_t nid, uint64_t h)
 static int offer_locked(struct erofs_ahead *a, erofs_nid_t nid, bool dir,
 			struct erofs_ahead_job **j, bool *woken)
 {
-	uint64_t h = erofs_hash_u64(nid);
+	int ret;
 
 	/* a nid met again (a hard link, or listed by a lane and then by
 	 * the walk): its job exists, or is applied */
-	if (find_offer(a, nid, h) >= 0)
+	if (find_offer(a, nid) >= 0)
 		return 0;
 	if (dir) {
 		if (erofs_array_reserve(&a->dirs, &a->dirs_cap,
-					a->nr_dirs + 1) ||
-		    erofs_htab_add(&a->index, h, AHEAD_DIR + a->nr_dirs))
+					a->nr_dirs + 1))
 			return -ENOMEM;
-		a->dirs[a->nr_dirs++] = nid;
+		a->dirs[a->nr_dirs] = nid;
+		ret = index_add(a, nid, AHEAD_DIR + (uint32_t)a->nr_dirs);
+		if (ret)
+			return ret;
+		a->nr_dirs++;
 		*woken |= a->nr_queued < AHEAD_LOW;
 		return 0;
 	}
 	if (!*j ||
 	    erofs_array_reserve(&a->jobs, &a->jobs_cap, a->nr_jobs + 1) ||
 	    erofs_array_reserve(&a->job_nids, &a->job_nids_cap,
-				a->nr_jobs + 1) ||
-	    erofs_htab_add(&a->index, h, a->nr_jobs))
+				a->nr_jobs + 1))
 		return -ENOMEM;
+	a->job_nids[a->nr_jobs] = nid;
+	ret = index_add(a, nid, (uint32_t)a->nr_jobs);
+	if (ret)
+		return ret;
 	(*j)->nid = nid;
 	(*j)->state = JOB_QUEUED;
-	a->job_nids[a->nr_jobs] = nid;
 	a->jobs[a->nr_jobs++] = *j;
 	a->nr_queued++;
 	*j = NULL;
@@ -351,7 +404,7 @@ struct erofs_ahead_job *erofs_ahead_take(struct erofs_ahead *a,
 	int64_t pos;
 
 	pthread_mutex_lock(&a->lock);
-	pos = find_offer(a, nid, erofs_hash_u64(nid));
+	pos = find_offer(a, nid);
 	/* a directory, or a job taken before (a hard link met again) */
 	if (pos < 0 || pos & AHEAD_DIR || !a->jobs[pos])
 		goto out;
@@ -418,7 +471,7 @@ void erofs_ahead_stop(struct erofs_ahead *a)
 	free(a->dirs);
 	free(a->lanes);
 	free(a->job_nids);
-	erofs_htab_release(&a->index);
+	free(a->index);
 	pthread_cond_destroy(&a->work);
 	pthread_cond_destroy(&a->done);
 	pthread_mutex_destroy(&a->lock);
