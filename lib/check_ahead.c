@@ -101,7 +101,8 @@ static int lane_open(struct erofs_ahead *a, struct lane *l,
 		return ret;
 	l->io_open = true;
 	/* the walk's copy verified the checksum already */
-	ret = erofs_image_open(&l->img, &l->io, &l->log, EROFS_OPEN_NO_SBCRC);
+	ret = erofs_image_open(&l->img, &l->io, &l->log,
+			       EROFS_OPEN_NO_SBCRC | EROFS_OPEN_FILE_READER);
 	if (ret)
 		return ret;
 	l->img_open = true;

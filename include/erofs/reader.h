@@ -147,6 +147,7 @@ struct erofs_image {
 	} *mcache_tag;
 	uint64_t mcache_clock;
 	unsigned int mcache_last;	/* the slot used last */
+	unsigned int mcache_slots;	/* set by erofs_image_open() */
 	/*
 	 * A read session on the packed inode kept open across calls
 	 * (erofs_packed_read() is its only user): the fragments of many
@@ -175,6 +176,8 @@ struct erofs_image {
 
 /* erofs_image_open() flags */
 #define EROFS_OPEN_NO_SBCRC	0x1	/* do not verify the superblock CRC */
+/* a reader of single files (fsck's workers): a smaller metadata cache */
+#define EROFS_OPEN_FILE_READER	0x2
 
 /*
  * Load and verify the superblock (every check the kernel makes at mount
