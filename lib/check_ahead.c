@@ -63,14 +63,10 @@ struct erofs_ahead {
 	erofs_nid_t *dirs;	/* directories to expand, in offer order */
 	size_t nr_dirs, dirs_cap, dnext;
 	/*
-	 * Every nid offered, by hash: a slot holds 1 + its position in
-	 * jobs, or AHEAD_DIR + 1 + its position in dirs; 0 is empty.  The
-	 * nid is not kept here (job_nids and dirs have it), so a slot is 4
-	 * bytes: with erofs_htab's 16 this table was 256 KiB of a 7,000-file
-	 * tree's two-worker check (5.3 MiB at its peak).
+	 * Every nid offered: its position in jobs, or AHEAD_DIR + its
+	 * position in dirs (job_nids and dirs hold the nids)
 	 */
-	uint32_t *index;
-	size_t index_cap, index_nr;	/* cap: a power of two, or 0 */
+	struct erofs_idxtab index;
 	size_t held, budget;	/* bytes of results done, not taken */
 	bool stop;
 	struct lane *lanes;
@@ -264,61 +260,36 @@ static erofs_nid_t index_nid(const struct erofs_ahead *a, uint32_t v)
 	return v & AHEAD_DIR ? a->dirs[v & ~AHEAD_DIR] : a->job_nids[v];
 }
 
+static uint64_t index_hash(const void *priv, uint32_t v)
+{
+	return erofs_hash_u64(index_nid(priv, v));
+}
+
 /*
  * The index value nid was offered under, or -1 when it never was; under
  * the lock
  */
 static int64_t find_offer(struct erofs_ahead *a, erofs_nid_t nid)
 {
-	size_t i, mask = a->index_cap - 1;
+	size_t iter = 0;
+	uint32_t v;
 
-	if (!a->index_cap)
-		return -1;
-	for (i = erofs_hash_u64(nid) & mask; a->index[i];
-	     i = (i + 1) & mask)
-		if (index_nid(a, a->index[i] - 1) == nid)
-			return (int64_t)(a->index[i] - 1);
+	while (erofs_idxtab_next(&a->index, erofs_hash_u64(nid), &iter, &v))
+		if (index_nid(a, v) == nid)
+			return v;
 	return -1;
 }
 
-static void index_put(uint32_t *slots, size_t cap, erofs_nid_t nid,
-		      uint32_t v1)
+/* file nid, which job_nids or dirs already holds at pos */
+static int index_add(struct erofs_ahead *a, erofs_nid_t nid, size_t pos,
+		     bool dir)
 {
-	size_t i = erofs_hash_u64(nid) & (cap - 1);
-
-	while (slots[i])
-		i = (i + 1) & (cap - 1);
-	slots[i] = v1;
-}
-
-/* file v (a position) under nid, which the arrays already hold */
-static int index_add(struct erofs_ahead *a, erofs_nid_t nid, uint32_t v)
-{
-	if ((v & ~AHEAD_DIR) >= AHEAD_DIR - 1)
+	/* below the bit that tells them apart (and UINT32_MAX - 1) */
+	if (pos >= AHEAD_DIR - 1)
 		return -EOVERFLOW;
-	/* at most half full keeps probes short */
-	if ((a->index_nr + 1) * 2 > a->index_cap) {
-		size_t ncap = a->index_cap ? a->index_cap * 2 : 256, j;
-		uint32_t *n = calloc(ncap, sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		/* written before probed: see htab_room() */
-		for (j = 0; j < ncap * sizeof(*n); j += 4096)
-			((volatile unsigned char *)n)[j] = 0;
-		((volatile unsigned char *)n)[ncap * sizeof(*n) - 1] = 0;
-		for (j = 0; j < a->index_cap; j++)
-			if (a->index[j])
-				index_put(n, ncap,
-					  index_nid(a, a->index[j] - 1),
-					  a->index[j]);
-		free(a->index);
-		a->index = n;
-		a->index_cap = ncap;
-	}
-	index_put(a->index, a->index_cap, nid, v + 1);
-	a->index_nr++;
-	return 0;
+	return erofs_idxtab_add(&a->index, erofs_hash_u64(nid),
+				(dir ? AHEAD_DIR : 0) | (uint32_t)pos,
+				index_hash, a);
 }
 
 /*
@@ -339,7 +310,7 @@ static int offer_locked(struct erofs_ahead *a, erofs_nid_t nid, bool dir,
 					a->nr_dirs + 1))
 			return -ENOMEM;
 		a->dirs[a->nr_dirs] = nid;
-		ret = index_add(a, nid, AHEAD_DIR + (uint32_t)a->nr_dirs);
+		ret = index_add(a, nid, a->nr_dirs, true);
 		if (ret)
 			return ret;
 		a->nr_dirs++;
@@ -352,7 +323,7 @@ static int offer_locked(struct erofs_ahead *a, erofs_nid_t nid, bool dir,
 				a->nr_jobs + 1))
 		return -ENOMEM;
 	a->job_nids[a->nr_jobs] = nid;
-	ret = index_add(a, nid, (uint32_t)a->nr_jobs);
+	ret = index_add(a, nid, a->nr_jobs, false);
 	if (ret)
 		return ret;
 	(*j)->nid = nid;
@@ -472,7 +443,7 @@ void erofs_ahead_stop(struct erofs_ahead *a)
 	free(a->dirs);
 	free(a->lanes);
 	free(a->job_nids);
-	free(a->index);
+	erofs_idxtab_release(&a->index);
 	pthread_cond_destroy(&a->work);
 	pthread_cond_destroy(&a->done);
 	pthread_mutex_destroy(&a->lock);

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
 /*
- * htab.c - the library's hash table (include/erofs/htab.h).
+ * htab.c - the library's hash table, and its compact form for indexes
+ * (include/erofs/htab.h).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include "erofs/htab.h"
 
@@ -130,6 +132,72 @@ int erofs_htab_set_add(struct erofs_htab *t, uint64_t key)
 }
 
 void erofs_htab_release(struct erofs_htab *t)
+{
+	free(t->slots);
+	t->slots = NULL;
+	t->cap = t->nr = 0;
+}
+
+/* ---- erofs_idxtab: 4-byte slots, keys and hashes kept by the caller ---- */
+
+static void idxtab_put(uint32_t *slots, size_t cap, uint64_t hash, uint32_t v1)
+{
+	size_t i = hash & (cap - 1);
+
+	while (slots[i])
+		i = (i + 1) & (cap - 1);
+	slots[i] = v1;
+}
+
+int erofs_idxtab_add(struct erofs_idxtab *t, uint64_t hash, uint32_t pos,
+		     erofs_idxtab_hash_fn hash_of, const void *priv)
+{
+	if (pos >= UINT32_MAX - 1)
+		return -EOVERFLOW;
+	if ((t->nr + 1) * 2 > t->cap) {
+		size_t ncap = t->cap ? t->cap * 2 : 256, j;
+		uint32_t *n;
+
+		if (t->cap > SIZE_MAX / 4 / sizeof(*n))
+			return -ENOMEM;
+		n = calloc(ncap, sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		/* written before probed: see htab_room() */
+		for (j = 0; j < ncap * sizeof(*n); j += 4096)
+			((volatile unsigned char *)n)[j] = 0;
+		((volatile unsigned char *)n)[ncap * sizeof(*n) - 1] = 0;
+		for (j = 0; j < t->cap; j++)
+			if (t->slots[j])
+				idxtab_put(n, ncap,
+					   hash_of(priv, t->slots[j] - 1),
+					   t->slots[j]);
+		free(t->slots);
+		t->slots = n;
+		t->cap = ncap;
+	}
+	idxtab_put(t->slots, t->cap, hash, pos + 1);
+	t->nr++;
+	return 0;
+}
+
+bool erofs_idxtab_next(const struct erofs_idxtab *t, uint64_t hash,
+		       size_t *iter, uint32_t *pos)
+{
+	size_t i, mask;
+
+	if (!t->cap || *iter >= t->cap)
+		return false;
+	mask = t->cap - 1;
+	i = (hash + *iter) & mask;
+	if (!t->slots[i])
+		return false;
+	++*iter;
+	*pos = t->slots[i] - 1;
+	return true;
+}
+
+void erofs_idxtab_release(struct erofs_idxtab *t)
 {
 	free(t->slots);
 	t->slots = NULL;

@@ -54,20 +54,27 @@ void erofs_walk_release(struct erofs_walk *w)
 	free(w->stack);
 	free(w->nodes);
 	free(w->names);
-	erofs_htab_release(&w->index);
+	erofs_idxtab_release(&w->index);
 	free(w->path);
 	memset(w, 0, sizeof(*w));
 }
 
 long erofs_walk_find(const struct erofs_walk *w, erofs_nid_t nid)
 {
-	size_t pos = 0;
-	uint64_t v;
+	size_t iter = 0;
+	uint32_t v;
 
-	while (erofs_htab_next(&w->index, erofs_hash_u64(nid), &pos, &v))
+	while (erofs_idxtab_next(&w->index, erofs_hash_u64(nid), &iter, &v))
 		if (w->nodes[v].nid == nid)
 			return (long)v;
 	return -1;
+}
+
+static uint64_t node_hash(const void *priv, uint32_t idx)
+{
+	const struct erofs_walk *w = priv;
+
+	return erofs_hash_u64(w->nodes[idx].nid);
 }
 
 /*
@@ -92,11 +99,12 @@ static long node_add(struct erofs_walk *w, erofs_nid_t nid, const char *path,
 					  w->names_len + name_len);
 	if (ret)
 		return ret;
-	ret = erofs_htab_add(&w->index, erofs_hash_u64(nid), w->nr_nodes);
-	if (ret)
-		return ret;
 	n = &w->nodes[w->nr_nodes];
 	n->nid = nid;
+	ret = erofs_idxtab_add(&w->index, erofs_hash_u64(nid),
+			       (uint32_t)w->nr_nodes, node_hash, w);
+	if (ret)
+		return ret == -EOVERFLOW ? -ENOMEM : ret;
 	n->parent = (uint32_t)parent;
 	n->name_len = (uint32_t)name_len;
 	n->name_off = w->names_len;

@@ -10,6 +10,13 @@
  * Candidates of one hash come back in no particular order; a caller whose
  * result must not depend on the table (mkfs output) picks among all of
  * them, for example the smallest index.
+ *
+ * struct erofs_idxtab is the same table for positions in a caller's array
+ * (below 2^32 - 1) in 4 bytes a slot instead of 16: it keeps no hash
+ * either, so each candidate costs the caller a look at its key, and
+ * growing asks the caller for the hash of each position again.  For the
+ * readers' per-nid indexes, a slot a file: at 16 bytes, the walk's and
+ * fsck's workers' were 256 KiB each for a 7,000-file tree.
  */
 #ifndef __EROFS_HTAB_H
 #define __EROFS_HTAB_H
@@ -43,5 +50,28 @@ bool erofs_htab_next(const struct erofs_htab *t, uint64_t hash, size_t *pos,
 int erofs_htab_set_add(struct erofs_htab *t, uint64_t key);
 bool erofs_htab_set_has(const struct erofs_htab *t, uint64_t key);
 void erofs_htab_release(struct erofs_htab *t);
+
+struct erofs_idxtab {
+	uint32_t *slots;		/* position + 1; 0 = empty slot */
+	size_t cap, nr;			/* cap: a power of two, or 0 */
+};
+
+/* the hash a position was filed under (priv: the caller's) */
+typedef uint64_t (*erofs_idxtab_hash_fn)(const void *priv, uint32_t pos);
+
+/*
+ * file pos (< UINT32_MAX) under hash, which should be well spread
+ * (erofs_hash_u64); hash_of gives the hash of positions filed before.
+ * 0, -EOVERFLOW or -ENOMEM.
+ */
+int erofs_idxtab_add(struct erofs_idxtab *t, uint64_t hash, uint32_t pos,
+		     erofs_idxtab_hash_fn hash_of, const void *priv);
+/*
+ * Candidates under hash, as erofs_htab_next: every position whose hash
+ * shares the probe sequence, which the caller checks against its key
+ */
+bool erofs_idxtab_next(const struct erofs_idxtab *t, uint64_t hash,
+		       size_t *iter, uint32_t *pos);
+void erofs_idxtab_release(struct erofs_idxtab *t);
 
 #endif

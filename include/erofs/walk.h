@@ -104,7 +104,7 @@ struct erofs_walk {
 	struct erofs_image *img;
 	const struct erofs_walk_ops *ops;
 	void *priv;
-	struct erofs_htab index;		/* nid -> node index */
+	struct erofs_idxtab index;	/* nid -> node index */
 	struct erofs_walk_node *nodes;
 	size_t nr_nodes, nodes_cap;
 	char *names;			/* the nodes' names, one after another */
