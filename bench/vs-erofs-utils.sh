@@ -9,7 +9,7 @@
 #
 #   bench/vs-erofs-utils.sh [--src DIR] [--runs N] [--workers N]
 #                           [--only REGEX] [--usr] [--same-libs] [--keep]
-#                           [--outdir DIR]
+#                           [--outdir DIR] [--reps N]
 #
 # --src DIR     the tree (default: the sid chroot itself, a Debian minbase
 #               root file system; made by scripts/sid-chroot.sh setup)
@@ -18,6 +18,12 @@
 #               CPUs; erofs-utils' fsck has one thread)
 # --only REGEX  rows whose name matches (grep -E)
 # --usr         add the row "mkfs /usr -zlz4hc" (a larger tree)
+# --reps N      each timed run of the fsck rows without extraction and of
+#               dump -S runs the command N times in a row (default 10):
+#               these take 0.01 to 0.2 s, and GNU time counts CPU in
+#               10 ms steps, so one run's CPU ratio moved by +-0.3 from
+#               series to series.  Times are per command (the loop's
+#               divided by N); peak RSS is the largest of the N.
 # --same-libs   run our tools with the chroot's shared libraries too, so
 #               that both use the same liblz4, libzstd, liblzma, libdeflate,
 #               libcrypto and libc (sid's are newer than this machine's:
@@ -50,6 +56,7 @@ GNU_TIME=/usr/bin/time
 KEY=trusted.erofs.fingerprint
 
 src="" runs=5 workers="" only="" usr=0 keep=0 outdir="" same_libs=0 run_prep=""
+reps=1 reader_reps=10
 ext4_kib="" ext4_inodes=""
 scratch=""	# removed on exit (the temporary output directory)
 mounted=""	# the extraction row's ext4, unmounted on exit
@@ -71,6 +78,7 @@ while [ $# -gt 0 ]; do
 	--same-libs) same_libs=1 ;;
 	--keep) keep=1 ;;
 	--outdir) outdir=$2; shift ;;
+	--reps) reader_reps=$2; shift ;;
 	-h|--help) awk 'NR > 2 && !/^#/ { exit } NR > 2 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
 	*) echo "vs-erofs-utils: unknown option $1 (see --help)" >&2; exit 2 ;;
 	esac
@@ -79,6 +87,7 @@ done
 
 die() { echo "vs-erofs-utils: $*" >&2; exit 1; }
 [ -x "$GNU_TIME" ] || die "needs GNU time ($GNU_TIME; apt-get install time)"
+case $reader_reps in ''|*[!0-9]*|0) die "--reps wants a positive number" ;; esac
 [ -x "$MKFS" ] && [ -x "$FSCK" ] && [ -x "$DUMP" ] ||
 	die "our tools are not built in $BUILD (scripts/setup.sh)"
 [ -f "$SID_CHROOT/.erofs-tools-ready" ] ||
@@ -124,8 +133,14 @@ one_run() {
 		case $_img in -) ;; *) rm -rf "$_img" ;; esac
 	fi
 	sync
+	# $reps > 1: one shell runs the command $reps times; GNU time's peak
+	# RSS is then the largest of them (the kernel keeps the largest of
+	# the processes a process waited for)
+	set --
+	[ "$reps" = 1 ] ||
+		set -- sh -c 'n=$1; shift; while [ "$n" -gt 0 ]; do "$@" || exit; n=$((n - 1)); done' sh "$reps"
 	# shellcheck disable=SC2086
-	if ! "$GNU_TIME" -f '%e %U %S %M' -o "$outdir/time" $_cmd \
+	if ! "$GNU_TIME" -f '%e %U %S %M' -o "$outdir/time" "$@" $_cmd \
 		>"$outdir/run.log" 2>&1; then
 		echo "vs-erofs-utils: failed: $_cmd: $(tail -n 1 "$outdir/run.log")" >&2
 		return 1
@@ -133,7 +148,7 @@ one_run() {
 	_size=0
 	[ "$_img" != - ] && [ -f "$_img" ] && _size=$(stat -c %s "$_img")
 	tail -n 1 "$outdir/time" |
-		awk -v s="$_size" '{ printf "%s %.2f %s %s\n", $1, $2 + $3, $4, s }' >>"$_out"
+		awk -v s="$_size" -v n="$reps" '{ printf "%.4f %.4f %s %s\n", $1 / n, ($2 + $3) / n, $4, s }' >>"$_out"
 }
 
 # median FILE COLUMN
@@ -205,6 +220,7 @@ rm -f "$TARF" "$L1" "$L2"
 R=$outdir/reader.img X=$outdir/x run_prep=""
 $MKFS --quiet $W -zlz4hc --ishare_key=$KEY "$R" "$src" ||
 	die "cannot build the readers' image"
+reps=$reader_reps
 row "fsck, verify all data" - - "$FSCK $W $R" "${THEIRS}fsck.erofs --extract $R"
 row "fsck, verify all data, 1 worker" - - "$FSCK --workers=1 $R" \
 	"${THEIRS}fsck.erofs --extract $R"
@@ -214,6 +230,7 @@ if printf '%s\n' "$their_fsck_help" | grep -q -e --xattr-inode-digest; then
 else
 	echo "vs-erofs-utils: their fsck has no --xattr-inode-digest: fingerprint row left out" >&2
 fi
+reps=1
 # Each extraction gets an ext4 of its own, made just before it: an ext4
 # that has just deleted a tree skips the inodes it freed for a minute
 # (recently_deleted(), found by perf: up to half of a run's system time,
@@ -261,7 +278,9 @@ run_prep=""
 if [ -n "$mounted" ]; then
 	umount "$mounted" && mounted="" && rm -f "$outdir/ext4.img"
 fi
+reps=$reader_reps
 row "dump -S" - - "$DUMP -S $R" "${THEIRS}dump.erofs -S $R"
+reps=1
 if [ "$usr" = 1 ]; then
 	src=/usr
 	tar -C /usr -cf - . 2>/dev/null | cat >/dev/null
@@ -269,7 +288,7 @@ if [ "$usr" = 1 ]; then
 fi
 
 echo
-echo "ours: $($MKFS -V 2>/dev/null | head -n 1); theirs: $their_version; medians of $runs alternating runs; --workers=$workers; $(nproc) CPUs$([ "$same_libs" = 1 ] && echo "; same shared libraries (the chroot's)")"
+echo "ours: $($MKFS -V 2>/dev/null | head -n 1); theirs: $their_version; medians of $runs alternating runs; --workers=$workers; $(nproc) CPUs$([ "$same_libs" = 1 ] && echo "; same shared libraries (the chroot's)"); fsck rows without extraction and dump -S: $reader_reps commands a run"
 echo "source: $src"
 echo
 awk -F'|' '
@@ -282,6 +301,6 @@ awk -F'|' '
 	}
 	{
 		split($2, a, " "); split($3, b, " ")
-		printf "| %-34s | %9.2f | %9.2f | %7s | %7s | %7s | %7s |\n", $1, a[1], b[1],
+		printf "| %-34s | %9.3f | %9.3f | %7s | %7s | %7s | %7s |\n", $1, a[1], b[1],
 		       r(a[1], b[1]), r(a[2], b[2]), r(a[3], b[3]), rs(a[4], b[4])
 	}' "$table"
