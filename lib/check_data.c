@@ -717,10 +717,18 @@ static void ahead_run(void *priv, struct erofs_image *img, void *scratch,
 	res->nid = j->nid;
 	r.inode = &inode;
 	r.vf = res->vf;
-	/* a hard link to it may be met first; the walk reads it anyway */
+	/*
+	 * A hard link to it may be met first; the walk reads it anyway.
+	 * A file all in its inode's block (most of a rootfs's) is left to
+	 * the walk too when only the check looks at its data: the walk has
+	 * that block at hand, and the records waiting for it were most of a
+	 * two-worker check's extra memory.
+	 */
 	if (erofs_inode_read(img, j->nid, &inode) ||
 	    !S_ISREG(inode.mode) || j->nid == img->packed_nid ||
-	    (c->serial && inode.size > AHEAD_DATA_MAX)) {
+	    (c->serial && inode.size > AHEAD_DATA_MAX) ||
+	    (!c->von && inode.datalayout == EROFS_INODE_FLAT_INLINE &&
+	     inode.size < img->blksz)) {
 		result_free(c, res);
 		j->result = NULL;
 		return;
