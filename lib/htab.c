@@ -42,6 +42,27 @@ static void htab_put(struct erofs_htab_slot *slots, size_t cap,
 	slots[i] = *s;
 }
 
+/*
+ * A zeroed table of nr entries.  A large one comes as fresh zero pages,
+ * mapped by the first probe that reads one; writing such a page then
+ * flushes the TLB on every CPU running a thread of the process (the
+ * check's workers): write each page first.  (A memset after malloc would
+ * be made a calloc by the compiler.)
+ */
+static void *table_alloc(size_t nr, size_t size)
+{
+	unsigned char *n = calloc(nr, size);
+	size_t j;
+
+	if (!n)
+		return NULL;
+	for (j = 0; j < nr * size; j += 4096)
+		((volatile unsigned char *)n)[j] = 0;
+	/* the table need not start a page: its last one too */
+	((volatile unsigned char *)n)[nr * size - 1] = 0;
+	return n;
+}
+
 static int htab_room(struct erofs_htab *t)
 {
 	struct erofs_htab_slot *n;
@@ -52,20 +73,9 @@ static int htab_room(struct erofs_htab *t)
 	if (t->cap > SIZE_MAX / 2 / sizeof(*n))
 		return -ENOMEM;
 	ncap = t->cap ? t->cap * 2 : 64;
-	n = calloc(ncap, sizeof(*n));
+	n = table_alloc(ncap, sizeof(*n));
 	if (!n)
 		return -ENOMEM;
-	/*
-	 * A large table comes as fresh zero pages, mapped by the first
-	 * probe that reads one.  Writing such a page then flushes the TLB
-	 * on every CPU running a thread of the process (the check's
-	 * workers): write each page first.  (A memset after malloc would
-	 * be made a calloc by the compiler.)
-	 */
-	for (j = 0; j < ncap * sizeof(*n); j += 4096)
-		((volatile unsigned char *)n)[j] = 0;
-	/* the table need not start a page: its last one too */
-	((volatile unsigned char *)n)[ncap * sizeof(*n) - 1] = 0;
 	for (j = 0; j < t->cap; j++)
 		if (t->slots[j].val1)
 			htab_put(n, ncap, &t->slots[j]);
@@ -160,13 +170,9 @@ int erofs_idxtab_add(struct erofs_idxtab *t, uint64_t hash, uint32_t pos,
 
 		if (t->cap > SIZE_MAX / 4 / sizeof(*n))
 			return -ENOMEM;
-		n = calloc(ncap, sizeof(*n));
+		n = table_alloc(ncap, sizeof(*n));
 		if (!n)
 			return -ENOMEM;
-		/* written before probed: see htab_room() */
-		for (j = 0; j < ncap * sizeof(*n); j += 4096)
-			((volatile unsigned char *)n)[j] = 0;
-		((volatile unsigned char *)n)[ncap * sizeof(*n) - 1] = 0;
 		for (j = 0; j < t->cap; j++)
 			if (t->slots[j])
 				idxtab_put(n, ncap,
