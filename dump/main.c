@@ -76,10 +76,9 @@ static int parse_one(void *priv, int c, char *arg)
 		cli->log.level = (int)v;
 		break;
 	case OPT_NID:
-		if (erofs_cli_parse_int(arg, 0, INT64_MAX, &v))
+		if (erofs_cli_parse_u64(arg, &cli->nid))
 			return erofs_frontend_bad(&cli->fe, "invalid nid '%s'", arg);
 		cli->has_nid = true;
-		cli->nid = (erofs_nid_t)v;
 		break;
 	case OPT_PATH: cli->path = arg; break;
 	case OPT_LS: cli->ls = true; break;

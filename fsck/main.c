@@ -135,10 +135,10 @@ static int parse_one(void *priv, int c, char *arg)
 		cli->offset = (uint64_t)v;
 		break;
 	case OPT_NID:
-		if (erofs_cli_parse_int(arg, 0, INT64_MAX, &v))
+		if (erofs_cli_parse_u64(arg, &cli->chk.start_nid))
 			return erofs_frontend_bad(&cli->fe, "invalid nid '%s'", arg);
 		cli->chk.has_start_nid = cli->ext.has_start_nid = true;
-		cli->chk.start_nid = cli->ext.start_nid = (erofs_nid_t)v;
+		cli->ext.start_nid = cli->chk.start_nid;
 		break;
 	case OPT_PATH:
 		cli->chk.start_path = cli->ext.start_path = arg;

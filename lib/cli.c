@@ -2,6 +2,8 @@
 /*
  * cli.c - option tables for the front ends (see erofs/cli.h).
  */
+#include <ctype.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +86,25 @@ int erofs_cli_parse_int(const char *s, long long lo, long long hi,
 	errno = 0;
 	*v = strtoll(s, &end, 0);
 	return (errno || end == s || *end || *v < lo || *v > hi) ? -EINVAL : 0;
+}
+
+int erofs_cli_parse_u64(const char *s, uint64_t *v)
+{
+	unsigned long long n;
+	const char *p = s;
+	char *end;
+
+	/* strtoull takes "-1" as 2^64 - 1 */
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p == '-' || *p == '+')
+		return -EINVAL;
+	errno = 0;
+	n = strtoull(p, &end, 0);
+	if (errno || end == p || *end)
+		return -EINVAL;
+	*v = n;
+	return 0;
 }
 
 int erofs_cli_parse_size(const char *s, long long lo, long long hi,

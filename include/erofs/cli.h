@@ -30,6 +30,11 @@ char *erofs_cli_help(const struct erofs_cli_opt *defs, size_t n);
 /* a whole decimal or 0x-hex integer within [lo, hi]: 0 or -EINVAL */
 int erofs_cli_parse_int(const char *s, long long lo, long long hi,
 			long long *v);
+/*
+ * a whole decimal or 0x-hex number of 64 bits, no sign: a nid (those of
+ * inodes in a metabox have bit 63 set); 0 or -EINVAL
+ */
+int erofs_cli_parse_u64(const char *s, uint64_t *v);
 /* a size: like erofs_cli_parse_int, optionally followed by K, M or G
  * (powers of 1024, either case), as erofs-utils accepts ("-C64k") */
 int erofs_cli_parse_size(const char *s, long long lo, long long hi,

@@ -95,6 +95,14 @@ while IFS= read -r o; do
 	else
 		fail "$name: --check-ishare" "$(tail -n 1 "$T_TMP/fsck.log")"
 	fi
+	# a metabox nid, as our tools print it, names that inode again
+	if "$DUMP" --nid="$root" "$T_TMP/m.img" >"$T_TMP/nid.log" 2>&1 &&
+	   grep -q "^NID: $root\$" "$T_TMP/nid.log" &&
+	   "$FSCK" --nid="$root" "$T_TMP/m.img" >"$T_TMP/fsck.log" 2>&1; then
+		pass "$name: --nid=$root"
+	else
+		fail "$name: --nid=$root" "$(tail -n 1 "$T_TMP/nid.log") / $(tail -n 1 "$T_TMP/fsck.log")"
+	fi
 	# erofs-utils 1.9.4's fsck --extract reads the inline data of
 	# metabox inodes as zeros, in its own images too, and fails on some
 	# inline pclusters there: only its check is asked for

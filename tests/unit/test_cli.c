@@ -81,6 +81,29 @@ static void test_parse_int(void **state)
 					     9, &v), -EINVAL);
 }
 
+/* nids: all 64 bits (a metabox inode's has bit 63), never a sign */
+static void test_parse_u64(void **state)
+{
+	uint64_t v;
+
+	(void)state;
+	assert_int_equal(erofs_cli_parse_u64("9223372036854775808", &v), 0);
+	assert_true(v == 1ULL << 63);
+	assert_int_equal(erofs_cli_parse_u64("18446744073709551615", &v), 0);
+	assert_true(v == UINT64_MAX);
+	assert_int_equal(erofs_cli_parse_u64("0x8000000000000024", &v), 0);
+	assert_true(v == (1ULL << 63 | 36));
+	assert_int_equal(erofs_cli_parse_u64("36", &v), 0);
+	assert_true(v == 36);
+	assert_int_equal(erofs_cli_parse_u64("18446744073709551616", &v),
+			 -EINVAL);
+	assert_int_equal(erofs_cli_parse_u64("-1", &v), -EINVAL);
+	assert_int_equal(erofs_cli_parse_u64(" -1", &v), -EINVAL);
+	assert_int_equal(erofs_cli_parse_u64("+1", &v), -EINVAL);
+	assert_int_equal(erofs_cli_parse_u64("", &v), -EINVAL);
+	assert_int_equal(erofs_cli_parse_u64("12x", &v), -EINVAL);
+}
+
 static void test_push_str(void **state)
 {
 	const char **arr = NULL;
@@ -213,6 +236,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tables),
 		cmocka_unit_test(test_parse_int),
+		cmocka_unit_test(test_parse_u64),
 		cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_push_str),
 		cmocka_unit_test(test_mkfs_extended),
