@@ -87,7 +87,7 @@ done
 
 die() { echo "vs-erofs-utils: $*" >&2; exit 1; }
 [ -x "$GNU_TIME" ] || die "needs GNU time ($GNU_TIME; apt-get install time)"
-case $reader_reps in ''|*[!0-9]*|0) die "--reps wants a positive number" ;; esac
+case $reader_reps in ''|*[!0-9]*|0*) die "--reps wants a positive number" ;; esac
 [ -x "$MKFS" ] && [ -x "$FSCK" ] && [ -x "$DUMP" ] ||
 	die "our tools are not built in $BUILD (scripts/setup.sh)"
 [ -f "$SID_CHROOT/.erofs-tools-ready" ] ||

@@ -60,7 +60,7 @@ struct erofs_idxtab {
 typedef uint64_t (*erofs_idxtab_hash_fn)(const void *priv, uint32_t pos);
 
 /*
- * file pos (< UINT32_MAX) under hash, which should be well spread
+ * file pos (< UINT32_MAX - 1) under hash, which should be well spread
  * (erofs_hash_u64); hash_of gives the hash of positions filed before.
  * 0, -EOVERFLOW or -ENOMEM.
  */
