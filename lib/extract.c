@@ -637,7 +637,8 @@ static void create_entry(struct erofs_extractor *c, struct ext_dir *dir,
 
 		if (!inode->size || inode->size >= 4096) {
 			report_image(c, EROFS_PROB_SYMLINK_SIZE, inode->nid,
-			       "size %llu", (unsigned long long)inode->size);
+				     "size %llu",
+				     (unsigned long long)inode->size);
 			return;
 		}
 		target = calloc(1, inode->size + 1);
@@ -650,7 +651,7 @@ static void create_entry(struct erofs_extractor *c, struct ext_dir *dir,
 		if (!ret && memchr(target, '\0', inode->size)) {
 			free(target);
 			report_image(c, EROFS_PROB_SYMLINK_NUL, inode->nid,
-			       "not extracted");
+				     "not extracted");
 			return;
 		}
 		if (!ret)
@@ -704,8 +705,8 @@ static int ext_dirent(void *priv, const struct erofs_walk_dir *d,
 	if (memchr(de->name, '/', de->name_len) ||
 	    memchr(de->name, '\0', de->name_len))
 		report_image(c, EROFS_PROB_DIR_BADNAME, d->inode->nid,
-		       "refusing to extract \"%.*s\"", (int)de->name_len,
-		       de->name);
+			     "refusing to extract \"%.*s\"", (int)de->name_len,
+			     de->name);
 	/* names in increasing order: none listed twice (ext_dir_read) */
 	if (de->name_len > EROFS_NAME_LEN || (c->listed_any &&
 	    erofs_name_cmp(c->prev, c->prev_len, de->name,
@@ -727,7 +728,7 @@ static int ext_dir_read(void *priv, const struct erofs_walk_dir *d, int err)
 	c->walk = d->walk;
 	if (dir && dir->fd >= 0 && err < 0 && err != -ENOMEM)
 		report_image(c, c->img->problem, d->inode->nid, "%s",
-		       strerror(-err));
+			     strerror(-err));
 	/* its entries need no room made: a saved lookup each (make_room) */
 	if (dir)
 		dir->unique = dir->fresh && c->in_order;
@@ -763,7 +764,7 @@ static int ext_visit(void *priv, const struct erofs_walk_entry *e, size_t idx,
 	}
 	if (err) {
 		report_image(c, c->img->problem, e->nid, "unreadable inode: %s",
-		       strerror(-err));
+			     strerror(-err));
 		return c->oom;
 	}
 	if (c->p->max_depth && e->depth > c->p->max_depth &&
@@ -791,7 +792,7 @@ static int ext_again(void *priv, const struct erofs_walk_entry *e, size_t idx)
 	ret = erofs_inode_read(c->img, e->nid, &inode);
 	if (ret) {
 		report_image(c, c->img->problem, e->nid, "unreadable inode: %s",
-		       strerror(-ret));
+			     strerror(-ret));
 		return c->oom;
 	}
 	if (S_ISDIR(inode.mode)) {
@@ -810,7 +811,7 @@ static int ext_again(void *priv, const struct erofs_walk_entry *e, size_t idx)
 				 O_RDONLY | O_DIRECTORY |
 				 O_NOFOLLOW | O_CLOEXEC, 0);
 		report_image(c, EROFS_PROB_DIR_LOOP, e->nid,
-		       "directory already extracted");
+			     "directory already extracted");
 		if (fd >= 0) {
 			set_meta(c, dir->fd, e->name, fd, &inode, false,
 				 MODE_NONE);
