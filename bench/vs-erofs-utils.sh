@@ -18,12 +18,13 @@
 #               CPUs; erofs-utils' fsck has one thread)
 # --only REGEX  rows whose name matches (grep -E)
 # --usr         add the row "mkfs /usr -zlz4hc" (a larger tree)
-# --reps N      each timed run of the fsck rows without extraction and of
-#               dump -S runs the command N times in a row (default 10):
-#               these take 0.01 to 0.2 s, and GNU time counts CPU in
-#               10 ms steps, so one run's CPU ratio moved by +-0.3 from
-#               series to series.  Times are per command (the loop's
-#               divided by N); peak RSS is the largest of the N.
+# --reps N      each timed run of the fsck rows without extraction, of
+#               dump -S and of mkfs --tar=i and the layer merge runs the
+#               command N times in a row (default 10): these take 0.01
+#               to 0.2 s, and GNU time counts CPU in 10 ms steps, so one
+#               run's CPU ratio moved by +-0.3 from series to series.
+#               Times are per command (the loop's divided by N); peak
+#               RSS is the largest of the N.
 # --same-libs   run our tools with the chroot's shared libraries too, so
 #               that both use the same liblz4, libzstd, liblzma, libdeflate,
 #               libcrypto and libc (sid's are newer than this machine's:
@@ -137,6 +138,7 @@ one_run() {
 	# RSS is then the largest of them (the kernel keeps the largest of
 	# the processes a process waited for)
 	set --
+	# shellcheck disable=SC2016 # the loop's own $1 and $@
 	[ "$reps" = 1 ] ||
 		set -- sh -c 'n=$1; shift; while [ "$n" -gt 0 ]; do "$@" || exit; n=$((n - 1)); done' sh "$reps"
 	# shellcheck disable=SC2086
@@ -205,6 +207,9 @@ mk_row "mkfs -zdeflate" "-zdeflate" "-zdeflate"
 # two layer images merged (containerd's fsmerge call)
 TARF=$outdir/src.tar
 tar --numeric-owner -C "$src" -cf "$TARF" . 2>/dev/null
+# these take 0.02 to 0.06 s: as many commands a run as the readers (the
+# image is removed before the first; the others write over it)
+reps=$reader_reps
 row "mkfs --tar=i" "$O" "$T" "$MKFS --quiet --tar=i $O $TARF" \
 	"${THEIRS}mkfs.erofs --quiet --tar=i $T $TARF"
 L1=$outdir/l1.img L2=$outdir/l2.img
@@ -214,6 +219,7 @@ $MKFS --quiet -Enoinline_data "$L1" "$src" &&
 row "mkfs merge of 2 layers (fsmerge)" "$O" "$T" \
 	"$MKFS --quiet --aufs --ovlfs-strip=1 $O $L1 $L2" \
 	"${THEIRS}mkfs.erofs --quiet --aufs --ovlfs-strip=1 $T $L1 $L2"
+reps=1
 rm -f "$TARF" "$L1" "$L2"
 
 # the readers all read one image: ours, -zlz4hc with fingerprints
@@ -288,7 +294,7 @@ if [ "$usr" = 1 ]; then
 fi
 
 echo
-echo "ours: $($MKFS -V 2>/dev/null | head -n 1); theirs: $their_version; medians of $runs alternating runs; --workers=$workers; $(nproc) CPUs$([ "$same_libs" = 1 ] && echo "; same shared libraries (the chroot's)"); fsck rows without extraction and dump -S: $reader_reps commands a run"
+echo "ours: $($MKFS -V 2>/dev/null | head -n 1); theirs: $their_version; medians of $runs alternating runs; --workers=$workers; $(nproc) CPUs$([ "$same_libs" = 1 ] && echo "; same shared libraries (the chroot's)"); fsck rows without extraction, dump -S, --tar=i and the merge: $reader_reps commands a run"
 echo "source: $src"
 echo
 awk -F'|' '
