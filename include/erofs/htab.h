@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0 */
 /*
- * htab.h - the one hash table of the library: open addressing over
- * (hash, value) pairs, grown at half load.  It stores no keys: a caller
+ * htab.h - the library's hash table: open addressing over (hash, value)
+ * pairs, grown at half load (and its compact form for indexes, below).  It stores no keys: a caller
  * keeps its records in its own array, files their indexes (or any 64-bit
  * value) under a hash, and checks each candidate that a lookup returns
  * against the real key.  Sets of 64-bit numbers (nids, block addresses)
